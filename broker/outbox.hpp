@@ -1,0 +1,29 @@
+// What the broker core decided to send, as plain data. The server turns it into socket sends;
+// tests read it directly ("given these commands, expect these frames").
+#pragma once
+
+#include "proto/codec.hpp"
+
+#include <string>
+#include <vector>
+
+namespace zchat::broker {
+
+struct addressed_reply {
+    std::string peer; // the ROUTER routing id of the recipient
+    proto::frame_list frames;
+};
+
+struct outbox {
+    std::vector<addressed_reply> replies;
+    std::vector<proto::frame_list> publications; // each starts with its topic frame
+    std::vector<std::string> log;                // human-readable lines, already printable
+
+    void clear() {
+        replies.clear();
+        publications.clear();
+        log.clear();
+    }
+};
+
+} // namespace zchat::broker

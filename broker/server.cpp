@@ -1,0 +1,135 @@
+#include "broker/server.hpp"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+#include <system_error>
+#include <vector>
+
+namespace zchat::broker {
+namespace {
+
+// Inbound messages larger than this never reach memory: libzmq drops the connection instead.
+constexpr std::int64_t max_inbound_message_bytes = 64 * 1024;
+// At most this many inbound messages are handled before the outbox is flushed and timers run,
+// so a busy ROUTER cannot starve probes and shutdown.
+constexpr int max_messages_per_wakeup = 256;
+// Published events are kept for slow subscribers up to this many messages each; past it the
+// PUB socket drops for that subscriber only and never blocks the broker.
+constexpr int pub_send_high_water_mark = 100000;
+// Time given to the shutdown event to leave the PUB socket on close.
+constexpr int pub_linger_ms = 1000;
+
+void fill_random(void* buffer, std::size_t size) {
+    auto* bytes = static_cast<unsigned char*>(buffer);
+    while (size > 0) {
+        const ssize_t got = getrandom(bytes, size, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            throw std::system_error(errno, std::generic_category(), "getrandom");
+        }
+        bytes += got;
+        size -= static_cast<std::size_t>(got);
+    }
+}
+
+void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const bool last = i + 1 == frames.size();
+        socket.send(zmq::buffer(frames[i]), last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    }
+}
+
+// Binds and returns the endpoint actually bound, with a wildcard port resolved.
+std::string bind(zmq::socket_t& socket, const char* role, const std::string& endpoint) {
+    try {
+        socket.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw bind_error(std::string{"cannot bind "} + role + " endpoint '" + endpoint +
+                             "': " + e.what(),
+                         e.num());
+    }
+    return socket.get(zmq::sockopt::last_endpoint);
+}
+
+} // namespace
+
+proto::session_secret random_secret() {
+    proto::session_secret secret{};
+    fill_random(secret.data(), secret.size());
+    return secret;
+}
+
+std::uint64_t random_epoch() {
+    std::uint64_t epoch = 0;
+    while (epoch == 0)
+        fill_random(&epoch, sizeof epoch);
+    return epoch;
+}
+
+server::server(zmq::context_t& ctx, const server_options& options)
+    : router_(ctx, zmq::socket_type::router), pub_(ctx, zmq::socket_type::pub),
+      core_(options.core, random_epoch(), random_secret) {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.set(zmq::sockopt::maxmsgsize, max_inbound_message_bytes);
+    pub_.set(zmq::sockopt::linger, pub_linger_ms);
+    pub_.set(zmq::sockopt::sndhwm, pub_send_high_water_mark);
+    router_endpoint_ = bind(router_, "router", options.router_endpoint);
+    pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
+}
+
+void server::run(int stop_fd, std::ostream& log) {
+    using clock = std::chrono::steady_clock;
+    std::vector<zmq::message_t> parts;
+    std::vector<std::string_view> frames;
+    std::array<zmq::pollitem_t, 2> items{{
+        {router_.handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, stop_fd, ZMQ_POLLIN, 0},
+    }};
+
+    for (;;) {
+        const auto deadline = core_.next_deadline();
+        auto timeout = std::chrono::milliseconds(-1);
+        if (deadline != time_point::max()) {
+            const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+            timeout = std::max(wait, std::chrono::milliseconds(0));
+        }
+        zmq::poll(items.data(), items.size(), timeout);
+        if (items[1].revents & ZMQ_POLLIN)
+            break;
+
+        for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
+            parts.clear();
+            if (!zmq::recv_multipart(router_, std::back_inserter(parts), zmq::recv_flags::dontwait))
+                break;
+            frames.clear();
+            for (std::size_t i = 1; i < parts.size(); ++i)
+                frames.push_back(parts[i].to_string_view());
+            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_);
+        }
+        core_.tick(clock::now(), out_);
+        flush(log);
+    }
+    core_.shut_down(out_);
+    flush(log);
+}
+
+void server::flush(std::ostream& log) {
+    for (const auto& r : out_.replies) {
+        // ROUTER drops replies to peers that are gone; that is the behaviour we want.
+        router_.send(zmq::buffer(r.peer), zmq::send_flags::sndmore);
+        send_frames(router_, r.frames);
+    }
+    for (const auto& frames : out_.publications)
+        send_frames(pub_, frames);
+    for (const auto& line : out_.log)
+        log << line << '\n';
+    if (!out_.log.empty())
+        log.flush();
+    out_.clear();
+}
+
+} // namespace zchat::broker

@@ -1,0 +1,59 @@
+// The broker's socket shell: binds the ROUTER and the PUB socket, feeds every inbound message to
+// the core, and sends what the core puts in its outbox. One thread (the one calling run) owns
+// both sockets; nothing here decides anything about the protocol.
+#pragma once
+
+#include "broker/core.hpp"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+
+namespace zchat::broker {
+
+// An endpoint could not be bound: says which one and why; errno_code tells a malformed endpoint
+// (EINVAL, EPROTONOSUPPORT, ...) from one that is merely unavailable (EADDRINUSE, ...).
+struct bind_error : std::runtime_error {
+    bind_error(const std::string& what, int code) : std::runtime_error(what), errno_code(code) {}
+    int errno_code;
+};
+
+struct server_options {
+    std::string router_endpoint = "tcp://127.0.0.1:5555";
+    std::string pub_endpoint = "tcp://127.0.0.1:5556";
+    config core;
+};
+
+class server {
+public:
+    // Binds both endpoints. Throws bind_error if an endpoint is invalid or cannot be bound.
+    server(zmq::context_t& ctx, const server_options& options);
+
+    // The endpoints actually bound, with any wildcard port resolved.
+    const std::string& router_endpoint() const { return router_endpoint_; }
+    const std::string& pub_endpoint() const { return pub_endpoint_; }
+
+    // Serves until stop_fd becomes readable, writing the broker's log to `log`, then publishes
+    // the shutdown event. Call from one thread only. Throws zmq::error_t on socket failure.
+    void run(int stop_fd, std::ostream& log);
+
+private:
+    void flush(std::ostream& log);
+
+    zmq::socket_t router_;
+    zmq::socket_t pub_;
+    std::string router_endpoint_;
+    std::string pub_endpoint_;
+    core core_;
+    outbox out_;
+};
+
+// A session secret from the operating system's cryptographic random source.
+proto::session_secret random_secret();
+// A random, non-zero broker epoch.
+std::uint64_t random_epoch();
+
+} // namespace zchat::broker

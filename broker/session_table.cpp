@@ -1,0 +1,63 @@
+#include "broker/session_table.hpp"
+
+#include "proto/validate.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace zchat::broker {
+
+session& session_table::add(std::string peer, std::string name, std::uint64_t id,
+                            const proto::session_secret& secret, time_point now) {
+    assert(!name_taken(name) && !find_by_peer(peer));
+    by_peer_.emplace(peer, id);
+    by_name_.emplace(proto::fold_name(name), id);
+    pending_.insert(id);
+    session& s = by_id_[id];
+    s = session{id, std::move(name), std::move(peer), secret, false, now, now};
+    return s;
+}
+
+void session_table::remove(std::uint64_t id) {
+    const auto it = by_id_.find(id);
+    assert(it != by_id_.end());
+    const session& s = it->second;
+    by_peer_.erase(s.peer);
+    by_name_.erase(proto::fold_name(s.name));
+    if (s.joined)
+        --joined_count_;
+    else
+        pending_.erase(id);
+    by_id_.erase(it);
+}
+
+void session_table::mark_joined(session& s) {
+    assert(!s.joined);
+    s.joined = true;
+    pending_.erase(s.id);
+    ++joined_count_;
+}
+
+session* session_table::find_by_peer(std::string_view peer) {
+    const auto it = by_peer_.find(peer);
+    return it == by_peer_.end() ? nullptr : &by_id_.at(it->second);
+}
+
+bool session_table::name_taken(std::string_view name) const {
+    return by_name_.find(proto::fold_name(name)) != by_name_.end();
+}
+
+std::vector<std::string> session_table::joined_names() const {
+    std::vector<std::string> names;
+    names.reserve(joined_count_);
+    for (const auto& [id, s] : by_id_) {
+        if (s.joined)
+            names.push_back(s.name);
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return proto::fold_name(a) < proto::fold_name(b);
+    });
+    return names;
+}
+
+} // namespace zchat::broker

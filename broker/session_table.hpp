@@ -1,0 +1,65 @@
+// Who is connected: every session, pending or joined, findable by routing id, by session id
+// and by folded name. Pure bookkeeping: no sockets, no clocks read, no protocol decisions.
+#pragma once
+
+#include "proto/message.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace zchat::broker {
+
+using time_point = std::chrono::steady_clock::time_point;
+
+struct session {
+    std::uint64_t id = 0;
+    std::string name;
+    std::string peer; // current ROUTER routing id
+    proto::session_secret secret{};
+    bool joined = false; // false while the broker waits for the client's SUB to confirm
+    time_point started{};
+    time_point next_probe{};
+};
+
+class session_table {
+public:
+    // Adds a pending session. The name must not be taken and the peer must have no session.
+    session& add(std::string peer, std::string name, std::uint64_t id,
+                 const proto::session_secret& secret, time_point now);
+    void remove(std::uint64_t id);
+    // Marks a pending session joined; the online count includes it from now on.
+    void mark_joined(session& s);
+
+    session* find_by_peer(std::string_view peer);
+    bool name_taken(std::string_view name) const;
+
+    std::size_t size() const { return by_id_.size(); }
+    std::size_t joined_count() const { return joined_count_; }
+    // Names of the joined sessions, in ASCII-case-insensitive order.
+    std::vector<std::string> joined_names() const;
+    // Ids of sessions still waiting for their SUB confirmation, oldest first.
+    const std::set<std::uint64_t>& pending() const { return pending_; }
+    session& at(std::uint64_t id) { return by_id_.at(id); }
+    const session& at(std::uint64_t id) const { return by_id_.at(id); }
+
+private:
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    using index = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
+
+    std::unordered_map<std::uint64_t, session> by_id_;
+    index by_peer_;
+    index by_name_; // folded name
+    std::set<std::uint64_t> pending_;
+    std::size_t joined_count_ = 0;
+};
+
+} // namespace zchat::broker

@@ -1,0 +1,69 @@
+// Encoding and decoding of zchat messages to and from ZeroMQ multipart frames.
+//
+// The codec checks structure only: signature, version, command word, frame count, field widths.
+// Whether a name or a text is acceptable is validate.hpp's business, because those limits are
+// the broker's configuration. Decoding never throws on peer input: a malformed message is a
+// decode_error value carrying the error code the broker answers with.
+#pragma once
+
+#include "proto/message.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace zchat::proto {
+
+using frame_list = std::vector<std::string>;
+
+// Hard structural caps of protocol version 1 (PROTOCOL.md, "Limits").
+inline constexpr std::size_t max_command_frames = 8;
+inline constexpr std::size_t max_name_bytes = 256;
+inline constexpr std::size_t max_text_bytes = 65536;
+
+struct decode_error {
+    error_code code = error_code::malformed;
+    std::string reason;
+    bool operator==(const decode_error&) const = default;
+};
+
+template <class T>
+using decoded = std::variant<T, decode_error>;
+
+// Topic prefixes. Every topic ends with '/', because SUB matching is a prefix match and
+// "chat/lobby" would otherwise also select "chat/lobby2".
+namespace topic {
+inline constexpr std::string_view chat = "chat/";
+inline constexpr std::string_view presence = "presence/";
+inline constexpr std::string_view system = "sys/";
+inline constexpr std::string_view probe = "probe/";
+} // namespace topic
+
+// The topic frame an event is published under.
+std::string topic_of(const event& e);
+
+// The topic under which the broker probes the given pending session.
+std::string probe_topic(std::uint64_t session_id);
+
+// Frames for a command, a reply, or an event (an event's first frame is its topic).
+frame_list encode(const command& c);
+frame_list encode(const reply& r);
+frame_list encode(const event& e);
+
+// Decodes frames received by the broker from a client (routing id already removed).
+decoded<command> decode_command(std::span<const std::string_view> frames);
+// Decodes frames received by a client on its DEALER.
+decoded<reply> decode_reply(std::span<const std::string_view> frames);
+// Decodes frames received on a SUB socket, topic frame first.
+decoded<event> decode_event(std::span<const std::string_view> frames);
+
+// Views of owned frames, for feeding encoder output back into a decoder.
+std::vector<std::string_view> views(const frame_list& frames);
+
+// Stable upper-case name of an error code ("E_NAME_TAKEN"), as PROTOCOL.md lists it.
+std::string_view error_name(error_code code);
+
+} // namespace zchat::proto

@@ -1,0 +1,198 @@
+// The zchat wire vocabulary: every command, reply and event as a plain struct.
+//
+// This header says what can be said, not how it is framed: codec.hpp turns these structs into
+// ZeroMQ frames and back, and PROTOCOL.md specifies the bytes. Nothing here touches a socket.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace zchat::proto {
+
+// The first frame of every message a client sends (and the frame after the topic of every
+// event) is the signature followed by one version byte.
+inline constexpr std::string_view signature = "ZCHAT";
+inline constexpr std::uint8_t protocol_version = 1;
+
+// The room every event currently belongs to; topics carry it so rooms can be added later.
+inline constexpr std::string_view default_room = "lobby";
+
+// A secret the broker hands out in WELCOME; every later command of that session carries it, so
+// choosing another peer's ZeroMQ routing id is not enough to act as that peer.
+using session_secret = std::array<std::uint8_t, 16>;
+
+// Stable error codes (PROTOCOL.md, "Errors"). The numbers are wire values: never renumber.
+enum class error_code : std::uint16_t {
+    malformed = 1,
+    bad_signature = 2,
+    unsupported_version = 3,
+    unknown_command = 4,
+    too_long = 5,
+    bad_utf8 = 6,
+    control_char = 7,
+    name_taken = 8,
+    name_invalid = 9,
+    not_joined = 10,
+    already_joined = 11,
+    server_full = 12,
+    empty_text = 13,
+};
+
+// Why a user left the room (LEAVE event). Wire values: never renumber.
+enum class leave_reason : std::uint8_t {
+    quit = 1,
+    timed_out = 2,
+    server_shutdown = 3,
+};
+
+// ---- Commands: client to broker, over DEALER -> ROUTER ----
+
+// Proof of an earlier session, presented to take it over after a reconnect.
+struct resume_ticket {
+    std::uint64_t session_id = 0;
+    session_secret secret{};
+    bool operator==(const resume_ticket&) const = default;
+};
+
+struct hello {
+    std::string name;
+    std::optional<resume_ticket> resume;
+    bool operator==(const hello&) const = default;
+};
+
+// Confirms that the client's SUB socket receives: carries the sequence number of the probe seen.
+struct ready {
+    session_secret secret{};
+    std::uint64_t probe_seq = 0;
+    bool operator==(const ready&) const = default;
+};
+
+struct say {
+    session_secret secret{};
+    std::uint64_t message_id = 0;
+    std::string text;
+    bool operator==(const say&) const = default;
+};
+
+struct who {
+    session_secret secret{};
+    bool operator==(const who&) const = default;
+};
+
+struct bye {
+    session_secret secret{};
+    bool operator==(const bye&) const = default;
+};
+
+// Client heartbeat: a sign of life, carrying the last event sequence number the client received.
+struct ping {
+    session_secret secret{};
+    std::uint64_t last_seq = 0;
+    bool operator==(const ping&) const = default;
+};
+
+using command = std::variant<hello, ready, say, who, bye, ping>;
+
+// ---- Replies: broker to one client, over ROUTER -> DEALER ----
+
+struct welcome {
+    std::string name;
+    std::uint64_t session_id = 0;
+    session_secret secret{};
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t online = 0;
+    std::uint32_t heartbeat_ms = 0;
+    std::uint32_t liveness = 0;
+    std::uint32_t max_name_chars = 0;
+    std::uint32_t max_text_bytes = 0;
+    bool operator==(const welcome&) const = default;
+};
+
+struct error {
+    error_code code = error_code::malformed;
+    std::uint64_t message_id = 0; // the SAY this answers, or 0
+    std::string reason;
+    bool operator==(const error&) const = default;
+};
+
+struct ack {
+    std::uint64_t message_id = 0;
+    std::uint64_t seq = 0;
+    bool operator==(const ack&) const = default;
+};
+
+struct roster {
+    std::uint64_t roster_version = 0;
+    std::vector<std::string> names;
+    bool operator==(const roster&) const = default;
+};
+
+using reply = std::variant<welcome, error, ack, roster>;
+
+// ---- Events: broker to every subscriber, over PUB -> SUB ----
+
+// Sequenced events (line, joined, left) take the next sequence number; the others carry the
+// latest one so a subscriber can see what it missed even when the room is quiet.
+struct line {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::string sender;
+    std::uint64_t session_id = 0;
+    std::uint64_t message_id = 0;
+    std::string text;
+    bool operator==(const line&) const = default;
+};
+
+struct joined {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::string name;
+    std::uint64_t session_id = 0;
+    std::uint32_t online = 0;
+    std::uint64_t roster_version = 0;
+    bool operator==(const joined&) const = default;
+};
+
+struct left {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::string name;
+    std::uint64_t session_id = 0;
+    std::uint32_t online = 0;
+    std::uint64_t roster_version = 0;
+    leave_reason reason = leave_reason::quit;
+    bool operator==(const left&) const = default;
+};
+
+struct heartbeat {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t online = 0;
+    std::uint64_t roster_version = 0;
+    std::uint32_t interval_ms = 0;
+    bool operator==(const heartbeat&) const = default;
+};
+
+// Published under a topic naming one pending session until that session's SUB proves it hears.
+struct probe {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t session_id = 0;
+    bool operator==(const probe&) const = default;
+};
+
+struct shutdown {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    bool operator==(const shutdown&) const = default;
+};
+
+using event = std::variant<line, joined, left, heartbeat, probe, shutdown>;
+
+} // namespace zchat::proto

@@ -1,0 +1,18 @@
+// Makes untrusted text safe to print on a terminal.
+//
+// Every printer (the client's view, the broker's log, the tap) passes network bytes through
+// here, even though the broker refuses control characters at the door: a printer must not
+// trust that every peer it hears from enforces the same rules.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace zchat::proto {
+
+// Returns text with nothing that can move the cursor, change colours or reorder what follows:
+// TAB becomes a space; other controls (C0, DEL, C1) and invisible or bidi characters become a
+// visible escape such as "\u{1B}"; malformed UTF-8 bytes become U+FFFD.
+std::string printable(std::string_view text);
+
+} // namespace zchat::proto
