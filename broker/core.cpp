@@ -3,7 +3,6 @@
 #include "proto/printable.hpp"
 #include "proto/validate.hpp"
 
-
 namespace zchat::broker {
 namespace {
 
@@ -78,8 +77,8 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
         return;
     }
     if (sessions_.name_taken(m.name)) {
-        refuse(peer, proto::error_code::name_taken,
-               "the name '" + m.name + "' is already in use", out);
+        refuse(peer, proto::error_code::name_taken, "the name '" + m.name + "' is already in use",
+               out);
         return;
     }
     if (sessions_.size() >= cfg_.max_clients) {
@@ -91,8 +90,8 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
     reply(peer,
           proto::welcome{s.name, s.id, s.secret, epoch_, seq_,
                          static_cast<std::uint32_t>(sessions_.joined_count()),
-                         static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()),
-                         cfg_.liveness, static_cast<std::uint32_t>(cfg_.max_name_chars),
+                         static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()), cfg_.liveness,
+                         static_cast<std::uint32_t>(cfg_.max_name_chars),
                          static_cast<std::uint32_t>(cfg_.max_text_bytes)},
           out);
     publish_probe(s, now, out);

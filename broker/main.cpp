@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
     cxxopts::Options cli("zchat-broker", "The zchat chat broker: a ROUTER for what clients send, "
                                          "a PUB socket that fans events out.");
     zchat::broker::server_options options;
-    cli.add_options()("router", "endpoint to bind for client commands",
-                      cxxopts::value(options.router_endpoint)->default_value(options.router_endpoint))(
+    cli.add_options()(
+        "router", "endpoint to bind for client commands",
+        cxxopts::value(options.router_endpoint)->default_value(options.router_endpoint))(
         "pub", "endpoint to bind for published events",
         cxxopts::value(options.pub_endpoint)->default_value(options.pub_endpoint))(
         "max-clients", "most clients joined or joining at once",

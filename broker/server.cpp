@@ -39,7 +39,8 @@ void fill_random(void* buffer, std::size_t size) {
 void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const bool last = i + 1 == frames.size();
-        socket.send(zmq::buffer(frames[i]), last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+        socket.send(zmq::buffer(frames[i]),
+                    last ? zmq::send_flags::none : zmq::send_flags::sndmore);
     }
 }
 

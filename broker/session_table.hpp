@@ -51,7 +51,9 @@ public:
 private:
     struct string_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     using index = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
 

@@ -30,7 +30,9 @@ std::string bytes(const session_secret& secret) {
     return {reinterpret_cast<const char*>(secret.data()), secret.size()};
 }
 
-frame_list start(std::string_view word) { return {header_frame(), std::string{word}}; }
+frame_list start(std::string_view word) {
+    return {header_frame(), std::string{word}};
+}
 
 frame_list start_event(std::string topic, std::string_view word, std::uint64_t epoch,
                        std::uint64_t seq) {
@@ -141,9 +143,8 @@ std::optional<decode_error> check_header(std::string_view f) {
 
 // Looks up the command word and checks the frame count it requires, before reading any field.
 template <class Table>
-std::optional<decode_error> check_shape(std::span<const std::string_view> frames,
-                                        std::size_t first, const Table& table,
-                                        std::size_t& index) {
+std::optional<decode_error> check_shape(std::span<const std::string_view> frames, std::size_t first,
+                                        const Table& table, std::size_t& index) {
     if (frames.size() <= first + 1)
         return decode_error{error_code::malformed, "missing command frame"};
     const std::string_view word = frames[first + 1];

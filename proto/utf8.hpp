@@ -35,7 +35,9 @@ void append(String& out, char32_t cp) {
 }
 
 // C0 controls, DEL and C1 controls.
-constexpr bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+constexpr bool is_control(char32_t cp) {
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
 
 // Characters that render as nothing or reorder text: zero-width, joiners, bidi controls and
 // other format characters. Allowed in chat text, refused in names, escaped by printers.

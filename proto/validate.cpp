@@ -69,8 +69,8 @@ std::optional<decode_error> check_name(std::string_view name, std::size_t max_ch
         }
     }
     if (chars > max_chars)
-        return decode_error{error_code::too_long, "name is longer than " +
-                                                      std::to_string(max_chars) + " characters"};
+        return decode_error{error_code::too_long,
+                            "name is longer than " + std::to_string(max_chars) + " characters"};
     const std::string folded = fold_name(name);
     for (const std::string_view reserved : reserved_names) {
         if (folded == reserved)
