@@ -15,7 +15,7 @@ std::string printable(std::string_view text) {
             utf8::append(out, U'\uFFFD');
         } else if (cp == '\t') {
             out.push_back(' ');
-        } else if (utf8::is_control(cp) || utf8::is_invisible(cp)) {
+        } else if (utf8::is_control(cp) || utf8::is_invisible(cp) || utf8::is_noncharacter(cp)) {
             char escaped[16];
             std::snprintf(escaped, sizeof escaped, "\\u{%X}", static_cast<unsigned>(cp));
             out += escaped;

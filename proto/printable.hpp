@@ -11,8 +11,9 @@
 namespace zchat::proto {
 
 // Returns text with nothing that can move the cursor, change colours or reorder what follows:
-// TAB becomes a space; other controls (C0, DEL, C1) and invisible or bidi characters become a
-// visible escape such as "\u{1B}"; malformed UTF-8 bytes become U+FFFD.
+// TAB becomes a space; other controls (C0, DEL, C1), invisible or bidi characters and
+// noncharacters become a visible escape such as "\u{1B}"; each malformed UTF-8 byte becomes
+// U+FFFD.
 std::string printable(std::string_view text);
 
 } // namespace zchat::proto

@@ -39,8 +39,17 @@ constexpr bool is_control(char32_t cp) {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-// Characters that render as nothing or reorder text: zero-width, joiners, bidi controls and
-// other format characters. Allowed in chat text, refused in names, escaped by printers.
+// Noncharacters: U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF,
+// U+1FFFE, ..., U+10FFFF). Well-formed UTF-8 but never meant for interchange: allowed in chat
+// text, refused in names, escaped by printers.
+constexpr bool is_noncharacter(char32_t cp) {
+    return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp <= 0x10FFFF && (cp & 0xFFFE) == 0xFFFE);
+}
+
+// Characters that render as nothing or reorder text: Unicode's Default_Ignorable_Code_Point set
+// (zero-width, joiners, bidi controls, fillers, variation selectors, tags and other format
+// characters) plus the interlinear annotation controls U+FFF9..U+FFFB. Allowed in chat text,
+// refused in names, escaped by printers.
 bool is_invisible(char32_t cp);
 
 } // namespace zchat::proto::utf8

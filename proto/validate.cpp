@@ -14,8 +14,7 @@ bool is_space(char32_t cp) {
 
 bool is_unusable_in_name(char32_t cp) {
     const bool private_use = (cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000;
-    const bool noncharacter = (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
-    return private_use || noncharacter || cp == 0xFFFD;
+    return private_use || utf8::is_noncharacter(cp) || cp == 0xFFFD;
 }
 
 enum class script { none, latin, greek, cyrillic };

@@ -1,0 +1,124 @@
+// printable(): what a terminal may safely be shown of untrusted text.
+#include "proto/printable.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace zchat::proto {
+namespace {
+
+const std::string replacement = "\xef\xbf\xbd"; // U+FFFD
+
+struct print_case {
+    const char* what;
+    std::string input;
+    std::string expected;
+};
+
+TEST(Printable, LeavesPlainUtf8Unchanged) {
+    for (const std::string s : {"", "Hello, world",
+                                "Gr\xc3\xbc\xc3\x9f"
+                                "e aus K\xc3\xb6ln",
+                                "\xd0\x94\xd0\xbc\xd0\xb8\xd1\x82\xd1\x80\xd0\xb8\xd0\xb9",
+                                "\xf0\x9f\x91\x8b", "\xee\x80\x80", "\xef\xbf\xbd"})
+        EXPECT_EQ(printable(s), s);
+}
+
+TEST(Printable, TurnsTabIntoASpace) {
+    EXPECT_EQ(printable("score:\t42"), "score: 42");
+}
+
+TEST(Printable, EscapesEverythingThatCouldMoveTheCursorOrRestyleTheTerminal) {
+    const std::vector<print_case> cases{
+        {"ESC", "\x1b", "\\u{1B}"},
+        {"CSI clear screen", "\x1b[2J", "\\u{1B}[2J"},
+        {"OSC 0 title", "\x1b]0;t\x07", "\\u{1B}]0;t\\u{7}"},
+        {"OSC 52 clipboard", "\x1b]52;c;aGk=\x07", "\\u{1B}]52;c;aGk=\\u{7}"},
+        {"bracketed paste end", "\x1b[201~", "\\u{1B}[201~"},
+        {"8-bit CSI U+009B",
+         "\xc2\x9b"
+         "2J",
+         "\\u{9B}2J"},
+        {"C1 NEL U+0085",
+         "a\xc2\x85"
+         "b",
+         "a\\u{85}b"},
+        {"NUL", std::string("a\0b", 3), "a\\u{0}b"},
+        {"LF forging a line", "hi\n[bob] fake", "hi\\u{A}[bob] fake"},
+        {"CR overwriting a line", "hi\rbye", "hi\\u{D}bye"},
+        {"DEL", "a\x7f", "a\\u{7F}"},
+    };
+    for (const print_case& c : cases)
+        EXPECT_EQ(printable(c.input), c.expected) << c.what;
+}
+
+TEST(Printable, EscapesBidiZeroWidthAndNoncharacters) {
+    const std::vector<print_case> cases{
+        {"right-to-left override U+202E",
+         "abc\xe2\x80\xae"
+         "def",
+         "abc\\u{202E}def"},
+        {"left-to-right isolate U+2066",
+         "\xe2\x81\xa6"
+         "x",
+         "\\u{2066}x"},
+        {"pop directional isolate U+2069", "x\xe2\x81\xa9", "x\\u{2069}"},
+        {"Arabic letter mark U+061C", "\xd8\x9c", "\\u{61C}"},
+        {"zero-width space U+200B",
+         "a\xe2\x80\x8b"
+         "b",
+         "a\\u{200B}b"},
+        {"zero-width joiner U+200D",
+         "a\xe2\x80\x8d"
+         "b",
+         "a\\u{200D}b"},
+        {"byte order mark U+FEFF",
+         "\xef\xbb\xbf"
+         "a",
+         "\\u{FEFF}a"},
+        {"musical begin beam U+1D173", "\xf0\x9d\x85\xb3", "\\u{1D173}"},
+        {"noncharacter U+FFFF", "\xef\xbf\xbf", "\\u{FFFF}"},
+        {"noncharacter U+FDD0", "\xef\xb7\x90", "\\u{FDD0}"},
+        {"noncharacter U+10FFFF", "\xf4\x8f\xbf\xbf", "\\u{10FFFF}"},
+    };
+    for (const print_case& c : cases)
+        EXPECT_EQ(printable(c.input), c.expected) << c.what;
+}
+
+TEST(Printable, ReplacesEachMalformedByteWithOneReplacementCharacter) {
+    const std::vector<print_case> cases{
+        {"FF",
+         "a\xff"
+         "b",
+         "a" + replacement + "b"},
+        {"overlong C0 AF", "\xc0\xaf", replacement + replacement},
+        {"surrogate ED A0 80", "\xed\xa0\x80", replacement + replacement + replacement},
+        {"truncated E2 82", "x\xe2\x82", "x" + replacement + replacement},
+        {"past U+10FFFF", "\xf4\x90\x80\x80",
+         replacement + replacement + replacement + replacement},
+        {"truncated before ASCII",
+         "\xc3"
+         "a",
+         replacement + "a"},
+    };
+    for (const print_case& c : cases)
+        EXPECT_EQ(printable(c.input), c.expected) << c.what;
+}
+
+TEST(Printable, NeverLetsAControlByteThrough) {
+    std::string all;
+    for (int b = 0; b < 256; ++b)
+        all.push_back(static_cast<char>(b));
+    const std::string out = printable(all);
+    for (const char c : out) {
+        const auto b = static_cast<unsigned char>(c);
+        EXPECT_FALSE(b < 0x20 || b == 0x7f) << "byte " << static_cast<int>(b);
+    }
+    EXPECT_EQ(out.find("\xc2\x80"), std::string::npos);
+    EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos);
+}
+
+} // namespace
+} // namespace zchat::proto
