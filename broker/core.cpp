@@ -2,6 +2,7 @@
 
 #include "proto/printable.hpp"
 #include "proto/validate.hpp"
+#include "proto/wording.hpp"
 
 namespace zchat::broker {
 namespace {
@@ -16,10 +17,6 @@ const proto::session_secret* presented_secret(const proto::command& c) {
                 return nullptr;
         },
         c);
-}
-
-std::string users_online(std::size_t n) {
-    return std::to_string(n) + (n == 1 ? " user online" : " users online");
 }
 
 } // namespace
@@ -41,30 +38,47 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
 
     // Every other command acts on the sender's own session, proven by the secret it was given.
-    // Every other command acts on the sender's own session, proven by the secret it was given.
+    // An ERROR answering a SAY names it, so the sender knows which line was not delivered.
+    const auto* say = std::get_if<proto::say>(&command);
+    const std::uint64_t message_id = say ? say->message_id : 0;
     session* s = sessions_.find_by_peer(peer);
     if (!s || s->secret != *presented_secret(command)) {
-        refuse(peer, proto::error_code::not_joined, "you have not joined the chat", out);
+        if (!std::holds_alternative<proto::ping>(command))
+            refuse(peer, proto::error_code::not_joined, "you have not joined the chat", out,
+                   message_id);
+        // A heartbeat is answered only when the sender's session expired, so a client that
+        // was paused learns it must join again; answering any peer would let strangers turn
+        // the broker into an amplifier.
+        else if (!s && recently_expired_.erase(std::string{peer}) > 0)
+            refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
         return;
     }
     if (std::holds_alternative<proto::ready>(command)) {
         // Several probes may be in flight, so several READYs may come: the first one joins.
         if (!s->joined)
-            on_ready(*s, out);
+            on_ready(*s, now, out);
         return;
     }
+    // Any message from a session is a sign of life.
+    liveness_.heard(s->id, now);
     if (std::holds_alternative<proto::ping>(command))
         return;
     if (!s->joined) {
-        refuse(peer, proto::error_code::not_joined, "your join is not complete yet", out);
+        // BYE during the handshake withdraws the join: nobody was told of it, so nobody is
+        // told of its end, and the name is free again at once.
+        if (std::holds_alternative<proto::bye>(command))
+            sessions_.remove(s->id);
+        else
+            refuse(peer, proto::error_code::not_joined, "your join is not complete yet", out,
+                   message_id);
         return;
     }
-    if (const auto* say = std::get_if<proto::say>(&command))
+    if (say)
         on_say(*s, *say, out);
     else if (std::holds_alternative<proto::who>(command))
         on_who(peer, out);
     else
-        on_bye(*s, out);
+        end_session(*s, proto::leave_reason::quit, out);
 }
 
 void core::on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out) {
@@ -97,14 +111,14 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
     publish_probe(s, now, out);
 }
 
-void core::on_ready(session& s, outbox& out) {
+void core::on_ready(session& s, time_point now, outbox& out) {
     sessions_.mark_joined(s);
+    liveness_.track(s.id, now);
     ++roster_version_;
     const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
     out.publications.push_back(
         proto::encode(proto::joined{epoch_, ++seq_, s.name, s.id, online, roster_version_}));
-    out.log.push_back("> New user " + proto::printable(s.name) + " entered (" +
-                      users_online(online) + ")");
+    out.log.push_back(proto::entered_line(s.name, online));
 }
 
 void core::on_say(session& s, const proto::say& m, outbox& out) {
@@ -115,26 +129,38 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
     out.publications.push_back(
         proto::encode(proto::line{epoch_, ++seq_, s.name, s.id, m.message_id, m.text}));
     reply(s.peer, proto::ack{m.message_id, seq_}, out);
-    out.log.push_back("[" + proto::printable(s.name) + "] " + proto::printable(m.text));
+    out.log.push_back(proto::chat_line(s.name, m.text));
 }
 
 void core::on_who(std::string_view peer, outbox& out) {
     reply(peer, proto::roster{roster_version_, sessions_.joined_names()}, out);
 }
 
-void core::on_bye(session& s, outbox& out) {
+void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
     const std::string name = s.name;
     const std::uint64_t id = s.id;
+    liveness_.forget(id);
     sessions_.remove(id);
     ++roster_version_;
     const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
-    out.publications.push_back(proto::encode(
-        proto::left{epoch_, ++seq_, name, id, online, roster_version_, proto::leave_reason::quit}));
-    out.log.push_back("< The user " + proto::printable(name) + " left (" + users_online(online) +
-                      ")");
+    out.publications.push_back(
+        proto::encode(proto::left{epoch_, ++seq_, name, id, online, roster_version_, reason}));
+    out.log.push_back(proto::left_line(name, online, reason));
 }
 
 void core::tick(time_point now, outbox& out) {
+    while (const auto id = liveness_.expired(now, expiry_timeout())) {
+        session& s = sessions_.at(*id);
+        remember_expired(s.peer);
+        end_session(s, proto::leave_reason::timed_out, out);
+    }
+    if (now >= next_heartbeat_) {
+        out.publications.push_back(proto::encode(proto::heartbeat{
+            epoch_, seq_, static_cast<std::uint32_t>(sessions_.joined_count()), roster_version_,
+            static_cast<std::uint32_t>(cfg_.heartbeat_interval.count())}));
+        next_heartbeat_ = now + cfg_.heartbeat_interval;
+    }
+
     // Copy the ids: forgetting a session changes the pending set.
     const std::vector<std::uint64_t> pending(sessions_.pending().begin(),
                                              sessions_.pending().end());
@@ -151,7 +177,7 @@ void core::tick(time_point now, outbox& out) {
 }
 
 time_point core::next_deadline() const {
-    time_point next = time_point::max();
+    time_point next = std::min(next_heartbeat_, liveness_.next_expiry(expiry_timeout()));
     for (const std::uint64_t id : sessions_.pending()) {
         const session& s = sessions_.at(id);
         next = std::min(next, std::min(s.next_probe, s.started + cfg_.join_timeout));
@@ -170,6 +196,19 @@ void core::reply(std::string_view peer, const proto::reply& r, outbox& out) {
 void core::refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
                   std::uint64_t message_id) {
     reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+}
+
+std::chrono::nanoseconds core::expiry_timeout() const {
+    return cfg_.heartbeat_interval * cfg_.liveness;
+}
+
+void core::remember_expired(const std::string& peer) {
+    if (recently_expired_.insert(peer).second)
+        expired_order_.push_back(peer);
+    if (expired_order_.size() > max_remembered_expired) {
+        recently_expired_.erase(expired_order_.front());
+        expired_order_.pop_front();
+    }
 }
 
 void core::publish_probe(session& s, time_point now, outbox& out) {

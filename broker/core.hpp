@@ -3,15 +3,18 @@
 // (time is an argument), so every rule is tested by scripting messages and reading the outbox.
 #pragma once
 
+#include "broker/liveness.hpp"
 #include "broker/outbox.hpp"
 #include "broker/session_table.hpp"
 #include "proto/codec.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <span>
 #include <string_view>
+#include <unordered_set>
 
 namespace zchat::broker {
 
@@ -36,7 +39,8 @@ public:
     // Handles one message from the peer with the given routing id (frames without that id).
     void handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                 outbox& out);
-    // Does what is due at `now`: repeats probes, forgets pending sessions that never confirmed.
+    // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
+    // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);
     // When tick next has something to do.
     time_point next_deadline() const;
@@ -46,13 +50,18 @@ public:
     std::uint64_t epoch() const { return epoch_; }
     std::uint64_t seq() const { return seq_; }
     std::size_t online() const { return sessions_.joined_count(); }
+    // Sessions joined or joining.
+    std::size_t session_count() const { return sessions_.size(); }
 
 private:
     void on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out);
-    void on_ready(session& s, outbox& out);
+    void on_ready(session& s, time_point now, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
-    void on_bye(session& s, outbox& out);
+    // Removes a joined session and tells everyone why it left.
+    void end_session(session& s, proto::leave_reason reason, outbox& out);
+    std::chrono::nanoseconds expiry_timeout() const;
+    void remember_expired(const std::string& peer);
 
     void reply(std::string_view peer, const proto::reply& r, outbox& out);
     void refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
@@ -66,6 +75,13 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t roster_version_ = 0;
     std::uint64_t next_session_id_ = 1;
+    liveness_queue liveness_;
+    time_point next_heartbeat_{}; // the first tick publishes one at once
+    // Routing ids of sessions that expired, so their next heartbeat is told to rejoin. Bounded:
+    // the oldest is forgotten first.
+    static constexpr std::size_t max_remembered_expired = 10000;
+    std::unordered_set<std::string> recently_expired_;
+    std::deque<std::string> expired_order_;
 };
 
 } // namespace zchat::broker

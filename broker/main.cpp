@@ -1,34 +1,25 @@
 // zchat-broker: command line -> server options -> server.run() -> exit code.
 #include "broker/server.hpp"
+#include "tools/common/process.hpp"
 
 #include <cxxopts.hpp>
 
-#include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 
 namespace {
 
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
+using zchat::tools::exit_failure;
+using zchat::tools::exit_ok;
+using zchat::tools::exit_usage;
+
+// Bounds that keep liveness x interval meaningful and far from overflow.
+constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
+constexpr std::uint32_t max_liveness = 1000;
 
 constexpr const char* exit_codes_help =
     "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error.\n";
-
-// Blocks SIGINT and SIGTERM in every thread (libzmq's threads start later and inherit the
-// mask) and returns a descriptor that becomes readable when one arrives, so the poll loop sees
-// a signal exactly as it sees a message.
-int signal_descriptor() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    return signalfd(-1, &signals, SFD_CLOEXEC);
-}
 
 } // namespace
 
@@ -36,6 +27,7 @@ int main(int argc, char** argv) {
     cxxopts::Options cli("zchat-broker", "The zchat chat broker: a ROUTER for what clients send, "
                                          "a PUB socket that fans events out.");
     zchat::broker::server_options options;
+    std::uint32_t heartbeat_ms = 0;
     cli.add_options()(
         "router", "endpoint to bind for client commands",
         cxxopts::value(options.router_endpoint)->default_value(options.router_endpoint))(
@@ -43,8 +35,13 @@ int main(int argc, char** argv) {
         cxxopts::value(options.pub_endpoint)->default_value(options.pub_endpoint))(
         "max-clients", "most clients joined or joining at once",
         cxxopts::value(options.core.max_clients)->default_value("10000"))(
+        "heartbeat-ms", "interval of broker heartbeats and of client heartbeats, in ms",
+        cxxopts::value(heartbeat_ms)->default_value("1000"))(
+        "liveness", "heartbeat intervals of silence after which a client is expired",
+        cxxopts::value(options.core.liveness)->default_value("3"))(
         "h,help", "print this help and exit")("version", "print the version and exit");
-    cli.custom_help("[--router EP] [--pub EP] [--max-clients N]");
+    cli.custom_help(
+        "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -60,12 +57,19 @@ int main(int argc, char** argv) {
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         if (options.core.max_clients == 0)
             throw cxxopts::exceptions::exception("--max-clients must be at least 1");
+        if (heartbeat_ms < 1 || heartbeat_ms > max_heartbeat_ms)
+            throw cxxopts::exceptions::exception("--heartbeat-ms must be from 1 to " +
+                                                 std::to_string(max_heartbeat_ms));
+        if (options.core.liveness < 1 || options.core.liveness > max_liveness)
+            throw cxxopts::exceptions::exception("--liveness must be from 1 to " +
+                                                 std::to_string(max_liveness));
+        options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;
     }
 
-    const int stop_fd = signal_descriptor();
+    const int stop_fd = zchat::tools::stop_signal_descriptor();
     try {
         zmq::context_t ctx;
         zchat::broker::server server(ctx, options);

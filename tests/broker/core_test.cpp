@@ -1,0 +1,963 @@
+// Unit tests of the broker core: commands are scripted as frames, outcomes are read from the
+// outbox and decoded with the protocol library. No sockets and no sleeps: time is a time_point
+// the test moves by hand, and secrets come from a counter so every session's secret is known.
+#include "broker/core.hpp"
+
+#include "proto/codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace zchat::broker {
+namespace {
+
+using namespace std::chrono_literals;
+using proto::error_code;
+using names = std::vector<std::string>;
+
+constexpr std::uint64_t test_epoch = 0x0123456789ABCDEF;
+const time_point t0 = time_point{} + 1h;
+
+// Heartbeats so rare that they stay out of the way of tests about other things; the liveness
+// tests set their own interval.
+constexpr auto test_heartbeat = 1000h;
+
+config test_config() {
+    config cfg;
+    cfg.heartbeat_interval = test_heartbeat;
+    return cfg;
+}
+
+// The n-th secret the test core hands out (the first session gets secret_number(1)).
+proto::session_secret secret_number(std::uint8_t n) {
+    proto::session_secret s{};
+    s.fill(0x5A);
+    s[0] = n;
+    return s;
+}
+
+// ---- Reading an outbox ----
+
+struct sent_reply {
+    std::string peer;
+    proto::reply reply;
+};
+
+struct published {
+    std::string topic;
+    proto::event event;
+};
+
+std::vector<sent_reply> replies_of(const outbox& out) {
+    std::vector<sent_reply> result;
+    for (const auto& r : out.replies) {
+        const auto frames = proto::views(r.frames);
+        auto decoded = proto::decode_reply(frames);
+        if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
+            ADD_FAILURE() << "the core sent an undecodable reply: " << bad->reason;
+            continue;
+        }
+        result.push_back({r.peer, std::get<proto::reply>(std::move(decoded))});
+    }
+    return result;
+}
+
+std::vector<published> publications_of(const outbox& out) {
+    std::vector<published> result;
+    for (const auto& p : out.publications) {
+        const auto frames = proto::views(p);
+        auto decoded = proto::decode_event(frames);
+        if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
+            ADD_FAILURE() << "the core published an undecodable event: " << bad->reason;
+            continue;
+        }
+        auto event = std::get<proto::event>(std::move(decoded));
+        EXPECT_EQ(p.front(), proto::topic_of(event)) << "event published under the wrong topic";
+        result.push_back({p.front(), std::move(event)});
+    }
+    return result;
+}
+
+// The only reply in the outbox, which must be of type T, sent to `peer`.
+template <class T>
+T only_reply(const outbox& out, std::string_view peer) {
+    const auto replies = replies_of(out);
+    if (replies.size() != 1) {
+        ADD_FAILURE() << "expected one reply, got " << replies.size();
+        return T{};
+    }
+    EXPECT_EQ(replies[0].peer, peer);
+    const T* r = std::get_if<T>(&replies[0].reply);
+    if (!r) {
+        const auto* e = std::get_if<proto::error>(&replies[0].reply);
+        ADD_FAILURE() << "the reply has the wrong type"
+                      << (e ? " (ERROR " + std::string{proto::error_name(e->code)} + ": " +
+                                  e->reason + ")"
+                            : std::string{});
+        return T{};
+    }
+    return *r;
+}
+
+// The only event published, which must be of type T.
+template <class T>
+T only_event(const outbox& out) {
+    const auto events = publications_of(out);
+    if (events.size() != 1) {
+        ADD_FAILURE() << "expected one publication, got " << events.size();
+        return T{};
+    }
+    const T* e = std::get_if<T>(&events[0].event);
+    if (!e) {
+        ADD_FAILURE() << "the publication under " << events[0].topic << " has the wrong type";
+        return T{};
+    }
+    return *e;
+}
+
+// The outbox holds one ERROR to `peer` with this code and message id, and nothing else: no
+// publication, no log line.
+::testing::AssertionResult refused(const outbox& out, std::string_view peer, error_code code,
+                                   std::uint64_t message_id = 0) {
+    if (!out.publications.empty())
+        return ::testing::AssertionFailure()
+               << "published " << out.publications.size() << " events";
+    if (!out.log.empty())
+        return ::testing::AssertionFailure() << "logged '" << out.log.front() << "'";
+    const auto replies = replies_of(out);
+    if (replies.size() != 1)
+        return ::testing::AssertionFailure() << "sent " << replies.size() << " replies";
+    if (replies[0].peer != peer)
+        return ::testing::AssertionFailure() << "replied to '" << replies[0].peer << "'";
+    const auto* e = std::get_if<proto::error>(&replies[0].reply);
+    if (!e)
+        return ::testing::AssertionFailure() << "the reply is not an ERROR";
+    if (e->code != code)
+        return ::testing::AssertionFailure()
+               << "got " << proto::error_name(e->code) << " (" << e->reason << "), expected "
+               << proto::error_name(code);
+    if (e->message_id != message_id)
+        return ::testing::AssertionFailure()
+               << "ERROR names message " << e->message_id << ", expected " << message_id;
+    if (e->reason.empty())
+        return ::testing::AssertionFailure() << "ERROR without a reason";
+    return ::testing::AssertionSuccess();
+}
+
+// The outbox is empty: no reply, no publication, no log line.
+::testing::AssertionResult silent(const outbox& out) {
+    if (out.replies.empty() && out.publications.empty() && out.log.empty())
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << out.replies.size() << " replies, " << out.publications.size() << " publications, "
+           << out.log.size() << " log lines";
+}
+
+// ---- Driving the core ----
+
+// A core with a deterministic secret source and a hand-moved clock, and shorthands for the
+// commands a well-behaved client sends.
+class script {
+public:
+    // The core has published its first heartbeat at t0 before the test begins.
+    explicit script(config cfg = test_config())
+        : core_(cfg, test_epoch, [n = std::uint8_t{0}]() mutable { return secret_number(++n); }) {
+        outbox first;
+        core_.tick(t0, first);
+    }
+
+    outbox send_frames(std::string_view peer, const proto::frame_list& frames) {
+        outbox out;
+        const auto v = proto::views(frames);
+        core_.handle(peer, v, now, out);
+        return out;
+    }
+    outbox send(std::string_view peer, const proto::command& c) {
+        return send_frames(peer, proto::encode(c));
+    }
+    outbox tick_at(time_point t) {
+        now = t;
+        outbox out;
+        core_.tick(now, out);
+        return out;
+    }
+
+    // HELLO, expecting a WELCOME: the session is pending.
+    proto::welcome hello(std::string_view peer, const std::string& name) {
+        return only_reply<proto::welcome>(send(peer, proto::hello{name, std::nullopt}), peer);
+    }
+    // HELLO then READY, expecting the JOIN: the session is joined.
+    proto::welcome join(std::string_view peer, const std::string& name) {
+        const proto::welcome w = hello(peer, name);
+        EXPECT_EQ(only_event<proto::joined>(send(peer, proto::ready{w.secret, w.seq})).name, name);
+        return w;
+    }
+    outbox say(std::string_view peer, const proto::welcome& w, std::uint64_t message_id,
+               const std::string& text) {
+        return send(peer, proto::say{w.secret, message_id, text});
+    }
+    std::vector<std::string> who(std::string_view peer, const proto::welcome& w) {
+        return only_reply<proto::roster>(send(peer, proto::who{w.secret}), peer).names;
+    }
+
+    core& broker() { return core_; }
+    time_point now = t0;
+
+private:
+    core core_;
+};
+
+config with_max_clients(std::size_t n) {
+    config cfg = test_config();
+    cfg.max_clients = n;
+    return cfg;
+}
+
+// ---- Joining ----
+
+TEST(BrokerCore, HelloIsWelcomedAndProbedOnTheSessionsOwnTopic) {
+    script s;
+    const outbox out = s.send("peer-bob", proto::hello{"bob", std::nullopt});
+
+    EXPECT_EQ(only_reply<proto::welcome>(out, "peer-bob"),
+              (proto::welcome{
+                  "bob", 1, secret_number(1), test_epoch, 0, 0,
+                  static_cast<std::uint32_t>(std::chrono::milliseconds(test_heartbeat).count()), 3,
+                  32, 4096}));
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "probe/1/");
+    EXPECT_EQ(std::get<proto::probe>(events[0].event), (proto::probe{test_epoch, 0, 1}));
+    EXPECT_TRUE(out.log.empty());
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
+TEST(BrokerCore, ReadyJoinsThePendingSessionAndPublishesJoinWithTheOnlineCount) {
+    script s;
+    const proto::welcome w = s.hello("peer-bob", "bob");
+
+    const outbox out = s.send("peer-bob", proto::ready{w.secret, 0});
+
+    EXPECT_TRUE(out.replies.empty());
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "presence/lobby/");
+    EXPECT_EQ(std::get<proto::joined>(events[0].event),
+              (proto::joined{test_epoch, 1, "bob", 1, 1, 1}));
+    EXPECT_EQ(out.log, (names{"> New user bob entered (1 user online)"}));
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_EQ(s.broker().seq(), 1u);
+}
+
+TEST(BrokerCore, WelcomeCarriesTheConfigurationAndTheRoomAsItIsNow) {
+    config cfg = test_config();
+    cfg.heartbeat_interval = 250ms;
+    cfg.liveness = 5;
+    cfg.max_name_chars = 16;
+    cfg.max_text_bytes = 200;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.say("peer-alice", alice, 1, "hello");
+
+    EXPECT_EQ(s.hello("peer-bob", "Bob"),
+              (proto::welcome{"Bob", 2, secret_number(2), test_epoch, 2, 1, 250, 5, 16, 200}));
+}
+
+TEST(BrokerCore, ProbeIsRepeatedEveryProbeIntervalUntilReady) {
+    config cfg = test_config();
+    cfg.probe_interval = 100ms;
+    script s(cfg);
+    const proto::welcome w = s.hello("peer-bob", "bob");
+    EXPECT_EQ(s.broker().next_deadline(), t0 + 100ms);
+
+    EXPECT_TRUE(silent(s.tick_at(t0 + 99ms)));
+    const outbox second = s.tick_at(t0 + 100ms);
+    EXPECT_EQ(only_event<proto::probe>(second), (proto::probe{test_epoch, 0, 1}));
+    EXPECT_EQ(second.publications[0][0], "probe/1/");
+    EXPECT_TRUE(second.replies.empty());
+    EXPECT_TRUE(second.log.empty());
+    EXPECT_EQ(s.broker().next_deadline(), t0 + 200ms);
+
+    EXPECT_TRUE(silent(s.tick_at(t0 + 150ms)));
+    EXPECT_EQ(only_event<proto::probe>(s.tick_at(t0 + 200ms)).session_id, 1u);
+
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret, 0})).name, "bob");
+    EXPECT_EQ(s.broker().next_deadline(), t0 + test_heartbeat);
+    EXPECT_TRUE(silent(s.tick_at(t0 + 1h)));
+}
+
+TEST(BrokerCore, PendingJoinIsForgottenAfterTheJoinTimeout) {
+    config cfg = test_config();
+    cfg.probe_interval = 1s;
+    cfg.join_timeout = 5s;
+    script s(cfg);
+    const proto::welcome w = s.hello("peer-bob", "bob");
+
+    const outbox before = s.tick_at(t0 + 4999ms);
+    EXPECT_TRUE(before.log.empty());
+    EXPECT_TRUE(before.replies.empty());
+    EXPECT_EQ(s.broker().next_deadline(), t0 + 5s);
+
+    const outbox expired = s.tick_at(t0 + 5s);
+    EXPECT_EQ(expired.log, (names{"! Join of bob abandoned: its subscriber never confirmed"}));
+    EXPECT_TRUE(expired.publications.empty());
+    EXPECT_TRUE(expired.replies.empty());
+    EXPECT_EQ(s.broker().session_count(), 0u);
+    EXPECT_EQ(s.broker().seq(), 0u);
+
+    // The late READY finds no session, and the name is free for someone else.
+    EXPECT_TRUE(
+        refused(s.send("peer-bob", proto::ready{w.secret, 0}), "peer-bob", error_code::not_joined));
+    EXPECT_EQ(s.hello("peer-robert", "Bob").session_id, 2u);
+}
+
+TEST(BrokerCore, OnlyThePendingSessionsThatTimedOutAreForgotten) {
+    config cfg = test_config();
+    cfg.probe_interval = 1s;
+    cfg.join_timeout = 5s;
+    script s(cfg);
+    s.hello("peer-bob", "bob");
+    s.now = t0 + 2s;
+    const proto::welcome carol = s.hello("peer-carol", "carol");
+
+    EXPECT_EQ(s.tick_at(t0 + 5s).log,
+              (names{"! Join of bob abandoned: its subscriber never confirmed"}));
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-carol", proto::ready{carol.secret, 0})).online,
+              1u);
+}
+
+TEST(BrokerCore, ReadyTwiceIsHarmless) {
+    script s;
+    const proto::welcome w = s.join("peer-bob", "bob");
+
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret, 0})));
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret, 7})));
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_EQ(s.broker().seq(), 1u);
+}
+
+TEST(BrokerCore, ReadyWithAnotherSessionsSecretDoesNotJoin) {
+    script s;
+    const proto::welcome bob = s.hello("peer-bob", "bob");
+    s.hello("peer-mallory", "mallory");
+
+    EXPECT_TRUE(refused(s.send("peer-mallory", proto::ready{bob.secret, 0}), "peer-mallory",
+                        error_code::not_joined));
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
+// ---- Chat ----
+
+TEST(BrokerCore, SayIsPublishedWithTheSenderFromTheSessionTableAndAcked) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+
+    const outbox out = s.say("peer-alice", alice, 7, "[bob] hi");
+
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "chat/lobby/");
+    EXPECT_EQ(std::get<proto::line>(events[0].event),
+              (proto::line{test_epoch, 3, "alice", alice.session_id, 7, "[bob] hi"}));
+    EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{7, 3}));
+    EXPECT_EQ(out.log, (names{"[alice] [bob] hi"}));
+}
+
+TEST(BrokerCore, EverySequencedEventTakesTheNextSeqAndProbesDoNot) {
+    config cfg = test_config();
+    cfg.probe_interval = 100ms;
+    script s(cfg);
+    std::vector<published> events;
+    const auto record = [&](const outbox& out) {
+        for (auto& p : publications_of(out))
+            events.push_back(std::move(p));
+        return out;
+    };
+
+    // Alice's JOIN takes seq 1 (not recorded); then, in order:
+    // PROBE at 1, LINE 2, PROBE at 2, JOIN 3, LINE 4, LEAVE 5.
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const outbox hello = record(s.send("peer-bob", proto::hello{"bob", std::nullopt}));
+    const proto::welcome bob = only_reply<proto::welcome>(hello, "peer-bob");
+    const auto ack2 =
+        only_reply<proto::ack>(record(s.say("peer-alice", alice, 10, "one")), "peer-alice");
+    record(s.tick_at(t0 + 100ms));
+    record(s.send("peer-bob", proto::ready{bob.secret, 2}));
+    const auto ack4 = only_reply<proto::ack>(record(s.say("peer-bob", bob, 10, "two")), "peer-bob");
+    record(s.send("peer-bob", proto::bye{bob.secret}));
+
+    std::vector<std::uint64_t> seqs;
+    for (const auto& p : events)
+        seqs.push_back(std::visit([](const auto& e) { return e.seq; }, p.event));
+    EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 2, 3, 4, 5}));
+    ASSERT_EQ(events.size(), 6u);
+    EXPECT_TRUE(std::holds_alternative<proto::probe>(events[0].event));
+    EXPECT_TRUE(std::holds_alternative<proto::line>(events[1].event));
+    EXPECT_TRUE(std::holds_alternative<proto::probe>(events[2].event));
+    EXPECT_TRUE(std::holds_alternative<proto::joined>(events[3].event));
+    EXPECT_TRUE(std::holds_alternative<proto::line>(events[4].event));
+    EXPECT_TRUE(std::holds_alternative<proto::left>(events[5].event));
+    EXPECT_EQ(ack2, (proto::ack{10, 2}));
+    EXPECT_EQ(ack4, (proto::ack{10, 4}));
+    EXPECT_EQ(s.broker().seq(), 5u);
+}
+
+TEST(BrokerCore, AckCarriesTheSeqOfItsOwnLine) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (std::uint64_t id = 100; id < 110; ++id) {
+        const outbox out = s.say("peer-alice", alice, id, "line " + std::to_string(id));
+        const auto line = only_event<proto::line>(out);
+        EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{id, line.seq}));
+        EXPECT_EQ(line.message_id, id);
+    }
+    EXPECT_EQ(s.broker().seq(), 11u);
+}
+
+TEST(BrokerCore, TextAtTheLimitIsPublishedAndOneByteMoreIsTooLong) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, std::string(4096, 'x'))).seq,
+              2u);
+    EXPECT_TRUE(refused(s.say("peer-alice", alice, 2, std::string(4097, 'x')), "peer-alice",
+                        error_code::too_long, 2));
+    EXPECT_EQ(s.broker().seq(), 2u);
+}
+
+TEST(BrokerCore, BadTextIsRefusedWithTheSaysMessageIdAndNothingIsPublished) {
+    struct bad_text {
+        std::string text;
+        error_code code;
+    };
+    const std::vector<bad_text> cases{
+        {"", error_code::empty_text},
+        {"\xFF", error_code::bad_utf8},
+        {"over\xC0\xAFlong", error_code::bad_utf8},
+        {"\xE0\x80\xAF", error_code::bad_utf8},
+        {"surrogate \xED\xA0\x80", error_code::bad_utf8},
+        {"truncated \xE2\x82", error_code::bad_utf8},
+        {"\xF4\x90\x80\x80", error_code::bad_utf8},
+        {std::string("nul\0here", 8), error_code::control_char},
+        {"\x01", error_code::control_char},
+        {"\x1F", error_code::control_char},
+        {"del\x7F", error_code::control_char},
+        {"csi \xC2\x9B"
+         "2J",
+         error_code::control_char},
+        {"\x1B[2J", error_code::control_char},
+        {"\x1B]0;title\x07", error_code::control_char},
+        {"\x1B[201~", error_code::control_char},
+        {"carriage\rreturn", error_code::control_char},
+        {"hi\n[bob] fake", error_code::control_char},
+    };
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    std::uint64_t id = 1000;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(::testing::PrintToString(c.text));
+        ++id;
+        EXPECT_TRUE(refused(s.say("peer-alice", alice, id, c.text), "peer-alice", c.code, id));
+    }
+    EXPECT_EQ(s.broker().seq(), 1u);
+    // The broker carries on: the next good line takes the next seq.
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "fine")).seq, 2u);
+}
+
+TEST(BrokerCore, TabIsAllowedInTextAndLoggedAsASpace) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const outbox out = s.say("peer-alice", alice, 1, "a\tb");
+    EXPECT_EQ(only_event<proto::line>(out).text, "a\tb");
+    EXPECT_EQ(out.log, (names{"[alice] a b"}));
+}
+
+TEST(BrokerCore, TextIsPublishedAsSentButLoggedWithInvisibleCharactersEscaped) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const std::string text = "abc\u202Edef\u200B";
+    const outbox out = s.say("peer-alice", alice, 1, text);
+    EXPECT_EQ(only_event<proto::line>(out).text, text);
+    EXPECT_EQ(out.log, (names{"[alice] abc\\u{202E}def\\u{200B}"}));
+}
+
+// ---- Commands out of place ----
+
+TEST(BrokerCore, CommandsBeforeHelloAreNotJoinedAndKeepNoState) {
+    script s;
+    const proto::session_secret none{};
+    EXPECT_TRUE(
+        refused(s.send("peer-x", proto::say{none, 5, "hi"}), "peer-x", error_code::not_joined, 5));
+    EXPECT_TRUE(refused(s.send("peer-x", proto::who{none}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-x", proto::bye{none}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-x", proto::ready{none, 0}), "peer-x", error_code::not_joined));
+    EXPECT_EQ(s.broker().online(), 0u);
+    EXPECT_EQ(s.broker().session_count(), 0u);
+    EXPECT_EQ(s.hello("peer-x", "x").session_id, 1u);
+}
+
+TEST(BrokerCore, PingIsSilentWhetherJoinedOrNot) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_TRUE(silent(s.send("peer-alice", proto::ping{alice.secret, 1})));
+    EXPECT_TRUE(silent(s.send("peer-alice", proto::ping{secret_number(99), 1})));
+    EXPECT_TRUE(silent(s.send("peer-x", proto::ping{{}, 0})));
+    const proto::welcome bob = s.hello("peer-bob", "bob");
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, 0})));
+    EXPECT_EQ(s.broker().seq(), 1u);
+}
+
+TEST(BrokerCore, WrongSecretIsNotJoinedAndPublishesNothing) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    const proto::session_secret wrong = secret_number(99);
+
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{wrong, 3, "hi"}), "peer-alice",
+                        error_code::not_joined, 3));
+    EXPECT_TRUE(
+        refused(s.send("peer-alice", proto::who{wrong}), "peer-alice", error_code::not_joined));
+    EXPECT_TRUE(
+        refused(s.send("peer-alice", proto::bye{wrong}), "peer-alice", error_code::not_joined));
+    // Another session's secret from this connection is just as wrong.
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{bob.secret, 4, "as bob"}), "peer-alice",
+                        error_code::not_joined, 4));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::bye{bob.secret}), "peer-alice",
+                        error_code::not_joined));
+
+    EXPECT_EQ(s.broker().seq(), 2u);
+    EXPECT_EQ(s.who("peer-alice", alice), (names{"alice", "bob"}));
+}
+
+TEST(BrokerCore, RightSecretFromAnotherConnectionIsNotJoined) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-mallory", "mallory");
+
+    EXPECT_TRUE(refused(s.send("peer-mallory", proto::say{alice.secret, 1, "I am alice"}),
+                        "peer-mallory", error_code::not_joined, 1));
+    EXPECT_TRUE(refused(s.send("peer-stranger", proto::say{alice.secret, 1, "I am alice"}),
+                        "peer-stranger", error_code::not_joined, 1));
+    EXPECT_EQ(s.broker().seq(), 2u);
+}
+
+TEST(BrokerCore, SayAndWhoWhileTheJoinIsPendingAreNotJoined) {
+    script s;
+    const proto::welcome bob = s.hello("peer-bob", "bob");
+
+    EXPECT_TRUE(
+        refused(s.say("peer-bob", bob, 9, "too early"), "peer-bob", error_code::not_joined, 9));
+    EXPECT_TRUE(
+        refused(s.send("peer-bob", proto::who{bob.secret}), "peer-bob", error_code::not_joined));
+    EXPECT_EQ(s.broker().seq(), 0u);
+    // The pending session survives and can still complete its join.
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{bob.secret, 0})).seq, 1u);
+}
+
+TEST(BrokerCore, ByeWhileTheJoinIsPendingWithdrawsItSilentlyAndFreesTheName) {
+    script s;
+    const proto::welcome bob = s.hello("peer-bob", "bob");
+
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::bye{bob.secret})));
+    EXPECT_EQ(s.broker().session_count(), 0u);
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::ready{bob.secret, 0}), "peer-bob",
+                        error_code::not_joined));
+    EXPECT_EQ(s.hello("peer-bob2", "bob").name, "bob");
+    EXPECT_EQ(s.broker().seq(), 0u);
+}
+
+TEST(BrokerCore, SecondHelloOnAJoinedConnectionIsAlreadyJoinedAndChangesNothing) {
+    script s;
+    const proto::welcome bob = s.join("peer-bob", "bob");
+
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", std::nullopt}), "peer-bob",
+                        error_code::already_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"bob", std::nullopt}), "peer-bob",
+                        error_code::already_joined));
+    EXPECT_EQ(s.who("peer-bob", bob), (names{"bob"}));
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-bob", bob, 1, "still me")).sender, "bob");
+    EXPECT_EQ(s.hello("peer-robert", "robert").session_id, 2u);
+}
+
+TEST(BrokerCore, SecondHelloWhileTheJoinIsPendingIsAlreadyJoined) {
+    script s;
+    s.hello("peer-bob", "bob");
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", std::nullopt}), "peer-bob",
+                        error_code::already_joined));
+}
+
+TEST(BrokerCore, ByePublishesLeaveAndTheSecondByeIsNotJoined) {
+    script s;
+    s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+
+    const outbox out = s.send("peer-bob", proto::bye{bob.secret});
+    EXPECT_TRUE(out.replies.empty());
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "presence/lobby/");
+    EXPECT_EQ(std::get<proto::left>(events[0].event),
+              (proto::left{test_epoch, 3, "bob", 2, 1, 3, proto::leave_reason::quit}));
+    EXPECT_EQ(out.log, (names{"< The user bob left (1 user online)"}));
+
+    EXPECT_TRUE(
+        refused(s.send("peer-bob", proto::bye{bob.secret}), "peer-bob", error_code::not_joined));
+    EXPECT_TRUE(refused(s.say("peer-bob", bob, 1, "ghost"), "peer-bob", error_code::not_joined, 1));
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_EQ(s.broker().seq(), 3u);
+}
+
+TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesOn) {
+    const std::string header = std::string{proto::signature} + '\x01';
+    const std::string secret(16, 'S');
+    const std::string id8(8, '\0');
+    struct bad_message {
+        const char* what;
+        proto::frame_list frames;
+        error_code code;
+    };
+    const std::vector<bad_message> cases{
+        {"no frames", {}, error_code::malformed},
+        {"one empty frame", {""}, error_code::malformed},
+        {"signature only", {header}, error_code::malformed},
+        {"http", {"GET / HTTP/1.1", "Host: x"}, error_code::bad_signature},
+        {"near-miss signature", {"ZCHAX\x01", "WHO", secret}, error_code::bad_signature},
+        {"signature without version", {"ZCHAT", "WHO", secret}, error_code::bad_signature},
+        {"version 0", {std::string("ZCHAT\0", 6), "WHO", secret}, error_code::unsupported_version},
+        {"version 2", {"ZCHAT\x02", "WHO", secret}, error_code::unsupported_version},
+        {"version 255", {"ZCHAT\xFF", "WHO", secret}, error_code::unsupported_version},
+        {"unknown word", {header, "SHOUT", secret}, error_code::unknown_command},
+        {"empty word", {header, "", secret}, error_code::unknown_command},
+        {"HELLO missing a frame", {header, "HELLO", "bob"}, error_code::malformed},
+        {"HELLO with an extra frame", {header, "HELLO", "bob", "", ""}, error_code::malformed},
+        {"WHO without a secret", {header, "WHO"}, error_code::malformed},
+        {"SAY missing the text", {header, "SAY", secret, id8}, error_code::malformed},
+        {"nine frames", proto::frame_list(9, header), error_code::malformed},
+        {"1000 frames", proto::frame_list(1000, "x"), error_code::malformed},
+        {"short secret", {header, "WHO", std::string(15, 'S')}, error_code::malformed},
+        {"long secret", {header, "WHO", std::string(17, 'S')}, error_code::malformed},
+        {"short message id",
+         {header, "SAY", secret, std::string(7, '\0'), "hi"},
+         error_code::malformed},
+        {"long message id",
+         {header, "SAY", secret, std::string(9, '\0'), "hi"},
+         error_code::too_long},
+        {"name of 257 bytes", {header, "HELLO", std::string(257, 'a'), ""}, error_code::too_long},
+        {"text of 65537 bytes",
+         {header, "SAY", secret, id8, std::string(65537, 'a')},
+         error_code::too_long},
+        {"bad resume ticket", {header, "HELLO", "bob", "short"}, error_code::malformed},
+    };
+
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        EXPECT_TRUE(refused(s.send_frames("peer-mallory", c.frames), "peer-mallory", c.code));
+    }
+    // Nothing was allocated for the sender, and everyone else is served as before.
+    EXPECT_EQ(s.broker().session_count(), 1u);
+    EXPECT_EQ(s.broker().seq(), 1u);
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "still here")).seq, 2u);
+    EXPECT_EQ(s.hello("peer-mallory", "mallory").session_id, 2u);
+}
+
+TEST(BrokerCore, MalformedMessageFromAJoinedSessionLeavesItJoined) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const std::string header = std::string{proto::signature} + '\x01';
+    EXPECT_TRUE(refused(s.send_frames("peer-alice", {header, "SHOUT"}), "peer-alice",
+                        error_code::unknown_command));
+    EXPECT_EQ(s.who("peer-alice", alice), (names{"alice"}));
+}
+
+// ---- Names ----
+
+TEST(BrokerCore, InvalidNamesAreRefusedAndKeepNoState) {
+    struct bad_name {
+        std::string name;
+        error_code code;
+    };
+    const std::vector<bad_name> cases{
+        {"", error_code::name_invalid},
+        {"You", error_code::name_invalid},
+        {"you", error_code::name_invalid},
+        {"YOU", error_code::name_invalid},
+        {"server", error_code::name_invalid},
+        {std::string(33, 'a'), error_code::too_long},
+        {"bo b", error_code::name_invalid},
+        {"bo\tb", error_code::control_char},
+        {"bo\x01"
+         "b",
+         error_code::control_char},
+        {"bob\x7F", error_code::control_char},
+        {"\x1B[31mbob", error_code::control_char},
+        {"bob\n", error_code::control_char},
+        {"\xFF", error_code::bad_utf8},
+        {"b\xC0\xAF", error_code::bad_utf8},
+        {"bo\u200Bb", error_code::name_invalid},
+        {"\uFEFFbob", error_code::name_invalid},
+        {"bob\u202E", error_code::name_invalid},
+        {"b\u043Eb", error_code::name_invalid}, // Cyrillic o among Latin letters
+    };
+    script s;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(::testing::PrintToString(c.name));
+        EXPECT_TRUE(
+            refused(s.send("peer-x", proto::hello{c.name, std::nullopt}), "peer-x", c.code));
+    }
+    EXPECT_EQ(s.broker().session_count(), 0u);
+    EXPECT_EQ(s.hello("peer-x", "x").session_id, 1u);
+}
+
+TEST(BrokerCore, NamesOfExactlyTheMaximumLengthAreAccepted) {
+    script s;
+    EXPECT_EQ(s.hello("peer-a", std::string(32, 'a')).name, std::string(32, 'a'));
+    std::string accents;
+    for (int i = 0; i < 32; ++i)
+        accents += "é";
+    EXPECT_EQ(s.hello("peer-b", accents).name, accents); // 32 characters, 64 bytes
+    EXPECT_TRUE(refused(s.send("peer-c", proto::hello{accents + "é", std::nullopt}), "peer-c",
+                        error_code::too_long));
+}
+
+TEST(BrokerCore, NameIsTakenUnderAsciiCaseFolding) {
+    script s;
+    s.join("peer-bob", "Bob");
+    s.hello("peer-carol", "carol"); // pending names are taken too
+
+    for (const std::string name : {"Bob", "bob", "BOB", "bOb", "carol", "CAROL"}) {
+        SCOPED_TRACE(name);
+        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, std::nullopt}), "peer-x",
+                            error_code::name_taken));
+    }
+    EXPECT_EQ(s.hello("peer-x", "bobby").name, "bobby");
+}
+
+TEST(BrokerCore, NameIsFreeAgainAfterBye) {
+    script s;
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.send("peer-bob", proto::bye{bob.secret});
+
+    const proto::welcome again = s.hello("peer-other", "BOB");
+    EXPECT_EQ(again.name, "BOB");
+    EXPECT_EQ(again.session_id, 2u); // session ids are never reused
+    EXPECT_EQ(again.secret, secret_number(2));
+    // The connection that left may join again too, under another name.
+    EXPECT_EQ(s.hello("peer-bob", "bob2").session_id, 3u);
+}
+
+// ---- The room ----
+
+TEST(BrokerCore, WhoListsJoinedNamesOnlyInCaseInsensitiveOrder) {
+    script s;
+    s.join("peer-carol", "carol");
+    const proto::welcome bob = s.join("peer-bob", "Bob");
+    s.join("peer-alice", "alice");
+    s.hello("peer-dave", "dave");
+
+    const outbox out = s.send("peer-bob", proto::who{bob.secret});
+    EXPECT_EQ(only_reply<proto::roster>(out, "peer-bob"),
+              (proto::roster{3, {"alice", "Bob", "carol"}}));
+    EXPECT_TRUE(out.publications.empty());
+    EXPECT_TRUE(out.log.empty());
+}
+
+TEST(BrokerCore, MaxClientsCountsPendingSessionsAndTheNextHelloIsServerFull) {
+    script s(with_max_clients(2));
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.hello("peer-bob", "bob");
+
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", std::nullopt}), "peer-carol",
+                        error_code::server_full));
+    EXPECT_EQ(s.broker().next_deadline(), s.now + config{}.probe_interval);
+
+    s.send("peer-alice", proto::bye{alice.secret});
+    EXPECT_EQ(s.hello("peer-carol", "carol").session_id, 3u);
+    EXPECT_TRUE(refused(s.send("peer-dave", proto::hello{"dave", std::nullopt}), "peer-dave",
+                        error_code::server_full));
+}
+
+TEST(BrokerCore, ServerFullIsLiftedWhenAPendingJoinTimesOut) {
+    config cfg = with_max_clients(1);
+    cfg.join_timeout = 1s;
+    script s(cfg);
+    s.hello("peer-bob", "bob");
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", std::nullopt}), "peer-carol",
+                        error_code::server_full));
+    s.tick_at(t0 + 1s);
+    EXPECT_EQ(s.hello("peer-carol", "carol").session_id, 2u);
+}
+
+TEST(BrokerCore, OnlineCountsAndLogLinesUseCorrectPlurals) {
+    script s;
+    names seen; // log lines, and the online count of each event after the line it goes with
+    const auto keep = [&](const outbox& out) {
+        seen.insert(seen.end(), out.log.begin(), out.log.end());
+        for (const auto& p : publications_of(out)) {
+            if (const auto* j = std::get_if<proto::joined>(&p.event))
+                seen.push_back("JOIN online=" + std::to_string(j->online));
+            if (const auto* l = std::get_if<proto::left>(&p.event))
+                seen.push_back("LEAVE online=" + std::to_string(l->online));
+        }
+    };
+    std::vector<proto::welcome> w;
+    for (const std::string name : {"alice", "bob", "carol"}) {
+        w.push_back(s.hello("peer-" + name, name));
+        keep(s.send("peer-" + name, proto::ready{w.back().secret, 0}));
+    }
+    keep(s.send("peer-bob", proto::bye{w[1].secret}));
+    keep(s.send("peer-carol", proto::bye{w[2].secret}));
+    keep(s.send("peer-alice", proto::bye{w[0].secret}));
+
+    EXPECT_EQ(seen, (names{
+                        "> New user alice entered (1 user online)",
+                        "JOIN online=1",
+                        "> New user bob entered (2 users online)",
+                        "JOIN online=2",
+                        "> New user carol entered (3 users online)",
+                        "JOIN online=3",
+                        "< The user bob left (2 users online)",
+                        "LEAVE online=2",
+                        "< The user carol left (1 user online)",
+                        "LEAVE online=1",
+                        "< The user alice left (0 users online)",
+                        "LEAVE online=0",
+                    }));
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
+TEST(BrokerCore, LogLinesShowNamesAndTextAsPeopleReadThem) {
+    script s;
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_EQ(s.say("peer-bob", bob, 1, "World").log, (names{"[bob] World"}));
+}
+
+TEST(BrokerCore, ShutDownPublishesShutdownWithTheLatestSeq) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.say("peer-alice", alice, 1, "bye all");
+
+    outbox out;
+    s.broker().shut_down(out);
+
+    EXPECT_TRUE(out.replies.empty());
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "sys/shutdown/");
+    EXPECT_EQ(std::get<proto::shutdown>(events[0].event), (proto::shutdown{test_epoch, 2}));
+    EXPECT_EQ(s.broker().epoch(), test_epoch);
+}
+
+// ---- Liveness ----
+
+config liveness_config() {
+    config cfg;
+    cfg.heartbeat_interval = 1s;
+    cfg.liveness = 3;
+    return cfg;
+}
+
+std::vector<proto::left> departures(const outbox& out) {
+    std::vector<proto::left> result;
+    for (const auto& p : publications_of(out)) {
+        if (const auto* l = std::get_if<proto::left>(&p.event))
+            result.push_back(*l);
+    }
+    return result;
+}
+
+TEST(BrokerLiveness, SilentClientExpiresExactlyAtLivenessTimesInterval) {
+    script s(liveness_config());
+    s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.send("peer-alice", proto::ping{secret_number(1), 0});
+    s.now = t0 + 2s;
+    s.send("peer-alice", proto::ping{secret_number(1), 0});
+
+    EXPECT_TRUE(departures(s.tick_at(t0 + 3s - 1ns)).empty());
+    const outbox out = s.tick_at(t0 + 3s);
+    const auto gone = departures(out);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].name, "bob");
+    EXPECT_EQ(gone[0].session_id, bob.session_id);
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::timed_out);
+    EXPECT_EQ(gone[0].online, 1u);
+    EXPECT_EQ(out.log, (names{"< The user bob left (timed out) (1 user online)"}));
+    EXPECT_EQ(s.broker().online(), 1u);
+}
+
+TEST(BrokerLiveness, AnyMessageCountsAsASignOfLife) {
+    script s(liveness_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.now = t0 + 2s;
+    s.say("peer-alice", alice, 1, "still here");
+    s.now = t0 + 4s;
+    s.who("peer-alice", alice);
+    EXPECT_TRUE(departures(s.tick_at(t0 + 7s - 1ns)).empty());
+    EXPECT_EQ(departures(s.tick_at(t0 + 7s)).size(), 1u);
+}
+
+TEST(BrokerLiveness, ManyClientsExpireInTheOrderTheyFellSilentEachOnce) {
+    script s(liveness_config());
+    for (int i = 0; i < 100; ++i) {
+        s.now = t0 + std::chrono::milliseconds(i);
+        s.join("peer-" + std::to_string(i), "user" + std::to_string(i));
+    }
+    const auto gone = departures(s.tick_at(t0 + 1h));
+    ASSERT_EQ(gone.size(), 100u);
+    for (std::size_t i = 0; i < gone.size(); ++i) {
+        EXPECT_EQ(gone[i].name, "user" + std::to_string(i));
+        EXPECT_EQ(gone[i].online, 99u - i);
+    }
+    EXPECT_TRUE(departures(s.tick_at(t0 + 2h)).empty());
+    EXPECT_EQ(s.broker().session_count(), 0u);
+}
+
+TEST(BrokerLiveness, NextDeadlineIsTheFirstExpiryOrHeartbeat) {
+    script s(liveness_config());
+    s.join("peer-alice", "alice");
+    EXPECT_EQ(s.broker().next_deadline(), t0 + 1s); // the heartbeat comes first
+    s.tick_at(t0 + 1s);
+    s.tick_at(t0 + 2s);
+    EXPECT_EQ(s.broker().next_deadline(), t0 + 3s); // both at once
+}
+
+TEST(BrokerLiveness, HeartbeatIsPublishedEveryIntervalWithTheRoomsState) {
+    script s(liveness_config());
+    s.join("peer-alice", "alice");
+    EXPECT_TRUE(s.tick_at(t0 + 999ms).publications.empty());
+    const outbox out = s.tick_at(t0 + 1s);
+    EXPECT_EQ(only_event<proto::heartbeat>(out), (proto::heartbeat{test_epoch, 1, 1, 1, 1000}));
+    EXPECT_EQ(out.publications[0][0], "sys/heartbeat/");
+    EXPECT_TRUE(s.tick_at(t0 + 1500ms).publications.empty());
+    EXPECT_EQ(only_event<proto::heartbeat>(s.tick_at(t0 + 2s)).seq, 1u);
+}
+
+TEST(BrokerLiveness, ExpiredClientsNextHeartbeatIsToldToJoinAgainOnce) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_EQ(departures(s.tick_at(t0 + 3s)).size(), 1u);
+
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::ping{bob.secret, 1}), "peer-bob",
+                        error_code::not_joined));
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, 1})));
+    EXPECT_TRUE(silent(s.send("peer-stranger", proto::ping{bob.secret, 1})));
+    EXPECT_TRUE(
+        refused(s.say("peer-bob", bob, 4, "anyone?"), "peer-bob", error_code::not_joined, 4));
+    EXPECT_EQ(s.join("peer-bob", "bob").name, "bob");
+}
+
+TEST(BrokerLiveness, ByeStopsTheClockSoNoSecondDepartureFollows) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_EQ(departures(s.send("peer-bob", proto::bye{bob.secret})).size(), 1u);
+    EXPECT_TRUE(departures(s.tick_at(t0 + 1h)).empty());
+}
+
+} // namespace
+} // namespace zchat::broker

@@ -1,0 +1,359 @@
+// Integration tests of the broker's socket shell: a real server on loopback, run in its own
+// thread, and raw DEALER + SUB clients (test_client.hpp) that do the join handshake themselves.
+// Every wait is a bounded poll for a reply or event; nothing sleeps.
+#include "broker/server.hpp"
+
+#include "tests/broker/test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <exception>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace zchat::broker {
+namespace {
+
+using namespace std::chrono_literals;
+using test::test_client;
+using names = std::vector<std::string>;
+
+config fast_config() {
+    config cfg;
+    cfg.probe_interval = 20ms;
+    return cfg;
+}
+
+// A server bound to wildcard loopback ports, serving in a thread of its own until stop(). The
+// log stream belongs to that thread while it runs, so log() may only be read after stop().
+class running_broker {
+public:
+    explicit running_broker(config cfg = fast_config())
+        : server_(ctx, server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", cfg}),
+          stop_fd_(eventfd(0, EFD_CLOEXEC)) {
+        if (stop_fd_ < 0)
+            throw std::system_error(errno, std::generic_category(), "eventfd");
+        thread_ = std::thread([this] {
+            try {
+                server_.run(stop_fd_, log_);
+            } catch (...) {
+                failure_ = std::current_exception();
+            }
+        });
+    }
+    running_broker(const running_broker&) = delete;
+    running_broker& operator=(const running_broker&) = delete;
+
+    ~running_broker() {
+        if (thread_.joinable()) {
+            signal_stop();
+            thread_.join();
+        }
+        close(stop_fd_);
+    }
+
+    // Asks run() to return, waits until it has, and rethrows anything it threw.
+    void stop() {
+        signal_stop();
+        thread_.join();
+        if (failure_)
+            std::rethrow_exception(failure_);
+    }
+
+    // The broker's log, one entry per line. Only after stop().
+    names log_lines() const {
+        EXPECT_FALSE(thread_.joinable()) << "the log is read while the broker runs";
+        names lines;
+        std::istringstream in(log_.str());
+        for (std::string line; std::getline(in, line);)
+            lines.push_back(line);
+        return lines;
+    }
+
+    test_client connect(test::test_client_options options = {}) {
+        return test_client(ctx, server_.router_endpoint(), server_.pub_endpoint(),
+                           std::move(options));
+    }
+
+    const server& bound() const { return server_; }
+
+    zmq::context_t ctx; // first member: outlives every socket of the server
+
+private:
+    void signal_stop() const {
+        const std::uint64_t one = 1;
+        if (write(stop_fd_, &one, sizeof one) != sizeof one)
+            ADD_FAILURE() << "cannot signal the broker to stop";
+    }
+
+    server server_;
+    int stop_fd_;
+    std::ostringstream log_;
+    std::thread thread_;
+    std::exception_ptr failure_;
+};
+
+std::string_view code_of(const proto::error& e) {
+    return proto::error_name(e.code);
+}
+
+bool contains(const names& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+TEST(BrokerServer, BoundEndpointsAreResolvedWithoutWildcards) {
+    running_broker broker;
+    const std::string& router = broker.bound().router_endpoint();
+    const std::string& pub = broker.bound().pub_endpoint();
+
+    for (const std::string& endpoint : {router, pub}) {
+        SCOPED_TRACE(endpoint);
+        EXPECT_EQ(endpoint.rfind("tcp://127.0.0.1:", 0), 0u);
+        EXPECT_EQ(endpoint.find('*'), std::string::npos);
+        const int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+        EXPECT_GT(port, 0);
+        EXPECT_LT(port, 65536);
+    }
+    EXPECT_NE(router, pub);
+}
+
+TEST(BrokerServer, BindingAnInvalidEndpointThrowsBindError) {
+    zmq::context_t ctx;
+    server_options options{"tcp://127.0.0.1:*", "nonsense://here", fast_config()};
+    EXPECT_THROW(server s(ctx, options), bind_error);
+}
+
+TEST(BrokerServer, ClientJoinsThroughTheProbeHandshake) {
+    running_broker broker;
+    test_client alice = broker.connect();
+
+    alice.send(proto::hello{"alice", std::nullopt});
+    const auto welcome = alice.expect_reply<proto::welcome>();
+    EXPECT_EQ(welcome.name, "alice");
+    EXPECT_EQ(welcome.session_id, 1u);
+    EXPECT_NE(welcome.epoch, 0u);
+    EXPECT_EQ(welcome.seq, 0u);
+    EXPECT_EQ(welcome.online, 0u);
+    EXPECT_EQ(welcome.heartbeat_ms, 1000u);
+    EXPECT_EQ(welcome.max_name_chars, 32u);
+    EXPECT_EQ(welcome.max_text_bytes, 4096u);
+
+    // The broker keeps probing until the SUB's subscription to the probe topic reaches it.
+    alice.sub().set(zmq::sockopt::subscribe, proto::probe_topic(welcome.session_id));
+    const auto probe = alice.take_event<proto::probe>();
+    EXPECT_EQ(probe, (proto::probe{welcome.epoch, 0, welcome.session_id}));
+
+    alice.send(proto::ready{welcome.secret, probe.seq});
+    EXPECT_EQ(alice.take_event<proto::joined>(),
+              (proto::joined{welcome.epoch, 1, "alice", welcome.session_id, 1, 1}));
+
+    broker.stop();
+    EXPECT_EQ(broker.log_lines(), (names{"> New user alice entered (1 user online)"}));
+}
+
+TEST(BrokerServer, TwoClientsChatAndEachSeesTheOthersLines) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    test_client bob = broker.connect();
+    const auto a = alice.join("alice");
+    const auto b = bob.join("bob");
+    EXPECT_EQ(b.online, 1u);
+
+    alice.say(1, "Hello");
+    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{1, 3}));
+    bob.say(1, "World");
+    EXPECT_EQ(bob.expect_reply<proto::ack>(), (proto::ack{1, 4}));
+
+    EXPECT_EQ(bob.take_event<proto::line>(),
+              (proto::line{a.epoch, 3, "alice", a.session_id, 1, "Hello"}));
+    EXPECT_EQ(bob.take_event<proto::line>(),
+              (proto::line{a.epoch, 4, "bob", b.session_id, 1, "World"}));
+
+    // Alice's SUB was proven before Bob joined, so she sees every event after her own JOIN.
+    const auto bob_joined = alice.expect_event<proto::joined>();
+    EXPECT_EQ(bob_joined.name, "bob");
+    EXPECT_EQ(bob_joined.online, 2u);
+    EXPECT_EQ(alice.expect_event<proto::line>().text, "Hello");
+    EXPECT_EQ(alice.expect_event<proto::line>().sender, "bob");
+
+    broker.stop();
+    const names log = broker.log_lines();
+    EXPECT_TRUE(contains(log, "> New user bob entered (2 users online)"));
+    EXPECT_TRUE(contains(log, "[alice] Hello"));
+    EXPECT_TRUE(contains(log, "[bob] World"));
+}
+
+TEST(BrokerServer, LineIsStampedWithTheSendersNameNotTheText) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    alice.join("alice");
+    alice.say(5, "[bob] I owe alice money");
+    EXPECT_EQ(alice.expect_reply<proto::ack>().message_id, 5u);
+    EXPECT_EQ(alice.take_event<proto::line>().sender, "alice");
+}
+
+TEST(BrokerServer, WhoListsTheJoinedClients) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    test_client bob = broker.connect();
+    alice.join("alice");
+    bob.join("Bob");
+
+    alice.who();
+    EXPECT_EQ(alice.expect_reply<proto::roster>(), (proto::roster{2, {"alice", "Bob"}}));
+}
+
+TEST(BrokerServer, ByeIsAnnouncedAsLeaveAndEndsTheSession) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    test_client bob = broker.connect();
+    alice.join("alice");
+    const auto b = bob.join("bob");
+
+    bob.bye();
+    const auto leave = alice.take_event<proto::left>();
+    EXPECT_EQ(leave.name, "bob");
+    EXPECT_EQ(leave.session_id, b.session_id);
+    EXPECT_EQ(leave.online, 1u);
+    EXPECT_EQ(leave.reason, proto::leave_reason::quit);
+    EXPECT_EQ(leave.seq, 3u);
+
+    bob.bye();
+    EXPECT_EQ(code_of(bob.expect_reply<proto::error>()), "E_NOT_JOINED");
+
+    broker.stop();
+    EXPECT_TRUE(contains(broker.log_lines(), "< The user bob left (1 user online)"));
+}
+
+TEST(BrokerServer, DuplicateNameIsRefusedAndAnotherNameIsAccepted) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    test_client other = broker.connect();
+    alice.join("alice");
+
+    other.send(proto::hello{"ALICE", std::nullopt});
+    EXPECT_EQ(code_of(other.expect_reply<proto::error>()), "E_NAME_TAKEN");
+    EXPECT_EQ(other.join("alice2").name, "alice2");
+}
+
+TEST(BrokerServer, CommandsBeforeHelloAreNotJoined) {
+    running_broker broker;
+    test_client stranger = broker.connect();
+
+    stranger.say(42, "hi");
+    const auto say_error = stranger.expect_reply<proto::error>();
+    EXPECT_EQ(code_of(say_error), "E_NOT_JOINED");
+    EXPECT_EQ(say_error.message_id, 42u);
+    stranger.who();
+    EXPECT_EQ(code_of(stranger.expect_reply<proto::error>()), "E_NOT_JOINED");
+    stranger.bye();
+    EXPECT_EQ(code_of(stranger.expect_reply<proto::error>()), "E_NOT_JOINED");
+}
+
+TEST(BrokerServer, PingIsSilent) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    test_client stranger = broker.connect();
+    alice.join("alice");
+
+    // Replies come back in order, so had a PING been answered, that answer would come first.
+    alice.ping(1);
+    alice.who();
+    EXPECT_EQ(alice.expect_reply<proto::roster>().names, (names{"alice"}));
+    // Nor is a PING before HELLO: the first reply the stranger gets is its WELCOME.
+    stranger.ping(0);
+    stranger.send(proto::hello{"stranger", std::nullopt});
+    EXPECT_EQ(stranger.expect_reply<proto::welcome>().name, "stranger");
+}
+
+TEST(BrokerServer, MalformedMessagesGetErrorsAndTheBrokerServesTheNextClient) {
+    running_broker broker;
+    test_client mallory = broker.connect();
+    const std::string header = std::string{proto::signature} + '\x01';
+
+    mallory.send_frames({"GET / HTTP/1.1", "Host: broker"});
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_BAD_SIGNATURE");
+    mallory.send_frames({});
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
+    mallory.send_frames({header});
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
+    mallory.send_frames({"ZCHAT\x02", "WHO", std::string(16, 'S')});
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_VERSION");
+    mallory.send_frames({header, "SHOUT", "x"});
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_UNKNOWN_COMMAND");
+    mallory.send_frames(proto::frame_list(100, header));
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
+
+    test_client alice = broker.connect();
+    alice.join("alice");
+    alice.say(1, "still serving");
+    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 2u);
+    EXPECT_EQ(mallory.join("mallory").session_id, 2u);
+}
+
+TEST(BrokerServer, TooLongTextIsRefusedWithTheMessageId) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    alice.join("alice");
+
+    alice.say(7, std::string(4097, 'x'));
+    const auto refused = alice.expect_reply<proto::error>();
+    EXPECT_EQ(code_of(refused), "E_TOO_LONG");
+    EXPECT_EQ(refused.message_id, 7u);
+    alice.say(8, std::string(4096, 'x'));
+    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{8, 2}));
+}
+
+TEST(BrokerServer, OversizeFrameIsDroppedByLibzmqAndTheBrokerCarriesOn) {
+    running_broker broker;
+    test_client mallory = broker.connect();
+    // Past the ROUTER's ZMQ_MAXMSGSIZE: libzmq drops the connection, the core never sees it.
+    mallory.send_frames({std::string(64 * 1024 + 1, 'x')});
+
+    test_client alice = broker.connect();
+    alice.join("alice");
+    alice.say(1, "after the flood");
+    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 2u);
+}
+
+TEST(BrokerServer, ServerFullRefusesTheNextHello) {
+    config cfg = fast_config();
+    cfg.max_clients = 1;
+    running_broker broker(cfg);
+    test_client alice = broker.connect();
+    test_client bob = broker.connect();
+    alice.join("alice");
+
+    bob.send(proto::hello{"bob", std::nullopt});
+    EXPECT_EQ(code_of(bob.expect_reply<proto::error>()), "E_SERVER_FULL");
+
+    alice.bye();
+    EXPECT_EQ(alice.take_event<proto::left>().name, "alice");
+    EXPECT_EQ(bob.join("bob").online, 0u);
+}
+
+TEST(BrokerServer, StopPublishesShutdownAndRunReturns) {
+    running_broker broker;
+    test_client alice = broker.connect();
+    const auto a = alice.join("alice");
+
+    broker.stop();
+
+    EXPECT_EQ(alice.expect_event<proto::shutdown>(), (proto::shutdown{a.epoch, 1}));
+    EXPECT_EQ(broker.log_lines(), (names{"> New user alice entered (1 user online)"}));
+}
+
+TEST(BrokerServer, StopWithNobodyConnectedReturns) {
+    running_broker broker;
+    broker.stop();
+    EXPECT_TRUE(broker.log_lines().empty());
+}
+
+} // namespace
+} // namespace zchat::broker

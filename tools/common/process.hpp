@@ -1,0 +1,18 @@
+// What every zchat executable does the same way at the process level: exit codes and the
+// signals that ask it to stop.
+#pragma once
+
+namespace zchat::tools {
+
+// Exit codes, the same for every executable and listed in each --help.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1; // runtime failure: unreachable, refused, cannot bind, ...
+inline constexpr int exit_usage = 2;   // bad flag or malformed endpoint
+
+// Blocks SIGINT and SIGTERM in the calling thread and every thread started after it (libzmq's
+// included), and returns a descriptor that becomes readable when one arrives, so a poll loop
+// sees a signal exactly as it sees a message. Call first thing in main. Throws
+// std::system_error if the descriptor cannot be made.
+int stop_signal_descriptor();
+
+} // namespace zchat::tools
