@@ -1,0 +1,105 @@
+// zchat-client: command line -> terminal thread + receive thread -> exit code.
+#include "client/session.hpp"
+#include "client/terminal.hpp"
+#include "tools/common/process.hpp"
+
+#include <cxxopts.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using zchat::tools::exit_ok;
+using zchat::tools::exit_usage;
+
+constexpr const char* exit_codes_help =
+    "\nInteractive use (stdin is a terminal): type to chat; /who lists who is online, /help\n"
+    "lists commands, /quit, Ctrl-D or Ctrl-C leave. Scripted use (stdin is not a terminal):\n"
+    "each line read is sent; at end of input the client waits until the broker has\n"
+    "acknowledged every line (up to 5 s), then leaves.\n"
+    "\nExit codes: 0 success, 1 runtime failure (unreachable, refused, name taken, line not\n"
+    "delivered), 2 usage error.\n";
+
+std::string login_name() {
+    if (const char* user = std::getenv("USER"); user && *user)
+        return user;
+    if (const passwd* pw = getpwuid(getuid()))
+        return pw->pw_name;
+    return "user";
+}
+
+// "host" -> tcp://host:port; IPv6 literals get their brackets.
+std::string endpoint_for(const std::string& host, int port) {
+    const bool ipv6 = host.find(':') != std::string::npos && !host.starts_with('[');
+    return "tcp://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    cxxopts::Options cli("zchat-client", "A zchat terminal client: chat with everyone on a zchat "
+                                         "broker, interactively or from a script.");
+    zchat::client::session_options session;
+    zchat::client::terminal_options terminal;
+    std::string host;
+    std::string message;
+    cli.add_options()("router", "broker endpoint for commands (default tcp://127.0.0.1:5555)",
+                      cxxopts::value(session.router_endpoint))(
+        "sub", "broker endpoint for events (default tcp://127.0.0.1:5556)",
+        cxxopts::value(session.sub_endpoint))(
+        "name", "name to chat under (default: your login name)", cxxopts::value(session.name))(
+        "m,message", "send this one line, wait for its acknowledgement, leave",
+        cxxopts::value(message))("h,help", "print this help and exit")(
+        "version", "print the version and exit")("host", "broker host on the default ports",
+                                                 cxxopts::value(host));
+    cli.parse_positional({"host"});
+    cli.positional_help("[HOST]");
+    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]");
+
+    try {
+        const auto args = cli.parse(argc, argv);
+        if (args.count("help")) {
+            std::cout << cli.help({""}) << exit_codes_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("version")) {
+            std::cout << "zchat-client " << ZCHAT_VERSION << '\n';
+            return exit_ok;
+        }
+        if (args.count("host")) {
+            if (args.count("router") || args.count("sub"))
+                throw cxxopts::exceptions::exception(
+                    "give either HOST or --router/--sub, not both");
+            session.router_endpoint = endpoint_for(host, 5555);
+            session.sub_endpoint = endpoint_for(host, 5556);
+        }
+        if (args.count("message")) {
+            if (message.empty())
+                throw cxxopts::exceptions::exception("--message needs a non-empty text");
+            terminal.message = message;
+        }
+    } catch (const cxxopts::exceptions::exception& e) {
+        std::cerr << "zchat-client: " << e.what() << " (try --help)\n";
+        return exit_usage;
+    }
+    if (session.name.empty())
+        session.name = login_name();
+    terminal.interactive = !terminal.message && isatty(STDIN_FILENO);
+    terminal.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    terminal.prompt = session.name + "> ";
+
+    const int signal_fd = zchat::tools::stop_signal_descriptor();
+    zmq::context_t ctx;
+    zchat::client::terminal term(ctx, terminal, signal_fd);
+    zchat::client::session receiver(ctx, session, term.pipe_endpoint());
+    std::thread receive_thread([&receiver] { receiver.run(); });
+    const int code = term.run();
+    receive_thread.join();
+    close(signal_fd);
+    return code;
+}

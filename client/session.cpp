@@ -1,0 +1,275 @@
+#include "client/session.hpp"
+
+#include "client/pipe.hpp"
+#include "proto/codec.hpp"
+#include "proto/printable.hpp"
+#include "proto/validate.hpp"
+
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace zchat::client {
+namespace {
+
+// Long enough for BYE to leave the DEALER when the broker is there, short enough not to hang
+// when it is not.
+constexpr int dealer_linger_ms = 2000;
+
+} // namespace
+
+template <class Handle>
+void session::drain(zmq::socket_t& socket, Handle handle) {
+    std::vector<zmq::message_t> parts;
+    std::vector<std::string_view> frames;
+    while (result_ < 0) {
+        parts.clear();
+        if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
+            return;
+        frames.assign(parts.size(), {});
+        std::transform(parts.begin(), parts.end(), frames.begin(),
+                       [](const zmq::message_t& m) { return m.to_string_view(); });
+        handle(frames);
+    }
+}
+
+void session::unreadable(std::string_view what, const proto::decode_error& e) {
+    print(style::error, "! Unreadable " + std::string{what} +
+                            " from the chat server: " + proto::printable(e.reason) + " (" +
+                            std::string{proto::error_name(e.code)} + ")");
+}
+
+session::session(zmq::context_t& ctx, session_options options, std::string pipe_endpoint)
+    : ctx_(ctx), options_(std::move(options)), pipe_endpoint_(std::move(pipe_endpoint)) {}
+
+void session::run() {
+    pipe_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+    pipe_.connect(pipe_endpoint_);
+    int code = tools::exit_failure;
+    try {
+        code = serve();
+    } catch (const zmq::error_t& e) {
+        print(style::error, std::string{"! Connection error: "} + e.what());
+    }
+    flush_printed();
+    // A HELLO nobody answered must not hold the exit up for the linger period.
+    if (dealer_ && !room_.welcomed())
+        dealer_.set(zmq::sockopt::linger, 0);
+    dealer_.close();
+    sub_.close();
+    pipe::send_done(pipe_, code);
+    pipe_.close();
+}
+
+void session::connect() {
+    dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
+    sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
+    dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
+    sub_.set(zmq::sockopt::linger, 0);
+    // Subscribe before connecting, and before the probe topic, so that once a probe arrives
+    // every other subscription is already in force.
+    for (const std::string_view prefix :
+         {proto::topic::chat, proto::topic::presence, proto::topic::system})
+        sub_.set(zmq::sockopt::subscribe, prefix);
+    dealer_.connect(options_.router_endpoint);
+    sub_.connect(options_.sub_endpoint);
+}
+
+int session::serve() {
+    try {
+        connect();
+    } catch (const zmq::error_t& e) {
+        print(style::error, "! Invalid endpoint (" + options_.router_endpoint + ", " +
+                                options_.sub_endpoint + "): " + e.what());
+        return tools::exit_usage;
+    }
+    started_ = clock::now();
+    send_command(proto::hello{options_.name, std::nullopt});
+
+    std::array<zmq::pollitem_t, 3> items{{
+        {dealer_.handle(), 0, ZMQ_POLLIN, 0},
+        {sub_.handle(), 0, ZMQ_POLLIN, 0},
+        {pipe_.handle(), 0, ZMQ_POLLIN, 0},
+    }};
+    while (result_ < 0) {
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_timer() - clock::now());
+        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
+
+        drain(dealer_, [this](const auto& frames) {
+            auto decoded = proto::decode_reply(frames);
+            if (auto* r = std::get_if<proto::reply>(&decoded))
+                on_reply(*r);
+            else
+                unreadable("reply", std::get<proto::decode_error>(decoded));
+        });
+        drain(sub_, [this](const auto& frames) {
+            auto decoded = proto::decode_event(frames);
+            if (auto* e = std::get_if<proto::event>(&decoded))
+                on_event(*e);
+            else
+                unreadable("event", std::get<proto::decode_error>(decoded));
+        });
+        while (result_ < 0) {
+            auto m = pipe::receive(pipe_);
+            if (!m)
+                break;
+            on_pipe(m->kind, m->payload);
+        }
+        if (result_ < 0)
+            result_ = check_timers(clock::now());
+        flush_printed();
+    }
+    return result_;
+}
+
+void session::on_reply(const proto::reply& r) {
+    if (const auto* w = std::get_if<proto::welcome>(&r)) {
+        if (room_.welcomed())
+            return;
+        room_.welcome(*w);
+        welcomed_at_ = clock::now();
+        sub_.set(zmq::sockopt::subscribe, proto::probe_topic(w->session_id));
+        return;
+    }
+    if (!room_.welcomed()) {
+        if (const auto* e = std::get_if<proto::error>(&r)) {
+            print(style::error, "! Cannot join the chat: " + proto::printable(e->reason) + " (" +
+                                    std::string{proto::error_name(e->code)} + ")");
+            result_ = tools::exit_failure;
+        }
+        return;
+    }
+    room_.on_reply(r, printed_);
+}
+
+void session::on_event(const proto::event& e) {
+    if (const auto* p = std::get_if<proto::probe>(&e)) {
+        if (auto answer = room_.answer(*p))
+            send_command(*answer);
+        return;
+    }
+    const bool was_joined = room_.joined();
+    room_.on_event(e, printed_);
+    if (!was_joined && room_.joined()) {
+        sub_.set(zmq::sockopt::unsubscribe, proto::probe_topic(room_.session().session_id));
+        send_queued();
+        if (input_ended_)
+            drain_deadline_ = clock::now() + options_.drain_timeout;
+    }
+    if (std::holds_alternative<proto::shutdown>(e))
+        result_ = tools::exit_failure;
+}
+
+void session::on_pipe(const std::string& kind, const std::string& payload) {
+    if (kind == pipe::say || kind == pipe::who) {
+        queued_.push_back({kind, payload});
+        if (room_.joined())
+            send_queued();
+    } else if (kind == pipe::quit) {
+        if (room_.welcomed())
+            send_command(proto::bye{room_.secret()});
+        result_ = tools::exit_ok;
+    } else if (kind == pipe::eof) {
+        input_ended_ = true;
+        if (room_.joined())
+            drain_deadline_ = clock::now() + options_.drain_timeout;
+    }
+}
+
+void session::send_queued() {
+    const auto& limits = room_.session();
+    while (!queued_.empty()) {
+        pipe::message m = std::move(queued_.front());
+        queued_.pop_front();
+        if (m.kind == pipe::who) {
+            send_command(room_.ask_roster());
+        } else if (auto bad = proto::check_text(m.payload, limits.max_text_bytes)) {
+            print(style::error, "! Not sent: " + bad->reason);
+            ++refused_locally_;
+        } else {
+            send_command(room_.compose(std::move(m.payload)));
+        }
+    }
+}
+
+void session::send_command(const proto::command& c) {
+    const proto::frame_list frames = proto::encode(c);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const bool last = i + 1 == frames.size();
+        dealer_.send(zmq::buffer(frames[i]),
+                     last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    }
+    last_sent_ = clock::now();
+}
+
+void session::print(style look, std::string text) {
+    printed_.push_back({look, std::move(text)});
+}
+
+void session::flush_printed() {
+    for (const auto& line : printed_)
+        pipe::send_print(pipe_, line);
+    printed_.clear();
+}
+
+int session::check_timers(clock::time_point now) {
+    if (!room_.welcomed()) {
+        if (now - started_ >= options_.connect_timeout) {
+            print(style::error, "! Cannot reach the chat server at " + options_.router_endpoint +
+                                    " (no answer within " +
+                                    std::to_string(options_.connect_timeout.count() / 1000) +
+                                    " s)");
+            return tools::exit_failure;
+        }
+        return -1;
+    }
+    if (!room_.joined() && now - welcomed_at_ >= options_.join_timeout) {
+        print(style::error, "! The chat server at " + options_.router_endpoint +
+                                " answered, but no events arrive from " + options_.sub_endpoint +
+                                ": the subscriber connection was never confirmed (check --sub)");
+        send_command(proto::bye{room_.secret()});
+        return tools::exit_failure;
+    }
+    if (input_ended_ && room_.joined()) {
+        if (queued_.empty() && room_.unanswered() == 0) {
+            send_command(proto::bye{room_.secret()});
+            if (const std::size_t refused = room_.refused() + refused_locally_; refused > 0) {
+                print(style::error, "! " + std::to_string(refused) + " line(s) were not delivered");
+                return tools::exit_failure;
+            }
+            return tools::exit_ok;
+        }
+        if (drain_deadline_ && now >= *drain_deadline_) {
+            print(style::error, "! " + std::to_string(room_.unacknowledged()) +
+                                    " line(s) not acknowledged by the chat server; they may not "
+                                    "have been delivered");
+            send_command(proto::bye{room_.secret()});
+            return tools::exit_failure;
+        }
+    }
+    if (heartbeat_due(now))
+        send_command(proto::ping{room_.secret(), room_.last_seq()});
+    return -1;
+}
+
+bool session::heartbeat_due(clock::time_point now) const {
+    const std::chrono::milliseconds interval(room_.session().heartbeat_ms);
+    return interval.count() > 0 && now - last_sent_ >= interval;
+}
+
+session::clock::time_point session::next_timer() const {
+    if (!room_.welcomed())
+        return started_ + options_.connect_timeout;
+    clock::time_point next = clock::time_point::max();
+    if (room_.session().heartbeat_ms > 0)
+        next = last_sent_ + std::chrono::milliseconds(room_.session().heartbeat_ms);
+    if (!room_.joined())
+        next = std::min(next, welcomed_at_ + options_.join_timeout);
+    if (drain_deadline_)
+        next = std::min(next, *drain_deadline_);
+    return next;
+}
+
+} // namespace zchat::client

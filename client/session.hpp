@@ -1,0 +1,83 @@
+// The client's receive thread: owns the DEALER (commands to the broker), the SUB (events from
+// the broker) and its end of the pipe from the terminal thread, and polls all three together
+// with its timers. It joins, sends what the user typed, heartbeats, and reports what to print.
+//
+// It never touches the terminal: everything to print goes back over the pipe.
+#pragma once
+
+#include "client/conversation.hpp"
+#include "client/pipe.hpp"
+#include "proto/codec.hpp"
+#include "tools/common/process.hpp"
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <deque>
+#include <string>
+
+namespace zchat::client {
+
+struct session_options {
+    std::string router_endpoint = "tcp://127.0.0.1:5555";
+    std::string sub_endpoint = "tcp://127.0.0.1:5556";
+    std::string name;
+    // No WELCOME within this: the broker is unreachable.
+    std::chrono::milliseconds connect_timeout{5000};
+    // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
+    std::chrono::milliseconds join_timeout{5000};
+    // After the input ends, how long to wait for the broker to acknowledge what was sent.
+    std::chrono::milliseconds drain_timeout{5000};
+};
+
+class session {
+public:
+    // pipe_endpoint is the inproc address the terminal thread has bound its PAIR to.
+    session(zmq::context_t& ctx, session_options options, std::string pipe_endpoint);
+
+    // Runs until the session ends, in the calling thread, which from then on owns the sockets.
+    // The last message it sends on the pipe is "done" with the exit code. Never throws.
+    void run();
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    int serve();
+    void connect();
+    // Hands every message waiting on the socket to `handle`, as frames, while the session lasts.
+    template <class Handle>
+    void drain(zmq::socket_t& socket, Handle handle);
+    void unreadable(std::string_view what, const proto::decode_error& e);
+    void on_reply(const proto::reply& r);
+    void on_event(const proto::event& e);
+    void on_pipe(const std::string& kind, const std::string& payload);
+    void send_queued();
+    void send_command(const proto::command& c);
+    void print(style look, std::string text);
+    void flush_printed();
+    // The exit code once the session is over, or -1 while it goes on.
+    int check_timers(clock::time_point now);
+    clock::time_point next_timer() const;
+    // Whether the broker has heard nothing from us for a heartbeat interval.
+    bool heartbeat_due(clock::time_point now) const;
+
+    zmq::context_t& ctx_;
+    session_options options_;
+    std::string pipe_endpoint_;
+    zmq::socket_t pipe_;
+    zmq::socket_t dealer_;
+    zmq::socket_t sub_;
+
+    conversation room_;
+    std::vector<printed> printed_;
+    std::deque<pipe::message> queued_; // "say" and "who" typed before the join completed
+    std::size_t refused_locally_ = 0;  // lines not sent because they break the broker's rules
+    clock::time_point started_{};
+    clock::time_point welcomed_at_{};
+    clock::time_point last_sent_{};
+    std::optional<clock::time_point> drain_deadline_;
+    bool input_ended_ = false;
+    int result_ = -1; // set when the session must end
+};
+
+} // namespace zchat::client

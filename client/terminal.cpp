@@ -1,0 +1,222 @@
+#include "client/terminal.hpp"
+
+#include "client/conversation.hpp"
+#include "client/input.hpp"
+#include "client/pipe.hpp"
+
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+namespace zchat::client {
+namespace {
+
+// readline's callback interface takes a plain function, so the one terminal in the process is
+// reachable from it through this pointer while run() is active.
+terminal* active_terminal = nullptr;
+
+const char* colour_of(style look) {
+    switch (look) {
+    case style::own:
+        return "\033[1m";
+    case style::presence:
+        return "\033[32m";
+    case style::notice:
+        return "\033[36m";
+    case style::error:
+        return "\033[31m";
+    case style::chat:
+        return "";
+    }
+    return "";
+}
+
+// Counts the terminal rows a submitted line took, to erase it before "[You] ..." replaces it.
+int rows_taken(std::size_t prompt_chars, std::string_view line) {
+    int rows = 0;
+    int cols = 0;
+    rl_get_screen_size(&rows, &cols);
+    std::size_t chars = prompt_chars;
+    for (const char c : line) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++chars;
+    }
+    return cols > 0 ? static_cast<int>(chars / static_cast<std::size_t>(cols)) + 1 : 1;
+}
+
+} // namespace
+
+terminal::terminal(zmq::context_t& ctx, terminal_options options, int signal_fd)
+    : options_(std::move(options)), signal_fd_(signal_fd), pipe_(ctx, zmq::socket_type::pair),
+      pipe_endpoint_("inproc://zchat-client-pipe") {
+    pipe_.bind(pipe_endpoint_);
+}
+
+int terminal::run() {
+    if (options_.message) {
+        on_input_line(*options_.message);
+        end_input();
+    }
+    if (options_.interactive) {
+        active_terminal = this;
+        // Signals arrive through signal_fd; readline must not install handlers of its own.
+        rl_catch_signals = 0;
+        rl_callback_handler_install(options_.prompt.c_str(), &terminal::on_readline);
+    }
+
+    int exit_code = 1;
+    for (bool running = true; running;) {
+        std::array<zmq::pollitem_t, 3> items{{
+            {pipe_.handle(), 0, ZMQ_POLLIN, 0},
+            {nullptr, signal_fd_, ZMQ_POLLIN, 0},
+            {nullptr, STDIN_FILENO, ZMQ_POLLIN, 0},
+        }};
+        // Once input has ended stdin is left out: a closed pipe would report a hang-up forever.
+        zmq::poll(items.data(), reading_ ? 3 : 2, std::chrono::milliseconds(-1));
+
+        if (items[1].revents & ZMQ_POLLIN) {
+            signalfd_siginfo info{};
+            if (read(signal_fd_, &info, sizeof info) > 0 && !quitting_) {
+                quitting_ = true;
+                pipe::send(pipe_, pipe::quit);
+            }
+        }
+        // A hang-up without data (the writer closed) shows as POLLERR; read() then sees the end.
+        if (reading_ && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+            if (options_.interactive)
+                rl_callback_read_char();
+            else
+                read_script_input();
+        }
+        while (auto m = pipe::receive(pipe_)) {
+            if (m->kind == pipe::done) {
+                exit_code = m->payload.empty() ? 1 : m->payload[0];
+                running = false;
+                break;
+            }
+            const printed line = pipe::as_printed(m->payload);
+            show(line.look, line.text);
+        }
+    }
+    stop_readline();
+    return exit_code;
+}
+
+void terminal::stop_readline() {
+    if (!active_terminal)
+        return;
+    // Leave the terminal as we found it: no prompt or half-typed line behind us.
+    rl_replace_line("", 0);
+    rl_callback_handler_remove();
+    std::fputs("\r\033[K", stdout);
+    std::fflush(stdout);
+    active_terminal = nullptr;
+}
+
+void terminal::on_readline(char* raw) {
+    terminal* t = active_terminal;
+    if (!raw) {
+        t->stop_readline();
+        t->end_input();
+        return;
+    }
+    const std::string line{raw};
+    std::free(raw);
+    if (!line.empty())
+        add_history(line.c_str());
+    // Erase the line as typed: it comes back as "[You] ..." once the broker has it.
+    std::printf("\033[%dA\033[J", rows_taken(t->options_.prompt.size(), line));
+    std::fflush(stdout);
+    // readline redraws the prompt itself once this callback returns.
+    t->in_readline_callback_ = true;
+    t->on_input_line(line);
+    t->in_readline_callback_ = false;
+}
+
+void terminal::on_input_line(std::string_view line) {
+    std::visit(
+        [&](const auto& input) {
+            using T = std::decay_t<decltype(input)>;
+            if constexpr (std::is_same_v<T, send_text>) {
+                pipe::send(pipe_, pipe::say, input.text);
+            } else if constexpr (std::is_same_v<T, list_users>) {
+                pipe::send(pipe_, pipe::who);
+            } else if constexpr (std::is_same_v<T, leave>) {
+                if (!quitting_) {
+                    quitting_ = true;
+                    pipe::send(pipe_, pipe::quit);
+                }
+            } else if constexpr (std::is_same_v<T, show_help>) {
+                show(style::notice, std::string{help_text()});
+            } else if constexpr (std::is_same_v<T, unknown_command>) {
+                show(style::error,
+                     "! Unknown command " + input.name + " (try /help; //text sends /text)");
+            }
+        },
+        parse_input(line));
+}
+
+void terminal::read_script_input() {
+    std::array<char, 4096> buffer{};
+    const ssize_t got = read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (got <= 0) {
+        if (!partial_.empty())
+            on_input_line(partial_);
+        partial_.clear();
+        end_input();
+        return;
+    }
+    partial_.append(buffer.data(), static_cast<std::size_t>(got));
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
+        std::string_view line(partial_.data() + start, nl - start);
+        if (line.ends_with('\r'))
+            line.remove_suffix(1);
+        on_input_line(line);
+    }
+    partial_.erase(0, start);
+}
+
+void terminal::end_input() {
+    if (!reading_)
+        return;
+    reading_ = false;
+    if (options_.interactive && !quitting_) {
+        // Ctrl-D at the prompt means leave now, as /quit does.
+        quitting_ = true;
+        pipe::send(pipe_, pipe::quit);
+    } else if (!quitting_) {
+        pipe::send(pipe_, pipe::eof);
+    }
+}
+
+void terminal::show(style s, const std::string& text) {
+    std::FILE* out = s == style::error ? stderr : stdout;
+    const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
+    char* saved_line = nullptr;
+    int saved_point = 0;
+    if (redraw) {
+        saved_point = rl_point;
+        saved_line = rl_copy_text(0, rl_end);
+        rl_save_prompt();
+        rl_replace_line("", 0);
+        rl_redisplay();
+    }
+    const char* colour = options_.colour ? colour_of(s) : "";
+    std::fprintf(out, "%s%s%s\n", colour, text.c_str(), *colour ? "\033[0m" : "");
+    std::fflush(out);
+    if (redraw) {
+        rl_restore_prompt();
+        rl_replace_line(saved_line, 0);
+        rl_point = saved_point;
+        rl_redisplay();
+        std::free(saved_line);
+    }
+}
+
+} // namespace zchat::client

@@ -1,0 +1,54 @@
+// The terminal thread: owns the user's terminal (or the script's stdin and stdout) and its end
+// of the pipe to the receive thread. It reads lines, hands them over the pipe, and prints what
+// the receive thread sends back.
+//
+// Interactive use goes through GNU readline's callback interface so that incoming lines are
+// printed above the line being typed, never through it.
+#pragma once
+
+#include "client/conversation.hpp"
+
+#include <zmq.hpp>
+
+#include <optional>
+#include <string>
+
+namespace zchat::client {
+
+struct terminal_options {
+    bool interactive = false; // stdin is a terminal: readline, prompt, slash-command help
+    bool colour = false;      // stdout is a terminal and NO_COLOR is not set
+    std::string prompt;
+    std::optional<std::string> message; // -m: send this one line instead of reading stdin
+};
+
+class terminal {
+public:
+    // Binds its end of the pipe. signal_fd becomes readable on SIGINT or SIGTERM.
+    terminal(zmq::context_t& ctx, terminal_options options, int signal_fd);
+
+    // The inproc endpoint the receive thread connects to.
+    const std::string& pipe_endpoint() const { return pipe_endpoint_; }
+
+    // Runs until the receive thread reports that the session is over; returns its exit code.
+    int run();
+
+private:
+    static void on_readline(char* raw); // readline's line callback
+    void on_input_line(std::string_view line);
+    void read_script_input();
+    void show(style look, const std::string& text);
+    void end_input();
+    void stop_readline();
+
+    terminal_options options_;
+    int signal_fd_;
+    zmq::socket_t pipe_;
+    std::string pipe_endpoint_;
+    std::string partial_; // script input not yet ended by a newline
+    bool reading_ = true;
+    bool quitting_ = false;
+    bool in_readline_callback_ = false;
+};
+
+} // namespace zchat::client

@@ -1,0 +1,39 @@
+#include "client/input.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zchat::client {
+namespace {
+
+TEST(ParseInput, PlainTextIsSentAsTyped) {
+    EXPECT_EQ(parse_input("Hello world"), user_input{send_text{"Hello world"}});
+}
+
+TEST(ParseInput, KnownCommandsAreRecognised) {
+    EXPECT_EQ(parse_input("/quit"), user_input{leave{}});
+    EXPECT_EQ(parse_input("/who"), user_input{list_users{}});
+    EXPECT_EQ(parse_input("/help"), user_input{show_help{}});
+    EXPECT_EQ(parse_input("/who extra words"), user_input{list_users{}});
+}
+
+TEST(ParseInput, UnknownCommandIsNotText) {
+    EXPECT_EQ(parse_input("/quti"), user_input{unknown_command{"/quti"}});
+    EXPECT_EQ(parse_input("/"), user_input{unknown_command{"/"}});
+}
+
+TEST(ParseInput, DoubleSlashSendsOneSlash) {
+    EXPECT_EQ(parse_input("//quit"), user_input{send_text{"/quit"}});
+    EXPECT_EQ(parse_input("//"), user_input{send_text{"/"}});
+}
+
+TEST(ParseInput, BlankLinesAreEmpty) {
+    EXPECT_EQ(parse_input(""), user_input{empty_line{}});
+    EXPECT_EQ(parse_input(" \t "), user_input{empty_line{}});
+}
+
+TEST(ParseInput, LeadingSpaceKeepsTextAsText) {
+    EXPECT_EQ(parse_input(" /quit"), user_input{send_text{" /quit"}});
+}
+
+} // namespace
+} // namespace zchat::client

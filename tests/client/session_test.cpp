@@ -1,0 +1,213 @@
+// The receive thread against a real broker server on loopback. The test plays the terminal
+// thread: it binds the pipe, sends what a user would type, and reads what would be printed.
+#include "broker/server.hpp"
+#include "client/pipe.hpp"
+#include "client/session.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <thread>
+
+namespace zchat::client {
+namespace {
+
+using namespace std::chrono_literals;
+
+class running_broker {
+public:
+    explicit running_broker(zmq::context_t& ctx)
+        : stop_fd_(eventfd(0, EFD_CLOEXEC)),
+          server_(ctx, broker::server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {}}),
+          thread_([this] { server_.run(stop_fd_, log_); }) {}
+    ~running_broker() {
+        const std::uint64_t one = 1;
+        EXPECT_EQ(write(stop_fd_, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+        thread_.join();
+        close(stop_fd_);
+    }
+    const std::string& router() const { return server_.router_endpoint(); }
+    const std::string& pub() const { return server_.pub_endpoint(); }
+
+private:
+    int stop_fd_;
+    std::ostringstream log_;
+    broker::server server_;
+    std::thread thread_;
+};
+
+// One client session in its own thread, with the test holding the terminal's end of the pipe.
+class client_under_test {
+public:
+    client_under_test(zmq::context_t& ctx, session_options options)
+        : pipe_(ctx, zmq::socket_type::pair), endpoint_(next_endpoint()) {
+        pipe_.set(zmq::sockopt::rcvtimeo, 10000);
+        pipe_.bind(endpoint_);
+        session_ = std::make_unique<session>(ctx, std::move(options), endpoint_);
+        thread_ = std::thread([this] { session_->run(); });
+    }
+    ~client_under_test() {
+        if (thread_.joinable()) {
+            pipe::send(pipe_, pipe::quit);
+            wait_exit();
+        }
+    }
+
+    void type(std::string_view kind, std::string_view text = {}) { pipe::send(pipe_, kind, text); }
+
+    // The next printed line; fails the test on "done" or after the receive timeout.
+    std::string next_line() {
+        const auto m = receive();
+        EXPECT_EQ(m.kind, pipe::print) << "session ended early";
+        return pipe::as_printed(m.payload).text;
+    }
+
+    // Reads until "done" and returns the exit code; printed lines are kept in `printed`.
+    int wait_exit() {
+        for (;;) {
+            const auto m = receive();
+            if (m.kind == pipe::done) {
+                thread_.join();
+                return m.payload.at(0);
+            }
+            printed.push_back(pipe::as_printed(m.payload).text);
+        }
+    }
+
+    std::vector<std::string> printed;
+
+private:
+    static std::string next_endpoint() {
+        static int counter = 0;
+        return "inproc://session-test-" + std::to_string(++counter);
+    }
+    pipe::message receive() {
+        std::vector<zmq::message_t> parts;
+        const auto got = zmq::recv_multipart(pipe_, std::back_inserter(parts));
+        if (!got)
+            throw std::runtime_error("timed out waiting for the session");
+        return {parts.at(0).to_string(), parts.size() > 1 ? parts[1].to_string() : ""};
+    }
+
+    zmq::socket_t pipe_;
+    std::string endpoint_;
+    std::unique_ptr<session> session_;
+    std::thread thread_;
+};
+
+session_options options_for(const running_broker& b, std::string name) {
+    session_options o;
+    o.router_endpoint = b.router();
+    o.sub_endpoint = b.pub();
+    o.name = std::move(name);
+    return o;
+}
+
+TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
+    alice.type(pipe::say, "Hello");
+    EXPECT_EQ(alice.next_line(), "[You] Hello");
+    alice.type(pipe::eof);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    EXPECT_TRUE(alice.printed.empty());
+}
+
+TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    alice.type(pipe::say, "early");
+    alice.type(pipe::who);
+    alice.type(pipe::eof);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    const std::vector<std::string> expected{"> Connected to the chat server (1 user online)",
+                                            "[You] early", "Online (1): alice"};
+    EXPECT_EQ(alice.printed, expected);
+}
+
+TEST(ClientSession, SeesOthersChatAndLeave) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
+    {
+        client_under_test bob(ctx, options_for(broker, "bob"));
+        EXPECT_EQ(bob.next_line(), "> Connected to the chat server (2 users online)");
+        EXPECT_EQ(alice.next_line(), "> New user bob entered (2 users online)");
+        bob.type(pipe::say, "World");
+        EXPECT_EQ(bob.next_line(), "[You] World");
+        EXPECT_EQ(alice.next_line(), "[bob] World");
+        bob.type(pipe::quit);
+        EXPECT_EQ(bob.wait_exit(), tools::exit_ok);
+    }
+    EXPECT_EQ(alice.next_line(), "< The user bob left (1 user online)");
+}
+
+TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
+    alice.type(pipe::say, "bell\x07");
+    alice.type(pipe::eof);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    const std::vector<std::string> expected{"! Not sent: text contains a control character",
+                                            "! 1 line(s) were not delivered"};
+    EXPECT_EQ(alice.printed, expected);
+}
+
+TEST(ClientSession, TakenNameEndsTheSessionWithTheBrokersReason) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
+    client_under_test impostor(ctx, options_for(broker, "Alice"));
+    EXPECT_EQ(impostor.wait_exit(), tools::exit_failure);
+    ASSERT_EQ(impostor.printed.size(), 1u);
+    EXPECT_EQ(impostor.printed[0],
+              "! Cannot join the chat: the name 'Alice' is already in use (E_NAME_TAKEN)");
+}
+
+TEST(ClientSession, UnreachableBrokerFailsWithinTheConnectTimeout) {
+    zmq::context_t ctx;
+    session_options o;
+    o.router_endpoint = "tcp://127.0.0.1:1"; // nothing listens on port 1
+    o.sub_endpoint = "tcp://127.0.0.1:1";
+    o.name = "alice";
+    o.connect_timeout = 200ms;
+    client_under_test alice(ctx, o);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    ASSERT_EQ(alice.printed.size(), 1u);
+    EXPECT_EQ(alice.printed[0],
+              "! Cannot reach the chat server at tcp://127.0.0.1:1 (no answer within 0 s)");
+}
+
+TEST(ClientSession, SubscriberThatNeverConfirmsFailsInsteadOfPretending) {
+    zmq::context_t ctx;
+    running_broker broker(ctx);
+    session_options o = options_for(broker, "alice");
+    o.sub_endpoint = "tcp://127.0.0.1:1";
+    o.join_timeout = 300ms;
+    client_under_test alice(ctx, o);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    ASSERT_EQ(alice.printed.size(), 1u);
+    EXPECT_NE(alice.printed[0].find("no events arrive from tcp://127.0.0.1:1"), std::string::npos);
+    EXPECT_NE(alice.printed[0].find("check --sub"), std::string::npos);
+}
+
+TEST(ClientSession, MalformedEndpointIsAUsageError) {
+    zmq::context_t ctx;
+    session_options o;
+    o.router_endpoint = "not-an-endpoint";
+    o.name = "alice";
+    client_under_test alice(ctx, o);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_usage);
+}
+
+} // namespace
+} // namespace zchat::client
