@@ -53,16 +53,21 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
             refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
         return;
     }
-    if (std::holds_alternative<proto::ready>(command)) {
-        // Several probes may be in flight, so several READYs may come: the first one joins.
-        if (!s->joined)
-            on_ready(*s, now, out);
-        return;
-    }
     // Any message from a session is a sign of life.
     liveness_.heard(s->id, now);
-    if (std::holds_alternative<proto::ping>(command))
+    if (std::holds_alternative<proto::ready>(command)) {
+        // Several probes may be in flight, so several READYs may come: the first one counts.
+        if (!s->joined)
+            on_ready(*s, now, out);
+        else
+            sessions_.confirm(*s);
         return;
+    }
+    if (const auto* ping = std::get_if<proto::ping>(&command)) {
+        if (s->joined)
+            check_lag(*s, ping->last_seq, now, out);
+        return;
+    }
     if (!s->joined) {
         // BYE during the handshake withdraws the join: nobody was told of it, so nobody is
         // told of its end, and the name is free again at once.
@@ -82,7 +87,19 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
 }
 
 void core::on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out) {
-    if (sessions_.find_by_peer(peer)) {
+    const session* own = sessions_.find_by_peer(peer);
+    if (m.resume) {
+        // A client back on a new connection takes its session over if it proves it is the same
+        // client; a ticket this broker does not know (it restarted, or the session expired)
+        // is a fresh join under the same name.
+        session* s = sessions_.find_by_id(m.resume->session_id);
+        if (s && s->joined && s->secret == m.resume->secret &&
+            proto::fold_name(s->name) == proto::fold_name(m.name) && (!own || own == s)) {
+            resume(*s, peer, now, out);
+            return;
+        }
+    }
+    if (own) {
         refuse(peer, proto::error_code::already_joined, "this connection has already joined", out);
         return;
     }
@@ -101,14 +118,53 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
         return;
     }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
-    reply(peer,
+    welcome(s, out);
+    publish_probe(s, now, out);
+}
+
+void core::resume(session& s, std::string_view peer, time_point now, outbox& out) {
+    if (s.peer != peer) {
+        refuse(s.peer, proto::error_code::session_replaced,
+               "your session was taken over by a new connection", out);
+        sessions_.move_to(s, std::string{peer}, now);
+    }
+    liveness_.heard(s.id, now);
+    s.lagging_since.reset();
+    out.log.push_back("> " + proto::printable(s.name) + " reconnected");
+    welcome(s, out);
+    publish_probe(s, now, out);
+}
+
+void core::welcome(const session& s, outbox& out) {
+    reply(s.peer,
           proto::welcome{s.name, s.id, s.secret, epoch_, seq_,
                          static_cast<std::uint32_t>(sessions_.joined_count()),
                          static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()), cfg_.liveness,
                          static_cast<std::uint32_t>(cfg_.max_name_chars),
                          static_cast<std::uint32_t>(cfg_.max_text_bytes)},
           out);
-    publish_probe(s, now, out);
+}
+
+void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out) {
+    s.reported_seq = reported_seq;
+    const std::uint64_t behind = seq_ > reported_seq ? seq_ - reported_seq : 0;
+    if (behind <= cfg_.max_lag) {
+        s.lagging_since.reset();
+        return;
+    }
+    if (!s.lagging_since) {
+        s.lagging_since = now;
+        out.log.push_back("! " + proto::printable(s.name) + " is " + std::to_string(behind) +
+                          " events behind");
+        return;
+    }
+    if (now - *s.lagging_since >= expiry_timeout()) {
+        refuse(s.peer, proto::error_code::evicted,
+               "you fell more than " + std::to_string(cfg_.max_lag) +
+                   " events behind and were disconnected as too slow",
+               out);
+        end_session(s, proto::leave_reason::too_slow, out);
+    }
 }
 
 void core::on_ready(session& s, time_point now, outbox& out) {
@@ -161,15 +217,22 @@ void core::tick(time_point now, outbox& out) {
         next_heartbeat_ = now + cfg_.heartbeat_interval;
     }
 
-    // Copy the ids: forgetting a session changes the pending set.
-    const std::vector<std::uint64_t> pending(sessions_.pending().begin(),
-                                             sessions_.pending().end());
-    for (const std::uint64_t id : pending) {
+    // Copy the ids: forgetting a session changes the probing set.
+    const std::vector<std::uint64_t> probing(sessions_.probing().begin(),
+                                             sessions_.probing().end());
+    for (const std::uint64_t id : probing) {
         session& s = sessions_.at(id);
-        if (now - s.started >= cfg_.join_timeout) {
-            out.log.push_back("! Join of " + proto::printable(s.name) +
-                              " abandoned: its subscriber never confirmed");
-            sessions_.remove(id);
+        if (now - s.probing_since >= cfg_.join_timeout) {
+            // A resumed session stays until liveness decides; a new join is forgotten.
+            if (s.joined) {
+                out.log.push_back("! The new connection of " + proto::printable(s.name) +
+                                  " never confirmed its subscriber");
+                sessions_.confirm(s);
+            } else {
+                out.log.push_back("! Join of " + proto::printable(s.name) +
+                                  " abandoned: its subscriber never confirmed");
+                sessions_.remove(id);
+            }
         } else if (now >= s.next_probe) {
             publish_probe(s, now, out);
         }
@@ -178,9 +241,9 @@ void core::tick(time_point now, outbox& out) {
 
 time_point core::next_deadline() const {
     time_point next = std::min(next_heartbeat_, liveness_.next_expiry(expiry_timeout()));
-    for (const std::uint64_t id : sessions_.pending()) {
+    for (const std::uint64_t id : sessions_.probing()) {
         const session& s = sessions_.at(id);
-        next = std::min(next, std::min(s.next_probe, s.started + cfg_.join_timeout));
+        next = std::min(next, std::min(s.next_probe, s.probing_since + cfg_.join_timeout));
     }
     return next;
 }

@@ -28,6 +28,10 @@ struct config {
     // client's SUB to confirm before it forgets the pending session.
     std::chrono::milliseconds probe_interval{100};
     std::chrono::milliseconds join_timeout{5000};
+    // A client that reports being more than this many events behind for liveness x heartbeat
+    // interval is evicted as too slow. The server sets the PUB socket's high-water mark to the
+    // same number: past it the client is losing events anyway.
+    std::uint64_t max_lag = 10000;
 };
 
 class core {
@@ -56,6 +60,9 @@ public:
 private:
     void on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);
+    void resume(session& s, std::string_view peer, time_point now, outbox& out);
+    void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);
+    void welcome(const session& s, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
     // Removes a joined session and tells everyone why it left.

@@ -16,9 +16,6 @@ constexpr std::int64_t max_inbound_message_bytes = 64 * 1024;
 // At most this many inbound messages are handled before the outbox is flushed and timers run,
 // so a busy ROUTER cannot starve probes and shutdown.
 constexpr int max_messages_per_wakeup = 256;
-// Published events are kept for slow subscribers up to this many messages each; past it the
-// PUB socket drops for that subscriber only and never blocks the broker.
-constexpr int pub_send_high_water_mark = 100000;
 // Time given to the shutdown event to leave the PUB socket on close.
 constexpr int pub_linger_ms = 1000;
 
@@ -77,7 +74,9 @@ server::server(zmq::context_t& ctx, const server_options& options)
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::maxmsgsize, max_inbound_message_bytes);
     pub_.set(zmq::sockopt::linger, pub_linger_ms);
-    pub_.set(zmq::sockopt::sndhwm, pub_send_high_water_mark);
+    // Events are queued for each subscriber up to the lag the core tolerates; past it the PUB
+    // socket drops for that subscriber only and never blocks the broker.
+    pub_.set(zmq::sockopt::sndhwm, static_cast<int>(options.core.max_lag));
     router_endpoint_ = bind(router_, "router", options.router_endpoint);
     pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
 }

@@ -12,9 +12,9 @@ session& session_table::add(std::string peer, std::string name, std::uint64_t id
     assert(!name_taken(name) && !find_by_peer(peer));
     by_peer_.emplace(peer, id);
     by_name_.emplace(proto::fold_name(name), id);
-    pending_.insert(id);
+    probing_.insert(id);
     session& s = by_id_[id];
-    s = session{id, std::move(name), std::move(peer), secret, false, now, now};
+    s = session{id, std::move(name), std::move(peer), secret, false, now, now, 0, std::nullopt};
     return s;
 }
 
@@ -26,16 +26,35 @@ void session_table::remove(std::uint64_t id) {
     by_name_.erase(proto::fold_name(s.name));
     if (s.joined)
         --joined_count_;
-    else
-        pending_.erase(id);
+    probing_.erase(id);
     by_id_.erase(it);
 }
 
 void session_table::mark_joined(session& s) {
     assert(!s.joined);
     s.joined = true;
-    pending_.erase(s.id);
+    probing_.erase(s.id);
     ++joined_count_;
+}
+
+void session_table::move_to(session& s, std::string peer, time_point now) {
+    assert(!find_by_peer(peer));
+    by_peer_.erase(s.peer);
+    by_peer_.emplace(peer, s.id);
+    s.peer = std::move(peer);
+    s.probing_since = now;
+    s.next_probe = now;
+    probing_.insert(s.id);
+}
+
+void session_table::confirm(session& s) {
+    assert(s.joined);
+    probing_.erase(s.id);
+}
+
+session* session_table::find_by_id(std::uint64_t id) {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &it->second;
 }
 
 session* session_table::find_by_peer(std::string_view peer) {

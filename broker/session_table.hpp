@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,9 +23,15 @@ struct session {
     std::string name;
     std::string peer; // current ROUTER routing id
     proto::session_secret secret{};
-    bool joined = false; // false while the broker waits for the client's SUB to confirm
-    time_point started{};
+    bool joined = false; // false until the client's SUB first confirms
+    // While the broker waits for the SUB to confirm (a new join, or a resumed session on a
+    // new connection): since when, and when to probe next.
+    time_point probing_since{};
     time_point next_probe{};
+    // The last event sequence number the client reported receiving, and since when it has
+    // been too far behind the broker's (nothing while it keeps up).
+    std::uint64_t reported_seq = 0;
+    std::optional<time_point> lagging_since;
 };
 
 class session_table {
@@ -35,16 +42,21 @@ public:
     void remove(std::uint64_t id);
     // Marks a pending session joined; the online count includes it from now on.
     void mark_joined(session& s);
+    // Moves a session to another connection (a client that reconnected), to be probed again.
+    void move_to(session& s, std::string peer, time_point now);
+    // Stops probing a session that was already joined: its new connection is confirmed.
+    void confirm(session& s);
 
     session* find_by_peer(std::string_view peer);
+    session* find_by_id(std::uint64_t id);
     bool name_taken(std::string_view name) const;
 
     std::size_t size() const { return by_id_.size(); }
     std::size_t joined_count() const { return joined_count_; }
     // Names of the joined sessions, in ASCII-case-insensitive order.
     std::vector<std::string> joined_names() const;
-    // Ids of sessions still waiting for their SUB confirmation, oldest first.
-    const std::set<std::uint64_t>& pending() const { return pending_; }
+    // Ids of sessions waiting for their SUB to confirm.
+    const std::set<std::uint64_t>& probing() const { return probing_; }
     session& at(std::uint64_t id) { return by_id_.at(id); }
     const session& at(std::uint64_t id) const { return by_id_.at(id); }
 
@@ -60,7 +72,7 @@ private:
     std::unordered_map<std::uint64_t, session> by_id_;
     index by_peer_;
     index by_name_; // folded name
-    std::set<std::uint64_t> pending_;
+    std::set<std::uint64_t> probing_;
     std::size_t joined_count_ = 0;
 };
 

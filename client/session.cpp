@@ -1,7 +1,5 @@
 #include "client/session.hpp"
 
-#include "client/pipe.hpp"
-#include "proto/codec.hpp"
 #include "proto/printable.hpp"
 #include "proto/validate.hpp"
 
@@ -18,7 +16,98 @@ namespace {
 // when it is not.
 constexpr int dealer_linger_ms = 2000;
 
+std::string seconds(std::chrono::milliseconds ms) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ms).count()) + " s";
+}
+
 } // namespace
+
+session::session(zmq::context_t& ctx, session_options options, std::string pipe_endpoint)
+    : ctx_(ctx), options_(std::move(options)), pipe_endpoint_(std::move(pipe_endpoint)),
+      retry_(options_.first_retry) {}
+
+void session::run() {
+    pipe_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+    pipe_.connect(pipe_endpoint_);
+    int code = tools::exit_failure;
+    try {
+        code = serve();
+    } catch (const zmq::error_t& e) {
+        print(style::error, std::string{"! Connection error: "} + e.what());
+    }
+    flush_printed();
+    // Only a joined session has a BYE worth waiting for; anything else must not hold the exit
+    // up for the linger period.
+    if (dealer_ && !room_.joined())
+        dealer_.set(zmq::sockopt::linger, 0);
+    dealer_.close();
+    sub_.close();
+    pipe::send_done(pipe_, code);
+    pipe_.close();
+}
+
+int session::serve() {
+    try {
+        attempt_join(clock::now());
+    } catch (const zmq::error_t& e) {
+        print(style::error, "! Invalid endpoint (" + options_.router_endpoint + ", " +
+                                options_.sub_endpoint + "): " + e.what());
+        return tools::exit_usage;
+    }
+    while (result_ < 0) {
+        std::array<zmq::pollitem_t, 3> items{{
+            {dealer_.handle(), 0, ZMQ_POLLIN, 0},
+            {sub_.handle(), 0, ZMQ_POLLIN, 0},
+            {pipe_.handle(), 0, ZMQ_POLLIN, 0},
+        }};
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_timer() - clock::now());
+        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
+
+        drain(dealer_, [this](const auto& frames) {
+            auto decoded = proto::decode_reply(frames);
+            if (auto* r = std::get_if<proto::reply>(&decoded))
+                on_reply(*r);
+            else
+                unreadable("reply", std::get<proto::decode_error>(decoded));
+        });
+        drain(sub_, [this](const auto& frames) {
+            last_heard_ = clock::now();
+            auto decoded = proto::decode_event(frames);
+            if (auto* e = std::get_if<proto::event>(&decoded))
+                on_event(*e);
+            else
+                unreadable("event", std::get<proto::decode_error>(decoded));
+        });
+        while (result_ < 0) {
+            auto m = pipe::receive(pipe_);
+            if (!m)
+                break;
+            on_pipe(m->kind, m->payload);
+        }
+        if (result_ < 0)
+            result_ = check_timers(clock::now());
+        flush_printed();
+    }
+    return result_;
+}
+
+void session::attempt_join(clock::time_point now) {
+    dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
+    sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
+    dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
+    sub_.set(zmq::sockopt::linger, 0);
+    // Subscribe before connecting, and before the probe topic, so that once a probe arrives
+    // every other subscription is already in force.
+    for (const std::string_view prefix :
+         {proto::topic::chat, proto::topic::presence, proto::topic::system})
+        sub_.set(zmq::sockopt::subscribe, prefix);
+    dealer_.connect(options_.router_endpoint);
+    sub_.connect(options_.sub_endpoint);
+
+    room_.start_attempt();
+    attempt_started_ = now;
+    send_command(proto::hello{options_.name, room_.ticket()});
+}
 
 template <class Handle>
 void session::drain(zmq::socket_t& socket, Handle handle) {
@@ -41,99 +130,18 @@ void session::unreadable(std::string_view what, const proto::decode_error& e) {
                             std::string{proto::error_name(e.code)} + ")");
 }
 
-session::session(zmq::context_t& ctx, session_options options, std::string pipe_endpoint)
-    : ctx_(ctx), options_(std::move(options)), pipe_endpoint_(std::move(pipe_endpoint)) {}
-
-void session::run() {
-    pipe_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
-    pipe_.connect(pipe_endpoint_);
-    int code = tools::exit_failure;
-    try {
-        code = serve();
-    } catch (const zmq::error_t& e) {
-        print(style::error, std::string{"! Connection error: "} + e.what());
-    }
-    flush_printed();
-    // A HELLO nobody answered must not hold the exit up for the linger period.
-    if (dealer_ && !room_.welcomed())
-        dealer_.set(zmq::sockopt::linger, 0);
-    dealer_.close();
-    sub_.close();
-    pipe::send_done(pipe_, code);
-    pipe_.close();
-}
-
-void session::connect() {
-    dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
-    sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
-    dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
-    sub_.set(zmq::sockopt::linger, 0);
-    // Subscribe before connecting, and before the probe topic, so that once a probe arrives
-    // every other subscription is already in force.
-    for (const std::string_view prefix :
-         {proto::topic::chat, proto::topic::presence, proto::topic::system})
-        sub_.set(zmq::sockopt::subscribe, prefix);
-    dealer_.connect(options_.router_endpoint);
-    sub_.connect(options_.sub_endpoint);
-}
-
-int session::serve() {
-    try {
-        connect();
-    } catch (const zmq::error_t& e) {
-        print(style::error, "! Invalid endpoint (" + options_.router_endpoint + ", " +
-                                options_.sub_endpoint + "): " + e.what());
-        return tools::exit_usage;
-    }
-    started_ = clock::now();
-    send_command(proto::hello{options_.name, std::nullopt});
-
-    std::array<zmq::pollitem_t, 3> items{{
-        {dealer_.handle(), 0, ZMQ_POLLIN, 0},
-        {sub_.handle(), 0, ZMQ_POLLIN, 0},
-        {pipe_.handle(), 0, ZMQ_POLLIN, 0},
-    }};
-    while (result_ < 0) {
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_timer() - clock::now());
-        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
-
-        drain(dealer_, [this](const auto& frames) {
-            auto decoded = proto::decode_reply(frames);
-            if (auto* r = std::get_if<proto::reply>(&decoded))
-                on_reply(*r);
-            else
-                unreadable("reply", std::get<proto::decode_error>(decoded));
-        });
-        drain(sub_, [this](const auto& frames) {
-            auto decoded = proto::decode_event(frames);
-            if (auto* e = std::get_if<proto::event>(&decoded))
-                on_event(*e);
-            else
-                unreadable("event", std::get<proto::decode_error>(decoded));
-        });
-        while (result_ < 0) {
-            auto m = pipe::receive(pipe_);
-            if (!m)
-                break;
-            on_pipe(m->kind, m->payload);
-        }
-        if (result_ < 0)
-            result_ = check_timers(clock::now());
-        flush_printed();
-    }
-    return result_;
-}
-
 void session::on_reply(const proto::reply& r) {
     if (const auto* w = std::get_if<proto::welcome>(&r)) {
-        if (room_.welcomed())
+        if (room_.welcomed() || room_.state() != link::joining)
             return;
         room_.welcome(*w);
         welcomed_at_ = clock::now();
         sub_.set(zmq::sockopt::subscribe, proto::probe_topic(w->session_id));
         return;
     }
-    if (!room_.welcomed()) {
+    if (!room_.welcomed() && room_.state() == link::joining) {
+        // Refused at the door (name taken or invalid, server full): joining again would only
+        // be refused again.
         if (const auto* e = std::get_if<proto::error>(&r)) {
             print(style::error, "! Cannot join the chat: " + proto::printable(e->reason) + " (" +
                                     std::string{proto::error_name(e->code)} + ")");
@@ -145,21 +153,24 @@ void session::on_reply(const proto::reply& r) {
 }
 
 void session::on_event(const proto::event& e) {
-    if (const auto* p = std::get_if<proto::probe>(&e)) {
-        if (auto answer = room_.answer(*p))
-            send_command(*answer);
-        return;
-    }
     const bool was_joined = room_.joined();
-    room_.on_event(e, printed_);
-    if (!was_joined && room_.joined()) {
-        sub_.set(zmq::sockopt::unsubscribe, proto::probe_topic(room_.session().session_id));
-        send_queued();
-        if (input_ended_)
-            drain_deadline_ = clock::now() + options_.drain_timeout;
+    if (const auto* p = std::get_if<proto::probe>(&e)) {
+        if (auto answer = room_.answer(*p, printed_))
+            send_command(*answer);
+    } else {
+        room_.on_event(e, printed_);
     }
-    if (std::holds_alternative<proto::shutdown>(e))
-        result_ = tools::exit_failure;
+    if (!was_joined && room_.joined())
+        on_joined();
+}
+
+void session::on_joined() {
+    sub_.set(zmq::sockopt::unsubscribe, proto::probe_topic(room_.session().session_id));
+    retry_ = options_.first_retry;
+    last_heard_ = clock::now();
+    send_queued();
+    if (input_ended_ && !drain_deadline_)
+        drain_deadline_ = clock::now() + options_.drain_timeout;
 }
 
 void session::on_pipe(const std::string& kind, const std::string& payload) {
@@ -173,7 +184,8 @@ void session::on_pipe(const std::string& kind, const std::string& payload) {
         result_ = tools::exit_ok;
     } else if (kind == pipe::eof) {
         input_ended_ = true;
-        if (room_.joined())
+        // Before the first join the join's own time limits apply; after it, the drain's.
+        if (room_.ever_joined())
             drain_deadline_ = clock::now() + options_.drain_timeout;
     }
 }
@@ -215,61 +227,107 @@ void session::flush_printed() {
 }
 
 int session::check_timers(clock::time_point now) {
-    if (!room_.welcomed()) {
-        if (now - started_ >= options_.connect_timeout) {
-            print(style::error, "! Cannot reach the chat server at " + options_.router_endpoint +
-                                    " (no answer within " +
-                                    std::to_string(options_.connect_timeout.count() / 1000) +
-                                    " s)");
-            return tools::exit_failure;
-        }
-        return -1;
-    }
-    if (!room_.joined() && now - welcomed_at_ >= options_.join_timeout) {
-        print(style::error, "! The chat server at " + options_.router_endpoint +
-                                " answered, but no events arrive from " + options_.sub_endpoint +
-                                ": the subscriber connection was never confirmed (check --sub)");
-        send_command(proto::bye{room_.secret()});
+    switch (room_.state()) {
+    case link::ended:
         return tools::exit_failure;
-    }
-    if (input_ended_ && room_.joined()) {
-        if (queued_.empty() && room_.unanswered() == 0) {
-            send_command(proto::bye{room_.secret()});
-            if (const std::size_t refused = room_.refused() + refused_locally_; refused > 0) {
-                print(style::error, "! " + std::to_string(refused) + " line(s) were not delivered");
+    case link::lost:
+        attempt_join(now);
+        break;
+    case link::joining:
+        if (!room_.welcomed() && now - attempt_started_ >= attempt_window()) {
+            if (!room_.ever_joined()) {
+                print(style::error, "! Cannot reach the chat server at " +
+                                        options_.router_endpoint + " (no answer within " +
+                                        seconds(options_.connect_timeout) + ")");
                 return tools::exit_failure;
             }
-            return tools::exit_ok;
+            retry_ = std::min(retry_ * 2, options_.max_retry);
+            attempt_join(now);
+        } else if (room_.welcomed() && now - welcomed_at_ >= options_.join_timeout) {
+            if (!room_.ever_joined()) {
+                print(style::error, "! The chat server at " + options_.router_endpoint +
+                                        " answered, but no events arrive from " +
+                                        options_.sub_endpoint +
+                                        ": the subscriber connection was never confirmed "
+                                        "(check --sub)");
+                send_command(proto::bye{room_.secret()});
+                return tools::exit_failure;
+            }
+            attempt_join(now);
         }
-        if (drain_deadline_ && now >= *drain_deadline_) {
-            print(style::error, "! " + std::to_string(room_.unacknowledged()) +
-                                    " line(s) not acknowledged by the chat server; they may not "
-                                    "have been delivered");
-            send_command(proto::bye{room_.secret()});
-            return tools::exit_failure;
+        break;
+    case link::joined:
+        if (now - last_heard_ >= silence_limit()) {
+            room_.broker_silent(printed_);
+            attempt_join(now);
         }
+        break;
     }
-    if (heartbeat_due(now))
+    if (input_ended_) {
+        if (const int code = check_drain(now); code >= 0)
+            return code;
+    }
+    if (room_.welcomed() && now - last_sent_ >= heartbeat_interval())
         send_command(proto::ping{room_.secret(), room_.last_seq()});
     return -1;
 }
 
-bool session::heartbeat_due(clock::time_point now) const {
-    const std::chrono::milliseconds interval(room_.session().heartbeat_ms);
-    return interval.count() > 0 && now - last_sent_ >= interval;
+int session::check_drain(clock::time_point now) {
+    const std::size_t undelivered = room_.undelivered() + refused_locally_;
+    if (room_.joined() && queued_.empty() && room_.unanswered() == 0) {
+        send_command(proto::bye{room_.secret()});
+        if (undelivered > 0) {
+            print(style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered");
+            return tools::exit_failure;
+        }
+        return tools::exit_ok;
+    }
+    if (drain_deadline_ && now >= *drain_deadline_) {
+        const std::size_t waiting = queued_.size() + room_.unacknowledged();
+        print(style::error, "! " + std::to_string(waiting + undelivered) +
+                                " line(s) not confirmed by the chat server within " +
+                                seconds(options_.drain_timeout) +
+                                "; they may not have been delivered");
+        if (room_.joined())
+            send_command(proto::bye{room_.secret()});
+        return tools::exit_failure;
+    }
+    return -1;
 }
 
 session::clock::time_point session::next_timer() const {
-    if (!room_.welcomed())
-        return started_ + options_.connect_timeout;
     clock::time_point next = clock::time_point::max();
-    if (room_.session().heartbeat_ms > 0)
-        next = last_sent_ + std::chrono::milliseconds(room_.session().heartbeat_ms);
-    if (!room_.joined())
-        next = std::min(next, welcomed_at_ + options_.join_timeout);
+    switch (room_.state()) {
+    case link::ended:
+    case link::lost:
+        return clock::now();
+    case link::joining:
+        next = room_.welcomed() ? welcomed_at_ + options_.join_timeout
+                                : attempt_started_ + attempt_window();
+        break;
+    case link::joined:
+        next = last_heard_ + silence_limit();
+        break;
+    }
+    if (room_.welcomed())
+        next = std::min(next, last_sent_ + heartbeat_interval());
     if (drain_deadline_)
         next = std::min(next, *drain_deadline_);
     return next;
+}
+
+std::chrono::milliseconds session::attempt_window() const {
+    return room_.ever_joined() ? retry_ : options_.connect_timeout;
+}
+
+std::chrono::milliseconds session::heartbeat_interval() const {
+    // A broker announcing no interval still gets a heartbeat now and then.
+    const std::uint32_t ms = room_.session().heartbeat_ms;
+    return std::chrono::milliseconds(ms > 0 ? ms : 1000);
+}
+
+std::chrono::milliseconds session::silence_limit() const {
+    return heartbeat_interval() * std::max<std::uint32_t>(room_.session().liveness, 1);
 }
 
 } // namespace zchat::client

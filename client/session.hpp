@@ -1,6 +1,7 @@
 // The client's receive thread: owns the DEALER (commands to the broker), the SUB (events from
 // the broker) and its end of the pipe from the terminal thread, and polls all three together
-// with its timers. It joins, sends what the user typed, heartbeats, and reports what to print.
+// with its timers. It joins, sends what the user typed, heartbeats, notices a silent or
+// restarted broker, and joins again by itself with bounded backoff.
 //
 // It never touches the terminal: everything to print goes back over the pipe.
 #pragma once
@@ -22,12 +23,16 @@ struct session_options {
     std::string router_endpoint = "tcp://127.0.0.1:5555";
     std::string sub_endpoint = "tcp://127.0.0.1:5556";
     std::string name;
-    // No WELCOME within this: the broker is unreachable.
+    // First join: no WELCOME within this means the broker is unreachable.
     std::chrono::milliseconds connect_timeout{5000};
     // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
     std::chrono::milliseconds join_timeout{5000};
     // After the input ends, how long to wait for the broker to acknowledge what was sent.
     std::chrono::milliseconds drain_timeout{5000};
+    // Rejoining after a lost connection: the first attempt waits this long for an answer, each
+    // next one twice as long, up to the cap.
+    std::chrono::milliseconds first_retry{1000};
+    std::chrono::milliseconds max_retry{5000};
 };
 
 class session {
@@ -43,13 +48,15 @@ private:
     using clock = std::chrono::steady_clock;
 
     int serve();
-    void connect();
+    // Opens fresh DEALER and SUB connections and sends HELLO (with the last session's ticket).
+    void attempt_join(clock::time_point now);
     // Hands every message waiting on the socket to `handle`, as frames, while the session lasts.
     template <class Handle>
     void drain(zmq::socket_t& socket, Handle handle);
     void unreadable(std::string_view what, const proto::decode_error& e);
     void on_reply(const proto::reply& r);
     void on_event(const proto::event& e);
+    void on_joined();
     void on_pipe(const std::string& kind, const std::string& payload);
     void send_queued();
     void send_command(const proto::command& c);
@@ -57,9 +64,12 @@ private:
     void flush_printed();
     // The exit code once the session is over, or -1 while it goes on.
     int check_timers(clock::time_point now);
+    // What is due once the input has ended: leave when all is answered, or give up in time.
+    int check_drain(clock::time_point now);
     clock::time_point next_timer() const;
-    // Whether the broker has heard nothing from us for a heartbeat interval.
-    bool heartbeat_due(clock::time_point now) const;
+    std::chrono::milliseconds attempt_window() const;
+    std::chrono::milliseconds heartbeat_interval() const;
+    std::chrono::milliseconds silence_limit() const;
 
     zmq::context_t& ctx_;
     session_options options_;
@@ -70,11 +80,13 @@ private:
 
     conversation room_;
     std::vector<printed> printed_;
-    std::deque<pipe::message> queued_; // "say" and "who" typed before the join completed
+    std::deque<pipe::message> queued_; // "say" and "who" typed while not joined
     std::size_t refused_locally_ = 0;  // lines not sent because they break the broker's rules
-    clock::time_point started_{};
+    clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};
     clock::time_point last_sent_{};
+    clock::time_point last_heard_{}; // anything on the SUB
+    std::chrono::milliseconds retry_{};
     std::optional<clock::time_point> drain_deadline_;
     bool input_ended_ = false;
     int result_ = -1; // set when the session must end

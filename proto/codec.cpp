@@ -524,6 +524,10 @@ std::string_view error_name(error_code code) {
         return "E_SERVER_FULL";
     case error_code::empty_text:
         return "E_EMPTY_TEXT";
+    case error_code::session_replaced:
+        return "E_SESSION_REPLACED";
+    case error_code::evicted:
+        return "E_EVICTED";
     }
     return "E_UNKNOWN";
 }

@@ -41,6 +41,8 @@ enum class error_code : std::uint16_t {
     already_joined = 11,
     server_full = 12,
     empty_text = 13,
+    session_replaced = 14,
+    evicted = 15,
 };
 
 // Why a user left the room (LEAVE event). Wire values: never renumber.
@@ -48,6 +50,7 @@ enum class leave_reason : std::uint8_t {
     quit = 1,
     timed_out = 2,
     server_shutdown = 3,
+    too_slow = 4,
 };
 
 // ---- Commands: client to broker, over DEALER -> ROUTER ----

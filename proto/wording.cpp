@@ -13,6 +13,8 @@ std::string_view reason_note(leave_reason reason) {
         return " (timed out)";
     case leave_reason::server_shutdown:
         return " (server shut down)";
+    case leave_reason::too_slow:
+        return " (too slow)";
     }
     return " (unknown reason)";
 }

@@ -959,5 +959,120 @@ TEST(BrokerLiveness, ByeStopsTheClockSoNoSecondDepartureFollows) {
     EXPECT_TRUE(departures(s.tick_at(t0 + 1h)).empty());
 }
 
+// ---- Reconnecting ----
+
+TEST(BrokerResume, TicketFromANewConnectionTakesTheSessionOverWithoutLeaveOrJoin) {
+    script s(liveness_config());
+    s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    const std::uint64_t seq_before = s.broker().seq();
+
+    const outbox out =
+        s.send("peer-bob-2", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
+    const auto replies = replies_of(out);
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(replies[0].peer, "peer-bob");
+    EXPECT_EQ(std::get<proto::error>(replies[0].reply).code, error_code::session_replaced);
+    EXPECT_EQ(replies[1].peer, "peer-bob-2");
+    const auto w = std::get<proto::welcome>(replies[1].reply);
+    EXPECT_EQ(w.session_id, bob.session_id);
+    EXPECT_EQ(w.secret, bob.secret);
+    EXPECT_EQ(w.online, 2u);
+    EXPECT_EQ(only_event<proto::probe>(out).session_id, bob.session_id);
+    EXPECT_EQ(s.broker().seq(), seq_before);
+
+    // The READY on the new connection is silent: nobody sees bob leave or enter.
+    EXPECT_TRUE(silent(s.send("peer-bob-2", proto::ready{bob.secret, seq_before})));
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-bob-2", bob, 1, "back")).sender, "bob");
+    EXPECT_TRUE(refused(s.say("peer-bob", bob, 2, "old"), "peer-bob", error_code::not_joined, 2));
+    EXPECT_EQ(s.broker().online(), 2u);
+}
+
+TEST(BrokerResume, ResumedSessionIsNoLongerProbedAfterReady) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.send("peer-bob-2", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
+    s.send("peer-bob-2", proto::ready{bob.secret, 1});
+    for (const auto& p : publications_of(s.tick_at(t0 + 500ms)))
+        EXPECT_FALSE(std::holds_alternative<proto::probe>(p.event));
+}
+
+TEST(BrokerResume, WrongSecretOrAnotherNameIsNotATakeover) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_TRUE(
+        refused(s.send("peer-x", proto::hello{"bob", proto::resume_ticket{bob.session_id, {}}}),
+                "peer-x", error_code::name_taken));
+    const outbox other =
+        s.send("peer-y", proto::hello{"robert", proto::resume_ticket{bob.session_id, bob.secret}});
+    EXPECT_NE(only_reply<proto::welcome>(other, "peer-y").session_id, bob.session_id);
+    EXPECT_EQ(s.who("peer-bob", bob), (names{"bob"}));
+}
+
+TEST(BrokerResume, UnknownTicketIsAFreshJoinUnderTheSameName) {
+    script s(liveness_config());
+    const proto::session_secret old_secret = secret_number(42);
+    const outbox out = s.send("peer-bob", proto::hello{"bob", proto::resume_ticket{7, old_secret}});
+    const auto w = only_reply<proto::welcome>(out, "peer-bob");
+    EXPECT_EQ(w.name, "bob");
+    EXPECT_EQ(w.session_id, 1u);
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret, 0})).name, "bob");
+}
+
+TEST(BrokerResume, ResumingOnTheSameConnectionIsWelcomedAgain) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    const outbox out =
+        s.send("peer-bob", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
+    EXPECT_EQ(only_reply<proto::welcome>(out, "peer-bob").session_id, bob.session_id);
+}
+
+// ---- Slow subscribers ----
+
+config lag_config() {
+    config cfg = liveness_config();
+    cfg.max_lag = 5;
+    return cfg;
+}
+
+TEST(BrokerLag, ClientFarBehindForTheGracePeriodIsEvictedAsTooSlow) {
+    script s(lag_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    for (int i = 1; i <= 10; ++i)
+        s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
+    const std::uint64_t latest = s.broker().seq();
+
+    s.now = t0 + 1s;
+    const outbox first = s.send("peer-bob", proto::ping{bob.secret, latest - 6});
+    EXPECT_EQ(first.log, (names{"! bob is 6 events behind"}));
+    s.now = t0 + 3s;
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, latest - 6})));
+    s.send("peer-alice", proto::ping{alice.secret, latest});
+    s.now = t0 + 4s;
+    const outbox evicted = s.send("peer-bob", proto::ping{bob.secret, latest - 6});
+    EXPECT_EQ(std::get<proto::error>(replies_of(evicted).at(0).reply).code, error_code::evicted);
+    const auto gone = departures(evicted);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::too_slow);
+    EXPECT_EQ(evicted.log.back(), "< The user bob left (too slow) (1 user online)");
+}
+
+TEST(BrokerLag, CatchingUpClearsTheLag) {
+    script s(lag_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    for (int i = 1; i <= 10; ++i)
+        s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
+    const std::uint64_t latest = s.broker().seq();
+    s.send("peer-bob", proto::ping{bob.secret, 0});
+    s.now = t0 + 2s;
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, latest})));
+    s.now = t0 + 4s;
+    s.send("peer-alice", proto::ping{alice.secret, latest});
+    EXPECT_TRUE(departures(s.send("peer-bob", proto::ping{bob.secret, latest - 6})).empty());
+    EXPECT_EQ(s.broker().online(), 2u);
+}
+
 } // namespace
 } // namespace zchat::broker

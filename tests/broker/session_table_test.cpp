@@ -33,14 +33,14 @@ TEST(SessionTable, AddedSessionIsPendingAndFindableByPeerAndId) {
     EXPECT_EQ(s.peer, "peer-1");
     EXPECT_EQ(s.secret, secret_number(1));
     EXPECT_FALSE(s.joined);
-    EXPECT_EQ(s.started, t0);
+    EXPECT_EQ(s.probing_since, t0);
     EXPECT_EQ(s.next_probe, t0);
 
     EXPECT_EQ(table.find_by_peer("peer-1"), &s);
     EXPECT_EQ(&table.at(7), &s);
     EXPECT_EQ(table.size(), 1u);
     EXPECT_EQ(table.joined_count(), 0u);
-    EXPECT_EQ(table.pending(), (std::set<std::uint64_t>{7}));
+    EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{7}));
     EXPECT_TRUE(table.joined_names().empty());
 }
 
@@ -79,7 +79,7 @@ TEST(SessionTable, MarkJoinedMovesTheSessionOutOfPendingAndCountsIt) {
     EXPECT_TRUE(bob.joined);
     EXPECT_EQ(table.joined_count(), 1u);
     EXPECT_EQ(table.size(), 2u);
-    EXPECT_EQ(table.pending(), (std::set<std::uint64_t>{2}));
+    EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{2}));
     EXPECT_EQ(table.joined_names(), (names{"bob"}));
 }
 
@@ -90,7 +90,7 @@ TEST(SessionTable, PendingSetListsOldestFirst) {
                   secret_number(static_cast<std::uint8_t>(id)), t0 + id * 1ms);
     table.mark_joined(table.at(3));
 
-    const std::vector<std::uint64_t> pending(table.pending().begin(), table.pending().end());
+    const std::vector<std::uint64_t> pending(table.probing().begin(), table.probing().end());
     EXPECT_EQ(pending, (std::vector<std::uint64_t>{1, 2, 4, 5}));
 }
 
@@ -123,7 +123,7 @@ TEST(SessionTable, RemovingAJoinedSessionFreesItsNamePeerAndCount) {
     EXPECT_FALSE(table.name_taken("bob"));
     EXPECT_EQ(table.joined_count(), 0u);
     EXPECT_EQ(table.size(), 1u);
-    EXPECT_EQ(table.pending(), (std::set<std::uint64_t>{2}));
+    EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{2}));
     EXPECT_TRUE(table.joined_names().empty());
 }
 
@@ -135,7 +135,7 @@ TEST(SessionTable, RemovingAPendingSessionTakesItOutOfPending) {
 
     table.remove(1);
 
-    EXPECT_TRUE(table.pending().empty());
+    EXPECT_TRUE(table.probing().empty());
     EXPECT_FALSE(table.name_taken("bob"));
     EXPECT_EQ(table.find_by_peer("peer-1"), nullptr);
     EXPECT_EQ(table.joined_count(), 1u);
@@ -153,7 +153,7 @@ TEST(SessionTable, RemovedNameAndPeerCanBeAddedAgain) {
     EXPECT_EQ(again.id, 2u);
     EXPECT_EQ(again.name, "BOB");
     EXPECT_TRUE(table.name_taken("bob"));
-    EXPECT_EQ(table.pending(), (std::set<std::uint64_t>{2}));
+    EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{2}));
     EXPECT_EQ(table.joined_count(), 0u);
 }
 
@@ -169,7 +169,7 @@ TEST(SessionTable, ReferencesStayValidWhileOtherSessionsComeAndGo) {
     EXPECT_EQ(table.find_by_peer("peer-0"), &first);
     EXPECT_EQ(first.name, "first");
     EXPECT_EQ(table.size(), 101u);
-    EXPECT_EQ(table.pending().size(), 101u);
+    EXPECT_EQ(table.probing().size(), 101u);
 }
 
 } // namespace

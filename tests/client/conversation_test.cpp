@@ -25,16 +25,17 @@ conversation joined_conversation(std::vector<printed>& out) {
 
 TEST(Conversation, AnswersOnlyItsOwnProbeAndOnlyUntilJoined) {
     conversation c;
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me}));
+    std::vector<printed> out;
+    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me}, out));
     c.welcome(welcome_for_me());
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me + 1}));
-    const auto ready = c.answer(proto::probe{epoch, 10, me});
+    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me + 1}, out));
+    const auto ready = c.answer(proto::probe{epoch, 10, me}, out);
     ASSERT_TRUE(ready);
     EXPECT_EQ(*ready, (proto::ready{secret, 10}));
+    EXPECT_TRUE(out.empty()); // a fresh join waits for its own JOIN
 
-    std::vector<printed> out;
     c.on_event(proto::joined{epoch, 11, "alice", me, 1, 1}, out);
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 11, me}));
+    EXPECT_FALSE(c.answer(proto::probe{epoch, 11, me}, out));
 }
 
 TEST(Conversation, OwnJoinPrintsConnectedWithTheCount) {
@@ -96,7 +97,7 @@ TEST(Conversation, MessageIdsAreDistinct) {
     EXPECT_NE(c.compose("a").message_id, c.compose("b").message_id);
 }
 
-TEST(Conversation, RefusedLineIsReportedAsNotSentAndCounted) {
+TEST(Conversation, RefusedLineIsReportedAsNotSentAndCountedAsUndelivered) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
@@ -104,7 +105,7 @@ TEST(Conversation, RefusedLineIsReportedAsNotSentAndCounted) {
     c.on_reply(proto::error{proto::error_code::too_long, say.message_id, "text is too long"}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], (printed{style::error, "! Not sent: text is too long (E_TOO_LONG)"}));
-    EXPECT_EQ(c.refused(), 1u);
+    EXPECT_EQ(c.undelivered(), 1u);
     EXPECT_EQ(c.unacknowledged(), 0u);
 }
 
@@ -112,10 +113,11 @@ TEST(Conversation, ErrorAboutNoLineIsReportedPlainly) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_reply(proto::error{proto::error_code::not_joined, 0, "you have not joined the chat"}, out);
+    c.on_reply(proto::error{proto::error_code::malformed, 0, "missing frame"}, out);
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].text, "! you have not joined the chat (E_NOT_JOINED)");
-    EXPECT_EQ(c.refused(), 0u);
+    EXPECT_EQ(out[0].text, "! missing frame (E_MALFORMED)");
+    EXPECT_EQ(c.undelivered(), 0u);
+    EXPECT_EQ(c.state(), link::joined);
 }
 
 TEST(Conversation, RosterListsNames) {
@@ -140,13 +142,152 @@ TEST(Conversation, HostileBytesArePrintedHarmlessly) {
     EXPECT_EQ(out[0].text.find('\x07'), std::string::npos);
 }
 
-TEST(Conversation, ShutdownIsAnnounced) {
+TEST(Conversation, ShutdownLosesTheSession) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::shutdown{epoch, 12}, out);
+    c.on_event(proto::shutdown{epoch, 11}, out);
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0], (printed{style::error, "! The chat server shut down"}));
+    EXPECT_EQ(out[0], (printed{style::error, "! The chat server shut down; reconnecting..."}));
+    EXPECT_EQ(c.state(), link::lost);
+}
+
+// ---- Losing the session and joining again ----
+
+TEST(Conversation, SilenceLosesTheSessionAndReportsUnconfirmedLines) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.compose("in flight");
+    out.clear();
+    c.broker_silent(out);
+    const std::vector<printed> expected{
+        {style::error, "! Connection to the chat server lost; reconnecting..."},
+        {style::error, "! Not confirmed before the connection was lost, so it may not have been "
+                       "delivered: in flight"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.state(), link::lost);
+    EXPECT_EQ(c.unanswered(), 0u);
+    EXPECT_EQ(c.undelivered(), 1u);
+    out.clear();
+    c.broker_silent(out);
+    EXPECT_TRUE(out.empty()); // said once
+}
+
+TEST(Conversation, FreshJoinAfterALossPrintsReconnected) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.broker_silent(out);
+    out.clear();
+    c.start_attempt();
+    EXPECT_EQ(c.ticket(), (proto::resume_ticket{me, secret}));
+    proto::welcome fresh = welcome_for_me();
+    fresh.epoch = epoch + 1; // the broker restarted: a new session
+    fresh.session_id = 1;
+    c.welcome(fresh);
+    EXPECT_TRUE(c.answer(proto::probe{epoch + 1, 0, 1}, out));
+    EXPECT_TRUE(out.empty());
+    c.on_event(proto::joined{epoch + 1, 1, "alice", 1, 1, 1}, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text, "> Reconnected to the chat server (1 user online)");
+    EXPECT_TRUE(c.joined());
+}
+
+TEST(Conversation, ResumedSessionIsJoinedAgainFromItsProbe) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.broker_silent(out);
+    out.clear();
+    c.start_attempt();
+    proto::welcome again = welcome_for_me();
+    again.online = 3;
+    c.welcome(again);
+    EXPECT_TRUE(c.answer(proto::probe{epoch, 11, me}, out));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text, "> Reconnected to the chat server (3 users online)");
+    EXPECT_TRUE(c.joined());
+}
+
+TEST(Conversation, OwnTimedOutLeaveLosesTheSession) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::left{epoch, 12, "alice", me, 0, 2, proto::leave_reason::timed_out}, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text, "! The chat server ended this session (timed out); reconnecting...");
+    EXPECT_EQ(c.state(), link::lost);
+}
+
+TEST(Conversation, NotJoinedErrorLosesTheSession) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_reply(proto::error{proto::error_code::not_joined, 0, "your session expired"}, out);
+    EXPECT_EQ(c.state(), link::lost);
+}
+
+TEST(Conversation, HeartbeatFromANewEpochLosesTheSession) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::heartbeat{epoch, 11, 2, 1, 1000}, out);
+    EXPECT_TRUE(c.joined());
+    c.on_event(proto::heartbeat{epoch + 1, 0, 0, 0, 1000}, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text, "! The chat server restarted; reconnecting...");
+}
+
+TEST(Conversation, EvictionOrTakeoverEndsTheSessionForGood) {
+    for (const auto code : {proto::error_code::evicted, proto::error_code::session_replaced}) {
+        std::vector<printed> out;
+        conversation c = joined_conversation(out);
+        out.clear();
+        c.on_reply(proto::error{code, 0, "bye now"}, out);
+        EXPECT_EQ(c.state(), link::ended);
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_EQ(out[0].text,
+                  "! Disconnected: bye now (" + std::string{proto::error_name(code)} + ")");
+        c.start_attempt();
+        EXPECT_EQ(c.state(), link::ended);
+    }
+}
+
+// ---- Missed events ----
+
+TEST(Conversation, GapInTheSequenceIsReportedOnceWithTheCount) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::line{epoch, 12, "bob", 9, 1, "a"}, out);
+    c.on_event(proto::line{epoch, 16, "bob", 9, 2, "b"}, out);
+    const std::vector<printed> expected{
+        {style::chat, "[bob] a"},
+        {style::error, "! Missed 3 events from the chat server"},
+        {style::chat, "[bob] b"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.last_seq(), 16u);
+}
+
+TEST(Conversation, HeartbeatRevealsEventsLostAtTheTail) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::heartbeat{epoch, 11, 2, 1, 1000}, out);
+    EXPECT_TRUE(out.empty());
+    c.on_event(proto::heartbeat{epoch, 12, 2, 1, 1000}, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text, "! Missed 1 event from the chat server");
+}
+
+TEST(Conversation, NewEpochIsNotAGap) {
+    conversation c;
+    std::vector<printed> out;
+    c.welcome(welcome_for_me());
+    c.on_event(proto::heartbeat{epoch, 500, 0, 0, 1000}, out);
+    c.on_event(proto::heartbeat{epoch + 1, 3, 0, 0, 1000}, out);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(c.last_seq(), 3u);
 }
 
 TEST(Conversation, UnansweredCountsLinesAndRosterRequestsUntilAnswered) {

@@ -408,16 +408,16 @@ TEST(DecodeEvent, DecodesByItsWordWhateverTheTopicSays) {
 
 TEST(ErrorName, GivesEveryCodeItsStableName) {
     const std::vector<std::pair<std::uint16_t, std::string_view>> names{
-        {1, "E_MALFORMED"},       {2, "E_BAD_SIGNATURE"},   {3, "E_VERSION"},
-        {4, "E_UNKNOWN_COMMAND"}, {5, "E_TOO_LONG"},        {6, "E_BAD_UTF8"},
-        {7, "E_CONTROL_CHAR"},    {8, "E_NAME_TAKEN"},      {9, "E_NAME_INVALID"},
-        {10, "E_NOT_JOINED"},     {11, "E_ALREADY_JOINED"}, {12, "E_SERVER_FULL"},
-        {13, "E_EMPTY_TEXT"},
+        {1, "E_MALFORMED"},       {2, "E_BAD_SIGNATURE"},     {3, "E_VERSION"},
+        {4, "E_UNKNOWN_COMMAND"}, {5, "E_TOO_LONG"},          {6, "E_BAD_UTF8"},
+        {7, "E_CONTROL_CHAR"},    {8, "E_NAME_TAKEN"},        {9, "E_NAME_INVALID"},
+        {10, "E_NOT_JOINED"},     {11, "E_ALREADY_JOINED"},   {12, "E_SERVER_FULL"},
+        {13, "E_EMPTY_TEXT"},     {14, "E_SESSION_REPLACED"}, {15, "E_EVICTED"},
     };
     for (const auto& [number, name] : names)
         EXPECT_EQ(error_name(static_cast<error_code>(number)), name);
     EXPECT_EQ(error_name(static_cast<error_code>(0)), "E_UNKNOWN");
-    EXPECT_EQ(error_name(static_cast<error_code>(14)), "E_UNKNOWN");
+    EXPECT_EQ(error_name(static_cast<error_code>(16)), "E_UNKNOWN");
 }
 
 } // namespace
