@@ -7,6 +7,13 @@
 namespace zchat::broker {
 namespace {
 
+std::uint64_t frame_bytes(const proto::frame_list& frames) {
+    std::uint64_t n = 0;
+    for (const auto& f : frames)
+        n += f.size();
+    return n;
+}
+
 // The secret a command presents; HELLO, which asks for one, presents none.
 const proto::session_secret* presented_secret(const proto::command& c) {
     return std::visit(
@@ -26,6 +33,8 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out) {
+    for (const std::string_view f : frames)
+        counters_.bytes_in += f.size();
     auto decoded = proto::decode_command(frames);
     if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
         refuse(peer, bad->code, bad->reason, out);
@@ -149,11 +158,14 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
     s.reported_seq = reported_seq;
     const std::uint64_t behind = seq_ > reported_seq ? seq_ - reported_seq : 0;
     if (behind <= cfg_.max_lag) {
+        if (s.lagging_since)
+            --counters_.lagging;
         s.lagging_since.reset();
         return;
     }
     if (!s.lagging_since) {
         s.lagging_since = now;
+        ++counters_.lagging;
         out.log.push_back("! " + proto::printable(s.name) + " is " + std::to_string(behind) +
                           " events behind");
         return;
@@ -163,6 +175,7 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
                "you fell more than " + std::to_string(cfg_.max_lag) +
                    " events behind and were disconnected as too slow",
                out);
+        ++counters_.evicted;
         end_session(s, proto::leave_reason::too_slow, out);
     }
 }
@@ -172,8 +185,8 @@ void core::on_ready(session& s, time_point now, outbox& out) {
     liveness_.track(s.id, now);
     ++roster_version_;
     const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
-    out.publications.push_back(
-        proto::encode(proto::joined{epoch_, ++seq_, s.name, s.id, online, roster_version_}));
+    counters_.peak_online = std::max(counters_.peak_online, sessions_.joined_count());
+    publish(proto::joined{epoch_, ++seq_, s.name, s.id, online, roster_version_}, out);
     out.log.push_back(proto::entered_line(s.name, online));
 }
 
@@ -182,8 +195,8 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         refuse(s.peer, bad->code, bad->reason, out, m.message_id);
         return;
     }
-    out.publications.push_back(
-        proto::encode(proto::line{epoch_, ++seq_, s.name, s.id, m.message_id, m.text}));
+    ++counters_.lines_in;
+    publish(proto::line{epoch_, ++seq_, s.name, s.id, m.message_id, m.text}, out);
     reply(s.peer, proto::ack{m.message_id, seq_}, out);
     out.log.push_back(proto::chat_line(s.name, m.text));
 }
@@ -193,14 +206,15 @@ void core::on_who(std::string_view peer, outbox& out) {
 }
 
 void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
+    if (s.lagging_since)
+        --counters_.lagging;
     const std::string name = s.name;
     const std::uint64_t id = s.id;
     liveness_.forget(id);
     sessions_.remove(id);
     ++roster_version_;
     const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
-    out.publications.push_back(
-        proto::encode(proto::left{epoch_, ++seq_, name, id, online, roster_version_, reason}));
+    publish(proto::left{epoch_, ++seq_, name, id, online, roster_version_, reason}, out);
     out.log.push_back(proto::left_line(name, online, reason));
 }
 
@@ -208,12 +222,21 @@ void core::tick(time_point now, outbox& out) {
     while (const auto id = liveness_.expired(now, expiry_timeout())) {
         session& s = sessions_.at(*id);
         remember_expired(s.peer);
+        ++counters_.expired;
         end_session(s, proto::leave_reason::timed_out, out);
     }
+    if (started_ == time_point{})
+        started_ = now;
+    if (now >= next_stats_) {
+        if (next_stats_ != time_point{})
+            publish_stats(now, out);
+        next_stats_ = now + cfg_.stats_interval;
+    }
     if (now >= next_heartbeat_) {
-        out.publications.push_back(proto::encode(proto::heartbeat{
-            epoch_, seq_, static_cast<std::uint32_t>(sessions_.joined_count()), roster_version_,
-            static_cast<std::uint32_t>(cfg_.heartbeat_interval.count())}));
+        publish(proto::heartbeat{epoch_, seq_, static_cast<std::uint32_t>(sessions_.joined_count()),
+                                 roster_version_,
+                                 static_cast<std::uint32_t>(cfg_.heartbeat_interval.count())},
+                out);
         next_heartbeat_ = now + cfg_.heartbeat_interval;
     }
 
@@ -240,7 +263,8 @@ void core::tick(time_point now, outbox& out) {
 }
 
 time_point core::next_deadline() const {
-    time_point next = std::min(next_heartbeat_, liveness_.next_expiry(expiry_timeout()));
+    time_point next =
+        std::min({next_heartbeat_, next_stats_, liveness_.next_expiry(expiry_timeout())});
     for (const std::uint64_t id : sessions_.probing()) {
         const session& s = sessions_.at(id);
         next = std::min(next, std::min(s.next_probe, s.probing_since + cfg_.join_timeout));
@@ -249,16 +273,57 @@ time_point core::next_deadline() const {
 }
 
 void core::shut_down(outbox& out) {
-    out.publications.push_back(proto::encode(proto::shutdown{epoch_, seq_}));
+    publish(proto::shutdown{epoch_, seq_}, out);
+    out.log.push_back("Broker totals: " + summary());
 }
 
 void core::reply(std::string_view peer, const proto::reply& r, outbox& out) {
     out.replies.push_back({std::string{peer}, proto::encode(r)});
+    counters_.bytes_out += frame_bytes(out.replies.back().frames);
+}
+
+void core::publish(const proto::event& e, outbox& out) {
+    out.publications.push_back(proto::encode(e));
+    counters_.bytes_out += frame_bytes(out.publications.back());
 }
 
 void core::refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
                   std::uint64_t message_id) {
+    ++counters_.rejected[code];
     reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+}
+
+void core::publish_stats(time_point now, outbox& out) {
+    proto::stats st;
+    st.epoch = epoch_;
+    st.seq = seq_;
+    st.uptime_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count());
+    st.online = static_cast<std::uint32_t>(sessions_.joined_count());
+    st.peak_online = static_cast<std::uint32_t>(counters_.peak_online);
+    st.events_published = seq_;
+    st.lines_in = counters_.lines_in;
+    st.bytes_in = counters_.bytes_in;
+    st.bytes_out = counters_.bytes_out;
+    st.expired = counters_.expired;
+    st.evicted = counters_.evicted;
+    st.lagging = static_cast<std::uint32_t>(counters_.lagging);
+    st.rejected.assign(counters_.rejected.begin(), counters_.rejected.end());
+    publish(st, out);
+}
+
+std::string core::summary() const {
+    std::string text =
+        std::to_string(seq_) + " events published, " + std::to_string(counters_.lines_in) +
+        " lines in, " + std::to_string(counters_.bytes_in) + " bytes in, " +
+        std::to_string(counters_.bytes_out) + " bytes out, peak " +
+        proto::users_online(counters_.peak_online) + ", " + std::to_string(counters_.expired) +
+        " expired, " + std::to_string(counters_.evicted) + " evicted; rejected:";
+    if (counters_.rejected.empty())
+        text += " none";
+    for (const auto& [code, count] : counters_.rejected)
+        text += " " + std::string{proto::error_name(code)} + " " + std::to_string(count);
+    return text;
 }
 
 std::chrono::nanoseconds core::expiry_timeout() const {
@@ -275,7 +340,7 @@ void core::remember_expired(const std::string& peer) {
 }
 
 void core::publish_probe(session& s, time_point now, outbox& out) {
-    out.publications.push_back(proto::encode(proto::probe{epoch_, seq_, s.id}));
+    publish(proto::probe{epoch_, seq_, s.id}, out);
     s.next_probe = now + cfg_.probe_interval;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <span>
 #include <string_view>
 #include <unordered_set>
@@ -32,6 +33,8 @@ struct config {
     // interval is evicted as too slow. The server sets the PUB socket's high-water mark to the
     // same number: past it the client is losing events anyway.
     std::uint64_t max_lag = 10000;
+    // How often the broker publishes its counters (STATS).
+    std::chrono::milliseconds stats_interval{5000};
 };
 
 class core {
@@ -48,8 +51,10 @@ public:
     void tick(time_point now, outbox& out);
     // When tick next has something to do.
     time_point next_deadline() const;
-    // Announces that the broker is going away.
+    // Announces that the broker is going away, and logs its totals.
     void shut_down(outbox& out);
+    // The broker's counters in one line, for its log.
+    std::string summary() const;
 
     std::uint64_t epoch() const { return epoch_; }
     std::uint64_t seq() const { return seq_; }
@@ -74,6 +79,8 @@ private:
     void refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
                 std::uint64_t message_id = 0);
     void publish_probe(session& s, time_point now, outbox& out);
+    void publish(const proto::event& e, outbox& out);
+    void publish_stats(time_point now, outbox& out);
 
     config cfg_;
     std::uint64_t epoch_;
@@ -83,6 +90,19 @@ private:
     std::uint64_t roster_version_ = 0;
     std::uint64_t next_session_id_ = 1;
     liveness_queue liveness_;
+    // What STATS reports; the events published are seq_ itself.
+    struct counters {
+        std::uint64_t lines_in = 0;
+        std::uint64_t bytes_in = 0;
+        std::uint64_t bytes_out = 0;
+        std::uint64_t expired = 0;
+        std::uint64_t evicted = 0;
+        std::size_t peak_online = 0;
+        std::size_t lagging = 0;
+        std::map<proto::error_code, std::uint64_t> rejected;
+    } counters_;
+    time_point started_{};        // set by the first tick
+    time_point next_stats_{};     // the first tick schedules the first STATS
     time_point next_heartbeat_{}; // the first tick publishes one at once
     // Routing ids of sessions that expired, so their next heartbeat is told to rejoin. Bounded:
     // the oldest is forgotten first.

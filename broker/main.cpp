@@ -17,6 +17,7 @@ using zchat::tools::exit_usage;
 // Bounds that keep liveness x interval meaningful and far from overflow.
 constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
 constexpr std::uint32_t max_liveness = 1000;
+constexpr std::uint32_t max_stats_seconds = 86400;
 
 constexpr const char* exit_codes_help =
     "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error.\n";
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
                                          "a PUB socket that fans events out.");
     zchat::broker::server_options options;
     std::uint32_t heartbeat_ms = 0;
+    std::uint32_t stats_seconds = 0;
     cli.add_options()(
         "router", "endpoint to bind for client commands",
         cxxopts::value(options.router_endpoint)->default_value(options.router_endpoint))(
@@ -39,9 +41,12 @@ int main(int argc, char** argv) {
         cxxopts::value(heartbeat_ms)->default_value("1000"))(
         "liveness", "heartbeat intervals of silence after which a client is expired",
         cxxopts::value(options.core.liveness)->default_value("3"))(
-        "h,help", "print this help and exit")("version", "print the version and exit");
+        "stats-interval", "seconds between published STATS events (counters for taps)",
+        cxxopts::value(stats_seconds)->default_value("5"))("h,help", "print this help and exit")(
+        "version", "print the version and exit");
     cli.custom_help(
-        "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]");
+        "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]\n"
+        "  [--stats-interval S]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -63,7 +68,11 @@ int main(int argc, char** argv) {
         if (options.core.liveness < 1 || options.core.liveness > max_liveness)
             throw cxxopts::exceptions::exception("--liveness must be from 1 to " +
                                                  std::to_string(max_liveness));
+        if (stats_seconds < 1 || stats_seconds > max_stats_seconds)
+            throw cxxopts::exceptions::exception("--stats-interval must be from 1 to " +
+                                                 std::to_string(max_stats_seconds));
         options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+        options.core.stats_interval = std::chrono::seconds(stats_seconds);
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;

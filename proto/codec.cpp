@@ -104,6 +104,26 @@ public:
         return t;
     }
 
+    // STATS' rejected counts: records of a u16 error code and a u64 count.
+    std::vector<std::pair<error_code, std::uint64_t>> rejected_counts() {
+        constexpr std::size_t record = 2 + 8;
+        const std::string_view f = take();
+        std::vector<std::pair<error_code, std::uint64_t>> counts;
+        if (failed())
+            return counts;
+        if (f.size() % record != 0) {
+            fail(error_code::malformed, "rejected counts must be 10-byte records");
+            return counts;
+        }
+        for (std::size_t at = 0; at < f.size(); at += record) {
+            const std::array<std::string_view, 2> parts{f.substr(at, 2), f.substr(at + 2, 8)};
+            field_reader inner(parts, 0);
+            const auto code = static_cast<error_code>(inner.number<std::uint16_t>("code"));
+            counts.emplace_back(code, inner.number<std::uint64_t>("count"));
+        }
+        return counts;
+    }
+
     bool failed() const { return error_.has_value(); }
     decode_error error() const { return *error_; }
 
@@ -182,13 +202,14 @@ constexpr std::array<shape, 4> reply_shapes{{
     {"ROSTER", -1},
 }};
 
-constexpr std::array<shape, 6> event_shapes{{
+constexpr std::array<shape, 7> event_shapes{{
     {"LINE", 6},
     {"JOIN", 6},
     {"LEAVE", 7},
     {"HEARTBEAT", 5},
     {"PROBE", 3},
     {"SHUTDOWN", 2},
+    {"STATS", 13},
 }};
 
 // The decoded message, or the first error the reader met while decoding it.
@@ -214,6 +235,8 @@ std::string topic_of(const event& e) {
                 return std::string{topic::system} + "heartbeat/";
             else if constexpr (std::is_same_v<T, shutdown>)
                 return std::string{topic::system} + "shutdown/";
+            else if constexpr (std::is_same_v<T, stats>)
+                return std::string{topic::system} + "stats/";
             else
                 return probe_topic(ev.session_id);
         },
@@ -337,8 +360,25 @@ frame_list encode(const event& e) {
                 frame_list f = start_event(std::move(topic), "PROBE", m.epoch, m.seq);
                 f.push_back(be(m.session_id));
                 return f;
-            } else {
+            } else if constexpr (std::is_same_v<T, shutdown>) {
                 return start_event(std::move(topic), "SHUTDOWN", m.epoch, m.seq);
+            } else {
+                frame_list f = start_event(std::move(topic), "STATS", m.epoch, m.seq);
+                f.push_back(be(m.uptime_ms));
+                f.push_back(be(m.online));
+                f.push_back(be(m.peak_online));
+                f.push_back(be(m.events_published));
+                f.push_back(be(m.lines_in));
+                f.push_back(be(m.bytes_in));
+                f.push_back(be(m.bytes_out));
+                f.push_back(be(m.expired));
+                f.push_back(be(m.evicted));
+                f.push_back(be(m.lagging));
+                std::string rejected;
+                for (const auto& [code, count] : m.rejected)
+                    rejected += be(static_cast<std::uint16_t>(code)) + be(count);
+                f.push_back(std::move(rejected));
+                return f;
             }
         },
         e);
@@ -487,8 +527,25 @@ decoded<event> decode_event(std::span<const std::string_view> frames) {
         m.session_id = r.number<std::uint64_t>("session id");
         return finish<probe, decoded<event>>(r, m);
     }
-    default:
+    case 5:
         return finish<shutdown, decoded<event>>(r, shutdown{epoch, seq});
+    default: {
+        stats m;
+        m.epoch = epoch;
+        m.seq = seq;
+        m.uptime_ms = r.number<std::uint64_t>("uptime ms");
+        m.online = r.number<std::uint32_t>("online");
+        m.peak_online = r.number<std::uint32_t>("peak online");
+        m.events_published = r.number<std::uint64_t>("events published");
+        m.lines_in = r.number<std::uint64_t>("lines in");
+        m.bytes_in = r.number<std::uint64_t>("bytes in");
+        m.bytes_out = r.number<std::uint64_t>("bytes out");
+        m.expired = r.number<std::uint64_t>("expired");
+        m.evicted = r.number<std::uint64_t>("evicted");
+        m.lagging = r.number<std::uint32_t>("lagging");
+        m.rejected = r.rejected_counts();
+        return finish<stats, decoded<event>>(r, std::move(m));
+    }
     }
 }
 

@@ -196,6 +196,25 @@ struct shutdown {
     bool operator==(const shutdown&) const = default;
 };
 
-using event = std::variant<line, joined, left, heartbeat, probe, shutdown>;
+// The broker's counters since it started, published every stats interval so operators can
+// watch them with a tap (in the spirit of mosquitto's $SYS topics).
+struct stats {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t uptime_ms = 0;
+    std::uint32_t online = 0;
+    std::uint32_t peak_online = 0;
+    std::uint64_t events_published = 0; // sequenced events
+    std::uint64_t lines_in = 0;         // chat lines accepted
+    std::uint64_t bytes_in = 0;         // of every message received
+    std::uint64_t bytes_out = 0;        // of every reply and publication, once each
+    std::uint64_t expired = 0;          // sessions ended as timed out
+    std::uint64_t evicted = 0;          // sessions ended as too slow
+    std::uint32_t lagging = 0;          // sessions currently too far behind
+    std::vector<std::pair<error_code, std::uint64_t>> rejected; // ERRORs sent, by code
+    bool operator==(const stats&) const = default;
+};
+
+using event = std::variant<line, joined, left, heartbeat, probe, shutdown, stats>;
 
 } // namespace zchat::proto

@@ -21,13 +21,14 @@ using names = std::vector<std::string>;
 constexpr std::uint64_t test_epoch = 0x0123456789ABCDEF;
 const time_point t0 = time_point{} + 1h;
 
-// Heartbeats so rare that they stay out of the way of tests about other things; the liveness
-// tests set their own interval.
+// Heartbeats and stats so rare that they stay out of the way of tests about other things; the
+// liveness and stats tests set their own intervals.
 constexpr auto test_heartbeat = 1000h;
 
 config test_config() {
     config cfg;
     cfg.heartbeat_interval = test_heartbeat;
+    cfg.stats_interval = test_heartbeat;
     return cfg;
 }
 
@@ -1072,6 +1073,68 @@ TEST(BrokerLag, CatchingUpClearsTheLag) {
     s.send("peer-alice", proto::ping{alice.secret, latest});
     EXPECT_TRUE(departures(s.send("peer-bob", proto::ping{bob.secret, latest - 6})).empty());
     EXPECT_EQ(s.broker().online(), 2u);
+}
+
+// ---- Stats ----
+
+TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
+    config cfg = test_config();
+    cfg.stats_interval = 5s;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.say("peer-alice", alice, 1, "hi");
+    s.say("peer-alice", alice, 2, "");                        // E_EMPTY_TEXT
+    s.send("peer-x", proto::who{});                           // E_NOT_JOINED
+    s.send_frames("peer-x", proto::frame_list{"GET / HTTP"}); // E_BAD_SIGNATURE
+    s.send("peer-bob", proto::bye{bob.secret});
+
+    EXPECT_TRUE(s.tick_at(t0 + 5s - 1ns).publications.empty());
+    const outbox out = s.tick_at(t0 + 5s);
+    const auto st = only_event<proto::stats>(out);
+    EXPECT_EQ(out.publications[0][0], "sys/stats/");
+    EXPECT_EQ(st.uptime_ms, 5000u);
+    EXPECT_EQ(st.seq, 4u);
+    EXPECT_EQ(st.events_published, 4u); // two joins, one line, one leave
+    EXPECT_EQ(st.online, 1u);
+    EXPECT_EQ(st.peak_online, 2u);
+    EXPECT_EQ(st.lines_in, 1u);
+    EXPECT_GT(st.bytes_in, 0u);
+    EXPECT_GT(st.bytes_out, st.bytes_in);
+    EXPECT_EQ(st.rejected,
+              (std::vector<std::pair<error_code, std::uint64_t>>{{error_code::bad_signature, 1},
+                                                                 {error_code::not_joined, 1},
+                                                                 {error_code::empty_text, 1}}));
+    EXPECT_EQ(st.expired, 0u);
+    EXPECT_EQ(st.evicted, 0u);
+    EXPECT_TRUE(s.tick_at(t0 + 9s).publications.empty());
+    EXPECT_EQ(only_event<proto::stats>(s.tick_at(t0 + 10s)).uptime_ms, 10000u);
+}
+
+TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
+    config cfg = lag_config();
+    cfg.stats_interval = 1h;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.join("peer-carol", "carol");
+    for (int i = 1; i <= 10; ++i)
+        s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
+    s.send("peer-bob", proto::ping{bob.secret, 0}); // lagging from now
+    s.tick_at(t0 + 3s);                             // everyone expires, bob included
+    const std::string summary = s.broker().summary();
+    EXPECT_NE(summary.find("3 expired, 0 evicted"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("peak 3 users online"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("10 lines in"), std::string::npos) << summary;
+    bool published = false;
+    for (const auto& p : publications_of(s.tick_at(t0 + 1h))) {
+        if (const auto* st = std::get_if<proto::stats>(&p.event)) {
+            EXPECT_EQ(st->expired, 3u);
+            EXPECT_EQ(st->lagging, 0u); // bob's lag ended with his session
+            published = true;
+        }
+    }
+    EXPECT_TRUE(published);
 }
 
 } // namespace

@@ -64,6 +64,20 @@ std::vector<event> sample_events() {
         probe{test::epoch, 41, 7},
         probe{u64_max, u64_max, u64_max},
         shutdown{test::epoch, 48},
+        stats{test::epoch, 48, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, {{error_code::too_long, 11}}},
+        stats{u64_max,
+              u64_max,
+              u64_max,
+              u32_max,
+              u32_max,
+              u64_max,
+              u64_max,
+              u64_max,
+              u64_max,
+              u64_max,
+              u64_max,
+              u32_max,
+              {}},
     };
 }
 

@@ -141,6 +141,21 @@ const std::map<std::string, message>& expectations() {
         {"probe", event{probe{epoch, 41, 7}}},
         {"probe_large_session_id", event{probe{epoch, 41, 1234567890123}}},
         {"shutdown", event{shutdown{epoch, 48}}},
+        {"leave_too_slow", event{left{epoch, 49, "carol", 11, 1, 9, leave_reason::too_slow}}},
+        {"stats", event{stats{epoch,
+                              48,
+                              3723000,
+                              3,
+                              5,
+                              48,
+                              40,
+                              5321,
+                              98765,
+                              2,
+                              1,
+                              0,
+                              {{error_code::name_taken, 2}, {error_code::not_joined, 7}}}}},
+        {"stats_nothing_rejected", event{stats{epoch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {}}}},
     };
     return expected;
 }
@@ -233,7 +248,7 @@ TEST(GoldenVectors, CoverEveryMessageTypeAndEveryDecodingError) {
     }
     EXPECT_EQ(words, (std::set<std::string>{"HELLO", "READY", "SAY", "WHO", "BYE", "PING",
                                             "WELCOME", "ERROR", "ACK", "ROSTER", "LINE", "JOIN",
-                                            "LEAVE", "HEARTBEAT", "PROBE", "SHUTDOWN"}));
+                                            "LEAVE", "HEARTBEAT", "PROBE", "SHUTDOWN", "STATS"}));
     std::set<std::string> errors;
     for (const vector_block& v : vectors())
         errors.insert(v.error_name);
