@@ -33,6 +33,7 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out) {
+    now_ = now;
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
     auto decoded = proto::decode_command(frames);
@@ -60,6 +61,14 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         // the broker into an amplifier.
         else if (!s && recently_expired_.erase(std::string{peer}) > 0)
             refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
+        return;
+    }
+    // Every message but READY and BYE (one each per connection) is charged to the session's
+    // rate; what is over it is refused, and flooding on ends the session.
+    const bool charged = !std::holds_alternative<proto::ready>(command) &&
+                         !std::holds_alternative<proto::bye>(command);
+    if (charged && !s->rate.take(now)) {
+        over_rate(*s, command, message_id, out);
         return;
     }
     // Any message from a session is a sign of life.
@@ -127,6 +136,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
         return;
     }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
+    s.rate = proto::token_bucket(cfg_.rate_per_second, cfg_.rate_burst);
     welcome(s, out);
     publish_probe(s, now, out);
 }
@@ -150,7 +160,8 @@ void core::welcome(const session& s, outbox& out) {
                          static_cast<std::uint32_t>(sessions_.joined_count()),
                          static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()), cfg_.liveness,
                          static_cast<std::uint32_t>(cfg_.max_name_chars),
-                         static_cast<std::uint32_t>(cfg_.max_text_bytes)},
+                         static_cast<std::uint32_t>(cfg_.max_text_bytes), cfg_.rate_per_second,
+                         cfg_.rate_burst},
           out);
 }
 
@@ -190,6 +201,28 @@ void core::on_ready(session& s, time_point now, outbox& out) {
     out.log.push_back(proto::entered_line(s.name, online));
 }
 
+void core::over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out) {
+    // A pause of a second between refusals starts a new episode rather than continuing one.
+    if (!s.flooding_since || now_ - s.last_refused > std::chrono::seconds(1))
+        s.flooding_since = now_;
+    s.last_refused = now_;
+    if (s.joined && now_ - *s.flooding_since >= cfg_.flood_grace) {
+        refuse(s.peer, proto::error_code::evicted,
+               "you kept sending faster than the rate limit and were disconnected", out);
+        ++counters_.evicted;
+        end_session(s, proto::leave_reason::flooding, out);
+        return;
+    }
+    // Heartbeats over the rate are dropped without a word; they cost nothing more.
+    if (std::holds_alternative<proto::ping>(c))
+        ++counters_.rejected[proto::error_code::rate_limited];
+    else
+        refuse(s.peer, proto::error_code::rate_limited,
+               "too many messages: the limit is " + std::to_string(cfg_.rate_per_second) +
+                   " per second",
+               out, message_id);
+}
+
 void core::on_say(session& s, const proto::say& m, outbox& out) {
     if (auto bad = proto::check_text(m.text, cfg_.max_text_bytes)) {
         refuse(s.peer, bad->code, bad->reason, out, m.message_id);
@@ -219,6 +252,7 @@ void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
 }
 
 void core::tick(time_point now, outbox& out) {
+    now_ = now;
     while (const auto id = liveness_.expired(now, expiry_timeout())) {
         session& s = sessions_.at(*id);
         remember_expired(s.peer);
@@ -290,7 +324,31 @@ void core::publish(const proto::event& e, outbox& out) {
 void core::refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
                   std::uint64_t message_id) {
     ++counters_.rejected[code];
+    // ERRORs are capped per peer, so a peer sending garbage cannot use the broker to multiply
+    // its traffic; what is over the cap is only counted.
+    if (!error_budget(peer).take(now_)) {
+        ++counters_.errors_suppressed;
+        return;
+    }
     reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+}
+
+proto::token_bucket& core::error_budget(std::string_view peer) {
+    if (session* s = sessions_.find_by_peer(peer))
+        return s->errors;
+    const auto it = stranger_errors_.find(peer);
+    if (it != stranger_errors_.end())
+        return it->second;
+    // Peers without a session get a budget too, from a bounded table: the oldest is forgotten
+    // first, so a swarm of strangers cannot grow it.
+    if (stranger_order_.size() >= max_remembered_strangers) {
+        stranger_errors_.erase(stranger_order_.front());
+        stranger_order_.pop_front();
+    }
+    stranger_order_.emplace_back(peer);
+    return stranger_errors_
+        .emplace(std::string{peer}, proto::token_bucket(errors_per_second, errors_per_second))
+        .first->second;
 }
 
 void core::publish_stats(time_point now, outbox& out) {
@@ -318,7 +376,9 @@ std::string core::summary() const {
         " lines in, " + std::to_string(counters_.bytes_in) + " bytes in, " +
         std::to_string(counters_.bytes_out) + " bytes out, peak " +
         proto::users_online(counters_.peak_online) + ", " + std::to_string(counters_.expired) +
-        " expired, " + std::to_string(counters_.evicted) + " evicted; rejected:";
+        " expired, " + std::to_string(counters_.evicted) + " evicted, " +
+        std::to_string(counters_.errors_suppressed) + " errors not sent (over the per-peer cap); " +
+        "rejected:";
     if (counters_.rejected.empty())
         text += " none";
     for (const auto& [code, count] : counters_.rejected)

@@ -7,6 +7,7 @@
 #include "broker/outbox.hpp"
 #include "broker/session_table.hpp"
 #include "proto/codec.hpp"
+#include "proto/token_bucket.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,11 @@ struct config {
     std::uint64_t max_lag = 10000;
     // How often the broker publishes its counters (STATS).
     std::chrono::milliseconds stats_interval{5000};
+    // Each session may send rate_per_second messages on average, in bursts of up to rate_burst
+    // (0: no limit); one still over the limit after flood_grace is disconnected.
+    std::uint32_t rate_per_second = 20;
+    std::uint32_t rate_burst = 40;
+    std::chrono::milliseconds flood_grace{5000};
 };
 
 class core {
@@ -67,6 +73,8 @@ private:
     void on_ready(session& s, time_point now, outbox& out);
     void resume(session& s, std::string_view peer, time_point now, outbox& out);
     void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);
+    void over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out);
+    proto::token_bucket& error_budget(std::string_view peer);
     void welcome(const session& s, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
@@ -99,8 +107,10 @@ private:
         std::uint64_t evicted = 0;
         std::size_t peak_online = 0;
         std::size_t lagging = 0;
+        std::uint64_t errors_suppressed = 0;
         std::map<proto::error_code, std::uint64_t> rejected;
     } counters_;
+    time_point now_{};            // of the call being handled
     time_point started_{};        // set by the first tick
     time_point next_stats_{};     // the first tick schedules the first STATS
     time_point next_heartbeat_{}; // the first tick publishes one at once
@@ -109,6 +119,12 @@ private:
     static constexpr std::size_t max_remembered_expired = 10000;
     std::unordered_set<std::string> recently_expired_;
     std::deque<std::string> expired_order_;
+    // ERROR budgets of peers without a session, bounded like the expired peers above.
+    static constexpr double errors_per_second = 10;
+    static constexpr std::size_t max_remembered_strangers = 4096;
+    std::unordered_map<std::string, proto::token_bucket, string_hash, std::equal_to<>>
+        stranger_errors_;
+    std::deque<std::string> stranger_order_;
 };
 
 } // namespace zchat::broker

@@ -42,11 +42,17 @@ int main(int argc, char** argv) {
         "liveness", "heartbeat intervals of silence after which a client is expired",
         cxxopts::value(options.core.liveness)->default_value("3"))(
         "stats-interval", "seconds between published STATS events (counters for taps)",
-        cxxopts::value(stats_seconds)->default_value("5"))("h,help", "print this help and exit")(
-        "version", "print the version and exit");
+        cxxopts::value(stats_seconds)->default_value("5"))(
+        "rate",
+        "messages per second each client may send on average; 0 lifts the limit (for "
+        "benchmarks and trusted bots)",
+        cxxopts::value(options.core.rate_per_second)->default_value("20"))(
+        "burst", "messages each client may send in a burst above the rate",
+        cxxopts::value(options.core.rate_burst)->default_value("40"))(
+        "h,help", "print this help and exit")("version", "print the version and exit");
     cli.custom_help(
         "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]\n"
-        "  [--stats-interval S]");
+        "  [--stats-interval S] [--rate N] [--burst N]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -71,6 +77,8 @@ int main(int argc, char** argv) {
         if (stats_seconds < 1 || stats_seconds > max_stats_seconds)
             throw cxxopts::exceptions::exception("--stats-interval must be from 1 to " +
                                                  std::to_string(max_stats_seconds));
+        if (options.core.rate_per_second > 0 && options.core.rate_burst < 1)
+            throw cxxopts::exceptions::exception("--burst must be at least 1");
         options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
         options.core.stats_interval = std::chrono::seconds(stats_seconds);
     } catch (const cxxopts::exceptions::exception& e) {
@@ -84,6 +92,9 @@ int main(int argc, char** argv) {
         zchat::broker::server server(ctx, options);
         std::cout << "Chat broker started: router " << server.router_endpoint() << ", pub "
                   << server.pub_endpoint() << std::endl;
+        if (options.core.rate_per_second == 0)
+            std::cout << "Rate limit lifted (--rate 0): clients may send as fast as they can"
+                      << std::endl;
         server.run(stop_fd, std::cout);
         std::cout << "Chat broker stopped" << std::endl;
     } catch (const zchat::broker::bind_error& e) {

@@ -14,7 +14,13 @@ session& session_table::add(std::string peer, std::string name, std::uint64_t id
     by_name_.emplace(proto::fold_name(name), id);
     probing_.insert(id);
     session& s = by_id_[id];
-    s = session{id, std::move(name), std::move(peer), secret, false, now, now, 0, std::nullopt};
+    s = session{};
+    s.id = id;
+    s.name = std::move(name);
+    s.peer = std::move(peer);
+    s.secret = secret;
+    s.probing_since = now;
+    s.next_probe = now;
     return s;
 }
 

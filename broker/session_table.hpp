@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proto/message.hpp"
+#include "proto/token_bucket.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,17 @@ struct session {
     // been too far behind the broker's (nothing while it keeps up).
     std::uint64_t reported_seq = 0;
     std::optional<time_point> lagging_since;
+    // The session's message rate, the ERRORs it may still be sent, and whether it is flooding.
+    proto::token_bucket rate{0, 0};
+    proto::token_bucket errors{10, 10};
+    std::optional<time_point> flooding_since;
+    time_point last_refused{};
+};
+
+// Hashes std::string and std::string_view alike, so maps keyed by string find by view.
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class session_table {
@@ -61,12 +73,6 @@ public:
     const session& at(std::uint64_t id) const { return by_id_.at(id); }
 
 private:
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     using index = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
 
     std::unordered_map<std::uint64_t, session> by_id_;

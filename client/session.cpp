@@ -165,6 +165,11 @@ void session::on_event(const proto::event& e) {
 }
 
 void session::on_joined() {
+    // Stay a little under the broker's announced limit, so that network jitter bunching our
+    // messages together cannot push them over it: a script is slowed down, never refused.
+    const auto& w = room_.session();
+    pace_ =
+        proto::token_bucket(w.rate_per_second * 0.9, std::max<std::uint32_t>(1, w.rate_burst / 2));
     sub_.set(zmq::sockopt::unsubscribe, proto::probe_topic(room_.session().session_id));
     retry_ = options_.first_retry;
     last_heard_ = clock::now();
@@ -192,7 +197,8 @@ void session::on_pipe(const std::string& kind, const std::string& payload) {
 
 void session::send_queued() {
     const auto& limits = room_.session();
-    while (!queued_.empty()) {
+    const auto now = clock::now();
+    while (!queued_.empty() && pace_.take(now)) {
         pipe::message m = std::move(queued_.front());
         queued_.pop_front();
         if (m.kind == pipe::who) {
@@ -203,6 +209,10 @@ void session::send_queued() {
         } else {
             send_command(room_.compose(std::move(m.payload)));
         }
+        // A script paced by the rate limit is making progress: the wait for the broker's
+        // answers counts from the last line sent.
+        if (drain_deadline_)
+            drain_deadline_ = now + options_.drain_timeout;
     }
 }
 
@@ -263,11 +273,13 @@ int session::check_timers(clock::time_point now) {
         }
         break;
     }
+    if (room_.joined() && !queued_.empty())
+        send_queued();
     if (input_ended_) {
         if (const int code = check_drain(now); code >= 0)
             return code;
     }
-    if (room_.welcomed() && now - last_sent_ >= heartbeat_interval())
+    if (room_.welcomed() && now - last_sent_ >= heartbeat_interval() && pace_.take(now))
         send_command(proto::ping{room_.secret(), room_.last_seq()});
     return -1;
 }
@@ -307,6 +319,8 @@ session::clock::time_point session::next_timer() const {
         break;
     case link::joined:
         next = last_heard_ + silence_limit();
+        if (!queued_.empty())
+            next = std::min(next, pace_.next_token(clock::now()));
         break;
     }
     if (room_.welcomed())

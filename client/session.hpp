@@ -9,6 +9,7 @@
 #include "client/conversation.hpp"
 #include "client/pipe.hpp"
 #include "proto/codec.hpp"
+#include "proto/token_bucket.hpp"
 #include "tools/common/process.hpp"
 
 #include <zmq.hpp>
@@ -87,6 +88,7 @@ private:
     clock::time_point last_sent_{};
     clock::time_point last_heard_{}; // anything on the SUB
     std::chrono::milliseconds retry_{};
+    proto::token_bucket pace_{0, 0}; // our own sends, within the broker's announced rate
     std::optional<clock::time_point> drain_deadline_;
     bool input_ended_ = false;
     int result_ = -1; // set when the session must end

@@ -196,7 +196,7 @@ constexpr std::array<shape, 6> command_shapes{{
 }};
 
 constexpr std::array<shape, 4> reply_shapes{{
-    {"WELCOME", 10},
+    {"WELCOME", 12},
     {"ERROR", 3},
     {"ACK", 2},
     {"ROSTER", -1},
@@ -301,6 +301,8 @@ frame_list encode(const reply& r) {
                 f.push_back(be(m.liveness));
                 f.push_back(be(m.max_name_chars));
                 f.push_back(be(m.max_text_bytes));
+                f.push_back(be(m.rate_per_second));
+                f.push_back(be(m.rate_burst));
                 return f;
             } else if constexpr (std::is_same_v<T, error>) {
                 frame_list f = start("ERROR");
@@ -452,6 +454,8 @@ decoded<reply> decode_reply(std::span<const std::string_view> frames) {
         m.liveness = r.number<std::uint32_t>("liveness");
         m.max_name_chars = r.number<std::uint32_t>("max name chars");
         m.max_text_bytes = r.number<std::uint32_t>("max text bytes");
+        m.rate_per_second = r.number<std::uint32_t>("rate per second");
+        m.rate_burst = r.number<std::uint32_t>("rate burst");
         return finish<welcome, decoded<reply>>(r, std::move(m));
     }
     case 1: {
@@ -585,6 +589,8 @@ std::string_view error_name(error_code code) {
         return "E_SESSION_REPLACED";
     case error_code::evicted:
         return "E_EVICTED";
+    case error_code::rate_limited:
+        return "E_RATE_LIMITED";
     }
     return "E_UNKNOWN";
 }

@@ -43,6 +43,7 @@ enum class error_code : std::uint16_t {
     empty_text = 13,
     session_replaced = 14,
     evicted = 15,
+    rate_limited = 16,
 };
 
 // Why a user left the room (LEAVE event). Wire values: never renumber.
@@ -51,6 +52,7 @@ enum class leave_reason : std::uint8_t {
     timed_out = 2,
     server_shutdown = 3,
     too_slow = 4,
+    flooding = 5,
 };
 
 // ---- Commands: client to broker, over DEALER -> ROUTER ----
@@ -114,6 +116,10 @@ struct welcome {
     std::uint32_t liveness = 0;
     std::uint32_t max_name_chars = 0;
     std::uint32_t max_text_bytes = 0;
+    // The broker's limit on this session's messages: rate_per_second on average with bursts of
+    // rate_burst. 0 means no limit.
+    std::uint32_t rate_per_second = 0;
+    std::uint32_t rate_burst = 0;
     bool operator==(const welcome&) const = default;
 };
 

@@ -15,6 +15,8 @@ std::string_view reason_note(leave_reason reason) {
         return " (server shut down)";
     case leave_reason::too_slow:
         return " (too slow)";
+    case leave_reason::flooding:
+        return " (flooding)";
     }
     return " (unknown reason)";
 }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -227,7 +228,7 @@ TEST(BrokerCore, HelloIsWelcomedAndProbedOnTheSessionsOwnTopic) {
               (proto::welcome{
                   "bob", 1, secret_number(1), test_epoch, 0, 0,
                   static_cast<std::uint32_t>(std::chrono::milliseconds(test_heartbeat).count()), 3,
-                  32, 4096}));
+                  32, 4096, 20, 40}));
     const auto events = publications_of(out);
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].topic, "probe/1/");
@@ -263,8 +264,8 @@ TEST(BrokerCore, WelcomeCarriesTheConfigurationAndTheRoomAsItIsNow) {
     const proto::welcome alice = s.join("peer-alice", "alice");
     s.say("peer-alice", alice, 1, "hello");
 
-    EXPECT_EQ(s.hello("peer-bob", "Bob"),
-              (proto::welcome{"Bob", 2, secret_number(2), test_epoch, 2, 1, 250, 5, 16, 200}));
+    EXPECT_EQ(s.hello("peer-bob", "Bob"), (proto::welcome{"Bob", 2, secret_number(2), test_epoch, 2,
+                                                          1, 250, 5, 16, 200, 20, 40}));
 }
 
 TEST(BrokerCore, ProbeIsRepeatedEveryProbeIntervalUntilReady) {
@@ -461,6 +462,7 @@ TEST(BrokerCore, BadTextIsRefusedWithTheSaysMessageIdAndNothingIsPublished) {
     std::uint64_t id = 1000;
     for (const auto& c : cases) {
         SCOPED_TRACE(::testing::PrintToString(c.text));
+        s.now += 1s; // stay within the per-peer ERROR cap
         ++id;
         EXPECT_TRUE(refused(s.say("peer-alice", alice, id, c.text), "peer-alice", c.code, id));
     }
@@ -658,6 +660,7 @@ TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesO
     const proto::welcome alice = s.join("peer-alice", "alice");
     for (const auto& c : cases) {
         SCOPED_TRACE(c.what);
+        s.now += 1s; // stay within the per-peer ERROR cap
         EXPECT_TRUE(refused(s.send_frames("peer-mallory", c.frames), "peer-mallory", c.code));
     }
     // Nothing was allocated for the sender, and everyone else is served as before.
@@ -708,6 +711,7 @@ TEST(BrokerCore, InvalidNamesAreRefusedAndKeepNoState) {
     script s;
     for (const auto& c : cases) {
         SCOPED_TRACE(::testing::PrintToString(c.name));
+        s.now += 1s; // stay within the per-peer ERROR cap
         EXPECT_TRUE(
             refused(s.send("peer-x", proto::hello{c.name, std::nullopt}), "peer-x", c.code));
     }
@@ -1135,6 +1139,102 @@ TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
         }
     }
     EXPECT_TRUE(published);
+}
+
+// ---- Rate limits and the ERROR cap ----
+
+config rate_config() {
+    config cfg = test_config();
+    cfg.rate_per_second = 20;
+    cfg.rate_burst = 40;
+    cfg.flood_grace = 5s;
+    return cfg;
+}
+
+std::size_t count_lines(const outbox& out) {
+    const auto events = publications_of(out);
+    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const auto& p) {
+        return std::holds_alternative<proto::line>(p.event);
+    }));
+}
+
+TEST(BrokerRate, BurstThenRateArePublishedAndTheRestRefused) {
+    script s(rate_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_EQ(alice.rate_per_second, 20u);
+    EXPECT_EQ(alice.rate_burst, 40u);
+    std::size_t published = 0;
+    std::size_t refused_count = 0;
+    // 1,000 lines within one second: the burst of 40 plus 20 more as tokens come back.
+    for (int i = 1; i <= 1000; ++i) {
+        s.now = t0 + std::chrono::milliseconds(i);
+        const outbox out = s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "flood");
+        published += count_lines(out);
+        for (const auto& r : replies_of(out)) {
+            if (const auto* e = std::get_if<proto::error>(&r.reply)) {
+                EXPECT_EQ(e->code, error_code::rate_limited);
+                ++refused_count;
+            }
+        }
+    }
+    EXPECT_GE(published, 59u);
+    EXPECT_LE(published, 61u);
+    // One ERROR per refused line until the per-peer ERROR cap (10/s) takes over.
+    EXPECT_LE(refused_count, 10u + 10u);
+    EXPECT_GE(refused_count, 10u);
+}
+
+TEST(BrokerRate, FloodingOnPastTheGraceEndsTheSession) {
+    script s(rate_config());
+    s.join("peer-bob", "bob");
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    std::vector<proto::left> gone;
+    for (int i = 1; i <= 200 && gone.empty(); ++i) {
+        s.now = t0 + std::chrono::milliseconds(50 * i); // 20/s, but each burst spent at once
+        for (int j = 0; j < 5 && gone.empty(); ++j)
+            gone = departures(
+                s.say("peer-alice", alice, static_cast<std::uint64_t>(i * 10 + j), "flood"));
+    }
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].name, "alice");
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::flooding);
+    EXPECT_GE(s.now - t0, 5s);
+    EXPECT_LE(s.now - t0, 8s);
+    EXPECT_EQ(s.broker().online(), 1u);
+}
+
+TEST(BrokerRate, SendingWithinTheRateIsNeverRefused) {
+    script s(rate_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (int i = 1; i <= 200; ++i) {
+        s.now = t0 + std::chrono::milliseconds(50 * i);
+        EXPECT_EQ(count_lines(s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "ok")), 1u);
+    }
+}
+
+TEST(BrokerRate, RateZeroLiftsTheLimit) {
+    config cfg = rate_config();
+    cfg.rate_per_second = 0;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_EQ(alice.rate_per_second, 0u);
+    for (int i = 1; i <= 5000; ++i)
+        ASSERT_EQ(count_lines(s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "x")), 1u);
+}
+
+TEST(BrokerErrorCap, GarbageFromOnePeerDrawsAtMostTenErrorsASecondButIsAllCounted) {
+    script s(test_config());
+    std::size_t errors = 0;
+    for (int i = 0; i < 1000; ++i)
+        errors += s.send_frames("peer-mallory", proto::frame_list{"junk"}).replies.size();
+    EXPECT_EQ(errors, 10u);
+    s.now += 1s;
+    EXPECT_EQ(s.send_frames("peer-mallory", proto::frame_list{"junk"}).replies.size(), 1u);
+    // Another peer has a budget of its own.
+    EXPECT_EQ(s.send_frames("peer-other", proto::frame_list{"junk"}).replies.size(), 1u);
+    const std::string summary = s.broker().summary();
+    EXPECT_NE(summary.find("990 errors not sent"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("E_BAD_SIGNATURE 1002"), std::string::npos) << summary;
 }
 
 } // namespace

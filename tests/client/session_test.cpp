@@ -18,9 +18,9 @@ using namespace std::chrono_literals;
 
 class running_broker {
 public:
-    explicit running_broker(zmq::context_t& ctx)
+    explicit running_broker(zmq::context_t& ctx, broker::config cfg = {})
         : stop_fd_(eventfd(0, EFD_CLOEXEC)),
-          server_(ctx, broker::server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {}}),
+          server_(ctx, broker::server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", cfg}),
           thread_([this] { server_.run(stop_fd_, log_); }) {}
     ~running_broker() {
         const std::uint64_t one = 1;
@@ -146,6 +146,23 @@ TEST(ClientSession, SeesOthersChatAndLeave) {
         EXPECT_EQ(bob.wait_exit(), tools::exit_ok);
     }
     EXPECT_EQ(alice.next_line(), "< The user bob left (1 user online)");
+}
+
+TEST(ClientSession, ScriptFasterThanTheRateLimitIsSlowedDownNeverRefused) {
+    zmq::context_t ctx;
+    broker::config cfg;
+    cfg.rate_per_second = 40;
+    cfg.rate_burst = 4;
+    running_broker broker(ctx, cfg);
+    client_under_test alice(ctx, options_for(broker, "alice"));
+    constexpr int lines = 30;
+    for (int i = 1; i <= lines; ++i)
+        alice.type(pipe::say, "line " + std::to_string(i));
+    alice.type(pipe::eof);
+    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    ASSERT_EQ(alice.printed.size(), lines + 1u);
+    for (int i = 1; i <= lines; ++i)
+        EXPECT_EQ(alice.printed[static_cast<std::size_t>(i)], "[You] line " + std::to_string(i));
 }
 
 TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
