@@ -1,0 +1,601 @@
+// End-to-end scenarios: a real zchat-broker and real zchat-client processes on loopback, driven
+// through stdin and read through stdout and stderr, exactly as a user or a script sees them.
+// Each test starts its own broker on free ports, so tests run in parallel. Nothing sleeps: a
+// step waits for the line that shows the previous step happened, and every wait is bounded.
+#include "tests/e2e/process.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zchat::test {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+using lines = std::vector<std::string>;
+
+const std::string broker_path = ZCHAT_BROKER_PATH;
+const std::string client_path = ZCHAT_CLIENT_PATH;
+
+// Everything a process printed, for failure messages.
+std::string transcript(const process& p) {
+    return "--- stdout:\n" + p.text(stream::out) + "--- stderr:\n" + p.text(stream::err) + "---";
+}
+
+// Waits until `p` prints `line` on `s`; on failure says what it printed instead.
+::testing::AssertionResult prints(process& p, stream s, std::string_view line,
+                                  std::chrono::milliseconds timeout = process::default_timeout) {
+    if (p.wait_for_line(s, line, timeout))
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "never printed \"" << line << "\" on "
+                                         << (s == stream::out ? "stdout" : "stderr") << "\n"
+                                         << transcript(p);
+}
+
+// The exit code as text, "no exit" if the process had to be killed: readable in failures.
+std::string exit_of(process& p, std::chrono::milliseconds timeout = process::default_timeout) {
+    const std::optional<int> code = p.wait_for_exit(timeout);
+    return code ? "exit " + std::to_string(*code) : "no exit";
+}
+
+std::string users(int n) {
+    return std::to_string(n) + (n == 1 ? " user" : " users");
+}
+std::string connected(int n) {
+    return "> Connected to the chat server (" + users(n) + " online)";
+}
+std::string entered(const std::string& name, int n) {
+    return "> New user " + name + " entered (" + users(n) + " online)";
+}
+std::string left(const std::string& name, int n) {
+    return "< The user " + name + " left (" + users(n) + " online)";
+}
+
+// A loopback port that is bound but never listens: connecting to it is refused at once, and no
+// other test can take it while this object lives.
+class dead_port {
+public:
+    dead_port() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof addr;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0)
+            throw process_error("cannot reserve a loopback port");
+        port_ = ntohs(addr.sin_port);
+    }
+    ~dead_port() { ::close(fd_); }
+    dead_port(const dead_port&) = delete;
+    dead_port& operator=(const dead_port&) = delete;
+
+    std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    int fd_;
+    int port_ = 0;
+};
+
+class Chat : public ::testing::Test {
+protected:
+    // A client of this test's broker; `extra` follows the endpoints and the name.
+    process client(const std::string& name, lines extra = {}) {
+        lines args{"--router", broker_.router, "--sub", broker_.pub, "--name", name};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return process(client_path, std::move(args));
+    }
+
+    // Stops the broker as an operator would and expects a clean exit.
+    void stop_broker(int sig = SIGINT) {
+        broker_.proc.send_signal(sig);
+        EXPECT_EQ(exit_of(broker_.proc), "exit 0") << transcript(broker_.proc);
+    }
+
+    // The broker's whole log after stop_broker(): the started line, `events` in order, the
+    // totals and the stopped line. The totals' byte counts depend on heartbeats, so only their
+    // start, which counts events and lines, is compared.
+    void expect_broker_log(const lines& events, const std::string& totals_start) {
+        lines log = broker_.proc.lines(stream::out);
+        ASSERT_GE(log.size(), 2u) << transcript(broker_.proc);
+        const std::string totals = log[log.size() - 2];
+        EXPECT_TRUE(totals.starts_with("Broker totals: " + totals_start)) << totals;
+        log.erase(log.end() - 2);
+
+        lines expected{"Chat broker started: router " + broker_.router + ", pub " + broker_.pub};
+        expected.insert(expected.end(), events.begin(), events.end());
+        expected.push_back("Chat broker stopped");
+        EXPECT_EQ(log, expected);
+        EXPECT_EQ(broker_.proc.lines(stream::err), lines{});
+    }
+
+    broker_process broker_ = start_broker(broker_path);
+};
+
+// The first scenario of the original chat: two users take turns, leave, and the broker closes.
+TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
+    process user1 = client("user1");
+    ASSERT_TRUE(prints(user1, stream::out, "> Connected to the chat server (1 user online)"));
+    user1.write("Hello\n");
+    ASSERT_TRUE(prints(user1, stream::out, "[You] Hello"));
+
+    process user2 = client("user2");
+    ASSERT_TRUE(prints(user2, stream::out, "> Connected to the chat server (2 users online)"));
+    ASSERT_TRUE(prints(user1, stream::out, "> New user user2 entered (2 users online)"));
+    user2.write("World\n");
+    ASSERT_TRUE(prints(user2, stream::out, "[You] World"));
+    ASSERT_TRUE(prints(user1, stream::out, "[user2] World"));
+
+    user2.close_stdin();
+    EXPECT_EQ(exit_of(user2), "exit 0") << transcript(user2);
+    ASSERT_TRUE(prints(user1, stream::out, "< The user user2 left (1 user online)"));
+    user1.close_stdin();
+    EXPECT_EQ(exit_of(user1), "exit 0") << transcript(user1);
+    ASSERT_TRUE(prints(broker_.proc, stream::out, "< The user user1 left (0 users online)"));
+    stop_broker();
+
+    EXPECT_EQ(user1.lines(stream::out), (lines{
+                                            "> Connected to the chat server (1 user online)",
+                                            "[You] Hello",
+                                            "> New user user2 entered (2 users online)",
+                                            "[user2] World",
+                                            "< The user user2 left (1 user online)",
+                                        }));
+    EXPECT_EQ(user2.lines(stream::out), (lines{
+                                            "> Connected to the chat server (2 users online)",
+                                            "[You] World",
+                                        }));
+    EXPECT_EQ(user1.lines(stream::err), lines{});
+    EXPECT_EQ(user2.lines(stream::err), lines{});
+    expect_broker_log(
+        {
+            "> New user user1 entered (1 user online)",
+            "[user1] Hello",
+            "> New user user2 entered (2 users online)",
+            "[user2] World",
+            "< The user user2 left (1 user online)",
+            "< The user user1 left (0 users online)",
+        },
+        "6 events published, 2 lines in, ");
+}
+
+// The second scenario: three users, the online count rising and falling as they come and go.
+TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
+    process user1 = client("user1");
+    ASSERT_TRUE(prints(user1, stream::out, "> Connected to the chat server (1 user online)"));
+    user1.write("Anyone here?\n");
+    ASSERT_TRUE(prints(user1, stream::out, "[You] Anyone here?"));
+
+    process user2 = client("user2");
+    ASSERT_TRUE(prints(user2, stream::out, "> Connected to the chat server (2 users online)"));
+    ASSERT_TRUE(prints(user1, stream::out, "> New user user2 entered (2 users online)"));
+    process user3 = client("user3");
+    ASSERT_TRUE(prints(user3, stream::out, "> Connected to the chat server (3 users online)"));
+    ASSERT_TRUE(prints(user1, stream::out, "> New user user3 entered (3 users online)"));
+    ASSERT_TRUE(prints(user2, stream::out, "> New user user3 entered (3 users online)"));
+
+    user3.write("Hi, user3 here\n");
+    ASSERT_TRUE(prints(user3, stream::out, "[You] Hi, user3 here"));
+    ASSERT_TRUE(prints(user1, stream::out, "[user3] Hi, user3 here"));
+    ASSERT_TRUE(prints(user2, stream::out, "[user3] Hi, user3 here"));
+    user2.write("And user2\n");
+    ASSERT_TRUE(prints(user2, stream::out, "[You] And user2"));
+    ASSERT_TRUE(prints(user1, stream::out, "[user2] And user2"));
+    ASSERT_TRUE(prints(user3, stream::out, "[user2] And user2"));
+
+    user2.close_stdin();
+    EXPECT_EQ(exit_of(user2), "exit 0") << transcript(user2);
+    ASSERT_TRUE(prints(user1, stream::out, "< The user user2 left (2 users online)"));
+    ASSERT_TRUE(prints(user3, stream::out, "< The user user2 left (2 users online)"));
+    user1.close_stdin();
+    EXPECT_EQ(exit_of(user1), "exit 0") << transcript(user1);
+    ASSERT_TRUE(prints(user3, stream::out, "< The user user1 left (1 user online)"));
+    user3.write("/quit\n");
+    EXPECT_EQ(exit_of(user3), "exit 0") << transcript(user3);
+    ASSERT_TRUE(prints(broker_.proc, stream::out, "< The user user3 left (0 users online)"));
+    stop_broker();
+
+    EXPECT_EQ(user1.lines(stream::out), (lines{
+                                            "> Connected to the chat server (1 user online)",
+                                            "[You] Anyone here?",
+                                            "> New user user2 entered (2 users online)",
+                                            "> New user user3 entered (3 users online)",
+                                            "[user3] Hi, user3 here",
+                                            "[user2] And user2",
+                                            "< The user user2 left (2 users online)",
+                                        }));
+    EXPECT_EQ(user2.lines(stream::out), (lines{
+                                            "> Connected to the chat server (2 users online)",
+                                            "> New user user3 entered (3 users online)",
+                                            "[user3] Hi, user3 here",
+                                            "[You] And user2",
+                                        }));
+    EXPECT_EQ(user3.lines(stream::out), (lines{
+                                            "> Connected to the chat server (3 users online)",
+                                            "[You] Hi, user3 here",
+                                            "[user2] And user2",
+                                            "< The user user2 left (2 users online)",
+                                            "< The user user1 left (1 user online)",
+                                        }));
+    for (const process* p : {&user1, &user2, &user3})
+        EXPECT_EQ(p->lines(stream::err), lines{});
+    expect_broker_log(
+        {
+            "> New user user1 entered (1 user online)",
+            "[user1] Anyone here?",
+            "> New user user2 entered (2 users online)",
+            "> New user user3 entered (3 users online)",
+            "[user3] Hi, user3 here",
+            "[user2] And user2",
+            "< The user user2 left (2 users online)",
+            "< The user user1 left (1 user online)",
+            "< The user user3 left (0 users online)",
+        },
+        "9 events published, 3 lines in, ");
+}
+
+TEST_F(Chat, ANameInUseIsRefusedInAnyCaseAndTheFirstUserIsUnaffected) {
+    process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(1)));
+
+    for (const std::string name : {"bob", "Bob", "BOB"}) {
+        SCOPED_TRACE(name);
+        process again = client(name);
+        again.close_stdin();
+        EXPECT_EQ(exit_of(again), "exit 1") << transcript(again);
+        EXPECT_EQ(again.lines(stream::err), lines{"! Cannot join the chat: the name '" + name +
+                                                  "' is already in use (E_NAME_TAKEN)"});
+        EXPECT_EQ(again.lines(stream::out), lines{});
+    }
+
+    // bob saw none of the refused joins: the next thing he hears is carol, as the second user.
+    process carol = client("carol");
+    ASSERT_TRUE(prints(carol, stream::out, connected(2)));
+    EXPECT_EQ(bob.next_line(stream::out), entered("carol", 2));
+    bob.write("still here\n");
+    ASSERT_TRUE(prints(carol, stream::out, "[bob] still here"));
+    ASSERT_TRUE(prints(bob, stream::out, "[You] still here"));
+    bob.close_stdin();
+    EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    EXPECT_EQ(bob.lines(stream::out),
+              (lines{connected(1), entered("carol", 2), "[You] still here"}));
+    EXPECT_EQ(bob.lines(stream::err), lines{});
+}
+
+TEST_F(Chat, AnInvalidNameIsRefusedWithTheReason) {
+    struct refusal {
+        std::string name;
+        std::string reason;
+    };
+    const std::vector<refusal> refusals{
+        {"You", "name 'You' is reserved (E_NAME_INVALID)"},
+        {"you", "name 'you' is reserved (E_NAME_INVALID)"},
+        {"has space", "name contains a space (E_NAME_INVALID)"},
+        {"tab\there", "name contains a control character (E_CONTROL_CHAR)"},
+        {std::string(33, 'n'), "name is longer than 32 characters (E_TOO_LONG)"},
+    };
+    process watcher = client("watcher");
+    ASSERT_TRUE(prints(watcher, stream::out, connected(1)));
+
+    for (const auto& [name, reason] : refusals) {
+        SCOPED_TRACE(name);
+        process p = client(name);
+        p.close_stdin();
+        EXPECT_EQ(exit_of(p), "exit 1") << transcript(p);
+        EXPECT_EQ(p.lines(stream::err), lines{"! Cannot join the chat: " + reason});
+        EXPECT_EQ(p.lines(stream::out), lines{});
+    }
+
+    // Nobody entered: the next user to join is the second one online.
+    process ok = client("ok");
+    ASSERT_TRUE(prints(ok, stream::out, connected(2)));
+    EXPECT_EQ(watcher.next_line(stream::out), entered("ok", 2));
+}
+
+// `printf 'deploy finished\n' | zchat-client --name ci`: the line is written and stdin closed
+// before the client has even connected, and it arrives every time.
+TEST_F(Chat, APipedLineReachesAListenerEveryTime) {
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    for (int run = 1; run <= 10; ++run) {
+        SCOPED_TRACE("run " + std::to_string(run));
+        process ci = client("ci");
+        ci.write("deploy finished\n");
+        ci.close_stdin();
+        EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
+        EXPECT_EQ(ci.lines(stream::out), (lines{connected(2), "[You] deploy finished"}));
+        EXPECT_EQ(ci.lines(stream::err), lines{});
+        EXPECT_EQ(listener.next_line(stream::out), entered("ci", 2));
+        EXPECT_EQ(listener.next_line(stream::out), "[ci] deploy finished");
+        EXPECT_EQ(listener.next_line(stream::out), left("ci", 1));
+    }
+}
+
+// More lines than the broker's rate limit lets through at once: the client paces itself, so a
+// script is slowed down, never refused, and nothing is lost or reordered.
+TEST_F(Chat, TwoHundredPipedLinesArriveCompleteAndInOrder) {
+    constexpr int count = 200;
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    process ci = client("ci");
+    std::string script;
+    lines heard{entered("ci", 2)};
+    lines own{connected(2)};
+    for (int i = 1; i <= count; ++i) {
+        const std::string text = "line " + std::to_string(i) + " of " + std::to_string(count);
+        script += text + '\n';
+        heard.push_back("[ci] " + text);
+        own.push_back("[You] " + text);
+    }
+    heard.push_back(left("ci", 1));
+    ci.write(script);
+    ci.close_stdin();
+
+    // About 11 s at the default rate of 20 lines a second.
+    EXPECT_EQ(exit_of(ci, 40s), "exit 0") << transcript(ci);
+    ASSERT_TRUE(prints(listener, stream::out, left("ci", 1)));
+    EXPECT_EQ(ci.lines(stream::out), own);
+    EXPECT_EQ(ci.lines(stream::err), lines{});
+    lines listener_heard = listener.lines(stream::out);
+    listener_heard.erase(listener_heard.begin()); // its own "Connected" line
+    EXPECT_EQ(listener_heard, heard);
+}
+
+TEST_F(Chat, AMessageFlagSendsOneLineAndExits) {
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    process ci = client("ci", {"-m", "deploy finished"});
+    EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
+    EXPECT_EQ(ci.lines(stream::out), (lines{connected(2), "[You] deploy finished"}));
+    EXPECT_EQ(ci.lines(stream::err), lines{});
+    EXPECT_EQ(listener.next_line(stream::out), entered("ci", 2));
+    EXPECT_EQ(listener.next_line(stream::out), "[ci] deploy finished");
+    EXPECT_EQ(listener.next_line(stream::out), left("ci", 1));
+}
+
+TEST_F(Chat, WhoListsEveryoneOnlineAndADoubleSlashSendsASlash) {
+    process zed = client("zed");
+    ASSERT_TRUE(prints(zed, stream::out, connected(1)));
+    process mia = client("Mia");
+    ASSERT_TRUE(prints(mia, stream::out, connected(2)));
+
+    process amy = client("amy");
+    amy.write("/who\n//slash at the start\n");
+    amy.close_stdin();
+    EXPECT_EQ(exit_of(amy), "exit 0") << transcript(amy);
+    EXPECT_EQ(amy.lines(stream::out), (lines{
+                                          connected(3),
+                                          "Online (3): amy, Mia, zed",
+                                          "[You] /slash at the start",
+                                      }));
+    EXPECT_EQ(amy.lines(stream::err), lines{});
+    EXPECT_EQ(zed.next_line(stream::out), entered("Mia", 2));
+    EXPECT_EQ(zed.next_line(stream::out), entered("amy", 3));
+    EXPECT_EQ(zed.next_line(stream::out), "[amy] /slash at the start");
+    EXPECT_EQ(zed.next_line(stream::out), left("amy", 2));
+}
+
+TEST_F(Chat, AnUnknownCommandIsALocalErrorAndNeverSent) {
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    process typo = client("typo");
+    typo.write("/shrug at this\nafter the typo\n");
+    typo.close_stdin();
+    // Only what reaches the terminal and the room is checked here, not the exit code.
+    EXPECT_NE(exit_of(typo), "no exit") << transcript(typo);
+    EXPECT_EQ(typo.lines(stream::err),
+              lines{"! Unknown command /shrug (try /help; //text sends /text)"});
+    EXPECT_EQ(typo.lines(stream::out), (lines{connected(2), "[You] after the typo"}));
+    EXPECT_EQ(listener.next_line(stream::out), entered("typo", 2));
+    EXPECT_EQ(listener.next_line(stream::out), "[typo] after the typo");
+    EXPECT_EQ(listener.next_line(stream::out), left("typo", 1));
+}
+
+// The client refuses these before sending, as the broker would; either way the sender learns
+// the line was not delivered, and nobody else sees a thing.
+TEST_F(Chat, ControlCharactersAreRefusedAndNeverReachTheRoom) {
+    struct hostile {
+        std::string text;
+        std::string reason;
+    };
+    const std::vector<hostile> lines_sent{
+        {"bell\a", "text contains a control character"},
+        {"\033[2J\033[Hscreen cleared", "text contains a control character"},
+        {"back\bspace", "text contains a control character"},
+        {"nul\0byte"s, "text contains a control character"},
+        {"carriage\rreturn", "text contains a control character"},
+        {"delete\x7f", "text contains a control character"},
+        {std::string{"c1 csi \xc2\x9b"} + "31m", "text contains a control character"},
+        {"bad \xff utf-8", "text is not valid UTF-8"},
+    };
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    for (const auto& [text, reason] : lines_sent) {
+        SCOPED_TRACE(testing::PrintToString(text));
+        process mallory = client("mallory");
+        mallory.write(text + '\n');
+        mallory.close_stdin();
+        EXPECT_EQ(exit_of(mallory), "exit 1") << transcript(mallory);
+        EXPECT_EQ(mallory.lines(stream::out), lines{connected(2)});
+        EXPECT_EQ(mallory.lines(stream::err),
+                  (lines{"! Not sent: " + reason, "! 1 line(s) were not delivered"}));
+        // Between mallory's arrival and departure the listener heard nothing.
+        EXPECT_EQ(listener.next_line(stream::out), entered("mallory", 2));
+        EXPECT_EQ(listener.next_line(stream::out), left("mallory", 1));
+    }
+}
+
+TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
+    struct sample {
+        std::string name;
+        std::string typed;
+        std::string shown; // after the name in brackets
+    };
+    const std::vector<sample> samples{
+        {R"(q"uo'te\)", R"(She said "hi" to 'C:\temp\new' and \o/)",
+         R"(She said "hi" to 'C:\temp\new' and \o/)"},
+        {"Jürgen✓", "héllo wörld ✓\tafter a tab", "héllo wörld ✓ after a tab"},
+        // Invisible or reordering characters are shown as escapes.
+        {"eve", "abc\u202Edef zero\u200Bwidth", R"(abc\u{202E}def zero\u{200B}width)"},
+        // Text that looks like a notice is still plainly someone's line.
+        {"eve", "< The user listener left (0 users online)",
+         "< The user listener left (0 users online)"},
+    };
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    lines log;
+    for (const auto& [name, typed, shown] : samples) {
+        SCOPED_TRACE(name + ": " + typed);
+        process sender = client(name);
+        sender.write(typed + '\n');
+        sender.close_stdin();
+        EXPECT_EQ(exit_of(sender), "exit 0") << transcript(sender);
+        EXPECT_EQ(sender.lines(stream::out), (lines{connected(2), "[You] " + shown}));
+        EXPECT_EQ(sender.lines(stream::err), lines{});
+        EXPECT_EQ(listener.next_line(stream::out), entered(name, 2));
+        EXPECT_EQ(listener.next_line(stream::out), "[" + name + "] " + shown);
+        EXPECT_EQ(listener.next_line(stream::out), left(name, 1));
+        log.insert(log.end(), {entered(name, 2), "[" + name + "] " + shown, left(name, 1)});
+    }
+    listener.close_stdin();
+    EXPECT_EQ(exit_of(listener), "exit 0") << transcript(listener);
+    ASSERT_TRUE(prints(broker_.proc, stream::out, left("listener", 0)));
+    stop_broker();
+    log.insert(log.begin(), entered("listener", 1));
+    log.push_back(left("listener", 0));
+    expect_broker_log(log, "14 events published, 4 lines in, ");
+}
+
+TEST_F(Chat, ConnectedClientsHearThatTheBrokerStopped) {
+    process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(1)));
+    stop_broker(SIGTERM);
+    ASSERT_TRUE(prints(bob, stream::err, "! The chat server shut down; reconnecting..."));
+    bob.send_signal(SIGINT);
+    EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    EXPECT_EQ(bob.lines(stream::out), lines{connected(1)});
+    EXPECT_EQ(bob.lines(stream::err), lines{"! The chat server shut down; reconnecting..."});
+}
+
+TEST_F(Chat, AWrongSubEndpointFailsWithAHintAfterFiveSeconds) {
+    const dead_port nobody;
+    process lost(client_path, {"--router", broker_.router, "--sub", nobody.endpoint(), "--name",
+                               "lost", "-m", "hello?"});
+    EXPECT_EQ(exit_of(lost, 20s), "exit 1") << transcript(lost);
+    EXPECT_EQ(lost.lines(stream::out), lines{});
+    const lines err = lost.lines(stream::err);
+    ASSERT_EQ(err.size(), 1u) << transcript(lost);
+    EXPECT_NE(err[0].find(nobody.endpoint()), std::string::npos) << err[0];
+    EXPECT_NE(err[0].find("check --sub"), std::string::npos) << err[0];
+}
+
+TEST(ChatClient, AnUnreachableBrokerFailsNamingItsEndpointAfterFiveSeconds) {
+    const dead_port router;
+    const dead_port sub;
+    const auto start = std::chrono::steady_clock::now();
+    process lonely(client_path,
+                   {"--router", router.endpoint(), "--sub", sub.endpoint(), "--name", "lonely"});
+    lonely.write("is anyone there?\n");
+    lonely.close_stdin();
+    EXPECT_EQ(exit_of(lonely, 20s), "exit 1") << transcript(lonely);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 4500ms);
+    EXPECT_LE(took, 10s);
+    EXPECT_EQ(lonely.lines(stream::out), lines{});
+    EXPECT_EQ(lonely.lines(stream::err), lines{"! Cannot reach the chat server at " +
+                                               router.endpoint() + " (no answer within 5 s)"});
+}
+
+// The command line of both executables, checked alike.
+struct executable {
+    std::string name;
+    std::string path;
+};
+const std::vector<executable> executables{{"zchat-broker", broker_path},
+                                          {"zchat-client", client_path}};
+
+TEST(CommandLine, HelpPrintsUsageAndExitsZero) {
+    for (const auto& [name, path] : executables) {
+        for (const std::string flag : {"--help", "-h"}) {
+            SCOPED_TRACE(name + " " + flag);
+            process p(path, {flag});
+            EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
+            EXPECT_NE(p.text(stream::out).find("Usage:\n  " + name + " ["), std::string::npos)
+                << transcript(p);
+            EXPECT_NE(p.text(stream::out).find("Exit codes: 0 success"), std::string::npos);
+            EXPECT_EQ(p.lines(stream::err), lines{});
+        }
+    }
+}
+
+TEST(CommandLine, VersionPrintsTheVersionAndExitsZero) {
+    for (const auto& [name, path] : executables) {
+        SCOPED_TRACE(name);
+        process p(path, {"--version"});
+        EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{name + " " + ZCHAT_VERSION});
+        EXPECT_EQ(p.lines(stream::err), lines{});
+    }
+}
+
+TEST(CommandLine, ABadFlagIsAOneLineUsageErrorWithExitTwo) {
+    for (const auto& [name, path] : executables) {
+        SCOPED_TRACE(name);
+        process p(path, {"--no-such-flag"});
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{});
+        const lines err = p.lines(stream::err);
+        ASSERT_EQ(err.size(), 1u) << transcript(p);
+        EXPECT_NE(err[0].find("no-such-flag"), std::string::npos) << err[0];
+        EXPECT_NE(err[0].find("--help"), std::string::npos) << err[0];
+    }
+}
+
+TEST(CommandLine, AMalformedEndpointIsAOneLineUsageErrorWithExitTwo) {
+    for (const auto& [name, path] : executables) {
+        SCOPED_TRACE(name);
+        process p(path, {"--router", "foo"});
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{});
+        const lines err = p.lines(stream::err);
+        ASSERT_EQ(err.size(), 1u) << transcript(p);
+        EXPECT_NE(err[0].find("foo"), std::string::npos) << err[0];
+    }
+}
+
+TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {
+    broker_process first = start_broker(broker_path);
+    for (const bool router_taken : {true, false}) {
+        const std::string taken = router_taken ? first.router : first.pub;
+        SCOPED_TRACE(taken);
+        process second(broker_path, {"--router", router_taken ? taken : "tcp://127.0.0.1:*",
+                                     "--pub", router_taken ? "tcp://127.0.0.1:*" : taken});
+        EXPECT_EQ(exit_of(second), "exit 1") << transcript(second);
+        EXPECT_EQ(second.lines(stream::out), lines{});
+        EXPECT_EQ(second.lines(stream::err),
+                  lines{std::string{"zchat-broker: cannot bind "} +
+                        (router_taken ? "router" : "pub") + " endpoint '" + taken +
+                        "': Address already in use"});
+    }
+    // The first broker is unharmed: it still takes a client.
+    process ci(client_path,
+               {"--router", first.router, "--sub", first.pub, "--name", "ci", "-m", "still up"});
+    EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
+    first.proc.send_signal(SIGINT);
+    EXPECT_EQ(exit_of(first.proc), "exit 0") << transcript(first.proc);
+}
+
+} // namespace
+} // namespace zchat::test

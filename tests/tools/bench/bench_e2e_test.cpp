@@ -1,0 +1,203 @@
+// End-to-end: the real zchat-bench against a zchat-broker it spawns, and against its own
+// baseline forwarder, as a user would run them. It checks that nothing is lost and that every
+// figure is reported, never how fast anything is: targets are measured and recorded in the
+// README, not asserted.
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct run_output {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class BenchEndToEnd : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("zchat-bench-test-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    // Runs zchat-bench with `args`, bounded by coreutils' timeout so a hang fails the test.
+    run_output bench(const std::string& args) {
+        const fs::path out = dir_ / "stdout";
+        const fs::path err = dir_ / "stderr";
+        const std::string command = "timeout -k 5 100 " + std::string{ZCHAT_BENCH_PATH} + " " +
+                                    args + " >" + out.string() + " 2>" + err.string();
+        const int status = std::system(command.c_str());
+        run_output r;
+        r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.out = slurp(out);
+        r.err = slurp(err);
+        return r;
+    }
+
+    fs::path dir_;
+};
+
+// Every figure a run reports must be there and be a number (the broker's CPU and memory too,
+// since the bench started the broker itself).
+void expect_every_figure(const nlohmann::json& run) {
+    for (const char* key : {"offered_lines_per_s",
+                            "achieved_lines_per_s",
+                            "deliveries_per_s",
+                            "loss_percent",
+                            "gap_loss_percent",
+                            "seq_gaps",
+                            "refused",
+                            "ack_min_ms",
+                            "ack_p50_ms",
+                            "ack_p90_ms",
+                            "ack_p99_ms",
+                            "ack_p999_ms",
+                            "ack_max_ms",
+                            "e2e_min_ms",
+                            "e2e_p50_ms",
+                            "e2e_p90_ms",
+                            "e2e_p99_ms",
+                            "e2e_p999_ms",
+                            "e2e_max_ms",
+                            "broker_cpu_s",
+                            "broker_cpu_per_delivery_us",
+                            "broker_peak_rss_mib",
+                            "bench_cpu_s",
+                            "bench_cpu_per_delivery_us",
+                            "send_lag_p99_ms"}) {
+        ASSERT_TRUE(run.contains(key)) << key;
+        EXPECT_TRUE(run[key].is_number()) << key << " = " << run[key];
+    }
+    EXPECT_GT(run["e2e_p50_ms"].get<double>(), 0);
+    EXPECT_GE(run["e2e_max_ms"].get<double>(), run["e2e_p99_ms"].get<double>());
+    EXPECT_GT(run["broker_peak_rss_mib"].get<double>(), 0);
+}
+
+// Nothing lost: every line due was sent and ACKed, and reached every client.
+void expect_no_loss(const nlohmann::json& run) {
+    const auto due = run["lines_due"].get<std::uint64_t>();
+    EXPECT_GT(due, 0u);
+    EXPECT_EQ(run["lines_sent"].get<std::uint64_t>(), due);
+    EXPECT_EQ(run["lines_acked"].get<std::uint64_t>(), due);
+    EXPECT_EQ(run["deliveries"].get<std::uint64_t>(), due * run["clients"].get<std::uint64_t>());
+    EXPECT_EQ(run["loss_percent"].get<double>(), 0);
+    EXPECT_EQ(run["gap_loss_percent"].get<double>(), 0);
+    EXPECT_EQ(run["seq_gaps"].get<double>(), 0);
+    EXPECT_EQ(run["refused"].get<double>(), 0);
+}
+
+// 10 clients, all of them publishing 10 lines/s each (100 lines/s in all), so that each stays
+// well under a per-session rate limit such as 20 lines/s; the bench itself spreads any rate.
+TEST_F(BenchEndToEnd, AShortFixedRunLosesNothingAndReportsEveryFigure) {
+    const fs::path csv = dir_ / "bench.csv";
+    const fs::path hgrm = dir_ / "e2e.hgrm";
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --mode fixed --clients 10 --publishers 10 --rate 100 --size 100"
+                         " --duration 2 --warmup 0.5 --baseline --json --csv " +
+                         csv.string() + " --hgrm " + hgrm.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["mode"], "fixed");
+    for (const char* target : {"zchat", "baseline"}) {
+        SCOPED_TRACE(target);
+        const auto& run = doc[target];
+        EXPECT_EQ(run["target"], target);
+        EXPECT_EQ(run["clients"], 10);
+        expect_every_figure(run);
+        expect_no_loss(run);
+    }
+    for (const char* key : {"deliveries_per_s", "e2e_p99_ms", "broker_cpu_s"})
+        EXPECT_TRUE(doc["ratios"][key].is_number()) << key;
+
+    const std::string table = slurp(csv);
+    EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 3) << table;
+    EXPECT_NE(slurp(hgrm).find("Percentile"), std::string::npos);
+    EXPECT_NE(slurp(hgrm.string() + ".baseline").find("Percentile"), std::string::npos);
+}
+
+TEST_F(BenchEndToEnd, ClientsSplitOverWorkerProcessesLoseNothing) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --clients 6 --publishers 6 --rate 60 --duration 1 --warmup 0.3"
+                         " --procs 2 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["zchat"]["clients"], 6);
+    expect_every_figure(doc["zchat"]);
+    expect_no_loss(doc["zchat"]);
+}
+
+TEST_F(BenchEndToEnd, IdleModeReportsMemoryAndCpuPerClient) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --mode idle --clients 5 --duration 1 --warmup 0.2");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("idle zchat: 5 clients joined, broker RSS "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("KiB per client"), std::string::npos) << r.out;
+}
+
+TEST_F(BenchEndToEnd, ChurnKeepsTheOnlineCountCorrect) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --mode churn --clients 8 --rate 16 --duration 1 --warmup 0.2");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("churn zchat: 8 clients, 16 leave+join per second offered: 16 joins/s "
+                         "and 16 leaves/s sustained"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("0 inconsistent; 0 online before the bench, 0 after it left: correct"),
+              std::string::npos)
+        << r.out;
+}
+
+TEST_F(BenchEndToEnd, TheHumanSummaryEndsWithTheRatioLine) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --clients 4 --publishers 4 --rate 40 --duration 1 --warmup 0.2"
+                         " --baseline");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("fixed 40 lines/s x 4 clients: 160 deliveries/s"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("baseline deliveries"), std::string::npos) << r.out;
+    // Not a terminal: no progress line.
+    EXPECT_EQ(r.err.find('\r'), std::string::npos);
+}
+
+TEST_F(BenchEndToEnd, HelpDescribesTheOptions) {
+    const auto r = bench("--help");
+    EXPECT_EQ(r.exit_code, 0);
+    for (const char* option : {"--spawn", "--mode", "--clients", "--publishers", "--rate", "--size",
+                               "--duration", "--warmup", "--baseline", "--json", "--csv", "--hgrm"})
+        EXPECT_NE(r.out.find(option), std::string::npos) << option;
+}
+
+TEST_F(BenchEndToEnd, BadOptionsAreUsageErrors) {
+    EXPECT_EQ(bench("--mode fixed").exit_code, 2); // no broker
+    EXPECT_EQ(bench("--spawn x --mode sideways").exit_code, 2);
+    EXPECT_EQ(bench("--spawn x --clients 2 --publishers 3").exit_code, 2);
+    EXPECT_EQ(bench("--spawn x --size 10").exit_code, 2);
+}
+
+TEST_F(BenchEndToEnd, ABrokerThatCannotStartIsARuntimeFailure) {
+    const auto r = bench("--spawn /nonexistent/zchat-broker --duration 1");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("zchat-bench:"), std::string::npos);
+}
+
+} // namespace

@@ -1,0 +1,86 @@
+#include "tools/bench/forwarder.hpp"
+
+#include "proto/message.hpp"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <array>
+#include <iostream>
+#include <vector>
+
+namespace zchat::bench {
+namespace {
+
+constexpr int pub_sndhwm = 10000;
+constexpr int max_messages_per_wakeup = 256;
+
+const std::string& signature_frame() {
+    static const std::string frame =
+        std::string{proto::signature} + static_cast<char>(proto::protocol_version);
+    return frame;
+}
+
+const std::string zero64(8, '\0');
+
+} // namespace
+
+void run_forwarder(const std::string& router_endpoint, const std::string& pub_endpoint,
+                   int stop_fd) {
+    zmq::context_t ctx(1);
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    zmq::socket_t pub(ctx, zmq::socket_type::pub);
+    router.set(zmq::sockopt::linger, 0);
+    pub.set(zmq::sockopt::linger, 0);
+    pub.set(zmq::sockopt::sndhwm, pub_sndhwm);
+    router.bind(router_endpoint);
+    pub.bind(pub_endpoint);
+    std::cout << "Forwarder started: router " << router.get(zmq::sockopt::last_endpoint) << ", pub "
+              << pub.get(zmq::sockopt::last_endpoint) << std::endl;
+
+    const std::string chat_topic = "chat/lobby/";
+    std::vector<zmq::message_t> parts;
+    std::array<zmq::pollitem_t, 2> items{{
+        {router.handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, stop_fd, ZMQ_POLLIN, 0},
+    }};
+    const auto more = zmq::send_flags::sndmore;
+    for (;;) {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+        if (items[1].revents & ZMQ_POLLIN)
+            return;
+        for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
+            parts.clear();
+            if (!zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait))
+                break;
+            // routing id, signature, word, fields...
+            if (parts.size() == 6 && parts[2].to_string_view() == "SAY") {
+                // routing id, signature, SAY, secret, message id, text
+                router.send(parts[0], more);
+                router.send(zmq::buffer(signature_frame()), more);
+                router.send(zmq::str_buffer("ACK"), more);
+                router.send(zmq::buffer(parts[4].data(), parts[4].size()), more);
+                router.send(zmq::buffer(zero64), zmq::send_flags::none);
+                pub.send(zmq::buffer(chat_topic), more);
+                pub.send(zmq::buffer(signature_frame()), more);
+                pub.send(zmq::str_buffer("LINE"), more);
+                pub.send(zmq::buffer(zero64), more); // epoch
+                pub.send(zmq::buffer(zero64), more); // seq
+                pub.send(zmq::message_t{}, more);    // sender
+                pub.send(zmq::buffer(zero64), more); // session id
+                pub.send(parts[4], more);
+                pub.send(parts[5], zmq::send_flags::none);
+            } else if (parts.size() == 5 && parts[2].to_string_view() == "HELLO") {
+                const std::string topic = "probe/" + parts[3].to_string() + "/";
+                pub.send(zmq::buffer(topic), more);
+                pub.send(zmq::buffer(signature_frame()), more);
+                pub.send(zmq::str_buffer("PROBE"), more);
+                pub.send(zmq::buffer(zero64), more); // epoch
+                pub.send(zmq::buffer(zero64), more); // seq
+                pub.send(zmq::buffer(zero64), zmq::send_flags::none);
+            }
+        }
+    }
+}
+
+} // namespace zchat::bench

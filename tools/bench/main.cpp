@@ -1,0 +1,616 @@
+// zchat-bench: options -> brokers to measure (zchat, and the baseline forwarder) -> runs of
+// simulated clients -> report. Also the forwarder itself, when started with --forwarder.
+#include "tools/bench/child_process.hpp"
+#include "tools/bench/forwarder.hpp"
+#include "tools/bench/payload.hpp"
+#include "tools/bench/proc_stat.hpp"
+#include "tools/bench/report.hpp"
+#include "tools/bench/worker.hpp"
+#include "tools/common/process.hpp"
+
+#include <cxxopts.hpp>
+#include <zmq.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace {
+
+using namespace zchat::bench;
+using std::chrono::milliseconds;
+using zchat::tools::exit_failure;
+using zchat::tools::exit_ok;
+using zchat::tools::exit_usage;
+
+constexpr auto spawn_timeout = milliseconds(10000);
+constexpr auto start_delay = milliseconds(200);
+
+struct settings {
+    std::string router;
+    std::string pub;
+    std::string spawn;
+    long broker_pid = 0;
+    std::vector<std::string> broker_args;
+    bool keep_rate_limit = false;
+    std::string mode = "fixed";
+    std::uint32_t clients = 10;
+    std::uint32_t publishers = 2;
+    double rate = 1000;
+    std::size_t size = 64;
+    double duration = 5;
+    double warmup = 1;
+    bool baseline = false;
+    bool json = false;
+    std::string csv;
+    std::string hgrm;
+    std::uint32_t procs = 1;
+    std::uint32_t max_steps = 15;
+};
+
+// A broker under test: spawned (zchat-broker or the forwarder) or given by its endpoints.
+struct target {
+    std::string name;
+    std::unique_ptr<child_process> child;
+    std::string router;
+    std::string pub;
+    long pid = 0;
+    int runs = 0;
+};
+
+double self_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+milliseconds ms(double seconds) {
+    return milliseconds(static_cast<long>(seconds * 1000));
+}
+
+void progress(const std::string& text) {
+    // A progress line on a terminal only, so logs and pipes stay clean.
+    static const bool terminal = isatty(STDERR_FILENO) != 0;
+    if (terminal)
+        std::cerr << "\r\033[K" << text << std::flush;
+}
+
+// The 1-minute load average, so a reader can see that other work shared the machine.
+std::string load_average() {
+    const auto text = read_proc_file("/proc/loadavg");
+    return text ? text->substr(0, text->find(' ')) : "?";
+}
+
+void start(target& t, const std::vector<std::string>& argv) {
+    t.child = std::make_unique<child_process>(argv, spawn_timeout);
+    t.router = t.child->endpoints().router;
+    t.pub = t.child->endpoints().pub;
+    t.pid = t.child->pid();
+}
+
+// Reads from fd into `buffer` until it holds `wanted` (or the stream ends, or the deadline
+// passes); returns whether it does.
+bool read_until(int fd, std::string& buffer, std::string_view wanted,
+                std::chrono::steady_clock::time_point deadline) {
+    while (buffer.find(wanted) == std::string::npos) {
+        const auto left =
+            std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return false;
+        char chunk[65536];
+        const ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got <= 0)
+            return false;
+        buffer.append(chunk, static_cast<std::size_t>(got));
+    }
+    return true;
+}
+
+// One worker process of --procs: its pid, a pipe to it (the start time) and one from it
+// ("joined", then its share of the result).
+struct worker_process {
+    pid_t pid = -1;
+    int to = -1;
+    int from = -1;
+    std::string received;
+};
+
+// The child's side: runs its share and writes it back; never returns.
+[[noreturn]] void serve_share(const worker_config& wc, int from_parent, int to_parent) {
+    int code = 0;
+    std::string out;
+    try {
+        worker_hooks hooks;
+        hooks.joined = [&] {
+            const std::string joined = "joined\n";
+            if (write(to_parent, joined.data(), joined.size()) < 0)
+                throw std::runtime_error("lost the orchestrator");
+            std::int64_t start = 0;
+            if (read(from_parent, &start, sizeof start) != sizeof start)
+                throw std::runtime_error("lost the orchestrator");
+            return std::chrono::nanoseconds(start);
+        };
+        hooks.window = [](bool) {};
+        out = serialize(run_worker(wc, hooks));
+    } catch (const std::exception& e) {
+        out = std::string{"failed "} + e.what() + "\n";
+        code = 1;
+    }
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = write(to_parent, out.data() + done, out.size() - done);
+        if (n <= 0)
+            break;
+        done += static_cast<std::size_t>(n);
+    }
+    _exit(code);
+}
+
+// Splits the clients (and publishers) over s.procs worker processes, starts them together,
+// samples CPU at the window's edges, and merges their shares.
+run_result run_split(target& t, const settings& s, const worker_config& base, double& bench_cpu,
+                     std::optional<process_sample>& broker_before,
+                     std::optional<process_sample>& broker_after) {
+    const std::uint32_t k = std::min(s.procs, base.clients);
+    std::vector<worker_process> workers;
+    std::uint32_t first_client = 0;
+    std::uint32_t first_publisher = 0;
+    for (std::uint32_t i = 0; i < k; ++i) {
+        worker_config wc = base;
+        wc.clients = base.clients / k + (i < base.clients % k ? 1 : 0);
+        wc.local_publishers = base.publishers / k + (i < base.publishers % k ? 1 : 0);
+        wc.first_client = first_client;
+        wc.first_publisher = first_publisher;
+        first_client += wc.clients;
+        first_publisher += wc.local_publishers;
+        int down[2];
+        int up[2];
+        if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0)
+            throw std::runtime_error("cannot make pipes for the workers");
+        const pid_t pid = fork();
+        if (pid < 0)
+            throw std::runtime_error("cannot fork a worker");
+        if (pid == 0) {
+            close(down[1]);
+            close(up[0]);
+            serve_share(wc, down[0], up[1]);
+        }
+        close(down[0]);
+        close(up[1]);
+        workers.push_back({pid, down[1], up[0], {}});
+    }
+    auto finish = [&] {
+        for (auto& w : workers) {
+            close(w.to);
+            close(w.from);
+            int status = 0;
+            waitpid(w.pid, &status, 0);
+        }
+    };
+    const auto join_deadline =
+        std::chrono::steady_clock::now() + base.join_timeout + std::chrono::seconds(10);
+    for (auto& w : workers) {
+        if (!read_until(w.from, w.received, "joined\n", join_deadline)) {
+            for (auto& other : workers)
+                kill(other.pid, SIGTERM);
+            finish();
+            throw std::runtime_error("a worker failed to join: " + w.received);
+        }
+        w.received.erase(0, w.received.find("joined\n") + 7);
+    }
+    const auto start = std::chrono::steady_clock::now() + start_delay;
+    const std::int64_t start_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+    for (auto& w : workers)
+        if (write(w.to, &start_ns, sizeof start_ns) != sizeof start_ns)
+            throw std::runtime_error("lost a worker");
+    auto bench_cpu_now = [&] {
+        double cpu = self_cpu_seconds();
+        for (const auto& w : workers)
+            if (const auto p = sample_process(w.pid))
+                cpu += p->cpu_seconds;
+        return cpu;
+    };
+    std::this_thread::sleep_until(start + ms(s.warmup));
+    const double bench_before = bench_cpu_now();
+    if (t.pid > 0)
+        broker_before = sample_process(t.pid);
+    std::this_thread::sleep_until(start + ms(s.warmup) + ms(s.duration));
+    bench_cpu = bench_cpu_now() - bench_before;
+    if (t.pid > 0)
+        broker_after = sample_process(t.pid);
+
+    run_result whole;
+    whole.target = base.baseline ? "baseline" : "zchat";
+    whole.offered_rate = base.rate;
+    whole.publishers = base.publishers;
+    whole.payload_bytes = std::max(base.payload_bytes, min_payload_bytes);
+    whole.bench_loop_threads = 0;
+    const auto result_deadline =
+        std::chrono::steady_clock::now() + base.drain_timeout + std::chrono::seconds(10);
+    std::string failure;
+    for (auto& w : workers) {
+        read_until(w.from, w.received, "\nend\n", result_deadline);
+        const auto share = parse_run_result(w.received);
+        if (!share) {
+            failure = w.received.empty() ? "a worker ended without a result" : w.received;
+            continue;
+        }
+        whole.seconds = share->seconds;
+        merge(whole, *share);
+    }
+    finish();
+    if (!failure.empty())
+        throw std::runtime_error(failure);
+    return whole;
+}
+
+run_result run_once(target& t, const settings& s, double rate, std::uint32_t clients,
+                    std::uint32_t publishers, double churn_rate = 0) {
+    worker_config wc;
+    wc.router_endpoint = t.router;
+    wc.pub_endpoint = t.pub;
+    wc.baseline = t.name == "baseline";
+    wc.clients = clients;
+    wc.name_prefix = "b" + std::to_string(getpid() % 100000) + "r" + std::to_string(t.runs++) + "c";
+    wc.publishers = publishers;
+    wc.local_publishers = publishers;
+    wc.rate = rate;
+    wc.churn_rate = churn_rate;
+    wc.payload_bytes = s.size;
+    wc.warmup = ms(s.warmup);
+    wc.duration = ms(s.duration);
+    wc.join_timeout = milliseconds(30000) + milliseconds(20) * clients;
+
+    std::optional<process_sample> broker_before;
+    std::optional<process_sample> broker_after;
+    double bench_before = 0;
+    double bench_after = 0;
+    worker_hooks hooks;
+    hooks.joined = [] { return std::chrono::steady_clock::now().time_since_epoch() + start_delay; };
+    hooks.window = [&](bool starting) {
+        if (starting) {
+            bench_before = self_cpu_seconds();
+            if (t.pid > 0)
+                broker_before = sample_process(t.pid);
+        } else {
+            bench_after = self_cpu_seconds();
+            if (t.pid > 0)
+                broker_after = sample_process(t.pid);
+        }
+    };
+    const std::string label = t.name + " " + thousands(rate) + " lines/s: ";
+    hooks.progress = [&](const std::string& text) { progress(label + text); };
+    run_result r;
+    if (s.procs > 1) {
+        progress(label + "running in " + std::to_string(s.procs) + " worker processes");
+        double bench_cpu = 0;
+        r = run_split(t, s, wc, bench_cpu, broker_before, broker_after);
+        bench_before = 0;
+        bench_after = bench_cpu;
+    } else {
+        r = run_worker(wc, hooks);
+    }
+    progress("");
+    r.bench_cpu_seconds = bench_after - bench_before;
+    if (broker_before && broker_after) {
+        r.broker_cpu_seconds = broker_after->cpu_seconds - broker_before->cpu_seconds;
+        r.broker_peak_rss_kib = static_cast<double>(broker_after->peak_rss_kib);
+        r.broker_rss_kib = static_cast<double>(broker_after->rss_kib);
+    }
+    return r;
+}
+
+// Steps the rate up by 1.5x from --rate until a step fails twice in a row (a machine shared
+// with other work stalls now and then; one retry keeps a single stall from ending the search);
+// returns every step run.
+std::vector<run_result> capacity_search(target& t, const settings& s) {
+    std::vector<run_result> steps;
+    double rate = s.rate;
+    bool retried = false;
+    for (std::uint32_t i = 0; i < s.max_steps; ++i) {
+        steps.push_back(run_once(t, s, rate, s.clients, s.publishers));
+        const run_result& r = steps.back();
+        const std::string why = failure_reason(r);
+        if (!s.json)
+            std::cout << "  " << t.name << ' ' << thousands(rate)
+                      << " lines/s: " << (why.empty() ? "pass" : "FAIL (" + why + ")") << ", "
+                      << thousands(delivery_rate(r)) << " deliveries/s, e2e p99 "
+                      << static_cast<double>(r.e2e_latency.percentile(99)) / 1e6 << " ms"
+                      << (generator_bound(r) ? " [generator-bound: " + generator_note(r) + "]" : "")
+                      << std::endl;
+        if (!why.empty()) {
+            if (retried)
+                break;
+            retried = true;
+            continue; // the same rate once more
+        }
+        retried = false;
+        rate = next_capacity_rate(rate);
+    }
+    return steps;
+}
+
+std::optional<run_result> best_passing(const std::vector<run_result>& steps) {
+    std::optional<run_result> best;
+    for (const auto& r : steps)
+        if (passes(r))
+            best = r;
+    return best;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    if (!out)
+        throw std::runtime_error("cannot write " + path);
+}
+
+int run_idle(target& zchat, std::optional<target>& base, const settings& s) {
+    // Idle: N joined clients that only PING; the broker's resident memory per client (at the
+    // window's end, against before the clients connected) and its CPU per second.
+    for (target* t : {&zchat, base ? &*base : nullptr}) {
+        if (!t)
+            continue;
+        const auto before = t->pid > 0 ? sample_process(t->pid) : std::nullopt;
+        const run_result r = run_once(*t, s, 0, s.clients, 0);
+        std::printf("idle %s: %u clients joined", t->name.c_str(), s.clients);
+        if (r.broker_cpu_seconds && before && r.broker_rss_kib) {
+            std::printf(", broker RSS %.1f MiB (+%.1f KiB per client), CPU %.4f s per s "
+                        "(%.2f us per client-second)",
+                        *r.broker_rss_kib / 1024,
+                        (*r.broker_rss_kib - static_cast<double>(before->rss_kib)) / s.clients,
+                        *r.broker_cpu_seconds / s.duration,
+                        *r.broker_cpu_seconds * 1e6 / (s.duration * s.clients));
+        } else {
+            std::printf(" (no broker pid: give --broker-pid or --spawn for CPU and memory)");
+        }
+        std::printf(", bench CPU %.4f s per s\n", r.bench_cpu_seconds / s.duration);
+    }
+    return exit_ok;
+}
+
+int run_churn(target& zchat, const settings& s) {
+    // Churn: clients leave and join again at --rate per second; the online count every JOIN
+    // and LEAVE announces is checked against the one before.
+    const run_result r = run_once(zchat, s, 0, s.clients, 0, s.rate);
+    const auto ms_of = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e6; };
+    std::printf("churn zchat: %u clients, %s leave+join per second offered: %s joins/s and %s "
+                "leaves/s sustained; join latency (due to own JOIN) p50 %.2f ms, p99 %.2f ms, "
+                "max %.2f ms; %llu turns skipped (client still joining)\n",
+                s.clients, thousands(s.rate).c_str(),
+                thousands(static_cast<double>(r.joins) / s.duration).c_str(),
+                thousands(static_cast<double>(r.leaves) / s.duration).c_str(),
+                ms_of(r.join_latency.percentile(50)), ms_of(r.join_latency.percentile(99)),
+                ms_of(r.join_latency.max()), static_cast<unsigned long long>(r.churn_skipped));
+    const bool consistent = r.online_mismatches == 0 && r.initial_online && r.final_online &&
+                            *r.initial_online == *r.final_online;
+    std::printf("online count: %llu JOIN/LEAVE events, %llu inconsistent; %lld online before "
+                "the bench, %lld after it left: %s\n",
+                static_cast<unsigned long long>(r.presence_events),
+                static_cast<unsigned long long>(r.online_mismatches),
+                static_cast<long long>(r.initial_online.value_or(-1)),
+                static_cast<long long>(r.final_online.value_or(-1)),
+                consistent ? "correct" : "WRONG");
+    if (r.broker_cpu_seconds)
+        std::printf("broker CPU %.3f s per s (%.1f us per leave+join), bench CPU %.3f s per s\n",
+                    *r.broker_cpu_seconds / s.duration,
+                    r.joins ? *r.broker_cpu_seconds * 1e6 / static_cast<double>(r.joins) : 0.0,
+                    r.bench_cpu_seconds / s.duration);
+    if (s.baseline)
+        std::printf("(no baseline for churn: the forwarder keeps no sessions)\n");
+    return consistent ? exit_ok : exit_failure;
+}
+
+int run(const settings& s) {
+    target zchat;
+    zchat.name = "zchat";
+    if (!s.spawn.empty()) {
+        std::vector<std::string> argv{s.spawn, "--router", "tcp://127.0.0.1:*", "--pub",
+                                      "tcp://127.0.0.1:*"};
+        // The broker's per-session rate limit (--rate, default 20/s) is for people; the bench's
+        // publishers send far more, so it is lifted unless asked otherwise.
+        if (!s.keep_rate_limit) {
+            argv.push_back("--rate");
+            argv.push_back("0");
+        }
+        argv.insert(argv.end(), s.broker_args.begin(), s.broker_args.end());
+        start(zchat, argv);
+    } else {
+        zchat.router = s.router;
+        zchat.pub = s.pub;
+        zchat.pid = s.broker_pid;
+    }
+    std::optional<target> base;
+    if (s.baseline) {
+        base.emplace();
+        base->name = "baseline";
+        start(*base, {self_executable(), "--forwarder", "--router", "tcp://127.0.0.1:*", "--pub",
+                      "tcp://127.0.0.1:*"});
+    }
+    if (!s.json && s.mode == "churn")
+        std::cout << "zchat-bench churn: " << s.clients << " clients, " << s.rate
+                  << " leave+join per second, " << s.duration << " s measured after " << s.warmup
+                  << " s; load average " << load_average() << std::endl;
+    else if (!s.json && s.mode == "idle")
+        std::cout << "zchat-bench idle: " << s.clients << " joined clients that only PING, "
+                  << s.duration << " s measured after " << s.warmup << " s; load average "
+                  << load_average() << std::endl;
+    else if (!s.json)
+        std::cout << "zchat-bench " << s.mode << ": " << s.clients << " clients (" << s.publishers
+                  << " publishing), " << s.size << "-byte lines, " << s.duration
+                  << " s measured after " << s.warmup << " s warmup, on "
+                  << sysconf(_SC_NPROCESSORS_ONLN)
+                  << " cores; every line is due to every client, its sender included"
+                  << (s.spawn.empty() || s.keep_rate_limit
+                          ? ""
+                          : "; the spawned broker's rate limit is lifted (--rate 0)")
+                  << "; load average " << load_average() << std::endl;
+    if (s.mode == "idle")
+        return run_idle(zchat, base, s);
+    if (s.mode == "churn")
+        return run_churn(zchat, s);
+
+    comparison result;
+    std::vector<run_result> steps;
+    if (s.mode == "capacity") {
+        steps = capacity_search(zchat, s);
+        auto best = best_passing(steps);
+        if (!best) {
+            std::cerr << "zchat-bench: zchat failed the first step ("
+                      << failure_reason(steps.front()) << "); lower --rate\n";
+            best = steps.front();
+        }
+        result.zchat = *best;
+        if (base) {
+            auto base_steps = capacity_search(*base, s);
+            auto base_best = best_passing(base_steps);
+            result.baseline = base_best ? *base_best : base_steps.front();
+            steps.insert(steps.end(), base_steps.begin(), base_steps.end());
+        }
+    } else {
+        result.zchat = run_once(zchat, s, s.rate, s.clients, s.publishers);
+        if (base)
+            result.baseline = run_once(*base, s, s.rate, s.clients, s.publishers);
+    }
+
+    if (s.json)
+        std::cout << json_report(s.mode, result, steps) << std::endl;
+    else
+        std::cout << human_table(result) << "load average at the end " << load_average() << '\n'
+                  << ratio_line(s.mode, result) << std::endl;
+    if (!s.csv.empty())
+        write_file(s.csv, csv_header() + csv_rows(s.mode, result));
+    if (!s.hgrm.empty()) {
+        write_file(s.hgrm, result.zchat.e2e_latency.spectrum(1e6));
+        if (result.baseline)
+            write_file(s.hgrm + ".baseline", result.baseline->e2e_latency.spectrum(1e6));
+    }
+    return exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    cxxopts::Options cli("zchat-bench",
+                         "Measures a zchat broker with simulated clients that join and "
+                         "heartbeat like zchat-client, against a minimal forwarder baseline.");
+    settings s;
+    bool forwarder = false;
+    cli.add_options()("router", "broker ROUTER endpoint (with --pub), instead of --spawn",
+                      cxxopts::value(s.router))("pub", "broker PUB endpoint",
+                                                cxxopts::value(s.pub))(
+        "spawn", "start this zchat-broker on free loopback ports and measure it",
+        cxxopts::value(s.spawn))("broker-pid",
+                                 "pid of the broker given by --router/--pub, "
+                                 "for its CPU and memory",
+                                 cxxopts::value(s.broker_pid))(
+        "broker-arg", "extra argument for the spawned broker (repeatable)",
+        cxxopts::value(s.broker_args))(
+        "keep-rate-limit", "do not lift the spawned broker's rate limit (it gets --rate 0)")(
+        "mode", "fixed, capacity, idle or churn", cxxopts::value(s.mode)->default_value("fixed"))(
+        "clients", "simulated clients, every one subscribed",
+        cxxopts::value(s.clients)->default_value("10"))(
+        "publishers", "how many of the clients send lines",
+        cxxopts::value(s.publishers)->default_value("2"))(
+        "rate",
+        "lines per second offered by all publishers together (capacity: first step; churn: "
+        "leave+join per second)",
+        cxxopts::value(s.rate)->default_value("1000"))(
+        "size", "bytes per line (at least 42: the line carries its send time)",
+        cxxopts::value(s.size)->default_value("64"))(
+        "duration", "seconds measured", cxxopts::value(s.duration)->default_value("5"))(
+        "warmup", "seconds of sending before measuring",
+        cxxopts::value(s.warmup)->default_value("1"))(
+        "baseline", "also run the same workload against the built-in forwarder")(
+        "json", "print one JSON document instead of the table")(
+        "csv", "write the figures as CSV to FILE", cxxopts::value(s.csv))(
+        "hgrm", "write the end-to-end latency spectrum (.hgrm layout) to FILE",
+        cxxopts::value(s.hgrm))(
+        "procs", "worker processes to split the clients over (for thousands of clients)",
+        cxxopts::value(s.procs)->default_value("1"))(
+        "max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"))(
+        "forwarder",
+        "run as the baseline forwarder (used by --baseline)")("h,help", "print this help and exit");
+    cli.custom_help(
+        "[--router EP --pub EP [--broker-pid PID] | --spawn PATH_TO_BROKER]\n"
+        "  --mode fixed|capacity|idle|churn --clients C --publishers P --rate R --size S\n"
+        "  --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
+    try {
+        const auto args = cli.parse(argc, argv);
+        if (args.count("help")) {
+            std::cout << cli.help()
+                      << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
+                         "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
+                         "clients, the sender's own SUB included.\n"
+                         "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
+                         "started or joined), 2 usage error.\n";
+            return exit_ok;
+        }
+        if (!args.unmatched().empty())
+            throw cxxopts::exceptions::no_such_option(args.unmatched().front());
+        forwarder = args.count("forwarder") > 0;
+        s.baseline = args.count("baseline") > 0;
+        s.json = args.count("json") > 0;
+        s.keep_rate_limit = args.count("keep-rate-limit") > 0;
+        if (!forwarder) {
+            if (s.spawn.empty() == (s.router.empty() || s.pub.empty()))
+                throw cxxopts::exceptions::exception(
+                    "give either --spawn PATH or both --router and --pub");
+            if (s.mode != "fixed" && s.mode != "capacity" && s.mode != "idle" && s.mode != "churn")
+                throw cxxopts::exceptions::exception(
+                    "--mode must be fixed, capacity, idle or churn");
+            if (s.mode == "churn" && s.procs != 1)
+                throw cxxopts::exceptions::exception("--mode churn runs in one process");
+            if (s.clients < 1 || s.clients > 10000)
+                throw cxxopts::exceptions::exception("--clients must be from 1 to 10000");
+            if ((s.mode == "fixed" || s.mode == "capacity") &&
+                (s.publishers < 1 || s.publishers > s.clients))
+                throw cxxopts::exceptions::exception(
+                    "--publishers must be from 1 to the number of clients");
+            if (s.mode != "idle" && !(s.rate > 0 && s.rate <= 1e7))
+                throw cxxopts::exceptions::exception("--rate must be above 0 and at most 1e7");
+            if (s.size < 42 || s.size > 4096)
+                throw cxxopts::exceptions::exception("--size must be from 42 to 4096");
+            if (!(s.duration > 0 && s.duration <= 3600) || !(s.warmup >= 0 && s.warmup <= 600))
+                throw cxxopts::exceptions::exception(
+                    "--duration must be in (0, 3600] and --warmup in [0, 600] seconds");
+            if (s.procs < 1 || s.procs > 64)
+                throw cxxopts::exceptions::exception("--procs must be from 1 to 64");
+        }
+    } catch (const cxxopts::exceptions::exception& e) {
+        std::cerr << "zchat-bench: " << e.what() << " (try --help)\n";
+        return exit_usage;
+    }
+
+    try {
+        if (forwarder) {
+            const int stop_fd = zchat::tools::stop_signal_descriptor();
+            run_forwarder(s.router.empty() ? "tcp://127.0.0.1:*" : s.router,
+                          s.pub.empty() ? "tcp://127.0.0.1:*" : s.pub, stop_fd);
+            close(stop_fd);
+            return exit_ok;
+        }
+        return run(s);
+    } catch (const zmq::error_t& e) {
+        progress("");
+        std::cerr << "zchat-bench: " << e.what() << '\n';
+    } catch (const std::exception& e) {
+        progress("");
+        std::cerr << "zchat-bench: " << e.what() << '\n';
+    }
+    return exit_failure;
+}

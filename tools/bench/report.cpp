@@ -1,0 +1,210 @@
+#include "tools/bench/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace zchat::bench {
+namespace {
+
+std::string number(std::optional<double> v) {
+    if (!v)
+        return "-";
+    char text[40];
+    const double a = std::fabs(*v);
+    if (a >= 1000 || (*v == std::floor(*v) && a < 1e15))
+        return thousands(*v);
+    if (a >= 100)
+        std::snprintf(text, sizeof text, "%.1f", *v);
+    else if (a >= 1)
+        std::snprintf(text, sizeof text, "%.2f", *v);
+    else
+        std::snprintf(text, sizeof text, "%.3f", *v);
+    return text;
+}
+
+std::string json_number(std::optional<double> v) {
+    if (!v || !std::isfinite(*v))
+        return "null";
+    char text[40];
+    std::snprintf(text, sizeof text, "%.6g", *v);
+    return text;
+}
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(ch);
+        } else if (c < 0x20) {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\u%04x", c);
+            out += esc;
+        } else {
+            out.push_back(ch);
+        }
+    }
+    return out + "\"";
+}
+
+std::string pad(std::string s, std::size_t width, bool right) {
+    if (s.size() >= width)
+        return s;
+    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
+}
+
+std::string ratio_text(std::optional<double> r) {
+    if (!r)
+        return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2fx", *r);
+    return text;
+}
+
+std::optional<double> figure_value(const run_result& r, const std::string& key) {
+    for (const auto& f : figures(r))
+        if (f.key == key)
+            return f.value;
+    return std::nullopt;
+}
+
+void json_run(std::ostringstream& out, const run_result& r) {
+    out << "{\"target\":\"" << r.target << "\",\"clients\":" << r.clients
+        << ",\"publishers\":" << r.publishers << ",\"payload_bytes\":" << r.payload_bytes
+        << ",\"seconds\":" << json_number(r.seconds) << ",\"lines_due\":" << r.lines_due
+        << ",\"lines_sent\":" << r.lines_sent << ",\"lines_acked\":" << r.lines_acked
+        << ",\"deliveries\":" << r.deliveries
+        << ",\"expected_deliveries\":" << json_number(expected_deliveries(r))
+        << ",\"generator_bound\":" << (generator_bound(r) ? "true" : "false")
+        << ",\"generator_note\":" << json_string(generator_note(r))
+        << ",\"first_error\":" << json_string(r.first_error);
+    for (const auto& f : figures(r))
+        out << ",\"" << f.key << "\":" << json_number(f.value);
+    out << '}';
+}
+
+} // namespace
+
+std::string thousands(double value) {
+    const bool negative = value < 0;
+    auto n = static_cast<unsigned long long>(std::llround(std::fabs(value)));
+    std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return negative ? "-" + out : out;
+}
+
+std::string human_table(const comparison& c) {
+    const auto z = figures(c.zchat);
+    const auto b = c.baseline ? figures(*c.baseline) : std::vector<figure>{};
+    std::ostringstream out;
+    constexpr std::size_t label_width = 46;
+    constexpr std::size_t value_width = 12;
+    out << pad("figure", label_width, false) << pad("zchat", value_width, true);
+    if (c.baseline)
+        out << pad("baseline", value_width, true) << pad("ratio", 8, true);
+    out << '\n';
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        out << pad(z[i].label + " (" + z[i].unit + ")", label_width, false)
+            << pad(number(z[i].value), value_width, true);
+        if (c.baseline)
+            out << pad(number(b[i].value), value_width, true)
+                << pad(ratio_text(ratio(z[i].value, b[i].value)), 8, true);
+        out << '\n';
+    }
+    for (const run_result* r : {&c.zchat, c.baseline ? &*c.baseline : nullptr}) {
+        if (!r)
+            continue;
+        if (const auto note = generator_note(*r); !note.empty())
+            out << "note: the generator, not the " << r->target << ", limited this run: " << note
+                << '\n';
+        if (!r->first_error.empty())
+            out << "note: " << r->target << " refused lines, first: " << r->first_error << '\n';
+    }
+    return out.str();
+}
+
+std::string ratio_line(const std::string& mode, const comparison& c) {
+    const run_result& z = c.zchat;
+    std::string text;
+    std::optional<double> r;
+    if (mode == "capacity") {
+        text = "capacity " + thousands(z.offered_rate) + " lines/s x " + std::to_string(z.clients) +
+               " clients (" + thousands(delivery_rate(z)) + " deliveries/s)";
+        if (c.baseline)
+            r = ratio(z.offered_rate, c.baseline->offered_rate);
+    } else {
+        text = mode + " " + thousands(z.offered_rate) + " lines/s x " + std::to_string(z.clients) +
+               " clients: " + thousands(delivery_rate(z)) + " deliveries/s, e2e p99 " +
+               number(static_cast<double>(z.e2e_latency.percentile(99)) / 1e6) + " ms";
+        if (c.baseline) {
+            // The throughput figure is fixed by the offered rate, so compare what differs: the
+            // deliveries, and the p99 latency.
+            r = ratio(delivery_rate(z), delivery_rate(*c.baseline));
+            text += " = " + ratio_text(r) + " baseline deliveries, p99 " +
+                    ratio_text(ratio(figure_value(z, "e2e_p99_ms"),
+                                     figure_value(*c.baseline, "e2e_p99_ms"))) +
+                    " baseline";
+            return text;
+        }
+    }
+    return text + (c.baseline ? " = " + ratio_text(r) + " baseline" : " (no baseline)");
+}
+
+std::string json_report(const std::string& mode, const comparison& result,
+                        const std::vector<run_result>& steps) {
+    std::ostringstream out;
+    out << "{\"mode\":\"" << mode << "\",\"zchat\":";
+    json_run(out, result.zchat);
+    out << ",\"baseline\":";
+    if (result.baseline)
+        json_run(out, *result.baseline);
+    else
+        out << "null";
+    out << ",\"ratios\":{";
+    if (result.baseline) {
+        const auto z = figures(result.zchat);
+        const auto b = figures(*result.baseline);
+        for (std::size_t k = 0; k < z.size(); ++k)
+            out << (k ? "," : "") << '"' << z[k].key
+                << "\":" << json_number(ratio(z[k].value, b[k].value));
+    }
+    out << "},\"steps\":[";
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        out << (i ? "," : "") << "{\"passed\":" << (passes(steps[i]) ? "true" : "false")
+            << ",\"failure\":" << json_string(failure_reason(steps[i])) << ",\"run\":";
+        json_run(out, steps[i]);
+        out << '}';
+    }
+    out << "]}";
+    return out.str();
+}
+
+std::string csv_header() {
+    std::string header = "mode,target,clients,publishers,payload_bytes";
+    for (const auto& f : figures(run_result{}))
+        header += "," + f.key;
+    return header + "\n";
+}
+
+std::string csv_rows(const std::string& mode, const comparison& c) {
+    std::ostringstream out;
+    for (const run_result* r : {&c.zchat, c.baseline ? &*c.baseline : nullptr}) {
+        if (!r)
+            continue;
+        out << mode << ',' << r->target << ',' << r->clients << ',' << r->publishers << ','
+            << r->payload_bytes;
+        for (const auto& f : figures(*r))
+            out << ',' << (f.value ? json_number(f.value) : "");
+        out << '\n';
+    }
+    return out.str();
+}
+
+} // namespace zchat::bench

@@ -1,0 +1,41 @@
+// Turning run results into what the bench prints: the human table (zchat, baseline, ratio), the
+// closing ratio line, JSON and CSV. Pure string building: no I/O.
+#pragma once
+
+#include "tools/bench/result.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zchat::bench {
+
+// A run of zchat and, with --baseline, the same workload against the forwarder.
+struct comparison {
+    run_result zchat;
+    std::optional<run_result> baseline;
+};
+
+// 412345.6 -> "412,346".
+std::string thousands(double value);
+
+// The table of every figure, with the baseline and zchat/baseline columns when there is a
+// baseline, followed by a note for each run the generator limited.
+std::string human_table(const comparison& c);
+
+// The closing line. mode "capacity": "capacity 412,345 lines/s x 100 clients = 0.93x baseline";
+// otherwise "fixed 1,000 lines/s x 10 clients: 10,000 deliveries/s = 1.00x baseline". Without a
+// baseline the ratio part reads "(no baseline)".
+std::string ratio_line(const std::string& mode, const comparison& c);
+
+// One JSON document: {"mode":..., "zchat":{figures}, "baseline":{figures} or null,
+// "ratios":{figure: zchat/baseline}, "steps":[every run of a capacity search, with "passed"
+// and "failure"]}.
+std::string json_report(const std::string& mode, const comparison& result,
+                        const std::vector<run_result>& steps);
+
+// CSV: a header and one row per run (zchat and baseline rows alike), figures as columns.
+std::string csv_header();
+std::string csv_rows(const std::string& mode, const comparison& c);
+
+} // namespace zchat::bench

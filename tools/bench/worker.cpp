@@ -1,0 +1,614 @@
+#include "tools/bench/worker.hpp"
+
+#include "tools/bench/pacing.hpp"
+#include "tools/bench/payload.hpp"
+
+#include "proto/codec.hpp"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <poll.h>
+#include <time.h>
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+namespace zchat::bench {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+
+// How often idle clients are checked for a due PING, and the longest poll.
+constexpr auto sweep_interval = std::chrono::milliseconds(20);
+constexpr auto baseline_hello_interval = std::chrono::milliseconds(100);
+constexpr std::uint32_t baseline_heartbeat_ms = 1000;
+constexpr int bye_linger_ms = 500;
+
+nanoseconds now_ns() {
+    return clock::now().time_since_epoch();
+}
+
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::uint64_t as_ns(nanoseconds d) {
+    return d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0;
+}
+
+enum class phase { joining, welcomed, ready_sent, joined };
+
+struct sim_client {
+    zmq::socket_t dealer;
+    zmq::socket_t sub;
+    std::string name;
+    std::optional<std::uint32_t> publisher; // global publisher index
+    phase state = phase::joining;
+    std::uint64_t session_id = 0;
+    proto::session_secret secret{};
+    std::string probe_topic;
+    std::uint32_t heartbeat_ms = baseline_heartbeat_ms;
+    nanoseconds last_sent{};
+    nanoseconds last_hello{};
+    // Section 7 of PROTOCOL.md, counted from the client's own JOIN.
+    bool counting = false;
+    std::uint64_t last_seq = 0;
+    // Next line to send (publishers), and the highest message id seen from each publisher.
+    std::uint64_t next_line = 0;
+    std::uint64_t acked = 0;
+    std::vector<std::uint64_t> last_id_from;
+    // Churn: when this client's current join was due.
+    std::optional<nanoseconds> rejoin_due;
+};
+
+class swarm {
+public:
+    swarm(const worker_config& config, const worker_hooks& hooks)
+        : cfg_(config), hooks_(hooks), ctx_(1) {
+        ctx_.set(zmq::ctxopt::max_sockets, static_cast<int>(2 * config.clients + 16));
+        result_.target = config.baseline ? "baseline" : "zchat";
+        result_.offered_rate = config.rate;
+        result_.clients = config.clients;
+        result_.publishers = config.publishers;
+        result_.payload_bytes = std::max(config.payload_bytes, min_payload_bytes);
+    }
+
+    run_result run() {
+        open();
+        join();
+        if (cfg_.publishers > 0 && cfg_.rate > 0)
+            schedule_.emplace(hooks_.joined(), cfg_.rate, cfg_.publishers);
+        else if (cfg_.churn_rate > 0)
+            churn_schedule_.emplace(hooks_.joined(), cfg_.churn_rate, 1);
+        else
+            hooks_.joined();
+        measure();
+        leave();
+        return std::move(result_);
+    }
+
+private:
+    void open() {
+        clients_.reserve(cfg_.clients);
+        if (cfg_.churn_rate > 0) {
+            // Watches every JOIN and LEAVE to check the online count each one announces.
+            monitor_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
+            monitor_.set(zmq::sockopt::linger, 0);
+            monitor_.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
+            monitor_.set(zmq::sockopt::subscribe, proto::topic::presence);
+            monitor_.connect(cfg_.pub_endpoint);
+        }
+        for (std::uint32_t i = 0; i < cfg_.clients; ++i) {
+            sim_client c;
+            if (i < cfg_.local_publishers)
+                c.publisher = cfg_.first_publisher + i;
+            clients_.push_back(std::move(c));
+            fds_.push_back({-1, POLLIN, 0});
+            fds_.push_back({-1, POLLIN, 0});
+            connect(i, cfg_.name_prefix + std::to_string(cfg_.first_client + i));
+        }
+        if (monitor_)
+            fds_.push_back({monitor_.get(zmq::sockopt::fd), POLLIN, 0});
+    }
+
+    // (Re)creates client i's sockets under a name and connects them; the client is then
+    // joining, and a HELLO has still to be sent.
+    void connect(std::size_t i, std::string name) {
+        sim_client& c = clients_[i];
+        c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
+        c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
+        c.name = std::move(name);
+        c.state = phase::joining;
+        c.probe_topic.clear();
+        c.counting = false;
+        c.last_seq = 0;
+        c.last_id_from.assign(cfg_.publishers, 0);
+        c.dealer.set(zmq::sockopt::linger, 0);
+        c.sub.set(zmq::sockopt::linger, 0);
+        c.sub.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
+        // Subscribed before connecting, as zchat-client does, so that once the probe arrives
+        // every other subscription is in force too.
+        for (const std::string_view prefix :
+             {proto::topic::chat, proto::topic::presence, proto::topic::system})
+            c.sub.set(zmq::sockopt::subscribe, prefix);
+        c.sub.connect(cfg_.pub_endpoint);
+        c.dealer.connect(cfg_.router_endpoint);
+        fds_[2 * i].fd = c.dealer.get(zmq::sockopt::fd);
+        fds_[2 * i + 1].fd = c.sub.get(zmq::sockopt::fd);
+    }
+
+    // Churn: client i leaves (BYE) and joins again at once on new connections under a new
+    // name, as a user who quits and comes back does.
+    void churn(std::size_t i, nanoseconds due) {
+        sim_client& c = clients_[i];
+        send(c, proto::bye{c.secret});
+        c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
+        connect(i, cfg_.name_prefix + "x" + std::to_string(churned_));
+        c.rejoin_due = due;
+        if (in_window(due))
+            ++result_.leaves;
+        send_hello(c);
+    }
+
+    bool send(sim_client& c, const proto::command& command) {
+        const auto frames = proto::encode(command);
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            const bool last = i + 1 == frames.size();
+            const auto flags = zmq::send_flags::dontwait |
+                               (last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+            // A DEALER queues whole messages: if the first frame goes, the rest does too.
+            if (!c.dealer.send(zmq::buffer(frames[i]), flags))
+                return false;
+        }
+        c.last_sent = now_ns();
+        return true;
+    }
+
+    void send_hello(sim_client& c) {
+        if (cfg_.baseline && c.probe_topic.empty()) {
+            c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+        }
+        send(c, proto::hello{c.name, std::nullopt});
+        c.last_hello = now_ns();
+    }
+
+    void join() {
+        for (auto& c : clients_)
+            send_hello(c);
+        const auto deadline = now_ns() + cfg_.join_timeout;
+        auto next_progress = now_ns();
+        while (joined_ < clients_.size()) {
+            if (now_ns() > deadline)
+                throw worker_error(std::to_string(clients_.size() - joined_) + " of " +
+                                   std::to_string(clients_.size()) +
+                                   " clients did not join within " +
+                                   std::to_string(cfg_.join_timeout.count()) + " ms");
+            wait_until(now_ns() + sweep_interval);
+            const auto now = now_ns();
+            if (cfg_.baseline)
+                for (auto& c : clients_)
+                    if (c.state == phase::joining && now - c.last_hello >= baseline_hello_interval)
+                        send_hello(c);
+            ping_idle(now);
+            if (now >= next_progress) {
+                report_progress("joining: " + std::to_string(joined_) + "/" +
+                                std::to_string(clients_.size()));
+                next_progress = now + std::chrono::seconds(1);
+            }
+        }
+    }
+
+    void measure() {
+        const nanoseconds start = schedule_         ? schedule_->start()
+                                  : churn_schedule_ ? churn_schedule_->start()
+                                                    : now_ns();
+        window_start_ = start + cfg_.warmup;
+        window_end_ = window_start_ + cfg_.duration;
+        bool measuring = false;
+        double loop_cpu_start = 0;
+        auto next_progress = now_ns() + std::chrono::seconds(1);
+        // Lines due before the window ends are sent, late if need be; none after.
+        std::vector<std::uint64_t> last_line(clients_.size(), 0);
+        for (std::size_t i = 0; i < clients_.size(); ++i)
+            if (clients_[i].publisher && schedule_)
+                last_line[i] = schedule_->due(*clients_[i].publisher, window_end_ - nanoseconds(1));
+        std::optional<nanoseconds> drain_deadline;
+        for (;;) {
+            const auto now = now_ns();
+            if (!measuring && now >= window_start_) {
+                measuring = true;
+                loop_cpu_start = thread_cpu_seconds();
+                hooks_.window(true);
+            }
+            if (measuring && now >= window_end_ && !drain_deadline) {
+                result_.bench_loop_cpu_seconds = thread_cpu_seconds() - loop_cpu_start;
+                hooks_.window(false);
+                drain_deadline = now + cfg_.drain_timeout;
+            }
+            if (drain_deadline && (now >= *drain_deadline || complete(last_line)))
+                break;
+            nanoseconds next_due = now + sweep_interval;
+            if (schedule_)
+                for (std::size_t i = 0; i < clients_.size(); ++i) {
+                    auto& c = clients_[i];
+                    if (!c.publisher)
+                        continue;
+                    send_due(c, now, last_line[i]);
+                    if (c.next_line < last_line[i])
+                        next_due =
+                            std::min(next_due, schedule_->intended(*c.publisher, c.next_line));
+                }
+            if (churn_schedule_ && !drain_deadline) {
+                const std::uint64_t due =
+                    std::min(churn_schedule_->due(0, now),
+                             churn_schedule_->due(0, window_end_ - nanoseconds(1)));
+                for (; churned_ < due; ++churned_) {
+                    const std::size_t i = churned_ % clients_.size();
+                    const nanoseconds when = churn_schedule_->intended(0, churned_);
+                    if (clients_[i].state == phase::joined)
+                        churn(i, when);
+                    else if (in_window(when))
+                        ++result_.churn_skipped; // still joining from its last turn
+                }
+                next_due = std::min(next_due, churn_schedule_->intended(0, churned_));
+            }
+            ping_idle(now);
+            if (now >= next_progress) {
+                report_progress(progress_text(now));
+                next_progress = now + std::chrono::seconds(1);
+            }
+            wait_until(next_due);
+        }
+        result_.seconds = std::chrono::duration<double>(cfg_.duration).count();
+        // This worker's share of the lines due: its own publishers' lines.
+        if (schedule_)
+            for (const auto& c : clients_)
+                if (c.publisher) {
+                    const auto [first, end] = window_lines(*c.publisher);
+                    result_.lines_due += end - first;
+                }
+        if (first_error_)
+            result_.first_error = *first_error_;
+    }
+
+    // The first line index in the window and one past the last, for publisher p.
+    std::pair<std::uint64_t, std::uint64_t> window_lines(std::uint32_t p) const {
+        return {schedule_->due(p, window_start_ - nanoseconds(1)),
+                schedule_->due(p, window_end_ - nanoseconds(1))};
+    }
+
+    bool in_window(nanoseconds intended) const {
+        return intended >= window_start_ && intended < window_end_;
+    }
+
+    void send_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
+        const std::uint64_t due = std::min(schedule_->due(*c.publisher, now), last_line);
+        while (c.next_line < due) {
+            const nanoseconds intended = schedule_->intended(*c.publisher, c.next_line);
+            const std::uint64_t id = c.next_line + 1;
+            const std::string text =
+                encode_payload({*c.publisher, id, as_ns(intended)}, cfg_.payload_bytes);
+            if (!send(c, proto::say{c.secret, id, text}))
+                return; // the DEALER is full: the line waits, and its latency grows
+            if (in_window(intended)) {
+                ++result_.lines_sent;
+                result_.send_lag.record(as_ns(now_ns() - intended));
+            }
+            ++c.next_line;
+        }
+    }
+
+    // Every line of this worker's publishers is sent and ACKed, and every subscriber here has
+    // received the last line due in the window of every publisher, those of other worker
+    // processes included.
+    bool complete(const std::vector<std::uint64_t>& last_line) const {
+        for (std::size_t i = 0; i < clients_.size(); ++i) {
+            const auto& c = clients_[i];
+            if (c.publisher && (c.next_line < last_line[i] || c.acked < last_line[i]))
+                return false;
+        }
+        for (const auto& c : clients_)
+            if (c.state != phase::joined)
+                return false;
+        for (std::uint32_t p = 0; p < cfg_.publishers; ++p) {
+            const std::uint64_t last = window_lines(p).second;
+            for (const auto& sub : clients_)
+                if (sub.last_id_from[p] < last)
+                    return false;
+        }
+        return true;
+    }
+
+    void ping_idle(nanoseconds now) {
+        if (now - last_sweep_ < sweep_interval)
+            return;
+        last_sweep_ = now;
+        for (auto& c : clients_) {
+            if (c.state == phase::joining)
+                continue;
+            if (now - c.last_sent >= std::chrono::milliseconds(c.heartbeat_ms))
+                send(c, proto::ping{c.secret, c.last_seq});
+        }
+    }
+
+    // Waits until a socket has something to read or `due` passes, and handles what arrived.
+    // zmq::poll counts in whole milliseconds, which would send lines up to 1 ms late, or leave
+    // replies waiting while the loop slept out the fraction; this does what zmq_poll does
+    // (ZMQ_EVENTS, then poll on every socket's ZMQ_FD) with ppoll's nanosecond timeout.
+    void wait_until(nanoseconds due) {
+        if (handle_ready())
+            return;
+        const auto left = std::clamp(due - now_ns(), nanoseconds(0),
+                                     std::chrono::duration_cast<nanoseconds>(sweep_interval));
+        if (left.count() > 0) {
+            const timespec timeout{static_cast<time_t>(left.count() / 1'000'000'000),
+                                   static_cast<long>(left.count() % 1'000'000'000)};
+            ppoll(fds_.data(), fds_.size(), &timeout, nullptr);
+        }
+        handle_ready();
+    }
+
+    // Drains every socket with something to read; returns whether there was any. Reading
+    // ZMQ_EVENTS also re-arms the socket's ZMQ_FD.
+    bool handle_ready() {
+        bool any = false;
+        if (monitor_ && (monitor_.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
+            drain_monitor();
+            any = true;
+        }
+        for (auto& c : clients_) {
+            if (c.dealer.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+                drain_dealer(c);
+                any = true;
+            }
+            if (c.sub.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+                drain_sub(c);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    void drain_dealer(sim_client& c) {
+        for (;;) {
+            parts_.clear();
+            if (!zmq::recv_multipart(c.dealer, std::back_inserter(parts_),
+                                     zmq::recv_flags::dontwait))
+                return;
+            frames_.clear();
+            for (const auto& p : parts_)
+                frames_.push_back(p.to_string_view());
+            auto decoded = proto::decode_reply(frames_);
+            if (auto* r = std::get_if<proto::reply>(&decoded))
+                on_reply(c, *r);
+        }
+    }
+
+    void on_reply(sim_client& c, const proto::reply& r) {
+        const auto now = now_ns();
+        if (const auto* a = std::get_if<proto::ack>(&r)) {
+            if (!c.publisher || !schedule_ || a->message_id == 0)
+                return;
+            c.acked = std::max(c.acked, a->message_id);
+            const nanoseconds intended = schedule_->intended(*c.publisher, a->message_id - 1);
+            if (in_window(intended)) {
+                ++result_.lines_acked;
+                result_.ack_latency.record(as_ns(now - intended));
+            }
+        } else if (const auto* w = std::get_if<proto::welcome>(&r)) {
+            if (c.state != phase::joining || cfg_.baseline)
+                return;
+            c.session_id = w->session_id;
+            c.secret = w->secret;
+            c.heartbeat_ms = w->heartbeat_ms > 0 ? w->heartbeat_ms : baseline_heartbeat_ms;
+            c.probe_topic = proto::probe_topic(w->session_id);
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            c.state = phase::welcomed;
+        } else if (const auto* e = std::get_if<proto::error>(&r)) {
+            if (c.state != phase::joined)
+                throw worker_error(c.name + " could not join: " +
+                                   std::string{proto::error_name(e->code)} + ": " + e->reason);
+            if (c.publisher && schedule_ && e->message_id > 0 &&
+                in_window(schedule_->intended(*c.publisher, e->message_id - 1)))
+                ++result_.refused;
+            if (!first_error_)
+                first_error_ = std::string{proto::error_name(e->code)} + ": " + e->reason;
+        }
+    }
+
+    void drain_sub(sim_client& c) {
+        for (;;) {
+            parts_.clear();
+            if (!zmq::recv_multipart(c.sub, std::back_inserter(parts_), zmq::recv_flags::dontwait))
+                return;
+            frames_.clear();
+            for (const auto& p : parts_)
+                frames_.push_back(p.to_string_view());
+            if (const auto l = read_line(frames_)) {
+                on_line(c, *l);
+                continue;
+            }
+            auto decoded = proto::decode_event(frames_);
+            if (auto* e = std::get_if<proto::event>(&decoded))
+                on_event(c, frames_.front(), *e);
+        }
+    }
+
+    // Each JOIN must announce one more user online than the event before it, each LEAVE one
+    // fewer: the presence events are sequenced, so the count is checked event by event.
+    void drain_monitor() {
+        for (;;) {
+            parts_.clear();
+            if (!zmq::recv_multipart(monitor_, std::back_inserter(parts_),
+                                     zmq::recv_flags::dontwait))
+                return;
+            frames_.clear();
+            for (const auto& p : parts_)
+                frames_.push_back(p.to_string_view());
+            auto decoded = proto::decode_event(frames_);
+            const auto* e = std::get_if<proto::event>(&decoded);
+            if (!e)
+                continue;
+            std::int64_t online = 0;
+            int change = 0;
+            if (const auto* j = std::get_if<proto::joined>(e)) {
+                online = j->online;
+                change = 1;
+            } else if (const auto* l = std::get_if<proto::left>(e)) {
+                online = l->online;
+                change = -1;
+            } else {
+                continue;
+            }
+            ++result_.presence_events;
+            if (!result_.initial_online)
+                result_.initial_online = online - change;
+            else if (online != *result_.final_online + change)
+                ++result_.online_mismatches;
+            result_.final_online = online;
+        }
+    }
+
+    void track_seq(sim_client& c, std::uint64_t seq, bool sequenced) {
+        if (!c.counting || cfg_.baseline)
+            return;
+        if (sequenced && seq > c.last_seq + 1)
+            result_.seq_gaps += seq - c.last_seq - 1;
+        else if (!sequenced && seq > c.last_seq)
+            result_.seq_gaps += seq - c.last_seq;
+        c.last_seq = std::max(c.last_seq, seq);
+    }
+
+    void on_line(sim_client& c, const line_view& l) {
+        track_seq(c, l.seq, true);
+        const auto p = decode_payload(l.text);
+        if (!p || !schedule_ || p->publisher >= cfg_.publishers || p->message_id == 0)
+            return;
+        const nanoseconds intended{static_cast<std::int64_t>(p->intended_ns)};
+        if (in_window(intended)) {
+            ++result_.deliveries;
+            result_.e2e_latency.record(as_ns(now_ns() - intended));
+        }
+        // Lines of the window missing between the last one seen and this one.
+        std::uint64_t& last = c.last_id_from[p->publisher];
+        if (p->message_id > last + 1) {
+            const auto [first, end] = window_lines(p->publisher);
+            // Missing line indexes are last .. message_id - 2 (ids last+1 .. message_id-1).
+            const std::uint64_t lo = std::max(last, first);
+            const std::uint64_t hi = std::min(p->message_id - 1, end);
+            if (hi > lo)
+                result_.gap_loss += hi - lo;
+        }
+        last = std::max(last, p->message_id);
+    }
+
+    void on_event(sim_client& c, std::string_view topic, const proto::event& e) {
+        if (const auto* pr = std::get_if<proto::probe>(&e)) {
+            if (topic != c.probe_topic)
+                return;
+            if (cfg_.baseline) {
+                if (c.state == phase::joining) {
+                    c.state = phase::joined;
+                    c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+                    ++joined_;
+                }
+                return;
+            }
+            if (c.state == phase::welcomed) {
+                send(c, proto::ready{c.secret, pr->seq});
+                c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+                c.state = phase::ready_sent;
+            }
+            track_seq(c, pr->seq, false);
+            return;
+        }
+        if (const auto* j = std::get_if<proto::joined>(&e)) {
+            if (c.state == phase::ready_sent && j->session_id == c.session_id) {
+                c.state = phase::joined;
+                c.counting = true;
+                c.last_seq = j->seq;
+                ++joined_;
+                if (c.rejoin_due && in_window(*c.rejoin_due)) {
+                    ++result_.joins;
+                    result_.join_latency.record(as_ns(now_ns() - *c.rejoin_due));
+                }
+                c.rejoin_due.reset();
+                return;
+            }
+            track_seq(c, j->seq, true);
+            return;
+        }
+        std::visit(
+            [&](const auto& ev) {
+                using T = std::decay_t<decltype(ev)>;
+                if constexpr (std::is_same_v<T, proto::left>)
+                    track_seq(c, ev.seq, true);
+                else if constexpr (std::is_same_v<T, proto::line>)
+                    track_seq(c, ev.seq, true);
+                else
+                    track_seq(c, ev.seq, false);
+            },
+            e);
+    }
+
+    std::string progress_text(nanoseconds now) const {
+        const char* stage = now < window_start_ ? "warmup"
+                            : now < window_end_ ? "measure"
+                                                : "drain";
+        return std::string{stage} + ": " + std::to_string(result_.lines_sent) + " lines sent, " +
+               std::to_string(result_.deliveries) + " delivered";
+    }
+
+    void report_progress(const std::string& text) const {
+        if (hooks_.progress)
+            hooks_.progress(text);
+    }
+
+    void leave() {
+        for (auto& c : clients_) {
+            if (c.state == phase::joining || cfg_.baseline)
+                continue;
+            c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
+            send(c, proto::bye{c.secret});
+        }
+        // With churn, the monitor waits (boundedly) for every LEAVE, so the final online count
+        // can be compared with the one before the bench's clients came.
+        const auto deadline = now_ns() + std::chrono::seconds(3);
+        while (monitor_ && now_ns() < deadline && result_.final_online != result_.initial_online)
+            wait_until(now_ns() + sweep_interval);
+        clients_.clear();
+    }
+
+    worker_config cfg_;
+    worker_hooks hooks_;
+    zmq::context_t ctx_;
+    std::vector<sim_client> clients_;
+    std::vector<pollfd> fds_;
+    std::size_t joined_ = 0;
+    std::optional<pacing> schedule_;
+    std::optional<pacing> churn_schedule_;
+    std::uint64_t churned_ = 0;
+    zmq::socket_t monitor_;
+    nanoseconds window_start_{};
+    nanoseconds window_end_{};
+    nanoseconds last_sweep_{};
+    run_result result_;
+    std::optional<std::string> first_error_;
+    std::vector<zmq::message_t> parts_;
+    std::vector<std::string_view> frames_;
+};
+
+} // namespace
+
+run_result run_worker(const worker_config& config, const worker_hooks& hooks) {
+    swarm s(config, hooks);
+    return s.run();
+}
+
+} // namespace zchat::bench

@@ -1,0 +1,73 @@
+// A swarm of simulated zchat clients in one thread: each holds a DEALER and a SUB, joins through
+// the real handshake (HELLO -> WELCOME -> probe subscription -> PROBE -> READY -> own JOIN),
+// PINGs when it has sent nothing for the heartbeat interval as zchat-client does, and the
+// publishers among them send chat lines on the pacing schedule. Every client subscribes to the
+// chat and receives every line, its own included.
+//
+// Against the baseline forwarder the same code runs with one difference, the join: the
+// forwarder keeps no sessions, so a client subscribes to probe/<name>/ and repeats HELLO every
+// 100 ms until the forwarder's echo of it (a PROBE under that topic) arrives, which proves its
+// SUB path just as the real probe does. Everything measured afterwards goes through the same code.
+//
+// With churn, clients take turns to say BYE and join again on new sockets under a new name, and
+// one more SUB (the monitor) checks the online count of every JOIN and LEAVE.
+//
+// Owns its own ZeroMQ context and sockets; call run() from one thread. Throws worker_error when
+// the clients cannot join, zmq::error_t on socket failure.
+#pragma once
+
+#include "tools/bench/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace zchat::bench {
+
+struct worker_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct worker_config {
+    std::string router_endpoint;
+    std::string pub_endpoint;
+    bool baseline = false;     // talk to the forwarder (mimicked join) instead of zchat
+    std::uint32_t clients = 0; // in this worker
+    std::string name_prefix;   // client names are prefix + index; unique per broker run
+    std::uint32_t first_client = 0;
+    // Publishers: this worker's first `local_publishers` clients are publishers
+    // first_publisher, first_publisher + 1, ... of `publishers` in all.
+    std::uint32_t publishers = 0;
+    std::uint32_t local_publishers = 0;
+    std::uint32_t first_publisher = 0;
+    double rate = 0; // lines/s of all publishers together
+    // Churn: this many times per second one joined client says BYE and joins again on new
+    // connections (0: no churn). Clients take turns round-robin.
+    double churn_rate = 0;
+    std::size_t payload_bytes = 64;
+    std::chrono::milliseconds warmup{1000};
+    std::chrono::milliseconds duration{5000};
+    // Longest wait for outstanding lines and ACKs after the last line is sent.
+    std::chrono::milliseconds drain_timeout{5000};
+    std::chrono::milliseconds join_timeout{30000};
+    // The SUB's receive high-water mark: large, so a busy generator shows as latency, not loss.
+    int sub_rcvhwm = 100000;
+};
+
+// Called by the worker thread as the run goes.
+struct worker_hooks {
+    // Every client has joined: returns when sending starts (steady_clock time since epoch).
+    std::function<std::chrono::nanoseconds()> joined;
+    // The measured window starts (true) or ends (false).
+    std::function<void(bool)> window;
+    // About once a second, a one-line progress report.
+    std::function<void(const std::string&)> progress;
+};
+
+// Joins, runs the schedule, drains, says BYE. Returns the counts of the measured window (the
+// process figures are left for the caller).
+run_result run_worker(const worker_config& config, const worker_hooks& hooks);
+
+} // namespace zchat::bench

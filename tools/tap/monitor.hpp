@@ -1,0 +1,78 @@
+// The tap's judgement: follows the stream's epoch and seq, the broker's heartbeat and the
+// room's online count, and says what it sees (the event itself) and what it concludes (gaps,
+// restarts, alerts, the broker coming back). Pure: time is an argument, nothing is printed.
+//
+// Rules (PROTOCOL.md section 7): the first event sets (epoch, last) without a gap, because of
+// the slow joiner; a new epoch is a restart, not a gap. Gaps are counted only when the tap
+// receives every sequenced topic (chat/ and presence/): otherwise a jump in seq is just what the
+// subscription leaves out. Sequence numbers going backwards are flagged in every case.
+//
+// A presence event without an online count cannot reach the monitor: the codec refuses a JOIN
+// or LEAVE without its online frame, so such a message arrives as undecodable.
+#pragma once
+
+#include "tools/tap/note.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+namespace zchat::tap {
+
+struct monitor_options {
+    // The tap receives every LINE, JOIN and LEAVE: gaps in seq are losses.
+    bool complete_sequence = true;
+    // The tap receives every JOIN and LEAVE: the online count can be checked against them.
+    bool complete_presence = true;
+    // Heartbeat intervals without any event after which the broker is considered gone.
+    std::uint32_t liveness = 3;
+};
+
+class monitor {
+public:
+    explicit monitor(monitor_options options = {});
+
+    // Takes one arrival and returns, in order, what to report: a `back` if the broker had gone
+    // silent, a `restart` on a new epoch, a `gap` or alerts, then the observation itself.
+    std::vector<note> observe(observation what, stamp now);
+
+    // Returns a heartbeat_missing alert once when the broker has been silent for liveness x its
+    // heartbeat interval (known from a HEARTBEAT); nothing before the first heartbeat.
+    std::vector<note> check(stamp now);
+
+    // When check() should next be called, if a heartbeat interval is known.
+    std::optional<steady_clock::time_point> next_check() const;
+
+    // Totals since the start.
+    std::uint64_t missed() const { return missed_; }
+    std::uint64_t restarts() const { return restarts_; }
+    std::uint64_t alerts() const { return alerts_; }
+    std::uint64_t undecodable_count() const { return undecodable_; }
+
+private:
+    struct roster_state {
+        std::uint64_t version = 0;
+        std::uint32_t online = 0;
+    };
+
+    void follow_sequence(const proto::event& e, stamp now, std::vector<note>& out);
+    void follow_roster(const proto::event& e, stamp now, std::vector<note>& out);
+    alert make_alert(alert_kind kind, const proto::event& e, std::string message);
+
+    monitor_options options_;
+    std::optional<std::uint64_t> epoch_;
+    std::uint64_t last_ = 0;
+    std::optional<roster_state> roster_;
+    std::optional<std::uint32_t> interval_ms_;
+    std::optional<steady_clock::time_point> last_arrival_;
+    bool silent_ = false;
+    bool shutdown_seen_ = false;
+    std::uint64_t missed_ = 0;
+    std::uint64_t restarts_ = 0;
+    std::uint64_t alerts_ = 0;
+    std::uint64_t undecodable_ = 0;
+};
+
+} // namespace zchat::tap

@@ -1,0 +1,120 @@
+#include "tools/tap/note.hpp"
+
+namespace zchat::tap {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+// Needed by compilers without aggregate deduction (clang before 17).
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+constexpr std::size_t preview_bytes = 24;
+
+std::string hex_preview(std::span<const std::string_view> frames) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    std::size_t shown = 0;
+    for (std::size_t i = 1; i < frames.size(); ++i) {
+        if (i > 1)
+            out += ' ';
+        for (const char c : frames[i]) {
+            if (shown == preview_bytes)
+                return out + "...";
+            const auto b = static_cast<unsigned char>(c);
+            out += digits[b >> 4];
+            out += digits[b & 0xF];
+            ++shown;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+observation read_message(std::span<const std::string_view> frames) {
+    std::size_t bytes = 0;
+    for (const auto f : frames)
+        bytes += f.size();
+    auto decoded = proto::decode_event(frames);
+    if (auto* e = std::get_if<proto::event>(&decoded))
+        return observed_event{std::string{frames.front()}, std::move(*e), bytes};
+    undecodable u;
+    u.topic = frames.empty() ? std::string{} : std::string{frames.front()};
+    u.error = std::get<proto::decode_error>(std::move(decoded));
+    u.frames = frames.size();
+    u.bytes = bytes;
+    u.preview = hex_preview(frames);
+    return u;
+}
+
+std::string_view kind_of(const proto::event& e) {
+    return std::visit(overloaded{
+                          [](const proto::line&) { return std::string_view{"line"}; },
+                          [](const proto::joined&) { return std::string_view{"join"}; },
+                          [](const proto::left&) { return std::string_view{"leave"}; },
+                          [](const proto::heartbeat&) { return std::string_view{"heartbeat"}; },
+                          [](const proto::probe&) { return std::string_view{"probe"}; },
+                          [](const proto::shutdown&) { return std::string_view{"shutdown"}; },
+                          [](const proto::stats&) { return std::string_view{"stats"}; },
+                      },
+                      e);
+}
+
+std::string_view kind_of(const note_body& n) {
+    return std::visit(overloaded{
+                          [](const observed_event& o) { return kind_of(o.event); },
+                          [](const undecodable&) { return std::string_view{"undecodable"}; },
+                          [](const gap&) { return std::string_view{"gap"}; },
+                          [](const restart&) { return std::string_view{"restart"}; },
+                          [](const alert&) { return std::string_view{"alert"}; },
+                          [](const back&) { return std::string_view{"back"}; },
+                      },
+                      n);
+}
+
+std::string_view alert_name(alert_kind k) {
+    switch (k) {
+    case alert_kind::seq_backwards:
+        return "seq_backwards";
+    case alert_kind::heartbeat_missing:
+        return "heartbeat_missing";
+    case alert_kind::online_mismatch:
+        return "online_mismatch";
+    }
+    return "unknown";
+}
+
+std::string_view reason_name(proto::leave_reason r) {
+    switch (r) {
+    case proto::leave_reason::quit:
+        return "quit";
+    case proto::leave_reason::timed_out:
+        return "timed_out";
+    case proto::leave_reason::server_shutdown:
+        return "server_shutdown";
+    case proto::leave_reason::too_slow:
+        return "too_slow";
+    case proto::leave_reason::flooding:
+        return "flooding";
+    }
+    return "unknown";
+}
+
+std::uint64_t epoch_of(const proto::event& e) {
+    return std::visit([](const auto& x) { return x.epoch; }, e);
+}
+
+std::uint64_t seq_of(const proto::event& e) {
+    return std::visit([](const auto& x) { return x.seq; }, e);
+}
+
+bool sequenced(const proto::event& e) {
+    return std::holds_alternative<proto::line>(e) || std::holds_alternative<proto::joined>(e) ||
+           std::holds_alternative<proto::left>(e);
+}
+
+} // namespace zchat::tap

@@ -1,0 +1,117 @@
+// What the tap knows about one thing it saw or concluded: an event as it arrived, a frame that
+// did not decode, and the tap's own conclusions (a gap, a broker restart, an alert, the broker
+// coming back). The monitor produces these; the formatters print them. Plain data, no sockets.
+#pragma once
+
+#include "proto/codec.hpp"
+#include "proto/message.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace zchat::tap {
+
+using wall_clock = std::chrono::system_clock;
+using steady_clock = std::chrono::steady_clock;
+
+// When something arrived: the wall time is printed, the steady time measures silences (a wall
+// clock that jumps must not fake a missing heartbeat).
+struct stamp {
+    wall_clock::time_point wall;
+    steady_clock::time_point steady;
+};
+
+// An event that decoded, with the topic frame it came under and its size on the wire.
+struct observed_event {
+    std::string topic;
+    proto::event event;
+    std::size_t bytes = 0;
+};
+
+// A message that did not decode: shown and counted, never trusted.
+struct undecodable {
+    std::string topic; // the first frame, raw
+    proto::decode_error error;
+    std::size_t frames = 0;
+    std::size_t bytes = 0;
+    std::string preview; // lower-case hex of the first bytes of the frames after the topic
+};
+
+// Sequenced events the tap never received: seqs first..last of epoch, both included.
+struct gap {
+    std::uint64_t epoch = 0;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::uint64_t missed() const { return last - first + 1; }
+};
+
+// A new epoch after another one: the broker restarted. Not a gap.
+struct restart {
+    std::uint64_t previous_epoch = 0;
+    std::uint64_t epoch = 0;
+};
+
+// Something that should never happen, for the operator's attention.
+enum class alert_kind {
+    seq_backwards,     // a seq lower than one already seen in the same epoch
+    heartbeat_missing, // no event for liveness x the heartbeat interval
+    online_mismatch,   // an online count that disagrees with the joins and leaves seen
+};
+
+struct alert {
+    alert_kind kind = alert_kind::seq_backwards;
+    std::string message; // plain ASCII built by the tap, no network bytes
+    std::uint64_t epoch = 0;
+    std::optional<std::uint64_t> seq;
+    std::optional<std::uint64_t> previous_seq;
+    std::optional<std::uint32_t> online;
+    std::optional<std::uint32_t> expected_online;
+    std::optional<std::uint64_t> roster_version;
+    std::optional<std::uint64_t> silent_ms;
+    std::optional<std::uint32_t> interval_ms;
+};
+
+// Events arrive again after a heartbeat_missing alert.
+struct back {
+    std::uint64_t silent_ms = 0;
+    std::uint64_t epoch = 0;
+    bool new_epoch = false;
+};
+
+// What arrived on the SUB socket, decoded or not.
+using observation = std::variant<observed_event, undecodable>;
+
+// Decodes one multipart message (topic frame first) into an observation: an empty message or
+// one that decode_event refuses becomes `undecodable` with a hex preview of its first bytes.
+observation read_message(std::span<const std::string_view> frames);
+
+using note_body = std::variant<observed_event, undecodable, gap, restart, alert, back>;
+
+struct note {
+    stamp time;
+    note_body body;
+};
+
+// "line", "join", "leave", "heartbeat", "probe", "shutdown", "stats".
+std::string_view kind_of(const proto::event& e);
+// The kind as printed and in JSON: an event's kind, or "undecodable", "gap", "restart", "alert",
+// "back".
+std::string_view kind_of(const note_body& n);
+// "seq_backwards", "heartbeat_missing", "online_mismatch".
+std::string_view alert_name(alert_kind k);
+// "quit", "timed_out", "server_shutdown", "too_slow", "flooding", or "unknown".
+std::string_view reason_name(proto::leave_reason r);
+
+// Epoch and seq of any event.
+std::uint64_t epoch_of(const proto::event& e);
+std::uint64_t seq_of(const proto::event& e);
+// LINE, JOIN and LEAVE take a seq of their own; the others carry the latest one.
+bool sequenced(const proto::event& e);
+
+} // namespace zchat::tap
