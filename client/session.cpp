@@ -92,6 +92,10 @@ int session::serve() {
 }
 
 void session::attempt_join(clock::time_point now) {
+    // An abandoned DEALER must not deliver its queued HELLO later: a broker coming back would
+    // take it for a second client and refuse our real rejoin as "name in use".
+    if (dealer_)
+        dealer_.set(zmq::sockopt::linger, 0);
     dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
     sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
     dealer_.set(zmq::sockopt::linger, dealer_linger_ms);

@@ -147,7 +147,10 @@ void terminal::on_input_line(std::string_view line) {
             } else if constexpr (std::is_same_v<T, list_users>) {
                 pipe::send(pipe_, pipe::who);
             } else if constexpr (std::is_same_v<T, leave>) {
-                if (!quitting_) {
+                // In a script, /quit ends the input: what came before it is still delivered.
+                if (!options_.interactive) {
+                    end_input();
+                } else if (!quitting_) {
                     quitting_ = true;
                     pipe::send(pipe_, pipe::quit);
                 }
@@ -173,7 +176,9 @@ void terminal::read_script_input() {
     }
     partial_.append(buffer.data(), static_cast<std::size_t>(got));
     std::size_t start = 0;
-    for (std::size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    // A /quit ends the input: nothing after it is read.
+    for (std::size_t nl; reading_ && (nl = partial_.find('\n', start)) != std::string::npos;
+         start = nl + 1) {
         std::string_view line(partial_.data() + start, nl - start);
         if (line.ends_with('\r'))
             line.remove_suffix(1);

@@ -362,6 +362,20 @@ TEST_F(Chat, AMessageFlagSendsOneLineAndExits) {
     EXPECT_EQ(listener.next_line(stream::out), left("ci", 1));
 }
 
+TEST_F(Chat, QuitInAScriptDeliversTheLinesBeforeIt) {
+    process listener = client("listener");
+    ASSERT_TRUE(prints(listener, stream::out, connected(1)));
+
+    process ci = client("ci");
+    ci.write("important\n/quit\nnever sent\n");
+    ci.close_stdin();
+    EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
+    EXPECT_EQ(ci.lines(stream::out), (lines{connected(2), "[You] important"}));
+    EXPECT_EQ(listener.next_line(stream::out), entered("ci", 2));
+    EXPECT_EQ(listener.next_line(stream::out), "[ci] important");
+    EXPECT_EQ(listener.next_line(stream::out), left("ci", 1));
+}
+
 TEST_F(Chat, WhoListsEveryoneOnlineAndADoubleSlashSendsASlash) {
     process zed = client("zed");
     ASSERT_TRUE(prints(zed, stream::out, connected(1)));
