@@ -32,7 +32,7 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
     : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)) {}
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
-                  outbox& out) {
+                  outbox& out, std::string_view key_name) {
     now_ = now;
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
@@ -43,7 +43,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
     const auto& command = std::get<proto::command>(decoded);
     if (const auto* hello = std::get_if<proto::hello>(&command)) {
-        on_hello(peer, *hello, now, out);
+        on_hello(peer, *hello, key_name, now, out);
         return;
     }
 
@@ -104,7 +104,20 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         end_session(*s, proto::leave_reason::quit, out);
 }
 
-void core::on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out) {
+void core::on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
+                    time_point now, outbox& out) {
+    // Checked first, so that neither a resume nor a fresh join gets round it.
+    const std::string folded = proto::fold_name(m.name);
+    if (!key_name.empty() && folded != proto::fold_name(key_name)) {
+        refuse(peer, proto::error_code::name_forbidden,
+               "your key may only join as '" + std::string{key_name} + "'", out);
+        return;
+    }
+    if (key_name.empty() && cfg_.bound_names.contains(folded)) {
+        refuse(peer, proto::error_code::name_forbidden,
+               "the name '" + m.name + "' belongs to another key", out);
+        return;
+    }
     const session* own = sessions_.find_by_peer(peer);
     if (m.resume) {
         // A client back on a new connection takes its session over if it proves it is the same
@@ -112,7 +125,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, time_point now
         // is a fresh join under the same name.
         session* s = sessions_.find_by_id(m.resume->session_id);
         if (s && s->joined && s->secret == m.resume->secret &&
-            proto::fold_name(s->name) == proto::fold_name(m.name) && (!own || own == s)) {
+            proto::fold_name(s->name) == folded && (!own || own == s)) {
             resume(*s, peer, now, out);
             return;
         }

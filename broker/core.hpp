@@ -41,6 +41,9 @@ struct config {
     std::uint32_t rate_per_second = 20;
     std::uint32_t rate_burst = 40;
     std::chrono::milliseconds flood_grace{5000};
+    // Names (case folded) that belong to a client key on the CURVE allowlist: only a peer that
+    // authenticated with that key may join under one.
+    std::unordered_set<std::string> bound_names;
 };
 
 class core {
@@ -50,8 +53,10 @@ public:
     core(config cfg, std::uint64_t epoch, std::function<proto::session_secret()> make_secret);
 
     // Handles one message from the peer with the given routing id (frames without that id).
+    // `key_name` is the name the peer's CURVE key is bound to on the allowlist, if any: such a
+    // peer may join under that name only.
     void handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
-                outbox& out);
+                outbox& out, std::string_view key_name = {});
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
     // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);
@@ -69,7 +74,8 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
 
 private:
-    void on_hello(std::string_view peer, const proto::hello& m, time_point now, outbox& out);
+    void on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
+                  time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);
     void resume(session& s, std::string_view peer, time_point now, outbox& out);
     void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);

@@ -1,5 +1,6 @@
 // zchat-broker: command line -> server options -> server.run() -> exit code.
 #include "broker/server.hpp"
+#include "tools/common/curve_keys.hpp"
 #include "tools/common/process.hpp"
 
 #include <cxxopts.hpp>
@@ -20,7 +21,26 @@ constexpr std::uint32_t max_liveness = 1000;
 constexpr std::uint32_t max_stats_seconds = 86400;
 
 constexpr const char* exit_codes_help =
-    "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error.\n";
+    "\nEncryption: with --curve-secret both sockets speak CurveZMQ only (make keys with\n"
+    "zchat-keygen; clients need the broker's public key). --allow then admits only the listed\n"
+    "client public keys: a file with one Z85 key per line, optionally followed by the one name\n"
+    "that key may use, or a directory of such files.\n"
+    "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error, unreadable key or\n"
+    "allowlist), 2 usage error.\n";
+
+// Reads the key and allowlist files into `options`, and says what the broker will accept.
+std::string load_curve(const std::string& secret_file, const std::string& allow_path,
+                       zchat::broker::server_options& options) {
+    using namespace zchat::tools;
+    options.curve_secret_key = read_key_file(secret_file, key_kind::secret_key);
+    std::string summary =
+        "CURVE on: broker public key " + public_key_of(options.curve_secret_key) + ", ";
+    if (allow_path.empty())
+        return summary + "any client key accepted";
+    options.allowed.emplace();
+    options.allowed->load(allow_path);
+    return summary + std::to_string(options.allowed->size()) + " client key(s) allowed";
+}
 
 } // namespace
 
@@ -30,6 +50,8 @@ int main(int argc, char** argv) {
     zchat::broker::server_options options;
     std::uint32_t heartbeat_ms = 0;
     std::uint32_t stats_seconds = 0;
+    std::string curve_secret_file;
+    std::string allow_path;
     cli.add_options()(
         "router", "endpoint to bind for client commands",
         cxxopts::value(options.router_endpoint)->default_value(options.router_endpoint))(
@@ -49,10 +71,14 @@ int main(int argc, char** argv) {
         cxxopts::value(options.core.rate_per_second)->default_value("20"))(
         "burst", "messages each client may send in a burst above the rate",
         cxxopts::value(options.core.rate_burst)->default_value("40"))(
-        "h,help", "print this help and exit")("version", "print the version and exit");
+        "curve-secret", "the broker's CURVE secret key file: encrypt and authenticate everything",
+        cxxopts::value(curve_secret_file))(
+        "allow", "with --curve-secret: admit only the client keys listed in this file or directory",
+        cxxopts::value(allow_path))("h,help", "print this help and exit")(
+        "version", "print the version and exit");
     cli.custom_help(
         "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]\n"
-        "  [--stats-interval S] [--rate N] [--burst N]");
+        "  [--stats-interval S] [--rate N] [--burst N] [--curve-secret FILE [--allow PATH]]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -79,11 +105,22 @@ int main(int argc, char** argv) {
                                                  std::to_string(max_stats_seconds));
         if (options.core.rate_per_second > 0 && options.core.rate_burst < 1)
             throw cxxopts::exceptions::exception("--burst must be at least 1");
+        if (!allow_path.empty() && curve_secret_file.empty())
+            throw cxxopts::exceptions::exception("--allow needs --curve-secret");
         options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
         options.core.stats_interval = std::chrono::seconds(stats_seconds);
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;
+    }
+
+    std::string curve_summary;
+    try {
+        if (!curve_secret_file.empty())
+            curve_summary = load_curve(curve_secret_file, allow_path, options);
+    } catch (const std::exception& e) {
+        std::cerr << "zchat-broker: " << e.what() << '\n';
+        return exit_failure;
     }
 
     const int stop_fd = zchat::tools::stop_signal_descriptor();
@@ -92,6 +129,8 @@ int main(int argc, char** argv) {
         zchat::broker::server server(ctx, options);
         std::cout << "Chat broker started: router " << server.router_endpoint() << ", pub "
                   << server.pub_endpoint() << std::endl;
+        if (!curve_summary.empty())
+            std::cout << curve_summary << std::endl;
         if (options.core.rate_per_second == 0)
             std::cout << "Rate limit lifted (--rate 0): clients may send as fast as they can"
                       << std::endl;

@@ -18,6 +18,8 @@ constexpr std::int64_t max_inbound_message_bytes = 64 * 1024;
 constexpr int max_messages_per_wakeup = 256;
 // Time given to the shutdown event to leave the PUB socket on close.
 constexpr int pub_linger_ms = 1000;
+// Where libzmq sends every security handshake of the context for approval (ZeroMQ RFC 27).
+constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
 
 void fill_random(void* buffer, std::size_t size) {
     auto* bytes = static_cast<unsigned char*>(buffer);
@@ -53,6 +55,24 @@ std::string bind(zmq::socket_t& socket, const char* role, const std::string& end
     return socket.get(zmq::sockopt::last_endpoint);
 }
 
+void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
+    socket.set(zmq::sockopt::curve_server, true);
+    socket.set(zmq::sockopt::curve_secretkey, secret_key);
+}
+
+config with_bound_names(config cfg, const std::optional<allowlist>& allowed) {
+    if (allowed)
+        cfg.bound_names = allowed->bound_names();
+    return cfg;
+}
+
+// The name the sender's key is bound to, from the User-Id libzmq attached to each message it
+// received after the ZAP handler accepted the key.
+std::string_view key_name(zmq::message_t& message) {
+    const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
+    return user_id ? std::string_view{user_id} : std::string_view{};
+}
+
 } // namespace
 
 proto::session_secret random_secret() {
@@ -69,8 +89,18 @@ std::uint64_t random_epoch() {
 }
 
 server::server(zmq::context_t& ctx, const server_options& options)
-    : router_(ctx, zmq::socket_type::router), pub_(ctx, zmq::socket_type::pub),
-      core_(options.core, random_epoch(), random_secret) {
+    : allowed_(options.allowed), router_(ctx, zmq::socket_type::router),
+      pub_(ctx, zmq::socket_type::pub),
+      core_(with_bound_names(options.core, options.allowed), random_epoch(), random_secret) {
+    if (allowed_) {
+        zap_ = zmq::socket_t(ctx, zmq::socket_type::rep);
+        zap_.set(zmq::sockopt::linger, 0);
+        bind(zap_, "ZAP handler", zap_endpoint);
+    }
+    if (!options.curve_secret_key.empty()) {
+        use_curve(router_, options.curve_secret_key);
+        use_curve(pub_, options.curve_secret_key);
+    }
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::maxmsgsize, max_inbound_message_bytes);
     pub_.set(zmq::sockopt::linger, pub_linger_ms);
@@ -85,9 +115,11 @@ void server::run(int stop_fd, std::ostream& log) {
     using clock = std::chrono::steady_clock;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
-    std::array<zmq::pollitem_t, 2> items{{
+    // Without an allowlist there is no ZAP socket, and its item, last, is left out of the poll.
+    std::array<zmq::pollitem_t, 3> items{{
         {router_.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
+        {zap_.handle(), 0, ZMQ_POLLIN, 0},
     }};
 
     for (;;) {
@@ -97,9 +129,11 @@ void server::run(int stop_fd, std::ostream& log) {
             const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
             timeout = std::max(wait, std::chrono::milliseconds(0));
         }
-        zmq::poll(items.data(), items.size(), timeout);
+        zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
         if (items[1].revents & ZMQ_POLLIN)
             break;
+        if (items[2].revents & ZMQ_POLLIN)
+            answer_zap_request(log);
 
         for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
             parts.clear();
@@ -108,13 +142,32 @@ void server::run(int stop_fd, std::ostream& log) {
             frames.clear();
             for (std::size_t i = 1; i < parts.size(); ++i)
                 frames.push_back(parts[i].to_string_view());
-            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_);
+            const std::string_view bound = allowed_ && parts.size() > 1 ? key_name(parts[1]) : "";
+            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_, bound);
         }
         core_.tick(clock::now(), out_);
         flush(log);
     }
     core_.shut_down(out_);
     flush(log);
+    if (refused_ > 0)
+        log << "Refused " << refused_ << " connection(s) by the allowlist" << std::endl;
+}
+
+void server::answer_zap_request(std::ostream& log) {
+    std::vector<zmq::message_t> parts;
+    if (!zmq::recv_multipart(zap_, std::back_inserter(parts), zmq::recv_flags::dontwait))
+        return;
+    std::vector<std::string_view> request;
+    for (const auto& p : parts)
+        request.push_back(p.to_string_view());
+    const zap_answer answer = answer_zap(*allowed_, request);
+    send_frames(zap_, answer.reply);
+    if (answer.allowed)
+        return;
+    ++refused_;
+    if (refusals_logged_.take(std::chrono::steady_clock::now()))
+        log << answer.log_line << std::endl;
 }
 
 void server::flush(std::ostream& log) {

@@ -3,12 +3,15 @@
 // both sockets; nothing here decides anything about the protocol.
 #pragma once
 
+#include "broker/access.hpp"
 #include "broker/core.hpp"
+#include "proto/token_bucket.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 #include <iosfwd>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -25,11 +28,18 @@ struct server_options {
     std::string router_endpoint = "tcp://127.0.0.1:5555";
     std::string pub_endpoint = "tcp://127.0.0.1:5556";
     config core;
+    // The broker's CURVE secret key (Z85). Set, both sockets speak CURVE only.
+    std::string curve_secret_key;
+    // Set (with a secret key), only clients whose public key is listed may connect, to either
+    // socket, and a name bound to a key is that key's alone.
+    std::optional<allowlist> allowed;
 };
 
 class server {
 public:
-    // Binds both endpoints. Throws bind_error if an endpoint is invalid or cannot be bound.
+    // Binds both endpoints, and with an allowlist the context's ZAP handler first. Throws
+    // bind_error if an endpoint is invalid or cannot be bound (the ZAP endpoint included: one
+    // context has one ZAP handler).
     server(zmq::context_t& ctx, const server_options& options);
 
     // The endpoints actually bound, with any wildcard port resolved.
@@ -42,13 +52,21 @@ public:
 
 private:
     void flush(std::ostream& log);
+    void answer_zap_request(std::ostream& log);
 
+    // Declared first so that it is bound before the sockets it vets, and closed after them.
+    zmq::socket_t zap_;
+    std::optional<allowlist> allowed_;
     zmq::socket_t router_;
     zmq::socket_t pub_;
     std::string router_endpoint_;
     std::string pub_endpoint_;
     core core_;
     outbox out_;
+    // Refusals are logged at most this often, so that a peer retrying cannot flood the log; all
+    // are counted.
+    proto::token_bucket refusals_logged_{1, 10};
+    std::uint64_t refused_ = 0;
 };
 
 // A session secret from the operating system's cryptographic random source.

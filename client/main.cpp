@@ -1,6 +1,7 @@
 // zchat-client: command line -> terminal thread + receive thread -> exit code.
 #include "client/session.hpp"
 #include "client/terminal.hpp"
+#include "tools/common/curve_keys.hpp"
 #include "tools/common/process.hpp"
 
 #include <cxxopts.hpp>
@@ -14,6 +15,7 @@
 
 namespace {
 
+using zchat::tools::exit_failure;
 using zchat::tools::exit_ok;
 using zchat::tools::exit_usage;
 
@@ -22,6 +24,9 @@ constexpr const char* exit_codes_help =
     "lists commands, /quit, Ctrl-D or Ctrl-C leave. Scripted use (stdin is not a terminal):\n"
     "each line read is sent; at end of input the client waits until the broker has\n"
     "acknowledged every line (up to 5 s), then leaves.\n"
+    "\nEncryption: --curve-server-key names the broker's public key file (from zchat-keygen);\n"
+    "both connections then use CurveZMQ. --curve-secret names our secret key file, needed when\n"
+    "the broker admits listed keys only; without it a key is made for this run.\n"
     "\nExit codes: 0 success, 1 runtime failure (unreachable, refused, name taken, line not\n"
     "delivered), 2 usage error.\n";
 
@@ -48,6 +53,8 @@ int main(int argc, char** argv) {
     zchat::client::terminal_options terminal;
     std::string host;
     std::string message;
+    std::string curve_server_key_file;
+    std::string curve_secret_file;
     cli.add_options()("router", "broker endpoint for commands (default tcp://127.0.0.1:5555)",
                       cxxopts::value(session.router_endpoint))(
         "sub", "broker endpoint for events (default tcp://127.0.0.1:5556)",
@@ -56,10 +63,15 @@ int main(int argc, char** argv) {
         "m,message", "send this one line, wait for its acknowledgement, leave",
         cxxopts::value(message))("h,help", "print this help and exit")(
         "version", "print the version and exit")("host", "broker host on the default ports",
-                                                 cxxopts::value(host));
+                                                 cxxopts::value(host))(
+        "curve-server-key", "the broker's CURVE public key file: encrypt both connections",
+        cxxopts::value(curve_server_key_file))(
+        "curve-secret", "our CURVE secret key file (with --curve-server-key)",
+        cxxopts::value(curve_secret_file));
     cli.parse_positional({"host"});
     cli.positional_help("[HOST]");
-    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]");
+    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]\n"
+                    "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -83,9 +95,20 @@ int main(int argc, char** argv) {
                 throw cxxopts::exceptions::exception("--message needs a non-empty text");
             terminal.message = message;
         }
+        if (!curve_secret_file.empty() && curve_server_key_file.empty())
+            throw cxxopts::exceptions::exception("--curve-secret needs --curve-server-key");
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-client: " << e.what() << " (try --help)\n";
         return exit_usage;
+    }
+    if (!curve_server_key_file.empty()) {
+        try {
+            session.curve =
+                zchat::tools::load_client_keys(curve_server_key_file, curve_secret_file);
+        } catch (const zchat::tools::key_error& e) {
+            std::cerr << "zchat-client: " << e.what() << '\n';
+            return exit_failure;
+        }
     }
     if (session.name.empty())
         session.name = login_name();

@@ -40,6 +40,7 @@ void session::run() {
     // up for the linger period.
     if (dealer_ && !room_.joined())
         dealer_.set(zmq::sockopt::linger, 0);
+    watch_.reset();
     dealer_.close();
     sub_.close();
     pipe::send_done(pipe_, code);
@@ -55,10 +56,11 @@ int session::serve() {
         return tools::exit_usage;
     }
     while (result_ < 0) {
-        std::array<zmq::pollitem_t, 3> items{{
+        std::array<zmq::pollitem_t, 4> items{{
             {dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {sub_.handle(), 0, ZMQ_POLLIN, 0},
             {pipe_.handle(), 0, ZMQ_POLLIN, 0},
+            {watch_->events().handle(), 0, ZMQ_POLLIN, 0},
         }};
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_timer() - clock::now());
         zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
@@ -78,6 +80,8 @@ int session::serve() {
             else
                 unreadable("event", std::get<proto::decode_error>(decoded));
         });
+        if (auto failure = watch_->failure(); failure && result_ < 0)
+            on_handshake_failure(*failure);
         while (result_ < 0) {
             auto m = pipe::receive(pipe_);
             if (!m)
@@ -96,8 +100,14 @@ void session::attempt_join(clock::time_point now) {
     // take it for a second client and refuse our real rejoin as "name in use".
     if (dealer_)
         dealer_.set(zmq::sockopt::linger, 0);
+    watch_.reset();
     dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
     sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
+    watch_.emplace(ctx_, dealer_);
+    if (options_.curve) {
+        tools::use_curve(dealer_, *options_.curve);
+        tools::use_curve(sub_, *options_.curve);
+    }
     dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
     sub_.set(zmq::sockopt::linger, 0);
     // Subscribe before connecting, and before the probe topic, so that once a probe arrives
@@ -132,6 +142,17 @@ void session::unreadable(std::string_view what, const proto::decode_error& e) {
     print(style::error, "! Unreadable " + std::string{what} +
                             " from the chat server: " + proto::printable(e.reason) + " (" +
                             std::string{proto::error_name(e.code)} + ")");
+}
+
+void session::on_handshake_failure(const tools::handshake_failure& f) {
+    if (!f.final) {
+        // Kept for the timeout's message: the broker may be restarting, or we hold a wrong key.
+        if (options_.curve)
+            handshake_trouble_ = f.reason;
+        return;
+    }
+    print(style::error, "! Cannot join the chat at " + options_.router_endpoint + ": " + f.reason);
+    result_ = tools::exit_failure;
 }
 
 void session::on_reply(const proto::reply& r) {
@@ -250,9 +271,13 @@ int session::check_timers(clock::time_point now) {
     case link::joining:
         if (!room_.welcomed() && now - attempt_started_ >= attempt_window()) {
             if (!room_.ever_joined()) {
-                print(style::error, "! Cannot reach the chat server at " +
-                                        options_.router_endpoint + " (no answer within " +
-                                        seconds(options_.connect_timeout) + ")");
+                if (handshake_trouble_)
+                    print(style::error, "! Cannot join the chat at " + options_.router_endpoint +
+                                            ": " + *handshake_trouble_);
+                else
+                    print(style::error, "! Cannot reach the chat server at " +
+                                            options_.router_endpoint + " (no answer within " +
+                                            seconds(options_.connect_timeout) + ")");
                 return tools::exit_failure;
             }
             retry_ = std::min(retry_ * 2, options_.max_retry);

@@ -10,12 +10,14 @@
 #include "client/pipe.hpp"
 #include "proto/codec.hpp"
 #include "proto/token_bucket.hpp"
+#include "tools/common/curve_client.hpp"
 #include "tools/common/process.hpp"
 
 #include <zmq.hpp>
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <string>
 
 namespace zchat::client {
@@ -24,6 +26,8 @@ struct session_options {
     std::string router_endpoint = "tcp://127.0.0.1:5555";
     std::string sub_endpoint = "tcp://127.0.0.1:5556";
     std::string name;
+    // Set: both sockets speak CURVE to the broker with these keys.
+    std::optional<tools::curve_client_keys> curve;
     // First join: no WELCOME within this means the broker is unreachable.
     std::chrono::milliseconds connect_timeout{5000};
     // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
@@ -55,6 +59,7 @@ private:
     template <class Handle>
     void drain(zmq::socket_t& socket, Handle handle);
     void unreadable(std::string_view what, const proto::decode_error& e);
+    void on_handshake_failure(const tools::handshake_failure& f);
     void on_reply(const proto::reply& r);
     void on_event(const proto::event& e);
     void on_joined();
@@ -78,11 +83,13 @@ private:
     zmq::socket_t pipe_;
     zmq::socket_t dealer_;
     zmq::socket_t sub_;
+    std::optional<tools::handshake_watch> watch_; // on the DEALER: the SUB meets the same broker
 
     conversation room_;
     std::vector<printed> printed_;
     std::deque<pipe::message> queued_; // "say" and "who" typed while not joined
     std::size_t refused_locally_ = 0;  // lines not sent because they break the broker's rules
+    std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};
     clock::time_point last_sent_{};

@@ -591,6 +591,8 @@ std::string_view error_name(error_code code) {
         return "E_EVICTED";
     case error_code::rate_limited:
         return "E_RATE_LIMITED";
+    case error_code::name_forbidden:
+        return "E_NAME_FORBIDDEN";
     }
     return "E_UNKNOWN";
 }

@@ -44,6 +44,7 @@ enum class error_code : std::uint16_t {
     session_replaced = 14,
     evicted = 15,
     rate_limited = 16,
+    name_forbidden = 17,
 };
 
 // Why a user left the room (LEAVE event). Wire values: never renumber.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace zchat::broker {
@@ -171,14 +172,16 @@ public:
         core_.tick(t0, first);
     }
 
-    outbox send_frames(std::string_view peer, const proto::frame_list& frames) {
+    // `key_name` is the name the peer's CURVE key is bound to, as the server passes it on.
+    outbox send_frames(std::string_view peer, const proto::frame_list& frames,
+                       std::string_view key_name = {}) {
         outbox out;
         const auto v = proto::views(frames);
-        core_.handle(peer, v, now, out);
+        core_.handle(peer, v, now, out, key_name);
         return out;
     }
-    outbox send(std::string_view peer, const proto::command& c) {
-        return send_frames(peer, proto::encode(c));
+    outbox send(std::string_view peer, const proto::command& c, std::string_view key_name = {}) {
+        return send_frames(peer, proto::encode(c), key_name);
     }
     outbox tick_at(time_point t) {
         now = t;
@@ -741,6 +744,41 @@ TEST(BrokerCore, NameIsTakenUnderAsciiCaseFolding) {
                             error_code::name_taken));
     }
     EXPECT_EQ(s.hello("peer-x", "bobby").name, "bobby");
+}
+
+config with_bound_names(std::unordered_set<std::string> bound) {
+    config cfg = test_config();
+    cfg.bound_names = std::move(bound);
+    return cfg;
+}
+
+TEST(BrokerCore, KeyBoundToANameMayJoinUnderThatNameOnly) {
+    script s(with_bound_names({"alice"}));
+    EXPECT_TRUE(refused(s.send("peer-a", proto::hello{"mallory", std::nullopt}, "alice"), "peer-a",
+                        error_code::name_forbidden));
+    EXPECT_EQ(only_reply<proto::welcome>(
+                  s.send("peer-a", proto::hello{"Alice", std::nullopt}, "alice"), "peer-a")
+                  .name,
+              "Alice");
+}
+
+TEST(BrokerCore, BoundNameIsRefusedWithoutItsKeyAndOtherNamesAreFree) {
+    script s(with_bound_names({"alice"}));
+    for (const std::string name : {"alice", "ALICE"}) {
+        SCOPED_TRACE(name);
+        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, std::nullopt}), "peer-x",
+                            error_code::name_forbidden));
+    }
+    EXPECT_EQ(s.hello("peer-x", "bob").name, "bob");
+}
+
+TEST(BrokerCore, ResumeTicketDoesNotGetRoundANameBinding) {
+    script s(with_bound_names({"alice", "bob"}));
+    const proto::welcome alice = only_reply<proto::welcome>(
+        s.send("peer-a", proto::hello{"alice", std::nullopt}, "alice"), "peer-a");
+    const proto::resume_ticket ticket{alice.session_id, alice.secret};
+    EXPECT_TRUE(refused(s.send("peer-b", proto::hello{"alice", ticket}, "bob"), "peer-b",
+                        error_code::name_forbidden));
 }
 
 TEST(BrokerCore, NameIsFreeAgainAfterBye) {

@@ -3,6 +3,7 @@
 // Every wait is a bounded poll for a reply or event; nothing sleeps.
 #include "broker/server.hpp"
 
+#include "tests/broker/loopback_options.hpp"
 #include "tests/broker/test_client.hpp"
 
 #include <gtest/gtest.h>
@@ -35,8 +36,7 @@ config fast_config() {
 class running_broker {
 public:
     explicit running_broker(config cfg = fast_config())
-        : server_(ctx, server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", cfg}),
-          stop_fd_(eventfd(0, EFD_CLOEXEC)) {
+        : server_(ctx, loopback_options(cfg)), stop_fd_(eventfd(0, EFD_CLOEXEC)) {
         if (stop_fd_ < 0)
             throw std::system_error(errno, std::generic_category(), "eventfd");
         thread_ = std::thread([this] {
@@ -125,7 +125,8 @@ TEST(BrokerServer, BoundEndpointsAreResolvedWithoutWildcards) {
 
 TEST(BrokerServer, BindingAnInvalidEndpointThrowsBindError) {
     zmq::context_t ctx;
-    server_options options{"tcp://127.0.0.1:*", "nonsense://here", fast_config()};
+    server_options options = loopback_options(fast_config());
+    options.pub_endpoint = "nonsense://here";
     EXPECT_THROW(server s(ctx, options), bind_error);
 }
 

@@ -3,6 +3,7 @@
 #include "broker/server.hpp"
 #include "client/pipe.hpp"
 #include "client/session.hpp"
+#include "tests/broker/loopback_options.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
@@ -19,8 +20,7 @@ using namespace std::chrono_literals;
 class running_broker {
 public:
     explicit running_broker(zmq::context_t& ctx, broker::config cfg = {})
-        : stop_fd_(eventfd(0, EFD_CLOEXEC)),
-          server_(ctx, broker::server_options{"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", cfg}),
+        : stop_fd_(eventfd(0, EFD_CLOEXEC)), server_(ctx, broker::loopback_options(cfg)),
           thread_([this] { server_.run(stop_fd_, log_); }) {}
     ~running_broker() {
         const std::uint64_t one = 1;

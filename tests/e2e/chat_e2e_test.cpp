@@ -2,6 +2,7 @@
 // through stdin and read through stdout and stderr, exactly as a user or a script sees them.
 // Each test starts its own broker on free ports, so tests run in parallel. Nothing sleeps: a
 // step waits for the line that shows the previous step happened, and every wait is bounded.
+#include "tests/e2e/outcome.hpp"
 #include "tests/e2e/process.hpp"
 
 #include <gtest/gtest.h>
@@ -23,27 +24,6 @@ using lines = std::vector<std::string>;
 
 const std::string broker_path = ZCHAT_BROKER_PATH;
 const std::string client_path = ZCHAT_CLIENT_PATH;
-
-// Everything a process printed, for failure messages.
-std::string transcript(const process& p) {
-    return "--- stdout:\n" + p.text(stream::out) + "--- stderr:\n" + p.text(stream::err) + "---";
-}
-
-// Waits until `p` prints `line` on `s`; on failure says what it printed instead.
-::testing::AssertionResult prints(process& p, stream s, std::string_view line,
-                                  std::chrono::milliseconds timeout = process::default_timeout) {
-    if (p.wait_for_line(s, line, timeout))
-        return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "never printed \"" << line << "\" on "
-                                         << (s == stream::out ? "stdout" : "stderr") << "\n"
-                                         << transcript(p);
-}
-
-// The exit code as text, "no exit" if the process had to be killed: readable in failures.
-std::string exit_of(process& p, std::chrono::milliseconds timeout = process::default_timeout) {
-    const std::optional<int> code = p.wait_for_exit(timeout);
-    return code ? "exit " + std::to_string(*code) : "no exit";
-}
 
 std::string users(int n) {
     return std::to_string(n) + (n == 1 ? " user" : " users");

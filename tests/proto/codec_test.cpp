@@ -427,12 +427,12 @@ TEST(ErrorName, GivesEveryCodeItsStableName) {
         {7, "E_CONTROL_CHAR"},    {8, "E_NAME_TAKEN"},        {9, "E_NAME_INVALID"},
         {10, "E_NOT_JOINED"},     {11, "E_ALREADY_JOINED"},   {12, "E_SERVER_FULL"},
         {13, "E_EMPTY_TEXT"},     {14, "E_SESSION_REPLACED"}, {15, "E_EVICTED"},
-        {16, "E_RATE_LIMITED"},
+        {16, "E_RATE_LIMITED"},   {17, "E_NAME_FORBIDDEN"},
     };
     for (const auto& [number, name] : names)
         EXPECT_EQ(error_name(static_cast<error_code>(number)), name);
     EXPECT_EQ(error_name(static_cast<error_code>(0)), "E_UNKNOWN");
-    EXPECT_EQ(error_name(static_cast<error_code>(17)), "E_UNKNOWN");
+    EXPECT_EQ(error_name(static_cast<error_code>(18)), "E_UNKNOWN");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 //
 // Everything the tap decides lives in zchat_tap_core; this file only owns the socket, the
 // clock, the signals and the output descriptor.
+#include "tools/common/curve_client.hpp"
 #include "tools/common/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -64,6 +65,8 @@ struct settings {
     std::optional<std::chrono::nanoseconds> timeout;
     std::optional<std::chrono::nanoseconds> stats_period;
     bool colour = false;
+    std::string curve_server_key_file; // empty: no CURVE
+    std::string curve_secret_file;     // empty: a key pair for this run
 };
 
 class usage_error : public std::runtime_error {
@@ -113,8 +116,11 @@ public:
           monitor_(tap::monitor_options{filter_.receives_all(proto::topic::chat) &&
                                             filter_.receives_all(proto::topic::presence),
                                         filter_.receives_all(proto::topic::presence), 3}),
-          sub_(ctx_, zmq::socket_type::sub) {
+          sub_(ctx_, zmq::socket_type::sub), watch_(ctx_, sub_) {
         sub_.set(zmq::sockopt::linger, 0);
+        if (!s.curve_server_key_file.empty())
+            tools::use_curve(sub_,
+                             tools::load_client_keys(s.curve_server_key_file, s.curve_secret_file));
         for (const auto& topic : filter_.subscriptions())
             sub_.set(zmq::sockopt::subscribe, topic);
         try {
@@ -158,13 +164,18 @@ private:
                     std::chrono::ceil<std::chrono::milliseconds>(*wake - tap::steady_clock::now());
                 timeout_ms = std::max<long>(0, static_cast<long>(left.count()));
             }
-            std::array<zmq::pollitem_t, 2> items{{
+            std::array<zmq::pollitem_t, 3> items{{
                 {sub_.handle(), 0, ZMQ_POLLIN, 0},
                 {nullptr, stop_fd_, ZMQ_POLLIN, 0},
+                {watch_.events().handle(), 0, ZMQ_POLLIN, 0},
             }};
             zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout_ms));
             if (items[1].revents & ZMQ_POLLIN)
                 return exit_ok;
+            // A refusal would repeat for ever while the tap waited for events that never come.
+            if (auto failure = watch_.failure(); failure && failure->final)
+                throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
+                                         failure->reason);
             if (drain())
                 return exit_ok;
             const auto t = now();
@@ -288,6 +299,7 @@ private:
     std::optional<tap::stats_aggregator> stats_;
     zmq::context_t ctx_;
     zmq::socket_t sub_;
+    tools::handshake_watch watch_;
     std::uint64_t shown_ = 0;
     bool receiving_ = false;
 };
@@ -327,10 +339,15 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         cxxopts::value(format))("C,count", "exit 0 after N events", cxxopts::value(count))(
         "W,timeout", "exit after SECONDS: 0 if an event came, 3 if none", cxxopts::value(timeout))(
         "stats", "instead of events, print rates every SECONDS (default 1) and totals at exit",
-        cxxopts::value(stats)->implicit_value("1"))("h,help", "print this help and exit")(
+        cxxopts::value(stats)->implicit_value("1"))(
+        "curve-server-key", "the broker's CURVE public key file: decrypt its events",
+        cxxopts::value(s.curve_server_key_file))(
+        "curve-secret", "our CURVE secret key file (with --curve-server-key)",
+        cxxopts::value(s.curve_secret_file))("h,help", "print this help and exit")(
         "version", "print the version and exit");
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
-                    "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]");
+                    "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
+                    "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     const auto words = joined_stats_value(argc, argv);
     std::vector<const char*> pointers;
@@ -373,6 +390,8 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
             throw usage_error("--stats and --format exclude each other");
         s.stats_period = seconds_arg(stats, "--stats");
     }
+    if (!s.curve_secret_file.empty() && s.curve_server_key_file.empty())
+        throw usage_error("--curve-secret needs --curve-server-key");
     s.colour = s.output == mode::human && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     return s;
 }

@@ -1,0 +1,128 @@
+#include "broker/access.hpp"
+
+#include "proto/printable.hpp"
+#include "proto/validate.hpp"
+#include "tools/common/z85.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace zchat::broker {
+namespace {
+
+constexpr std::string_view public_key_header = "== CURVE PUBLIC KEY ==";
+constexpr std::string_view zap_version = "1.0";
+// Longest name a key may be bound to; the broker's own name rules apply on top.
+constexpr std::size_t max_bound_name_chars = 64;
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw allowlist_error("cannot read allowlist " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+} // namespace
+
+void allowlist::add(std::string_view text, const std::string& source) {
+    std::size_t line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const std::size_t end = std::min(text.find('\n'), text.size());
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(std::min(end + 1, text.size()));
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+            line.remove_suffix(1);
+        // A key never contains a space, so "# ..." cannot be one.
+        if (line.empty() || line == public_key_header || line == "#" || line.starts_with("# "))
+            continue;
+
+        const std::string where = source + ":" + std::to_string(line_number) + ": ";
+        const std::string_view key = line.substr(0, std::min(line.find(' '), line.size()));
+        std::string_view name = line.substr(key.size());
+        while (name.starts_with(' '))
+            name.remove_prefix(1);
+        if (!tools::is_z85_key(key))
+            throw allowlist_error(where +
+                                  "expected a 40-character Z85 public key, then "
+                                  "optionally a name; got '" +
+                                  proto::printable(line) + "'");
+        if (auto bad = proto::check_name(name, max_bound_name_chars); bad && !name.empty())
+            throw allowlist_error(where + "the name '" + proto::printable(name) +
+                                  "' is not valid: " + bad->reason);
+        const auto [it, added] = names_.emplace(*tools::z85_decode(key), std::string{name});
+        if (!added && it->second != name)
+            throw allowlist_error(where + "the key " + std::string{key} +
+                                  " is listed twice with different names");
+    }
+}
+
+void allowlist::load(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+        add(read_file(path), path);
+        return;
+    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+        if (entry.is_regular_file() && !entry.path().filename().string().starts_with('.'))
+            files.push_back(entry.path());
+    }
+    if (ec)
+        throw allowlist_error("cannot read allowlist directory " + path + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files)
+        add(read_file(file), file.string());
+}
+
+std::optional<std::string> allowlist::name_for(std::string_view raw_key) const {
+    const auto it = names_.find(std::string{raw_key});
+    if (it == names_.end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::unordered_set<std::string> allowlist::bound_names() const {
+    std::unordered_set<std::string> names;
+    for (const auto& [key, name] : names_) {
+        if (!name.empty())
+            names.insert(proto::fold_name(name));
+    }
+    return names;
+}
+
+zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view> request) {
+    // version, request id, domain, address, routing id, mechanism, credentials...
+    const auto field = [&](std::size_t i) {
+        return i < request.size() ? request[i] : std::string_view{};
+    };
+    const auto answer = [&](std::string_view code, std::string_view text, std::string user_id,
+                            std::string log_line) {
+        return zap_answer{{std::string{zap_version}, std::string{field(1)}, std::string{code},
+                           std::string{text}, std::move(user_id), ""},
+                          code == "200",
+                          std::move(log_line)};
+    };
+    const std::string address = proto::printable(field(3));
+    if (request.size() < 6 || field(0) != zap_version)
+        return answer("500", "malformed ZAP request", "",
+                      "Refused a connection from " + address + ": malformed ZAP request");
+    if (field(5) != "CURVE" || request.size() != 7 || field(6).size() != tools::curve_key_bytes)
+        return answer("400", "CURVE required", "",
+                      "Refused a connection from " + address + ": it does not speak CURVE");
+    auto name = allowed.name_for(field(6));
+    if (!name) {
+        return answer("400", "key not allowed", "",
+                      "Refused a connection from " + address + ": key " +
+                          tools::z85_encode(field(6)) + " is not on the allowlist");
+    }
+    return answer("200", "OK", std::move(*name), "");
+}
+
+} // namespace zchat::broker

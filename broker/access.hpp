@@ -1,0 +1,59 @@
+// Who may connect when the broker runs CurveZMQ with an allowlist, and the ZAP handler's
+// answers (ZeroMQ RFC 27) built from it. Pure logic: the server owns the ZAP socket and hands
+// each request's frames here.
+//
+// An allowlist file has one client public key per line (40 Z85 characters), optionally followed
+// by a space and the one name that key may join under. Blank lines and lines starting with "# "
+// are ignored, and so is the "== CURVE PUBLIC KEY ==" header, so a client's public key file is
+// itself a one-line allowlist. A directory is read as every regular file in it whose name does
+// not start with '.'.
+#pragma once
+
+#include "proto/codec.hpp"
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace zchat::broker {
+
+// An allowlist cannot be read or has a bad line; the message names the file and line.
+struct allowlist_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class allowlist {
+public:
+    // Parses an allowlist's text; `source` names it in errors. Adds to what is there already.
+    void add(std::string_view text, const std::string& source);
+    // Reads the file at `path`, or every visible regular file in the directory at `path`.
+    void load(const std::string& path);
+
+    // The name a key must join under ("" for any name), or nullopt if the key is not listed.
+    // `raw_key` is the 32-byte key as ZAP presents it.
+    std::optional<std::string> name_for(std::string_view raw_key) const;
+
+    // Names bound to a key, case folded: only their own key may join under them.
+    std::unordered_set<std::string> bound_names() const;
+
+    std::size_t size() const { return names_.size(); }
+
+private:
+    std::unordered_map<std::string, std::string> names_; // raw key -> bound name or ""
+};
+
+// A ZAP reply, and what the broker logs about it.
+struct zap_answer {
+    proto::frame_list reply;
+    bool allowed = false;
+    std::string log_line; // for a refusal; empty when allowed
+};
+
+// Answers one ZAP request (its frames without the REP envelope). A CURVE client whose key is
+// listed is accepted with its bound name as the User-Id; anything else is refused with 400.
+zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view> request);
+
+} // namespace zchat::broker

@@ -1,0 +1,138 @@
+// The CURVE allowlist and the ZAP handler's answers, without sockets: requests are scripted as
+// the frames libzmq sends to inproc://zeromq.zap.01 (ZeroMQ RFC 27).
+#include "broker/access.hpp"
+
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/thrown.hpp"
+#include "tools/common/z85.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+namespace zchat::broker {
+namespace {
+
+using test::temp_dir;
+
+// A distinct 32-byte key per seed, raw and in Z85.
+std::string raw_key(char seed) {
+    return std::string(tools::curve_key_bytes, seed);
+}
+std::string z85_key(char seed) {
+    return tools::z85_encode(raw_key(seed));
+}
+
+std::string error_of(const std::function<void()>& action) {
+    return test::message_thrown<allowlist_error>(action);
+}
+
+TEST(Allowlist, ReadsKeysWithOrWithoutANameAndSkipsCommentsAndTheKeyFileHeader) {
+    allowlist allowed;
+    allowed.add("# the team\n"
+                "\n"
+                "== CURVE PUBLIC KEY ==\n" +
+                    z85_key('a') + " Alice\r\n" + z85_key('b') + "\n#\n",
+                "team.txt");
+    EXPECT_EQ(allowed.size(), 2u);
+    EXPECT_EQ(allowed.name_for(raw_key('a')), "Alice");
+    EXPECT_EQ(allowed.name_for(raw_key('b')), "");
+    EXPECT_EQ(allowed.name_for(raw_key('c')), std::nullopt);
+    EXPECT_EQ(allowed.bound_names(), (std::unordered_set<std::string>{"alice"}));
+}
+
+TEST(Allowlist, BadLinesAreErrorsNamingTheFileAndLine) {
+    const auto add = [](const std::string& text) {
+        return error_of([&] { allowlist{}.add(text, "team.txt"); });
+    };
+    EXPECT_EQ(add("# ok\nnot-a-key bob\n"),
+              "team.txt:2: expected a 40-character Z85 public key, then optionally a name; got "
+              "'not-a-key bob'");
+    EXPECT_EQ(add(z85_key('a') + " bad\x1bname\n"),
+              "team.txt:1: the name 'bad\\u{1B}name' is not valid: name contains a control "
+              "character");
+    EXPECT_EQ(add(z85_key('a') + " alice\n" + z85_key('a') + " bob\n"),
+              "team.txt:2: the key " + z85_key('a') + " is listed twice with different names");
+    EXPECT_EQ(add(z85_key('a') + " alice\n" + z85_key('a') + " alice\n"), "(no error)");
+}
+
+TEST(Allowlist, LoadsAFileOrEveryVisibleFileOfADirectory) {
+    temp_dir dir;
+    dir.write("alice.pub", "== CURVE PUBLIC KEY ==\n" + z85_key('a') + "\n");
+    dir.write("bob.txt", z85_key('b') + " bob\n");
+    dir.write(".swap", "anything at all");
+
+    allowlist from_dir;
+    from_dir.load(dir.path().string());
+    EXPECT_EQ(from_dir.size(), 2u);
+    EXPECT_EQ(from_dir.name_for(raw_key('b')), "bob");
+
+    allowlist from_file;
+    from_file.load(dir / "alice.pub");
+    EXPECT_EQ(from_file.size(), 1u);
+
+    EXPECT_EQ(error_of([&] { allowlist{}.load(dir / "none"); }),
+              "cannot read allowlist " + (dir / "none"));
+}
+
+// ---- ZAP ----
+
+std::vector<std::string_view> views(const std::vector<std::string>& frames) {
+    return {frames.begin(), frames.end()};
+}
+
+std::vector<std::string> curve_request(const std::string& key) {
+    return {"1.0", "req-7", "", "127.0.0.1", "", "CURVE", key};
+}
+
+allowlist alice_and_anyone() {
+    allowlist allowed;
+    allowed.add(z85_key('a') + " alice\n" + z85_key('b') + "\n", "team.txt");
+    return allowed;
+}
+
+TEST(Zap, ListedKeyIsAcceptedWithItsBoundNameAsTheUserId) {
+    const allowlist allowed = alice_and_anyone();
+    const auto request = curve_request(raw_key('a'));
+    const zap_answer a = answer_zap(allowed, views(request));
+    EXPECT_TRUE(a.allowed);
+    EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "200", "OK", "alice", ""}));
+    EXPECT_EQ(a.log_line, "");
+
+    const auto unnamed = curve_request(raw_key('b'));
+    EXPECT_EQ(answer_zap(allowed, views(unnamed)).reply,
+              (proto::frame_list{"1.0", "req-7", "200", "OK", "", ""}));
+}
+
+TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {
+    const auto request = curve_request(raw_key('c'));
+    const zap_answer a = answer_zap(alice_and_anyone(), views(request));
+    EXPECT_FALSE(a.allowed);
+    EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "400", "key not allowed", "", ""}));
+    EXPECT_EQ(a.log_line, "Refused a connection from 127.0.0.1: key " + z85_key('c') +
+                              " is not on the allowlist");
+}
+
+TEST(Zap, AnythingButCurveIsRefusedAndAMalformedRequestIsAServerError) {
+    const allowlist allowed = alice_and_anyone();
+    const std::vector<std::string> plain{"1.0", "req-8", "", "127.0.0.1", "", "NULL"};
+    const zap_answer a = answer_zap(allowed, views(plain));
+    EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-8", "400", "CURVE required", "", ""}));
+    EXPECT_EQ(a.log_line, "Refused a connection from 127.0.0.1: it does not speak CURVE");
+
+    const auto short_key = curve_request("short");
+    EXPECT_EQ(answer_zap(allowed, views(short_key)).reply[2], "400");
+
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"1.0", "req-9"},
+          std::vector<std::string>{"2.0", "req-9", "", "127.0.0.1", "", "CURVE", raw_key('a')}}) {
+        const zap_answer m = answer_zap(allowed, views(bad));
+        EXPECT_FALSE(m.allowed);
+        EXPECT_EQ(m.reply[1], "req-9");
+        EXPECT_EQ(m.reply[2], "500");
+    }
+}
+
+} // namespace
+} // namespace zchat::broker

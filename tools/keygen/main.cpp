@@ -1,0 +1,74 @@
+// zchat-keygen: writes a CURVE key pair as BASE.pub and BASE.secret.
+#include "tools/common/curve_keys.hpp"
+#include "tools/common/process.hpp"
+
+#include <cxxopts.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace {
+
+using zchat::tools::exit_failure;
+using zchat::tools::exit_ok;
+using zchat::tools::exit_usage;
+
+constexpr const char* more_help =
+    "\nWrites BASE.pub (the public key, to hand out) and BASE.secret (the secret key, mode\n"
+    "0600, to keep). For the broker: give BASE.pub to every client (--curve-server-key) and\n"
+    "start it with --curve-secret BASE.secret. For a client: start it with --curve-secret\n"
+    "BASE.secret and add the public key to the broker's --allow list, optionally followed by\n"
+    "the one name it may use.\n"
+    "\nExit codes: 0 success, 1 a file cannot be written, 2 usage error.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    cxxopts::Options cli("zchat-keygen", "Makes a CurveZMQ key pair for zchat.");
+    std::string base;
+    bool force = false;
+    cli.add_options()("f,force", "replace existing key files", cxxopts::value(force))(
+        "h,help", "print this help and exit")("version", "print the version and exit")(
+        "base", "path and name of the key files, without extension", cxxopts::value(base));
+    cli.parse_positional({"base"});
+    cli.positional_help("BASE");
+    cli.custom_help("[--force]");
+
+    try {
+        const auto args = cli.parse(argc, argv);
+        if (args.count("help")) {
+            std::cout << cli.help({""}) << more_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("version")) {
+            std::cout << "zchat-keygen " << ZCHAT_VERSION << '\n';
+            return exit_ok;
+        }
+        if (!args.unmatched().empty())
+            throw cxxopts::exceptions::exception("unexpected argument '" +
+                                                 args.unmatched().front() + "'");
+        if (base.empty())
+            throw cxxopts::exceptions::exception("give the BASE name of the key files");
+    } catch (const cxxopts::exceptions::exception& e) {
+        std::cerr << "zchat-keygen: " << e.what() << " (try --help)\n";
+        return exit_usage;
+    }
+
+    using zchat::tools::key_kind;
+    try {
+        // Checked before writing either file, so a refusal leaves no half-written pair behind.
+        if (!force && std::filesystem::exists(base + ".pub"))
+            throw zchat::tools::key_error("cannot write " + base +
+                                          ".pub: File exists (use --force to replace it)");
+        const auto keys = zchat::tools::generate_key_pair();
+        zchat::tools::write_key_file(base + ".secret", key_kind::secret_key, keys.secret_key,
+                                     force);
+        zchat::tools::write_key_file(base + ".pub", key_kind::public_key, keys.public_key, force);
+        std::cout << "Public key: " << keys.public_key << '\n'
+                  << "Wrote " << base << ".pub and " << base << ".secret (keep it private)\n";
+    } catch (const zchat::tools::key_error& e) {
+        std::cerr << "zchat-keygen: " << e.what() << '\n';
+        return exit_failure;
+    }
+    return exit_ok;
+}
