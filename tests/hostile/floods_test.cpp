@@ -1,0 +1,327 @@
+// Volume attacks against the real broker (RELIABILITY.md A6, A13, A14, F7, O5): floods of SAY,
+// of garbage and of heartbeats, a frame over the ROUTER's size limit, ten thousand HELLOs up to
+// and past --max-clients, and thousands of connections that vanish without BYE. Each case runs
+// beside alice and bob's conversation and ends with the oracles of scene::finish. Bounds that
+// depend on time use the time measured, so they hold however slow the machine is.
+#include "tests/hostile/harness.hpp"
+
+#include "tests/broker/test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace zchat::hostile {
+namespace {
+
+using proto::error_code;
+
+constexpr milliseconds silence{300};
+// The broker's default rate limit (PROTOCOL.md section 14).
+constexpr std::uint64_t rate_per_second = 20;
+constexpr std::uint64_t rate_burst = 40;
+
+proto::frame_list hello_frames(const std::string& name) {
+    return proto::encode(proto::command{proto::hello{name, std::nullopt}});
+}
+
+std::uint64_t count_error(const std::map<error_code, std::uint64_t>& tally, error_code code) {
+    const auto it = tally.find(code);
+    return it == tally.end() ? 0 : it->second;
+}
+
+std::uint64_t counter(const totals& t, const std::string& name) {
+    const auto it = t.rejected.find(name);
+    return it == t.rejected.end() ? 0 : it->second;
+}
+
+TEST(Floods, ASayFloodIsRateLimitedWithCappedErrorsAndCountedInFull) {
+    scene s;
+    constexpr std::uint64_t flood = 300;
+    std::uint64_t acks = 0;
+    std::uint64_t limited = 0;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto started = clock::now();
+        for (std::uint64_t id = 1; id <= flood; ++id)
+            mallory.say(id, "flood " + std::to_string(id));
+        std::set<std::uint64_t> answered;
+        auto last_reply = started;
+        while (const auto r = recv_reply(mallory.dealer(), 1000ms)) {
+            last_reply = clock::now();
+            if (const auto* a = std::get_if<proto::ack>(&*r)) {
+                ++acks;
+                EXPECT_TRUE(answered.insert(a->message_id).second) << "two answers to one SAY";
+            } else if (const auto* e = std::get_if<proto::error>(&*r);
+                       e && e->code == error_code::rate_limited) {
+                ++limited;
+                EXPECT_TRUE(answered.insert(e->message_id).second) << "two answers to one SAY";
+            } else {
+                ADD_FAILURE() << "a flooder got " << describe(r);
+            }
+        }
+        const auto elapsed = std::chrono::ceil<milliseconds>(last_reply - started);
+        const auto refill = static_cast<std::uint64_t>(
+            std::ceil(static_cast<double>(elapsed.count()) * rate_per_second / 1000.0));
+        EXPECT_GE(acks, rate_burst) << "the burst is allowed";
+        EXPECT_LE(acks, rate_burst + refill + 1) << "over " << elapsed.count() << " ms";
+        EXPECT_GE(limited, 1u);
+        EXPECT_LE(limited, error_cap(elapsed)) << "O5: over " << elapsed.count() << " ms";
+        EXPECT_TRUE(std::all_of(answered.begin(), answered.end(),
+                                [](std::uint64_t id) { return id >= 1 && id <= flood; }));
+        mallory.bye();
+        EXPECT_NO_THROW(mallory.take_event<proto::left>());
+    }
+    const auto t = s.finish({{"E_RATE_LIMITED", flood - acks}});
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->errors_not_sent, flood - acks - limited);
+    // Every accepted line was published, and seen by the bystanders: the probe said one.
+    EXPECT_EQ(t->lines_in, acks + s.chat.lines_sent() + 1);
+    const auto& events = s.chat.alice_saw();
+    EXPECT_EQ(static_cast<std::uint64_t>(std::count_if(
+                  events.begin(), events.end(),
+                  [](const seen_event& e) { return e.kind == 'L' && e.name == "mallory"; })),
+              acks);
+}
+
+TEST(Floods, AFlooderWhoKeepsOnIsEvictedWithAPublishedReason) {
+    scene s;
+    std::uint64_t sent = 0;
+    std::uint64_t acks = 0;
+    std::map<error_code, std::uint64_t> errors;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto id = mallory.welcome()->session_id;
+        const auto take_replies = [&](milliseconds wait) {
+            while (const auto r = recv_reply(mallory.dealer(), wait)) {
+                if (std::holds_alternative<proto::ack>(*r))
+                    ++acks;
+                else if (const auto* e = std::get_if<proto::error>(&*r))
+                    ++errors[e->code];
+                wait = 0ms;
+            }
+        };
+        // About 200 SAYs a second, ten times the rate, until the broker ends the session; the
+        // grace is 5 s of refusals without a pause.
+        std::optional<proto::left> evicted;
+        const auto deadline = clock::now() + 20s;
+        while (!evicted && clock::now() < deadline) {
+            mallory.say(++sent, "flood");
+            take_replies(5ms);
+            while (const auto e = recv_event(mallory.sub(), 0ms)) {
+                if (const auto* l = std::get_if<proto::left>(&*e); l && l->session_id == id)
+                    evicted = *l;
+            }
+        }
+        ASSERT_TRUE(evicted) << "a flooder was still in the room after 20 s";
+        EXPECT_EQ(evicted->reason, proto::leave_reason::flooding);
+        take_replies(silence);
+    }
+    const auto t = s.finish_uncounted();
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->evicted, 1u);
+    EXPECT_EQ(counter(*t, "E_EVICTED"), 1u);
+    EXPECT_GE(counter(*t, "E_RATE_LIMITED"), 1u);
+    // Every SAY was published, refused as over the rate, or (in flight at the eviction) refused
+    // as no longer joined; the one that found the grace spent ended the session.
+    EXPECT_EQ(counter(*t, "E_RATE_LIMITED") + counter(*t, "E_NOT_JOINED") + 1, sent - acks);
+    EXPECT_EQ(t->rejected.size(), counter(*t, "E_NOT_JOINED") > 0 ? 3u : 2u);
+    EXPECT_EQ(count_error(errors, error_code::evicted), 1u) << "the flooder is told why it left";
+    EXPECT_LE(count_error(errors, error_code::rate_limited), counter(*t, "E_RATE_LIMITED"));
+    EXPECT_LE(count_error(errors, error_code::not_joined), counter(*t, "E_NOT_JOINED"));
+    const auto& events = s.chat.alice_saw();
+    const auto leave = std::find_if(events.begin(), events.end(), [](const seen_event& e) {
+        return e.kind == 'X' && e.name == "mallory";
+    });
+    ASSERT_NE(leave, events.end());
+    EXPECT_EQ(leave->reason, proto::leave_reason::flooding);
+}
+
+TEST(Floods, GarbageFromAStrangerDrawsCappedErrorsAndIsCountedInFull) {
+    scene s;
+    constexpr std::uint64_t flood = 2000;
+    std::uint64_t received = 0;
+    {
+        raw_peer stranger(s.ctx, s.broker.router());
+        const auto started = clock::now();
+        for (std::uint64_t i = 0; i < flood; ++i)
+            stranger.send({sig, "WHO"});
+        auto last_reply = started;
+        while (const auto r = stranger.recv_reply(1000ms)) {
+            last_reply = clock::now();
+            ++received;
+            EXPECT_TRUE(is_error(r, error_code::malformed)) << describe(r);
+        }
+        const auto elapsed = std::chrono::ceil<milliseconds>(last_reply - started);
+        EXPECT_GE(received, 10u) << "the first burst of ERRORs is answered";
+        EXPECT_LE(received, error_cap(elapsed)) << "O5: over " << elapsed.count() << " ms";
+    }
+    const auto t = s.finish({{"E_MALFORMED", flood}});
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->errors_not_sent, flood - received);
+}
+
+// Answering a heartbeat from someone without a session would make the broker an amplifier.
+TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilence) {
+    scene s;
+    {
+        raw_peer stranger(s.ctx, s.broker.router());
+        for (int i = 0; i < 2000; ++i)
+            stranger.send({sig, "PING", std::string(16, '\0'), u64(0)});
+        EXPECT_EQ(stranger.recv_reply(silence), std::nullopt);
+    }
+    s.finish({});
+}
+
+// libzmq closes a connection whose frame header announces more than ZMQ_MAXMSGSIZE; the
+// message never reaches the broker, not even the frames before the big one, so no ERROR is
+// possible and nothing is counted. The client's DEALER reconnects under a new routing id: to
+// the broker a stranger, while the old session expires.
+TEST(Frames, AFrameOverTheMaximumDropsTheConnectionWithoutAReply) {
+    // Sessions expire after 2 s of silence: soon, yet far beyond any stall of the bystanders.
+    scene s{{"--heartbeat-ms", "100", "--liveness", "20"}};
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto id = mallory.welcome()->session_id;
+        {
+            connection_watch watch(s.ctx, mallory.dealer());
+            mallory.say(1, std::string(65536 + 1, 'x'));
+            EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_DISCONNECTED, 5000ms));
+            EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000ms));
+        }
+        EXPECT_EQ(recv_reply(mallory.dealer(), silence), std::nullopt);
+        mallory.say(2, "after the drop");
+        EXPECT_TRUE(next_error_is(mallory.dealer(), error_code::not_joined, 2));
+        const auto left = mallory.take_event<proto::left>(
+            [id](const proto::left& l) { return l.session_id == id; });
+        EXPECT_EQ(left.reason, proto::leave_reason::timed_out);
+
+        raw_peer giant(s.ctx, s.broker.router());
+        connection_watch watch(s.ctx, giant.socket());
+        giant.send({std::string(1 << 20, 'g'), "HELLO", "giant", ""});
+        EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_DISCONNECTED, 5000ms));
+        EXPECT_EQ(giant.recv_reply(silence), std::nullopt);
+    }
+    const auto t = s.finish({{"E_NOT_JOINED", 1}});
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->expired, 1u);
+}
+
+// A14: the broker holds --max-clients sessions, pending and joined; the rest get
+// E_SERVER_FULL. Two rounds of 5,000 HELLOs, each from a connection of its own: holders fill
+// the broker, guests are refused, the holders leave, and the second round goes as the first.
+// Guests come in batches of open connections, so the descriptors in use stay bounded.
+TEST(Connections, TenThousandHellosFillTheBrokerThenDrawServerFull) {
+    constexpr std::size_t max_clients = 100;
+    constexpr std::size_t rounds = 2;
+    constexpr std::size_t hellos_per_round = 5000;
+    // alice and bob hold two of the sessions.
+    constexpr std::size_t holders = max_clients - 2;
+    constexpr std::size_t guests = hellos_per_round - holders;
+    // Holders say nothing once joined, so liveness must outlast the case.
+    scene s{{"--max-clients", std::to_string(max_clients), "--liveness", "60"}};
+    for (std::size_t round = 0; round < rounds; ++round) {
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < holders; ++i)
+            names.push_back("holder-" + std::to_string(round) + "-" + std::to_string(i));
+        std::optional<crowd> full_house;
+        ASSERT_NO_THROW(full_house.emplace(s.ctx, s.broker, names)) << "round " << round;
+        std::size_t refused = 0;
+        std::size_t admitted = 0;
+        for (std::size_t start = 0; start < guests; start += connect_batch) {
+            std::vector<proto::frame_list> hellos;
+            for (std::size_t i = start; i < std::min(start + connect_batch, guests); ++i)
+                hellos.push_back(
+                    hello_frames("guest-" + std::to_string(round) + "-" + std::to_string(i)));
+            for (const auto& r : first_replies(s.ctx, s.broker.router(), hellos)) {
+                if (is_error(r, error_code::server_full))
+                    ++refused;
+                else if (++admitted <= 3)
+                    ADD_FAILURE() << "a guest got " << describe(r);
+            }
+        }
+        EXPECT_EQ(refused, guests) << "round " << round;
+        ASSERT_NO_THROW(full_house->leave()) << "round " << round;
+    }
+    s.finish({{"E_SERVER_FULL", rounds * guests}});
+}
+
+// F7: connections that vanish without BYE: bare ones (a refused WHO, then gone), pending joins
+// (forgotten 5 s after their HELLO) and joined sessions (expired after liveness x heartbeat).
+// Afterwards the broker's descriptors are back to the baseline, its memory bounded, the online
+// count right and every departure accounted for.
+TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
+    constexpr std::size_t bare = 2000;
+    constexpr std::size_t pending = 2000;
+    constexpr std::size_t vanished = 200;
+    // Sessions expire after 2 s of silence: soon, yet far beyond any stall of the bystanders.
+    scene s{{"--heartbeat-ms", "100", "--liveness", "20"}};
+    const std::string zero(16, '\0');
+    for (std::size_t start = 0; start < bare; start += connect_batch) {
+        const std::vector<proto::frame_list> whos(std::min(connect_batch, bare - start),
+                                                  {sig, "WHO", zero});
+        for (const auto& r : first_replies(s.ctx, s.broker.router(), whos))
+            ASSERT_TRUE(is_error(r, error_code::not_joined)) << describe(r);
+    }
+    for (std::size_t start = 0; start < pending; start += connect_batch) {
+        std::vector<proto::frame_list> hellos;
+        for (std::size_t i = start; i < std::min(start + connect_batch, pending); ++i)
+            hellos.push_back(hello_frames("churn-" + std::to_string(i)));
+        for (const auto& r : first_replies(s.ctx, s.broker.router(), hellos))
+            ASSERT_TRUE(r && std::holds_alternative<proto::welcome>(*r)) << describe(r);
+    }
+    // Sent after every pending join above was welcomed, so it is the last to be forgotten.
+    const auto marker = first_replies(s.ctx, s.broker.router(), {hello_frames("churn-marker")});
+    ASSERT_TRUE(marker[0] && std::holds_alternative<proto::welcome>(*marker[0]));
+    for (std::size_t start = 0; start < vanished; start += 50) {
+        std::vector<std::string> names;
+        for (std::size_t i = start; i < start + 50; ++i)
+            names.push_back("vanish-" + std::to_string(i));
+        // Joined, then gone without a word when the crowd is destroyed.
+        ASSERT_NO_THROW(crowd vanishing(s.ctx, s.broker, names));
+    }
+    // alice has seen bob's JOIN, and each vanished session's JOIN and its LEAVE.
+    EXPECT_TRUE(s.chat.wait_presence(1 + vanished, vanished, 10s))
+        << s.chat.joins_seen() << " joins, " << s.chat.leaves_seen() << " leaves";
+    std::uint64_t taken = 0;
+    {
+        raw_peer poller(s.ctx, s.broker.router());
+        const auto deadline = clock::now() + 15s;
+        for (;;) {
+            poller.send(hello_frames("churn-marker"));
+            const auto r = poller.recv_reply(3000ms);
+            if (const auto* w = r ? std::get_if<proto::welcome>(&*r) : nullptr) {
+                poller.send(proto::encode(proto::command{proto::bye{w->secret}}));
+                break;
+            }
+            ASSERT_TRUE(is_error(r, error_code::name_taken)) << describe(r);
+            ++taken;
+            ASSERT_LT(clock::now(), deadline) << "the pending joins were never forgotten";
+            // Well under the ERROR cap, so every refusal is answered and counted here.
+            std::this_thread::sleep_for(500ms);
+        }
+    }
+    std::vector<std::string> roster;
+    std::map<std::string, std::uint64_t> refused{{"E_NOT_JOINED", bare}};
+    if (taken > 0)
+        refused["E_NAME_TAKEN"] = taken;
+    const auto t = s.finish(refused, 5000ms, &roster);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(roster, (std::vector<std::string>{"alice", "bob", "probe"}));
+    EXPECT_EQ(t->expired, vanished);
+    const auto log = s.broker.log();
+    EXPECT_EQ(static_cast<std::size_t>(std::count_if(log.begin(), log.end(),
+                                                     [](const std::string& line) {
+                                                         return line.starts_with(
+                                                                    "! Join of churn-") &&
+                                                                line.ends_with("never confirmed");
+                                                     })),
+              pending + 1);
+}
+
+} // namespace
+} // namespace zchat::hostile

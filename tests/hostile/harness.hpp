@@ -1,0 +1,324 @@
+// The harness of the hostile-input battery: a real zchat-broker process, a well-behaved
+// conversation running beside the attack, a raw attacker, and the oracles every case checks
+// (RELIABILITY.md, O1 to O5):
+//
+//   O1 alive        probe_serves(): a fresh client joins, says a line, gets its ACK and a ROSTER.
+//   O2 bystanders   conversation: alice and bob chat at 20 lines/s in a thread of their own for
+//                   the whole case; every SAY must be ACKed, and each of their SUBs must see every
+//                   ACKed line exactly once, in order, with consecutive sequence numbers.
+//   O3 memory, fds  broker_under_test::rss_kib() and fd_count() read /proc/<pid>; the cases
+//                   compare them with a baseline taken before the attack. Under AddressSanitizer
+//                   RSS is not compared (its quarantine keeps freed memory); LeakSanitizer
+//                   checks the broker at exit instead.
+//   O4 accounting   broker_under_test::stop() sends SIGINT and parses the "Broker totals" line
+//                   the broker logs at shutdown (broker/core.cpp, core::summary).
+//   O5 replies      raw_peer counts what comes back; floods are held to the ERROR cap.
+//
+// Every wait is a bounded poll; nothing sleeps where a poll can wait for the thing itself.
+#pragma once
+
+#include "proto/codec.hpp"
+#include "tests/e2e/process.hpp"
+
+#include <gtest/gtest.h>
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace zchat::test {
+class test_client;
+struct test_client_options;
+} // namespace zchat::test
+
+namespace zchat::hostile {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// ---- Frame building ----
+
+// "ZCHAT" + version byte 1: the signature frame of every command.
+inline const std::string sig{"ZCHAT\x01", 6};
+std::string u64(std::uint64_t v);
+std::string secret_frame(const proto::session_secret& s);
+
+// ---- The broker under attack ----
+
+// What the broker logged in its "Broker totals: ..." line at shutdown.
+struct totals {
+    std::uint64_t events_published = 0;
+    std::uint64_t lines_in = 0;
+    std::uint64_t expired = 0;
+    std::uint64_t evicted = 0;
+    std::uint64_t errors_not_sent = 0;
+    // By E_ name; every refusal counts, answered or over the ERROR cap.
+    std::map<std::string, std::uint64_t> rejected;
+};
+
+// Parses the totals line; nullopt if `line` is not one.
+std::optional<totals> parse_totals(const std::string& line);
+
+// The real zchat-broker executable on free loopback ports. A thread drains its stdout and
+// stderr while it runs (a chatty broker must never block on a full pipe).
+class broker_under_test {
+public:
+    explicit broker_under_test(std::vector<std::string> extra_args = {});
+    ~broker_under_test();
+    broker_under_test(const broker_under_test&) = delete;
+    broker_under_test& operator=(const broker_under_test&) = delete;
+
+    const std::string& router() const { return broker_.router; }
+    const std::string& pub() const { return broker_.pub; }
+    pid_t pid() const { return pid_; }
+
+    // VmRSS in KiB (proc(5)); 0 if it cannot be read.
+    std::size_t rss_kib() const;
+    // Open descriptors, from /proc/<pid>/fd.
+    std::size_t fd_count() const;
+    // Polls until fd_count() <= `limit` or `timeout` passes; returns the last count seen.
+    std::size_t wait_fds_at_most(std::size_t limit, milliseconds timeout) const;
+
+    // SIGINT, waits for a clean exit (code 0) and returns the totals line's counters. Records a
+    // test failure and returns nullopt if the broker does not exit cleanly or logs no totals.
+    std::optional<totals> stop();
+    // Everything the broker printed on stdout; complete after stop().
+    std::vector<std::string> log() const;
+
+private:
+    void stop_pump();
+
+    test::broker_process broker_;
+    pid_t pid_;
+    std::atomic<bool> pumping_{true};
+    std::thread pump_;
+    bool stopped_ = false;
+};
+
+// ---- Raw peers ----
+
+// A DEALER that sends whatever it is told and reads replies with bounded waits.
+class raw_peer {
+public:
+    raw_peer(zmq::context_t& ctx, const std::string& router_endpoint, int linger_ms = 0);
+
+    // Sends the frames as one message; an empty list sends one empty frame.
+    void send(const proto::frame_list& frames);
+    // The next reply's frames, or nothing within `timeout`.
+    std::optional<proto::frame_list> recv(milliseconds timeout);
+    // The next reply decoded, or nothing within `timeout` (records a failure if undecodable).
+    std::optional<proto::reply> recv_reply(milliseconds timeout);
+    // Replies until `quiet` passes without one (at most `cap_time` in all).
+    std::vector<proto::reply> drain(milliseconds quiet, milliseconds cap_time = 5000ms);
+
+    zmq::socket_t& socket() { return dealer_; }
+
+private:
+    zmq::socket_t dealer_;
+};
+
+// Sends `frames` as one message on any socket; an empty list sends one empty frame.
+void send_frames(zmq::socket_t& s, const proto::frame_list& frames);
+// The next reply on a DEALER, decoded, or nothing within `timeout`.
+std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout);
+
+// "E_NAME 12 (reason)" or a description of whatever reply it was, for failure messages.
+std::string describe(const std::optional<proto::reply>& r);
+
+// Whether the next reply on `s` within `timeout` is an ERROR with this code and message id.
+::testing::AssertionResult next_error_is(zmq::socket_t& s, proto::error_code code,
+                                         std::uint64_t message_id = 0,
+                                         milliseconds timeout = 3000ms);
+
+// The next event on a SUB, decoded, or nothing within `timeout` (records a failure if
+// undecodable).
+std::optional<proto::event> recv_event(zmq::socket_t& s, milliseconds timeout);
+
+// Whether `r` is an ERROR with this code.
+bool is_error(const std::optional<proto::reply>& r, proto::error_code code);
+
+// ---- Many peers at once ----
+
+// The most connections a test opens at once: libzmq's listen backlog (ZMQ_BACKLOG) is 100, and
+// a connect beyond it has its SYN dropped and resent a second later.
+inline constexpr std::size_t connect_batch = 90;
+
+// Sends each message from a DEALER of its own (a connection, so a routing id, of its own), all
+// connections open at once, and returns the first reply each drew, or nothing for those that
+// drew none within `timeout`. The sockets are closed, without a word more, before it returns.
+// Send at most connect_batch messages at a time.
+std::vector<std::optional<proto::reply>>
+first_replies(zmq::context_t& ctx, const std::string& router,
+              const std::vector<proto::frame_list>& messages, milliseconds timeout = 10s);
+
+// Sessions joined in bulk: a DEALER each, and one SUB for all of them that hears every probe and
+// every presence event, so N joins cost N + 1 sockets and about one probe interval rather than N.
+// The members say nothing after joining; the broker expires them after liveness x heartbeat.
+class crowd {
+public:
+    // Joins every name (HELLO -> WELCOME, PROBE -> READY, then the session's JOIN is seen).
+    // Throws std::runtime_error, naming the first failure, if a join fails or `timeout` passes.
+    crowd(zmq::context_t& ctx, const broker_under_test& broker,
+          const std::vector<std::string>& names, milliseconds timeout = 10s);
+
+    // Every member sends BYE; returns once the broker has published each member's LEAVE.
+    // Throws std::runtime_error if they do not all come within `timeout`.
+    void leave(milliseconds timeout = 10s);
+
+private:
+    zmq::socket_t sub_;
+    std::vector<zmq::socket_t> dealers_;
+    std::vector<proto::welcome> welcomes_;
+};
+
+// A socket's connection events, read from libzmq's socket monitor (zmq_socket_monitor).
+class connection_watch {
+public:
+    connection_watch(zmq::context_t& ctx, zmq::socket_t& watched);
+    ~connection_watch();
+    connection_watch(const connection_watch&) = delete;
+    connection_watch& operator=(const connection_watch&) = delete;
+
+    // Reads events until one is `event` (ZMQ_EVENT_...); returns false if none comes in time.
+    bool wait_for(int event, milliseconds timeout);
+
+private:
+    zmq::socket_t& watched_;
+    zmq::socket_t events_;
+};
+
+// ---- The bystanders ----
+
+// What one bystander's SUB saw of a sequenced event.
+struct seen_event {
+    std::uint64_t seq = 0;
+    char kind = '?'; // 'L'ine, 'J'oin, 'X' leave
+    std::string name;
+    std::uint64_t message_id = 0;
+    std::string text;
+    proto::leave_reason reason = proto::leave_reason::quit;
+};
+
+// alice and bob, joined through the probe handshake, then chatting in a thread of their own:
+// one SAY every 50 ms, alternating, so 10 lines/s each and 20 lines/s in the room, well under
+// the broker's default rate of 20/s per client.
+class conversation {
+public:
+    conversation(zmq::context_t& ctx, const std::string& router, const std::string& pub,
+                 std::string alice = "alice", std::string bob = "bob");
+    ~conversation();
+    conversation(const conversation&) = delete;
+    conversation& operator=(const conversation&) = delete;
+
+    // Stops talking, once each of the pair has said at least two lines (so that even a short
+    // case is checked against a conversation), waits (bounded) for every ACK and every line at
+    // both SUBs, and checks O2, recording failures. Also returns the check's outcome. Idempotent.
+    bool stop_and_check();
+
+    // Presence events seen by alice so far (thread-safe).
+    std::size_t joins_seen() const { return joins_seen_.load(); }
+    std::size_t leaves_seen() const { return leaves_seen_.load(); }
+    // Polls until alice has seen at least `joins` JOINs and `leaves` LEAVEs since the
+    // conversation started (her own JOIN not counted; bob's is), or `timeout` passes.
+    bool wait_presence(std::size_t joins, std::size_t leaves, milliseconds timeout) const;
+
+    // After stop_and_check(): what alice's SUB saw, and the lines the pair sent.
+    const std::vector<seen_event>& alice_saw() const { return listeners_[0].events; }
+    std::size_t lines_sent() const;
+    milliseconds worst_ack_latency() const { return worst_ack_; }
+
+private:
+    struct speaker {
+        std::string name;
+        std::uint64_t next_id = 1;
+        std::map<std::uint64_t, std::string> sent;          // message id -> text
+        std::map<std::uint64_t, std::uint64_t> acked;       // message id -> seq
+        std::map<std::uint64_t, clock::time_point> sent_at; // until ACKed
+    };
+    struct listener {
+        std::optional<std::uint64_t> last_seq;
+        std::vector<seen_event> events;
+    };
+
+    void run();
+    void pump(milliseconds timeout);
+    bool complete() const;
+    void fail(const std::string& what);
+
+    std::unique_ptr<test::test_client> clients_[2]; // [0] alice, [1] bob
+    proto::session_secret secrets_[2]{};
+    speaker speakers_[2];
+    listener listeners_[2];
+    std::atomic<bool> talking_{true};
+    std::atomic<std::size_t> lines_said_{0};
+    std::atomic<std::size_t> joins_seen_{0};
+    std::atomic<std::size_t> leaves_seen_{0};
+    milliseconds worst_ack_{0};
+    std::vector<std::string> failures_;
+    std::thread thread_;
+    std::optional<bool> outcome_;
+};
+
+// Options for a test_client whose SUB hears every probe from the start, so that the broker's
+// first PROBE (published with the WELCOME) is not lost to the slow-joiner and a join takes one
+// round trip instead of waiting 100 ms for the repeat. Other probes are ignored by their id.
+test::test_client_options fast_join();
+
+// ---- O1 ----
+
+// A fresh client joins under `name` (HELLO -> WELCOME within `welcome_within`), says a line and
+// gets its ACK, asks WHO and gets a ROSTER, and leaves with BYE. Records failures; returns the
+// ROSTER's names (empty on failure).
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const broker_under_test& broker,
+                                      const std::string& name = "probe",
+                                      milliseconds welcome_within = 1000ms);
+
+// ---- Small oracles ----
+
+// Bounds used throughout: RSS after an attack within baseline + this.
+inline constexpr std::size_t rss_slack_kib = 32 * 1024;
+
+// The most ERRORs a peer may receive in `elapsed` under the cap of 10/s with bursts of 10
+// (plus one for rounding at the edges of the window).
+std::uint64_t error_cap(milliseconds elapsed);
+
+// No byte of `line` can control a terminal: no C0 but TAB, no DEL, no C1 (as UTF-8 C2 80..9F).
+bool terminal_safe(const std::string& line);
+
+// ---- One case's stage ----
+
+// A broker, the bystanders' conversation, and the baseline taken once they are talking.
+// finish() runs the oracles that follow every attack: O1 (a probe client is served), O3 (fds back
+// to baseline, RSS within a bound), O2 (the conversation is whole), O4 (the counters at shutdown
+// are exactly `rejected`), and that the broker's log cannot control a terminal. Call it once.
+class scene {
+public:
+    explicit scene(std::vector<std::string> broker_args = {});
+
+    zmq::context_t ctx;
+    broker_under_test broker;
+    conversation chat;
+    const std::size_t fds_before;
+    const std::size_t rss_before_kib;
+
+    // Call once every attacking socket is closed. Returns the totals (nullopt on failure) and
+    // the probe's ROSTER through `roster` if given.
+    std::optional<totals> finish(const std::map<std::string, std::uint64_t>& rejected,
+                                 milliseconds fd_timeout = 5000ms,
+                                 std::vector<std::string>* roster = nullptr);
+    // As finish, for a case whose refusals are known only within bounds: the caller checks the
+    // counters in the totals returned.
+    std::optional<totals> finish_uncounted(milliseconds fd_timeout = 5000ms,
+                                           std::vector<std::string>* roster = nullptr);
+};
+
+} // namespace zchat::hostile
