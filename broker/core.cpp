@@ -156,8 +156,8 @@ void core::on_hello(std::string_view peer, const proto::hello& m, std::string_vi
 
 void core::resume(session& s, std::string_view peer, time_point now, outbox& out) {
     if (s.peer != peer) {
-        refuse(s.peer, proto::error_code::session_replaced,
-               "your session was taken over by a new connection", out);
+        tell_session_ended(s.peer, proto::error_code::session_replaced,
+                           "your session was taken over by a new connection", out);
         sessions_.move_to(s, std::string{peer}, now);
     }
     liveness_.heard(s.id, now);
@@ -195,10 +195,10 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
         return;
     }
     if (now - *s.lagging_since >= expiry_timeout()) {
-        refuse(s.peer, proto::error_code::evicted,
-               "you fell more than " + std::to_string(cfg_.max_lag) +
-                   " events behind and were disconnected as too slow",
-               out);
+        tell_session_ended(s.peer, proto::error_code::evicted,
+                           "you fell more than " + std::to_string(cfg_.max_lag) +
+                               " events behind and were disconnected as too slow",
+                           out);
         ++counters_.evicted;
         end_session(s, proto::leave_reason::too_slow, out);
     }
@@ -220,8 +220,9 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
         s.flooding_since = now_;
     s.last_refused = now_;
     if (s.joined && now_ - *s.flooding_since >= cfg_.flood_grace) {
-        refuse(s.peer, proto::error_code::evicted,
-               "you kept sending faster than the rate limit and were disconnected", out);
+        tell_session_ended(s.peer, proto::error_code::evicted,
+                           "you kept sending faster than the rate limit and were disconnected",
+                           out);
         ++counters_.evicted;
         end_session(s, proto::leave_reason::flooding, out);
         return;
@@ -344,6 +345,14 @@ void core::refuse(std::string_view peer, proto::error_code code, std::string rea
         return;
     }
     reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+}
+
+void core::tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
+                              outbox& out) {
+    // Not capped: it comes once per session, so it multiplies nothing, and a flooder that has
+    // spent its ERROR budget must still learn why its session ended rather than reconnect.
+    ++counters_.rejected[code];
+    reply(peer, proto::error{code, 0, std::move(reason)}, out);
 }
 
 proto::token_bucket& core::error_budget(std::string_view peer) {

@@ -92,6 +92,9 @@ private:
     void reply(std::string_view peer, const proto::reply& r, outbox& out);
     void refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
                 std::uint64_t message_id = 0);
+    // The ERROR that ends a session (E_EVICTED, E_SESSION_REPLACED), sent whatever the cap.
+    void tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
+                            outbox& out);
     void publish_probe(session& s, time_point now, outbox& out);
     void publish(const proto::event& e, outbox& out);
     void publish_stats(time_point now, outbox& out);

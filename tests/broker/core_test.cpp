@@ -1241,6 +1241,27 @@ TEST(BrokerRate, FloodingOnPastTheGraceEndsTheSession) {
     EXPECT_EQ(s.broker().online(), 1u);
 }
 
+TEST(BrokerRate, EvictionIsToldEvenWhenTheErrorCapIsSpent) {
+    script s(rate_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    std::vector<error_code> told;
+    for (int i = 1; i <= 200; ++i) {
+        s.now = t0 + std::chrono::milliseconds(50 * i);
+        // Garbage first, so that the ERROR budget is always spent when the eviction comes.
+        for (int j = 0; j < 20; ++j)
+            s.send_frames("peer-alice", proto::frame_list{"junk"});
+        for (int j = 0; j < 5; ++j) {
+            const outbox out =
+                s.say("peer-alice", alice, static_cast<std::uint64_t>(i * 10 + j), "flood");
+            for (const auto& r : replies_of(out))
+                if (const auto* e = std::get_if<proto::error>(&r.reply))
+                    told.push_back(e->code);
+        }
+    }
+    EXPECT_EQ(std::count(told.begin(), told.end(), error_code::evicted), 1);
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
 TEST(BrokerRate, SendingWithinTheRateIsNeverRefused) {
     script s(rate_config());
     const proto::welcome alice = s.join("peer-alice", "alice");
