@@ -4,12 +4,14 @@
 #pragma once
 
 #include "broker/access.hpp"
+#include "broker/burst_watch.hpp"
 #include "broker/core.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include <chrono>
 #include <iosfwd>
 #include <optional>
 #include <stdexcept>
@@ -53,6 +55,8 @@ public:
 private:
     void flush(std::ostream& log);
     void answer_zap_request(std::ostream& log);
+    // Hands the memory a burst of sends left free back to the operating system.
+    void return_free_memory();
 
     // Declared first so that it is bound before the sockets it vets, and closed after them.
     zmq::socket_t zap_;
@@ -67,6 +71,9 @@ private:
     // are counted.
     proto::token_bucket refusals_logged_{1, 10};
     std::uint64_t refused_ = 0;
+    // Messages sent (replies and publications), checked once a second: 32 a second or more
+    // (about what pushes one 256-message chunk through every subscriber's queue) is a burst.
+    burst_watch bursts_{32, std::chrono::seconds(1), std::chrono::steady_clock::now()};
 };
 
 // A session secret from the operating system's cryptographic random source.

@@ -1,5 +1,6 @@
 #include "tools/bench/forwarder.hpp"
 
+#include "proto/codec.hpp"
 #include "proto/message.hpp"
 
 #include <zmq.hpp>
@@ -14,6 +15,9 @@ namespace {
 
 constexpr int pub_sndhwm = 10000;
 constexpr int max_messages_per_wakeup = 256;
+// zchat-broker's default heartbeat interval: the forwarder publishes a HEARTBEAT as often.
+constexpr std::uint32_t heartbeat_ms = 1000;
+constexpr auto heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
 
 const std::string& signature_frame() {
     static const std::string frame =
@@ -22,6 +26,12 @@ const std::string& signature_frame() {
 }
 
 const std::string zero64(8, '\0');
+
+void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
+    for (std::size_t i = 0; i < frames.size(); ++i)
+        socket.send(zmq::buffer(frames[i]),
+                    i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+}
 
 } // namespace
 
@@ -45,8 +55,16 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
     }};
     const auto more = zmq::send_flags::sndmore;
+    const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, 0, 0, heartbeat_ms}});
+    auto next_heartbeat = std::chrono::steady_clock::now();
     for (;;) {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_heartbeat) {
+            send_frames(pub, heartbeat);
+            next_heartbeat = now + heartbeat_interval;
+        }
+        zmq::poll(items.data(), items.size(),
+                  std::chrono::ceil<std::chrono::milliseconds>(next_heartbeat - now));
         if (items[1].revents & ZMQ_POLLIN)
             return;
         for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
@@ -71,6 +89,13 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
                 pub.send(parts[4], more);
                 pub.send(parts[5], zmq::send_flags::none);
             } else if (parts.size() == 5 && parts[2].to_string_view() == "HELLO") {
+                // zchat answers a HELLO with a WELCOME, and so does the forwarder, with zeros
+                // where zchat has a session.
+                router.send(parts[0], more);
+                proto::welcome w;
+                w.name = parts[3].to_string();
+                w.heartbeat_ms = heartbeat_ms;
+                send_frames(router, proto::encode(proto::reply{w}));
                 const std::string topic = "probe/" + parts[3].to_string() + "/";
                 pub.send(zmq::buffer(topic), more);
                 pub.send(zmq::buffer(signature_frame()), more);
@@ -78,6 +103,10 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
                 pub.send(zmq::buffer(zero64), more); // epoch
                 pub.send(zmq::buffer(zero64), more); // seq
                 pub.send(zmq::buffer(zero64), zmq::send_flags::none);
+            } else if (parts.size() == 5 && parts[2].to_string_view() == "READY") {
+                // zchat announces every join to everyone; the forwarder, which knows no names
+                // here, announces an empty one.
+                send_frames(pub, proto::encode(proto::event{proto::joined{}}));
             }
         }
     }

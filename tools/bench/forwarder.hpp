@@ -4,9 +4,17 @@
 // - SAY (frame 1 is "SAY"): replies ACK(message id, seq 0) to the sender and publishes a
 //   LINE-shaped event under chat/lobby/ whose message id and text are the SAY's frames, moved,
 //   not copied; epoch, seq and session id are 0 and the sender name empty.
-// - HELLO: publishes a PROBE under probe/<name>/, so a client can prove its SUB path (the
-//   bench's mimicked join, see worker.hpp).
+// - HELLO: replies a WELCOME-shaped reply (zeros for the session) and publishes a PROBE under
+//   probe/<name>/, so a client can prove its SUB path (the bench's mimicked join, see
+//   worker.hpp).
+// - READY: publishes a JOIN-shaped event under presence/lobby/, as zchat announces every join
+//   to everyone.
 // - Anything else (PING, BYE, garbage) is read and dropped.
+// - Every second (zchat's default heartbeat interval) it publishes a HEARTBEAT, as zchat does.
+//
+// So the clients get the same traffic back from both, apart from zchat's STATS (every 5 s) and
+// its probes repeated while a join waits; that matters for memory too, because libzmq holds a
+// pipe at one 16 KiB chunk of messages until 256 have passed through it, and at two after.
 //
 // The PUB's send high-water mark is the broker's (10000), so both drop the same way.
 #pragma once

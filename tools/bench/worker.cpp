@@ -26,6 +26,11 @@ constexpr auto sweep_interval = std::chrono::milliseconds(20);
 constexpr auto baseline_hello_interval = std::chrono::milliseconds(100);
 constexpr std::uint32_t baseline_heartbeat_ms = 1000;
 constexpr int bye_linger_ms = 500;
+// Clients of one worker that may be joining at once. Each join is announced to every client,
+// so thousands joining in the same instant queue thousands of JOINs ahead of each probe, and
+// zchat-broker gives up on a join its probe does not confirm within 5 s; people do not all
+// press enter in the same millisecond either.
+constexpr std::size_t max_joins_in_flight = 100;
 
 nanoseconds now_ns() {
     return clock::now().time_since_epoch();
@@ -179,11 +184,13 @@ private:
     }
 
     void join() {
-        for (auto& c : clients_)
-            send_hello(c);
+        // Clients [0, started) have sent HELLO; more start as others finish joining.
+        std::size_t started = 0;
         const auto deadline = now_ns() + cfg_.join_timeout;
         auto next_progress = now_ns();
         while (joined_ < clients_.size()) {
+            for (; started < clients_.size() && started - joined_ < max_joins_in_flight; ++started)
+                send_hello(clients_[started]);
             if (now_ns() > deadline)
                 throw worker_error(std::to_string(clients_.size() - joined_) + " of " +
                                    std::to_string(clients_.size()) +
@@ -192,9 +199,10 @@ private:
             wait_until(now_ns() + sweep_interval);
             const auto now = now_ns();
             if (cfg_.baseline)
-                for (auto& c : clients_)
-                    if (c.state == phase::joining && now - c.last_hello >= baseline_hello_interval)
-                        send_hello(c);
+                for (std::size_t i = 0; i < started; ++i)
+                    if (clients_[i].state == phase::joining &&
+                        now - clients_[i].last_hello >= baseline_hello_interval)
+                        send_hello(clients_[i]);
             ping_idle(now);
             if (now >= next_progress) {
                 report_progress("joining: " + std::to_string(joined_) + "/" +
@@ -514,6 +522,9 @@ private:
                 return;
             if (cfg_.baseline) {
                 if (c.state == phase::joining) {
+                    // READY, as against zchat, so that the forwarder announces the join to
+                    // everyone as zchat does.
+                    send(c, proto::ready{c.secret, pr->seq});
                     c.state = phase::joined;
                     c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
                     ++joined_;

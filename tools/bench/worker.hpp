@@ -7,7 +7,9 @@
 // Against the baseline forwarder the same code runs with one difference, the join: the
 // forwarder keeps no sessions, so a client subscribes to probe/<name>/ and repeats HELLO every
 // 100 ms until the forwarder's echo of it (a PROBE under that topic) arrives, which proves its
-// SUB path just as the real probe does. Everything measured afterwards goes through the same code.
+// SUB path just as the real probe does, and answers it with READY, which the forwarder
+// announces to everyone as zchat announces a JOIN. Everything measured afterwards goes through
+// the same code.
 //
 // With churn, clients take turns to say BYE and join again on new sockets under a new name, and
 // one more SUB (the monitor) checks the online count of every JOIN and LEAVE.
