@@ -4,6 +4,7 @@
 // only listens, so "never sees a single event" is checked against one that does.
 #include "tests/e2e/outcome.hpp"
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/relay.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <zmq.hpp>
@@ -266,6 +267,52 @@ TEST_F(Curve, BrokerRefusesAnUnreadableKeyOrAllowlistAndAllowWithoutCurve) {
 
     process allow_alone(broker_path, {"--allow", bad});
     EXPECT_EQ(exit_of(allow_alone), "exit 2");
+}
+
+// What a relay between the clients and the broker copied while alice said `text` to bob, with
+// the broker started with `broker_args` and the clients with `client_keys(name)`.
+struct wire {
+    std::string to_broker;
+    std::string from_broker;
+};
+
+template <class KeysOf>
+wire capture_chat(const std::string& text, const lines& broker_args, KeysOf client_keys) {
+    broker_process broker = start_broker(broker_path, broker_args);
+    relay middle({broker.router, broker.pub});
+    const auto client = [&](const std::string& name) {
+        lines args{"--router", middle.endpoint(0), "--sub", middle.endpoint(1), "--name", name};
+        const lines keys = client_keys(name);
+        args.insert(args.end(), keys.begin(), keys.end());
+        return process(client_path, std::move(args));
+    };
+    process bob = client("bob");
+    EXPECT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
+    process alice = client("alice");
+    EXPECT_TRUE(prints(alice, stream::out, "> Connected to the chat server (2 users online)"));
+    alice.write(text + "\n");
+    EXPECT_TRUE(prints(bob, stream::out, "[alice] " + text));
+    return {middle.bytes_to_target(), middle.bytes_from_target()};
+}
+
+TEST(Wire, ChatTextCrossesTheWireInTheClearWithoutCurveAndNeverWithIt) {
+    const std::string text = "marmalade at midnight, 7f3a";
+    const wire plain = capture_chat(text, {}, [](const std::string&) { return lines{}; });
+    // The capture works: without CURVE the text is there both ways.
+    EXPECT_NE(plain.to_broker.find(text), std::string::npos);
+    EXPECT_NE(plain.from_broker.find(text), std::string::npos);
+
+    temp_dir dir;
+    keygen(dir, "broker");
+    const wire sealed =
+        capture_chat(text, {"--curve-secret", dir / "broker.secret"}, [&](const std::string&) {
+            return lines{"--curve-server-key", dir / "broker.pub"};
+        });
+    EXPECT_GT(sealed.to_broker.size(), text.size());
+    EXPECT_GT(sealed.from_broker.size(), text.size());
+    EXPECT_EQ(sealed.to_broker.find(text), std::string::npos);
+    EXPECT_EQ(sealed.from_broker.find(text), std::string::npos);
+    EXPECT_EQ(sealed.from_broker.find("alice"), std::string::npos);
 }
 
 } // namespace

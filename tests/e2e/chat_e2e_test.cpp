@@ -2,6 +2,7 @@
 // through stdin and read through stdout and stderr, exactly as a user or a script sees them.
 // Each test starts its own broker on free ports, so tests run in parallel. Nothing sleeps: a
 // step waits for the line that shows the previous step happened, and every wait is bounded.
+#include "tests/e2e/chat_lines.hpp"
 #include "tests/e2e/outcome.hpp"
 #include "tests/e2e/process.hpp"
 
@@ -24,19 +25,6 @@ using lines = std::vector<std::string>;
 
 const std::string broker_path = ZCHAT_BROKER_PATH;
 const std::string client_path = ZCHAT_CLIENT_PATH;
-
-std::string users(int n) {
-    return std::to_string(n) + (n == 1 ? " user" : " users");
-}
-std::string connected(int n) {
-    return "> Connected to the chat server (" + users(n) + " online)";
-}
-std::string entered(const std::string& name, int n) {
-    return "> New user " + name + " entered (" + users(n) + " online)";
-}
-std::string left(const std::string& name, int n) {
-    return "< The user " + name + " left (" + users(n) + " online)";
-}
 
 // A loopback port that is bound but never listens: connecting to it is refused at once, and no
 // other test can take it while this object lives.

@@ -171,6 +171,20 @@ void process::write(std::string_view text, milliseconds timeout) {
     }
 }
 
+std::size_t process::write_some(std::string_view text) {
+    if (stdin_fd_ < 0)
+        throw process_error("write to " + path_ + ": stdin is closed");
+    for (;;) {
+        const ssize_t n = ::write(stdin_fd_, text.data(), text.size());
+        if (n >= 0)
+            return static_cast<std::size_t>(n);
+        if (errno == EAGAIN)
+            return 0;
+        if (errno != EINTR)
+            throw process_error(os_error("write to " + path_, errno));
+    }
+}
+
 void process::close_stdin() {
     close_fd(stdin_fd_);
 }
@@ -297,9 +311,17 @@ void process::kill_and_reap() {
 }
 
 broker_process start_broker(const std::string& path, std::vector<std::string> extra_args) {
-    std::vector<std::string> args{"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*"};
+    return start_broker_at({path}, "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", std::move(extra_args));
+}
+
+broker_process start_broker_at(std::vector<std::string> command, const std::string& router,
+                               const std::string& pub, std::vector<std::string> extra_args) {
+    if (command.empty())
+        throw process_error("start_broker_at: no command");
+    std::vector<std::string> args(command.begin() + 1, command.end());
+    args.insert(args.end(), {"--router", router, "--pub", pub});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    process proc(path, std::move(args));
+    process proc(command.front(), std::move(args));
 
     constexpr std::string_view router_tag = "Chat broker started: router ";
     constexpr std::string_view pub_tag = ", pub ";
@@ -310,9 +332,9 @@ broker_process start_broker(const std::string& path, std::vector<std::string> ex
         throw process_error("the broker did not report its endpoints; it printed:\n" +
                             proc.text(stream::out) + "and on stderr:\n" + proc.text(stream::err));
     }
-    std::string router = line->substr(router_tag.size(), pub_at - router_tag.size());
-    std::string pub = line->substr(pub_at + pub_tag.size());
-    return broker_process{std::move(proc), std::move(router), std::move(pub)};
+    std::string bound_router = line->substr(router_tag.size(), pub_at - router_tag.size());
+    std::string bound_pub = line->substr(pub_at + pub_tag.size());
+    return broker_process{std::move(proc), std::move(bound_router), std::move(bound_pub)};
 }
 
 } // namespace zchat::test

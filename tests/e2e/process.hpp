@@ -48,6 +48,12 @@ public:
     // process does not take the text within `timeout` (it stopped reading).
     void write(std::string_view text, milliseconds timeout = milliseconds{5000});
 
+    // Writes as much of `text` as stdin takes at once, without waiting, and returns how many
+    // bytes it took (0 when the pipe is full). For feeding a long script while reading the
+    // process's output, so that neither side waits for the other. Throws process_error if
+    // stdin is closed or broken.
+    std::size_t write_some(std::string_view text);
+
     // Closes stdin: the process reads end of input. Closing twice does nothing.
     void close_stdin();
 
@@ -111,5 +117,11 @@ struct broker_process {
 // them, and reads the endpoints back from its "Chat broker started: router R, pub P" line.
 // Throws process_error if that line does not come within the default timeout.
 broker_process start_broker(const std::string& path, std::vector<std::string> extra_args = {});
+
+// As start_broker, on the given endpoints: a broker restarted where one that died was, say.
+// `command` is the executable and whatever comes before the broker's own arguments, such as
+// {"/usr/bin/env", "VAR=value", broker_path} to start it through a wrapper.
+broker_process start_broker_at(std::vector<std::string> command, const std::string& router,
+                               const std::string& pub, std::vector<std::string> extra_args = {});
 
 } // namespace zchat::test
