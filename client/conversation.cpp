@@ -112,7 +112,10 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
         }
     } else if (const auto* e = std::get_if<proto::error>(&r)) {
         const auto it = unacknowledged_.find(e->message_id);
-        if (e->message_id != 0 && it != unacknowledged_.end()) {
+        // A line refused for want of a session stays unacknowledged, so that losing the session
+        // below names it with the others that may not have been delivered.
+        if (e->message_id != 0 && it != unacknowledged_.end() &&
+            e->code != proto::error_code::not_joined) {
             unacknowledged_.erase(it);
             ++undelivered_;
         }
@@ -139,7 +142,7 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
     }
 }
 
-void conversation::broker_silent(std::vector<printed>& out) {
+void conversation::connection_lost(std::vector<printed>& out) {
     lose("Connection to the chat server lost", out);
 }
 

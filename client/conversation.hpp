@@ -58,8 +58,9 @@ public:
     void on_event(const proto::event& e, std::vector<printed>& out);
     // Reacts to a reply on the DEALER socket (other than WELCOME), appending what to print.
     void on_reply(const proto::reply& r, std::vector<printed>& out);
-    // The broker has gone silent for too long: the session is lost.
-    void broker_silent(std::vector<printed>& out);
+    // The broker has gone silent for too long, or our connection to it was reset: the session
+    // is lost until we take it over again.
+    void connection_lost(std::vector<printed>& out);
 
     // Lines sent and neither acknowledged nor refused yet.
     std::size_t unacknowledged() const { return unacknowledged_.size(); }

@@ -15,6 +15,8 @@ namespace {
 // Long enough for BYE to leave the DEALER when the broker is there, short enough not to hang
 // when it is not.
 constexpr int dealer_linger_ms = 2000;
+// Messages read from one socket per turn of the loop, as in the broker.
+constexpr int max_messages_per_wakeup = 256;
 
 std::string seconds(std::chrono::milliseconds ms) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ms).count()) + " s";
@@ -80,8 +82,11 @@ int session::serve() {
             else
                 unreadable("event", std::get<proto::decode_error>(decoded));
         });
-        if (auto failure = watch_->failure(); failure && result_ < 0)
-            on_handshake_failure(*failure);
+        const tools::connection_news news = watch_->read();
+        if (news.failure && result_ < 0)
+            on_handshake_failure(*news.failure);
+        if (news.dropped && result_ < 0)
+            on_connection_dropped();
         while (result_ < 0) {
             auto m = pipe::receive(pipe_);
             if (!m)
@@ -127,7 +132,9 @@ template <class Handle>
 void session::drain(zmq::socket_t& socket, Handle handle) {
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
-    while (result_ < 0) {
+    // Bounded, so that a steady stream of events cannot hold up heartbeats, typed lines and
+    // printing: what is left is still readable at the next poll, which returns at once.
+    for (int handled = 0; handled < max_messages_per_wakeup && result_ < 0; ++handled) {
         parts.clear();
         if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
             return;
@@ -153,6 +160,17 @@ void session::on_handshake_failure(const tools::handshake_failure& f) {
     }
     print(style::error, "! Cannot join the chat at " + options_.router_endpoint + ": " + f.reason);
     result_ = tools::exit_failure;
+}
+
+void session::on_connection_dropped() {
+    // libzmq reconnects the DEALER by itself, but under a new routing id that the broker does
+    // not know, so our PINGs would go unheard until the session expired and everyone saw us
+    // leave and enter. Taking the session over at once, on fresh sockets with the resume
+    // ticket, keeps it: nobody else notices.
+    if (room_.state() != link::joined)
+        return;
+    room_.connection_lost(printed_);
+    attempt_join(clock::now());
 }
 
 void session::on_reply(const proto::reply& r) {
@@ -297,7 +315,7 @@ int session::check_timers(clock::time_point now) {
         break;
     case link::joined:
         if (now - last_heard_ >= silence_limit()) {
-            room_.broker_silent(printed_);
+            room_.connection_lost(printed_);
             attempt_join(now);
         }
         break;

@@ -10,6 +10,7 @@
 #include "client/pipe.hpp"
 #include "proto/codec.hpp"
 #include "proto/token_bucket.hpp"
+#include "tools/common/connection_watch.hpp"
 #include "tools/common/curve_client.hpp"
 #include "tools/common/process.hpp"
 
@@ -60,6 +61,7 @@ private:
     void drain(zmq::socket_t& socket, Handle handle);
     void unreadable(std::string_view what, const proto::decode_error& e);
     void on_handshake_failure(const tools::handshake_failure& f);
+    void on_connection_dropped();
     void on_reply(const proto::reply& r);
     void on_event(const proto::event& e);
     void on_joined();
@@ -83,7 +85,7 @@ private:
     zmq::socket_t pipe_;
     zmq::socket_t dealer_;
     zmq::socket_t sub_;
-    std::optional<tools::handshake_watch> watch_; // on the DEALER: the SUB meets the same broker
+    std::optional<tools::connection_watch> watch_; // on the DEALER: the SUB meets the same broker
 
     conversation room_;
     std::vector<printed> printed_;

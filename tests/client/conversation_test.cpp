@@ -159,7 +159,7 @@ TEST(Conversation, SilenceLosesTheSessionAndReportsUnconfirmedLines) {
     conversation c = joined_conversation(out);
     c.compose("in flight");
     out.clear();
-    c.broker_silent(out);
+    c.connection_lost(out);
     const std::vector<printed> expected{
         {style::error, "! Connection to the chat server lost; reconnecting..."},
         {style::error, "! Not confirmed before the connection was lost, so it may not have been "
@@ -170,14 +170,14 @@ TEST(Conversation, SilenceLosesTheSessionAndReportsUnconfirmedLines) {
     EXPECT_EQ(c.unanswered(), 0u);
     EXPECT_EQ(c.undelivered(), 1u);
     out.clear();
-    c.broker_silent(out);
+    c.connection_lost(out);
     EXPECT_TRUE(out.empty()); // said once
 }
 
 TEST(Conversation, FreshJoinAfterALossPrintsReconnected) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    c.broker_silent(out);
+    c.connection_lost(out);
     out.clear();
     c.start_attempt();
     EXPECT_EQ(c.ticket(), (proto::resume_ticket{me, secret}));
@@ -196,7 +196,7 @@ TEST(Conversation, FreshJoinAfterALossPrintsReconnected) {
 TEST(Conversation, ResumedSessionIsJoinedAgainFromItsProbe) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    c.broker_silent(out);
+    c.connection_lost(out);
     out.clear();
     c.start_attempt();
     proto::welcome again = welcome_for_me();
@@ -224,6 +224,22 @@ TEST(Conversation, NotJoinedErrorLosesTheSession) {
     out.clear();
     c.on_reply(proto::error{proto::error_code::not_joined, 0, "your session expired"}, out);
     EXPECT_EQ(c.state(), link::lost);
+}
+
+TEST(Conversation, LineRefusedForWantOfASessionIsNamedAsPossiblyUndelivered) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    const proto::say say = c.compose("typed while away");
+    c.on_reply(proto::error{proto::error_code::not_joined, say.message_id, "not joined"}, out);
+    const std::vector<printed> expected{
+        {style::error, "! The chat server no longer knows this session; reconnecting..."},
+        {style::error, "! Not confirmed before the connection was lost, so it may not have been "
+                       "delivered: typed while away"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.undelivered(), 1u);
+    EXPECT_EQ(c.unacknowledged(), 0u);
 }
 
 TEST(Conversation, HeartbeatFromANewEpochLosesTheSession) {

@@ -275,7 +275,7 @@ TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRight
 // it times the session out, and the client, hearing its own LEAVE, joins afresh: everyone sees
 // bob leave (timed out) and enter again. Enable it once the client takes its session over
 // (HELLO with its resume ticket) when its DEALER reconnects.
-TEST_F(Liveness, DISABLED_AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
+TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
     relay net({broker_.router, broker_.pub});
     process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
@@ -292,6 +292,10 @@ TEST_F(Liveness, DISABLED_AConnectionResetAndReconnectedWithinTheExpiryKeepsTheS
         << transcript(bob) << "\nbroker:\n"
         << transcript(broker_.proc);
     EXPECT_GT(net.accepted(), before); // bob did reconnect through the relay
+    // bob noticed the reset at once and took his session over (the broker logs a reconnect).
+    EXPECT_TRUE(printed(bob, stream::err, lost));
+    EXPECT_TRUE(printed(bob, stream::out, reconnected(2)));
+    EXPECT_TRUE(printed(broker_.proc, stream::out, "> bob reconnected"));
 
     bob.write("still bob\n");
     EXPECT_TRUE(prints(alice, stream::out, "[bob] still bob"));

@@ -2,6 +2,7 @@
 //
 // Everything the tap decides lives in zchat_tap_core; this file only owns the socket, the
 // clock, the signals and the output descriptor.
+#include "tools/common/connection_watch.hpp"
 #include "tools/common/curve_client.hpp"
 #include "tools/common/process.hpp"
 #include "tools/tap/filter.hpp"
@@ -173,7 +174,7 @@ private:
             if (items[1].revents & ZMQ_POLLIN)
                 return exit_ok;
             // A refusal would repeat for ever while the tap waited for events that never come.
-            if (auto failure = watch_.failure(); failure && failure->final)
+            if (auto failure = watch_.read().failure; failure && failure->final)
                 throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
                                          failure->reason);
             if (drain())
@@ -299,7 +300,7 @@ private:
     std::optional<tap::stats_aggregator> stats_;
     zmq::context_t ctx_;
     zmq::socket_t sub_;
-    tools::handshake_watch watch_;
+    tools::connection_watch watch_;
     std::uint64_t shown_ = 0;
     bool receiving_ = false;
 };
