@@ -11,6 +11,7 @@
 #include "tests/e2e/outcome.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/relay.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -344,16 +345,8 @@ TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfte
 TEST(LivenessClock, AWallClockJumpExpiresNobodyAndMissesNoExpiry) {
     if (libfaketime.empty() || !std::filesystem::exists(libfaketime))
         GTEST_SKIP() << "libfaketime is not installed (Debian package faketime)";
-    // Removed however the test ends.
-    struct scratch_dir {
-        std::filesystem::path path = std::filesystem::path(::testing::TempDir()) /
-                                     ("zchat-faketime-" + std::to_string(::getpid()));
-        scratch_dir() { std::filesystem::create_directories(path); }
-        ~scratch_dir() { std::filesystem::remove_all(path); }
-        scratch_dir(const scratch_dir&) = delete;
-        scratch_dir& operator=(const scratch_dir&) = delete;
-    } const dir;
-    const std::string offset_file = (dir.path / "offset").string();
+    const temp_dir dir;
+    const std::string offset_file = dir / "offset";
     // Written whole and renamed into place: libfaketime rereads the file at every clock call.
     const auto set_offset = [&](const std::string& spec) {
         const std::string next = offset_file + ".next";
@@ -380,11 +373,9 @@ TEST(LivenessClock, AWallClockJumpExpiresNobodyAndMissesNoExpiry) {
     command.push_back(broker_path);
     broker_process broker =
         start_broker_at(command, "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", broker_args);
-    {
-        std::ifstream maps("/proc/" + std::to_string(broker.proc.pid()) + "/maps");
-        const std::string mapped{std::istreambuf_iterator<char>(maps), {}};
-        ASSERT_TRUE(contains(mapped, "libfaketime")) << "libfaketime is not loaded in the broker";
-    }
+    ASSERT_TRUE(
+        contains(read_file("/proc/" + std::to_string(broker.proc.pid()) + "/maps"), "libfaketime"))
+        << "libfaketime is not loaded in the broker";
     process alice(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "alice"});
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
     process bob(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "bob"});
