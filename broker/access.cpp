@@ -36,7 +36,7 @@ void allowlist::add(std::string_view text, const std::string& source) {
         const std::size_t end = std::min(text.find('\n'), text.size());
         std::string_view line = text.substr(0, end);
         text.remove_prefix(std::min(end + 1, text.size()));
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
             line.remove_suffix(1);
         // A key never contains a space, so "# ..." cannot be one.
         if (line.empty() || line == public_key_header || line == "#" || line.starts_with("# "))
@@ -113,9 +113,12 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
     if (request.size() < 6 || field(0) != zap_version)
         return answer("500", "malformed ZAP request", "",
                       "Refused a connection from " + address + ": malformed ZAP request");
-    if (field(5) != "CURVE" || request.size() != 7 || field(6).size() != tools::curve_key_bytes)
+    if (field(5) != "CURVE")
         return answer("400", "CURVE required", "",
                       "Refused a connection from " + address + ": it does not speak CURVE");
+    if (request.size() != 7 || field(6).size() != tools::curve_key_bytes)
+        return answer("400", "malformed CURVE credentials", "",
+                      "Refused a connection from " + address + ": malformed CURVE credentials");
     auto name = allowed.name_for(field(6));
     if (!name) {
         return answer("400", "key not allowed", "",

@@ -3,10 +3,10 @@
 // each request's frames here.
 //
 // An allowlist file has one client public key per line (40 Z85 characters), optionally followed
-// by a space and the one name that key may join under. Blank lines and lines starting with "# "
-// are ignored, and so is the "== CURVE PUBLIC KEY ==" header, so a client's public key file is
-// itself a one-line allowlist. A directory is read as every regular file in it whose name does
-// not start with '.'.
+// by a space and the one name that key may join under. Blank lines, lines that are "#" or start
+// with "# ", and trailing blanks are ignored, and so is the "== CURVE PUBLIC KEY ==" header, so a
+// client's public key file is itself a one-line allowlist. A directory is read as every regular
+// file in it whose name does not start with '.'.
 #pragma once
 
 #include "proto/codec.hpp"

@@ -52,7 +52,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     const auto* say = std::get_if<proto::say>(&command);
     const std::uint64_t message_id = say ? say->message_id : 0;
     session* s = sessions_.find_by_peer(peer);
-    if (!s || s->secret != *presented_secret(command)) {
+    if (!s || s->secret != *presented_secret(command) || !key_speaks_for(*s, key_name)) {
         if (!std::holds_alternative<proto::ping>(command))
             refuse(peer, proto::error_code::not_joined, "you have not joined the chat", out,
                    message_id);
@@ -102,6 +102,16 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         on_who(peer, out);
     else
         end_session(*s, proto::leave_reason::quit, out);
+}
+
+bool core::key_speaks_for(const session& s, std::string_view key_name) const {
+    // A peer can choose its routing id, so a connection that looks like the session's own may
+    // belong to another key; under a bound name only that name's key may act.
+    if (cfg_.bound_names.empty())
+        return true;
+    const std::string folded = proto::fold_name(s.name);
+    return key_name.empty() ? !cfg_.bound_names.contains(folded)
+                            : proto::fold_name(key_name) == folded;
 }
 
 void core::on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
@@ -349,7 +359,8 @@ void core::refuse(std::string_view peer, proto::error_code code, std::string rea
 
 void core::tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
                               outbox& out) {
-    // Not capped: it comes once per session, so it multiplies nothing, and a flooder that has
+    // Not capped: it comes once for each end of a session (an eviction, or a takeover, which
+    // needs a HELLO with the session's secret), so it multiplies nothing, and a flooder that has
     // spent its ERROR budget must still learn why its session ended rather than reconnect.
     ++counters_.rejected[code];
     reply(peer, proto::error{code, 0, std::move(reason)}, out);

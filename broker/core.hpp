@@ -74,6 +74,8 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
 
 private:
+    // Whether a peer whose CURVE key is bound to `key_name` ("" for none) may act for `s`.
+    bool key_speaks_for(const session& s, std::string_view key_name) const;
     void on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
                   time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);

@@ -133,8 +133,11 @@ void server::run(int stop_fd, std::ostream& log) {
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
         if (items[1].revents & ZMQ_POLLIN)
             break;
-        if (items[2].revents & ZMQ_POLLIN)
-            answer_zap_request(log);
+        if (items[2].revents & ZMQ_POLLIN) {
+            for (int handled = 0; handled < max_messages_per_wakeup; ++handled)
+                if (!answer_zap_request(log))
+                    break;
+        }
 
         for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
             parts.clear();
@@ -154,23 +157,24 @@ void server::run(int stop_fd, std::ostream& log) {
     core_.shut_down(out_);
     flush(log);
     if (refused_ > 0)
-        log << "Refused " << refused_ << " connection(s) by the allowlist" << std::endl;
+        log << "Refused " << refused_ << " handshake(s) by the allowlist" << std::endl;
 }
 
-void server::answer_zap_request(std::ostream& log) {
+bool server::answer_zap_request(std::ostream& log) {
     std::vector<zmq::message_t> parts;
     if (!zmq::recv_multipart(zap_, std::back_inserter(parts), zmq::recv_flags::dontwait))
-        return;
+        return false;
     std::vector<std::string_view> request;
     for (const auto& p : parts)
         request.push_back(p.to_string_view());
     const zap_answer answer = answer_zap(*allowed_, request);
     send_frames(zap_, answer.reply);
     if (answer.allowed)
-        return;
+        return true;
     ++refused_;
     if (refusals_logged_.take(std::chrono::steady_clock::now()))
         log << answer.log_line << std::endl;
+    return true;
 }
 
 void server::return_free_memory() {

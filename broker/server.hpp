@@ -54,7 +54,8 @@ public:
 
 private:
     void flush(std::ostream& log);
-    void answer_zap_request(std::ostream& log);
+    // Answers one waiting ZAP request; false if none was waiting.
+    bool answer_zap_request(std::ostream& log);
     // Hands the memory a burst of sends left free back to the operating system.
     void return_free_memory();
 

@@ -772,13 +772,45 @@ TEST(BrokerCore, BoundNameIsRefusedWithoutItsKeyAndOtherNamesAreFree) {
     EXPECT_EQ(s.hello("peer-x", "bob").name, "bob");
 }
 
+// HELLO then READY from a peer whose key is bound to `key_name`, expecting the JOIN.
+proto::welcome join_with_key(script& s, std::string_view peer, const std::string& name,
+                             std::string_view key_name) {
+    const proto::welcome w =
+        only_reply<proto::welcome>(s.send(peer, proto::hello{name, std::nullopt}, key_name), peer);
+    EXPECT_EQ(only_event<proto::joined>(s.send(peer, proto::ready{w.secret, w.seq}, key_name)).name,
+              name);
+    return w;
+}
+
 TEST(BrokerCore, ResumeTicketDoesNotGetRoundANameBinding) {
     script s(with_bound_names({"alice", "bob"}));
-    const proto::welcome alice = only_reply<proto::welcome>(
-        s.send("peer-a", proto::hello{"alice", std::nullopt}, "alice"), "peer-a");
+    const proto::welcome alice = join_with_key(s, "peer-a", "alice", "alice");
     const proto::resume_ticket ticket{alice.session_id, alice.secret};
-    EXPECT_TRUE(refused(s.send("peer-b", proto::hello{"alice", ticket}, "bob"), "peer-b",
-                        error_code::name_forbidden));
+    for (const std::string_view key : {"bob", ""}) {
+        SCOPED_TRACE(key);
+        EXPECT_TRUE(refused(s.send("peer-b", proto::hello{"alice", ticket}, key), "peer-b",
+                            error_code::name_forbidden));
+    }
+    // Her own key takes the session over (and her old connection is told).
+    const auto replies = replies_of(s.send("peer-c", proto::hello{"alice", ticket}, "alice"));
+    ASSERT_EQ(replies.size(), 2u);
+    const auto* w = std::get_if<proto::welcome>(&replies[1].reply);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(w->session_id, alice.session_id);
+}
+
+TEST(BrokerCore, ASessionUnderABoundNameTakesCommandsFromItsKeyOnly) {
+    script s(with_bound_names({"alice"}));
+    const proto::welcome alice = join_with_key(s, "peer-a", "alice", "alice");
+    // Another key on a connection with her routing id, and her secret: not her.
+    for (const std::string_view key : {"bob", ""}) {
+        SCOPED_TRACE(key);
+        EXPECT_TRUE(refused(s.send("peer-a", proto::say{alice.secret, 5, "as alice"}, key),
+                            "peer-a", error_code::not_joined, 5));
+    }
+    EXPECT_EQ(
+        only_event<proto::line>(s.send("peer-a", proto::say{alice.secret, 6, "me"}, "alice")).text,
+        "me");
 }
 
 TEST(BrokerCore, NameIsFreeAgainAfterBye) {

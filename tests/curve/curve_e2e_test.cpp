@@ -248,6 +248,16 @@ TEST_F(Curve, TapWithAListedKeyWatchesAndWithAnUnlistedKeyIsRefused) {
                            ": the broker refused our key (it is not on the broker's allowlist)"));
 }
 
+TEST_F(Curve, TapWithTheWrongBrokerKeySaysSoAndKeepsWaiting) {
+    process tap(tap_path, {"--sub", broker_->pub, "--curve-server-key", dir_ / "alice.pub",
+                           "--curve-secret", dir_ / "bob.secret"});
+    EXPECT_TRUE(prints(tap, stream::err,
+                       "zchat-tap: still waiting: the security handshake keeps failing (with "
+                       "CURVE: is --curve-server-key the broker's public key?)"));
+    tap.send_signal(SIGTERM);
+    EXPECT_EQ(exit_of(tap), "exit 0") << transcript(tap);
+}
+
 TEST_F(Curve, BrokerRefusesAnUnreadableKeyOrAllowlistAndAllowWithoutCurve) {
     process no_secret(broker_path, {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
                                     "--curve-secret", dir_ / "none.secret"});

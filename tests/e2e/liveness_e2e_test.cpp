@@ -269,13 +269,8 @@ TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRight
 
 // F5, a blip: the client's connections are reset and come back well within the expiry window.
 // The client takes its own session over on the new connections: it keeps its name, and nobody
-// sees it leave and enter.
-//
-// Disabled: it fails today. libzmq reconnects the DEALER by itself under a new routing id; the
-// broker drops the client's PINGs from that connection unanswered (it is not the session's), so
-// it times the session out, and the client, hearing its own LEAVE, joins afresh: everyone sees
-// bob leave (timed out) and enter again. Enable it once the client takes its session over
-// (HELLO with its resume ticket) when its DEALER reconnects.
+// sees it leave and enter. (libzmq would reconnect the DEALER by itself, under a new routing id
+// the broker does not know; the client notices the reset and resumes its session at once.)
 TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
     relay net({broker_.router, broker_.pub});
     process alice = client("alice");

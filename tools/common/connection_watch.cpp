@@ -26,7 +26,11 @@ handshake_failure describe(std::uint16_t event, std::uint32_t value) {
             return {"the broker and we disagree on encryption: one side uses CURVE, the other "
                     "not (check --curve-server-key)",
                     true};
-        return {"the CURVE handshake failed (is --curve-server-key the broker's public key?)",
+        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+            return {"the CURVE handshake failed (is --curve-server-key the broker's public key?)",
+                    true};
+        return {"the handshake with the broker failed (ZMTP protocol error " +
+                    std::to_string(value) + "): is it a zchat broker?",
                 true};
     default:
         return {"the security handshake keeps failing (with CURVE: is --curve-server-key the "

@@ -5,7 +5,8 @@
 //     <40 Z85 characters>             <40 Z85 characters>
 //
 // A secret key file must be private to its owner (no group or other permissions), as ssh
-// insists of its keys. Blank lines and a trailing '\r' are tolerated; anything else is an error.
+// insists of its keys. Blank lines and trailing blanks (spaces, tabs, '\r') are tolerated; anything
+// else is an error.
 #pragma once
 
 #include "tools/common/z85.hpp"

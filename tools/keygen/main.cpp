@@ -16,9 +16,9 @@ using zchat::tools::exit_usage;
 constexpr const char* more_help =
     "\nWrites BASE.pub (the public key, to hand out) and BASE.secret (the secret key, mode\n"
     "0600, to keep). For the broker: give BASE.pub to every client (--curve-server-key) and\n"
-    "start it with --curve-secret BASE.secret. For a client: start it with --curve-secret\n"
-    "BASE.secret and add the public key to the broker's --allow list, optionally followed by\n"
-    "the one name it may use.\n"
+    "start it with --curve-secret BASE.secret. For a client: start it with --curve-server-key\n"
+    "BROKER.pub --curve-secret BASE.secret and add the public key to the broker's --allow\n"
+    "list, optionally followed by the one name it may use.\n"
     "\nExit codes: 0 success, 1 a file cannot be written, 2 usage error.\n";
 
 } // namespace

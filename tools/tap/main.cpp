@@ -174,9 +174,15 @@ private:
             if (items[1].revents & ZMQ_POLLIN)
                 return exit_ok;
             // A refusal would repeat for ever while the tap waited for events that never come.
-            if (auto failure = watch_.read().failure; failure && failure->final)
-                throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
-                                         failure->reason);
+            // Other failures may pass (a broker restarting), so the tap says so once and waits.
+            if (auto failure = watch_.read().failure) {
+                if (failure->final)
+                    throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
+                                             failure->reason);
+                if (!handshake_trouble_told_)
+                    status("still waiting: " + failure->reason);
+                handshake_trouble_told_ = true;
+            }
             if (drain())
                 return exit_ok;
             const auto t = now();
@@ -303,6 +309,7 @@ private:
     tools::connection_watch watch_;
     std::uint64_t shown_ = 0;
     bool receiving_ = false;
+    bool handshake_trouble_told_ = false;
 };
 
 // "--stats 5" means "--stats=5": cxxopts takes an optional value only after '=', and the tap has
