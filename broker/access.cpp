@@ -113,6 +113,10 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
     if (request.size() < 6 || field(0) != zap_version)
         return answer("500", "malformed ZAP request", "",
                       "Refused a connection from " + address + ": malformed ZAP request");
+    if (field(2) != zap_domain)
+        return answer("400", "unknown ZAP domain", "",
+                      "Refused a connection from " + address + ": unknown ZAP domain '" +
+                          proto::printable(field(2)) + "'");
     if (field(5) != "CURVE")
         return answer("400", "CURVE required", "",
                       "Refused a connection from " + address + ": it does not speak CURVE");

@@ -45,6 +45,9 @@ private:
     std::unordered_map<std::string, std::string> names_; // raw key -> bound name or ""
 };
 
+// The ZAP domain of the broker's sockets: the handler answers for it alone.
+inline constexpr std::string_view zap_domain = "zchat";
+
 // A ZAP reply, and what the broker logs about it.
 struct zap_answer {
     proto::frame_list reply;
@@ -52,8 +55,9 @@ struct zap_answer {
     std::string log_line; // for a refusal; empty when allowed
 };
 
-// Answers one ZAP request (its frames without the REP envelope). A CURVE client whose key is
-// listed is accepted with its bound name as the User-Id; anything else is refused with 400.
+// Answers one ZAP request (its frames without the REP envelope). A CURVE client of zap_domain
+// whose key is listed is accepted with its bound name as the User-Id; anything else is refused
+// with 400.
 zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view> request);
 
 } // namespace zchat::broker

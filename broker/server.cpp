@@ -21,6 +21,8 @@ constexpr int max_messages_per_wakeup = 256;
 constexpr int pub_linger_ms = 1000;
 // Where libzmq sends every security handshake of the context for approval (ZeroMQ RFC 27).
 constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
+// Longest a peer may take over the ZMTP handshake (CURVE included) before it is dropped.
+constexpr std::chrono::milliseconds handshake_timeout{5000};
 
 void fill_random(void* buffer, std::size_t size) {
     auto* bytes = static_cast<unsigned char*>(buffer);
@@ -59,6 +61,20 @@ std::string bind(zmq::socket_t& socket, const char* role, const std::string& end
 void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
     socket.set(zmq::sockopt::curve_server, true);
     socket.set(zmq::sockopt::curve_secretkey, secret_key);
+    socket.set(zmq::sockopt::zap_domain, std::string{zap_domain});
+}
+
+// What both sockets do about connections that go bad below the protocol: a peer stalled in the
+// ZMTP handshake is dropped after a few seconds instead of libzmq's 30, and a connection whose
+// other end vanished without a FIN or RST (a pulled cable) is torn down by ZMTP heartbeats once
+// silent for as long as a session may be, instead of holding its buffers and descriptor for
+// ever after the session expired.
+void guard_connections(zmq::socket_t& socket, const config& cfg) {
+    const auto ms = [](std::chrono::milliseconds d) { return static_cast<int>(d.count()); };
+    socket.set(zmq::sockopt::handshake_ivl, ms(handshake_timeout));
+    socket.set(zmq::sockopt::heartbeat_ivl, ms(cfg.heartbeat_interval));
+    socket.set(zmq::sockopt::heartbeat_timeout,
+               ms(cfg.heartbeat_interval * static_cast<int>(cfg.liveness)));
 }
 
 config with_bound_names(config cfg, const std::optional<allowlist>& allowed) {
@@ -102,6 +118,8 @@ server::server(zmq::context_t& ctx, const server_options& options)
         use_curve(router_, options.curve_secret_key);
         use_curve(pub_, options.curve_secret_key);
     }
+    guard_connections(router_, options.core);
+    guard_connections(pub_, options.core);
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::maxmsgsize, max_inbound_message_bytes);
     pub_.set(zmq::sockopt::linger, pub_linger_ms);

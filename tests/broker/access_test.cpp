@@ -83,7 +83,7 @@ std::vector<std::string_view> views(const std::vector<std::string>& frames) {
 }
 
 std::vector<std::string> curve_request(const std::string& key) {
-    return {"1.0", "req-7", "", "127.0.0.1", "", "CURVE", key};
+    return {"1.0", "req-7", "zchat", "127.0.0.1", "", "CURVE", key};
 }
 
 allowlist alice_and_anyone() {
@@ -114,15 +114,18 @@ TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {
                               " is not on the allowlist");
 }
 
-TEST(Zap, AnythingButCurveIsRefusedAndAMalformedRequestIsAServerError) {
+TEST(Zap, AnythingButCurveOfOurDomainIsRefusedAndAMalformedRequestIsAServerError) {
     const allowlist allowed = alice_and_anyone();
-    const std::vector<std::string> plain{"1.0", "req-8", "", "127.0.0.1", "", "NULL"};
+    const std::vector<std::string> plain{"1.0", "req-8", "zchat", "127.0.0.1", "", "NULL"};
     const zap_answer a = answer_zap(allowed, views(plain));
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-8", "400", "CURVE required", "", ""}));
     EXPECT_EQ(a.log_line, "Refused a connection from 127.0.0.1: it does not speak CURVE");
 
     const auto short_key = curve_request("short");
-    EXPECT_EQ(answer_zap(allowed, views(short_key)).reply[2], "400");
+    EXPECT_EQ(answer_zap(allowed, views(short_key)).reply[3], "malformed CURVE credentials");
+    auto other_domain = curve_request(raw_key('a'));
+    other_domain[2] = "elsewhere";
+    EXPECT_EQ(answer_zap(allowed, views(other_domain)).reply[3], "unknown ZAP domain");
 
     for (const std::vector<std::string>& bad :
          {std::vector<std::string>{"1.0", "req-9"},

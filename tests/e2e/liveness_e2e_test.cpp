@@ -25,8 +25,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace zchat::test {
@@ -130,6 +132,23 @@ long rss_kib(pid_t pid) {
             return std::stol(line.substr(6));
     }
     throw process_error("no VmRSS for process " + std::to_string(pid));
+}
+
+// How many descriptors a process has open.
+std::size_t open_fds(pid_t pid) {
+    const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
+    return static_cast<std::size_t>(std::distance(begin(fds), end(fds)));
+}
+
+// Waits until `holds` is true, checking every 20 ms; false if it is not within `timeout`.
+bool eventually(const std::function<bool()>& holds, milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (!holds()) {
+        if (clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
 }
 
 class Liveness : public ::testing::Test {
@@ -311,6 +330,7 @@ TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfte
     relay net({broker_.router, broker_.pub});
     process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
+    const std::size_t fds_without_bob = open_fds(broker_.proc.pid());
     process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
@@ -319,6 +339,12 @@ TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfte
     const auto bound = clock::now() + departure_bound;
     EXPECT_TRUE(prints(alice, stream::out, timed_out("bob", 1), until(bound)));
     EXPECT_TRUE(prints(bob, stream::err, lost, until(bound)));
+    // Nothing comes back through a pulled cable, not even a reset: the broker's ZMTP heartbeats
+    // are what close its side of bob's two dead connections, instead of keeping them for ever.
+    EXPECT_TRUE(eventually([&] { return open_fds(broker_.proc.pid()) <= fds_without_bob; },
+                           departure_bound))
+        << open_fds(broker_.proc.pid()) << " descriptors open, " << fds_without_bob
+        << " before bob";
 
     net.heal();
     EXPECT_TRUE(prints(bob, stream::out, reconnected(2), rejoin_bound));

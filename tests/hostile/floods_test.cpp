@@ -9,6 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -321,6 +327,56 @@ TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
                                                                 line.ends_with("never confirmed");
                                                      })),
               pending + 1);
+}
+
+// A plain TCP connection to `endpoint` ("tcp://127.0.0.1:PORT"), or -1.
+int tcp_connect(const std::string& endpoint) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port =
+        htons(static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))));
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+        return fd;
+    if (fd >= 0)
+        ::close(fd);
+    return -1;
+}
+
+// RELIABILITY.md A16/S4: peers that never finish the ZMTP greeting (silent, or speaking HTTP)
+// are closed by the broker within its handshake timeout (5 s), and serve nobody meanwhile.
+TEST(Connections, PeersStalledInTheHandshakeAreClosedAndOthersAreServed) {
+    scene s;
+    std::vector<int> stalled;
+    for (int i = 0; i < 100; ++i) {
+        const int fd = tcp_connect(s.broker.router());
+        ASSERT_GE(fd, 0);
+        if (i % 2 == 1) {
+            const std::string http = "GET / HTTP/1.1\r\n";
+            ASSERT_EQ(::write(fd, http.data(), http.size()), static_cast<ssize_t>(http.size()));
+        }
+        stalled.push_back(fd);
+    }
+    std::size_t closed_by_broker = 0;
+    const auto deadline = clock::now() + 10s;
+    for (const int fd : stalled) {
+        // Read until the broker closes: its greeting comes first, then EOF or a reset.
+        for (;;) {
+            pollfd item{fd, POLLIN, 0};
+            const auto left = std::chrono::ceil<milliseconds>(deadline - clock::now());
+            if (::poll(&item, 1, static_cast<int>(std::max<long>(0, left.count()))) <= 0)
+                break;
+            char buffer[256];
+            if (::read(fd, buffer, sizeof buffer) <= 0) {
+                ++closed_by_broker;
+                break;
+            }
+        }
+        ::close(fd);
+    }
+    EXPECT_EQ(closed_by_broker, stalled.size());
+    EXPECT_TRUE(s.finish({}));
 }
 
 } // namespace
