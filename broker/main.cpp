@@ -25,8 +25,8 @@ constexpr const char* exit_codes_help =
     "zchat-keygen; clients need the broker's public key). --allow then admits only the listed\n"
     "client public keys: a file with one Z85 key per line, optionally followed by the one name\n"
     "that key may use, or a directory of such files.\n"
-    "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error, unreadable key or\n"
-    "allowlist), 2 usage error.\n";
+    "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error (bad\n"
+    "flag, malformed endpoint, unusable key file or allowlist).\n";
 
 // Reads the key and allowlist files into `options`, and says what the broker will accept.
 std::string load_curve(const std::string& secret_file, const std::string& allow_path,
@@ -119,8 +119,10 @@ int main(int argc, char** argv) {
         if (!curve_secret_file.empty())
             curve_summary = load_curve(curve_secret_file, allow_path, options);
     } catch (const std::exception& e) {
+        // The command line names a file we cannot use: fixed by changing the command. A broker
+        // must never start open because its allowlist could not be read.
         std::cerr << "zchat-broker: " << e.what() << '\n';
-        return exit_failure;
+        return exit_usage;
     }
 
     const int stop_fd = zchat::tools::stop_signal_descriptor();

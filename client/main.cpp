@@ -28,7 +28,7 @@ constexpr const char* exit_codes_help =
     "both connections then use CurveZMQ. --curve-secret names our secret key file, needed when\n"
     "the broker admits listed keys only; without it a key is made for this run.\n"
     "\nExit codes: 0 success, 1 runtime failure (unreachable, refused, name taken, line not\n"
-    "delivered), 2 usage error.\n";
+    "delivered), 2 usage error (bad flag, malformed endpoint, unusable key file).\n";
 
 std::string login_name() {
     if (const char* user = std::getenv("USER"); user && *user)
@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
             session.curve =
                 zchat::tools::load_client_keys(curve_server_key_file, curve_secret_file);
         } catch (const zchat::tools::key_error& e) {
+            // The command line names a file we cannot use: fixed by changing the command.
             std::cerr << "zchat-client: " << e.what() << '\n';
-            return exit_failure;
+            return exit_usage;
         }
     }
     if (session.name.empty())

@@ -258,10 +258,25 @@ TEST_F(Curve, TapWithTheWrongBrokerKeySaysSoAndKeepsWaiting) {
     EXPECT_EQ(exit_of(tap), "exit 0") << transcript(tap);
 }
 
-TEST_F(Curve, BrokerRefusesAnUnreadableKeyOrAllowlistAndAllowWithoutCurve) {
+TEST_F(Curve, AnUnusableKeyFileIsAUsageErrorForTheClientAndTheTap) {
+    const std::string missing = dir_ / "none.pub";
+    process client_without(client_path, {"--router", broker_->router, "--sub", broker_->pub,
+                                         "--curve-server-key", missing, "-m", "hi"});
+    EXPECT_EQ(exit_of(client_without), "exit 2");
+    EXPECT_EQ(client_without.lines(stream::err),
+              lines{"zchat-client: cannot read " + missing + ": No such file or directory"});
+    process tap_without(tap_path,
+                        {"--sub", broker_->pub, "--curve-server-key", dir_ / "broker.secret"});
+    EXPECT_EQ(exit_of(tap_without), "exit 2");
+    EXPECT_EQ(tap_without.lines(stream::err),
+              lines{"zchat-tap: " + (dir_ / "broker.secret") +
+                    ": this is a secret key file; a public key is needed"});
+}
+
+TEST_F(Curve, BrokerRefusesAnUnusableKeyOrAllowlistAndAllowWithoutCurve) {
     process no_secret(broker_path, {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
                                     "--curve-secret", dir_ / "none.secret"});
-    EXPECT_EQ(exit_of(no_secret), "exit 1");
+    EXPECT_EQ(exit_of(no_secret), "exit 2");
     EXPECT_EQ(no_secret.lines(stream::err),
               lines{"zchat-broker: cannot read " + (dir_ / "none.secret") +
                     ": No such file or directory"});
@@ -269,7 +284,7 @@ TEST_F(Curve, BrokerRefusesAnUnreadableKeyOrAllowlistAndAllowWithoutCurve) {
     const std::string bad = dir_.write("bad-allow", "not a key\n");
     process bad_allow(broker_path, {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
                                     "--curve-secret", dir_ / "broker.secret", "--allow", bad});
-    EXPECT_EQ(exit_of(bad_allow), "exit 1");
+    EXPECT_EQ(exit_of(bad_allow), "exit 2");
     EXPECT_EQ(bad_allow.lines(stream::err),
               lines{"zchat-broker: " + bad +
                     ":1: expected a 40-character Z85 public key, then optionally a name; got "

@@ -4,6 +4,7 @@
 // clock, the signals and the output descriptor.
 #include "tools/common/connection_watch.hpp"
 #include "tools/common/curve_client.hpp"
+#include "tools/common/curve_keys.hpp"
 #include "tools/common/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -50,8 +51,8 @@ constexpr const char* more_help =
     "%r room, %n sender or name, %i session id, %o online count, %p text (or description),\n"
     "%j JSON object, %% percent; escapes \\t \\n \\0 \\\\. Alerts and gaps go to stderr with -F.\n"
     "\nExit codes: 0 success (--count reached, --timeout with at least one event, Ctrl-C or\n"
-    "SIGTERM, a closed output pipe), 1 runtime failure, 2 usage error (bad flag or malformed\n"
-    "endpoint), 3 --timeout ran out before any event was shown.\n";
+    "SIGTERM, a closed output pipe), 1 runtime failure, 2 usage error (bad flag, malformed\n"
+    "endpoint, unusable key file), 3 --timeout ran out before any event was shown.\n";
 
 enum class mode { human, json, custom };
 
@@ -429,6 +430,10 @@ int main(int argc, char** argv) {
         code = loop.run();
     } catch (const usage_error& e) {
         std::cerr << "zchat-tap: " << e.what() << " (try --help)\n";
+        code = exit_usage;
+    } catch (const tools::key_error& e) {
+        // The command line names a key file we cannot use: fixed by changing the command.
+        std::cerr << "zchat-tap: " << e.what() << '\n';
         code = exit_usage;
     } catch (const std::exception& e) {
         std::cerr << "zchat-tap: " << e.what() << '\n';
