@@ -1,5 +1,6 @@
 // zchat-broker: command line -> server options -> server.run() -> exit code.
 #include "broker/server.hpp"
+#include "proto/codec.hpp"
 #include "tools/common/curve_keys.hpp"
 #include "tools/common/process.hpp"
 
@@ -19,6 +20,7 @@ using zchat::tools::exit_usage;
 constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
 constexpr std::uint32_t max_liveness = 1000;
 constexpr std::uint32_t max_stats_seconds = 86400;
+constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 
 constexpr const char* exit_codes_help =
     "\nEncryption: with --curve-secret both sockets speak CurveZMQ only (make keys with\n"
@@ -71,6 +73,13 @@ int main(int argc, char** argv) {
         cxxopts::value(options.core.rate_per_second)->default_value("20"))(
         "burst", "messages each client may send in a burst above the rate",
         cxxopts::value(options.core.rate_burst)->default_value("40"))(
+        "max-name-chars", "longest name, in characters (code points)",
+        cxxopts::value(options.core.max_name_chars)->default_value("32"))(
+        "max-text-bytes", "longest chat line, in bytes of UTF-8",
+        cxxopts::value(options.core.max_text_bytes)->default_value("4096"))(
+        "max-frame-bytes",
+        "largest frame accepted; a bigger one drops the sender's connection unread",
+        cxxopts::value(options.max_frame_bytes)->default_value("65536"))(
         "curve-secret", "the broker's CURVE secret key file: encrypt and authenticate everything",
         cxxopts::value(curve_secret_file))(
         "allow", "with --curve-secret: admit only the client keys listed in this file or directory",
@@ -78,7 +87,8 @@ int main(int argc, char** argv) {
         "version", "print the version and exit");
     cli.custom_help(
         "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]\n"
-        "  [--stats-interval S] [--rate N] [--burst N] [--curve-secret FILE [--allow PATH]]");
+        "  [--stats-interval S] [--rate N] [--burst N] [--max-name-chars N] [--max-text-bytes N]\n"
+        "  [--max-frame-bytes N] [--curve-secret FILE [--allow PATH]]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -105,6 +115,23 @@ int main(int argc, char** argv) {
                                                  std::to_string(max_stats_seconds));
         if (options.core.rate_per_second > 0 && options.core.rate_burst < 1)
             throw cxxopts::exceptions::exception("--burst must be at least 1");
+        // A name of N code points takes up to 4N bytes, and the name field holds 256.
+        if (options.core.max_name_chars < 1 ||
+            options.core.max_name_chars > zchat::proto::max_name_bytes / 4)
+            throw cxxopts::exceptions::exception("--max-name-chars must be from 1 to " +
+                                                 std::to_string(zchat::proto::max_name_bytes / 4));
+        if (options.core.max_text_bytes < 1 ||
+            options.core.max_text_bytes > zchat::proto::max_text_bytes)
+            throw cxxopts::exceptions::exception("--max-text-bytes must be from 1 to " +
+                                                 std::to_string(zchat::proto::max_text_bytes));
+        // A line the broker accepts must fit in a frame it accepts, or it would be dropped
+        // unanswered instead of refused.
+        if (options.max_frame_bytes < static_cast<std::int64_t>(options.core.max_text_bytes) ||
+            options.max_frame_bytes > max_frame_bytes_limit)
+            throw cxxopts::exceptions::exception(
+                "--max-frame-bytes must be from --max-text-bytes (" +
+                std::to_string(options.core.max_text_bytes) + ") to " +
+                std::to_string(max_frame_bytes_limit));
         if (!allow_path.empty() && curve_secret_file.empty())
             throw cxxopts::exceptions::exception("--allow needs --curve-secret");
         options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

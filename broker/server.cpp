@@ -12,8 +12,6 @@
 namespace zchat::broker {
 namespace {
 
-// Inbound messages larger than this never reach memory: libzmq drops the connection instead.
-constexpr std::int64_t max_inbound_message_bytes = 64 * 1024;
 // At most this many inbound messages are handled before the outbox is flushed and timers run,
 // so a busy ROUTER cannot starve probes and shutdown.
 constexpr int max_messages_per_wakeup = 256;
@@ -125,7 +123,7 @@ server::server(zmq::context_t& ctx, const server_options& options)
     guard_connections(router_, options.core);
     guard_connections(pub_, options.core);
     router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::maxmsgsize, max_inbound_message_bytes);
+    router_.set(zmq::sockopt::maxmsgsize, options.max_frame_bytes);
     pub_.set(zmq::sockopt::linger, pub_linger_ms);
     // Events are queued for each subscriber up to the lag the core tolerates; past it the PUB
     // socket drops for that subscriber only and never blocks the broker.

@@ -30,6 +30,9 @@ struct server_options {
     std::string router_endpoint = "tcp://127.0.0.1:5555";
     std::string pub_endpoint = "tcp://127.0.0.1:5556";
     config core;
+    // Largest frame the ROUTER accepts (ZMQ_MAXMSGSIZE): libzmq drops a connection that
+    // announces a bigger one before it is read into memory. At least core.max_text_bytes.
+    std::int64_t max_frame_bytes = 64 * 1024;
     // The broker's CURVE secret key (Z85). Set, both sockets speak CURVE only.
     std::string curve_secret_key;
     // Set (with a secret key), only clients whose public key is listed may connect, to either

@@ -35,8 +35,9 @@ config fast_config() {
 // log stream belongs to that thread while it runs, so log() may only be read after stop().
 class running_broker {
 public:
-    explicit running_broker(config cfg = fast_config())
-        : server_(ctx, loopback_options(cfg)), stop_fd_(eventfd(0, EFD_CLOEXEC)) {
+    explicit running_broker(config cfg = fast_config()) : running_broker(loopback_options(cfg)) {}
+    explicit running_broker(const server_options& options)
+        : server_(ctx, options), stop_fd_(eventfd(0, EFD_CLOEXEC)) {
         if (stop_fd_ < 0)
             throw std::system_error(errno, std::generic_category(), "eventfd");
         thread_ = std::thread([this] {
@@ -321,6 +322,31 @@ TEST(BrokerServer, OversizeFrameIsDroppedByLibzmqAndTheBrokerCarriesOn) {
     alice.join("alice");
     alice.say(1, "after the flood");
     EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 2u);
+}
+
+TEST(BrokerServer, FrameLimitIsTheOneConfigured) {
+    server_options options = loopback_options(fast_config());
+    options.max_frame_bytes = 1024;
+    running_broker broker(options);
+    test::test_client_options quick;
+    quick.timeout = std::chrono::milliseconds(500); // a message lost with the dropped connection
+    test_client mallory = broker.connect(quick);
+    mallory.send_frames({std::string(1024, 'x')}); // at the limit: read, and refused
+    EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_BAD_SIGNATURE");
+    mallory.send_frames({std::string(1025, 'x')}); // over it: the connection is dropped unread
+    // libzmq reconnects; the first answer that comes is for a message sent afterwards.
+    std::optional<proto::frame_list> reply;
+    for (int attempt = 0; attempt < 20 && !reply; ++attempt) {
+        mallory.send_frames({""});
+        reply = mallory.next_reply_frames();
+    }
+    ASSERT_TRUE(reply);
+    const auto v = proto::views(*reply);
+    const auto decoded = proto::decode_reply(v);
+    const auto* e = std::get_if<proto::reply>(&decoded);
+    ASSERT_NE(e, nullptr);
+    ASSERT_TRUE(std::holds_alternative<proto::error>(*e));
+    EXPECT_EQ(code_of(std::get<proto::error>(*e)), "E_MALFORMED");
 }
 
 TEST(BrokerServer, ServerFullRefusesTheNextHello) {

@@ -557,6 +557,45 @@ TEST(CommandLine, AMalformedEndpointIsAOneLineUsageErrorWithExitTwo) {
     }
 }
 
+TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
+    const std::vector<std::pair<lines, std::string>> cases{
+        {{"--max-name-chars", "0"}, "--max-name-chars must be from 1 to 64"},
+        {{"--max-name-chars", "65"}, "--max-name-chars must be from 1 to 64"},
+        {{"--max-text-bytes", "0"}, "--max-text-bytes must be from 1 to 65536"},
+        {{"--max-text-bytes", "65537"}, "--max-text-bytes must be from 1 to 65536"},
+        {{"--max-text-bytes", "2000", "--max-frame-bytes", "1999"},
+         "--max-frame-bytes must be from --max-text-bytes (2000) to 16777216"},
+    };
+    for (const auto& [args, message] : cases) {
+        SCOPED_TRACE(message);
+        process p(broker_path, args);
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::err), lines{"zchat-broker: " + message + " (try --help)"});
+    }
+}
+
+TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {
+    broker_process broker =
+        start_broker(broker_path, {"--max-name-chars", "4", "--max-text-bytes", "10"});
+    const auto client = [&](const std::string& name, const std::string& text) {
+        return process(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", name,
+                                     "-m", text});
+    };
+    process long_name = client("alice", "hi");
+    EXPECT_EQ(exit_of(long_name), "exit 1");
+    ASSERT_EQ(long_name.lines(stream::err).size(), 1u) << transcript(long_name);
+    EXPECT_NE(long_name.lines(stream::err)[0].find("E_TOO_LONG"), std::string::npos)
+        << transcript(long_name);
+
+    process fits = client("bob", "0123456789");
+    EXPECT_EQ(exit_of(fits), "exit 0") << transcript(fits);
+    EXPECT_EQ(fits.lines(stream::out), (lines{connected(1), "[You] 0123456789"}));
+
+    process too_long = client("bob", "0123456789A");
+    EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
+    EXPECT_EQ(too_long.lines(stream::out), lines{connected(1)});
+}
+
 TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {
     broker_process first = start_broker(broker_path);
     for (const bool router_taken : {true, false}) {
