@@ -61,6 +61,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         // the broker into an amplifier.
         else if (!s && recently_expired_.erase(std::string{peer}) > 0)
             refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
+        else
+            ++counters_.rejected[proto::error_code::not_joined]; // counted, never answered
         return;
     }
     // Every message but READY and BYE (one each per connection) is charged to the session's

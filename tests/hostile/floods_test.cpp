@@ -171,7 +171,7 @@ TEST(Floods, GarbageFromAStrangerDrawsCappedErrorsAndIsCountedInFull) {
 }
 
 // Answering a heartbeat from someone without a session would make the broker an amplifier.
-TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilence) {
+TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilenceAndCounted) {
     scene s;
     {
         raw_peer stranger(s.ctx, s.broker.router());
@@ -179,7 +179,7 @@ TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilence) {
             stranger.send({sig, "PING", std::string(16, '\0'), u64(0)});
         EXPECT_EQ(stranger.recv_reply(silence), std::nullopt);
     }
-    s.finish({});
+    s.finish({{"E_NOT_JOINED", 2000}});
 }
 
 // libzmq closes a connection whose frame header announces more than ZMQ_MAXMSGSIZE; the
