@@ -114,6 +114,16 @@ TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {
                               " is not on the allowlist");
 }
 
+TEST(Zap, AnEmptyAllowlistAdmitsNobody) {
+    allowlist nobody;
+    nobody.add("# everyone has left\n", "empty.txt");
+    EXPECT_EQ(nobody.size(), 0u);
+    const auto request = curve_request(raw_key('a'));
+    const zap_answer a = answer_zap(nobody, views(request));
+    EXPECT_FALSE(a.allowed);
+    EXPECT_EQ(a.reply[2], "400");
+}
+
 TEST(Zap, AnythingButCurveOfOurDomainIsRefusedAndAMalformedRequestIsAServerError) {
     const allowlist allowed = alice_and_anyone();
     const std::vector<std::string> plain{"1.0", "req-8", "zchat", "127.0.0.1", "", "NULL"};
