@@ -31,6 +31,10 @@ constexpr int bye_linger_ms = 500;
 // zchat-broker gives up on a join its probe does not confirm within 5 s; people do not all
 // press enter in the same millisecond either.
 constexpr std::size_t max_joins_in_flight = 100;
+// zchat-broker forgets a join whose probe is not answered within 5 s (its probes can queue
+// behind thousands of JOINs when thousands join); a client still without its probe after this
+// long starts again on new connections, as zchat-client does.
+constexpr auto zchat_join_retry = std::chrono::seconds(8);
 
 nanoseconds now_ns() {
     return clock::now().time_since_epoch();
@@ -75,7 +79,9 @@ class swarm {
 public:
     swarm(const worker_config& config, const worker_hooks& hooks)
         : cfg_(config), hooks_(hooks), ctx_(1) {
-        ctx_.set(zmq::ctxopt::max_sockets, static_cast<int>(2 * config.clients + 16));
+        // Two sockets a client, and as many again for those being replaced (churn, join
+        // retries): a closed socket counts until libzmq's reaper has finished with it.
+        ctx_.set(zmq::ctxopt::max_sockets, static_cast<int>(4 * config.clients + 16));
         result_.target = config.baseline ? "baseline" : "zchat";
         result_.offered_rate = config.rate;
         result_.clients = config.clients;
@@ -198,15 +204,26 @@ private:
                                    std::to_string(cfg_.join_timeout.count()) + " ms");
             wait_until(now_ns() + sweep_interval);
             const auto now = now_ns();
-            if (cfg_.baseline)
-                for (std::size_t i = 0; i < started; ++i)
-                    if (clients_[i].state == phase::joining &&
-                        now - clients_[i].last_hello >= baseline_hello_interval)
-                        send_hello(clients_[i]);
+            for (std::size_t i = 0; i < started; ++i) {
+                sim_client& c = clients_[i];
+                if (cfg_.baseline && c.state == phase::joining &&
+                    now - c.last_hello >= baseline_hello_interval) {
+                    send_hello(c);
+                } else if (!cfg_.baseline && c.state == phase::welcomed &&
+                           now - c.last_hello >= zchat_join_retry) {
+                    // Under another name: the broker may not have forgotten the first join yet
+                    // (it counts from when it read the HELLO, which may have queued).
+                    connect(i, c.name + "+");
+                    send_hello(c);
+                    ++join_retries_;
+                }
+            }
             ping_idle(now);
             if (now >= next_progress) {
-                report_progress("joining: " + std::to_string(joined_) + "/" +
-                                std::to_string(clients_.size()));
+                report_progress(
+                    "joining: " + std::to_string(joined_) + "/" + std::to_string(clients_.size()) +
+                    (join_retries_ > 0 ? " (" + std::to_string(join_retries_) + " joins retried)"
+                                       : ""));
                 next_progress = now + std::chrono::seconds(1);
             }
         }
@@ -419,6 +436,14 @@ private:
             c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
             c.state = phase::welcomed;
         } else if (const auto* e = std::get_if<proto::error>(&r)) {
+            if (!cfg_.baseline && c.state != phase::joined &&
+                e->code == proto::error_code::not_joined) {
+                // The broker forgot this join before our READY came (its probe was late): the
+                // join loop starts it again at once.
+                c.state = phase::welcomed;
+                c.last_hello = nanoseconds{};
+                return;
+            }
             if (c.state != phase::joined)
                 throw worker_error(c.name + " could not join: " +
                                    std::string{proto::error_name(e->code)} + ": " + e->reason);
@@ -602,6 +627,7 @@ private:
     std::vector<sim_client> clients_;
     std::vector<pollfd> fds_;
     std::size_t joined_ = 0;
+    std::size_t join_retries_ = 0; // joins started again after their probe never came
     std::optional<pacing> schedule_;
     std::optional<pacing> churn_schedule_;
     std::uint64_t churned_ = 0;
