@@ -403,6 +403,19 @@ void core::publish_stats(time_point now, outbox& out) {
     st.lagging = static_cast<std::uint32_t>(counters_.lagging);
     st.rejected.assign(counters_.rejected.begin(), counters_.rejected.end());
     publish(st, out);
+    if (counters_.rejected != rejected_logged_) {
+        out.log.push_back("Rejected so far:" + rejected_text());
+        rejected_logged_ = counters_.rejected;
+    }
+}
+
+std::string core::rejected_text() const {
+    if (counters_.rejected.empty())
+        return " none";
+    std::string text;
+    for (const auto& [code, count] : counters_.rejected)
+        text += " " + std::string{proto::error_name(code)} + " " + std::to_string(count);
+    return text;
 }
 
 std::string core::summary() const {
@@ -413,11 +426,7 @@ std::string core::summary() const {
         proto::users_online(counters_.peak_online) + ", " + std::to_string(counters_.expired) +
         " expired, " + std::to_string(counters_.evicted) + " evicted, " +
         std::to_string(counters_.errors_suppressed) + " errors not sent (over the per-peer cap); " +
-        "rejected:";
-    if (counters_.rejected.empty())
-        text += " none";
-    for (const auto& [code, count] : counters_.rejected)
-        text += " " + std::string{proto::error_name(code)} + " " + std::to_string(count);
+        "rejected:" + rejected_text();
     return text;
 }
 

@@ -99,6 +99,7 @@ private:
                             outbox& out);
     void publish_probe(session& s, time_point now, outbox& out);
     void publish(const proto::event& e, outbox& out);
+    // Publishes STATS, and logs the rejections so far if there were new ones.
     void publish_stats(time_point now, outbox& out);
 
     config cfg_;
@@ -121,6 +122,10 @@ private:
         std::uint64_t errors_suppressed = 0;
         std::map<proto::error_code, std::uint64_t> rejected;
     } counters_;
+    // The rejections as last logged with a STATS, so that the log says so only when they grew.
+    std::map<proto::error_code, std::uint64_t> rejected_logged_;
+    // " E_X 3 E_Y 1", or " none".
+    std::string rejected_text() const;
     time_point now_{};            // of the call being handled
     time_point started_{};        // set by the first tick
     time_point next_stats_{};     // the first tick schedules the first STATS

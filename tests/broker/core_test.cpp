@@ -1181,8 +1181,17 @@ TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
                                                                  {error_code::empty_text, 1}}));
     EXPECT_EQ(st.expired, 0u);
     EXPECT_EQ(st.evicted, 0u);
+    // The log shows the rejections with the STATS, when there were new ones.
+    EXPECT_EQ(out.log, std::vector<std::string>{"Rejected so far: E_BAD_SIGNATURE 1 E_NOT_JOINED 1 "
+                                                "E_EMPTY_TEXT 1"});
     EXPECT_TRUE(s.tick_at(t0 + 9s).publications.empty());
-    EXPECT_EQ(only_event<proto::stats>(s.tick_at(t0 + 10s)).uptime_ms, 10000u);
+    const outbox quiet = s.tick_at(t0 + 10s);
+    EXPECT_EQ(only_event<proto::stats>(quiet).uptime_ms, 10000u);
+    EXPECT_TRUE(quiet.log.empty());
+    s.send("peer-x", proto::who{});
+    EXPECT_EQ(s.tick_at(t0 + 15s).log,
+              std::vector<std::string>{"Rejected so far: E_BAD_SIGNATURE 1 E_NOT_JOINED 2 "
+                                       "E_EMPTY_TEXT 1"});
 }
 
 TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
