@@ -106,6 +106,7 @@ void session::attempt_join(clock::time_point now) {
     if (dealer_)
         dealer_.set(zmq::sockopt::linger, 0);
     watch_.reset();
+    dropped_at_.reset();
     dealer_ = zmq::socket_t(ctx_, zmq::socket_type::dealer);
     sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
     watch_.emplace(ctx_, dealer_);
@@ -165,12 +166,11 @@ void session::on_handshake_failure(const tools::handshake_failure& f) {
 void session::on_connection_dropped() {
     // libzmq reconnects the DEALER by itself, but under a new routing id that the broker does
     // not know, so our PINGs would go unheard until the session expired and everyone saw us
-    // leave and enter. Taking the session over at once, on fresh sockets with the resume
-    // ticket, keeps it: nobody else notices.
-    if (room_.state() != link::joined)
-        return;
-    room_.connection_lost(printed_);
-    attempt_join(clock::now());
+    // leave and enter. Taking the session over soon, on fresh sockets with the resume ticket,
+    // keeps it: nobody else notices. Not at once: a broker that is stopping closes our
+    // connection just after publishing SHUTDOWN, which says more and may still be on its way.
+    if (room_.state() == link::joined && !dropped_at_)
+        dropped_at_ = clock::now();
 }
 
 void session::on_reply(const proto::reply& r) {
@@ -314,7 +314,7 @@ int session::check_timers(clock::time_point now) {
         }
         break;
     case link::joined:
-        if (now - last_heard_ >= silence_limit()) {
+        if (now - last_heard_ >= silence_limit() || (dropped_at_ && now >= drop_deadline())) {
             room_.connection_lost(printed_);
             attempt_join(now);
         }
@@ -366,6 +366,8 @@ session::clock::time_point session::next_timer() const {
         break;
     case link::joined:
         next = last_heard_ + silence_limit();
+        if (dropped_at_)
+            next = std::min(next, drop_deadline());
         if (!queued_.empty())
             next = std::min(next, pace_.next_token(clock::now()));
         break;
@@ -385,6 +387,11 @@ std::chrono::milliseconds session::heartbeat_interval() const {
     // A broker announcing no interval still gets a heartbeat now and then.
     const std::uint32_t ms = room_.session().heartbeat_ms;
     return std::chrono::milliseconds(ms > 0 ? ms : 1000);
+}
+
+session::clock::time_point session::drop_deadline() const {
+    // Long enough for a SHUTDOWN published just before the connection closed to arrive.
+    return *dropped_at_ + std::min(heartbeat_interval(), std::chrono::milliseconds(200));
 }
 
 std::chrono::milliseconds session::silence_limit() const {

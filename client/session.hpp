@@ -78,6 +78,8 @@ private:
     std::chrono::milliseconds attempt_window() const;
     std::chrono::milliseconds heartbeat_interval() const;
     std::chrono::milliseconds silence_limit() const;
+    // When a dropped connection, if nothing else explains it, counts as lost.
+    clock::time_point drop_deadline() const;
 
     zmq::context_t& ctx_;
     session_options options_;
@@ -95,7 +97,8 @@ private:
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};
     clock::time_point last_sent_{};
-    clock::time_point last_heard_{}; // anything on the SUB
+    clock::time_point last_heard_{};              // anything on the SUB
+    std::optional<clock::time_point> dropped_at_; // when the DEALER's connection dropped
     std::chrono::milliseconds retry_{};
     proto::token_bucket pace_{0, 0}; // our own sends, within the broker's announced rate
     std::optional<clock::time_point> drain_deadline_;

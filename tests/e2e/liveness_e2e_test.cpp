@@ -101,9 +101,13 @@ std::size_t count_of(const lines& all, const std::string& line) {
                                                  const std::string& text) {
     // Read what is still in the pipes: a report or an echo may just have been printed.
     sender.next_line(stream::err, 100ms);
-    broker.next_line(stream::out, 100ms);
-    const std::size_t logged = count_of(broker.lines(stream::out), "[" + sender_name + "] " + text);
+    const std::string logged_line = "[" + sender_name + "] " + text;
     const std::size_t own = count_of(sender.lines(stream::out), "[You] " + text);
+    // The sender shows its line once the broker has ACKed it, so the broker has logged it too;
+    // on a loaded machine that line may still be in the pipe.
+    if (own > 0 && count_of(broker.lines(stream::out), logged_line) == 0)
+        broker.wait_for_line(stream::out, logged_line);
+    const std::size_t logged = count_of(broker.lines(stream::out), logged_line);
     bool reported = false;
     for (const auto& line : sender.lines(stream::err))
         reported = reported || (line.starts_with("! ") && contains(line, text));
