@@ -714,17 +714,7 @@ namespace {
 // AddressSanitizer holds freed memory in quarantine (256 MiB by default), so a broker built with
 // it grows in RSS whether or not it leaks; there LeakSanitizer judges leaks at the broker's exit,
 // which broker_under_test::stop requires to be clean.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool rss_tells_growth = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool rss_tells_growth = false;
-#else
-constexpr bool rss_tells_growth = true;
-#endif
-#else
-constexpr bool rss_tells_growth = true;
-#endif
+constexpr bool rss_tells_growth = !built_with_address_sanitizer;
 
 } // namespace
 

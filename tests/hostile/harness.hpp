@@ -45,6 +45,20 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// Whether this build (and so the broker under test, built alike) runs under AddressSanitizer,
+// which makes RSS meaningless and some work several times slower.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool built_with_address_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool built_with_address_sanitizer = true;
+#else
+inline constexpr bool built_with_address_sanitizer = false;
+#endif
+#else
+inline constexpr bool built_with_address_sanitizer = false;
+#endif
+
 // ---- Frame building ----
 
 // "ZCHAT" + version byte 1: the signature frame of every command.
