@@ -129,7 +129,8 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
                       "Refused a connection from " + address + ": key " +
                           tools::z85_encode(field(6)) + " is not on the allowlist");
     }
-    return answer("200", "OK", std::move(*name), "");
+    // Folded, so that keys bound to one name in different cases are one person's keys.
+    return answer("200", "OK", proto::fold_name(*name), "");
 }
 
 } // namespace zchat::broker

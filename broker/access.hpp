@@ -56,8 +56,8 @@ struct zap_answer {
 };
 
 // Answers one ZAP request (its frames without the REP envelope). A CURVE client of zap_domain
-// whose key is listed is accepted with its bound name as the User-Id; anything else is refused
-// with 400.
+// whose key is listed is accepted with its bound name, case folded, as the User-Id; anything
+// else is refused with 400.
 zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view> request);
 
 } // namespace zchat::broker

@@ -52,7 +52,9 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     const auto* say = std::get_if<proto::say>(&command);
     const std::uint64_t message_id = say ? say->message_id : 0;
     session* s = sessions_.find_by_peer(peer);
-    if (!s || s->secret != *presented_secret(command) || !key_speaks_for(*s, key_name)) {
+    // A peer can choose its routing id, so a connection that looks like the session's own may
+    // belong to another key: the key must be bound as the one that joined was.
+    if (!s || s->secret != *presented_secret(command) || s->key_name != key_name) {
         if (!std::holds_alternative<proto::ping>(command))
             refuse(peer, proto::error_code::not_joined, "you have not joined the chat", out,
                    message_id);
@@ -106,16 +108,6 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         end_session(*s, proto::leave_reason::quit, out);
 }
 
-bool core::key_speaks_for(const session& s, std::string_view key_name) const {
-    // A peer can choose its routing id, so a connection that looks like the session's own may
-    // belong to another key; under a bound name only that name's key may act.
-    if (cfg_.bound_names.empty())
-        return true;
-    const std::string folded = proto::fold_name(s.name);
-    return key_name.empty() ? !cfg_.bound_names.contains(folded)
-                            : proto::fold_name(key_name) == folded;
-}
-
 void core::on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
                     time_point now, outbox& out) {
     // Checked first, so that neither a resume nor a fresh join gets round it.
@@ -161,6 +153,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, std::string_vi
         return;
     }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
+    s.key_name = key_name;
     s.rate = proto::token_bucket(cfg_.rate_per_second, cfg_.rate_burst);
     welcome(s, out);
     publish_probe(s, now, out);

@@ -53,8 +53,9 @@ public:
     core(config cfg, std::uint64_t epoch, std::function<proto::session_secret()> make_secret);
 
     // Handles one message from the peer with the given routing id (frames without that id).
-    // `key_name` is the name the peer's CURVE key is bound to on the allowlist, if any: such a
-    // peer may join under that name only.
+    // `key_name` is the name the peer's CURVE key is bound to on the allowlist, case folded, if
+    // any: such a peer may join under that name only, and a session takes commands only from
+    // peers whose key is bound as the one that joined it was.
     void handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                 outbox& out, std::string_view key_name = {});
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
@@ -74,8 +75,6 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
 
 private:
-    // Whether a peer whose CURVE key is bound to `key_name` ("" for none) may act for `s`.
-    bool key_speaks_for(const session& s, std::string_view key_name) const;
     void on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
                   time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);

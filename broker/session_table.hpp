@@ -25,6 +25,9 @@ struct session {
     std::string peer; // current ROUTER routing id
     proto::session_secret secret{};
     bool joined = false; // false until the client's SUB first confirms
+    // The name the CURVE key that joined is bound to, as the server passes it on ("" for none):
+    // every later command must come with the same.
+    std::string key_name;
     // While the broker waits for the SUB to confirm (a new join, or a resumed session on a
     // new connection): since when, and when to probe next.
     time_point probing_since{};
