@@ -82,11 +82,13 @@ int session::serve() {
             else
                 unreadable("event", std::get<proto::decode_error>(decoded));
         });
-        const tools::connection_news news = watch_->read();
-        if (news.failure && result_ < 0)
-            on_handshake_failure(*news.failure);
-        if (news.dropped && result_ < 0)
-            on_connection_dropped();
+        if (items[3].revents & ZMQ_POLLIN) {
+            const tools::connection_news news = watch_->read();
+            if (news.failure && result_ < 0)
+                on_handshake_failure(*news.failure);
+            if (news.dropped && result_ < 0)
+                on_connection_dropped();
+        }
         while (result_ < 0) {
             auto m = pipe::receive(pipe_);
             if (!m)

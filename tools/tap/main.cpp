@@ -176,7 +176,8 @@ private:
                 return exit_ok;
             // A refusal would repeat for ever while the tap waited for events that never come.
             // Other failures may pass (a broker restarting), so the tap says so once and waits.
-            if (auto failure = watch_.read().failure) {
+            auto failure = (items[2].revents & ZMQ_POLLIN) ? watch_.read().failure : std::nullopt;
+            if (failure) {
                 if (failure->final)
                     throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
                                              failure->reason);
