@@ -138,7 +138,13 @@ struct worker_process {
             const std::string joined = "joined\n";
             if (write(to_parent, joined.data(), joined.size()) < 0)
                 throw std::runtime_error("lost the orchestrator");
+        };
+        hooks.start_time = [&]() -> std::optional<std::chrono::nanoseconds> {
+            pollfd p{from_parent, POLLIN, 0};
+            if (poll(&p, 1, 0) == 0)
+                return std::nullopt;
             std::int64_t start = 0;
+            // Eight bytes written at once arrive at once (they are under PIPE_BUF).
             if (read(from_parent, &start, sizeof start) != sizeof start)
                 throw std::runtime_error("lost the orchestrator");
             return std::chrono::nanoseconds(start);
@@ -280,7 +286,10 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     double bench_before = 0;
     double bench_after = 0;
     worker_hooks hooks;
-    hooks.joined = [] { return std::chrono::steady_clock::now().time_since_epoch() + start_delay; };
+    hooks.joined = [] {};
+    hooks.start_time = [] {
+        return std::optional{std::chrono::steady_clock::now().time_since_epoch() + start_delay};
+    };
     hooks.window = [&](bool starting) {
         if (starting) {
             bench_before = self_cpu_seconds();

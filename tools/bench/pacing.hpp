@@ -30,7 +30,6 @@ public:
 
     double rate() const { return rate_; }
     std::uint32_t publishers() const { return publishers_; }
-    nanoseconds start() const { return start_; }
 
 private:
     nanoseconds start_;

@@ -2,13 +2,13 @@
 
 #include "tools/bench/pacing.hpp"
 #include "tools/bench/payload.hpp"
+#include "tools/bench/ready_set.hpp"
 
 #include "proto/codec.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include <poll.h>
 #include <time.h>
 
 #include <algorithm>
@@ -92,13 +92,13 @@ public:
     run_result run() {
         open();
         join();
+        hooks_.joined();
+        const nanoseconds start = wait_for_start();
         if (cfg_.publishers > 0 && cfg_.rate > 0)
-            schedule_.emplace(hooks_.joined(), cfg_.rate, cfg_.publishers);
+            schedule_.emplace(start, cfg_.rate, cfg_.publishers);
         else if (cfg_.churn_rate > 0)
-            churn_schedule_.emplace(hooks_.joined(), cfg_.churn_rate, 1);
-        else
-            hooks_.joined();
-        measure();
+            churn_schedule_.emplace(start, cfg_.churn_rate, 1);
+        measure(start);
         leave();
         return std::move(result_);
     }
@@ -119,18 +119,37 @@ private:
             if (i < cfg_.local_publishers)
                 c.publisher = cfg_.first_publisher + i;
             clients_.push_back(std::move(c));
-            fds_.push_back({-1, POLLIN, 0});
-            fds_.push_back({-1, POLLIN, 0});
             connect(i, cfg_.name_prefix + std::to_string(cfg_.first_client + i));
         }
         if (monitor_)
-            fds_.push_back({monitor_.get(zmq::sockopt::fd), POLLIN, 0});
+            ready_.add(monitor_.get(zmq::sockopt::fd), monitor_key());
+    }
+
+    // Keys of the sockets in ready_: client i's DEALER is 2i, its SUB 2i + 1, the monitor last.
+    std::uint64_t dealer_key(const sim_client& c) const {
+        return 2 * static_cast<std::uint64_t>(&c - clients_.data());
+    }
+    std::uint64_t sub_key(const sim_client& c) const { return dealer_key(c) + 1; }
+    std::uint64_t monitor_key() const { return 2 * static_cast<std::uint64_t>(cfg_.clients); }
+
+    void subscribe(sim_client& c, const std::string& topic) {
+        c.sub.set(zmq::sockopt::subscribe, topic);
+        ready_.used(sub_key(c));
+    }
+
+    void unsubscribe(sim_client& c, const std::string& topic) {
+        c.sub.set(zmq::sockopt::unsubscribe, topic);
+        ready_.used(sub_key(c));
     }
 
     // (Re)creates client i's sockets under a name and connects them; the client is then
     // joining, and a HELLO has still to be sent.
     void connect(std::size_t i, std::string name) {
         sim_client& c = clients_[i];
+        if (c.dealer) {
+            ready_.remove(c.dealer.get(zmq::sockopt::fd));
+            ready_.remove(c.sub.get(zmq::sockopt::fd));
+        }
         c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
         c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
         c.name = std::move(name);
@@ -149,8 +168,8 @@ private:
             c.sub.set(zmq::sockopt::subscribe, prefix);
         c.sub.connect(cfg_.pub_endpoint);
         c.dealer.connect(cfg_.router_endpoint);
-        fds_[2 * i].fd = c.dealer.get(zmq::sockopt::fd);
-        fds_[2 * i + 1].fd = c.sub.get(zmq::sockopt::fd);
+        ready_.add(c.dealer.get(zmq::sockopt::fd), dealer_key(c));
+        ready_.add(c.sub.get(zmq::sockopt::fd), sub_key(c));
     }
 
     // Churn: client i leaves (BYE) and joins again at once on new connections under a new
@@ -176,6 +195,7 @@ private:
             if (!c.dealer.send(zmq::buffer(frames[i]), flags))
                 return false;
         }
+        ready_.used(dealer_key(c));
         c.last_sent = now_ns();
         return true;
     }
@@ -183,7 +203,7 @@ private:
     void send_hello(sim_client& c) {
         if (cfg_.baseline && c.probe_topic.empty()) {
             c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            subscribe(c, c.probe_topic);
         }
         send(c, proto::hello{c.name, std::nullopt});
         c.last_hello = now_ns();
@@ -229,10 +249,17 @@ private:
         }
     }
 
-    void measure() {
-        const nanoseconds start = schedule_         ? schedule_->start()
-                                  : churn_schedule_ ? churn_schedule_->start()
-                                                    : now_ns();
+    // Keeps the joined clients alive until the start time is known.
+    nanoseconds wait_for_start() {
+        for (;;) {
+            if (const auto start = hooks_.start_time())
+                return *start;
+            wait_until(now_ns() + sweep_interval);
+            ping_idle(now_ns());
+        }
+    }
+
+    void measure(nanoseconds start) {
         window_start_ = start + cfg_.warmup;
         window_end_ = window_start_ + cfg_.duration;
         bool measuring = false;
@@ -363,41 +390,25 @@ private:
     }
 
     // Waits until a socket has something to read or `due` passes, and handles what arrived.
-    // zmq::poll counts in whole milliseconds, which would send lines up to 1 ms late, or leave
-    // replies waiting while the loop slept out the fraction; this does what zmq_poll does
-    // (ZMQ_EVENTS, then poll on every socket's ZMQ_FD) with ppoll's nanosecond timeout.
     void wait_until(nanoseconds due) {
-        if (handle_ready())
-            return;
         const auto left = std::clamp(due - now_ns(), nanoseconds(0),
                                      std::chrono::duration_cast<nanoseconds>(sweep_interval));
-        if (left.count() > 0) {
-            const timespec timeout{static_cast<time_t>(left.count() / 1'000'000'000),
-                                   static_cast<long>(left.count() % 1'000'000'000)};
-            ppoll(fds_.data(), fds_.size(), &timeout, nullptr);
-        }
-        handle_ready();
+        for (const std::uint64_t key : ready_.wait(left))
+            check(key);
     }
 
-    // Drains every socket with something to read; returns whether there was any. Reading
-    // ZMQ_EVENTS also re-arms the socket's ZMQ_FD.
-    bool handle_ready() {
-        bool any = false;
-        if (monitor_ && (monitor_.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
-            drain_monitor();
-            any = true;
+    // Reads everything the socket under `key` holds. Reading ZMQ_EVENTS also re-arms its ZMQ_FD.
+    void check(std::uint64_t key) {
+        if (key == monitor_key()) {
+            if (monitor_.get(zmq::sockopt::events) & ZMQ_POLLIN)
+                drain_monitor();
+            return;
         }
-        for (auto& c : clients_) {
-            if (c.dealer.get(zmq::sockopt::events) & ZMQ_POLLIN) {
-                drain_dealer(c);
-                any = true;
-            }
-            if (c.sub.get(zmq::sockopt::events) & ZMQ_POLLIN) {
-                drain_sub(c);
-                any = true;
-            }
-        }
-        return any;
+        sim_client& c = clients_[key / 2];
+        if (key % 2 == 0 && (c.dealer.get(zmq::sockopt::events) & ZMQ_POLLIN))
+            drain_dealer(c);
+        else if (key % 2 == 1 && (c.sub.get(zmq::sockopt::events) & ZMQ_POLLIN))
+            drain_sub(c);
     }
 
     void drain_dealer(sim_client& c) {
@@ -433,7 +444,7 @@ private:
             c.secret = w->secret;
             c.heartbeat_ms = w->heartbeat_ms > 0 ? w->heartbeat_ms : baseline_heartbeat_ms;
             c.probe_topic = proto::probe_topic(w->session_id);
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            subscribe(c, c.probe_topic);
             c.state = phase::welcomed;
         } else if (const auto* e = std::get_if<proto::error>(&r)) {
             if (!cfg_.baseline && c.state != phase::joined &&
@@ -551,14 +562,14 @@ private:
                     // everyone as zchat does.
                     send(c, proto::ready{c.secret, pr->seq});
                     c.state = phase::joined;
-                    c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+                    unsubscribe(c, c.probe_topic);
                     ++joined_;
                 }
                 return;
             }
             if (c.state == phase::welcomed) {
                 send(c, proto::ready{c.secret, pr->seq});
-                c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+                unsubscribe(c, c.probe_topic);
                 c.state = phase::ready_sent;
             }
             track_seq(c, pr->seq, false);
@@ -625,7 +636,7 @@ private:
     worker_hooks hooks_;
     zmq::context_t ctx_;
     std::vector<sim_client> clients_;
-    std::vector<pollfd> fds_;
+    ready_set ready_;
     std::size_t joined_ = 0;
     std::size_t join_retries_ = 0; // joins started again after their probe never came
     std::optional<pacing> schedule_;

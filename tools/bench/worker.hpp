@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -60,8 +61,12 @@ struct worker_config {
 
 // Called by the worker thread as the run goes.
 struct worker_hooks {
-    // Every client has joined: returns when sending starts (steady_clock time since epoch).
-    std::function<std::chrono::nanoseconds()> joined;
+    // Every client has joined.
+    std::function<void()> joined;
+    // When sending starts (steady_clock time since epoch), once it is known. Asked repeatedly
+    // after `joined` and must not block: meanwhile the clients go on heartbeating, or the
+    // broker would expire those that joined first while other workers are still joining.
+    std::function<std::optional<std::chrono::nanoseconds>()> start_time;
     // The measured window starts (true) or ends (false).
     std::function<void(bool)> window;
     // About once a second, a one-line progress report.

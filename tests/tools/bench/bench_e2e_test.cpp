@@ -146,6 +146,21 @@ TEST_F(BenchEndToEnd, ClientsSplitOverWorkerProcessesLoseNothing) {
     expect_no_loss(doc["zchat"]);
 }
 
+// Workers finish joining at different times, and each waits for the others before sending. The
+// broker expires a client silent for liveness x heartbeat (here 200 ms), so the clients must
+// go on heartbeating while they wait: a worker that blocked lost its publishers' sessions and
+// with them a quarter to all of their lines (E_NOT_JOINED).
+TEST_F(BenchEndToEnd, WorkersThatJoinedFirstStayJoinedWhileTheOthersJoin) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --broker-arg=--heartbeat-ms=50 --broker-arg=--liveness=4"
+                         " --clients 400 --publishers 4 --rate 40 --duration 1 --warmup 0.3"
+                         " --procs 4 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["zchat"]["refused"], 0);
+    expect_no_loss(doc["zchat"]);
+}
+
 TEST_F(BenchEndToEnd, IdleModeReportsMemoryAndCpuPerClient) {
     const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
                          " --mode idle --clients 5 --duration 1 --warmup 0.2");

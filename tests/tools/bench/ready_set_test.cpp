@@ -1,0 +1,109 @@
+// The ready set stands in for ZeroMQ descriptors with pipes: a byte in the pipe is a signal in
+// the mailbox, reading it is what ZMQ_EVENTS does.
+#include "tools/bench/ready_set.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+namespace zchat::bench {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct test_pipe {
+    std::array<int, 2> fds{-1, -1};
+    test_pipe() { EXPECT_EQ(pipe(fds.data()), 0); }
+    test_pipe(const test_pipe&) = delete;
+    test_pipe& operator=(const test_pipe&) = delete;
+    ~test_pipe() {
+        close(fds[0]);
+        close(fds[1]);
+    }
+    int read_end() const { return fds[0]; }
+    void signal() const { EXPECT_EQ(write(fds[1], "x", 1), 1); }
+    void clear() const {
+        char byte = 0;
+        EXPECT_EQ(read(fds[0], &byte, 1), 1);
+    }
+};
+
+bool holds(const std::vector<std::uint64_t>& keys, std::uint64_t key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+TEST(ReadySet, ANewSocketIsCheckedOnceThenOnlyWhenSignalled) {
+    ready_set set;
+    test_pipe a;
+    set.add(a.read_end(), 7);
+    EXPECT_EQ(set.wait(milliseconds(0)), std::vector<std::uint64_t>{7});
+    EXPECT_TRUE(set.wait(milliseconds(1)).empty());
+}
+
+TEST(ReadySet, ReturnsOnlyTheSocketsWhoseDescriptorFired) {
+    ready_set set;
+    test_pipe a;
+    test_pipe b;
+    set.add(a.read_end(), 1);
+    set.add(b.read_end(), 2);
+    set.wait(milliseconds(0));
+    b.signal();
+    EXPECT_EQ(set.wait(milliseconds(1000)), std::vector<std::uint64_t>{2});
+    b.clear();
+    EXPECT_TRUE(set.wait(milliseconds(1)).empty());
+}
+
+TEST(ReadySet, AUsedSocketIsCheckedAtOnceWithoutSleeping) {
+    ready_set set;
+    test_pipe a;
+    set.add(a.read_end(), 1);
+    set.wait(milliseconds(0));
+    set.used(1);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(set.wait(milliseconds(5000)), std::vector<std::uint64_t>{1});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2500));
+}
+
+TEST(ReadySet, ASignalLeftUnreadIsReportedAgain) {
+    ready_set set;
+    test_pipe a;
+    set.add(a.read_end(), 3);
+    set.wait(milliseconds(0));
+    a.signal();
+    EXPECT_TRUE(holds(set.wait(milliseconds(0)), 3));
+    EXPECT_TRUE(holds(set.wait(milliseconds(0)), 3));
+}
+
+TEST(ReadySet, ARemovedDescriptorIsNoLongerWatched) {
+    ready_set set;
+    test_pipe a;
+    set.add(a.read_end(), 4);
+    set.wait(milliseconds(0));
+    set.remove(a.read_end());
+    a.signal();
+    EXPECT_TRUE(set.wait(milliseconds(1)).empty());
+}
+
+TEST(ReadySet, MoreSignalledDescriptorsThanOneBatchAreAllReportedInTurn) {
+    ready_set set;
+    std::vector<test_pipe> pipes(1500);
+    for (std::size_t i = 0; i < pipes.size(); ++i)
+        set.add(pipes[i].read_end(), i);
+    set.wait(milliseconds(0));
+    for (const auto& p : pipes)
+        p.signal();
+    std::vector<bool> seen(pipes.size(), false);
+    for (int round = 0; round < 4; ++round)
+        for (const std::uint64_t key : set.wait(milliseconds(0))) {
+            seen[key] = true;
+            pipes[key].clear();
+        }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), true), 1500);
+}
+
+} // namespace
+} // namespace zchat::bench
