@@ -500,6 +500,9 @@ int run(const settings& s) {
         std::cout << json_report(s.mode, result, steps) << std::endl;
     else
         std::cout << human_table(result) << "load average at the end " << load_average() << '\n'
+                  << (s.mode == "capacity" && base
+                          ? "latency at equal load, zchat / baseline:\n" + equal_load_lines(steps)
+                          : "")
                   << ratio_line(s.mode, result) << std::endl;
     if (!s.csv.empty())
         write_file(s.csv, csv_header() + csv_rows(s.mode, result));

@@ -1,5 +1,6 @@
 #include "tools/bench/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -155,6 +156,36 @@ std::string ratio_line(const std::string& mode, const comparison& c) {
         }
     }
     return text + (c.baseline ? " = " + ratio_text(r) + " baseline" : " (no baseline)");
+}
+
+std::string equal_load_lines(const std::vector<run_result>& steps) {
+    const auto last_pass = [&](const std::string& target, double rate) -> const run_result* {
+        const run_result* found = nullptr;
+        for (const auto& r : steps)
+            if (r.target == target && r.offered_rate == rate && failure_reason(r).empty())
+                found = &r;
+        return found;
+    };
+    const auto ms = [](const run_result& r, double p) {
+        return static_cast<double>(r.e2e_latency.percentile(p)) / 1e6;
+    };
+    std::string text;
+    std::vector<double> done;
+    for (const auto& step : steps) {
+        const double rate = step.offered_rate;
+        if (std::find(done.begin(), done.end(), rate) != done.end())
+            continue;
+        const run_result* z = last_pass("zchat", rate);
+        const run_result* b = last_pass("baseline", rate);
+        if (!z || !b)
+            continue;
+        done.push_back(rate);
+        text += "  at " + thousands(rate) + " lines/s: e2e p50 " + number(ms(*z, 50)) + " / " +
+                number(ms(*b, 50)) + " ms (" + ratio_text(ratio(ms(*z, 50), ms(*b, 50))) +
+                "), p99 " + number(ms(*z, 99)) + " / " + number(ms(*b, 99)) + " ms (" +
+                ratio_text(ratio(ms(*z, 99), ms(*b, 99))) + ")\n";
+    }
+    return text;
 }
 
 std::string json_report(const std::string& mode, const comparison& result,

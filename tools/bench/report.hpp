@@ -28,6 +28,12 @@ std::string human_table(const comparison& c);
 // baseline the ratio part reads "(no baseline)".
 std::string ratio_line(const std::string& mode, const comparison& c);
 
+// Capacity with a baseline: end-to-end latency of zchat against the forwarder at each rate both
+// passed, the comparison of equal loads the p50 and p99 targets are about. One line a rate:
+// "  at 1,000 lines/s: e2e p50 0.340 / 0.330 ms (1.03x), p99 0.570 / 1.11 ms (0.51x)". The last
+// passing run at a rate counts. Empty when no rate was passed by both.
+std::string equal_load_lines(const std::vector<run_result>& steps);
+
 // One JSON document: {"mode":..., "zchat":{figures}, "baseline":{figures} or null,
 // "ratios":{figure: zchat/baseline}, "steps":[every run of a capacity search, with "passed"
 // and "failure"]}.

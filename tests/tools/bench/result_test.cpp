@@ -94,6 +94,19 @@ TEST(Report, TheCapacityLineEndsWithTheRatioToTheBaseline) {
               "capacity 412,345 lines/s x 10 clients (4,123,450 deliveries/s) (no baseline)");
 }
 
+TEST(Report, LatencyIsComparedAtEachRateBothPassed) {
+    std::vector<run_result> steps{sample_run("zchat", 1000), sample_run("zchat", 1500),
+                                  sample_run("baseline", 1000), sample_run("baseline", 1500)};
+    steps[3].lines_acked = 0; // the baseline failed at 1,500 lines/s
+    steps[3].deliveries = 0;
+    steps[2].e2e_latency = histogram{};
+    for (std::uint64_t i = 1; i <= 1000; ++i)
+        steps[2].e2e_latency.record(i * 2000);
+    EXPECT_EQ(equal_load_lines(steps),
+              "  at 1,000 lines/s: e2e p50 0.502 / 1.00 ms (0.50x), p99 0.991 / 1.98 ms (0.50x)\n");
+    EXPECT_EQ(equal_load_lines({sample_run("zchat", 1000)}), "");
+}
+
 TEST(Report, TheTableHasEveryFigureAndARatioColumn) {
     const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000)};
     const std::string table = human_table(c);
