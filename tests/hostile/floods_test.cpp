@@ -335,9 +335,10 @@ TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
 // of its own sends, and a PUB socket does not show it subscriptions), so RSS is not held to the
 // baseline here: PROTOCOL.md section 14 documents the limit and the allowlist as the mitigation.
 // Under AddressSanitizer the trie's 40 MB take the broker's thread some 15 s to build and tear
-// down, longer than the oracles wait, so that build hoards a tenth as many.
+// down, longer than the oracles wait, and even 1,000 prefixes once outlasted the final probe's
+// 3 s while other tests shared the machine, so that build hoards 300.
 TEST(Subscriptions, TenThousandLongPrefixesComeAndGoAndTheBrokerKeepsServing) {
-    constexpr int prefix_count = built_with_address_sanitizer ? 1000 : 10000;
+    constexpr int prefix_count = built_with_address_sanitizer ? 300 : 10000;
     scene s;
     s.rss_bounded = false;
     {
