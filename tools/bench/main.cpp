@@ -141,7 +141,7 @@ struct worker_process {
         };
         hooks.start_time = [&]() -> std::optional<std::chrono::nanoseconds> {
             pollfd p{from_parent, POLLIN, 0};
-            if (poll(&p, 1, 0) == 0)
+            if (poll(&p, 1, 0) <= 0 || p.revents == 0)
                 return std::nullopt;
             std::int64_t start = 0;
             // Eight bytes written at once arrive at once (they are under PIPE_BUF).
@@ -496,13 +496,12 @@ int run(const settings& s) {
             result.baseline = run_once(*base, s, s.rate, s.clients, s.publishers);
     }
 
+    const std::string equal = equal_load_lines(steps);
     if (s.json)
         std::cout << json_report(s.mode, result, steps) << std::endl;
     else
         std::cout << human_table(result) << "load average at the end " << load_average() << '\n'
-                  << (s.mode == "capacity" && base
-                          ? "latency at equal load, zchat / baseline:\n" + equal_load_lines(steps)
-                          : "")
+                  << (equal.empty() ? "" : "latency at equal load, zchat / baseline:\n" + equal)
                   << ratio_line(s.mode, result) << std::endl;
     if (!s.csv.empty())
         write_file(s.csv, csv_header() + csv_rows(s.mode, result));

@@ -4,7 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -17,7 +17,7 @@ namespace {
 
 } // namespace
 
-ready_set::ready_set() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+ready_set::ready_set() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), fired_(1024) {
     if (epoll_fd_ < 0)
         fail("epoll_create1");
 }
@@ -54,12 +54,14 @@ const std::vector<std::uint64_t>& ready_set::wait(std::chrono::nanoseconds timeo
     }
     // One batch: level-triggered descriptors left over stay ready and come with the next wait
     // (epoll hands them out round robin), so none waits for ever.
-    std::array<epoll_event, 1024> fired{};
-    const int n = epoll_wait(epoll_fd_, fired.data(), static_cast<int>(fired.size()), 0);
+    const int n = epoll_wait(epoll_fd_, fired_.data(), static_cast<int>(fired_.size()), 0);
     if (n < 0 && errno != EINTR)
         fail("epoll_wait");
     for (int i = 0; i < n; ++i)
-        due_.push_back(fired[static_cast<std::size_t>(i)].data.u64);
+        due_.push_back(fired_[static_cast<std::size_t>(i)].data.u64);
+    // A publisher's DEALER is used for every line it sends, and each check costs a syscall.
+    std::sort(due_.begin(), due_.end());
+    due_.erase(std::unique(due_.begin(), due_.end()), due_.end());
     return due_;
 }
 

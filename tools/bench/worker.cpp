@@ -132,16 +132,6 @@ private:
     std::uint64_t sub_key(const sim_client& c) const { return dealer_key(c) + 1; }
     std::uint64_t monitor_key() const { return 2 * static_cast<std::uint64_t>(cfg_.clients); }
 
-    void subscribe(sim_client& c, const std::string& topic) {
-        c.sub.set(zmq::sockopt::subscribe, topic);
-        ready_.used(sub_key(c));
-    }
-
-    void unsubscribe(sim_client& c, const std::string& topic) {
-        c.sub.set(zmq::sockopt::unsubscribe, topic);
-        ready_.used(sub_key(c));
-    }
-
     // (Re)creates client i's sockets under a name and connects them; the client is then
     // joining, and a HELLO has still to be sent.
     void connect(std::size_t i, std::string name) {
@@ -186,6 +176,8 @@ private:
     }
 
     bool send(sim_client& c, const proto::command& command) {
+        // Even a send that finds the DEALER full has processed its mailbox.
+        ready_.used(dealer_key(c));
         const auto frames = proto::encode(command);
         for (std::size_t i = 0; i < frames.size(); ++i) {
             const bool last = i + 1 == frames.size();
@@ -195,7 +187,6 @@ private:
             if (!c.dealer.send(zmq::buffer(frames[i]), flags))
                 return false;
         }
-        ready_.used(dealer_key(c));
         c.last_sent = now_ns();
         return true;
     }
@@ -203,7 +194,7 @@ private:
     void send_hello(sim_client& c) {
         if (cfg_.baseline && c.probe_topic.empty()) {
             c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
-            subscribe(c, c.probe_topic);
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
         }
         send(c, proto::hello{c.name, std::nullopt});
         c.last_hello = now_ns();
@@ -444,7 +435,7 @@ private:
             c.secret = w->secret;
             c.heartbeat_ms = w->heartbeat_ms > 0 ? w->heartbeat_ms : baseline_heartbeat_ms;
             c.probe_topic = proto::probe_topic(w->session_id);
-            subscribe(c, c.probe_topic);
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
             c.state = phase::welcomed;
         } else if (const auto* e = std::get_if<proto::error>(&r)) {
             if (!cfg_.baseline && c.state != phase::joined &&
@@ -562,14 +553,14 @@ private:
                     // everyone as zchat does.
                     send(c, proto::ready{c.secret, pr->seq});
                     c.state = phase::joined;
-                    unsubscribe(c, c.probe_topic);
+                    c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
                     ++joined_;
                 }
                 return;
             }
             if (c.state == phase::welcomed) {
                 send(c, proto::ready{c.secret, pr->seq});
-                unsubscribe(c, c.probe_topic);
+                c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
                 c.state = phase::ready_sent;
             }
             track_seq(c, pr->seq, false);
