@@ -34,6 +34,7 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out, std::string_view key_name) {
     now_ = now;
+    sender_key_ = key_name;
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
     auto decoded = proto::decode_command(frames);
@@ -345,11 +346,36 @@ void core::refuse(std::string_view peer, proto::error_code code, std::string rea
     ++counters_.rejected[code];
     // ERRORs are capped per peer, so a peer sending garbage cannot use the broker to multiply
     // its traffic; what is over the cap is only counted.
-    if (!error_budget(peer).take(now_)) {
+    if (error_budget(peer).take(now_))
+        reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+    else
         ++counters_.errors_suppressed;
+    // Going over the rate has its own remedy (over_rate).
+    if (code != proto::error_code::rate_limited)
+        charge_error(peer, out);
+}
+
+void core::charge_error(std::string_view peer, outbox& out) {
+    session* s = sessions_.find_by_peer(peer);
+    // Only the session's own connection, with the key that joined, spends its budget. A pending
+    // session needs none: it is forgotten within join_timeout unless confirmed.
+    if (cfg_.max_errors == 0 || !s || !s->joined || s->key_name != sender_key_)
         return;
+    if (s->error_count == 0 || now_ - s->errors_since >= cfg_.error_window) {
+        s->error_count = 0;
+        s->errors_since = now_;
     }
-    reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+    if (++s->error_count < cfg_.max_errors)
+        return;
+    // `peer` may view the session's own routing id, which ending it destroys: copy it first.
+    const std::string to{peer};
+    tell_session_ended(to, proto::error_code::evicted,
+                       "you sent " + std::to_string(cfg_.max_errors) + " invalid messages within " +
+                           std::to_string(cfg_.error_window.count() / 1000) +
+                           " s and were disconnected",
+                       out);
+    ++counters_.evicted;
+    end_session(*s, proto::leave_reason::too_many_errors, out);
 }
 
 void core::tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,

@@ -41,6 +41,10 @@ struct config {
     std::uint32_t rate_per_second = 20;
     std::uint32_t rate_burst = 40;
     std::chrono::milliseconds flood_grace{5000};
+    // A joined session that causes this many protocol errors (refused messages, rate limit
+    // aside) within error_window is ended (0: no limit).
+    std::uint32_t max_errors = 100;
+    std::chrono::milliseconds error_window{10000};
     // Names (case folded) that belong to a client key on the CURVE allowlist: only a peer that
     // authenticated with that key may join under one.
     std::unordered_set<std::string> bound_names;
@@ -82,6 +86,9 @@ private:
     void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);
     void over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out);
     proto::token_bucket& error_budget(std::string_view peer);
+    // Counts a protocol error against the peer's joined session, and ends the session when it
+    // has caused max_errors of them within error_window.
+    void charge_error(std::string_view peer, outbox& out);
     void welcome(const session& s, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
@@ -126,6 +133,7 @@ private:
     // " E_X 3 E_Y 1", or " none".
     std::string rejected_text() const;
     time_point now_{};            // of the call being handled
+    std::string sender_key_;      // the key name of the peer whose message is being handled
     time_point started_{};        // set by the first tick
     time_point next_stats_{};     // the first tick schedules the first STATS
     time_point next_heartbeat_{}; // the first tick publishes one at once

@@ -20,6 +20,7 @@ using zchat::tools::exit_usage;
 constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
 constexpr std::uint32_t max_liveness = 1000;
 constexpr std::uint32_t max_stats_seconds = 86400;
+constexpr std::uint32_t max_errors_limit = 1'000'000;
 constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 
 constexpr const char* exit_codes_help =
@@ -73,6 +74,10 @@ int main(int argc, char** argv) {
         cxxopts::value(options.core.rate_per_second)->default_value("20"))(
         "burst", "messages each client may send in a burst above the rate",
         cxxopts::value(options.core.rate_burst)->default_value("40"))(
+        "max-errors",
+        "refused messages (malformed, invalid, out of turn) after which a joined client is "
+        "disconnected, counted over 10 s; 0 lifts the limit",
+        cxxopts::value(options.core.max_errors)->default_value("100"))(
         "max-name-chars", "longest name, in characters (code points)",
         cxxopts::value(options.core.max_name_chars)->default_value("32"))(
         "max-text-bytes", "longest chat line, in bytes of UTF-8",
@@ -87,8 +92,8 @@ int main(int argc, char** argv) {
         "version", "print the version and exit");
     cli.custom_help(
         "[--router EP] [--pub EP] [--max-clients N] [--heartbeat-ms MS] [--liveness N]\n"
-        "  [--stats-interval S] [--rate N] [--burst N] [--max-name-chars N] [--max-text-bytes N]\n"
-        "  [--max-frame-bytes N] [--curve-secret FILE [--allow PATH]]");
+        "  [--stats-interval S] [--rate N] [--burst N] [--max-errors N] [--max-name-chars N]\n"
+        "  [--max-text-bytes N] [--max-frame-bytes N] [--curve-secret FILE [--allow PATH]]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -115,6 +120,9 @@ int main(int argc, char** argv) {
                                                  std::to_string(max_stats_seconds));
         if (options.core.rate_per_second > 0 && options.core.rate_burst < 1)
             throw cxxopts::exceptions::exception("--burst must be at least 1");
+        if (options.core.max_errors > max_errors_limit)
+            throw cxxopts::exceptions::exception("--max-errors must be from 0 to " +
+                                                 std::to_string(max_errors_limit));
         // A name of N code points takes up to 4N bytes, and the name field holds 256.
         if (options.core.max_name_chars < 1 ||
             options.core.max_name_chars > zchat::proto::max_name_bytes / 4)

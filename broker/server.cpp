@@ -22,9 +22,9 @@ constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
 // Longest a peer may take over the ZMTP handshake (CURVE included) before it is dropped.
 constexpr std::chrono::milliseconds handshake_timeout{5000};
 // ZMTP heartbeats go out on each connection every this many broker heartbeat intervals, and a
-// connection that has sent nothing this many intervals after one is closed.
-constexpr int zmtp_heartbeat_factor = 60;
-constexpr int zmtp_timeout_factor = 5;
+// connection that has sent nothing for at least this many intervals after one is closed.
+constexpr std::uint32_t zmtp_heartbeat_factor = 60;
+constexpr std::uint32_t zmtp_min_timeout_factor = 5;
 
 void fill_random(void* buffer, std::size_t size) {
     auto* bytes = static_cast<unsigned char*>(buffer);
@@ -75,15 +75,19 @@ void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
 // each ZMTP PING arms a timeout timer, the first message received afterwards cancels it, and
 // cancelling searches the I/O thread's timers in expiry order, one heartbeat timer per
 // connection, up to it. Sparse heartbeats mean fewer searches; a timeout shorter than the
-// heartbeat interval puts the timer early, so each search passes a twelfth of the connections
-// instead of all of them. At 4,000 idle clients the old setting (every 10 intervals, timeout
-// 30) spent half the broker's CPU in that search. Peers need not be fast: their libzmq answers
-// a PING itself, whatever the application is doing.
+// heartbeat interval puts the timer early, so at the defaults each search passes a twelfth of
+// the connections instead of all of them. At 4,000 idle clients the old setting (every 10
+// intervals, timeout 30) spent half the broker's CPU in that search.
+//
+// The peer's libzmq answers a PING itself, whatever its application is doing, but a stalled
+// link delays the answer: the timeout is never shorter than the session's own expiry, so a
+// link that stalls and recovers before the session would expire keeps its connection.
 void guard_connections(zmq::socket_t& socket, const config& cfg) {
     const auto ms = [](std::chrono::milliseconds d) { return static_cast<int>(d.count()); };
     socket.set(zmq::sockopt::handshake_ivl, ms(handshake_timeout));
     socket.set(zmq::sockopt::heartbeat_ivl, ms(cfg.heartbeat_interval * zmtp_heartbeat_factor));
-    socket.set(zmq::sockopt::heartbeat_timeout, ms(cfg.heartbeat_interval * zmtp_timeout_factor));
+    const std::uint32_t timeout_factor = std::max(zmtp_min_timeout_factor, cfg.liveness + 1);
+    socket.set(zmq::sockopt::heartbeat_timeout, ms(cfg.heartbeat_interval * timeout_factor));
 }
 
 config with_bound_names(config cfg, const std::optional<allowlist>& allowed) {

@@ -41,6 +41,9 @@ struct session {
     proto::token_bucket errors{10, 10};
     std::optional<time_point> flooding_since;
     time_point last_refused{};
+    // The protocol errors the session has caused since errors_since (see config::max_errors).
+    std::uint32_t error_count = 0;
+    time_point errors_since{};
 };
 
 // Hashes std::string and std::string_view alike, so maps keyed by string find by view.

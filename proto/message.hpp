@@ -54,6 +54,7 @@ enum class leave_reason : std::uint8_t {
     server_shutdown = 3,
     too_slow = 4,
     flooding = 5,
+    too_many_errors = 6,
 };
 
 // ---- Commands: client to broker, over DEALER -> ROUTER ----

@@ -17,6 +17,8 @@ std::string_view reason_note(leave_reason reason) {
         return " (too slow)";
     case leave_reason::flooding:
         return " (flooding)";
+    case leave_reason::too_many_errors:
+        return " (too many errors)";
     }
     return " (unknown reason)";
 }

@@ -1227,6 +1227,7 @@ config rate_config() {
     cfg.rate_per_second = 20;
     cfg.rate_burst = 40;
     cfg.flood_grace = 5s;
+    cfg.max_errors = 0; // these tests send garbage too, and are about the rate
     return cfg;
 }
 
@@ -1320,6 +1321,115 @@ TEST(BrokerRate, RateZeroLiftsTheLimit) {
     EXPECT_EQ(alice.rate_per_second, 0u);
     for (int i = 1; i <= 5000; ++i)
         ASSERT_EQ(count_lines(s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "x")), 1u);
+}
+
+// ---- The error budget (RELIABILITY S8) ----
+
+config budget_config(std::uint32_t max_errors) {
+    config cfg = test_config();
+    cfg.max_errors = max_errors;
+    return cfg;
+}
+
+const proto::frame_list junk{"junk"};
+
+// The errors each outbox told, in order.
+std::vector<error_code> errors_told(const outbox& out) {
+    std::vector<error_code> codes;
+    for (const auto& r : replies_of(out))
+        if (const auto* e = std::get_if<proto::error>(&r.reply))
+            codes.push_back(e->code);
+    return codes;
+}
+
+TEST(BrokerErrorBudget, OneErrorShortOfTheBudgetKeepsTheSession) {
+    script s(budget_config(5));
+    s.join("peer-bob", "bob");
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(departures(s.send_frames("peer-alice", junk)).empty());
+    EXPECT_EQ(s.broker().online(), 2u);
+    EXPECT_EQ(count_lines(s.say("peer-alice", alice, 1, "still here")), 1u);
+}
+
+TEST(BrokerErrorBudget, TheErrorThatReachesTheBudgetEndsTheSession) {
+    script s(budget_config(5));
+    s.join("peer-bob", "bob");
+    s.join("peer-alice", "alice");
+    for (int i = 0; i < 4; ++i)
+        s.send_frames("peer-alice", junk);
+    const outbox out = s.send_frames("peer-alice", junk);
+    EXPECT_EQ(errors_told(out), (std::vector{error_code::bad_signature, error_code::evicted}));
+    const auto gone = departures(out);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].name, "alice");
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::too_many_errors);
+    EXPECT_EQ(gone[0].online, 1u);
+    EXPECT_EQ(out.log.back(), "< The user alice left (too many errors) (1 user online)");
+    EXPECT_EQ(s.broker().online(), 1u);
+    // One over: the connection has no session now, so nothing more ends.
+    const outbox after = s.send_frames("peer-alice", junk);
+    EXPECT_TRUE(departures(after).empty());
+    EXPECT_EQ(errors_told(after), std::vector{error_code::bad_signature});
+    EXPECT_NE(s.broker().summary().find("1 evicted"), std::string::npos) << s.broker().summary();
+}
+
+TEST(BrokerErrorBudget, EveryKindOfRefusalCountsButTheRateLimit) {
+    config cfg = budget_config(4);
+    cfg.rate_per_second = 1;
+    cfg.rate_burst = 1;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.say("peer-alice", alice, 1, "spends the only token");
+    for (int i = 0; i < 10; ++i) // refused for the rate: not counted
+        s.say("peer-alice", alice, 2, "x");
+    EXPECT_EQ(s.broker().online(), 1u);
+    s.send("peer-alice", proto::hello{"alice", std::nullopt}); // E_ALREADY_JOINED
+    s.send("peer-alice", proto::ready{secret_number(9), 0});   // wrong secret: E_NOT_JOINED
+    s.send_frames("peer-alice", proto::frame_list{"ZCHAT\x02", "PING"}); // E_VERSION
+    EXPECT_EQ(s.broker().online(), 1u);
+    const auto gone = departures(s.send_frames("peer-alice", junk));
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::too_many_errors);
+}
+
+TEST(BrokerErrorBudget, TheCountStartsAgainAfterTenSeconds) {
+    script s(budget_config(5));
+    s.join("peer-alice", "alice");
+    for (int i = 0; i < 4; ++i)
+        s.send_frames("peer-alice", junk);
+    s.now = t0 + 10s;
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(departures(s.send_frames("peer-alice", junk)).empty());
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_EQ(departures(s.send_frames("peer-alice", junk)).size(), 1u);
+}
+
+TEST(BrokerErrorBudget, OnlyTheSessionsOwnConnectionAndKeySpendIt) {
+    config cfg = budget_config(3);
+    cfg.bound_names = {"alice"};
+    script s(cfg);
+    const proto::welcome w = only_reply<proto::welcome>(
+        s.send("peer-alice", proto::hello{"alice", std::nullopt}, "alice"), "peer-alice");
+    s.send("peer-alice", proto::ready{w.secret, w.seq}, "alice");
+    ASSERT_EQ(s.broker().online(), 1u);
+    for (int i = 0; i < 10; ++i) {
+        s.send_frames("peer-mallory", junk);
+        // The same routing id under another key is not alice's connection.
+        s.send_frames("peer-alice", junk, "mallory");
+    }
+    EXPECT_EQ(s.broker().online(), 1u);
+    s.send_frames("peer-alice", junk, "alice");
+    s.send_frames("peer-alice", junk, "alice");
+    EXPECT_EQ(departures(s.send_frames("peer-alice", junk, "alice")).size(), 1u);
+}
+
+TEST(BrokerErrorBudget, ZeroLiftsIt) {
+    script s(budget_config(0));
+    s.join("peer-alice", "alice");
+    for (int i = 0; i < 1000; ++i)
+        ASSERT_TRUE(departures(s.send_frames("peer-alice", junk)).empty());
+    EXPECT_EQ(s.broker().online(), 1u);
 }
 
 TEST(BrokerErrorCap, GarbageFromOnePeerDrawsAtMostTenErrorsASecondButIsAllCounted) {

@@ -565,6 +565,7 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
         {{"--max-text-bytes", "65537"}, "--max-text-bytes must be from 1 to 65536"},
         {{"--max-text-bytes", "2000", "--max-frame-bytes", "1999"},
          "--max-frame-bytes must be from --max-text-bytes (2000) to 16777216"},
+        {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
     };
     for (const auto& [args, message] : cases) {
         SCOPED_TRACE(message);

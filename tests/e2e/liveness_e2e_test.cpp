@@ -344,10 +344,10 @@ TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfte
     EXPECT_TRUE(prints(alice, stream::out, timed_out("bob", 1), until(bound)));
     EXPECT_TRUE(prints(bob, stream::err, lost, until(bound)));
     // Nothing comes back through a pulled cable, not even a reset: the broker's ZMTP heartbeats
-    // (every 60 intervals, closing after 5 more of silence) are what close its side of bob's two
-    // dead connections, instead of keeping them for ever.
+    // (every 60 intervals, closing after liveness + 1 more of silence) are what close its side of
+    // bob's two dead connections, instead of keeping them for ever.
     EXPECT_TRUE(eventually([&] { return open_fds(broker_.proc.pid()) <= fds_without_bob; },
-                           interval * 65 + slack))
+                           interval * 66 + slack))
         << open_fds(broker_.proc.pid()) << " descriptors open, " << fds_without_bob
         << " before bob";
 

@@ -146,6 +146,43 @@ TEST(Floods, AFlooderWhoKeepsOnIsEvictedWithAPublishedReason) {
     EXPECT_EQ(leave->reason, proto::leave_reason::flooding);
 }
 
+// RELIABILITY.md S8, the error budget: garbage from a joined session's own connection would
+// otherwise go on for ever under the ERROR cap (a message that fails decoding is not charged to
+// the rate). The 100th refusal within 10 s ends the session, and everyone is told why.
+TEST(Floods, GarbageFromAJoinedSessionEndsItWhenItsErrorBudgetIsSpent) {
+    scene s;
+    std::map<error_code, std::uint64_t> errors;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto id = mallory.welcome()->session_id;
+        for (int i = 0; i < 100; ++i)
+            mallory.dealer().send(zmq::str_buffer("junk"), zmq::send_flags::none);
+        std::optional<proto::left> ended;
+        const auto deadline = clock::now() + 5s;
+        while (!ended && clock::now() < deadline)
+            if (const auto e = recv_event(mallory.sub(), 100ms))
+                if (const auto* l = std::get_if<proto::left>(&*e); l && l->session_id == id)
+                    ended = *l;
+        ASSERT_TRUE(ended) << "mallory's session outlived 100 refusals";
+        EXPECT_EQ(ended->reason, proto::leave_reason::too_many_errors);
+        while (const auto r = recv_reply(mallory.dealer(), silence))
+            if (const auto* e = std::get_if<proto::error>(&*r))
+                ++errors[e->code];
+    }
+    const auto t = s.finish({{"E_BAD_SIGNATURE", 100}, {"E_EVICTED", 1}});
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->evicted, 1u);
+    EXPECT_EQ(errors[error_code::evicted], 1u) << "mallory is told why it left";
+    EXPECT_LE(errors[error_code::bad_signature], 100u);
+    const auto& events = s.chat.alice_saw();
+    const auto leave = std::find_if(events.begin(), events.end(), [](const seen_event& e) {
+        return e.kind == 'X' && e.name == "mallory";
+    });
+    ASSERT_NE(leave, events.end());
+    EXPECT_EQ(leave->reason, proto::leave_reason::too_many_errors);
+}
+
 TEST(Floods, GarbageFromAStrangerDrawsCappedErrorsAndIsCountedInFull) {
     scene s;
     constexpr std::uint64_t flood = 2000;

@@ -100,6 +100,8 @@ std::string_view reason_name(proto::leave_reason r) {
         return "too_slow";
     case proto::leave_reason::flooding:
         return "flooding";
+    case proto::leave_reason::too_many_errors:
+        return "too_many_errors";
     }
     return "unknown";
 }
