@@ -1,4 +1,5 @@
 // zchat-client: command line -> terminal thread + receive thread -> exit code.
+#include "client/input.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
 #include "tools/common/curve_keys.hpp"
@@ -90,9 +91,18 @@ int main(int argc, char** argv) {
             session.router_endpoint = endpoint_for(host, 5555);
             session.sub_endpoint = endpoint_for(host, 5556);
         }
+        if (args.count("name") && session.name.empty())
+            throw cxxopts::exceptions::exception("--name needs a non-empty name");
         if (args.count("message")) {
-            if (message.empty())
-                throw cxxopts::exceptions::exception("--message needs a non-empty text");
+            // The line is read as a typed one would be (so "/who" lists who is online), but one
+            // that would send nothing is a mistake on the command line, not a quiet success.
+            const auto input = zchat::client::parse_input(message);
+            if (std::holds_alternative<zchat::client::empty_line>(input))
+                throw cxxopts::exceptions::exception(
+                    "--message needs a text with something besides spaces and tabs");
+            if (const auto* u = std::get_if<zchat::client::unknown_command>(&input))
+                throw cxxopts::exceptions::exception("--message: unknown command " + u->name +
+                                                     " (//text sends /text)");
             terminal.message = message;
         }
         if (!curve_secret_file.empty() && curve_server_key_file.empty())

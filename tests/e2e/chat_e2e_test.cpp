@@ -557,6 +557,25 @@ TEST(CommandLine, AMalformedEndpointIsAOneLineUsageErrorWithExitTwo) {
     }
 }
 
+// A command line that would send nothing is refused before connecting, not run as a success.
+TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
+    const std::vector<std::pair<lines, std::string>> cases{
+        {{"-m", ""}, "--message needs a text with something besides spaces and tabs"},
+        {{"-m", " \t "}, "--message needs a text with something besides spaces and tabs"},
+        {{"-m", "/bogus now"}, "--message: unknown command /bogus (//text sends /text)"},
+        {{"--name", "", "-m", "hi"}, "--name needs a non-empty name"},
+    };
+    for (const auto& [args, message] : cases) {
+        SCOPED_TRACE(message);
+        lines argv{"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        process p(client_path, argv);
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{});
+        EXPECT_EQ(p.lines(stream::err), lines{"zchat-client: " + message + " (try --help)"});
+    }
+}
+
 TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
     const std::vector<std::pair<lines, std::string>> cases{
         {{"--max-name-chars", "0"}, "--max-name-chars must be from 1 to 64"},
