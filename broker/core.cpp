@@ -64,8 +64,10 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         // the broker into an amplifier.
         else if (!s && recently_expired_.erase(std::string{peer}) > 0)
             refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
-        else
+        else {
             ++counters_.rejected[proto::error_code::not_joined]; // counted, never answered
+            charge_error(peer, out); // from the session's connection with a wrong secret
+        }
         return;
     }
     // Every message but READY and BYE (one each per connection) is charged to the session's
@@ -346,7 +348,7 @@ void core::refuse(std::string_view peer, proto::error_code code, std::string rea
     ++counters_.rejected[code];
     // ERRORs are capped per peer, so a peer sending garbage cannot use the broker to multiply
     // its traffic; what is over the cap is only counted.
-    if (error_budget(peer).take(now_))
+    if (error_cap(peer).take(now_))
         reply(peer, proto::error{code, message_id, std::move(reason)}, out);
     else
         ++counters_.errors_suppressed;
@@ -367,9 +369,8 @@ void core::charge_error(std::string_view peer, outbox& out) {
     }
     if (++s->error_count < cfg_.max_errors)
         return;
-    // `peer` may view the session's own routing id, which ending it destroys: copy it first.
-    const std::string to{peer};
-    tell_session_ended(to, proto::error_code::evicted,
+    // Nothing may touch `peer` after end_session: it may view the session's own routing id.
+    tell_session_ended(peer, proto::error_code::evicted,
                        "you sent " + std::to_string(cfg_.max_errors) + " invalid messages within " +
                            std::to_string(cfg_.error_window.count() / 1000) +
                            " s and were disconnected",
@@ -382,12 +383,12 @@ void core::tell_session_ended(std::string_view peer, proto::error_code code, std
                               outbox& out) {
     // Not capped: it comes once for each end of a session (an eviction, or a takeover, which
     // needs a HELLO with the session's secret), so it multiplies nothing, and a flooder that has
-    // spent its ERROR budget must still learn why its session ended rather than reconnect.
+    // reached its ERROR cap must still learn why its session ended rather than reconnect.
     ++counters_.rejected[code];
     reply(peer, proto::error{code, 0, std::move(reason)}, out);
 }
 
-proto::token_bucket& core::error_budget(std::string_view peer) {
+proto::token_bucket& core::error_cap(std::string_view peer) {
     if (session* s = sessions_.find_by_peer(peer))
         return s->errors;
     const auto it = stranger_errors_.find(peer);

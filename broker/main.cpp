@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
         cxxopts::value(options.core.rate_burst)->default_value("40"))(
         "max-errors",
         "refused messages (malformed, invalid, out of turn) after which a joined client is "
-        "disconnected, counted over 10 s; 0 lifts the limit",
+        "disconnected, counted from its first refusal for 10 s at a time; 0 lifts the limit",
         cxxopts::value(options.core.max_errors)->default_value("100"))(
         "max-name-chars", "longest name, in characters (code points)",
         cxxopts::value(options.core.max_name_chars)->default_value("32"))(

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <ostream>
 #include <system_error>
 #include <vector>
@@ -83,7 +85,10 @@ void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
 // link delays the answer: the timeout is never shorter than the session's own expiry, so a
 // link that stalls and recovers before the session would expire keeps its connection.
 void guard_connections(zmq::socket_t& socket, const config& cfg) {
-    const auto ms = [](std::chrono::milliseconds d) { return static_cast<int>(d.count()); };
+    // libzmq takes int milliseconds; long intervals times large factors would not fit.
+    const auto ms = [](std::chrono::milliseconds d) {
+        return static_cast<int>(std::min<std::int64_t>(d.count(), INT_MAX));
+    };
     socket.set(zmq::sockopt::handshake_ivl, ms(handshake_timeout));
     socket.set(zmq::sockopt::heartbeat_ivl, ms(cfg.heartbeat_interval * zmtp_heartbeat_factor));
     const std::uint32_t timeout_factor = std::max(zmtp_min_timeout_factor, cfg.liveness + 1);

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
         "sub", "broker endpoint for events (default tcp://127.0.0.1:5556)",
         cxxopts::value(session.sub_endpoint))(
         "name", "name to chat under (default: your login name)", cxxopts::value(session.name))(
-        "m,message", "send this one line, wait for its acknowledgement, leave",
+        "m,message",
+        "send this one line (or run this one /command), wait for its acknowledgement, leave",
         cxxopts::value(message))("h,help", "print this help and exit")(
         "version", "print the version and exit")("host", "broker host on the default ports",
                                                  cxxopts::value(host))(
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
             if (const auto* u = std::get_if<zchat::client::unknown_command>(&input))
                 throw cxxopts::exceptions::exception("--message: unknown command " + u->name +
                                                      " (//text sends /text)");
+            if (std::holds_alternative<zchat::client::leave>(input))
+                throw cxxopts::exceptions::exception("--message: /quit would send nothing");
             terminal.message = message;
         }
         if (!curve_secret_file.empty() && curve_server_key_file.empty())

@@ -1396,8 +1396,10 @@ TEST(BrokerErrorBudget, EveryKindOfRefusalCountsButTheRateLimit) {
 TEST(BrokerErrorBudget, TheCountStartsAgainAfterTenSeconds) {
     script s(budget_config(5));
     s.join("peer-alice", "alice");
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
         s.send_frames("peer-alice", junk);
+    s.now = t0 + 9999ms; // still the first window
+    s.send_frames("peer-alice", junk);
     s.now = t0 + 10s;
     for (int i = 0; i < 4; ++i)
         EXPECT_TRUE(departures(s.send_frames("peer-alice", junk)).empty());
@@ -1422,6 +1424,29 @@ TEST(BrokerErrorBudget, OnlyTheSessionsOwnConnectionAndKeySpendIt) {
     s.send_frames("peer-alice", junk, "alice");
     s.send_frames("peer-alice", junk, "alice");
     EXPECT_EQ(departures(s.send_frames("peer-alice", junk, "alice")).size(), 1u);
+}
+
+TEST(BrokerErrorBudget, ARefusedLineCanEndItAndItsErrorComesFirst) {
+    script s(budget_config(2));
+    s.join("peer-bob", "bob");
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.say("peer-alice", alice, 1, "");
+    const outbox out = s.say("peer-alice", alice, 2, "");
+    EXPECT_EQ(errors_told(out), (std::vector{error_code::empty_text, error_code::evicted}));
+    EXPECT_EQ(replies_of(out).front().peer, "peer-alice");
+    ASSERT_EQ(departures(out).size(), 1u);
+    EXPECT_EQ(departures(out)[0].name, "alice");
+}
+
+TEST(BrokerErrorBudget, HeartbeatsWithAWrongSecretCountThoughTheyAreNeverAnswered) {
+    script s(budget_config(3));
+    s.join("peer-alice", "alice");
+    const proto::ping forged{secret_number(9), 0};
+    EXPECT_TRUE(s.send("peer-alice", forged).replies.empty());
+    EXPECT_TRUE(s.send("peer-alice", forged).replies.empty());
+    const outbox out = s.send("peer-alice", forged);
+    EXPECT_EQ(errors_told(out), std::vector{error_code::evicted});
+    EXPECT_EQ(departures(out).size(), 1u);
 }
 
 TEST(BrokerErrorBudget, ZeroLiftsIt) {

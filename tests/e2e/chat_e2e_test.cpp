@@ -563,6 +563,7 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
         {{"-m", ""}, "--message needs a text with something besides spaces and tabs"},
         {{"-m", " \t "}, "--message needs a text with something besides spaces and tabs"},
         {{"-m", "/bogus now"}, "--message: unknown command /bogus (//text sends /text)"},
+        {{"-m", "/quit"}, "--message: /quit would send nothing"},
         {{"--name", "", "-m", "hi"}, "--name needs a non-empty name"},
     };
     for (const auto& [args, message] : cases) {

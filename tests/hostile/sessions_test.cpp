@@ -210,8 +210,9 @@ TEST(Identity, ARoutingIdTwinOfAConnectedClientIsNotHeard) {
 }
 
 // S7 after the owner vanished without BYE, before its session expires: a peer connecting under
-// the same routing id finds the session but not its secret, so it cannot speak, end the
-// session, resume it or keep it alive.
+// the same routing id finds the session but not its secret, so it cannot speak, say BYE for it,
+// resume it or keep it alive. (Refusing it a hundred times would end the session through its
+// error budget, as PROTOCOL.md section 17 says; this twin is refused a few times.)
 TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
     scene s{{"--heartbeat-ms", "200", "--liveness", "20"}};
     std::uint64_t victim_id = 0;
