@@ -56,9 +56,9 @@ int main(int argc, char** argv) {
     std::string message;
     std::string curve_server_key_file;
     std::string curve_secret_file;
-    cli.add_options()("router", "broker endpoint for commands (default tcp://127.0.0.1:5555)",
+    cli.add_options()("router", "broker endpoint for commands (default: tcp://127.0.0.1:5555)",
                       cxxopts::value(session.router_endpoint))(
-        "sub", "broker endpoint for events (default tcp://127.0.0.1:5556)",
+        "sub", "broker endpoint for events (default: tcp://127.0.0.1:5556)",
         cxxopts::value(session.sub_endpoint))(
         "name", "name to chat under (default: your login name)", cxxopts::value(session.name))(
         "m,message",
@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-client: " << e.what() << " (try --help)\n";
         return exit_usage;
+    }
+    // Help needs no broker: joining would only make everyone see us enter and leave.
+    if (terminal.message &&
+        std::holds_alternative<zchat::client::show_help>(zchat::client::parse_input(message))) {
+        std::cout << zchat::client::help_text() << '\n';
+        return exit_ok;
     }
     if (!curve_server_key_file.empty()) {
         try {

@@ -577,6 +577,15 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
     }
 }
 
+TEST(CommandLine, AClientAskedForHelpWithMPrintsTheCommandsWithoutConnecting) {
+    process p(client_path,
+              {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1", "-m", "/help"});
+    EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
+    ASSERT_FALSE(p.lines(stream::out).empty()) << transcript(p);
+    EXPECT_EQ(p.lines(stream::out).front(), "Commands:");
+    EXPECT_EQ(p.lines(stream::err), lines{});
+}
+
 TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
     const std::vector<std::pair<lines, std::string>> cases{
         {{"--max-name-chars", "0"}, "--max-name-chars must be from 1 to 64"},
