@@ -34,12 +34,12 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out, std::string_view key_name) {
     now_ = now;
-    sender_key_ = key_name;
+    const sender from{peer, key_name};
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
     auto decoded = proto::decode_command(frames);
     if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
-        refuse(peer, bad->code, bad->reason, out);
+        refuse(from, bad->code, bad->reason, out);
         return;
     }
     const auto& command = std::get<proto::command>(decoded);
@@ -57,16 +57,17 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     // belong to another key: the key must be bound as the one that joined was.
     if (!s || s->secret != *presented_secret(command) || s->key_name != key_name) {
         if (!std::holds_alternative<proto::ping>(command))
-            refuse(peer, proto::error_code::not_joined, "you have not joined the chat", out,
+            refuse(from, proto::error_code::not_joined, "you have not joined the chat", out,
                    message_id);
         // A heartbeat is answered only when the sender's session expired, so a client that
         // was paused learns it must join again; answering any peer would let strangers turn
         // the broker into an amplifier.
         else if (!s && recently_expired_.erase(std::string{peer}) > 0)
-            refuse(peer, proto::error_code::not_joined, "your session expired; join again", out);
+            refuse(from, proto::error_code::not_joined, "your session expired; join again", out);
         else {
             ++counters_.rejected[proto::error_code::not_joined]; // counted, never answered
-            charge_error(peer, out); // from the session's connection with a wrong secret
+            if (s) // the session's connection, with a wrong secret
+                charge_error(*s, key_name, out);
         }
         return;
     }
@@ -99,7 +100,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         if (std::holds_alternative<proto::bye>(command))
             sessions_.remove(s->id);
         else
-            refuse(peer, proto::error_code::not_joined, "your join is not complete yet", out,
+            refuse(from, proto::error_code::not_joined, "your join is not complete yet", out,
                    message_id);
         return;
     }
@@ -113,15 +114,16 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
 
 void core::on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
                     time_point now, outbox& out) {
+    const sender from{peer, key_name};
     // Checked first, so that neither a resume nor a fresh join gets round it.
     const std::string folded = proto::fold_name(m.name);
     if (!key_name.empty() && folded != proto::fold_name(key_name)) {
-        refuse(peer, proto::error_code::name_forbidden,
+        refuse(from, proto::error_code::name_forbidden,
                "your key may only join as '" + std::string{key_name} + "'", out);
         return;
     }
     if (key_name.empty() && cfg_.bound_names.contains(folded)) {
-        refuse(peer, proto::error_code::name_forbidden,
+        refuse(from, proto::error_code::name_forbidden,
                "the name '" + m.name + "' belongs to another key", out);
         return;
     }
@@ -138,20 +140,20 @@ void core::on_hello(std::string_view peer, const proto::hello& m, std::string_vi
         }
     }
     if (own) {
-        refuse(peer, proto::error_code::already_joined, "this connection has already joined", out);
+        refuse(from, proto::error_code::already_joined, "this connection has already joined", out);
         return;
     }
     if (auto bad = proto::check_name(m.name, cfg_.max_name_chars)) {
-        refuse(peer, bad->code, bad->reason, out);
+        refuse(from, bad->code, bad->reason, out);
         return;
     }
     if (sessions_.name_taken(m.name)) {
-        refuse(peer, proto::error_code::name_taken, "the name '" + m.name + "' is already in use",
+        refuse(from, proto::error_code::name_taken, "the name '" + m.name + "' is already in use",
                out);
         return;
     }
     if (sessions_.size() >= cfg_.max_clients) {
-        refuse(peer, proto::error_code::server_full,
+        refuse(from, proto::error_code::server_full,
                "the server is full (" + std::to_string(cfg_.max_clients) + " clients)", out);
         return;
     }
@@ -239,7 +241,7 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
     if (std::holds_alternative<proto::ping>(c))
         ++counters_.rejected[proto::error_code::rate_limited];
     else
-        refuse(s.peer, proto::error_code::rate_limited,
+        refuse({s.peer, s.key_name}, proto::error_code::rate_limited,
                "too many messages: the limit is " + std::to_string(cfg_.rate_per_second) +
                    " per second",
                out, message_id);
@@ -247,7 +249,7 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
 
 void core::on_say(session& s, const proto::say& m, outbox& out) {
     if (auto bad = proto::check_text(m.text, cfg_.max_text_bytes)) {
-        refuse(s.peer, bad->code, bad->reason, out, m.message_id);
+        refuse({s.peer, s.key_name}, bad->code, bad->reason, out, m.message_id);
         return;
     }
     ++counters_.lines_in;
@@ -343,40 +345,39 @@ void core::publish(const proto::event& e, outbox& out) {
     counters_.bytes_out += frame_bytes(out.publications.back());
 }
 
-void core::refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
+void core::refuse(const sender& from, proto::error_code code, std::string reason, outbox& out,
                   std::uint64_t message_id) {
     ++counters_.rejected[code];
+    session* s = sessions_.find_by_peer(from.peer);
     // ERRORs are capped per peer, so a peer sending garbage cannot use the broker to multiply
     // its traffic; what is over the cap is only counted.
-    if (error_cap(peer).take(now_))
-        reply(peer, proto::error{code, message_id, std::move(reason)}, out);
+    if ((s ? s->error_cap : stranger_error_cap(from.peer)).take(now_))
+        reply(from.peer, proto::error{code, message_id, std::move(reason)}, out);
     else
         ++counters_.errors_suppressed;
     // Going over the rate has its own remedy (over_rate).
-    if (code != proto::error_code::rate_limited)
-        charge_error(peer, out);
+    if (s && code != proto::error_code::rate_limited)
+        charge_error(*s, from.key_name, out);
 }
 
-void core::charge_error(std::string_view peer, outbox& out) {
-    session* s = sessions_.find_by_peer(peer);
+void core::charge_error(session& s, std::string_view key_name, outbox& out) {
     // Only the session's own connection, with the key that joined, spends its budget. A pending
     // session needs none: it is forgotten within join_timeout unless confirmed.
-    if (cfg_.max_errors == 0 || !s || !s->joined || s->key_name != sender_key_)
+    if (cfg_.max_errors == 0 || !s.joined || s.key_name != key_name)
         return;
-    if (s->error_count == 0 || now_ - s->errors_since >= cfg_.error_window) {
-        s->error_count = 0;
-        s->errors_since = now_;
+    if (s.error_count == 0 || now_ - s.errors_since >= cfg_.error_window) {
+        s.error_count = 0;
+        s.errors_since = now_;
     }
-    if (++s->error_count < cfg_.max_errors)
+    if (++s.error_count < cfg_.max_errors)
         return;
-    // Nothing may touch `peer` after end_session: it may view the session's own routing id.
-    tell_session_ended(peer, proto::error_code::evicted,
+    tell_session_ended(s.peer, proto::error_code::evicted,
                        "you sent " + std::to_string(cfg_.max_errors) + " invalid messages within " +
                            std::to_string(cfg_.error_window.count() / 1000) +
                            " s and were disconnected",
                        out);
     ++counters_.evicted;
-    end_session(*s, proto::leave_reason::too_many_errors, out);
+    end_session(s, proto::leave_reason::too_many_errors, out);
 }
 
 void core::tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
@@ -388,9 +389,7 @@ void core::tell_session_ended(std::string_view peer, proto::error_code code, std
     reply(peer, proto::error{code, 0, std::move(reason)}, out);
 }
 
-proto::token_bucket& core::error_cap(std::string_view peer) {
-    if (session* s = sessions_.find_by_peer(peer))
-        return s->errors;
+proto::token_bucket& core::stranger_error_cap(std::string_view peer) {
     const auto it = stranger_errors_.find(peer);
     if (it != stranger_errors_.end())
         return it->second;

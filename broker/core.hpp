@@ -85,11 +85,11 @@ private:
     void resume(session& s, std::string_view peer, time_point now, outbox& out);
     void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);
     void over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out);
-    // The peer's ERROR cap: its session's, or one from the bounded table of strangers.
-    proto::token_bucket& error_cap(std::string_view peer);
-    // Counts a protocol error against the peer's joined session, and ends the session when it
-    // has caused max_errors of them within error_window.
-    void charge_error(std::string_view peer, outbox& out);
+    // The ERROR cap of a peer without a session, from a bounded table.
+    proto::token_bucket& stranger_error_cap(std::string_view peer);
+    // Counts a protocol error against a joined session, if it came from the key that joined it,
+    // and ends the session when it has caused max_errors of them within error_window.
+    void charge_error(session& s, std::string_view key_name, outbox& out);
     void welcome(const session& s, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
@@ -99,10 +99,15 @@ private:
     void remember_expired(const std::string& peer);
 
     void reply(std::string_view peer, const proto::reply& r, outbox& out);
+    // Who sent the message being refused: its connection and the name its CURVE key is bound to.
+    struct sender {
+        std::string_view peer;
+        std::string_view key_name;
+    };
     // Sends the ERROR (within the peer's ERROR cap) and charges the error to the peer's session.
     // That may end the session: a caller holding a session& or a `peer` that views session::peer
     // must not use them afterwards.
-    void refuse(std::string_view peer, proto::error_code code, std::string reason, outbox& out,
+    void refuse(const sender& from, proto::error_code code, std::string reason, outbox& out,
                 std::uint64_t message_id = 0);
     // The ERROR that ends a session (E_EVICTED, E_SESSION_REPLACED), sent whatever the cap.
     void tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
@@ -137,7 +142,6 @@ private:
     // " E_X 3 E_Y 1", or " none".
     std::string rejected_text() const;
     time_point now_{};            // of the call being handled
-    std::string sender_key_;      // the key name of the peer of the message handle() is on
     time_point started_{};        // set by the first tick
     time_point next_stats_{};     // the first tick schedules the first STATS
     time_point next_heartbeat_{}; // the first tick publishes one at once

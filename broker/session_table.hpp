@@ -38,7 +38,7 @@ struct session {
     std::optional<time_point> lagging_since;
     // The session's message rate, the ERRORs it may still be sent, and whether it is flooding.
     proto::token_bucket rate{0, 0};
-    proto::token_bucket errors{10, 10};
+    proto::token_bucket error_cap{10, 10};
     std::optional<time_point> flooding_since;
     time_point last_refused{};
     // The protocol errors the session has caused since errors_since (see config::max_errors).

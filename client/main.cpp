@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     std::string message;
     std::string curve_server_key_file;
     std::string curve_secret_file;
+    bool help_only = false; // -m /help: print the commands, connect to nobody
     cli.add_options()("router", "broker endpoint for commands (default: tcp://127.0.0.1:5555)",
                       cxxopts::value(session.router_endpoint))(
         "sub", "broker endpoint for events (default: tcp://127.0.0.1:5556)",
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
                                                      " (//text sends /text)");
             if (std::holds_alternative<zchat::client::leave>(input))
                 throw cxxopts::exceptions::exception("--message: /quit would send nothing");
+            // Help needs no broker: joining would only make everyone see us enter and leave.
+            help_only = std::holds_alternative<zchat::client::show_help>(input);
             terminal.message = message;
         }
         if (!curve_secret_file.empty() && curve_server_key_file.empty())
@@ -114,9 +117,7 @@ int main(int argc, char** argv) {
         std::cerr << "zchat-client: " << e.what() << " (try --help)\n";
         return exit_usage;
     }
-    // Help needs no broker: joining would only make everyone see us enter and leave.
-    if (terminal.message &&
-        std::holds_alternative<zchat::client::show_help>(zchat::client::parse_input(message))) {
+    if (help_only) {
         std::cout << zchat::client::help_text() << '\n';
         return exit_ok;
     }

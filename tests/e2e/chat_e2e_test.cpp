@@ -557,6 +557,21 @@ TEST(CommandLine, AMalformedEndpointIsAOneLineUsageErrorWithExitTwo) {
     }
 }
 
+// Runs `path` once for each case, with `leading` then the case's arguments, and expects a usage
+// error: exit 2, nothing on stdout, and the one line "PROGRAM: MESSAGE (try --help)" on stderr.
+void expect_usage_errors(const std::string& path, const std::string& program, const lines& leading,
+                         const std::vector<std::pair<lines, std::string>>& cases) {
+    for (const auto& [args, message] : cases) {
+        SCOPED_TRACE(message);
+        lines argv = leading;
+        argv.insert(argv.end(), args.begin(), args.end());
+        process p(path, argv);
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{});
+        EXPECT_EQ(p.lines(stream::err), lines{program + ": " + message + " (try --help)"});
+    }
+}
+
 // A command line that would send nothing is refused before connecting, not run as a success.
 TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
     const std::vector<std::pair<lines, std::string>> cases{
@@ -566,15 +581,8 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
         {{"-m", "/quit"}, "--message: /quit would send nothing"},
         {{"--name", "", "-m", "hi"}, "--name needs a non-empty name"},
     };
-    for (const auto& [args, message] : cases) {
-        SCOPED_TRACE(message);
-        lines argv{"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        process p(client_path, argv);
-        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
-        EXPECT_EQ(p.lines(stream::out), lines{});
-        EXPECT_EQ(p.lines(stream::err), lines{"zchat-client: " + message + " (try --help)"});
-    }
+    expect_usage_errors(client_path, "zchat-client",
+                        {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"}, cases);
 }
 
 TEST(CommandLine, AClientAskedForHelpWithMPrintsTheCommandsWithoutConnecting) {
@@ -596,12 +604,7 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
          "--max-frame-bytes must be from --max-text-bytes (2000) to 16777216"},
         {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
     };
-    for (const auto& [args, message] : cases) {
-        SCOPED_TRACE(message);
-        process p(broker_path, args);
-        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
-        EXPECT_EQ(p.lines(stream::err), lines{"zchat-broker: " + message + " (try --help)"});
-    }
+    expect_usage_errors(broker_path, "zchat-broker", {}, cases);
 }
 
 TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {

@@ -33,6 +33,13 @@ struct test_pipe {
     }
 };
 
+// Watches the pipe under `key` and takes the check every new socket gets, so that the set
+// reports it only when it is used or signalled from here on.
+void watch(ready_set& set, const test_pipe& p, std::uint64_t key) {
+    set.add(p.read_end(), key);
+    EXPECT_EQ(set.wait(milliseconds(0)), std::vector<std::uint64_t>{key});
+}
+
 bool holds(const std::vector<std::uint64_t>& keys, std::uint64_t key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -49,9 +56,8 @@ TEST(ReadySet, ReturnsOnlyTheSocketsWhoseDescriptorFired) {
     ready_set set;
     test_pipe a;
     test_pipe b;
-    set.add(a.read_end(), 1);
-    set.add(b.read_end(), 2);
-    set.wait(milliseconds(0));
+    watch(set, a, 1);
+    watch(set, b, 2);
     b.signal();
     EXPECT_EQ(set.wait(milliseconds(1000)), std::vector<std::uint64_t>{2});
     b.clear();
@@ -61,8 +67,7 @@ TEST(ReadySet, ReturnsOnlyTheSocketsWhoseDescriptorFired) {
 TEST(ReadySet, AUsedSocketIsCheckedAtOnceWithoutSleeping) {
     ready_set set;
     test_pipe a;
-    set.add(a.read_end(), 1);
-    set.wait(milliseconds(0));
+    watch(set, a, 1);
     set.used(1);
     const auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(set.wait(milliseconds(5000)), std::vector<std::uint64_t>{1});
@@ -72,8 +77,7 @@ TEST(ReadySet, AUsedSocketIsCheckedAtOnceWithoutSleeping) {
 TEST(ReadySet, ASignalLeftUnreadIsReportedAgain) {
     ready_set set;
     test_pipe a;
-    set.add(a.read_end(), 3);
-    set.wait(milliseconds(0));
+    watch(set, a, 3);
     a.signal();
     EXPECT_TRUE(holds(set.wait(milliseconds(0)), 3));
     EXPECT_TRUE(holds(set.wait(milliseconds(0)), 3));
@@ -82,8 +86,7 @@ TEST(ReadySet, ASignalLeftUnreadIsReportedAgain) {
 TEST(ReadySet, ARemovedDescriptorIsNoLongerWatched) {
     ready_set set;
     test_pipe a;
-    set.add(a.read_end(), 4);
-    set.wait(milliseconds(0));
+    watch(set, a, 4);
     set.remove(a.read_end());
     a.signal();
     EXPECT_TRUE(set.wait(milliseconds(1)).empty());
@@ -92,8 +95,7 @@ TEST(ReadySet, ARemovedDescriptorIsNoLongerWatched) {
 TEST(ReadySet, ASocketUsedTwiceAndSignalledIsReportedOnce) {
     ready_set set;
     test_pipe a;
-    set.add(a.read_end(), 5);
-    set.wait(milliseconds(0));
+    watch(set, a, 5);
     a.signal();
     set.used(5);
     set.used(5);
