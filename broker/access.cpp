@@ -1,8 +1,8 @@
 #include "broker/access.hpp"
 
 #include "proto/printable.hpp"
+#include "proto/runtime/curve_keys.hpp"
 #include "proto/validate.hpp"
-#include "tools/common/z85.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -47,7 +47,8 @@ void allowlist::add(std::string_view text, const std::string& source) {
         std::string_view name = line.substr(key.size());
         while (name.starts_with(' '))
             name.remove_prefix(1);
-        if (!tools::is_z85_key(key))
+        const std::optional<std::string> raw_key = runtime::z85_decode_key(key);
+        if (!raw_key)
             throw allowlist_error(where +
                                   "expected a 40-character Z85 public key, then "
                                   "optionally a name; got '" +
@@ -55,7 +56,7 @@ void allowlist::add(std::string_view text, const std::string& source) {
         if (auto bad = proto::check_name(name, max_bound_name_chars); bad && !name.empty())
             throw allowlist_error(where + "the name '" + proto::printable(name) +
                                   "' is not valid: " + bad->reason);
-        const auto [it, added] = names_.emplace(*tools::z85_decode(key), std::string{name});
+        const auto [it, added] = names_.emplace(*raw_key, std::string{name});
         if (!added && it->second != name)
             throw allowlist_error(where + "the key " + std::string{key} +
                                   " is listed twice with different names");
@@ -120,14 +121,14 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
     if (field(5) != "CURVE")
         return answer("400", "CURVE required", "",
                       "Refused a connection from " + address + ": it does not speak CURVE");
-    if (request.size() != 7 || field(6).size() != tools::curve_key_bytes)
+    if (request.size() != 7 || field(6).size() != runtime::curve_key_bytes)
         return answer("400", "malformed CURVE credentials", "",
                       "Refused a connection from " + address + ": malformed CURVE credentials");
     auto name = allowed.name_for(field(6));
     if (!name) {
         return answer("400", "key not allowed", "",
                       "Refused a connection from " + address + ": key " +
-                          tools::z85_encode(field(6)) + " is not on the allowlist");
+                          runtime::z85_encode_key(field(6)) + " is not on the allowlist");
     }
     // Folded, so that keys bound to one name in different cases are one person's keys.
     return answer("200", "OK", proto::fold_name(*name), "");

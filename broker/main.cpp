@@ -1,8 +1,8 @@
 // zchat-broker: command line -> server options -> server.run() -> exit code.
 #include "broker/server.hpp"
 #include "proto/codec.hpp"
-#include "tools/common/curve_keys.hpp"
-#include "tools/common/process.hpp"
+#include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
 
@@ -12,9 +12,9 @@
 
 namespace {
 
-using zchat::tools::exit_failure;
-using zchat::tools::exit_ok;
-using zchat::tools::exit_usage;
+using zchat::runtime::exit_failure;
+using zchat::runtime::exit_ok;
+using zchat::runtime::exit_usage;
 
 // Bounds that keep liveness x interval meaningful and far from overflow.
 constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
@@ -34,7 +34,7 @@ constexpr const char* exit_codes_help =
 // Reads the key and allowlist files into `options`, and says what the broker will accept.
 std::string load_curve(const std::string& secret_file, const std::string& allow_path,
                        zchat::broker::server_options& options) {
-    using namespace zchat::tools;
+    using namespace zchat::runtime;
     options.curve_secret_key = read_key_file(secret_file, key_kind::secret_key);
     std::string summary =
         "CURVE on: broker public key " + public_key_of(options.curve_secret_key) + ", ";
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
 
-    const int stop_fd = zchat::tools::stop_signal_descriptor();
+    const int stop_fd = zchat::runtime::stop_signal_descriptor();
     try {
         zmq::context_t ctx;
         zchat::broker::server server(ctx, options);

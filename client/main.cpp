@@ -2,8 +2,8 @@
 #include "client/input.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
-#include "tools/common/curve_keys.hpp"
-#include "tools/common/process.hpp"
+#include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
 
@@ -16,9 +16,9 @@
 
 namespace {
 
-using zchat::tools::exit_failure;
-using zchat::tools::exit_ok;
-using zchat::tools::exit_usage;
+using zchat::runtime::exit_failure;
+using zchat::runtime::exit_ok;
+using zchat::runtime::exit_usage;
 
 constexpr const char* exit_codes_help =
     "\nInteractive use (stdin is a terminal): type to chat; /who lists who is online, /help\n"
@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
     if (!curve_server_key_file.empty()) {
         try {
             session.curve =
-                zchat::tools::load_client_keys(curve_server_key_file, curve_secret_file);
-        } catch (const zchat::tools::key_error& e) {
+                zchat::runtime::load_client_keys(curve_server_key_file, curve_secret_file);
+        } catch (const zchat::runtime::key_error& e) {
             // The command line names a file we cannot use: fixed by changing the command.
             std::cerr << "zchat-client: " << e.what() << '\n';
             return exit_usage;
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     terminal.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     terminal.prompt = session.name + "> ";
 
-    const int signal_fd = zchat::tools::stop_signal_descriptor();
+    const int signal_fd = zchat::runtime::stop_signal_descriptor();
     zmq::context_t ctx;
     zchat::client::terminal term(ctx, terminal, signal_fd);
     zchat::client::session receiver(ctx, session, term.pipe_endpoint());

@@ -31,7 +31,7 @@ session::session(zmq::context_t& ctx, session_options options, std::string pipe_
 void session::run() {
     pipe_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
     pipe_.connect(pipe_endpoint_);
-    int code = tools::exit_failure;
+    int code = runtime::exit_failure;
     try {
         code = serve();
     } catch (const zmq::error_t& e) {
@@ -55,7 +55,7 @@ int session::serve() {
     } catch (const zmq::error_t& e) {
         print(style::error, "! Invalid endpoint (" + options_.router_endpoint + ", " +
                                 options_.sub_endpoint + "): " + e.what());
-        return tools::exit_usage;
+        return runtime::exit_usage;
     }
     while (result_ < 0) {
         std::array<zmq::pollitem_t, 4> items{{
@@ -83,7 +83,7 @@ int session::serve() {
                 unreadable("event", std::get<proto::decode_error>(decoded));
         });
         if (items[3].revents & ZMQ_POLLIN) {
-            const tools::connection_news news = watch_->read();
+            const runtime::connection_news news = watch_->read();
             if (news.failure && result_ < 0)
                 on_handshake_failure(*news.failure);
             if (news.dropped && result_ < 0)
@@ -113,8 +113,8 @@ void session::attempt_join(clock::time_point now) {
     sub_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
     watch_.emplace(ctx_, dealer_);
     if (options_.curve) {
-        tools::use_curve(dealer_, *options_.curve);
-        tools::use_curve(sub_, *options_.curve);
+        runtime::use_curve(dealer_, *options_.curve);
+        runtime::use_curve(sub_, *options_.curve);
     }
     dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
     sub_.set(zmq::sockopt::linger, 0);
@@ -154,7 +154,7 @@ void session::unreadable(std::string_view what, const proto::decode_error& e) {
                             std::string{proto::error_name(e.code)} + ")");
 }
 
-void session::on_handshake_failure(const tools::handshake_failure& f) {
+void session::on_handshake_failure(const runtime::handshake_failure& f) {
     if (!f.final) {
         // Kept for the timeout's message: the broker may be restarting, or we hold a wrong key.
         if (options_.curve)
@@ -162,7 +162,7 @@ void session::on_handshake_failure(const tools::handshake_failure& f) {
         return;
     }
     print(style::error, "! Cannot join the chat at " + options_.router_endpoint + ": " + f.reason);
-    result_ = tools::exit_failure;
+    result_ = runtime::exit_failure;
 }
 
 void session::on_connection_dropped() {
@@ -190,7 +190,7 @@ void session::on_reply(const proto::reply& r) {
         if (const auto* e = std::get_if<proto::error>(&r)) {
             print(style::error, "! Cannot join the chat: " + proto::printable(e->reason) + " (" +
                                     std::string{proto::error_name(e->code)} + ")");
-            result_ = tools::exit_failure;
+            result_ = runtime::exit_failure;
         }
         return;
     }
@@ -231,7 +231,7 @@ void session::on_pipe(const std::string& kind, const std::string& payload) {
     } else if (kind == pipe::quit) {
         if (room_.welcomed())
             send_command(proto::bye{room_.secret()});
-        result_ = tools::exit_ok;
+        result_ = runtime::exit_ok;
     } else if (kind == pipe::eof) {
         input_ended_ = true;
         // Before the first join the join's own time limits apply; after it, the drain's.
@@ -284,7 +284,7 @@ void session::flush_printed() {
 int session::check_timers(clock::time_point now) {
     switch (room_.state()) {
     case link::ended:
-        return tools::exit_failure;
+        return runtime::exit_failure;
     case link::lost:
         attempt_join(now);
         break;
@@ -298,7 +298,7 @@ int session::check_timers(clock::time_point now) {
                     print(style::error, "! Cannot reach the chat server at " +
                                             options_.router_endpoint + " (no answer within " +
                                             seconds(options_.connect_timeout) + ")");
-                return tools::exit_failure;
+                return runtime::exit_failure;
             }
             retry_ = std::min(retry_ * 2, options_.max_retry);
             attempt_join(now);
@@ -310,7 +310,7 @@ int session::check_timers(clock::time_point now) {
                                         ": the subscriber connection was never confirmed "
                                         "(check --sub)");
                 send_command(proto::bye{room_.secret()});
-                return tools::exit_failure;
+                return runtime::exit_failure;
             }
             attempt_join(now);
         }
@@ -339,9 +339,9 @@ int session::check_drain(clock::time_point now) {
         send_command(proto::bye{room_.secret()});
         if (undelivered > 0) {
             print(style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered");
-            return tools::exit_failure;
+            return runtime::exit_failure;
         }
-        return tools::exit_ok;
+        return runtime::exit_ok;
     }
     if (drain_deadline_ && now >= *drain_deadline_) {
         const std::size_t waiting = queued_.size() + room_.unacknowledged();
@@ -351,7 +351,7 @@ int session::check_drain(clock::time_point now) {
                                 "; they may not have been delivered");
         if (room_.joined())
             send_command(proto::bye{room_.secret()});
-        return tools::exit_failure;
+        return runtime::exit_failure;
     }
     return -1;
 }

@@ -9,10 +9,10 @@
 #include "client/conversation.hpp"
 #include "client/pipe.hpp"
 #include "proto/codec.hpp"
+#include "proto/runtime/connection_watch.hpp"
+#include "proto/runtime/curve_client.hpp"
+#include "proto/runtime/process.hpp"
 #include "proto/token_bucket.hpp"
-#include "tools/common/connection_watch.hpp"
-#include "tools/common/curve_client.hpp"
-#include "tools/common/process.hpp"
 
 #include <zmq.hpp>
 
@@ -28,7 +28,7 @@ struct session_options {
     std::string sub_endpoint = "tcp://127.0.0.1:5556";
     std::string name;
     // Set: both sockets speak CURVE to the broker with these keys.
-    std::optional<tools::curve_client_keys> curve;
+    std::optional<runtime::curve_client_keys> curve;
     // First join: no WELCOME within this means the broker is unreachable.
     std::chrono::milliseconds connect_timeout{5000};
     // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
@@ -60,7 +60,7 @@ private:
     template <class Handle>
     void drain(zmq::socket_t& socket, Handle handle);
     void unreadable(std::string_view what, const proto::decode_error& e);
-    void on_handshake_failure(const tools::handshake_failure& f);
+    void on_handshake_failure(const runtime::handshake_failure& f);
     void on_connection_dropped();
     void on_reply(const proto::reply& r);
     void on_event(const proto::event& e);
@@ -87,7 +87,7 @@ private:
     zmq::socket_t pipe_;
     zmq::socket_t dealer_;
     zmq::socket_t sub_;
-    std::optional<tools::connection_watch> watch_; // on the DEALER: the SUB meets the same broker
+    std::optional<runtime::connection_watch> watch_; // on the DEALER: the SUB meets the same broker
 
     conversation room_;
     std::vector<printed> printed_;

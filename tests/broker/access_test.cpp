@@ -2,9 +2,9 @@
 // the frames libzmq sends to inproc://zeromq.zap.01 (ZeroMQ RFC 27).
 #include "broker/access.hpp"
 
+#include "proto/runtime/curve_keys.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/thrown.hpp"
-#include "tools/common/z85.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,10 +18,10 @@ using test::temp_dir;
 
 // A distinct 32-byte key per seed, raw and in Z85.
 std::string raw_key(char seed) {
-    return std::string(tools::curve_key_bytes, seed);
+    return std::string(runtime::curve_key_bytes, seed);
 }
 std::string z85_key(char seed) {
-    return tools::z85_encode(raw_key(seed));
+    return runtime::z85_encode_key(raw_key(seed));
 }
 
 std::string error_of(const std::function<void()>& action) {

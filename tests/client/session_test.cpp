@@ -113,7 +113,7 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     alice.type(pipe::say, "Hello");
     EXPECT_EQ(alice.next_line(), "[You] Hello");
     alice.type(pipe::eof);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     EXPECT_TRUE(alice.printed.empty());
 }
 
@@ -124,7 +124,7 @@ TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {
     alice.type(pipe::say, "early");
     alice.type(pipe::who);
     alice.type(pipe::eof);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     const std::vector<std::string> expected{"> Connected to the chat server (1 user online)",
                                             "[You] early", "Online (1): alice"};
     EXPECT_EQ(alice.printed, expected);
@@ -143,7 +143,7 @@ TEST(ClientSession, SeesOthersChatAndLeave) {
         EXPECT_EQ(bob.next_line(), "[You] World");
         EXPECT_EQ(alice.next_line(), "[bob] World");
         bob.type(pipe::quit);
-        EXPECT_EQ(bob.wait_exit(), tools::exit_ok);
+        EXPECT_EQ(bob.wait_exit(), runtime::exit_ok);
     }
     EXPECT_EQ(alice.next_line(), "< The user bob left (1 user online)");
 }
@@ -159,7 +159,7 @@ TEST(ClientSession, ScriptFasterThanTheRateLimitIsSlowedDownNeverRefused) {
     for (int i = 1; i <= lines; ++i)
         alice.type(pipe::say, "line " + std::to_string(i));
     alice.type(pipe::eof);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_ok);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     ASSERT_EQ(alice.printed.size(), lines + 1u);
     for (int i = 1; i <= lines; ++i)
         EXPECT_EQ(alice.printed[static_cast<std::size_t>(i)], "[You] line " + std::to_string(i));
@@ -172,7 +172,7 @@ TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     alice.type(pipe::say, "bell\x07");
     alice.type(pipe::eof);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_failure);
     const std::vector<std::string> expected{"! Not sent: text contains a control character",
                                             "! 1 line(s) were not delivered"};
     EXPECT_EQ(alice.printed, expected);
@@ -184,7 +184,7 @@ TEST(ClientSession, TakenNameEndsTheSessionWithTheBrokersReason) {
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     client_under_test impostor(ctx, options_for(broker, "Alice"));
-    EXPECT_EQ(impostor.wait_exit(), tools::exit_failure);
+    EXPECT_EQ(impostor.wait_exit(), runtime::exit_failure);
     ASSERT_EQ(impostor.printed.size(), 1u);
     EXPECT_EQ(impostor.printed[0],
               "! Cannot join the chat: the name 'Alice' is already in use (E_NAME_TAKEN)");
@@ -198,7 +198,7 @@ TEST(ClientSession, UnreachableBrokerFailsWithinTheConnectTimeout) {
     o.name = "alice";
     o.connect_timeout = 200ms;
     client_under_test alice(ctx, o);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_failure);
     ASSERT_EQ(alice.printed.size(), 1u);
     EXPECT_EQ(alice.printed[0],
               "! Cannot reach the chat server at tcp://127.0.0.1:1 (no answer within 0 s)");
@@ -211,7 +211,7 @@ TEST(ClientSession, SubscriberThatNeverConfirmsFailsInsteadOfPretending) {
     o.sub_endpoint = "tcp://127.0.0.1:1";
     o.join_timeout = 300ms;
     client_under_test alice(ctx, o);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_failure);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_failure);
     ASSERT_EQ(alice.printed.size(), 1u);
     EXPECT_NE(alice.printed[0].find("no events arrive from tcp://127.0.0.1:1"), std::string::npos);
     EXPECT_NE(alice.printed[0].find("check --sub"), std::string::npos);
@@ -223,7 +223,7 @@ TEST(ClientSession, MalformedEndpointIsAUsageError) {
     o.router_endpoint = "not-an-endpoint";
     o.name = "alice";
     client_under_test alice(ctx, o);
-    EXPECT_EQ(alice.wait_exit(), tools::exit_usage);
+    EXPECT_EQ(alice.wait_exit(), runtime::exit_usage);
 }
 
 } // namespace

@@ -1,12 +1,12 @@
 // zchat-bench: options -> brokers to measure (zchat, and the baseline forwarder) -> runs of
 // simulated clients -> report. Also the forwarder itself, when started with --forwarder.
+#include "proto/runtime/process.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/forwarder.hpp"
 #include "tools/bench/payload.hpp"
 #include "tools/bench/proc_stat.hpp"
 #include "tools/bench/report.hpp"
 #include "tools/bench/worker.hpp"
-#include "tools/common/process.hpp"
 
 #include <cxxopts.hpp>
 #include <zmq.hpp>
@@ -28,9 +28,9 @@ namespace {
 
 using namespace zchat::bench;
 using std::chrono::milliseconds;
-using zchat::tools::exit_failure;
-using zchat::tools::exit_ok;
-using zchat::tools::exit_usage;
+using zchat::runtime::exit_failure;
+using zchat::runtime::exit_ok;
+using zchat::runtime::exit_usage;
 
 constexpr auto spawn_timeout = milliseconds(10000);
 constexpr auto start_delay = milliseconds(200);
@@ -609,7 +609,7 @@ int main(int argc, char** argv) {
 
     try {
         if (forwarder) {
-            const int stop_fd = zchat::tools::stop_signal_descriptor();
+            const int stop_fd = zchat::runtime::stop_signal_descriptor();
             run_forwarder(s.router.empty() ? "tcp://127.0.0.1:*" : s.router,
                           s.pub.empty() ? "tcp://127.0.0.1:*" : s.pub, stop_fd);
             close(stop_fd);

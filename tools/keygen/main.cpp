@@ -1,6 +1,6 @@
 // zchat-keygen: writes a CURVE key pair as BASE.pub and BASE.secret.
-#include "tools/common/curve_keys.hpp"
-#include "tools/common/process.hpp"
+#include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
 
@@ -9,9 +9,9 @@
 
 namespace {
 
-using zchat::tools::exit_failure;
-using zchat::tools::exit_ok;
-using zchat::tools::exit_usage;
+using zchat::runtime::exit_failure;
+using zchat::runtime::exit_ok;
+using zchat::runtime::exit_usage;
 
 constexpr const char* more_help =
     "\nWrites BASE.pub (the public key, to hand out) and BASE.secret (the secret key, mode\n"
@@ -54,19 +54,19 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
 
-    using zchat::tools::key_kind;
+    using zchat::runtime::key_kind;
     try {
         // Checked before writing either file, so a refusal leaves no half-written pair behind.
         if (!force && std::filesystem::exists(base + ".pub"))
-            throw zchat::tools::key_error("cannot write " + base +
-                                          ".pub: File exists (use --force to replace it)");
-        const auto keys = zchat::tools::generate_key_pair();
-        zchat::tools::write_key_file(base + ".secret", key_kind::secret_key, keys.secret_key,
-                                     force);
-        zchat::tools::write_key_file(base + ".pub", key_kind::public_key, keys.public_key, force);
+            throw zchat::runtime::key_error("cannot write " + base +
+                                            ".pub: File exists (use --force to replace it)");
+        const auto keys = zchat::runtime::generate_key_pair();
+        zchat::runtime::write_key_file(base + ".secret", key_kind::secret_key, keys.secret_key,
+                                       force);
+        zchat::runtime::write_key_file(base + ".pub", key_kind::public_key, keys.public_key, force);
         std::cout << "Public key: " << keys.public_key << '\n'
                   << "Wrote " << base << ".pub and " << base << ".secret (keep it private)\n";
-    } catch (const zchat::tools::key_error& e) {
+    } catch (const zchat::runtime::key_error& e) {
         std::cerr << "zchat-keygen: " << e.what() << '\n';
         return exit_failure;
     }

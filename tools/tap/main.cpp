@@ -2,10 +2,10 @@
 //
 // Everything the tap decides lives in zchat_tap_core; this file only owns the socket, the
 // clock, the signals and the output descriptor.
-#include "tools/common/connection_watch.hpp"
-#include "tools/common/curve_client.hpp"
-#include "tools/common/curve_keys.hpp"
-#include "tools/common/process.hpp"
+#include "proto/runtime/connection_watch.hpp"
+#include "proto/runtime/curve_client.hpp"
+#include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
 #include "tools/tap/monitor.hpp"
@@ -34,9 +34,9 @@
 namespace {
 
 using namespace zchat;
-using tools::exit_failure;
-using tools::exit_ok;
-using tools::exit_usage;
+using runtime::exit_failure;
+using runtime::exit_ok;
+using runtime::exit_usage;
 
 // Tap-specific: --timeout ran out before any event was shown.
 constexpr int exit_no_events = 3;
@@ -121,8 +121,8 @@ public:
           sub_(ctx_, zmq::socket_type::sub), watch_(ctx_, sub_) {
         sub_.set(zmq::sockopt::linger, 0);
         if (!s.curve_server_key_file.empty())
-            tools::use_curve(sub_,
-                             tools::load_client_keys(s.curve_server_key_file, s.curve_secret_file));
+            runtime::use_curve(
+                sub_, runtime::load_client_keys(s.curve_server_key_file, s.curve_secret_file));
         for (const auto& topic : filter_.subscriptions())
             sub_.set(zmq::sockopt::subscribe, topic);
         try {
@@ -308,7 +308,7 @@ private:
     std::optional<tap::stats_aggregator> stats_;
     zmq::context_t ctx_;
     zmq::socket_t sub_;
-    tools::connection_watch watch_;
+    runtime::connection_watch watch_;
     std::uint64_t shown_ = 0;
     bool receiving_ = false;
     bool handshake_trouble_told_ = false;
@@ -424,7 +424,7 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
 
-    const int stop_fd = tools::stop_signal_descriptor();
+    const int stop_fd = runtime::stop_signal_descriptor();
     int code = exit_ok;
     try {
         tap_loop loop(s, stop_fd);
@@ -432,7 +432,7 @@ int main(int argc, char** argv) {
     } catch (const usage_error& e) {
         std::cerr << "zchat-tap: " << e.what() << " (try --help)\n";
         code = exit_usage;
-    } catch (const tools::key_error& e) {
+    } catch (const runtime::key_error& e) {
         // The command line names a key file we cannot use: fixed by changing the command.
         std::cerr << "zchat-tap: " << e.what() << '\n';
         code = exit_usage;

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 
 struct curve_client_keys {
     std::string server_key; // the broker's public key, Z85
@@ -23,4 +23,4 @@ curve_client_keys load_client_keys(const std::string& server_key_file,
 // Makes `socket` speak CURVE to the broker. Call before connect.
 void use_curve(zmq::socket_t& socket, const curve_client_keys& keys);
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

@@ -1,6 +1,6 @@
 // Key pairs from libzmq, and key files as zchat-keygen writes them and the broker, the client
 // and the tap read them: the format, the errors, and the permissions a secret key must have.
-#include "tools/common/curve_keys.hpp"
+#include "proto/runtime/curve_keys.hpp"
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/thrown.hpp"
@@ -11,7 +11,7 @@
 
 #include <functional>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 namespace {
 
 using test::temp_dir;
@@ -110,4 +110,4 @@ TEST(CurveKeys, MissingFileIsAnErrorNamingIt) {
 }
 
 } // namespace
-} // namespace zchat::tools
+} // namespace zchat::runtime

@@ -1,4 +1,4 @@
-#include "tools/common/curve_keys.hpp"
+#include "proto/runtime/curve_keys.hpp"
 
 #include <zmq.h>
 
@@ -8,13 +8,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 namespace {
 
 constexpr std::string_view public_header = "== CURVE PUBLIC KEY ==";
@@ -47,6 +49,32 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 }
 
 } // namespace
+
+std::string z85_encode_key(std::string_view raw_key) {
+    assert(raw_key.size() == curve_key_bytes);
+    std::array<char, z85_key_chars + 1> text{};
+    zmq_z85_encode(text.data(), reinterpret_cast<const std::uint8_t*>(raw_key.data()),
+                   raw_key.size());
+    return text.data();
+}
+
+std::optional<std::string> z85_decode_key(std::string_view text) {
+    if (text.size() != z85_key_chars)
+        return std::nullopt;
+    // libzmq reads a NUL-terminated string and refuses characters outside the alphabet and
+    // groups larger than 32 bits; an embedded NUL would end its reading early, so refuse it here.
+    if (text.find('\0') != std::string_view::npos)
+        return std::nullopt;
+    const std::string terminated{text};
+    std::string raw(curve_key_bytes, '\0');
+    if (zmq_z85_decode(reinterpret_cast<std::uint8_t*>(raw.data()), terminated.c_str()) == nullptr)
+        return std::nullopt;
+    return raw;
+}
+
+bool is_z85_key(std::string_view text) {
+    return z85_decode_key(text).has_value();
+}
 
 curve_key_pair generate_key_pair() {
     std::array<char, z85_key_chars + 1> public_key{};
@@ -128,4 +156,4 @@ void write_key_file(const std::string& path, key_kind kind, std::string_view key
         throw key_error("cannot write " + path + ": " + errno_text(written ? errno : write_errno));
 }
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

@@ -1,4 +1,4 @@
-#include "tools/common/process.hpp"
+#include "proto/runtime/process.hpp"
 
 #include <sys/signalfd.h>
 
@@ -6,7 +6,7 @@
 #include <csignal>
 #include <system_error>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 
 int stop_signal_descriptor() {
     sigset_t signals;
@@ -21,4 +21,4 @@ int stop_signal_descriptor() {
     return fd;
 }
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

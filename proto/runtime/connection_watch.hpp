@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 
 // A failed security handshake, worded for the user ("the broker refused our key ..."). A final
 // one (a refusal, a mechanism mismatch) will fail again on every retry; any other (the
@@ -49,4 +49,4 @@ private:
     zmq::socket_t events_;
 };
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

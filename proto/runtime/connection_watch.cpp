@@ -1,4 +1,4 @@
-#include "tools/common/connection_watch.hpp"
+#include "proto/runtime/connection_watch.hpp"
 
 #include <zmq_addon.hpp>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-namespace zchat::tools {
+namespace zchat::runtime {
 namespace {
 
 constexpr int watched_events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
@@ -76,4 +76,4 @@ connection_news connection_watch::read() {
     return news;
 }
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

@@ -1,8 +1,8 @@
-#include "tools/common/curve_client.hpp"
+#include "proto/runtime/curve_client.hpp"
 
-#include "tools/common/curve_keys.hpp"
+#include "proto/runtime/curve_keys.hpp"
 
-namespace zchat::tools {
+namespace zchat::runtime {
 
 curve_client_keys load_client_keys(const std::string& server_key_file,
                                    const std::string& secret_key_file) {
@@ -25,4 +25,4 @@ void use_curve(zmq::socket_t& socket, const curve_client_keys& keys) {
     socket.set(zmq::sockopt::curve_secretkey, keys.secret_key);
 }
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

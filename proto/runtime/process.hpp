@@ -2,7 +2,7 @@
 // signals that ask it to stop.
 #pragma once
 
-namespace zchat::tools {
+namespace zchat::runtime {
 
 // Exit codes, the same for every executable and listed in each --help.
 inline constexpr int exit_ok = 0;
@@ -15,4 +15,4 @@ inline constexpr int exit_usage = 2;   // bad flag or malformed endpoint
 // std::system_error if the descriptor cannot be made.
 int stop_signal_descriptor();
 
-} // namespace zchat::tools
+} // namespace zchat::runtime

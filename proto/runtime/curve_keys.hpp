@@ -9,13 +9,27 @@
 // else is an error.
 #pragma once
 
-#include "tools/common/z85.hpp"
-
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace zchat::tools {
+namespace zchat::runtime {
+
+// A CURVE key is 32 bytes; its Z85 text (ZeroMQ RFC 32) is 40 characters.
+inline constexpr std::size_t curve_key_bytes = 32;
+inline constexpr std::size_t z85_key_chars = 40;
+
+// The Z85 text of a 32-byte key (libzmq's encoder). `raw_key` must be curve_key_bytes long.
+std::string z85_encode_key(std::string_view raw_key);
+
+// The 32 bytes of a key's Z85 text (libzmq's decoder), or nullopt if `text` is not 40
+// characters of Z85.
+std::optional<std::string> z85_decode_key(std::string_view text);
+
+// Whether `text` is a Z85-encoded 32-byte key.
+bool is_z85_key(std::string_view text);
 
 // A key file cannot be read, written or parsed; the message names the file and the cause.
 struct key_error : std::runtime_error {
@@ -49,4 +63,4 @@ std::string read_key_file(const std::string& path, key_kind kind);
 // An existing file is replaced only if `overwrite`.
 void write_key_file(const std::string& path, key_kind kind, std::string_view key, bool overwrite);
 
-} // namespace zchat::tools
+} // namespace zchat::runtime
