@@ -450,7 +450,7 @@ std::string core::summary() const {
 }
 
 std::chrono::nanoseconds core::expiry_timeout() const {
-    return cfg_.heartbeat_interval * cfg_.liveness;
+    return proto::silence_limit(cfg_.heartbeat_interval, cfg_.liveness);
 }
 
 void core::remember_expired(const std::string& peer) {

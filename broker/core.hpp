@@ -7,6 +7,7 @@
 #include "broker/outbox.hpp"
 #include "broker/session_table.hpp"
 #include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <chrono>
@@ -24,8 +25,8 @@ struct config {
     std::size_t max_name_chars = 32;
     std::size_t max_text_bytes = 4096;
     std::size_t max_clients = 10000;
-    std::chrono::milliseconds heartbeat_interval{1000};
-    std::uint32_t liveness = 3;
+    std::chrono::milliseconds heartbeat_interval = proto::default_heartbeat_interval;
+    std::uint32_t liveness = proto::default_liveness;
     // How often a pending session's probe is repeated, and how long the broker waits for the
     // client's SUB to confirm before it forgets the pending session.
     std::chrono::milliseconds probe_interval{100};

@@ -63,9 +63,11 @@ int main(int argc, char** argv) {
         "max-clients", "most clients joined or joining at once",
         cxxopts::value(options.core.max_clients)->default_value("10000"))(
         "heartbeat-ms", "interval of broker heartbeats and of client heartbeats, in ms",
-        cxxopts::value(heartbeat_ms)->default_value("1000"))(
+        cxxopts::value(heartbeat_ms)
+            ->default_value(std::to_string(options.core.heartbeat_interval.count())))(
         "liveness", "heartbeat intervals of silence after which a client is expired",
-        cxxopts::value(options.core.liveness)->default_value("3"))(
+        cxxopts::value(options.core.liveness)
+            ->default_value(std::to_string(options.core.liveness)))(
         "stats-interval", "seconds between published STATS events (counters for taps)",
         cxxopts::value(stats_seconds)->default_value("5"))(
         "rate",

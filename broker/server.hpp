@@ -6,6 +6,7 @@
 #include "broker/access.hpp"
 #include "broker/burst_watch.hpp"
 #include "broker/core.hpp"
+#include "proto/defaults.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <zmq.hpp>
@@ -27,8 +28,8 @@ struct bind_error : std::runtime_error {
 };
 
 struct server_options {
-    std::string router_endpoint = "tcp://127.0.0.1:5555";
-    std::string pub_endpoint = "tcp://127.0.0.1:5556";
+    std::string router_endpoint{proto::default_router_endpoint};
+    std::string pub_endpoint{proto::default_pub_endpoint};
     config core;
     // Largest frame the ROUTER accepts (ZMQ_MAXMSGSIZE): libzmq drops a connection that
     // announces a bigger one before it is read into memory. At least core.max_text_bytes.

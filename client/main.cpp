@@ -2,6 +2,7 @@
 #include "client/input.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
+#include "proto/defaults.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/process.hpp"
 
@@ -57,10 +58,12 @@ int main(int argc, char** argv) {
     std::string curve_server_key_file;
     std::string curve_secret_file;
     bool help_only = false; // -m /help: print the commands, connect to nobody
-    cli.add_options()("router", "broker endpoint for commands (default: tcp://127.0.0.1:5555)",
-                      cxxopts::value(session.router_endpoint))(
-        "sub", "broker endpoint for events (default: tcp://127.0.0.1:5556)",
-        cxxopts::value(session.sub_endpoint))(
+    cli.add_options()("router", "broker endpoint for commands",
+                      cxxopts::value(session.router_endpoint)
+                          ->default_value(std::string{zchat::proto::default_router_endpoint}))(
+        "sub", "broker endpoint for events",
+        cxxopts::value(session.sub_endpoint)
+            ->default_value(std::string{zchat::proto::default_pub_endpoint}))(
         "name", "name to chat under (default: your login name)", cxxopts::value(session.name))(
         "m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
@@ -90,8 +93,8 @@ int main(int argc, char** argv) {
             if (args.count("router") || args.count("sub"))
                 throw cxxopts::exceptions::exception(
                     "give either HOST or --router/--sub, not both");
-            session.router_endpoint = endpoint_for(host, 5555);
-            session.sub_endpoint = endpoint_for(host, 5556);
+            session.router_endpoint = endpoint_for(host, zchat::proto::default_router_port);
+            session.sub_endpoint = endpoint_for(host, zchat::proto::default_pub_port);
         }
         if (args.count("name") && session.name.empty())
             throw cxxopts::exceptions::exception("--name needs a non-empty name");

@@ -388,7 +388,7 @@ std::chrono::milliseconds session::attempt_window() const {
 std::chrono::milliseconds session::heartbeat_interval() const {
     // A broker announcing no interval still gets a heartbeat now and then.
     const std::uint32_t ms = room_.session().heartbeat_ms;
-    return std::chrono::milliseconds(ms > 0 ? ms : 1000);
+    return ms > 0 ? std::chrono::milliseconds(ms) : proto::default_heartbeat_interval;
 }
 
 session::clock::time_point session::drop_deadline() const {
@@ -397,7 +397,7 @@ session::clock::time_point session::drop_deadline() const {
 }
 
 std::chrono::milliseconds session::silence_limit() const {
-    return heartbeat_interval() * std::max<std::uint32_t>(room_.session().liveness, 1);
+    return proto::silence_limit(heartbeat_interval(), room_.session().liveness);
 }
 
 } // namespace zchat::client

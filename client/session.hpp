@@ -9,6 +9,7 @@
 #include "client/conversation.hpp"
 #include "client/pipe.hpp"
 #include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 #include "proto/runtime/connection_watch.hpp"
 #include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/process.hpp"
@@ -24,8 +25,8 @@
 namespace zchat::client {
 
 struct session_options {
-    std::string router_endpoint = "tcp://127.0.0.1:5555";
-    std::string sub_endpoint = "tcp://127.0.0.1:5556";
+    std::string router_endpoint{proto::default_router_endpoint};
+    std::string sub_endpoint{proto::default_pub_endpoint};
     std::string name;
     // Set: both sockets speak CURVE to the broker with these keys.
     std::optional<runtime::curve_client_keys> curve;

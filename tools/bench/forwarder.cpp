@@ -1,6 +1,7 @@
 #include "tools/bench/forwarder.hpp"
 
 #include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 #include "proto/message.hpp"
 
 #include <zmq.hpp>
@@ -16,8 +17,8 @@ namespace {
 constexpr int pub_sndhwm = 10000;
 constexpr int max_messages_per_wakeup = 256;
 // zchat-broker's default heartbeat interval: the forwarder publishes a HEARTBEAT as often.
-constexpr std::uint32_t heartbeat_ms = 1000;
-constexpr auto heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+constexpr auto heartbeat_interval = zchat::proto::default_heartbeat_interval;
+constexpr auto heartbeat_ms = static_cast<std::uint32_t>(heartbeat_interval.count());
 
 const std::string& signature_frame() {
     static const std::string frame =

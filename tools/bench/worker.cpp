@@ -5,6 +5,7 @@
 #include "tools/bench/ready_set.hpp"
 
 #include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -24,7 +25,8 @@ using std::chrono::nanoseconds;
 // How often idle clients are checked for a due PING, and the longest poll.
 constexpr auto sweep_interval = std::chrono::milliseconds(20);
 constexpr auto baseline_hello_interval = std::chrono::milliseconds(100);
-constexpr std::uint32_t baseline_heartbeat_ms = 1000;
+constexpr auto baseline_heartbeat_ms =
+    static_cast<std::uint32_t>(proto::default_heartbeat_interval.count());
 constexpr int bye_linger_ms = 500;
 // Clients of one worker that may be joining at once. Each join is announced to every client,
 // so thousands joining in the same instant queue thousands of JOINs ahead of each probe, and

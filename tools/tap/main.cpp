@@ -2,6 +2,7 @@
 //
 // Everything the tap decides lives in zchat_tap_core; this file only owns the socket, the
 // clock, the signals and the output descriptor.
+#include "proto/defaults.hpp"
 #include "proto/runtime/connection_watch.hpp"
 #include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/curve_keys.hpp"
@@ -57,7 +58,7 @@ constexpr const char* more_help =
 enum class mode { human, json, custom };
 
 struct settings {
-    std::string endpoint = "tcp://127.0.0.1:5556";
+    std::string endpoint{proto::default_pub_endpoint};
     std::vector<std::string> topics;
     std::vector<std::string> excludes;
     bool hide_heartbeats = false;

@@ -157,7 +157,7 @@ std::optional<steady_clock::time_point> monitor::next_check() const {
     if (silent_ || !interval_ms_ || !last_arrival_)
         return std::nullopt;
     return *last_arrival_ +
-           std::chrono::milliseconds(std::uint64_t{*interval_ms_} * options_.liveness);
+           proto::silence_limit(std::chrono::milliseconds(*interval_ms_), options_.liveness);
 }
 
 } // namespace zchat::tap

@@ -13,6 +13,8 @@
 
 #include "tools/tap/note.hpp"
 
+#include "proto/defaults.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -27,7 +29,8 @@ struct monitor_options {
     // The tap receives every JOIN and LEAVE: the online count can be checked against them.
     bool complete_presence = true;
     // Heartbeat intervals without any event after which the broker is considered gone.
-    std::uint32_t liveness = 3;
+    // The broker does not announce its liveness, so the tap assumes the default.
+    std::uint32_t liveness = proto::default_liveness;
 };
 
 class monitor {
