@@ -42,12 +42,16 @@ void fill_random(void* buffer, std::size_t size) {
     }
 }
 
-void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        const bool last = i + 1 == frames.size();
-        socket.send(zmq::buffer(frames[i]),
-                    last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-    }
+// Sends `frames` as one message, after `envelope` (a ROUTER's routing id) if not empty. `parts`
+// is scratch space, reused so that sending allocates nothing once it has grown.
+void send_frames(zmq::socket_t& socket, std::vector<zmq::const_buffer>& parts,
+                 std::string_view envelope, const proto::frame_list& frames) {
+    parts.clear();
+    if (!envelope.empty())
+        parts.push_back(zmq::buffer(envelope));
+    for (const std::string& frame : frames)
+        parts.push_back(zmq::buffer(frame));
+    zmq::send_multipart(socket, parts);
 }
 
 // Binds and returns the endpoint actually bound, with a wildcard port resolved.
@@ -204,7 +208,7 @@ bool server::answer_zap_request(std::ostream& log) {
     for (const auto& p : parts)
         request.push_back(p.to_string_view());
     const zap_answer answer = answer_zap(*allowed_, request);
-    send_frames(zap_, answer.reply);
+    send_frames(zap_, parts_, {}, answer.reply);
     if (answer.allowed)
         return true;
     ++refused_;
@@ -228,11 +232,10 @@ void server::flush(std::ostream& log) {
     bursts_.sent(out_.replies.size() + out_.publications.size());
     for (const auto& r : out_.replies) {
         // ROUTER drops replies to peers that are gone; that is the behaviour we want.
-        router_.send(zmq::buffer(r.peer), zmq::send_flags::sndmore);
-        send_frames(router_, r.frames);
+        send_frames(router_, parts_, r.peer, r.frames);
     }
     for (const auto& frames : out_.publications)
-        send_frames(pub_, frames);
+        send_frames(pub_, parts_, {}, frames);
     for (const auto& line : out_.log)
         log << line << '\n';
     if (!out_.log.empty())

@@ -72,6 +72,7 @@ private:
     std::string pub_endpoint_;
     core core_;
     outbox out_;
+    std::vector<zmq::const_buffer> parts_; // the frames of the message being sent
     // Refusals are logged at most this often, so that a peer retrying cannot flood the log; all
     // are counted.
     proto::token_bucket refusals_logged_{1, 10};
