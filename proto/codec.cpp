@@ -557,44 +557,4 @@ std::vector<std::string_view> views(const frame_list& frames) {
     return {frames.begin(), frames.end()};
 }
 
-std::string_view error_name(error_code code) {
-    switch (code) {
-    case error_code::malformed:
-        return "E_MALFORMED";
-    case error_code::bad_signature:
-        return "E_BAD_SIGNATURE";
-    case error_code::unsupported_version:
-        return "E_VERSION";
-    case error_code::unknown_command:
-        return "E_UNKNOWN_COMMAND";
-    case error_code::too_long:
-        return "E_TOO_LONG";
-    case error_code::bad_utf8:
-        return "E_BAD_UTF8";
-    case error_code::control_char:
-        return "E_CONTROL_CHAR";
-    case error_code::name_taken:
-        return "E_NAME_TAKEN";
-    case error_code::name_invalid:
-        return "E_NAME_INVALID";
-    case error_code::not_joined:
-        return "E_NOT_JOINED";
-    case error_code::already_joined:
-        return "E_ALREADY_JOINED";
-    case error_code::server_full:
-        return "E_SERVER_FULL";
-    case error_code::empty_text:
-        return "E_EMPTY_TEXT";
-    case error_code::session_replaced:
-        return "E_SESSION_REPLACED";
-    case error_code::evicted:
-        return "E_EVICTED";
-    case error_code::rate_limited:
-        return "E_RATE_LIMITED";
-    case error_code::name_forbidden:
-        return "E_NAME_FORBIDDEN";
-    }
-    return "E_UNKNOWN";
-}
-
 } // namespace zchat::proto

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "proto/message.hpp"
+#include "proto/names.hpp" // error_name() for what decoding refuses
 
 #include <cstdint>
 #include <span>
@@ -62,8 +63,5 @@ decoded<event> decode_event(std::span<const std::string_view> frames);
 
 // Views of owned frames, for feeding encoder output back into a decoder.
 std::vector<std::string_view> views(const frame_list& frames);
-
-// Stable upper-case name of an error code ("E_NAME_TAKEN"), as PROTOCOL.md lists it.
-std::string_view error_name(error_code code);
 
 } // namespace zchat::proto

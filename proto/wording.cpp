@@ -1,26 +1,16 @@
 #include "proto/wording.hpp"
 
+#include "proto/names.hpp"
 #include "proto/printable.hpp"
 
 namespace zchat::proto {
 namespace {
 
-std::string_view reason_note(leave_reason reason) {
-    switch (reason) {
-    case leave_reason::quit:
+// " (timed out)"; nothing for a user who chose to leave.
+std::string reason_note(leave_reason reason) {
+    if (reason == leave_reason::quit)
         return "";
-    case leave_reason::timed_out:
-        return " (timed out)";
-    case leave_reason::server_shutdown:
-        return " (server shut down)";
-    case leave_reason::too_slow:
-        return " (too slow)";
-    case leave_reason::flooding:
-        return " (flooding)";
-    case leave_reason::too_many_errors:
-        return " (too many errors)";
-    }
-    return " (unknown reason)";
+    return " (" + std::string{reason_words(reason)} + ")";
 }
 
 } // namespace

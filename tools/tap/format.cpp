@@ -95,7 +95,7 @@ std::string details(const proto::event& e) {
                 return proto::printable(l.name) + " (sid " + std::to_string(l.session_id) + ", " +
                        std::to_string(l.online) + " online, roster " +
                        std::to_string(l.roster_version) + ", " +
-                       std::string{reason_name(l.reason)} + ")";
+                       std::string{proto::reason_name(l.reason)} + ")";
             },
             [](const proto::heartbeat& h) {
                 return std::to_string(h.online) + " online, roster " +
@@ -128,8 +128,9 @@ std::string note_text(const note_body& n) {
     return std::visit(
         overloaded{
             [](const observed_event& o) {
-                return "#" + std::to_string(seq_of(o.event)) + " " + std::string{kind_of(o.event)} +
-                       " " + proto::printable(o.topic) + " " + details(o.event);
+                return "#" + std::to_string(seq_of(o.event)) + " " +
+                       std::string{proto::kind_name(o.event)} + " " + proto::printable(o.topic) +
+                       " " + details(o.event);
             },
             [](const undecodable& u) {
                 return "?? undecodable " + proto::printable(u.topic) + " " + undecodable_details(u);
@@ -194,7 +195,7 @@ json event_json(const proto::event& e, std::string_view topic) {
                        j["session_id"] = x.session_id;
                        j["online"] = x.online;
                        j["roster_version"] = x.roster_version;
-                       j["reason"] = reason_name(x.reason);
+                       j["reason"] = proto::reason_name(x.reason);
                        j["reason_code"] = static_cast<unsigned>(x.reason);
                    },
                    [&](const proto::heartbeat& h) {

@@ -66,7 +66,7 @@ void monitor::follow_sequence(const proto::event& e, stamp now, std::vector<note
     // may equal it but never be below it.
     if (own_seq ? seq <= last_ : seq < last_) {
         alert a = make_alert(alert_kind::seq_backwards, e,
-                             std::string{kind_of(e)} + " with seq " + std::to_string(seq) +
+                             std::string{proto::kind_name(e)} + " with seq " + std::to_string(seq) +
                                  " after seq " + std::to_string(last_) + " in the same epoch");
         a.previous_seq = last_;
         out.push_back({now, std::move(a)});
@@ -89,7 +89,7 @@ void monitor::follow_roster(const proto::event& e, stamp now, std::vector<note>&
         if (online == expected)
             return;
         alert a = make_alert(alert_kind::online_mismatch, e,
-                             std::string{kind_of(e)} + " says " + std::to_string(online) +
+                             std::string{proto::kind_name(e)} + " says " + std::to_string(online) +
                                  " online, expected " + std::to_string(expected) + " " + why);
         a.online = online;
         a.expected_online = expected;

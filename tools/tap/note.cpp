@@ -51,22 +51,9 @@ observation read_message(std::span<const std::string_view> frames) {
     return u;
 }
 
-std::string_view kind_of(const proto::event& e) {
-    return std::visit(overloaded{
-                          [](const proto::line&) { return std::string_view{"line"}; },
-                          [](const proto::joined&) { return std::string_view{"join"}; },
-                          [](const proto::left&) { return std::string_view{"leave"}; },
-                          [](const proto::heartbeat&) { return std::string_view{"heartbeat"}; },
-                          [](const proto::probe&) { return std::string_view{"probe"}; },
-                          [](const proto::shutdown&) { return std::string_view{"shutdown"}; },
-                          [](const proto::stats&) { return std::string_view{"stats"}; },
-                      },
-                      e);
-}
-
 std::string_view kind_of(const note_body& n) {
     return std::visit(overloaded{
-                          [](const observed_event& o) { return kind_of(o.event); },
+                          [](const observed_event& o) { return proto::kind_name(o.event); },
                           [](const undecodable&) { return std::string_view{"undecodable"}; },
                           [](const gap&) { return std::string_view{"gap"}; },
                           [](const restart&) { return std::string_view{"restart"}; },
@@ -74,36 +61,6 @@ std::string_view kind_of(const note_body& n) {
                           [](const back&) { return std::string_view{"back"}; },
                       },
                       n);
-}
-
-std::string_view alert_name(alert_kind k) {
-    switch (k) {
-    case alert_kind::seq_backwards:
-        return "seq_backwards";
-    case alert_kind::heartbeat_missing:
-        return "heartbeat_missing";
-    case alert_kind::online_mismatch:
-        return "online_mismatch";
-    }
-    return "unknown";
-}
-
-std::string_view reason_name(proto::leave_reason r) {
-    switch (r) {
-    case proto::leave_reason::quit:
-        return "quit";
-    case proto::leave_reason::timed_out:
-        return "timed_out";
-    case proto::leave_reason::server_shutdown:
-        return "server_shutdown";
-    case proto::leave_reason::too_slow:
-        return "too_slow";
-    case proto::leave_reason::flooding:
-        return "flooding";
-    case proto::leave_reason::too_many_errors:
-        return "too_many_errors";
-    }
-    return "unknown";
 }
 
 std::uint64_t epoch_of(const proto::event& e) {

@@ -5,6 +5,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/message.hpp"
+#include "proto/names.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -98,15 +99,18 @@ struct note {
     note_body body;
 };
 
-// "line", "join", "leave", "heartbeat", "probe", "shutdown", "stats".
-std::string_view kind_of(const proto::event& e);
 // The kind as printed and in JSON: an event's kind, or "undecodable", "gap", "restart", "alert",
 // "back".
 std::string_view kind_of(const note_body& n);
-// "seq_backwards", "heartbeat_missing", "online_mismatch".
-std::string_view alert_name(alert_kind k);
-// "quit", "timed_out", "server_shutdown", "too_slow", "flooding", or "unknown".
-std::string_view reason_name(proto::leave_reason r);
+inline constexpr proto::name_table<alert_kind, 3> alert_names{{
+    {alert_kind::seq_backwards, "seq_backwards"},
+    {alert_kind::heartbeat_missing, "heartbeat_missing"},
+    {alert_kind::online_mismatch, "online_mismatch"},
+}};
+// "seq_backwards", "heartbeat_missing" or "online_mismatch".
+constexpr std::string_view alert_name(alert_kind k) {
+    return proto::name_in(alert_names, k, "unknown");
+}
 
 // Epoch and seq of any event.
 std::uint64_t epoch_of(const proto::event& e);

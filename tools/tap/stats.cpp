@@ -56,7 +56,7 @@ void stats_aggregator::add(const note& n, bool shown) {
         else if (const auto* st = std::get_if<proto::stats>(&o->event))
             online_ = st->online;
         if (shown) {
-            ++current_.by_kind.at(kind_index(kind_of(o->event)));
+            ++current_.by_kind.at(kind_index(proto::kind_name(o->event)));
             current_.bytes += o->bytes;
         }
     } else if (const auto* u = std::get_if<undecodable>(&n.body)) {

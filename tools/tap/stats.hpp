@@ -13,8 +13,14 @@
 namespace zchat::tap {
 
 // The kinds counted per period, in the order they are printed.
-inline constexpr std::array<std::string_view, 8> counted_kinds{
-    "line", "join", "leave", "heartbeat", "probe", "shutdown", "stats", "undecodable"};
+// Every event kind, then what did not decode.
+inline constexpr auto counted_kinds = [] {
+    std::array<std::string_view, proto::event_kind_names.size() + 1> kinds{};
+    for (std::size_t i = 0; i < proto::event_kind_names.size(); ++i)
+        kinds[i] = proto::event_kind_names[i];
+    kinds.back() = "undecodable";
+    return kinds;
+}();
 
 struct tally {
     std::array<std::uint64_t, counted_kinds.size()> by_kind{};
