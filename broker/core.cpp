@@ -320,6 +320,17 @@ void core::tick(time_point now, outbox& out) {
     }
 }
 
+void core::excuse_pause(std::chrono::nanoseconds pause, time_point now, outbox& out) {
+    liveness_.renew_all(now);
+    out.log.push_back(
+        "! The broker did not run for " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(pause).count()) +
+        " ms; every client gets a fresh grace period of " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(expiry_timeout()).count()) +
+        " ms");
+}
+
 time_point core::next_deadline() const {
     time_point next =
         std::min({next_heartbeat_, next_stats_, liveness_.next_expiry(expiry_timeout())});

@@ -66,6 +66,11 @@ public:
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
     // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);
+    // The broker itself did not run for `pause` (its loop saw a gap far longer than it ever
+    // sleeps: SIGSTOP, a suspended VM, a debugger), so nobody could be heard meanwhile: every
+    // session gets a fresh grace period rather than being expired for a silence the broker
+    // caused. Sessions that really left are still expired once that period runs out.
+    void excuse_pause(std::chrono::nanoseconds pause, time_point now, outbox& out);
     // When tick next has something to do.
     time_point next_deadline() const;
     // Announces that the broker is going away, and logs its totals.
@@ -75,6 +80,7 @@ public:
 
     std::uint64_t epoch() const { return epoch_; }
     std::uint64_t seq() const { return seq_; }
+    std::chrono::milliseconds heartbeat_interval() const { return cfg_.heartbeat_interval; }
     std::size_t online() const { return sessions_.joined_count(); }
     // Sessions joined or joining.
     std::size_t session_count() const { return sessions_.size(); }

@@ -23,6 +23,12 @@ void liveness_queue::forget(std::uint64_t id) {
     where_.erase(it);
 }
 
+void liveness_queue::renew_all(time_point now) {
+    // Every entry gets the same time, so the order (least recently heard first) still holds.
+    for (entry& e : order_)
+        e.last_heard = now;
+}
+
 std::optional<std::uint64_t> liveness_queue::expired(time_point now,
                                                      std::chrono::nanoseconds timeout) const {
     if (order_.empty() || now - order_.front().last_heard < timeout)

@@ -163,6 +163,11 @@ void server::run(int stop_fd, std::ostream& log) {
         {zap_.handle(), 0, ZMQ_POLLIN, 0},
     }};
 
+    // The loop never sleeps past the next heartbeat, so a wake-up much later than that means
+    // the process was not running (SIGSTOP, a suspended VM): the core must not judge clients by
+    // a silence it caused itself.
+    const auto pause_limit = 2 * core_.heartbeat_interval();
+    auto last_wake = clock::now();
     for (;;) {
         const auto deadline = core_.next_deadline();
         auto timeout = std::chrono::milliseconds(-1);
@@ -171,6 +176,10 @@ void server::run(int stop_fd, std::ostream& log) {
             timeout = std::max(wait, std::chrono::milliseconds(0));
         }
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
+        const auto woke = clock::now();
+        if (woke - last_wake > pause_limit)
+            core_.excuse_pause(woke - last_wake, woke, out_);
+        last_wake = woke;
         if (items[1].revents & ZMQ_POLLIN)
             break;
         if (items[2].revents & ZMQ_POLLIN) {

@@ -966,6 +966,29 @@ TEST(BrokerLiveness, SilentClientExpiresExactlyAtLivenessTimesInterval) {
     EXPECT_EQ(s.broker().online(), 1u);
 }
 
+TEST(BrokerLiveness, APauseOfTheBrokerGivesEveryClientAFreshGracePeriod) {
+    script s(liveness_config());
+    s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    // The broker was stopped from t0 + 1s to t0 + 11s: both clients' pings sat unread.
+    outbox excused;
+    s.broker().excuse_pause(10s, t0 + 11s, excused);
+    EXPECT_EQ(excused.log,
+              (names{"! The broker did not run for 10000 ms; every client gets a fresh grace "
+                     "period of 3000 ms"}));
+    EXPECT_TRUE(excused.publications.empty());
+
+    EXPECT_TRUE(departures(s.tick_at(t0 + 11s)).empty());
+    s.now = t0 + 12s;
+    s.send("peer-alice", proto::ping{secret_number(1), 0}); // alice's queued ping is read
+    // bob really left: he expires once the fresh period runs out, alice does not.
+    EXPECT_TRUE(departures(s.tick_at(t0 + 14s - 1ns)).empty());
+    const auto gone = departures(s.tick_at(t0 + 14s));
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].name, "bob");
+    EXPECT_EQ(s.broker().online(), 1u);
+}
+
 TEST(BrokerLiveness, AnyMessageCountsAsASignOfLife) {
     script s(liveness_config());
     const proto::welcome alice = s.join("peer-alice", "alice");

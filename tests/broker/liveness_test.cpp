@@ -27,6 +27,17 @@ TEST(LivenessQueue, SignOfLifeResetsTheBound) {
     EXPECT_EQ(q.expired(t0 + 5s, timeout), 1u);
 }
 
+TEST(LivenessQueue, RenewingAllStartsEveryBoundAgainAndKeepsTheOrder) {
+    liveness_queue q;
+    q.track(1, t0);
+    q.track(2, t0 + 1s);
+    q.renew_all(t0 + 10s);
+    EXPECT_FALSE(q.expired(t0 + 13s - 1ns, timeout));
+    EXPECT_EQ(q.expired(t0 + 13s, timeout), 1u);
+    q.forget(1);
+    EXPECT_EQ(q.expired(t0 + 13s, timeout), 2u);
+}
+
 TEST(LivenessQueue, SessionsExpireInTheOrderTheyFellSilent) {
     liveness_queue q;
     for (std::uint64_t id = 1; id <= 1000; ++id)
