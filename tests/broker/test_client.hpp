@@ -42,6 +42,21 @@ struct test_client_options {
     std::string routing_id;
 };
 
+// Sends `frames` as one multipart message on any socket. An empty list sends one empty frame:
+// a message has at least one. Throws zmq::error_t; a send that times out (EAGAIN) is dropped,
+// as a plain send would drop it.
+inline void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
+    if (frames.empty()) {
+        socket.send(zmq::message_t{}, zmq::send_flags::none);
+        return;
+    }
+    std::vector<zmq::const_buffer> parts;
+    parts.reserve(frames.size());
+    for (const auto& f : frames)
+        parts.push_back(zmq::buffer(f));
+    zmq::send_multipart(socket, parts);
+}
+
 // An event as it came off the SUB socket: the topic frame it was published under, decoded.
 struct received_event {
     std::string topic;
@@ -76,17 +91,7 @@ public:
 
     // Sends arbitrary frames, as a misbehaving client would. An empty list sends one empty
     // frame, the least a DEALER can send.
-    void send_frames(const proto::frame_list& frames) {
-        if (frames.empty()) {
-            dealer_.send(zmq::message_t{}, zmq::send_flags::none);
-            return;
-        }
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const bool last = i + 1 == frames.size();
-            dealer_.send(zmq::buffer(frames[i]),
-                         last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        }
-    }
+    void send_frames(const proto::frame_list& frames) { test::send_frames(dealer_, frames); }
 
     // ---- Receiving replies (DEALER) ----
 

@@ -181,16 +181,6 @@ std::optional<proto::reply> decode(const proto::frame_list& frames) {
 
 } // namespace
 
-void send_frames(zmq::socket_t& s, const proto::frame_list& frames) {
-    if (frames.empty()) {
-        s.send(zmq::message_t{}, zmq::send_flags::none);
-        return;
-    }
-    for (std::size_t i = 0; i < frames.size(); ++i)
-        s.send(zmq::buffer(frames[i]),
-               i + 1 == frames.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
-}
-
 std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout) {
     auto frames = recv_frames(s, clock::now() + timeout);
     if (!frames)

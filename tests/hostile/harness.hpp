@@ -18,6 +18,7 @@
 #pragma once
 
 #include "proto/codec.hpp"
+#include "tests/broker/test_client.hpp"
 #include "tests/e2e/process.hpp"
 
 #include <gtest/gtest.h>
@@ -33,11 +34,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace zchat::test {
-class test_client;
-struct test_client_options;
-} // namespace zchat::test
 
 namespace zchat::hostile {
 
@@ -141,7 +137,7 @@ private:
 };
 
 // Sends `frames` as one message on any socket; an empty list sends one empty frame.
-void send_frames(zmq::socket_t& s, const proto::frame_list& frames);
+using test::send_frames;
 // The next reply on a DEALER, decoded, or nothing within `timeout`.
 std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout);
 

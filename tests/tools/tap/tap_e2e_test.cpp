@@ -106,12 +106,10 @@ public:
 
     // Frames as given; returns their total size.
     std::size_t send(const proto::frame_list& frames) {
+        zchat::test::send_frames(pub_, frames);
         std::size_t bytes = 0;
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            bytes += frames[i].size();
-            pub_.send(zmq::buffer(frames[i]),
-                      i + 1 == frames.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        }
+        for (const auto& f : frames)
+            bytes += f.size();
         return bytes;
     }
     std::size_t publish(const proto::event& e) { return send(proto::encode(e)); }
