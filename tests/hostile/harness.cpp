@@ -76,26 +76,10 @@ std::optional<totals> parse_totals(const std::string& line) {
 // ---- broker_under_test ----
 
 broker_under_test::broker_under_test(std::vector<std::string> extra_args)
-    : broker_(test::start_broker(ZCHAT_BROKER_PATH, std::move(extra_args))),
-      pid_(broker_.proc.pid()) {
-    pump_ = std::thread([this] {
-        while (pumping_.load())
-            broker_.proc.next_line(test::stream::out, 50ms);
-    });
-}
-
-broker_under_test::~broker_under_test() {
-    stop_pump();
-}
-
-void broker_under_test::stop_pump() {
-    pumping_.store(false);
-    if (pump_.joinable())
-        pump_.join();
-}
+    : broker_({.args = std::move(extra_args), .drain = true}) {}
 
 std::size_t broker_under_test::rss_kib() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::ifstream status("/proc/" + std::to_string(pid()) + "/status");
     for (std::string line; std::getline(status, line);) {
         if (line.starts_with("VmRSS:"))
             return std::stoul(line.substr(6));
@@ -106,7 +90,7 @@ std::size_t broker_under_test::rss_kib() const {
 std::size_t broker_under_test::fd_count() const {
     std::error_code ec;
     std::size_t n = 0;
-    for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", ec), end;
+    for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid()) + "/fd", ec), end;
          !ec && it != end; it.increment(ec))
         ++n;
     return n;
@@ -127,25 +111,22 @@ std::optional<totals> broker_under_test::stop() {
     if (stopped_)
         return std::nullopt;
     stopped_ = true;
-    stop_pump();
-    broker_.proc.send_signal(SIGINT);
-    const std::optional<int> code = broker_.proc.wait_for_exit(10s);
+    const std::optional<int> code = broker_.stop(10s);
+    test::child_process& proc = broker_.process();
     EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
-                                           << broker_.proc.text(test::stream::err);
-    for (const auto& line : broker_.proc.lines(test::stream::out)) {
+                                           << proc.text(test::stream::err);
+    for (const auto& line : proc.lines(test::stream::out)) {
         if (auto t = parse_totals(line))
             return t;
     }
+    const std::string out = proc.text(test::stream::out);
     ADD_FAILURE() << "the broker logged no parsable totals line; stdout tail:\n"
-                  << broker_.proc.text(test::stream::out)
-                         .substr(broker_.proc.text(test::stream::out).size() > 2000
-                                     ? broker_.proc.text(test::stream::out).size() - 2000
-                                     : 0);
+                  << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
     return std::nullopt;
 }
 
 std::vector<std::string> broker_under_test::log() const {
-    return broker_.proc.lines(test::stream::out);
+    return broker_.process().lines(test::stream::out);
 }
 
 // ---- raw_peer ----

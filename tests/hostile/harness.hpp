@@ -19,7 +19,7 @@
 
 #include "proto/codec.hpp"
 #include "tests/broker/test_client.hpp"
-#include "tests/e2e/process.hpp"
+#include "tests/support/running_broker.hpp"
 
 #include <gtest/gtest.h>
 #include <zmq.hpp>
@@ -78,18 +78,17 @@ struct totals {
 // Parses the totals line; nullopt if `line` is not one.
 std::optional<totals> parse_totals(const std::string& line);
 
-// The real zchat-broker executable on free loopback ports. A thread drains its stdout and
-// stderr while it runs (a chatty broker must never block on a full pipe).
+// The real zchat-broker executable on free loopback ports, its output drained while it runs (a
+// chatty broker must never block on a full pipe).
 class broker_under_test {
 public:
     explicit broker_under_test(std::vector<std::string> extra_args = {});
-    ~broker_under_test();
     broker_under_test(const broker_under_test&) = delete;
     broker_under_test& operator=(const broker_under_test&) = delete;
 
-    const std::string& router() const { return broker_.router; }
-    const std::string& pub() const { return broker_.pub; }
-    pid_t pid() const { return pid_; }
+    const std::string& router() const { return broker_.router(); }
+    const std::string& pub() const { return broker_.pub(); }
+    pid_t pid() const { return broker_.pid(); }
 
     // VmRSS in KiB (proc(5)); 0 if it cannot be read.
     std::size_t rss_kib() const;
@@ -105,12 +104,7 @@ public:
     std::vector<std::string> log() const;
 
 private:
-    void stop_pump();
-
-    test::broker_process broker_;
-    pid_t pid_;
-    std::atomic<bool> pumping_{true};
-    std::thread pump_;
+    test::running_broker broker_;
     bool stopped_ = false;
 };
 
