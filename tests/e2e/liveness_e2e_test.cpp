@@ -11,6 +11,7 @@
 #include "tests/e2e/relay.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
+#include "tests/support/proc_status.hpp"
 #include "tests/support/running_broker.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -24,7 +25,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -113,22 +113,6 @@ std::size_t count_of(const lines& all, const std::string& line) {
 std::string asan_options(const std::string& extra) {
     const char* now = std::getenv("ASAN_OPTIONS");
     return "ASAN_OPTIONS=" + (now && *now ? std::string{now} + ":" : std::string{}) + extra;
-}
-
-// A process's resident set (VmRSS of proc(5)) in KiB.
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:"))
-            return std::stol(line.substr(6));
-    }
-    throw process_error("no VmRSS for process " + std::to_string(pid));
-}
-
-// How many descriptors a process has open.
-std::size_t open_fds(pid_t pid) {
-    const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
-    return static_cast<std::size_t>(std::distance(begin(fds), end(fds)));
 }
 
 // Waits until `holds` is true, checking every 20 ms; false if it is not within `timeout`.
@@ -505,7 +489,7 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
             }
             while (broker.process().next_line(stream::out, 1ms)) {
             }
-            peak_kib = std::max(peak_kib, rss_kib(broker.process().pid()));
+            peak_kib = std::max(peak_kib, static_cast<long>(rss_kib(broker.process().pid())));
             if (std::all_of(senders.begin(), senders.end(), [&](const sender& s) {
                     return s.own_seen == to && s.other_seen == to;
                 }))
@@ -522,7 +506,7 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     const auto deadline = clock::now() + 50s;
     // A first round warms the broker up (allocator pools, socket buffers): the baseline.
     ASSERT_TRUE(chat(1, warm_up, deadline));
-    const long baseline_kib = rss_kib(broker.process().pid());
+    const long baseline_kib = static_cast<long>(rss_kib(broker.process().pid()));
 
     zmq::context_t ctx;
     zmq::socket_t slow(ctx, zmq::socket_type::sub);
@@ -537,9 +521,9 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
 
     peak_kib = 0;
     ASSERT_TRUE(chat(warm_up + 1, filled, deadline));
-    const long filled_kib = rss_kib(broker.process().pid());
+    const long filled_kib = static_cast<long>(rss_kib(broker.process().pid()));
     ASSERT_TRUE(chat(filled + 1, last, deadline));
-    const long last_kib = rss_kib(broker.process().pid());
+    const long last_kib = static_cast<long>(rss_kib(broker.process().pid()));
     RecordProperty("broker_rss_kib", "baseline " + std::to_string(baseline_kib) + ", queue full " +
                                          std::to_string(filled_kib) + ", end " +
                                          std::to_string(last_kib) + ", peak " +

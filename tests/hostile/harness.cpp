@@ -1,20 +1,16 @@
 #include "tests/hostile/harness.hpp"
 
 #include "tests/broker/test_client.hpp"
+#include "tests/support/proc_status.hpp"
 
 #include <gtest/gtest.h>
-
-#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <regex>
 #include <set>
-#include <sstream>
 
 // LeakSanitizer's suppressions for this test process only; the broker under test is checked in
 // full at its exit. libzmq 4.3.4 now and then loses a few hundred bytes of its own bookkeeping
@@ -39,94 +35,39 @@ std::string secret_frame(const proto::session_secret& s) {
     return std::string(s.begin(), s.end());
 }
 
-// ---- totals ----
+// ---- the broker's counters ----
 
-std::optional<totals> parse_totals(const std::string& line) {
-    static const std::string tag = "Broker totals: ";
-    if (!line.starts_with(tag))
+std::optional<proto::stats> next_stats(zmq::context_t& ctx, const std::string& pub,
+                                       milliseconds timeout) {
+    zmq::socket_t sub(ctx, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::subscribe, std::string{proto::topic_of(proto::stats{})});
+    sub.connect(pub);
+    // Anything this SUB hears was published after it subscribed, so after the call began.
+    const auto e = recv_event(sub, timeout);
+    const auto* st = e ? std::get_if<proto::stats>(&*e) : nullptr;
+    if (!st)
         return std::nullopt;
-    // "N events published, N lines in, N bytes in, N bytes out, peak N users online, N expired,
-    //  N evicted, N errors not sent (over the per-peer cap); rejected: E_X N E_Y N" or "none".
-    static const std::regex head(
-        R"(^Broker totals: (\d+) events published, (\d+) lines in, \d+ bytes in, \d+ bytes out, )"
-        R"(peak \d+ users? online, (\d+) expired, (\d+) evicted, (\d+) errors not sent )"
-        R"(\(over the per-peer cap\); rejected:(.*)$)");
+    return *st;
+}
+
+std::optional<std::uint64_t> errors_not_sent_in(const std::string& line) {
+    static const std::regex totals_line(R"(^Broker totals: .*, (\d+) errors not sent .*$)");
     std::smatch m;
-    if (!std::regex_match(line, m, head))
+    if (!std::regex_match(line, m, totals_line))
         return std::nullopt;
-    totals t;
-    t.events_published = std::stoull(m[1]);
-    t.lines_in = std::stoull(m[2]);
-    t.expired = std::stoull(m[3]);
-    t.evicted = std::stoull(m[4]);
-    t.errors_not_sent = std::stoull(m[5]);
-    std::istringstream rest(m[6]);
-    std::string name;
-    while (rest >> name) {
-        if (name == "none")
-            break;
-        std::uint64_t count = 0;
-        if (!(rest >> count))
-            return std::nullopt;
-        t.rejected[name] = count;
-    }
-    return t;
+    return std::stoull(m[1]);
 }
 
-// ---- broker_under_test ----
-
-broker_under_test::broker_under_test(std::vector<std::string> extra_args)
-    : broker_({.args = std::move(extra_args), .drain = true}) {}
-
-std::size_t broker_under_test::rss_kib() const {
-    std::ifstream status("/proc/" + std::to_string(pid()) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:"))
-            return std::stoul(line.substr(6));
-    }
-    return 0;
-}
-
-std::size_t broker_under_test::fd_count() const {
-    std::error_code ec;
-    std::size_t n = 0;
-    for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid()) + "/fd", ec), end;
-         !ec && it != end; it.increment(ec))
-        ++n;
-    return n;
-}
-
-std::size_t broker_under_test::wait_fds_at_most(std::size_t limit, milliseconds timeout) const {
+std::size_t wait_fds_at_most(pid_t pid, std::size_t limit, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     for (;;) {
-        const std::size_t n = fd_count();
+        const std::size_t n = test::open_fds(pid);
         if (n <= limit || clock::now() >= deadline)
             return n;
         // /proc offers nothing to wait on; re-read every 10 ms until the deadline.
         std::this_thread::sleep_for(10ms);
     }
-}
-
-std::optional<totals> broker_under_test::stop() {
-    if (stopped_)
-        return std::nullopt;
-    stopped_ = true;
-    const std::optional<int> code = broker_.stop(10s);
-    test::child_process& proc = broker_.process();
-    EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
-                                           << proc.text(test::stream::err);
-    for (const auto& line : proc.lines(test::stream::out)) {
-        if (auto t = parse_totals(line))
-            return t;
-    }
-    const std::string out = proc.text(test::stream::out);
-    ADD_FAILURE() << "the broker logged no parsable totals line; stdout tail:\n"
-                  << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
-    return std::nullopt;
-}
-
-std::vector<std::string> broker_under_test::log() const {
-    return broker_.process().lines(test::stream::out);
 }
 
 // ---- raw_peer ----
@@ -281,7 +222,7 @@ first_replies(zmq::context_t& ctx, const std::string& router,
     return replies;
 }
 
-crowd::crowd(zmq::context_t& ctx, const broker_under_test& broker,
+crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
              const std::vector<std::string>& names, milliseconds timeout)
     : sub_(ctx, zmq::socket_type::sub) {
     sub_.set(zmq::sockopt::linger, 0);
@@ -623,7 +564,7 @@ bool conversation::stop_and_check() {
 
 // ---- probe_serves ----
 
-std::vector<std::string> probe_serves(zmq::context_t& ctx, const broker_under_test& broker,
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_broker& broker,
                                       const std::string& name, milliseconds welcome_within) {
     try {
         test::test_client_options o = fast_join();
@@ -684,14 +625,20 @@ namespace {
 
 // AddressSanitizer holds freed memory in quarantine (256 MiB by default), so a broker built with
 // it grows in RSS whether or not it leaks; there LeakSanitizer judges leaks at the broker's exit,
-// which broker_under_test::stop requires to be clean.
+// which count_and_stop requires to be clean.
 constexpr bool rss_tells_growth = !built_with_address_sanitizer;
+
+test::broker_options broker_options(std::vector<std::string> case_args) {
+    std::vector<std::string> args{"--stats-interval", "1"};
+    args.insert(args.end(), case_args.begin(), case_args.end());
+    return {.args = std::move(args), .drain = true};
+}
 
 } // namespace
 
 scene::scene(std::vector<std::string> broker_args)
-    : broker(std::move(broker_args)), chat(ctx, broker.router(), broker.pub()),
-      fds_before(broker.fd_count()), rss_before_kib(broker.rss_kib()) {}
+    : broker(broker_options(std::move(broker_args))), chat(ctx, broker.router(), broker.pub()),
+      fds_before(test::open_fds(broker.pid())), rss_before_kib(test::rss_kib(broker.pid())) {}
 
 std::optional<totals> scene::finish(const std::map<std::string, std::uint64_t>& rejected,
                                     milliseconds fd_timeout, std::vector<std::string>* roster) {
@@ -710,17 +657,51 @@ std::optional<totals> scene::finish_uncounted(milliseconds fd_timeout,
             << "O1: the probe's ROSTER lacks " << who;
     if (roster)
         *roster = std::move(names);
-    const std::size_t fds = broker.wait_fds_at_most(fds_before, fd_timeout);
+    const std::size_t fds = wait_fds_at_most(broker.pid(), fds_before, fd_timeout);
     EXPECT_LE(fds, fds_before) << "O3: the broker's descriptors did not return to the baseline";
     if (rss_tells_growth && rss_bounded) {
-        const std::size_t rss = broker.rss_kib();
+        const std::size_t rss = test::rss_kib(broker.pid());
         EXPECT_LE(rss, rss_before_kib + rss_slack_kib)
             << "O3: broker RSS grew from " << rss_before_kib << " KiB to " << rss << " KiB";
     }
     chat.stop_and_check();
-    auto t = broker.stop();
-    for (const auto& line : broker.log())
+    auto t = count_and_stop();
+    for (const auto& line : broker.process().lines(test::stream::out))
         EXPECT_TRUE(terminal_safe(line)) << "the broker logged a terminal control: " << line;
+    return t;
+}
+
+std::optional<totals> scene::count_and_stop() {
+    // The bystanders and the probe are done and every attacker is gone, so the next STATS counts
+    // the whole case. One comes every second; allow for a loaded machine.
+    const std::optional<proto::stats> st = next_stats(ctx, broker.pub(), 5s);
+    const std::optional<int> code = broker.stop(10s);
+    const test::child_process& proc = broker.process();
+    EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
+                                           << proc.text(test::stream::err);
+    if (!st) {
+        ADD_FAILURE() << "O4: the broker published no STATS within 5 s";
+        return std::nullopt;
+    }
+    totals t;
+    t.events_published = st->events_published;
+    t.lines_in = st->lines_in;
+    t.expired = st->expired;
+    t.evicted = st->evicted;
+    for (const auto& [code_sent, count] : st->rejected)
+        t.rejected[std::string{proto::error_name(code_sent)}] = count;
+    std::optional<std::uint64_t> not_sent;
+    for (const auto& line : proc.lines(test::stream::out)) {
+        if ((not_sent = errors_not_sent_in(line)))
+            break;
+    }
+    if (!not_sent) {
+        const std::string out = proc.text(test::stream::out);
+        ADD_FAILURE() << "the broker logged no parsable totals line; stdout tail:\n"
+                      << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+        return std::nullopt;
+    }
+    t.errors_not_sent = *not_sent;
     return t;
 }
 
