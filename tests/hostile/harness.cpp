@@ -74,23 +74,6 @@ std::size_t wait_fds_at_most(pid_t pid, std::size_t limit, milliseconds timeout)
 
 namespace {
 
-std::optional<proto::frame_list> recv_frames(zmq::socket_t& s, clock::time_point deadline) {
-    for (;;) {
-        std::vector<zmq::message_t> parts;
-        if (zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
-            proto::frame_list frames;
-            for (const auto& p : parts)
-                frames.push_back(p.to_string());
-            return frames;
-        }
-        const auto left = std::chrono::ceil<milliseconds>(deadline - clock::now());
-        if (left <= 0ms)
-            return std::nullopt;
-        zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, left);
-    }
-}
-
 std::optional<proto::reply> decode(const proto::frame_list& frames) {
     const auto v = proto::views(frames);
     auto d = proto::decode_reply(v);
@@ -104,7 +87,7 @@ std::optional<proto::reply> decode(const proto::frame_list& frames) {
 } // namespace
 
 std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout) {
-    auto frames = recv_frames(s, clock::now() + timeout);
+    auto frames = test::receive_frames(s, clock::now() + timeout);
     if (!frames)
         return std::nullopt;
     return decode(*frames);
@@ -123,7 +106,7 @@ void raw_peer::send(const proto::frame_list& frames) {
 }
 
 std::optional<proto::frame_list> raw_peer::recv(milliseconds timeout) {
-    return recv_frames(dealer_, clock::now() + timeout);
+    return test::receive_frames(dealer_, clock::now() + timeout);
 }
 
 std::optional<proto::reply> raw_peer::recv_reply(milliseconds timeout) {
@@ -166,7 +149,7 @@ std::string describe(const std::optional<proto::reply>& r) {
 }
 
 std::optional<proto::event> recv_event(zmq::socket_t& s, milliseconds timeout) {
-    auto frames = recv_frames(s, clock::now() + timeout);
+    auto frames = test::receive_frames(s, clock::now() + timeout);
     if (!frames)
         return std::nullopt;
     const auto v = proto::views(*frames);
@@ -251,7 +234,7 @@ crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
     std::set<std::uint64_t> ready_sent;
     std::set<std::uint64_t> joined;
     while (joined.size() < dealers_.size()) {
-        auto frames = recv_frames(sub_, deadline);
+        auto frames = test::receive_frames(sub_, deadline);
         if (!frames)
             throw std::runtime_error("crowd: " + std::to_string(joined.size()) + " of " +
                                      std::to_string(dealers_.size()) + " joined in time");
@@ -281,7 +264,7 @@ void crowd::leave(milliseconds timeout) {
     }
     const auto deadline = clock::now() + timeout;
     while (!leaving.empty()) {
-        auto frames = recv_frames(sub_, deadline);
+        auto frames = test::receive_frames(sub_, deadline);
         if (!frames)
             throw std::runtime_error("crowd: " + std::to_string(leaving.size()) +
                                      " members' LEAVEs did not come in time");
@@ -309,7 +292,7 @@ connection_watch::~connection_watch() {
 
 bool connection_watch::wait_for(int event, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
-    while (auto frames = recv_frames(events_, deadline)) {
+    while (auto frames = test::receive_frames(events_, deadline)) {
         // The first frame is the event number (16 bits, native order) and a 32-bit value.
         std::uint16_t number = 0;
         if (!frames->empty() && frames->front().size() >= sizeof number)
@@ -445,14 +428,8 @@ void conversation::pump(milliseconds timeout) {
     const auto now = clock::now();
     for (int who = 0; who < 2; ++who) {
         speaker& sp = speakers_[who];
-        for (;;) {
-            std::vector<zmq::message_t> parts;
-            if (!zmq::recv_multipart(clients_[who]->dealer(), std::back_inserter(parts),
-                                     zmq::recv_flags::dontwait))
-                break;
-            std::vector<std::string_view> v;
-            for (const auto& p : parts)
-                v.push_back(p.to_string_view());
+        while (const auto frames = test::receive_frames(clients_[who]->dealer(), now)) {
+            const auto v = proto::views(*frames);
             auto d = proto::decode_reply(v);
             const auto* r = std::get_if<proto::reply>(&d);
             const auto* ack = r ? std::get_if<proto::ack>(r) : nullptr;
@@ -476,14 +453,8 @@ void conversation::pump(milliseconds timeout) {
     }
     for (int who = 0; who < 2; ++who) {
         listener& l = listeners_[who];
-        for (;;) {
-            std::vector<zmq::message_t> parts;
-            if (!zmq::recv_multipart(clients_[who]->sub(), std::back_inserter(parts),
-                                     zmq::recv_flags::dontwait))
-                break;
-            std::vector<std::string_view> v;
-            for (const auto& p : parts)
-                v.push_back(p.to_string_view());
+        while (const auto frames = test::receive_frames(clients_[who]->sub(), now)) {
+            const auto v = proto::views(*frames);
             auto d = proto::decode_event(v);
             const auto* e = std::get_if<proto::event>(&d);
             if (!e) {
