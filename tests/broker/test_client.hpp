@@ -42,6 +42,44 @@ struct test_client_options {
     std::string routing_id;
 };
 
+// Sends `frames` as one multipart message on any socket. An empty list sends one empty frame:
+// a message has at least one. Throws zmq::error_t; a send that times out (EAGAIN) is dropped,
+// as a plain send would drop it.
+inline void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
+    if (frames.empty()) {
+        socket.send(zmq::message_t{}, zmq::send_flags::none);
+        return;
+    }
+    std::vector<zmq::const_buffer> parts;
+    parts.reserve(frames.size());
+    for (const auto& f : frames)
+        parts.push_back(zmq::buffer(f));
+    zmq::send_multipart(socket, parts);
+}
+
+// One multipart message from `socket`, as frames, or nothing once `deadline` has passed; a
+// message already waiting is taken even then, so `now` as the deadline does not wait at all.
+// Throws zmq::error_t.
+inline std::optional<proto::frame_list>
+receive_frames(zmq::socket_t& socket, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        std::vector<zmq::message_t> parts;
+        if (zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+            proto::frame_list frames;
+            frames.reserve(parts.size());
+            for (const auto& p : parts)
+                frames.push_back(p.to_string());
+            return frames;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds{0})
+            return std::nullopt;
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, left);
+    }
+}
+
 // An event as it came off the SUB socket: the topic frame it was published under, decoded.
 struct received_event {
     std::string topic;
@@ -76,29 +114,13 @@ public:
 
     // Sends arbitrary frames, as a misbehaving client would. An empty list sends one empty
     // frame, the least a DEALER can send.
-    void send_frames(const proto::frame_list& frames) {
-        if (frames.empty()) {
-            dealer_.send(zmq::message_t{}, zmq::send_flags::none);
-            return;
-        }
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const bool last = i + 1 == frames.size();
-            dealer_.send(zmq::buffer(frames[i]),
-                         last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        }
-    }
+    void send_frames(const proto::frame_list& frames) { test::send_frames(dealer_, frames); }
 
     // ---- Receiving replies (DEALER) ----
 
     // The frames of the next reply, or nothing if none arrives within the timeout.
     std::optional<proto::frame_list> next_reply_frames() {
-        auto parts = receive(dealer_, clock::now() + options_.timeout);
-        if (!parts)
-            return std::nullopt;
-        proto::frame_list frames;
-        for (const auto& p : *parts)
-            frames.push_back(p.to_string());
-        return frames;
+        return receive_frames(dealer_, clock::now() + options_.timeout);
     }
 
     // The next reply, decoded. Throws if none arrives in time or it cannot be decoded.
@@ -222,33 +244,15 @@ private:
         return welcome_ ? welcome_->secret : proto::session_secret{};
     }
 
-    // One multipart message from the socket, or nothing once the deadline has passed.
-    static std::optional<std::vector<zmq::message_t>> receive(zmq::socket_t& socket,
-                                                              clock::time_point deadline) {
-        for (;;) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-            zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-            zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(0)));
-            std::vector<zmq::message_t> parts;
-            if (zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
-                return parts;
-            if (clock::now() >= deadline)
-                return std::nullopt;
-        }
-    }
-
     std::optional<received_event> receive_event(clock::time_point deadline) {
-        auto parts = receive(sub_, deadline);
-        if (!parts)
+        auto frames = receive_frames(sub_, deadline);
+        if (!frames)
             return std::nullopt;
-        std::vector<std::string_view> frames;
-        for (const auto& p : *parts)
-            frames.push_back(p.to_string_view());
-        auto decoded = proto::decode_event(frames);
+        const auto v = proto::views(*frames);
+        auto decoded = proto::decode_event(v);
         if (const auto* bad = std::get_if<proto::decode_error>(&decoded))
             throw test_client_error("undecodable event: " + bad->reason);
-        return received_event{std::string{frames.front()},
-                              std::get<proto::event>(std::move(decoded))};
+        return received_event{frames->front(), std::get<proto::event>(std::move(decoded))};
     }
 
     test_client_options options_;

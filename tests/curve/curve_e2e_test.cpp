@@ -2,9 +2,10 @@
 // --curve-secret and --allow, and real clients and taps that hold listed keys, unlisted keys,
 // the wrong broker key or no key at all. Raw SUB sockets in the test stand in for a peer that
 // only listens, so "never sees a single event" is checked against one that does.
-#include "tests/e2e/outcome.hpp"
-#include "tests/e2e/process.hpp"
 #include "tests/e2e/relay.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/outcome.hpp"
+#include "tests/support/running_broker.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <zmq.hpp>
@@ -43,7 +44,7 @@ std::string key_in(const std::string& path) {
 
 // Runs zchat-keygen for `base` in `dir`; returns the public key it printed.
 std::string keygen(const temp_dir& dir, const std::string& base) {
-    process p(keygen_path, {dir / base});
+    child_process p(keygen_path, {dir / base});
     EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
     const lines out = p.lines(stream::out);
     const std::string tag = "Public key: ";
@@ -66,18 +67,18 @@ TEST(Keygen, RefusesToReplaceKeysUnlessForced) {
     const std::string first = keygen(dir, "alice");
     const std::string first_secret = read_file(dir / "alice.secret");
 
-    process again(keygen_path, {dir / "alice"});
+    child_process again(keygen_path, {dir / "alice"});
     EXPECT_EQ(exit_of(again), "exit 1");
     EXPECT_EQ(again.lines(stream::err), lines{"zchat-keygen: cannot write " + (dir / "alice") +
                                               ".pub: File exists (use --force to replace it)"});
     EXPECT_EQ(read_file(dir / "alice.secret"), first_secret);
 
-    process forced(keygen_path, {"--force", dir / "alice"});
+    child_process forced(keygen_path, {"--force", dir / "alice"});
     EXPECT_EQ(exit_of(forced), "exit 0") << transcript(forced);
     EXPECT_NE(key_in(dir / "alice.pub"), first);
     EXPECT_NE(read_file(dir / "alice.secret"), first_secret);
 
-    process no_base(keygen_path, {});
+    child_process no_base(keygen_path, {});
     EXPECT_EQ(exit_of(no_base), "exit 2");
 }
 
@@ -129,19 +130,19 @@ protected:
         mallory_key_ = keygen(dir_, "mallory");
         const std::string allow =
             dir_.write("allow", "# the team\n" + alice_key_ + " alice\n" + bob_key_ + "\n");
-        broker_.emplace(start_broker(broker_path, {"--curve-secret", dir_ / "broker.secret",
-                                                   "--allow", allow, "--heartbeat-ms", "100"}));
+        broker_.emplace(lines{"--curve-secret", dir_ / "broker.secret", "--allow", allow,
+                              "--heartbeat-ms", "100"});
         ASSERT_TRUE(
-            prints(broker_->proc, stream::out,
+            prints(broker_->process(), stream::out,
                    "CURVE on: broker public key " + broker_key_ + ", 2 client key(s) allowed"));
     }
 
     // A client of the broker; `keys` are its CURVE flags.
-    process client(const std::string& name, lines keys, lines extra = {}) {
-        lines args{"--router", broker_->router, "--sub", broker_->pub, "--name", name};
+    child_process client(const std::string& name, lines keys, lines extra = {}) {
+        lines args{"--router", broker_->router(), "--sub", broker_->pub(), "--name", name};
         args.insert(args.end(), keys.begin(), keys.end());
         args.insert(args.end(), extra.begin(), extra.end());
-        return process(client_path, std::move(args));
+        return child_process(client_path, std::move(args));
     }
     lines keys_of(const std::string& who) {
         return {"--curve-server-key", dir_ / "broker.pub", "--curve-secret",
@@ -150,13 +151,13 @@ protected:
 
     temp_dir dir_;
     std::string broker_key_, alice_key_, bob_key_, mallory_key_;
-    std::optional<broker_process> broker_;
+    std::optional<running_broker> broker_;
 };
 
 TEST_F(Curve, AllowedClientsChat) {
-    process alice = client("alice", keys_of("alice"));
+    child_process alice = client("alice", keys_of("alice"));
     ASSERT_TRUE(prints(alice, stream::out, "> Connected to the chat server (1 user online)"));
-    process bob = client("bob", keys_of("bob"));
+    child_process bob = client("bob", keys_of("bob"));
     ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (2 users online)"));
     ASSERT_TRUE(prints(alice, stream::out, "> New user bob entered (2 users online)"));
 
@@ -168,42 +169,42 @@ TEST_F(Curve, AllowedClientsChat) {
 }
 
 TEST_F(Curve, UnlistedKeyIsRefusedAtOnceAndItsSubscriberSeesNothing) {
-    process mallory = client("mallory", keys_of("mallory"), {"-m", "let me in"});
+    child_process mallory = client("mallory", keys_of("mallory"), {"-m", "let me in"});
     EXPECT_EQ(exit_of(mallory), "exit 1");
     EXPECT_EQ(mallory.lines(stream::err),
-              lines{"! Cannot join the chat at " + broker_->router +
+              lines{"! Cannot join the chat at " + broker_->router() +
                     ": the broker refused our key (it is not on the broker's allowlist)"});
-    EXPECT_TRUE(prints(broker_->proc, stream::out,
+    EXPECT_TRUE(prints(broker_->process(), stream::out,
                        "Refused a connection from 127.0.0.1: key " + mallory_key_ +
                            " is not on the allowlist"));
 
     // Both listen while alice joins and speaks; the broker also heartbeats every 100 ms.
     zmq::context_t ctx;
     const std::string mallory_public = key_in(dir_ / "mallory.pub");
-    listener unlisted(ctx, broker_->pub, broker_key_, mallory_public,
+    listener unlisted(ctx, broker_->pub(), broker_key_, mallory_public,
                       key_in(dir_ / "mallory.secret"));
-    listener listed(ctx, broker_->pub, broker_key_, bob_key_, key_in(dir_ / "bob.secret"));
-    process alice = client("alice", keys_of("alice"), {"-m", "for the team only"});
+    listener listed(ctx, broker_->pub(), broker_key_, bob_key_, key_in(dir_ / "bob.secret"));
+    child_process alice = client("alice", keys_of("alice"), {"-m", "for the team only"});
     EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
     EXPECT_GT(listed.count_for(500ms), 0);
     EXPECT_EQ(unlisted.count_for(500ms), 0);
 }
 
 TEST_F(Curve, PlainTextPeersCannotTalkOrListen) {
-    process plain = client("carol", {}, {"-m", "hello?"});
+    child_process plain = client("carol", {}, {"-m", "hello?"});
     EXPECT_EQ(exit_of(plain), "exit 1");
     EXPECT_EQ(plain.lines(stream::err),
-              lines{"! Cannot join the chat at " + broker_->router +
+              lines{"! Cannot join the chat at " + broker_->router() +
                     ": the broker and we disagree on encryption: one side uses CURVE, the other "
                     "not (check --curve-server-key)"});
 
     zmq::context_t ctx;
-    listener plain_sub(ctx, broker_->pub, "", "", "");
+    listener plain_sub(ctx, broker_->pub(), "", "", "");
     EXPECT_EQ(plain_sub.count_for(500ms), 0); // 5 heartbeats went out meanwhile
 }
 
 TEST_F(Curve, WrongBrokerKeyFailsWithinTheConnectTimeout) {
-    process lost = client(
+    child_process lost = client(
         "bob", {"--curve-server-key", dir_ / "alice.pub", "--curve-secret", dir_ / "bob.secret"});
     EXPECT_EQ(exit_of(lost, 15s), "exit 1");
     const lines err = lost.lines(stream::err);
@@ -215,42 +216,43 @@ TEST_F(Curve, WrongBrokerKeyFailsWithinTheConnectTimeout) {
 }
 
 TEST_F(Curve, KeyBoundToANameJoinsUnderThatNameOnlyAndNobodyElseMay) {
-    process impostor = client("mallory", keys_of("alice"), {"-m", "hi"});
+    child_process impostor = client("mallory", keys_of("alice"), {"-m", "hi"});
     EXPECT_EQ(exit_of(impostor), "exit 1");
     EXPECT_EQ(impostor.lines(stream::err),
               lines{"! Cannot join the chat: your key may only join as 'alice' "
                     "(E_NAME_FORBIDDEN)"});
 
-    process thief = client("Alice", keys_of("bob"), {"-m", "hi"});
+    child_process thief = client("Alice", keys_of("bob"), {"-m", "hi"});
     EXPECT_EQ(exit_of(thief), "exit 1");
     EXPECT_EQ(thief.lines(stream::err),
               lines{"! Cannot join the chat: the name 'Alice' belongs to another key "
                     "(E_NAME_FORBIDDEN)"});
 
-    process alice = client("alice", keys_of("alice"), {"-m", "it is me"});
+    child_process alice = client("alice", keys_of("alice"), {"-m", "it is me"});
     EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
 }
 
 TEST_F(Curve, TapWithAListedKeyWatchesAndWithAnUnlistedKeyIsRefused) {
-    process tap(tap_path,
-                {"--sub", broker_->pub, "--curve-server-key", dir_ / "broker.pub", "--curve-secret",
-                 dir_ / "bob.secret", "--no-heartbeats", "-F", "%k %n %p", "--topic", "chat"});
-    ASSERT_TRUE(prints(tap, stream::err, "zchat-tap: receiving events from " + broker_->pub));
-    process alice = client("alice", keys_of("alice"), {"-m", "tapped"});
+    child_process tap(tap_path, {"--sub", broker_->pub(), "--curve-server-key", dir_ / "broker.pub",
+                                 "--curve-secret", dir_ / "bob.secret", "--no-heartbeats", "-F",
+                                 "%k %n %p", "--topic", "chat"});
+    ASSERT_TRUE(prints(tap, stream::err, "zchat-tap: receiving events from " + broker_->pub()));
+    child_process alice = client("alice", keys_of("alice"), {"-m", "tapped"});
     EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
     EXPECT_TRUE(prints(tap, stream::out, "line alice tapped"));
 
-    process refused(tap_path, {"--sub", broker_->pub, "--curve-server-key", dir_ / "broker.pub",
-                               "--curve-secret", dir_ / "mallory.secret"});
+    child_process refused(tap_path,
+                          {"--sub", broker_->pub(), "--curve-server-key", dir_ / "broker.pub",
+                           "--curve-secret", dir_ / "mallory.secret"});
     EXPECT_EQ(exit_of(refused), "exit 1");
     EXPECT_TRUE(prints(refused, stream::err,
-                       "zchat-tap: cannot watch " + broker_->pub +
+                       "zchat-tap: cannot watch " + broker_->pub() +
                            ": the broker refused our key (it is not on the broker's allowlist)"));
 }
 
 TEST_F(Curve, TapWithTheWrongBrokerKeySaysSoAndKeepsWaiting) {
-    process tap(tap_path, {"--sub", broker_->pub, "--curve-server-key", dir_ / "alice.pub",
-                           "--curve-secret", dir_ / "bob.secret"});
+    child_process tap(tap_path, {"--sub", broker_->pub(), "--curve-server-key", dir_ / "alice.pub",
+                                 "--curve-secret", dir_ / "bob.secret"});
     EXPECT_TRUE(prints(tap, stream::err,
                        "zchat-tap: still waiting: the security handshake keeps failing (with "
                        "CURVE: is --curve-server-key the broker's public key?)"));
@@ -260,13 +262,14 @@ TEST_F(Curve, TapWithTheWrongBrokerKeySaysSoAndKeepsWaiting) {
 
 TEST_F(Curve, AnUnusableKeyFileIsAUsageErrorForTheClientAndTheTap) {
     const std::string missing = dir_ / "none.pub";
-    process client_without(client_path, {"--router", broker_->router, "--sub", broker_->pub,
-                                         "--curve-server-key", missing, "-m", "hi"});
+    child_process client_without(client_path,
+                                 {"--router", broker_->router(), "--sub", broker_->pub(),
+                                  "--curve-server-key", missing, "-m", "hi"});
     EXPECT_EQ(exit_of(client_without), "exit 2");
     EXPECT_EQ(client_without.lines(stream::err),
               lines{"zchat-client: cannot read " + missing + ": No such file or directory"});
-    process tap_without(tap_path,
-                        {"--sub", broker_->pub, "--curve-server-key", dir_ / "broker.secret"});
+    child_process tap_without(
+        tap_path, {"--sub", broker_->pub(), "--curve-server-key", dir_ / "broker.secret"});
     EXPECT_EQ(exit_of(tap_without), "exit 2");
     EXPECT_EQ(tap_without.lines(stream::err),
               lines{"zchat-tap: " + (dir_ / "broker.secret") +
@@ -274,23 +277,25 @@ TEST_F(Curve, AnUnusableKeyFileIsAUsageErrorForTheClientAndTheTap) {
 }
 
 TEST_F(Curve, BrokerRefusesAnUnusableKeyOrAllowlistAndAllowWithoutCurve) {
-    process no_secret(broker_path, {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
-                                    "--curve-secret", dir_ / "none.secret"});
+    child_process no_secret(broker_path,
+                            {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
+                             "--curve-secret", dir_ / "none.secret"});
     EXPECT_EQ(exit_of(no_secret), "exit 2");
     EXPECT_EQ(no_secret.lines(stream::err),
               lines{"zchat-broker: cannot read " + (dir_ / "none.secret") +
                     ": No such file or directory"});
 
     const std::string bad = dir_.write("bad-allow", "not a key\n");
-    process bad_allow(broker_path, {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
-                                    "--curve-secret", dir_ / "broker.secret", "--allow", bad});
+    child_process bad_allow(broker_path,
+                            {"--router", "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*",
+                             "--curve-secret", dir_ / "broker.secret", "--allow", bad});
     EXPECT_EQ(exit_of(bad_allow), "exit 2");
     EXPECT_EQ(bad_allow.lines(stream::err),
               lines{"zchat-broker: " + bad +
                     ":1: expected a 40-character Z85 public key, then optionally a name; got "
                     "'not a key'"});
 
-    process allow_alone(broker_path, {"--allow", bad});
+    child_process allow_alone(broker_path, {"--allow", bad});
     EXPECT_EQ(exit_of(allow_alone), "exit 2");
 }
 
@@ -303,17 +308,17 @@ struct wire {
 
 template <class KeysOf>
 wire capture_chat(const std::string& text, const lines& broker_args, KeysOf client_keys) {
-    broker_process broker = start_broker(broker_path, broker_args);
-    relay middle({broker.router, broker.pub});
+    running_broker broker{broker_args};
+    relay middle({broker.router(), broker.pub()});
     const auto client = [&](const std::string& name) {
         lines args{"--router", middle.endpoint(0), "--sub", middle.endpoint(1), "--name", name};
         const lines keys = client_keys(name);
         args.insert(args.end(), keys.begin(), keys.end());
-        return process(client_path, std::move(args));
+        return child_process(client_path, std::move(args));
     };
-    process bob = client("bob");
+    child_process bob = client("bob");
     EXPECT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
-    process alice = client("alice");
+    child_process alice = client("alice");
     EXPECT_TRUE(prints(alice, stream::out, "> Connected to the chat server (2 users online)"));
     alice.write(text + "\n");
     EXPECT_TRUE(prints(bob, stream::out, "[alice] " + text));

@@ -3,8 +3,9 @@
 // Each test starts its own broker on free ports, so tests run in parallel. Nothing sleeps: a
 // step waits for the line that shows the previous step happened, and every wait is bounded.
 #include "tests/e2e/chat_lines.hpp"
-#include "tests/e2e/outcome.hpp"
-#include "tests/e2e/process.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/outcome.hpp"
+#include "tests/support/running_broker.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -54,46 +55,47 @@ private:
 class Chat : public ::testing::Test {
 protected:
     // A client of this test's broker; `extra` follows the endpoints and the name.
-    process client(const std::string& name, lines extra = {}) {
-        lines args{"--router", broker_.router, "--sub", broker_.pub, "--name", name};
+    child_process client(const std::string& name, lines extra = {}) {
+        lines args{"--router", broker_.router(), "--sub", broker_.pub(), "--name", name};
         args.insert(args.end(), extra.begin(), extra.end());
-        return process(client_path, std::move(args));
+        return child_process(client_path, std::move(args));
     }
 
     // Stops the broker as an operator would and expects a clean exit.
     void stop_broker(int sig = SIGINT) {
-        broker_.proc.send_signal(sig);
-        EXPECT_EQ(exit_of(broker_.proc), "exit 0") << transcript(broker_.proc);
+        broker_.process().send_signal(sig);
+        EXPECT_EQ(exit_of(broker_.process()), "exit 0") << transcript(broker_.process());
     }
 
     // The broker's whole log after stop_broker(): the started line, `events` in order, the
     // totals and the stopped line. The totals' byte counts depend on heartbeats, so only their
     // start, which counts events and lines, is compared.
     void expect_broker_log(const lines& events, const std::string& totals_start) {
-        lines log = broker_.proc.lines(stream::out);
-        ASSERT_GE(log.size(), 2u) << transcript(broker_.proc);
+        lines log = broker_.process().lines(stream::out);
+        ASSERT_GE(log.size(), 2u) << transcript(broker_.process());
         const std::string totals = log[log.size() - 2];
         EXPECT_TRUE(totals.starts_with("Broker totals: " + totals_start)) << totals;
         log.erase(log.end() - 2);
 
-        lines expected{"Chat broker started: router " + broker_.router + ", pub " + broker_.pub};
+        lines expected{"Chat broker started: router " + broker_.router() + ", pub " +
+                       broker_.pub()};
         expected.insert(expected.end(), events.begin(), events.end());
         expected.push_back("Chat broker stopped");
         EXPECT_EQ(log, expected);
-        EXPECT_EQ(broker_.proc.lines(stream::err), lines{});
+        EXPECT_EQ(broker_.process().lines(stream::err), lines{});
     }
 
-    broker_process broker_ = start_broker(broker_path);
+    running_broker broker_;
 };
 
 // The first scenario of the original chat: two users take turns, leave, and the broker closes.
 TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
-    process user1 = client("user1");
+    child_process user1 = client("user1");
     ASSERT_TRUE(prints(user1, stream::out, "> Connected to the chat server (1 user online)"));
     user1.write("Hello\n");
     ASSERT_TRUE(prints(user1, stream::out, "[You] Hello"));
 
-    process user2 = client("user2");
+    child_process user2 = client("user2");
     ASSERT_TRUE(prints(user2, stream::out, "> Connected to the chat server (2 users online)"));
     ASSERT_TRUE(prints(user1, stream::out, "> New user user2 entered (2 users online)"));
     user2.write("World\n");
@@ -105,7 +107,7 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
     ASSERT_TRUE(prints(user1, stream::out, "< The user user2 left (1 user online)"));
     user1.close_stdin();
     EXPECT_EQ(exit_of(user1), "exit 0") << transcript(user1);
-    ASSERT_TRUE(prints(broker_.proc, stream::out, "< The user user1 left (0 users online)"));
+    ASSERT_TRUE(prints(broker_.process(), stream::out, "< The user user1 left (0 users online)"));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -135,15 +137,15 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
 
 // The second scenario: three users, the online count rising and falling as they come and go.
 TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
-    process user1 = client("user1");
+    child_process user1 = client("user1");
     ASSERT_TRUE(prints(user1, stream::out, "> Connected to the chat server (1 user online)"));
     user1.write("Anyone here?\n");
     ASSERT_TRUE(prints(user1, stream::out, "[You] Anyone here?"));
 
-    process user2 = client("user2");
+    child_process user2 = client("user2");
     ASSERT_TRUE(prints(user2, stream::out, "> Connected to the chat server (2 users online)"));
     ASSERT_TRUE(prints(user1, stream::out, "> New user user2 entered (2 users online)"));
-    process user3 = client("user3");
+    child_process user3 = client("user3");
     ASSERT_TRUE(prints(user3, stream::out, "> Connected to the chat server (3 users online)"));
     ASSERT_TRUE(prints(user1, stream::out, "> New user user3 entered (3 users online)"));
     ASSERT_TRUE(prints(user2, stream::out, "> New user user3 entered (3 users online)"));
@@ -166,7 +168,7 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
     ASSERT_TRUE(prints(user3, stream::out, "< The user user1 left (1 user online)"));
     user3.write("/quit\n");
     EXPECT_EQ(exit_of(user3), "exit 0") << transcript(user3);
-    ASSERT_TRUE(prints(broker_.proc, stream::out, "< The user user3 left (0 users online)"));
+    ASSERT_TRUE(prints(broker_.process(), stream::out, "< The user user3 left (0 users online)"));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -191,7 +193,7 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
                                             "< The user user2 left (2 users online)",
                                             "< The user user1 left (1 user online)",
                                         }));
-    for (const process* p : {&user1, &user2, &user3})
+    for (const child_process* p : {&user1, &user2, &user3})
         EXPECT_EQ(p->lines(stream::err), lines{});
     expect_broker_log(
         {
@@ -209,12 +211,12 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
 }
 
 TEST_F(Chat, ANameInUseIsRefusedInAnyCaseAndTheFirstUserIsUnaffected) {
-    process bob = client("bob");
+    child_process bob = client("bob");
     ASSERT_TRUE(prints(bob, stream::out, connected(1)));
 
     for (const std::string name : {"bob", "Bob", "BOB"}) {
         SCOPED_TRACE(name);
-        process again = client(name);
+        child_process again = client(name);
         again.close_stdin();
         EXPECT_EQ(exit_of(again), "exit 1") << transcript(again);
         EXPECT_EQ(again.lines(stream::err), lines{"! Cannot join the chat: the name '" + name +
@@ -223,7 +225,7 @@ TEST_F(Chat, ANameInUseIsRefusedInAnyCaseAndTheFirstUserIsUnaffected) {
     }
 
     // bob saw none of the refused joins: the next thing he hears is carol, as the second user.
-    process carol = client("carol");
+    child_process carol = client("carol");
     ASSERT_TRUE(prints(carol, stream::out, connected(2)));
     EXPECT_EQ(bob.next_line(stream::out), entered("carol", 2));
     bob.write("still here\n");
@@ -248,12 +250,12 @@ TEST_F(Chat, AnInvalidNameIsRefusedWithTheReason) {
         {"tab\there", "name contains a control character (E_CONTROL_CHAR)"},
         {std::string(33, 'n'), "name is longer than 32 characters (E_TOO_LONG)"},
     };
-    process watcher = client("watcher");
+    child_process watcher = client("watcher");
     ASSERT_TRUE(prints(watcher, stream::out, connected(1)));
 
     for (const auto& [name, reason] : refusals) {
         SCOPED_TRACE(name);
-        process p = client(name);
+        child_process p = client(name);
         p.close_stdin();
         EXPECT_EQ(exit_of(p), "exit 1") << transcript(p);
         EXPECT_EQ(p.lines(stream::err), lines{"! Cannot join the chat: " + reason});
@@ -261,7 +263,7 @@ TEST_F(Chat, AnInvalidNameIsRefusedWithTheReason) {
     }
 
     // Nobody entered: the next user to join is the second one online.
-    process ok = client("ok");
+    child_process ok = client("ok");
     ASSERT_TRUE(prints(ok, stream::out, connected(2)));
     EXPECT_EQ(watcher.next_line(stream::out), entered("ok", 2));
 }
@@ -269,12 +271,12 @@ TEST_F(Chat, AnInvalidNameIsRefusedWithTheReason) {
 // `printf 'deploy finished\n' | zchat-client --name ci`: the line is written and stdin closed
 // before the client has even connected, and it arrives every time.
 TEST_F(Chat, APipedLineReachesAListenerEveryTime) {
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
     for (int run = 1; run <= 10; ++run) {
         SCOPED_TRACE("run " + std::to_string(run));
-        process ci = client("ci");
+        child_process ci = client("ci");
         ci.write("deploy finished\n");
         ci.close_stdin();
         EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
@@ -290,10 +292,10 @@ TEST_F(Chat, APipedLineReachesAListenerEveryTime) {
 // script is slowed down, never refused, and nothing is lost or reordered.
 TEST_F(Chat, TwoHundredPipedLinesArriveCompleteAndInOrder) {
     constexpr int count = 200;
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
-    process ci = client("ci");
+    child_process ci = client("ci");
     std::string script;
     lines heard{entered("ci", 2)};
     lines own{connected(2)};
@@ -318,10 +320,10 @@ TEST_F(Chat, TwoHundredPipedLinesArriveCompleteAndInOrder) {
 }
 
 TEST_F(Chat, AMessageFlagSendsOneLineAndExits) {
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
-    process ci = client("ci", {"-m", "deploy finished"});
+    child_process ci = client("ci", {"-m", "deploy finished"});
     EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
     EXPECT_EQ(ci.lines(stream::out), (lines{connected(2), "[You] deploy finished"}));
     EXPECT_EQ(ci.lines(stream::err), lines{});
@@ -331,10 +333,10 @@ TEST_F(Chat, AMessageFlagSendsOneLineAndExits) {
 }
 
 TEST_F(Chat, QuitInAScriptDeliversTheLinesBeforeIt) {
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
-    process ci = client("ci");
+    child_process ci = client("ci");
     ci.write("important\n/quit\nnever sent\n");
     ci.close_stdin();
     EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
@@ -345,12 +347,12 @@ TEST_F(Chat, QuitInAScriptDeliversTheLinesBeforeIt) {
 }
 
 TEST_F(Chat, WhoListsEveryoneOnlineAndADoubleSlashSendsASlash) {
-    process zed = client("zed");
+    child_process zed = client("zed");
     ASSERT_TRUE(prints(zed, stream::out, connected(1)));
-    process mia = client("Mia");
+    child_process mia = client("Mia");
     ASSERT_TRUE(prints(mia, stream::out, connected(2)));
 
-    process amy = client("amy");
+    child_process amy = client("amy");
     amy.write("/who\n//slash at the start\n");
     amy.close_stdin();
     EXPECT_EQ(exit_of(amy), "exit 0") << transcript(amy);
@@ -367,10 +369,10 @@ TEST_F(Chat, WhoListsEveryoneOnlineAndADoubleSlashSendsASlash) {
 }
 
 TEST_F(Chat, AnUnknownCommandIsALocalErrorAndNeverSent) {
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
-    process typo = client("typo");
+    child_process typo = client("typo");
     typo.write("/shrug at this\nafter the typo\n");
     typo.close_stdin();
     // Only what reaches the terminal and the room is checked here, not the exit code.
@@ -400,12 +402,12 @@ TEST_F(Chat, ControlCharactersAreRefusedAndNeverReachTheRoom) {
         {std::string{"c1 csi \xc2\x9b"} + "31m", "text contains a control character"},
         {"bad \xff utf-8", "text is not valid UTF-8"},
     };
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
     for (const auto& [text, reason] : lines_sent) {
         SCOPED_TRACE(testing::PrintToString(text));
-        process mallory = client("mallory");
+        child_process mallory = client("mallory");
         mallory.write(text + '\n');
         mallory.close_stdin();
         EXPECT_EQ(exit_of(mallory), "exit 1") << transcript(mallory);
@@ -434,13 +436,13 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
         {"eve", "< The user listener left (0 users online)",
          "< The user listener left (0 users online)"},
     };
-    process listener = client("listener");
+    child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
     lines log;
     for (const auto& [name, typed, shown] : samples) {
         SCOPED_TRACE(name + ": " + typed);
-        process sender = client(name);
+        child_process sender = client(name);
         sender.write(typed + '\n');
         sender.close_stdin();
         EXPECT_EQ(exit_of(sender), "exit 0") << transcript(sender);
@@ -453,7 +455,7 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
     }
     listener.close_stdin();
     EXPECT_EQ(exit_of(listener), "exit 0") << transcript(listener);
-    ASSERT_TRUE(prints(broker_.proc, stream::out, left("listener", 0)));
+    ASSERT_TRUE(prints(broker_.process(), stream::out, left("listener", 0)));
     stop_broker();
     log.insert(log.begin(), entered("listener", 1));
     log.push_back(left("listener", 0));
@@ -461,7 +463,7 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
 }
 
 TEST_F(Chat, ConnectedClientsHearThatTheBrokerStopped) {
-    process bob = client("bob");
+    child_process bob = client("bob");
     ASSERT_TRUE(prints(bob, stream::out, connected(1)));
     stop_broker(SIGTERM);
     ASSERT_TRUE(prints(bob, stream::err, "! The chat server shut down; reconnecting..."));
@@ -473,8 +475,8 @@ TEST_F(Chat, ConnectedClientsHearThatTheBrokerStopped) {
 
 TEST_F(Chat, AWrongSubEndpointFailsWithAHintAfterFiveSeconds) {
     const dead_port nobody;
-    process lost(client_path, {"--router", broker_.router, "--sub", nobody.endpoint(), "--name",
-                               "lost", "-m", "hello?"});
+    child_process lost(client_path, {"--router", broker_.router(), "--sub", nobody.endpoint(),
+                                     "--name", "lost", "-m", "hello?"});
     EXPECT_EQ(exit_of(lost, 20s), "exit 1") << transcript(lost);
     EXPECT_EQ(lost.lines(stream::out), lines{});
     const lines err = lost.lines(stream::err);
@@ -487,8 +489,8 @@ TEST(ChatClient, AnUnreachableBrokerFailsNamingItsEndpointAfterFiveSeconds) {
     const dead_port router;
     const dead_port sub;
     const auto start = std::chrono::steady_clock::now();
-    process lonely(client_path,
-                   {"--router", router.endpoint(), "--sub", sub.endpoint(), "--name", "lonely"});
+    child_process lonely(
+        client_path, {"--router", router.endpoint(), "--sub", sub.endpoint(), "--name", "lonely"});
     lonely.write("is anyone there?\n");
     lonely.close_stdin();
     EXPECT_EQ(exit_of(lonely, 20s), "exit 1") << transcript(lonely);
@@ -512,7 +514,7 @@ TEST(CommandLine, HelpPrintsUsageAndExitsZero) {
     for (const auto& [name, path] : executables) {
         for (const std::string flag : {"--help", "-h"}) {
             SCOPED_TRACE(name + " " + flag);
-            process p(path, {flag});
+            child_process p(path, {flag});
             EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
             EXPECT_NE(p.text(stream::out).find("Usage:\n  " + name + " ["), std::string::npos)
                 << transcript(p);
@@ -525,7 +527,7 @@ TEST(CommandLine, HelpPrintsUsageAndExitsZero) {
 TEST(CommandLine, VersionPrintsTheVersionAndExitsZero) {
     for (const auto& [name, path] : executables) {
         SCOPED_TRACE(name);
-        process p(path, {"--version"});
+        child_process p(path, {"--version"});
         EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
         EXPECT_EQ(p.lines(stream::out), lines{name + " " + ZCHAT_VERSION});
         EXPECT_EQ(p.lines(stream::err), lines{});
@@ -535,7 +537,7 @@ TEST(CommandLine, VersionPrintsTheVersionAndExitsZero) {
 TEST(CommandLine, ABadFlagIsAOneLineUsageErrorWithExitTwo) {
     for (const auto& [name, path] : executables) {
         SCOPED_TRACE(name);
-        process p(path, {"--no-such-flag"});
+        child_process p(path, {"--no-such-flag"});
         EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
         EXPECT_EQ(p.lines(stream::out), lines{});
         const lines err = p.lines(stream::err);
@@ -548,7 +550,7 @@ TEST(CommandLine, ABadFlagIsAOneLineUsageErrorWithExitTwo) {
 TEST(CommandLine, AMalformedEndpointIsAOneLineUsageErrorWithExitTwo) {
     for (const auto& [name, path] : executables) {
         SCOPED_TRACE(name);
-        process p(path, {"--router", "foo"});
+        child_process p(path, {"--router", "foo"});
         EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
         EXPECT_EQ(p.lines(stream::out), lines{});
         const lines err = p.lines(stream::err);
@@ -565,7 +567,7 @@ void expect_usage_errors(const std::string& path, const std::string& program, co
         SCOPED_TRACE(message);
         lines argv = leading;
         argv.insert(argv.end(), args.begin(), args.end());
-        process p(path, argv);
+        child_process p(path, argv);
         EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
         EXPECT_EQ(p.lines(stream::out), lines{});
         EXPECT_EQ(p.lines(stream::err), lines{program + ": " + message + " (try --help)"});
@@ -586,8 +588,8 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
 }
 
 TEST(CommandLine, AClientAskedForHelpWithMPrintsTheCommandsWithoutConnecting) {
-    process p(client_path,
-              {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1", "-m", "/help"});
+    child_process p(client_path,
+                    {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1", "-m", "/help"});
     EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
     ASSERT_FALSE(p.lines(stream::out).empty()) << transcript(p);
     EXPECT_EQ(p.lines(stream::out).front(), "Commands:");
@@ -608,34 +610,33 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
 }
 
 TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {
-    broker_process broker =
-        start_broker(broker_path, {"--max-name-chars", "4", "--max-text-bytes", "10"});
+    running_broker broker({"--max-name-chars", "4", "--max-text-bytes", "10"});
     const auto client = [&](const std::string& name, const std::string& text) {
-        return process(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", name,
-                                     "-m", text});
+        return child_process(client_path, {"--router", broker.router(), "--sub", broker.pub(),
+                                           "--name", name, "-m", text});
     };
-    process long_name = client("alice", "hi");
+    child_process long_name = client("alice", "hi");
     EXPECT_EQ(exit_of(long_name), "exit 1");
     ASSERT_EQ(long_name.lines(stream::err).size(), 1u) << transcript(long_name);
     EXPECT_NE(long_name.lines(stream::err)[0].find("E_TOO_LONG"), std::string::npos)
         << transcript(long_name);
 
-    process fits = client("bob", "0123456789");
+    child_process fits = client("bob", "0123456789");
     EXPECT_EQ(exit_of(fits), "exit 0") << transcript(fits);
     EXPECT_EQ(fits.lines(stream::out), (lines{connected(1), "[You] 0123456789"}));
 
-    process too_long = client("bob", "0123456789A");
+    child_process too_long = client("bob", "0123456789A");
     EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
     EXPECT_EQ(too_long.lines(stream::out), lines{connected(1)});
 }
 
 TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {
-    broker_process first = start_broker(broker_path);
+    running_broker first;
     for (const bool router_taken : {true, false}) {
-        const std::string taken = router_taken ? first.router : first.pub;
+        const std::string taken = router_taken ? first.router() : first.pub();
         SCOPED_TRACE(taken);
-        process second(broker_path, {"--router", router_taken ? taken : "tcp://127.0.0.1:*",
-                                     "--pub", router_taken ? "tcp://127.0.0.1:*" : taken});
+        child_process second(broker_path, {"--router", router_taken ? taken : "tcp://127.0.0.1:*",
+                                           "--pub", router_taken ? "tcp://127.0.0.1:*" : taken});
         EXPECT_EQ(exit_of(second), "exit 1") << transcript(second);
         EXPECT_EQ(second.lines(stream::out), lines{});
         EXPECT_EQ(second.lines(stream::err),
@@ -644,11 +645,11 @@ TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {
                         "': Address already in use"});
     }
     // The first broker is unharmed: it still takes a client.
-    process ci(client_path,
-               {"--router", first.router, "--sub", first.pub, "--name", "ci", "-m", "still up"});
+    child_process ci(client_path, {"--router", first.router(), "--sub", first.pub(), "--name", "ci",
+                                   "-m", "still up"});
     EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
-    first.proc.send_signal(SIGINT);
-    EXPECT_EQ(exit_of(first.proc), "exit 0") << transcript(first.proc);
+    first.process().send_signal(SIGINT);
+    EXPECT_EQ(exit_of(first.process()), "exit 0") << transcript(first.process());
 }
 
 } // namespace

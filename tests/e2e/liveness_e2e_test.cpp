@@ -8,9 +8,11 @@
 // RELIABILITY.md are waited for with some slack for a loaded machine (sanitizers, ctest -j):
 // a wait that runs out fails the test, but nothing asserts how fast a thing happened.
 #include "tests/e2e/chat_lines.hpp"
-#include "tests/e2e/outcome.hpp"
-#include "tests/e2e/process.hpp"
 #include "tests/e2e/relay.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/outcome.hpp"
+#include "tests/support/proc_status.hpp"
+#include "tests/support/running_broker.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -23,7 +25,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -39,7 +40,6 @@ using std::chrono::milliseconds;
 using lines = std::vector<std::string>;
 using clock = std::chrono::steady_clock;
 
-const std::string broker_path = ZCHAT_BROKER_PATH;
 const std::string client_path = ZCHAT_CLIENT_PATH;
 const std::string libfaketime = ZCHAT_LIBFAKETIME;
 
@@ -63,19 +63,6 @@ milliseconds until(clock::time_point deadline) {
     return std::max(std::chrono::ceil<milliseconds>(deadline - clock::now()), milliseconds{0});
 }
 
-// Reads lines of `s` until one satisfies `match` and returns it; nullopt if `timeout` passes
-// or the stream ends first.
-std::optional<std::string> wait_for(process& p, stream s,
-                                    const std::function<bool(const std::string&)>& match,
-                                    milliseconds timeout) {
-    const auto deadline = clock::now() + timeout;
-    for (;;) {
-        std::optional<std::string> line = p.next_line(s, until(deadline));
-        if (!line || match(*line))
-            return line;
-    }
-}
-
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
@@ -85,8 +72,8 @@ std::size_t count_of(const lines& all, const std::string& line) {
 
 // Waits until `p` has printed `line` on `s`, now or earlier (a wait for another line may
 // already have read past it).
-::testing::AssertionResult printed(process& p, stream s, const std::string& line,
-                                   milliseconds timeout = process::default_timeout) {
+::testing::AssertionResult printed(child_process& p, stream s, const std::string& line,
+                                   milliseconds timeout = child_process::default_timeout) {
     if (count_of(p.lines(s), line) > 0)
         return ::testing::AssertionSuccess();
     return prints(p, s, line, timeout);
@@ -96,7 +83,7 @@ std::size_t count_of(const lines& all, const std::string& line) {
 // sender shows it as its own) or the sender said that this very line may not have arrived.
 // Never neither: that would be a line lost without a word. The broker's log is the oracle
 // because a listener may itself be away (rejoining) when the line goes out.
-::testing::AssertionResult delivered_or_reported(process& sender, process& broker,
+::testing::AssertionResult delivered_or_reported(child_process& sender, child_process& broker,
                                                  const std::string& sender_name,
                                                  const std::string& text) {
     // Read what is still in the pipes: a report or an echo may just have been printed.
@@ -128,22 +115,6 @@ std::string asan_options(const std::string& extra) {
     return "ASAN_OPTIONS=" + (now && *now ? std::string{now} + ":" : std::string{}) + extra;
 }
 
-// A process's resident set (VmRSS of proc(5)) in KiB.
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:"))
-            return std::stol(line.substr(6));
-    }
-    throw process_error("no VmRSS for process " + std::to_string(pid));
-}
-
-// How many descriptors a process has open.
-std::size_t open_fds(pid_t pid) {
-    const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
-    return static_cast<std::size_t>(std::distance(begin(fds), end(fds)));
-}
-
 // Waits until `holds` is true, checking every 20 ms; false if it is not within `timeout`.
 bool eventually(const std::function<bool()>& holds, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
@@ -158,22 +129,24 @@ bool eventually(const std::function<bool()>& holds, milliseconds timeout) {
 class Liveness : public ::testing::Test {
 protected:
     // A client of this test's broker, or of whatever listens at `router` and `pub`.
-    process client(const std::string& name) { return client_at(name, broker_.router, broker_.pub); }
-    static process client_at(const std::string& name, const std::string& router,
-                             const std::string& pub) {
-        return process(client_path, {"--router", router, "--sub", pub, "--name", name});
+    child_process client(const std::string& name) {
+        return client_at(name, broker_.router(), broker_.pub());
+    }
+    static child_process client_at(const std::string& name, const std::string& router,
+                                   const std::string& pub) {
+        return child_process(client_path, {"--router", router, "--sub", pub, "--name", name});
     }
 
-    broker_process broker_ = start_broker(broker_path, broker_args);
+    running_broker broker_{broker_args};
 };
 
 // F1: kill -9 a client. Nobody hears a goodbye, so the broker's expiry timer must notice.
 TEST_F(Liveness, AKilledClientIsAnnouncedAsTimedOutAndTheCountDropsByOne) {
-    process alice = client("alice");
+    child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob = client("bob");
+    child_process bob = client("bob");
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
-    process carol = client("carol");
+    child_process carol = client("carol");
     ASSERT_TRUE(prints(carol, stream::out, connected(3)));
     ASSERT_TRUE(prints(alice, stream::out, entered("carol", 3)));
     ASSERT_TRUE(prints(bob, stream::out, entered("carol", 3)));
@@ -182,7 +155,7 @@ TEST_F(Liveness, AKilledClientIsAnnouncedAsTimedOutAndTheCountDropsByOne) {
     const auto bound = clock::now() + departure_bound;
     EXPECT_TRUE(prints(alice, stream::out, timed_out("carol", 2), until(bound)));
     EXPECT_TRUE(prints(bob, stream::out, timed_out("carol", 2), until(bound)));
-    EXPECT_TRUE(prints(broker_.proc, stream::out, timed_out("carol", 2), until(bound)));
+    EXPECT_TRUE(prints(broker_.process(), stream::out, timed_out("carol", 2), until(bound)));
     EXPECT_EQ(exit_of(carol), "exit 137");
 
     alice.write("/who\n");
@@ -199,9 +172,9 @@ TEST_F(Liveness, AKilledClientIsAnnouncedAsTimedOutAndTheCountDropsByOne) {
 // it finds out by itself that its session is gone, joins again, and the line typed while it was
 // stopped is delivered after the rejoin or reported as possibly not delivered.
 TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
-    process alice = client("alice");
+    child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob = client("bob");
+    child_process bob = client("bob");
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
@@ -211,9 +184,11 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
     bob.send_signal(SIGCONT);
 
     // It says it lost the session, in one of the ways it can notice, then rejoins.
-    const std::optional<std::string> noticed = wait_for(
-        bob, stream::err, [](const std::string& l) { return l.ends_with("; reconnecting..."); },
-        rejoin_bound);
+    const std::optional<std::string> noticed =
+        bob.wait_for_line(stream::err,
+                          {[](std::string_view l) { return l.ends_with("; reconnecting..."); },
+                           "a line ending with \"; reconnecting...\""},
+                          rejoin_bound);
     ASSERT_TRUE(noticed) << transcript(bob);
     EXPECT_TRUE(prints(bob, stream::out, reconnected(2), rejoin_bound));
     EXPECT_TRUE(prints(alice, stream::out, entered("bob", 2), rejoin_bound));
@@ -222,7 +197,8 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
     bob.write("after the rejoin\n");
     ASSERT_TRUE(prints(alice, stream::out, "[bob] after the rejoin"));
     ASSERT_TRUE(prints(bob, stream::out, "[You] after the rejoin"));
-    const auto outcome = delivered_or_reported(bob, broker_.proc, "bob", "typed while stopped");
+    const auto outcome =
+        delivered_or_reported(bob, broker_.process(), "bob", "typed while stopped");
     EXPECT_TRUE(outcome);
     RecordProperty("typed_while_stopped", outcome.message());
     // Delivered after the rejoin means alice, who never left, heard it too.
@@ -238,56 +214,54 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
 // silence, rejoins the new broker by itself, and the count is right again. A line sent just
 // after the crash is delivered or reported; one typed while reconnecting waits for the rejoin.
 TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRightAgain) {
-    process alice = client("alice");
+    child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob = client("bob");
+    child_process bob = client("bob");
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
-    broker_.proc.send_signal(SIGKILL);
-    ASSERT_EQ(exit_of(broker_.proc), "exit 137");
+    broker_.process().send_signal(SIGKILL);
+    ASSERT_EQ(exit_of(broker_.process()), "exit 137");
     alice.write("sent as the broker died\n");
     const auto bound = clock::now() + departure_bound;
     ASSERT_TRUE(prints(alice, stream::err, lost, until(bound)));
     ASSERT_TRUE(prints(bob, stream::err, lost, until(bound)));
     bob.write("typed while reconnecting\n");
 
-    broker_process again = start_broker_at({broker_path}, broker_.router, broker_.pub, broker_args);
+    running_broker again({.args = broker_args, .router = broker_.router(), .pub = broker_.pub()});
     const auto rejoin = clock::now() + rejoin_bound;
-    const auto is_reconnected = [](const std::string& l) {
-        return l.starts_with("> Reconnected to the chat server (");
-    };
+    const line_matcher is_reconnected = line_starting_with("> Reconnected to the chat server (");
     const std::optional<std::string> alice_back =
-        wait_for(alice, stream::out, is_reconnected, until(rejoin));
+        alice.wait_for_line(stream::out, is_reconnected, until(rejoin));
     const std::optional<std::string> bob_back =
-        wait_for(bob, stream::out, is_reconnected, until(rejoin));
+        bob.wait_for_line(stream::out, is_reconnected, until(rejoin));
     ASSERT_TRUE(alice_back && bob_back) << transcript(alice) << transcript(bob);
     // Whoever came back first was alone for a moment and saw the other enter.
     const bool alice_first = *alice_back == reconnected(1);
     EXPECT_EQ(alice_first ? *bob_back : *alice_back, reconnected(2));
     EXPECT_EQ(alice_first ? *alice_back : *bob_back, reconnected(1));
-    process& first = alice_first ? alice : bob;
+    child_process& first = alice_first ? alice : bob;
     EXPECT_TRUE(printed(first, stream::out, entered(alice_first ? "bob" : "alice", 2)));
 
     // Queued while bob was away, sent once he was back (alice may not have been yet).
     EXPECT_TRUE(printed(bob, stream::out, "[You] typed while reconnecting"));
-    EXPECT_TRUE(printed(again.proc, stream::out, "[bob] typed while reconnecting"));
+    EXPECT_TRUE(printed(again.process(), stream::out, "[bob] typed while reconnecting"));
     alice.write("/who\n");
     EXPECT_TRUE(prints(alice, stream::out, "Online (2): alice, bob"));
     bob.write("/who\n");
     EXPECT_TRUE(prints(bob, stream::out, "Online (2): alice, bob"));
     const auto outcome =
-        delivered_or_reported(alice, again.proc, "alice", "sent as the broker died");
+        delivered_or_reported(alice, again.process(), "alice", "sent as the broker died");
     EXPECT_TRUE(outcome);
     RecordProperty("sent_as_the_broker_died", outcome.message());
 
     // A restart is a new epoch, not a gap: nobody reports missed events.
-    for (const process* p : {&alice, &bob}) {
+    for (const child_process* p : {&alice, &bob}) {
         for (const auto& line : p->lines(stream::err))
             EXPECT_FALSE(line.starts_with("! Missed")) << line;
     }
-    again.proc.send_signal(SIGINT);
-    EXPECT_EQ(exit_of(again.proc), "exit 0") << transcript(again.proc);
+    again.process().send_signal(SIGINT);
+    EXPECT_EQ(exit_of(again.process()), "exit 0") << transcript(again.process());
 }
 
 // F5, a blip: the client's connections are reset and come back well within the expiry window.
@@ -295,10 +269,10 @@ TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRight
 // sees it leave and enter. (libzmq would reconnect the DEALER by itself, under a new routing id
 // the broker does not know; the client notices the reset and resumes its session at once.)
 TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
-    relay net({broker_.router, broker_.pub});
-    process alice = client("alice");
+    relay net({broker_.router(), broker_.pub()});
+    child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
+    child_process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
     const std::uint64_t before = net.accepted();
@@ -309,12 +283,12 @@ TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
         << "alice:\n"
         << transcript(alice) << "\nbob:\n"
         << transcript(bob) << "\nbroker:\n"
-        << transcript(broker_.proc);
+        << transcript(broker_.process());
     EXPECT_GT(net.accepted(), before); // bob did reconnect through the relay
     // bob noticed the reset at once and took his session over (the broker logs a reconnect).
     EXPECT_TRUE(printed(bob, stream::err, lost));
     EXPECT_TRUE(printed(bob, stream::out, reconnected(2)));
-    EXPECT_TRUE(printed(broker_.proc, stream::out, "> bob reconnected"));
+    EXPECT_TRUE(printed(broker_.process(), stream::out, "> bob reconnected"));
 
     bob.write("still bob\n");
     EXPECT_TRUE(prints(alice, stream::out, "[bob] still bob"));
@@ -323,7 +297,7 @@ TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
     EXPECT_TRUE(prints(alice, stream::out, "Online (2): alice, bob"));
     EXPECT_EQ(alice.lines(stream::out), (lines{connected(1), entered("bob", 2), "[bob] still bob",
                                                "Online (2): alice, bob"}));
-    for (const auto& line : broker_.proc.lines(stream::out))
+    for (const auto& line : broker_.process().lines(stream::out))
         EXPECT_FALSE(line.starts_with("< ")) << line;
 }
 
@@ -331,11 +305,11 @@ TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
 // the sockets left open. The broker times the client out, the client says it lost the
 // connection, and once the cable is back it rejoins by itself, as one session under its name.
 TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfterTheHeal) {
-    relay net({broker_.router, broker_.pub});
-    process alice = client("alice");
+    relay net({broker_.router(), broker_.pub()});
+    child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    const std::size_t fds_without_bob = open_fds(broker_.proc.pid());
-    process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
+    const std::size_t fds_without_bob = open_fds(broker_.process().pid());
+    child_process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
@@ -346,9 +320,9 @@ TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfte
     // Nothing comes back through a pulled cable, not even a reset: the broker's ZMTP heartbeats
     // (every 60 intervals, closing after liveness + 1 more of silence) are what close its side of
     // bob's two dead connections, instead of keeping them for ever.
-    EXPECT_TRUE(eventually([&] { return open_fds(broker_.proc.pid()) <= fds_without_bob; },
+    EXPECT_TRUE(eventually([&] { return open_fds(broker_.process().pid()) <= fds_without_bob; },
                            interval * 66 + slack))
-        << open_fds(broker_.proc.pid()) << " descriptors open, " << fds_without_bob
+        << open_fds(broker_.process().pid()) << " descriptors open, " << fds_without_bob
         << " before bob";
 
     net.heal();
@@ -389,22 +363,21 @@ TEST(LivenessClock, AWallClockJumpExpiresNobodyAndMissesNoExpiry) {
     const auto faked_now = [&] {
         lines command = faked;
         command.insert(command.end(), {"/bin/date", "+%s"});
-        process date(command.front(), lines(command.begin() + 1, command.end()));
+        child_process date(command.front(), lines(command.begin() + 1, command.end()));
         EXPECT_EQ(exit_of(date), "exit 0") << transcript(date);
         const lines out = date.lines(stream::out);
         return out.size() == 1 ? std::stoll(out[0]) : 0LL;
     };
 
-    lines command = faked;
-    command.push_back(broker_path);
-    broker_process broker =
-        start_broker_at(command, "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", broker_args);
-    ASSERT_TRUE(
-        contains(read_file("/proc/" + std::to_string(broker.proc.pid()) + "/maps"), "libfaketime"))
+    running_broker broker({.args = broker_args, .wrapper = faked});
+    ASSERT_TRUE(contains(read_file("/proc/" + std::to_string(broker.process().pid()) + "/maps"),
+                         "libfaketime"))
         << "libfaketime is not loaded in the broker";
-    process alice(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "alice"});
+    child_process alice(client_path,
+                        {"--router", broker.router(), "--sub", broker.pub(), "--name", "alice"});
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "bob"});
+    child_process bob(client_path,
+                      {"--router", broker.router(), "--sub", broker.pub(), "--name", "bob"});
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
@@ -449,17 +422,18 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     // slow subscriber takes, and what the readers print, sanitizers and all, on a shared
     // machine. The burst of three seconds' worth lets the broker or a client stall for seconds
     // (sanitizers on a loaded machine) without the broker refusing what then arrives at once.
-    broker_process broker = start_broker_at(
-        {"/usr/bin/env", asan_options("quarantine_size_mb=4"), broker_path}, "tcp://127.0.0.1:*",
-        "tcp://127.0.0.1:*", {"--rate", "1000", "--burst", "3000"});
-    process alice(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "alice"});
+    running_broker broker({.args = {"--rate", "1000", "--burst", "3000"},
+                           .wrapper = {"/usr/bin/env", asan_options("quarantine_size_mb=4")}});
+    child_process alice(client_path,
+                        {"--router", broker.router(), "--sub", broker.pub(), "--name", "alice"});
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
-    process bob(client_path, {"--router", broker.router, "--sub", broker.pub, "--name", "bob"});
+    child_process bob(client_path,
+                      {"--router", broker.router(), "--sub", broker.pub(), "--name", "bob"});
     ASSERT_TRUE(prints(bob, stream::out, connected(2)));
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
     struct sender {
-        process& p;
+        child_process& p;
         std::string name;
         std::string script;
         std::size_t written = 0;
@@ -468,7 +442,7 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     };
     std::vector<sender> senders{{alice, "alice", {}}, {bob, "bob", {}}};
     // The start of what a client said on stderr (its stdout is megabytes here).
-    const auto errors_of = [](process& p) {
+    const auto errors_of = [](child_process& p) {
         p.next_line(stream::err, 200ms);
         return p.text(stream::err).substr(0, 2000);
     };
@@ -513,9 +487,9 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
                 if (!s.p.lines(stream::err).empty())
                     return ::testing::AssertionFailure() << s.name << ": " << errors_of(s.p);
             }
-            while (broker.proc.next_line(stream::out, 1ms)) {
+            while (broker.process().next_line(stream::out, 1ms)) {
             }
-            peak_kib = std::max(peak_kib, rss_kib(broker.proc.pid()));
+            peak_kib = std::max(peak_kib, static_cast<long>(rss_kib(broker.process().pid())));
             if (std::all_of(senders.begin(), senders.end(), [&](const sender& s) {
                     return s.own_seen == to && s.other_seen == to;
                 }))
@@ -532,7 +506,7 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     const auto deadline = clock::now() + 50s;
     // A first round warms the broker up (allocator pools, socket buffers): the baseline.
     ASSERT_TRUE(chat(1, warm_up, deadline));
-    const long baseline_kib = rss_kib(broker.proc.pid());
+    const long baseline_kib = static_cast<long>(rss_kib(broker.process().pid()));
 
     zmq::context_t ctx;
     zmq::socket_t slow(ctx, zmq::socket_type::sub);
@@ -540,16 +514,16 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     slow.set(zmq::sockopt::rcvbuf, 4096);
     slow.set(zmq::sockopt::linger, 0);
     slow.set(zmq::sockopt::subscribe, "");
-    slow.connect(broker.pub);
+    slow.connect(broker.pub());
     // Readable means its subscription reached the broker (a heartbeat came); it is never read.
     std::array<zmq::pollitem_t, 1> item{{{slow.handle(), 0, ZMQ_POLLIN, 0}}};
-    ASSERT_EQ(zmq::poll(item.data(), 1, process::default_timeout), 1);
+    ASSERT_EQ(zmq::poll(item.data(), 1, child_process::default_timeout), 1);
 
     peak_kib = 0;
     ASSERT_TRUE(chat(warm_up + 1, filled, deadline));
-    const long filled_kib = rss_kib(broker.proc.pid());
+    const long filled_kib = static_cast<long>(rss_kib(broker.process().pid()));
     ASSERT_TRUE(chat(filled + 1, last, deadline));
-    const long last_kib = rss_kib(broker.proc.pid());
+    const long last_kib = static_cast<long>(rss_kib(broker.process().pid()));
     RecordProperty("broker_rss_kib", "baseline " + std::to_string(baseline_kib) + ", queue full " +
                                          std::to_string(filled_kib) + ", end " +
                                          std::to_string(last_kib) + ", peak " +
@@ -559,7 +533,7 @@ TEST(LivenessSlowSubscriber, ASubscriberThatNeverReadsCostsBoundedMemoryAndNobod
     EXPECT_LE(last_kib, filled_kib + plateau_kib)
         << "still growing after the slow subscriber's queue was full: " << filled_kib
         << " KiB, then " << last_kib << " KiB";
-    for (const process* p : {&alice, &bob})
+    for (const child_process* p : {&alice, &bob})
         EXPECT_EQ(p->lines(stream::err), lines{});
 }
 

@@ -1,6 +1,6 @@
 #include "tests/e2e/relay.hpp"
 
-#include "tests/e2e/process.hpp"
+#include "tests/support/child_process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

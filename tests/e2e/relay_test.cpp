@@ -2,8 +2,8 @@
 // a freeze holds them (and new connections) back without closing anything, a heal delivers what
 // was held, a cut resets both ends, and the capture keeps a copy of every byte per direction.
 // Absence is checked with a bounded wait that must run out; everything else waits for the bytes.
-#include "tests/e2e/process.hpp"
 #include "tests/e2e/relay.hpp"
+#include "tests/support/child_process.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -132,7 +132,7 @@ struct connection {
 
 connection connect_through(relay& r, target& t) {
     fd_t client = connect_to(r.endpoint(0));
-    std::optional<fd_t> server = t.accept(process::default_timeout);
+    std::optional<fd_t> server = t.accept(child_process::default_timeout);
     if (!server)
         throw process_error("the relay never connected to the target");
     return {std::move(client), std::move(*server)};
@@ -144,11 +144,11 @@ TEST(Relay, CopiesBytesBothWaysAndKeepsACopyOfEach) {
     connection c = connect_through(r, t);
 
     send_all(c.client, "hello target");
-    EXPECT_EQ(receive(c.server, 12, process::default_timeout), "hello target");
+    EXPECT_EQ(receive(c.server, 12, child_process::default_timeout), "hello target");
     send_all(c.server, "hello client");
-    EXPECT_EQ(receive(c.client, 12, process::default_timeout), "hello client");
+    EXPECT_EQ(receive(c.client, 12, child_process::default_timeout), "hello client");
     send_all(c.client, ", again");
-    EXPECT_EQ(receive(c.server, 7, process::default_timeout), ", again");
+    EXPECT_EQ(receive(c.server, 7, child_process::default_timeout), ", again");
 
     EXPECT_EQ(r.bytes_to_target(), "hello target, again");
     EXPECT_EQ(r.bytes_from_target(), "hello client");
@@ -173,12 +173,12 @@ TEST(Relay, AFreezeHoldsBytesAndConnectionsBackAndAHealDeliversThem) {
     EXPECT_EQ(read_end(c.server, 0ms), std::nullopt);
 
     r.heal();
-    EXPECT_EQ(receive(c.server, 4, process::default_timeout), "held");
-    EXPECT_EQ(receive(c.client, 8, process::default_timeout), "held too");
-    std::optional<fd_t> late_server = t.accept(process::default_timeout);
+    EXPECT_EQ(receive(c.server, 4, child_process::default_timeout), "held");
+    EXPECT_EQ(receive(c.client, 8, child_process::default_timeout), "held too");
+    std::optional<fd_t> late_server = t.accept(child_process::default_timeout);
     ASSERT_TRUE(late_server);
     send_all(late, "late");
-    EXPECT_EQ(receive(*late_server, 4, process::default_timeout), "late");
+    EXPECT_EQ(receive(*late_server, 4, child_process::default_timeout), "late");
     EXPECT_EQ(r.bytes_to_target(), "heldlate");
     EXPECT_EQ(r.bytes_from_target(), "held too");
     EXPECT_EQ(r.accepted(), 2u);
@@ -190,12 +190,12 @@ TEST(Relay, ACutResetsBothEndsAndNewConnectionsStillPassThrough) {
     connection c = connect_through(r, t);
 
     r.cut();
-    EXPECT_EQ(read_end(c.client, process::default_timeout), -ECONNRESET);
-    EXPECT_EQ(read_end(c.server, process::default_timeout), -ECONNRESET);
+    EXPECT_EQ(read_end(c.client, child_process::default_timeout), -ECONNRESET);
+    EXPECT_EQ(read_end(c.server, child_process::default_timeout), -ECONNRESET);
 
     connection again = connect_through(r, t);
     send_all(again.client, "after the cut");
-    EXPECT_EQ(receive(again.server, 13, process::default_timeout), "after the cut");
+    EXPECT_EQ(receive(again.server, 13, child_process::default_timeout), "after the cut");
     EXPECT_EQ(r.accepted(), 2u);
 }
 
@@ -207,7 +207,7 @@ TEST(Relay, AClientOfADeadTargetIsDroppedAtOnce) {
     }
     relay r({endpoint});
     fd_t client = connect_to(r.endpoint(0));
-    const std::optional<int> end = read_end(client, process::default_timeout);
+    const std::optional<int> end = read_end(client, child_process::default_timeout);
     ASSERT_TRUE(end);
     EXPECT_LE(*end, 0); // ended, by a reset or in order; never data
 }

@@ -356,7 +356,7 @@ TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
     ASSERT_TRUE(t);
     EXPECT_EQ(roster, (std::vector<std::string>{"alice", "bob", "probe"}));
     EXPECT_EQ(t->expired, vanished);
-    const auto log = s.broker.log();
+    const auto log = s.broker.process().lines(test::stream::out);
     EXPECT_EQ(static_cast<std::size_t>(std::count_if(log.begin(), log.end(),
                                                      [](const std::string& line) {
                                                          return line.starts_with(

@@ -1,20 +1,16 @@
 #include "tests/hostile/harness.hpp"
 
 #include "tests/broker/test_client.hpp"
+#include "tests/support/proc_status.hpp"
 
 #include <gtest/gtest.h>
-
-#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <regex>
 #include <set>
-#include <sstream>
 
 // LeakSanitizer's suppressions for this test process only; the broker under test is checked in
 // full at its exit. libzmq 4.3.4 now and then loses a few hundred bytes of its own bookkeeping
@@ -39,83 +35,34 @@ std::string secret_frame(const proto::session_secret& s) {
     return std::string(s.begin(), s.end());
 }
 
-// ---- totals ----
+// ---- the broker's counters ----
 
-std::optional<totals> parse_totals(const std::string& line) {
-    static const std::string tag = "Broker totals: ";
-    if (!line.starts_with(tag))
+std::optional<proto::stats> next_stats(zmq::context_t& ctx, const std::string& pub,
+                                       milliseconds timeout) {
+    zmq::socket_t sub(ctx, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::subscribe, std::string{proto::topic_of(proto::stats{})});
+    sub.connect(pub);
+    // Anything this SUB hears was published after it subscribed, so after the call began.
+    const auto e = recv_event(sub, timeout);
+    const auto* st = e ? std::get_if<proto::stats>(&*e) : nullptr;
+    if (!st)
         return std::nullopt;
-    // "N events published, N lines in, N bytes in, N bytes out, peak N users online, N expired,
-    //  N evicted, N errors not sent (over the per-peer cap); rejected: E_X N E_Y N" or "none".
-    static const std::regex head(
-        R"(^Broker totals: (\d+) events published, (\d+) lines in, \d+ bytes in, \d+ bytes out, )"
-        R"(peak \d+ users? online, (\d+) expired, (\d+) evicted, (\d+) errors not sent )"
-        R"(\(over the per-peer cap\); rejected:(.*)$)");
+    return *st;
+}
+
+std::optional<std::uint64_t> errors_not_sent_in(const std::string& line) {
+    static const std::regex totals_line(R"(^Broker totals: .*, (\d+) errors not sent .*$)");
     std::smatch m;
-    if (!std::regex_match(line, m, head))
+    if (!std::regex_match(line, m, totals_line))
         return std::nullopt;
-    totals t;
-    t.events_published = std::stoull(m[1]);
-    t.lines_in = std::stoull(m[2]);
-    t.expired = std::stoull(m[3]);
-    t.evicted = std::stoull(m[4]);
-    t.errors_not_sent = std::stoull(m[5]);
-    std::istringstream rest(m[6]);
-    std::string name;
-    while (rest >> name) {
-        if (name == "none")
-            break;
-        std::uint64_t count = 0;
-        if (!(rest >> count))
-            return std::nullopt;
-        t.rejected[name] = count;
-    }
-    return t;
+    return std::stoull(m[1]);
 }
 
-// ---- broker_under_test ----
-
-broker_under_test::broker_under_test(std::vector<std::string> extra_args)
-    : broker_(test::start_broker(ZCHAT_BROKER_PATH, std::move(extra_args))),
-      pid_(broker_.proc.pid()) {
-    pump_ = std::thread([this] {
-        while (pumping_.load())
-            broker_.proc.next_line(test::stream::out, 50ms);
-    });
-}
-
-broker_under_test::~broker_under_test() {
-    stop_pump();
-}
-
-void broker_under_test::stop_pump() {
-    pumping_.store(false);
-    if (pump_.joinable())
-        pump_.join();
-}
-
-std::size_t broker_under_test::rss_kib() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:"))
-            return std::stoul(line.substr(6));
-    }
-    return 0;
-}
-
-std::size_t broker_under_test::fd_count() const {
-    std::error_code ec;
-    std::size_t n = 0;
-    for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", ec), end;
-         !ec && it != end; it.increment(ec))
-        ++n;
-    return n;
-}
-
-std::size_t broker_under_test::wait_fds_at_most(std::size_t limit, milliseconds timeout) const {
+std::size_t wait_fds_at_most(pid_t pid, std::size_t limit, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     for (;;) {
-        const std::size_t n = fd_count();
+        const std::size_t n = test::open_fds(pid);
         if (n <= limit || clock::now() >= deadline)
             return n;
         // /proc offers nothing to wait on; re-read every 10 ms until the deadline.
@@ -123,51 +70,9 @@ std::size_t broker_under_test::wait_fds_at_most(std::size_t limit, milliseconds 
     }
 }
 
-std::optional<totals> broker_under_test::stop() {
-    if (stopped_)
-        return std::nullopt;
-    stopped_ = true;
-    stop_pump();
-    broker_.proc.send_signal(SIGINT);
-    const std::optional<int> code = broker_.proc.wait_for_exit(10s);
-    EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
-                                           << broker_.proc.text(test::stream::err);
-    for (const auto& line : broker_.proc.lines(test::stream::out)) {
-        if (auto t = parse_totals(line))
-            return t;
-    }
-    ADD_FAILURE() << "the broker logged no parsable totals line; stdout tail:\n"
-                  << broker_.proc.text(test::stream::out)
-                         .substr(broker_.proc.text(test::stream::out).size() > 2000
-                                     ? broker_.proc.text(test::stream::out).size() - 2000
-                                     : 0);
-    return std::nullopt;
-}
-
-std::vector<std::string> broker_under_test::log() const {
-    return broker_.proc.lines(test::stream::out);
-}
-
 // ---- raw_peer ----
 
 namespace {
-
-std::optional<proto::frame_list> recv_frames(zmq::socket_t& s, clock::time_point deadline) {
-    for (;;) {
-        std::vector<zmq::message_t> parts;
-        if (zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
-            proto::frame_list frames;
-            for (const auto& p : parts)
-                frames.push_back(p.to_string());
-            return frames;
-        }
-        const auto left = std::chrono::ceil<milliseconds>(deadline - clock::now());
-        if (left <= 0ms)
-            return std::nullopt;
-        zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, left);
-    }
-}
 
 std::optional<proto::reply> decode(const proto::frame_list& frames) {
     const auto v = proto::views(frames);
@@ -181,18 +86,8 @@ std::optional<proto::reply> decode(const proto::frame_list& frames) {
 
 } // namespace
 
-void send_frames(zmq::socket_t& s, const proto::frame_list& frames) {
-    if (frames.empty()) {
-        s.send(zmq::message_t{}, zmq::send_flags::none);
-        return;
-    }
-    for (std::size_t i = 0; i < frames.size(); ++i)
-        s.send(zmq::buffer(frames[i]),
-               i + 1 == frames.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
-}
-
 std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout) {
-    auto frames = recv_frames(s, clock::now() + timeout);
+    auto frames = test::receive_frames(s, clock::now() + timeout);
     if (!frames)
         return std::nullopt;
     return decode(*frames);
@@ -211,7 +106,7 @@ void raw_peer::send(const proto::frame_list& frames) {
 }
 
 std::optional<proto::frame_list> raw_peer::recv(milliseconds timeout) {
-    return recv_frames(dealer_, clock::now() + timeout);
+    return test::receive_frames(dealer_, clock::now() + timeout);
 }
 
 std::optional<proto::reply> raw_peer::recv_reply(milliseconds timeout) {
@@ -254,7 +149,7 @@ std::string describe(const std::optional<proto::reply>& r) {
 }
 
 std::optional<proto::event> recv_event(zmq::socket_t& s, milliseconds timeout) {
-    auto frames = recv_frames(s, clock::now() + timeout);
+    auto frames = test::receive_frames(s, clock::now() + timeout);
     if (!frames)
         return std::nullopt;
     const auto v = proto::views(*frames);
@@ -310,7 +205,7 @@ first_replies(zmq::context_t& ctx, const std::string& router,
     return replies;
 }
 
-crowd::crowd(zmq::context_t& ctx, const broker_under_test& broker,
+crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
              const std::vector<std::string>& names, milliseconds timeout)
     : sub_(ctx, zmq::socket_type::sub) {
     sub_.set(zmq::sockopt::linger, 0);
@@ -339,7 +234,7 @@ crowd::crowd(zmq::context_t& ctx, const broker_under_test& broker,
     std::set<std::uint64_t> ready_sent;
     std::set<std::uint64_t> joined;
     while (joined.size() < dealers_.size()) {
-        auto frames = recv_frames(sub_, deadline);
+        auto frames = test::receive_frames(sub_, deadline);
         if (!frames)
             throw std::runtime_error("crowd: " + std::to_string(joined.size()) + " of " +
                                      std::to_string(dealers_.size()) + " joined in time");
@@ -369,7 +264,7 @@ void crowd::leave(milliseconds timeout) {
     }
     const auto deadline = clock::now() + timeout;
     while (!leaving.empty()) {
-        auto frames = recv_frames(sub_, deadline);
+        auto frames = test::receive_frames(sub_, deadline);
         if (!frames)
             throw std::runtime_error("crowd: " + std::to_string(leaving.size()) +
                                      " members' LEAVEs did not come in time");
@@ -397,7 +292,7 @@ connection_watch::~connection_watch() {
 
 bool connection_watch::wait_for(int event, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
-    while (auto frames = recv_frames(events_, deadline)) {
+    while (auto frames = test::receive_frames(events_, deadline)) {
         // The first frame is the event number (16 bits, native order) and a 32-bit value.
         std::uint16_t number = 0;
         if (!frames->empty() && frames->front().size() >= sizeof number)
@@ -533,14 +428,8 @@ void conversation::pump(milliseconds timeout) {
     const auto now = clock::now();
     for (int who = 0; who < 2; ++who) {
         speaker& sp = speakers_[who];
-        for (;;) {
-            std::vector<zmq::message_t> parts;
-            if (!zmq::recv_multipart(clients_[who]->dealer(), std::back_inserter(parts),
-                                     zmq::recv_flags::dontwait))
-                break;
-            std::vector<std::string_view> v;
-            for (const auto& p : parts)
-                v.push_back(p.to_string_view());
+        while (const auto frames = test::receive_frames(clients_[who]->dealer(), now)) {
+            const auto v = proto::views(*frames);
             auto d = proto::decode_reply(v);
             const auto* r = std::get_if<proto::reply>(&d);
             const auto* ack = r ? std::get_if<proto::ack>(r) : nullptr;
@@ -564,14 +453,8 @@ void conversation::pump(milliseconds timeout) {
     }
     for (int who = 0; who < 2; ++who) {
         listener& l = listeners_[who];
-        for (;;) {
-            std::vector<zmq::message_t> parts;
-            if (!zmq::recv_multipart(clients_[who]->sub(), std::back_inserter(parts),
-                                     zmq::recv_flags::dontwait))
-                break;
-            std::vector<std::string_view> v;
-            for (const auto& p : parts)
-                v.push_back(p.to_string_view());
+        while (const auto frames = test::receive_frames(clients_[who]->sub(), now)) {
+            const auto v = proto::views(*frames);
             auto d = proto::decode_event(v);
             const auto* e = std::get_if<proto::event>(&d);
             if (!e) {
@@ -652,7 +535,7 @@ bool conversation::stop_and_check() {
 
 // ---- probe_serves ----
 
-std::vector<std::string> probe_serves(zmq::context_t& ctx, const broker_under_test& broker,
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_broker& broker,
                                       const std::string& name, milliseconds welcome_within) {
     try {
         test::test_client_options o = fast_join();
@@ -713,14 +596,20 @@ namespace {
 
 // AddressSanitizer holds freed memory in quarantine (256 MiB by default), so a broker built with
 // it grows in RSS whether or not it leaks; there LeakSanitizer judges leaks at the broker's exit,
-// which broker_under_test::stop requires to be clean.
+// which count_and_stop requires to be clean.
 constexpr bool rss_tells_growth = !built_with_address_sanitizer;
+
+test::broker_options broker_options(std::vector<std::string> case_args) {
+    std::vector<std::string> args{"--stats-interval", "1"};
+    args.insert(args.end(), case_args.begin(), case_args.end());
+    return {.args = std::move(args), .drain = true};
+}
 
 } // namespace
 
 scene::scene(std::vector<std::string> broker_args)
-    : broker(std::move(broker_args)), chat(ctx, broker.router(), broker.pub()),
-      fds_before(broker.fd_count()), rss_before_kib(broker.rss_kib()) {}
+    : broker(broker_options(std::move(broker_args))), chat(ctx, broker.router(), broker.pub()),
+      fds_before(test::open_fds(broker.pid())), rss_before_kib(test::rss_kib(broker.pid())) {}
 
 std::optional<totals> scene::finish(const std::map<std::string, std::uint64_t>& rejected,
                                     milliseconds fd_timeout, std::vector<std::string>* roster) {
@@ -739,17 +628,51 @@ std::optional<totals> scene::finish_uncounted(milliseconds fd_timeout,
             << "O1: the probe's ROSTER lacks " << who;
     if (roster)
         *roster = std::move(names);
-    const std::size_t fds = broker.wait_fds_at_most(fds_before, fd_timeout);
+    const std::size_t fds = wait_fds_at_most(broker.pid(), fds_before, fd_timeout);
     EXPECT_LE(fds, fds_before) << "O3: the broker's descriptors did not return to the baseline";
     if (rss_tells_growth && rss_bounded) {
-        const std::size_t rss = broker.rss_kib();
+        const std::size_t rss = test::rss_kib(broker.pid());
         EXPECT_LE(rss, rss_before_kib + rss_slack_kib)
             << "O3: broker RSS grew from " << rss_before_kib << " KiB to " << rss << " KiB";
     }
     chat.stop_and_check();
-    auto t = broker.stop();
-    for (const auto& line : broker.log())
+    auto t = count_and_stop();
+    for (const auto& line : broker.process().lines(test::stream::out))
         EXPECT_TRUE(terminal_safe(line)) << "the broker logged a terminal control: " << line;
+    return t;
+}
+
+std::optional<totals> scene::count_and_stop() {
+    // The bystanders and the probe are done and every attacker is gone, so the next STATS counts
+    // the whole case. One comes every second; allow for a loaded machine.
+    const std::optional<proto::stats> st = next_stats(ctx, broker.pub(), 5s);
+    const std::optional<int> code = broker.stop(10s);
+    const test::child_process& proc = broker.process();
+    EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
+                                           << proc.text(test::stream::err);
+    if (!st) {
+        ADD_FAILURE() << "O4: the broker published no STATS within 5 s";
+        return std::nullopt;
+    }
+    totals t;
+    t.events_published = st->events_published;
+    t.lines_in = st->lines_in;
+    t.expired = st->expired;
+    t.evicted = st->evicted;
+    for (const auto& [code_sent, count] : st->rejected)
+        t.rejected[std::string{proto::error_name(code_sent)}] = count;
+    std::optional<std::uint64_t> not_sent;
+    for (const auto& line : proc.lines(test::stream::out)) {
+        if ((not_sent = errors_not_sent_in(line)))
+            break;
+    }
+    if (!not_sent) {
+        const std::string out = proc.text(test::stream::out);
+        ADD_FAILURE() << "the broker logged no parsable totals line; stdout tail:\n"
+                      << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+        return std::nullopt;
+    }
+    t.errors_not_sent = *not_sent;
     return t;
 }
 

@@ -6,19 +6,20 @@
 //   O2 bystanders   conversation: alice and bob chat at 20 lines/s in a thread of their own for
 //                   the whole case; every SAY must be ACKed, and each of their SUBs must see every
 //                   ACKed line exactly once, in order, with consecutive sequence numbers.
-//   O3 memory, fds  broker_under_test::rss_kib() and fd_count() read /proc/<pid>; the cases
-//                   compare them with a baseline taken before the attack. Under AddressSanitizer
-//                   RSS is not compared (its quarantine keeps freed memory); LeakSanitizer
-//                   checks the broker at exit instead.
-//   O4 accounting   broker_under_test::stop() sends SIGINT and parses the "Broker totals" line
-//                   the broker logs at shutdown (broker/core.cpp, core::summary).
+//   O3 memory, fds  rss_kib() and open_fds() (tests/support/proc_status.hpp) read /proc/<pid>;
+//                   the cases compare them with a baseline taken before the attack. Under
+//                   AddressSanitizer RSS is not compared (its quarantine keeps freed memory);
+//                   LeakSanitizer checks the broker at exit instead.
+//   O4 accounting   the broker's counters from the first STATS event it publishes once the case
+//                   is over (PROTOCOL.md, STATS); then SIGINT and a clean exit.
 //   O5 replies      raw_peer counts what comes back; floods are held to the ERROR cap.
 //
 // Every wait is a bounded poll; nothing sleeps where a poll can wait for the thing itself.
 #pragma once
 
 #include "proto/codec.hpp"
-#include "tests/e2e/process.hpp"
+#include "tests/broker/test_client.hpp"
+#include "tests/support/running_broker.hpp"
 
 #include <gtest/gtest.h>
 #include <zmq.hpp>
@@ -33,11 +34,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace zchat::test {
-class test_client;
-struct test_client_options;
-} // namespace zchat::test
 
 namespace zchat::hostile {
 
@@ -68,7 +64,9 @@ std::string secret_frame(const proto::session_secret& s);
 
 // ---- The broker under attack ----
 
-// What the broker logged in its "Broker totals: ..." line at shutdown.
+// The broker's counters at the end of a case. All but errors_not_sent come from a STATS event;
+// STATS does not carry that one, so it is read from the "Broker totals" line the broker logs at
+// shutdown (broker/core.cpp, core::summary).
 struct totals {
     std::uint64_t events_published = 0;
     std::uint64_t lines_in = 0;
@@ -79,44 +77,18 @@ struct totals {
     std::map<std::string, std::uint64_t> rejected;
 };
 
-// Parses the totals line; nullopt if `line` is not one.
-std::optional<totals> parse_totals(const std::string& line);
+// Connects a SUB of its own to the broker's PUB at `pub` and returns the first STATS event it
+// hears: published after the call began, so it counts all the broker did before. nullopt if
+// none comes within `timeout`; the broker publishes one every --stats-interval.
+std::optional<proto::stats> next_stats(zmq::context_t& ctx, const std::string& pub,
+                                       milliseconds timeout);
 
-// The real zchat-broker executable on free loopback ports. A thread drains its stdout and
-// stderr while it runs (a chatty broker must never block on a full pipe).
-class broker_under_test {
-public:
-    explicit broker_under_test(std::vector<std::string> extra_args = {});
-    ~broker_under_test();
-    broker_under_test(const broker_under_test&) = delete;
-    broker_under_test& operator=(const broker_under_test&) = delete;
+// The number in the "N errors not sent" of a "Broker totals" line; nullopt if `line` is not one.
+std::optional<std::uint64_t> errors_not_sent_in(const std::string& line);
 
-    const std::string& router() const { return broker_.router; }
-    const std::string& pub() const { return broker_.pub; }
-    pid_t pid() const { return pid_; }
-
-    // VmRSS in KiB (proc(5)); 0 if it cannot be read.
-    std::size_t rss_kib() const;
-    // Open descriptors, from /proc/<pid>/fd.
-    std::size_t fd_count() const;
-    // Polls until fd_count() <= `limit` or `timeout` passes; returns the last count seen.
-    std::size_t wait_fds_at_most(std::size_t limit, milliseconds timeout) const;
-
-    // SIGINT, waits for a clean exit (code 0) and returns the totals line's counters. Records a
-    // test failure and returns nullopt if the broker does not exit cleanly or logs no totals.
-    std::optional<totals> stop();
-    // Everything the broker printed on stdout; complete after stop().
-    std::vector<std::string> log() const;
-
-private:
-    void stop_pump();
-
-    test::broker_process broker_;
-    pid_t pid_;
-    std::atomic<bool> pumping_{true};
-    std::thread pump_;
-    bool stopped_ = false;
-};
+// Polls /proc until the process `pid` has at most `limit` descriptors open or `timeout` passes;
+// returns the last count seen.
+std::size_t wait_fds_at_most(pid_t pid, std::size_t limit, milliseconds timeout);
 
 // ---- Raw peers ----
 
@@ -141,7 +113,7 @@ private:
 };
 
 // Sends `frames` as one message on any socket; an empty list sends one empty frame.
-void send_frames(zmq::socket_t& s, const proto::frame_list& frames);
+using test::send_frames;
 // The next reply on a DEALER, decoded, or nothing within `timeout`.
 std::optional<proto::reply> recv_reply(zmq::socket_t& s, milliseconds timeout);
 
@@ -181,7 +153,7 @@ class crowd {
 public:
     // Joins every name (HELLO -> WELCOME, PROBE -> READY, then the session's JOIN is seen).
     // Throws std::runtime_error, naming the first failure, if a join fails or `timeout` passes.
-    crowd(zmq::context_t& ctx, const broker_under_test& broker,
+    crowd(zmq::context_t& ctx, const test::running_broker& broker,
           const std::vector<std::string>& names, milliseconds timeout = 10s);
 
     // Every member sends BYE; returns once the broker has published each member's LEAVE.
@@ -292,7 +264,7 @@ test::test_client_options fast_join();
 // A fresh client joins under `name` (HELLO -> WELCOME within `welcome_within`), says a line and
 // gets its ACK, asks WHO and gets a ROSTER, and leaves with BYE. Records failures; returns the
 // ROSTER's names (empty on failure).
-std::vector<std::string> probe_serves(zmq::context_t& ctx, const broker_under_test& broker,
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_broker& broker,
                                       const std::string& name = "probe",
                                       milliseconds welcome_within = 1000ms);
 
@@ -312,14 +284,17 @@ bool terminal_safe(const std::string& line);
 
 // A broker, the bystanders' conversation, and the baseline taken once they are talking.
 // finish() runs the oracles that follow every attack: O1 (a probe client is served), O3 (fds back
-// to baseline, RSS within a bound), O2 (the conversation is whole), O4 (the counters at shutdown
-// are exactly `rejected`), and that the broker's log cannot control a terminal. Call it once.
+// to baseline, RSS within a bound), O2 (the conversation is whole), O4 (the counters once all is
+// done are exactly `rejected`, and the broker stops cleanly), and that the broker's log cannot
+// control a terminal. Call it once; the broker's log is complete in broker.process() after it.
 class scene {
 public:
+    // The broker runs with `broker_args` after --stats-interval 1 (the least it takes, so that
+    // O4's STATS comes within a second), and its output is drained while it runs.
     explicit scene(std::vector<std::string> broker_args = {});
 
     zmq::context_t ctx;
-    broker_under_test broker;
+    test::running_broker broker;
     conversation chat;
     const std::size_t fds_before;
     const std::size_t rss_before_kib;
@@ -336,6 +311,10 @@ public:
     // counters in the totals returned.
     std::optional<totals> finish_uncounted(milliseconds fd_timeout = 5000ms,
                                            std::vector<std::string>* roster = nullptr);
+
+private:
+    // O4: the counters from the next STATS, then SIGINT and a clean exit (records failures).
+    std::optional<totals> count_and_stop();
 };
 
 } // namespace zchat::hostile

@@ -226,7 +226,7 @@ TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
         ASSERT_NO_THROW(victim.expect_reply<proto::ack>());
     }
     // Until the broker has closed the victim's connection, its ROUTER would ignore the twin.
-    ASSERT_LE(s.broker.wait_fds_at_most(s.fds_before, 5000ms), s.fds_before);
+    ASSERT_LE(wait_fds_at_most(s.broker.pid(), s.fds_before, 5000ms), s.fds_before);
     std::map<std::string, std::uint64_t> refused;
     {
         zmq::socket_t twin(s.ctx, zmq::socket_type::dealer);

@@ -2,7 +2,9 @@
 // processes or the in-process raw client) or against a fake publisher of our own, read from its
 // stdout and stderr as a script would. Every wait is bounded; nothing sleeps for a fixed time.
 #include "tests/broker/test_client.hpp"
-#include "tests/tools/tap/child_process.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/outcome.hpp"
+#include "tests/support/running_broker.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,46 +20,30 @@ namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
-using stream = child_process::stream;
 using strings = std::vector<std::string>;
+using zchat::test::broker_options;
+using zchat::test::child_process;
+using zchat::test::line_containing;
+using zchat::test::line_matcher;
+using zchat::test::line_starting_with;
+using zchat::test::prints;
+using zchat::test::running_broker;
+using zchat::test::stream;
+using zchat::test::transcript;
 
 constexpr auto line_timeout = 10s;
 
-// A real zchat-broker on free loopback ports, with fast heartbeats.
-class broker_process {
-public:
-    explicit broker_process(std::string pub = "tcp://127.0.0.1:*")
-        : process_(ZCHAT_BROKER_PATH, {"--router", "tcp://127.0.0.1:*", "--pub", pub,
-                                       "--heartbeat-ms", "100", "--stats-interval", "3600"}) {
-        const auto line = process_.read_line(stream::out, line_timeout);
-        if (!line)
-            throw std::runtime_error("the broker did not start: " +
-                                     process_.read_rest(stream::err, 1s));
-        static const std::regex started{"Chat broker started: router (\\S+), pub (\\S+)"};
-        std::smatch m;
-        if (!std::regex_match(*line, m, started))
-            throw std::runtime_error("unexpected start line: " + *line);
-        router_ = m[1];
-        pub_ = m[2];
-    }
-
-    const std::string& router() const { return router_; }
-    const std::string& pub() const { return pub_; }
-    child_process& process() { return process_; }
-
-private:
-    child_process process_;
-    std::string router_;
-    std::string pub_;
-};
+// A real zchat-broker on free loopback ports (or the given PUB endpoint), with fast heartbeats
+// and no STATS to get in the way.
+broker_options fast_heartbeats(std::string pub = "tcp://127.0.0.1:*") {
+    return {.args = {"--heartbeat-ms", "100", "--stats-interval", "3600"}, .pub = std::move(pub)};
+}
 
 // Waits for the tap's "receiving" status line: from then on its SUB subscriptions (all made
 // before it connected) are in force, so nothing published later is lost to the slow joiner.
 void await_receiving(child_process& tap) {
-    while (auto line = tap.read_line(stream::err, line_timeout))
-        if (line->starts_with("zchat-tap: receiving events"))
-            return;
-    FAIL() << "the tap never started receiving";
+    ASSERT_TRUE(
+        prints(tap, stream::err, line_starting_with("zchat-tap: receiving events"), line_timeout));
 }
 
 std::unique_ptr<child_process> start_tap(const strings& args) {
@@ -65,7 +51,7 @@ std::unique_ptr<child_process> start_tap(const strings& args) {
 }
 
 json next_json(child_process& tap) {
-    const auto line = tap.read_line(stream::out, line_timeout);
+    const auto line = tap.next_line(stream::out, line_timeout);
     if (!line) {
         ADD_FAILURE() << "no line from the tap";
         return json::object();
@@ -78,21 +64,22 @@ json next_json(child_process& tap) {
     }
 }
 
-// Reads JSON lines until one of this kind arrives.
+// Reads JSON lines until one of this kind arrives; a line that is not JSON fails the test.
 json json_of_kind(child_process& tap, std::string_view kind) {
-    for (int i = 0; i < 1000; ++i) {
-        json j = next_json(tap);
-        if (j.empty() || j["kind"] == kind)
-            return j;
-    }
-    return json::object();
-}
-
-std::optional<std::string> line_containing(child_process& tap, std::string_view text) {
-    while (auto line = tap.read_line(stream::out, line_timeout))
-        if (line->find(text) != std::string::npos)
-            return line;
-    return std::nullopt;
+    json found = json::object();
+    const line_matcher of_kind{[&](std::string_view line) {
+                                   found = json::parse(line, nullptr, false);
+                                   if (found.is_discarded()) {
+                                       ADD_FAILURE() << "not JSON: " << line;
+                                       found = json::object();
+                                       return true;
+                                   }
+                                   return found["kind"] == kind;
+                               },
+                               "a JSON line of kind " + std::string{kind}};
+    if (!tap.wait_for_line(stream::out, of_kind, line_timeout))
+        return json::object();
+    return found;
 }
 
 // A publisher of our own, for streams the real broker never produces (gaps, restarts, garbage).
@@ -106,12 +93,10 @@ public:
 
     // Frames as given; returns their total size.
     std::size_t send(const proto::frame_list& frames) {
+        zchat::test::send_frames(pub_, frames);
         std::size_t bytes = 0;
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            bytes += frames[i].size();
-            pub_.send(zmq::buffer(frames[i]),
-                      i + 1 == frames.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        }
+        for (const auto& f : frames)
+            bytes += f.size();
         return bytes;
     }
     std::size_t publish(const proto::event& e) { return send(proto::encode(e)); }
@@ -121,8 +106,7 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + line_timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             publish(proto::heartbeat{epoch, 0, 0, 0, 60000});
-            if (auto line = tap.read_line(status, 20ms);
-                line && line->find("zchat-tap: receiving events") != std::string::npos)
+            if (tap.wait_for_line(status, line_containing("zchat-tap: receiving events"), 20ms))
                 return;
         }
         FAIL() << "the tap never started receiving";
@@ -143,13 +127,13 @@ proto::line line_event(std::uint64_t epoch, std::uint64_t seq, std::string text 
 TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
     child_process help(ZCHAT_TAP_PATH, {"--help"});
     const std::string text = help.read_rest(stream::out, line_timeout);
-    EXPECT_EQ(help.wait(line_timeout), 0);
+    EXPECT_EQ(help.wait_for_exit(line_timeout), 0);
     EXPECT_NE(text.find("--topic"), std::string::npos);
     EXPECT_NE(text.find("3 --timeout ran out before any event was shown"), std::string::npos);
 
     child_process version(ZCHAT_TAP_PATH, {"--version"});
-    EXPECT_EQ(version.read_line(stream::out, line_timeout), "zchat-tap " ZCHAT_VERSION);
-    EXPECT_EQ(version.wait(line_timeout), 0);
+    EXPECT_EQ(version.next_line(stream::out, line_timeout), "zchat-tap " ZCHAT_VERSION);
+    EXPECT_EQ(version.wait_for_exit(line_timeout), 0);
 
     for (const strings& bad :
          {strings{"--bogus"}, strings{"--sub", "nonsense"}, strings{"--sub", "tcp://127.0.0.1"},
@@ -157,7 +141,7 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
           strings{"-W", "-1"}, strings{"extra"}}) {
         SCOPED_TRACE(bad.front());
         child_process tap(ZCHAT_TAP_PATH, bad);
-        EXPECT_EQ(tap.wait(line_timeout), 2);
+        EXPECT_EQ(tap.wait_for_exit(line_timeout), 2);
         const std::string err = tap.read_rest(stream::err, line_timeout);
         EXPECT_TRUE(err.starts_with("zchat-tap: ")) << err;
         EXPECT_TRUE(err.ends_with("(try --help)\n")) << err;
@@ -166,7 +150,7 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
 }
 
 TEST(TapEndToEnd, JsonCountSeesAScriptedConversationInOrder) {
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     auto tap =
         start_tap({"--sub", broker.pub(), "--json", "-t", "chat", "-t", "presence", "-C", "7"});
     await_receiving(*tap);
@@ -223,17 +207,17 @@ TEST(TapEndToEnd, JsonCountSeesAScriptedConversationInOrder) {
             EXPECT_EQ(j["topic"], "presence/lobby/");
         }
     }
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
     EXPECT_EQ(tap->read_rest(stream::out, 1s), "");
 }
 
 TEST(TapEndToEnd, HumanTapSeesARealClientProcess) {
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     auto tap = start_tap({"--sub", broker.pub(), "-t", "chat", "-t", "presence", "-C", "3"});
     await_receiving(*tap);
     child_process client(ZCHAT_CLIENT_PATH, {"--router", broker.router(), "--sub", broker.pub(),
                                              "--name", "alice", "-m", "Hello \"world\"\t\u202Ex"});
-    EXPECT_EQ(client.wait(20s), 0) << client.read_rest(stream::err, 1s);
+    EXPECT_EQ(client.wait_for_exit(20s), 0) << transcript(client);
 
     const std::string time = R"(\d\d:\d\d:\d\d\.\d\d\d )";
     const std::vector<std::string> patterns{
@@ -242,15 +226,15 @@ TEST(TapEndToEnd, HumanTapSeesARealClientProcess) {
         time + R"(#3 leave presence/lobby/ alice \(sid 1, 0 online, roster 2, quit\))",
     };
     for (const auto& p : patterns) {
-        const auto line = tap->read_line(stream::out, line_timeout);
+        const auto line = tap->next_line(stream::out, line_timeout);
         ASSERT_TRUE(line);
         EXPECT_TRUE(std::regex_match(*line, std::regex(p))) << *line;
     }
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
 }
 
 TEST(TapEndToEnd, TopicAndExcludeSelectWhatIsShown) {
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     auto chat_only = start_tap({"--sub", broker.pub(), "--json", "-t", "chat", "-C", "1"});
     auto presence_only =
         start_tap({"--sub", broker.pub(), "--json", "--topic", "presence/", "-C", "2"});
@@ -270,24 +254,24 @@ TEST(TapEndToEnd, TopicAndExcludeSelectWhatIsShown) {
         const json j = next_json(*tap);
         EXPECT_EQ(j["kind"], "line");
         EXPECT_EQ(j["text"], "only this");
-        EXPECT_EQ(tap->wait(line_timeout), 0);
+        EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
     }
     EXPECT_EQ(next_json(*presence_only)["kind"], "join");
     EXPECT_EQ(next_json(*presence_only)["kind"], "leave");
-    EXPECT_EQ(presence_only->wait(line_timeout), 0);
+    EXPECT_EQ(presence_only->wait_for_exit(line_timeout), 0);
 }
 
 TEST(TapEndToEnd, TimeoutExitsThreeWithoutEventsAndZeroWithThem) {
     // Nothing publishes here: a PUB bound and never used.
     fake_broker silent;
     child_process lonely(ZCHAT_TAP_PATH, {"--sub", silent.endpoint(), "-W", "0.3"});
-    EXPECT_EQ(lonely.wait(line_timeout), 3);
+    EXPECT_EQ(lonely.wait_for_exit(line_timeout), 3);
     EXPECT_EQ(lonely.read_rest(stream::out, 1s), "");
 
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     child_process watching(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "--timeout", "1.5"});
-    EXPECT_EQ(watching.wait(line_timeout), 0);
-    const auto line = watching.read_line(stream::out, 1s);
+    EXPECT_EQ(watching.wait_for_exit(line_timeout), 0);
+    const auto line = watching.next_line(stream::out, 1s);
     ASSERT_TRUE(line);
     EXPECT_NE(line->find(" heartbeat sys/heartbeat/ 0 online, roster 0, every 100 ms"),
               std::string::npos)
@@ -295,7 +279,7 @@ TEST(TapEndToEnd, TimeoutExitsThreeWithoutEventsAndZeroWithThem) {
 
     // Heartbeats arrive but are not what was asked for: still no event shown.
     child_process filtered(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "-t", "chat", "-W", "0.5"});
-    EXPECT_EQ(filtered.wait(line_timeout), 3);
+    EXPECT_EQ(filtered.wait_for_exit(line_timeout), 3);
 }
 
 TEST(TapEndToEnd, StatsTotalsMatchTheEventsPublished) {
@@ -319,7 +303,7 @@ TEST(TapEndToEnd, StatsTotalsMatchTheEventsPublished) {
     EXPECT_EQ(summary["missed"], 3);
     EXPECT_EQ(summary["restarts"], 0);
     EXPECT_EQ(summary["online"], 0); // from the handshake's heartbeats, though not shown
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
 }
 
 TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
@@ -362,27 +346,28 @@ TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
     EXPECT_EQ(j["kind"], "alert");
     EXPECT_EQ(j["alert"], "seq_backwards");
     EXPECT_EQ(next()["kind"], "line");
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
 }
 
 TEST(TapEndToEnd, SaysWhenTheBrokerGoesAwayAndWhenItComesBack) {
-    auto first = std::make_unique<broker_process>();
+    auto first = std::make_unique<running_broker>(fast_heartbeats());
     const std::string pub = first->pub();
     auto tap = start_tap({"--sub", pub, "--no-heartbeats"});
     await_receiving(*tap);
-    first->process().signal(SIGKILL);
-    ASSERT_TRUE(first->process().wait(line_timeout));
-    const auto gone = line_containing(*tap, "!! alert heartbeat_missing");
+    first->process().send_signal(SIGKILL);
+    ASSERT_TRUE(first->process().wait_for_exit(line_timeout));
+    const auto gone = tap->wait_for_line(stream::out, line_containing("!! alert heartbeat_missing"),
+                                         line_timeout);
     ASSERT_TRUE(gone);
     EXPECT_NE(gone->find("(heartbeat every 100 ms): broker gone?"), std::string::npos) << *gone;
 
     // A new run on the same PUB port: libzmq reconnects the tap's SUB by itself.
-    broker_process second(pub);
-    const auto back = tap->read_line(stream::out, line_timeout);
+    running_broker second(fast_heartbeats(pub));
+    const auto back = tap->next_line(stream::out, line_timeout);
     ASSERT_TRUE(back);
     EXPECT_NE(back->find(" == back: events again after "), std::string::npos) << *back;
     EXPECT_NE(back->find("(new epoch: the broker restarted)"), std::string::npos) << *back;
-    const auto restart = tap->read_line(stream::out, line_timeout);
+    const auto restart = tap->next_line(stream::out, line_timeout);
     ASSERT_TRUE(restart);
     EXPECT_NE(restart->find(" == restart: new epoch "), std::string::npos) << *restart;
 }
@@ -398,13 +383,13 @@ TEST(TapEndToEnd, ATapStartedBeforeTheBrokerWaitsForIt) {
         endpoint = probe.get(zmq::sockopt::last_endpoint);
     }
     auto tap = start_tap({"--sub", endpoint, "--json", "-t", "heartbeat", "-C", "1"});
-    const auto waiting = tap->read_line(stream::err, line_timeout);
+    const auto waiting = tap->next_line(stream::err, line_timeout);
     ASSERT_TRUE(waiting);
     EXPECT_EQ(*waiting, "zchat-tap: waiting for events from " + endpoint);
 
-    broker_process broker(endpoint);
+    running_broker broker(fast_heartbeats(endpoint));
     EXPECT_EQ(next_json(*tap)["kind"], "heartbeat");
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
 }
 
 // Runs the tap on a pseudo-terminal through script(1) (util-linux), with extra environment,
@@ -418,7 +403,7 @@ std::string terminal_output(const std::string& environment) {
     broker.handshake(terminal, 5, stream::out);
     broker.publish(line_event(5, 1));
     broker.publish(line_event(5, 3));
-    EXPECT_EQ(terminal.wait(line_timeout), 0);
+    EXPECT_EQ(terminal.wait_for_exit(line_timeout), 0);
     return terminal.read_rest(stream::out, line_timeout);
 }
 
@@ -437,18 +422,18 @@ TEST(TapEndToEnd, ColourOnlyOnATerminalAndNeverWithNoColor) {
     broker.handshake(piped, 5);
     broker.publish(line_event(5, 1));
     broker.publish(line_event(5, 3));
-    EXPECT_EQ(piped.wait(line_timeout), 0);
+    EXPECT_EQ(piped.wait_for_exit(line_timeout), 0);
     const std::string out = piped.read_rest(stream::out, line_timeout);
     EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
     EXPECT_NE(out.find("!! gap: 1 event missed (seq 2)"), std::string::npos) << out;
 }
 
 TEST(TapEndToEnd, AClosedPipeEndsTheTapQuietly) {
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     child_process pipeline("/bin/bash", {"-c", "set -o pipefail; \"$0\" --sub \"$1\" | head -n 1",
                                          ZCHAT_TAP_PATH, broker.pub()});
-    EXPECT_EQ(pipeline.wait(line_timeout), 0);
-    const auto line = pipeline.read_line(stream::out, 1s);
+    EXPECT_EQ(pipeline.wait_for_exit(line_timeout), 0);
+    const auto line = pipeline.next_line(stream::out, 1s);
     ASSERT_TRUE(line);
     EXPECT_NE(line->find(" heartbeat "), std::string::npos);
     const std::string err = pipeline.read_rest(stream::err, 1s);
@@ -457,18 +442,19 @@ TEST(TapEndToEnd, AClosedPipeEndsTheTapQuietly) {
 }
 
 TEST(TapEndToEnd, SigtermInStatsModePrintsTheSummaryAndExitsZero) {
-    broker_process broker;
+    running_broker broker(fast_heartbeats());
     auto tap = start_tap({"--sub", broker.pub(), "--stats", "0.1"});
     await_receiving(*tap);
-    const auto period = line_containing(*tap, " stats: ");
+    const auto period = tap->wait_for_line(stream::out, line_containing(" stats: "), line_timeout);
     ASSERT_TRUE(period);
     EXPECT_NE(period->find(" online, 0 missed, 0 restarts, 0 alerts"), std::string::npos)
         << *period;
-    tap->signal(SIGTERM);
-    const auto summary = line_containing(*tap, " summary: ");
+    tap->send_signal(SIGTERM);
+    const auto summary =
+        tap->wait_for_line(stream::out, line_containing(" summary: "), line_timeout);
     ASSERT_TRUE(summary);
     EXPECT_NE(summary->find(" events in "), std::string::npos) << *summary;
-    EXPECT_EQ(tap->wait(line_timeout), 0);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
 }
 
 } // namespace

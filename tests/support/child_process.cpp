@@ -1,4 +1,4 @@
-#include "tests/e2e/process.hpp"
+#include "tests/support/child_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -80,7 +80,25 @@ std::vector<std::string> split_lines(const std::string& data, bool ended) {
 
 } // namespace
 
-process::process(std::string path, std::vector<std::string> args) : path_(std::move(path)) {
+line_matcher::line_matcher(std::string line)
+    : test([line](std::string_view l) { return l == line; }), description('"' + line + '"') {}
+
+line_matcher line_containing(std::string part) {
+    std::string description = "a line containing \"" + part + '"';
+    return {[part = std::move(part)](std::string_view l) {
+                return l.find(part) != std::string_view::npos;
+            },
+            std::move(description)};
+}
+
+line_matcher line_starting_with(std::string prefix) {
+    std::string description = "a line starting with \"" + prefix + '"';
+    return {[prefix = std::move(prefix)](std::string_view l) { return l.starts_with(prefix); },
+            std::move(description)};
+}
+
+child_process::child_process(std::string path, std::vector<std::string> args)
+    : path_(std::move(path)) {
     ignore_sigpipe();
     pipe_pair in = make_pipe();
     pipe_pair out = make_pipe();
@@ -134,7 +152,7 @@ process::process(std::string path, std::vector<std::string> args) : path_(std::m
     set_nonblocking(outputs_[1].fd);
 }
 
-process::process(process&& other) noexcept
+child_process::child_process(child_process&& other) noexcept
     : path_(std::move(other.path_)), pid_(std::exchange(other.pid_, -1)),
       stdin_fd_(std::exchange(other.stdin_fd_, -1)), outputs_(std::move(other.outputs_)),
       exit_code_(other.exit_code_) {
@@ -142,7 +160,7 @@ process::process(process&& other) noexcept
         o.fd = -1;
 }
 
-process::~process() {
+child_process::~child_process() {
     if (pid_ > 0 && !exit_code_)
         kill_and_reap();
     close_fd(stdin_fd_);
@@ -150,7 +168,7 @@ process::~process() {
         close_fd(o.fd);
 }
 
-void process::write(std::string_view text, milliseconds timeout) {
+void child_process::write(std::string_view text, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     while (!text.empty()) {
         if (stdin_fd_ < 0)
@@ -171,7 +189,7 @@ void process::write(std::string_view text, milliseconds timeout) {
     }
 }
 
-std::size_t process::write_some(std::string_view text) {
+std::size_t child_process::write_some(std::string_view text) {
     if (stdin_fd_ < 0)
         throw process_error("write to " + path_ + ": stdin is closed");
     for (;;) {
@@ -185,11 +203,11 @@ std::size_t process::write_some(std::string_view text) {
     }
 }
 
-void process::close_stdin() {
+void child_process::close_stdin() {
     close_fd(stdin_fd_);
 }
 
-void process::pump(milliseconds timeout) {
+void child_process::pump(milliseconds timeout) {
     std::array<pollfd, 2> fds{};
     std::array<output*, 2> owners{};
     nfds_t count = 0;
@@ -223,7 +241,7 @@ void process::pump(milliseconds timeout) {
     }
 }
 
-std::optional<std::string> process::next_line(stream s, milliseconds timeout) {
+std::optional<std::string> child_process::next_line(stream s, milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     output& o = outputs_[static_cast<std::size_t>(s)];
     for (;;) {
@@ -246,33 +264,44 @@ std::optional<std::string> process::next_line(stream s, milliseconds timeout) {
     }
 }
 
-bool process::wait_for_line(stream s, std::string_view line, milliseconds timeout) {
+std::optional<std::string> child_process::wait_for_line(stream s, const line_matcher& match,
+                                                        milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     while (auto next = next_line(s, remaining(deadline))) {
-        if (*next == line)
-            return true;
+        if (match.test(*next))
+            return next;
     }
-    return false;
+    return std::nullopt;
 }
 
-std::vector<std::string> process::lines(stream s) const {
+std::string child_process::read_rest(stream s, milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    output& o = outputs_[static_cast<std::size_t>(s)];
+    while (o.fd >= 0 && clock::now() < deadline)
+        pump(remaining(deadline));
+    std::string rest = o.data.substr(o.read_pos);
+    o.read_pos = o.data.size();
+    return rest;
+}
+
+std::vector<std::string> child_process::lines(stream s) const {
     const output& o = outputs_[static_cast<std::size_t>(s)];
     return split_lines(o.data, o.fd < 0);
 }
 
-std::string process::text(stream s) const {
+std::string child_process::text(stream s) const {
     std::string joined;
     for (const auto& line : lines(s))
         joined += line + '\n';
     return joined;
 }
 
-void process::send_signal(int sig) {
+void child_process::send_signal(int sig) {
     if (pid_ > 0 && !exit_code_)
         ::kill(pid_, sig);
 }
 
-std::optional<int> process::wait_for_exit(milliseconds timeout) {
+std::optional<int> child_process::wait_for_exit(milliseconds timeout) {
     if (exit_code_ || pid_ <= 0)
         return exit_code_;
     const auto deadline = clock::now() + timeout;
@@ -287,7 +316,7 @@ std::optional<int> process::wait_for_exit(milliseconds timeout) {
     return std::nullopt;
 }
 
-bool process::reap(bool block) {
+bool child_process::reap(bool block) {
     if (exit_code_)
         return true;
     int status = 0;
@@ -301,40 +330,13 @@ bool process::reap(bool block) {
     return true;
 }
 
-void process::kill_and_reap() {
+void child_process::kill_and_reap() {
     ::kill(pid_, SIGKILL);
     reap(true);
     // Whatever it wrote before it died helps explain the failure.
     const auto deadline = clock::now() + milliseconds{200};
     while ((outputs_[0].fd >= 0 || outputs_[1].fd >= 0) && clock::now() < deadline)
         pump(remaining(deadline));
-}
-
-broker_process start_broker(const std::string& path, std::vector<std::string> extra_args) {
-    return start_broker_at({path}, "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", std::move(extra_args));
-}
-
-broker_process start_broker_at(std::vector<std::string> command, const std::string& router,
-                               const std::string& pub, std::vector<std::string> extra_args) {
-    if (command.empty())
-        throw process_error("start_broker_at: no command");
-    std::vector<std::string> args(command.begin() + 1, command.end());
-    args.insert(args.end(), {"--router", router, "--pub", pub});
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    process proc(command.front(), std::move(args));
-
-    constexpr std::string_view router_tag = "Chat broker started: router ";
-    constexpr std::string_view pub_tag = ", pub ";
-    const std::optional<std::string> line = proc.next_line(stream::out);
-    const std::size_t pub_at = line ? line->find(pub_tag) : std::string::npos;
-    if (!line || !line->starts_with(router_tag) || pub_at == std::string::npos) {
-        proc.wait_for_exit(milliseconds{1000});
-        throw process_error("the broker did not report its endpoints; it printed:\n" +
-                            proc.text(stream::out) + "and on stderr:\n" + proc.text(stream::err));
-    }
-    std::string bound_router = line->substr(router_tag.size(), pub_at - router_tag.size());
-    std::string bound_pub = line->substr(pub_at + pub_tag.size());
-    return broker_process{std::move(proc), std::move(bound_router), std::move(bound_pub)};
 }
 
 } // namespace zchat::test

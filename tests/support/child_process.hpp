@@ -1,17 +1,19 @@
-// A child process for end-to-end tests: the real zchat executables started with their stdin,
-// stdout and stderr on pipes, driven and read as a user at a terminal would. Every wait is
-// bounded, and a process still running when its owner lets go is killed and reaped, so a
-// failing test fails instead of hanging, and leaks no process.
+// The one child-process helper of the tests: a real executable (zchat's own, or a standard
+// tool) started with its stdin, stdout and stderr on pipes, driven and read as a user at a
+// terminal would. Every wait is bounded, and a process still running when its owner lets go is
+// killed and reaped, so a failing test fails instead of hanging, and leaks no process.
+// wait_for_line is the one way to wait for output; next_line is its step.
 //
 // What it is not: a general subprocess library. It does not search PATH, redirect to files or
 // run pipelines, and it assumes the child does not hand its pipes on to processes of its own.
-// Not thread-safe: one test thread owns a process.
+// Not thread-safe: one thread at a time owns a child_process.
 #pragma once
 
 #include <sys/types.h>
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,22 +29,36 @@ struct process_error : std::runtime_error {
 
 enum class stream { out, err };
 
-class process {
+// What wait_for_line looks for in a line, and how to say so in a failure message. Made from a
+// string it asks for exactly that line; line_containing and line_starting_with ask for less.
+struct line_matcher {
+    line_matcher(std::string line);
+    line_matcher(const char* line) : line_matcher(std::string{line}) {}
+    line_matcher(std::function<bool(std::string_view)> match, std::string what)
+        : test(std::move(match)), description(std::move(what)) {}
+
+    std::function<bool(std::string_view)> test;
+    std::string description; // such as "\"[You] Hello\"" or "a line containing \"seq\""
+};
+line_matcher line_containing(std::string part);
+line_matcher line_starting_with(std::string prefix);
+
+class child_process {
 public:
     using milliseconds = std::chrono::milliseconds;
 
     // Starts the executable at `path` with `args` (argv[0] is `path`) and the test's
     // environment. Throws process_error if the pipes cannot be made or the spawn fails; an
     // executable that exists but fails later reports it through its exit code and output.
-    process(std::string path, std::vector<std::string> args);
+    child_process(std::string path, std::vector<std::string> args);
 
     // Kills (SIGKILL) and reaps the process if it is still running.
-    ~process();
+    ~child_process();
 
-    process(process&& other) noexcept;
-    process& operator=(process&&) = delete;
-    process(const process&) = delete;
-    process& operator=(const process&) = delete;
+    child_process(child_process&& other) noexcept;
+    child_process& operator=(child_process&&) = delete;
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
 
     // Writes `text` to the process's stdin. Throws process_error if stdin is closed, or if the
     // process does not take the text within `timeout` (it stopped reading).
@@ -61,9 +77,14 @@ public:
     // once the stream has ended. nullopt if none arrives within `timeout` or the stream ended.
     std::optional<std::string> next_line(stream s, milliseconds timeout = default_timeout);
 
-    // Reads lines of `s` until one equals `line` and returns true, or returns false when
-    // `timeout` passes or the stream ends first. Lines skipped on the way stay in lines().
-    bool wait_for_line(stream s, std::string_view line, milliseconds timeout = default_timeout);
+    // Reads lines of `s` until one matches and returns it, or returns nullopt when `timeout`
+    // passes or the stream ends first. Lines skipped on the way stay in lines().
+    std::optional<std::string> wait_for_line(stream s, const line_matcher& match,
+                                             milliseconds timeout = default_timeout);
+
+    // Reads `s` to its end (or until `timeout` passes) and returns, byte for byte, what
+    // next_line has not returned yet: for output whose exact bytes matter, newlines and all.
+    std::string read_rest(stream s, milliseconds timeout = default_timeout);
 
     // Every line `s` has produced so far, returned by next_line or not; complete once
     // wait_for_exit() has returned a code.
@@ -105,23 +126,5 @@ private:
     std::array<output, 2> outputs_{};
     std::optional<int> exit_code_;
 };
-
-// A zchat-broker started on free loopback ports, with the endpoints it reported.
-struct broker_process {
-    process proc;
-    std::string router;
-    std::string pub;
-};
-
-// Starts the broker at `path` on tcp://127.0.0.1:* for both sockets, with `extra_args` after
-// them, and reads the endpoints back from its "Chat broker started: router R, pub P" line.
-// Throws process_error if that line does not come within the default timeout.
-broker_process start_broker(const std::string& path, std::vector<std::string> extra_args = {});
-
-// As start_broker, on the given endpoints: a broker restarted where one that died was, say.
-// `command` is the executable and whatever comes before the broker's own arguments, such as
-// {"/usr/bin/env", "VAR=value", broker_path} to start it through a wrapper.
-broker_process start_broker_at(std::vector<std::string> command, const std::string& router,
-                               const std::string& pub, std::vector<std::string> extra_args = {});
 
 } // namespace zchat::test
