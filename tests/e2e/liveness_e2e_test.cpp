@@ -210,6 +210,44 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
     EXPECT_EQ(alice.lines(stream::err), lines{});
 }
 
+// The broker itself stopped (SIGSTOP) for twice the expiry: its clients' heartbeats wait unread.
+// On SIGCONT it must not expire them for that silence: nobody leaves, nothing is missed, and a
+// line said afterwards reaches everyone.
+TEST_F(Liveness, APausedBrokerExpiresNobodyAndALineAfterwardsReachesEveryone) {
+    child_process alice = client("alice");
+    ASSERT_TRUE(prints(alice, stream::out, connected(1)));
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(2)));
+    ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
+
+    broker_.process().send_signal(SIGSTOP);
+    std::this_thread::sleep_for(2 * expiry);
+    broker_.process().send_signal(SIGCONT);
+    ASSERT_TRUE(broker_.process().wait_for_line(
+        stream::out, line_starting_with("! The broker did not run for "), departure_bound));
+
+    // The clients heard no heartbeat either, so they may take their sessions over again; once
+    // bob's "/who" shows both, both are back.
+    ASSERT_TRUE(eventually(
+        [&] {
+            bob.write("/who\n");
+            return bob.wait_for_line(stream::out, "Online (2): alice, bob", 200ms).has_value();
+        },
+        rejoin_bound));
+    alice.write("after the pause\n");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] after the pause", rejoin_bound));
+    ASSERT_TRUE(prints(alice, stream::out, "[You] after the pause"));
+
+    for (child_process* p : {&alice, &bob}) {
+        for (const std::string& line : p->lines(stream::out))
+            EXPECT_FALSE(line.starts_with("< ")) << "somebody left: " << line;
+        for (const std::string& line : p->lines(stream::err))
+            EXPECT_FALSE(contains(line, "Missed")) << line;
+    }
+    for (const std::string& line : broker_.process().lines(stream::out))
+        EXPECT_FALSE(line.starts_with("< ")) << "the broker saw somebody leave: " << line;
+}
+
 // F3: the broker killed and started again on the same endpoints. Every client notices the
 // silence, rejoins the new broker by itself, and the count is right again. A line sent just
 // after the crash is delivered or reported; one typed while reconnecting waits for the rejoin.
