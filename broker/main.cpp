@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
 
 namespace {
@@ -19,7 +20,8 @@ using zchat::runtime::exit_usage;
 // Bounds that keep liveness x interval meaningful and far from overflow.
 constexpr std::uint32_t max_heartbeat_ms = 3'600'000;
 constexpr std::uint32_t max_liveness = 1000;
-constexpr std::uint32_t max_stats_seconds = 86400;
+constexpr double min_stats_seconds = 0.01;
+constexpr double max_stats_seconds = 86400;
 constexpr std::uint32_t max_errors_limit = 1'000'000;
 constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
                                          "a PUB socket that fans events out.");
     zchat::broker::server_options options;
     std::uint32_t heartbeat_ms = 0;
-    std::uint32_t stats_seconds = 0;
+    double stats_seconds = 0;
     std::string curve_secret_file;
     std::string allow_path;
     cli.add_options()(
@@ -68,7 +70,8 @@ int main(int argc, char** argv) {
         "liveness", "heartbeat intervals of silence after which a client is expired",
         cxxopts::value(options.core.liveness)
             ->default_value(std::to_string(options.core.liveness)))(
-        "stats-interval", "seconds between published STATS events (counters for taps)",
+        "stats-interval",
+        "seconds between published STATS events (counters for taps); fractions allowed",
         cxxopts::value(stats_seconds)->default_value("5"))(
         "rate",
         "messages per second each client may send on average; 0 lifts the limit (for "
@@ -117,9 +120,8 @@ int main(int argc, char** argv) {
         if (options.core.liveness < 1 || options.core.liveness > max_liveness)
             throw cxxopts::exceptions::exception("--liveness must be from 1 to " +
                                                  std::to_string(max_liveness));
-        if (stats_seconds < 1 || stats_seconds > max_stats_seconds)
-            throw cxxopts::exceptions::exception("--stats-interval must be from 1 to " +
-                                                 std::to_string(max_stats_seconds));
+        if (!(stats_seconds >= min_stats_seconds && stats_seconds <= max_stats_seconds))
+            throw cxxopts::exceptions::exception("--stats-interval must be from 0.01 to 86400");
         if (options.core.rate_per_second > 0 && options.core.rate_burst < 1)
             throw cxxopts::exceptions::exception("--burst must be at least 1");
         if (options.core.max_errors > max_errors_limit)
@@ -145,7 +147,7 @@ int main(int argc, char** argv) {
         if (!allow_path.empty() && curve_secret_file.empty())
             throw cxxopts::exceptions::exception("--allow needs --curve-secret");
         options.core.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
-        options.core.stats_interval = std::chrono::seconds(stats_seconds);
+        options.core.stats_interval = std::chrono::milliseconds(std::lround(stats_seconds * 1000));
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;

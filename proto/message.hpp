@@ -219,7 +219,7 @@ struct stats {
     std::uint64_t expired = 0;          // sessions ended as timed out
     std::uint64_t evicted = 0;          // sessions ended as too slow
     std::uint32_t lagging = 0;          // sessions currently too far behind
-    std::vector<std::pair<error_code, std::uint64_t>> rejected; // ERRORs sent, by code
+    std::vector<std::pair<error_code, std::uint64_t>> rejected; // refusals by code, answered or not
     bool operator==(const stats&) const = default;
 };
 

@@ -605,6 +605,9 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
         {{"--max-text-bytes", "2000", "--max-frame-bytes", "1999"},
          "--max-frame-bytes must be from --max-text-bytes (2000) to 16777216"},
         {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
+        {{"--stats-interval", "0.001"}, "--stats-interval must be from 0.01 to 86400"},
+        {{"--stats-interval", "86401"}, "--stats-interval must be from 0.01 to 86400"},
+        {{"--stats-interval", "0"}, "--stats-interval must be from 0.01 to 86400"},
     };
     expect_usage_errors(broker_path, "zchat-broker", {}, cases);
 }

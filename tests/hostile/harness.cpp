@@ -600,7 +600,7 @@ namespace {
 constexpr bool rss_tells_growth = !built_with_address_sanitizer;
 
 test::broker_options broker_options(std::vector<std::string> case_args) {
-    std::vector<std::string> args{"--stats-interval", "1"};
+    std::vector<std::string> args{"--stats-interval", "0.1"};
     args.insert(args.end(), case_args.begin(), case_args.end());
     return {.args = std::move(args), .drain = true};
 }

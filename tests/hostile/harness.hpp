@@ -289,8 +289,8 @@ bool terminal_safe(const std::string& line);
 // control a terminal. Call it once; the broker's log is complete in broker.process() after it.
 class scene {
 public:
-    // The broker runs with `broker_args` after --stats-interval 1 (the least it takes, so that
-    // O4's STATS comes within a second), and its output is drained while it runs.
+    // The broker runs with `broker_args` after --stats-interval 0.1 (so that O4's STATS comes
+    // within a tenth of a second), and its output is drained while it runs.
     explicit scene(std::vector<std::string> broker_args = {});
 
     zmq::context_t ctx;
