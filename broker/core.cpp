@@ -29,7 +29,7 @@ const proto::session_secret* presented_secret(const proto::command& c) {
 } // namespace
 
 core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret()> make_secret)
-    : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)) {}
+    : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)), lobby_("lobby", epoch) {}
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out, std::string_view key_name) {
@@ -179,8 +179,8 @@ void core::resume(session& s, std::string_view peer, time_point now, outbox& out
 
 void core::welcome(const session& s, outbox& out) {
     reply(s.peer,
-          proto::welcome{s.name, s.id, s.secret, epoch_, seq_,
-                         static_cast<std::uint32_t>(sessions_.joined_count()),
+          proto::welcome{s.name, s.id, s.secret, epoch_, lobby_.seq(),
+                         static_cast<std::uint32_t>(lobby_.size()),
                          static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()), cfg_.liveness,
                          static_cast<std::uint32_t>(cfg_.max_name_chars),
                          static_cast<std::uint32_t>(cfg_.max_text_bytes), cfg_.rate_per_second,
@@ -190,7 +190,8 @@ void core::welcome(const session& s, outbox& out) {
 
 void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out) {
     s.reported_seq = reported_seq;
-    const std::uint64_t behind = seq_ > reported_seq ? seq_ - reported_seq : 0;
+    const std::uint64_t seq = lobby_.seq();
+    const std::uint64_t behind = seq > reported_seq ? seq - reported_seq : 0;
     if (behind <= cfg_.max_lag) {
         if (s.lagging_since)
             --counters_.lagging;
@@ -217,11 +218,10 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
 void core::on_ready(session& s, time_point now, outbox& out) {
     sessions_.mark_joined(s);
     liveness_.track(s.id, now);
-    ++roster_version_;
-    const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
-    counters_.peak_online = std::max(counters_.peak_online, sessions_.joined_count());
-    publish(proto::joined{epoch_, ++seq_, s.name, s.id, online, roster_version_}, out);
-    out.log.push_back(proto::entered_line(s.name, online));
+    const proto::joined joined = lobby_.enter(s.id, s.name);
+    counters_.peak_online = std::max(counters_.peak_online, lobby_.size());
+    publish(joined, out);
+    out.log.push_back(proto::entered_line(s.name, joined.online));
 }
 
 void core::over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out) {
@@ -253,26 +253,25 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         return;
     }
     ++counters_.lines_in;
-    publish(proto::line{epoch_, ++seq_, s.name, s.id, m.message_id, m.text}, out);
-    reply(s.peer, proto::ack{m.message_id, seq_}, out);
     out.log.push_back(proto::chat_line(s.name, m.text));
+    const proto::line line = lobby_.say(s.id, m.message_id, m.text);
+    publish(line, out);
+    reply(s.peer, proto::ack{m.message_id, line.seq}, out);
 }
 
 void core::on_who(std::string_view peer, outbox& out) {
-    reply(peer, proto::roster{roster_version_, sessions_.joined_names()}, out);
+    reply(peer, proto::roster{lobby_.roster_version(), lobby_.names()}, out);
 }
 
 void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
     if (s.lagging_since)
         --counters_.lagging;
-    const std::string name = s.name;
     const std::uint64_t id = s.id;
     liveness_.forget(id);
     sessions_.remove(id);
-    ++roster_version_;
-    const auto online = static_cast<std::uint32_t>(sessions_.joined_count());
-    publish(proto::left{epoch_, ++seq_, name, id, online, roster_version_, reason}, out);
-    out.log.push_back(proto::left_line(name, online, reason));
+    const proto::left left = lobby_.leave(id, reason);
+    publish(left, out);
+    out.log.push_back(proto::left_line(left.name, left.online, reason));
 }
 
 void core::tick(time_point now, outbox& out) {
@@ -291,8 +290,8 @@ void core::tick(time_point now, outbox& out) {
         next_stats_ = now + cfg_.stats_interval;
     }
     if (now >= next_heartbeat_) {
-        publish(proto::heartbeat{epoch_, seq_, static_cast<std::uint32_t>(sessions_.joined_count()),
-                                 roster_version_,
+        publish(proto::heartbeat{epoch_, lobby_.seq(), static_cast<std::uint32_t>(lobby_.size()),
+                                 lobby_.roster_version(),
                                  static_cast<std::uint32_t>(cfg_.heartbeat_interval.count())},
                 out);
         next_heartbeat_ = now + cfg_.heartbeat_interval;
@@ -342,7 +341,7 @@ time_point core::next_deadline() const {
 }
 
 void core::shut_down(outbox& out) {
-    publish(proto::shutdown{epoch_, seq_}, out);
+    publish(proto::shutdown{epoch_, lobby_.seq()}, out);
     out.log.push_back("Broker totals: " + summary());
 }
 
@@ -419,12 +418,12 @@ proto::token_bucket& core::stranger_error_cap(std::string_view peer) {
 void core::publish_stats(time_point now, outbox& out) {
     proto::stats st;
     st.epoch = epoch_;
-    st.seq = seq_;
+    st.seq = lobby_.seq();
     st.uptime_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count());
-    st.online = static_cast<std::uint32_t>(sessions_.joined_count());
+    st.online = static_cast<std::uint32_t>(lobby_.size());
     st.peak_online = static_cast<std::uint32_t>(counters_.peak_online);
-    st.events_published = seq_;
+    st.events_published = lobby_.seq();
     st.lines_in = counters_.lines_in;
     st.bytes_in = counters_.bytes_in;
     st.bytes_out = counters_.bytes_out;
@@ -450,7 +449,7 @@ std::string core::rejected_text() const {
 
 std::string core::summary() const {
     std::string text =
-        std::to_string(seq_) + " events published, " + std::to_string(counters_.lines_in) +
+        std::to_string(lobby_.seq()) + " events published, " + std::to_string(counters_.lines_in) +
         " lines in, " + std::to_string(counters_.bytes_in) + " bytes in, " +
         std::to_string(counters_.bytes_out) + " bytes out, peak " +
         proto::users_online(counters_.peak_online) + ", " + std::to_string(counters_.expired) +
@@ -474,7 +473,7 @@ void core::remember_expired(const std::string& peer) {
 }
 
 void core::publish_probe(session& s, time_point now, outbox& out) {
-    publish(proto::probe{epoch_, seq_, s.id}, out);
+    publish(proto::probe{epoch_, lobby_.seq(), s.id}, out);
     s.next_probe = now + cfg_.probe_interval;
 }
 

@@ -5,6 +5,7 @@
 
 #include "broker/liveness.hpp"
 #include "broker/outbox.hpp"
+#include "broker/room.hpp"
 #include "broker/session_table.hpp"
 #include "proto/codec.hpp"
 #include "proto/defaults.hpp"
@@ -79,9 +80,9 @@ public:
     std::string summary() const;
 
     std::uint64_t epoch() const { return epoch_; }
-    std::uint64_t seq() const { return seq_; }
+    std::uint64_t seq() const { return lobby_.seq(); }
     std::chrono::milliseconds heartbeat_interval() const { return cfg_.heartbeat_interval; }
-    std::size_t online() const { return sessions_.joined_count(); }
+    std::size_t online() const { return lobby_.size(); }
     // Sessions joined or joining.
     std::size_t session_count() const { return sessions_.size(); }
 
@@ -128,11 +129,11 @@ private:
     std::uint64_t epoch_;
     std::function<proto::session_secret()> make_secret_;
     session_table sessions_;
-    std::uint64_t seq_ = 0;
-    std::uint64_t roster_version_ = 0;
+    // Every joined session is in the one room of protocol v1.
+    room lobby_;
     std::uint64_t next_session_id_ = 1;
     liveness_queue liveness_;
-    // What STATS reports; the events published are seq_ itself.
+    // What STATS reports; the events published are the lobby's seq.
     struct counters {
         std::uint64_t lines_in = 0;
         std::uint64_t bytes_in = 0;

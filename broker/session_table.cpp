@@ -72,17 +72,4 @@ bool session_table::name_taken(std::string_view name) const {
     return by_name_.find(proto::fold_name(name)) != by_name_.end();
 }
 
-std::vector<std::string> session_table::joined_names() const {
-    std::vector<std::string> names;
-    names.reserve(joined_count_);
-    for (const auto& [id, s] : by_id_) {
-        if (s.joined)
-            names.push_back(s.name);
-    }
-    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-        return proto::fold_name(a) < proto::fold_name(b);
-    });
-    return names;
-}
-
 } // namespace zchat::broker

@@ -71,8 +71,6 @@ public:
 
     std::size_t size() const { return by_id_.size(); }
     std::size_t joined_count() const { return joined_count_; }
-    // Names of the joined sessions, in ASCII-case-insensitive order.
-    std::vector<std::string> joined_names() const;
     // Ids of sessions waiting for their SUB to confirm.
     const std::set<std::uint64_t>& probing() const { return probing_; }
     session& at(std::uint64_t id) { return by_id_.at(id); }

@@ -41,7 +41,6 @@ TEST(SessionTable, AddedSessionIsPendingAndFindableByPeerAndId) {
     EXPECT_EQ(table.size(), 1u);
     EXPECT_EQ(table.joined_count(), 0u);
     EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{7}));
-    EXPECT_TRUE(table.joined_names().empty());
 }
 
 TEST(SessionTable, UnknownPeerIsNotFound) {
@@ -80,7 +79,6 @@ TEST(SessionTable, MarkJoinedMovesTheSessionOutOfPendingAndCountsIt) {
     EXPECT_EQ(table.joined_count(), 1u);
     EXPECT_EQ(table.size(), 2u);
     EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{2}));
-    EXPECT_EQ(table.joined_names(), (names{"bob"}));
 }
 
 TEST(SessionTable, PendingSetListsOldestFirst) {
@@ -92,23 +90,6 @@ TEST(SessionTable, PendingSetListsOldestFirst) {
 
     const std::vector<std::uint64_t> pending(table.probing().begin(), table.probing().end());
     EXPECT_EQ(pending, (std::vector<std::uint64_t>{1, 2, 4, 5}));
-}
-
-TEST(SessionTable, JoinedNamesAreSortedIgnoringAsciiCaseAndExcludePendingOnes) {
-    session_table table;
-    const std::vector<std::string> added{"carol", "Émile", "Bob", "zed", "alice", "Dave"};
-    std::uint64_t id = 0;
-    for (const auto& name : added) {
-        ++id;
-        session& s =
-            table.add("peer-" + name, name, id, secret_number(static_cast<std::uint8_t>(id)), t0);
-        if (name != "Dave")
-            table.mark_joined(s);
-    }
-
-    // Non-ASCII letters compare by their UTF-8 bytes, after every ASCII letter.
-    EXPECT_EQ(table.joined_names(), (names{"alice", "Bob", "carol", "zed", "Émile"}));
-    EXPECT_EQ(table.joined_count(), 5u);
 }
 
 TEST(SessionTable, RemovingAJoinedSessionFreesItsNamePeerAndCount) {
@@ -124,7 +105,6 @@ TEST(SessionTable, RemovingAJoinedSessionFreesItsNamePeerAndCount) {
     EXPECT_EQ(table.joined_count(), 0u);
     EXPECT_EQ(table.size(), 1u);
     EXPECT_EQ(table.probing(), (std::set<std::uint64_t>{2}));
-    EXPECT_TRUE(table.joined_names().empty());
 }
 
 TEST(SessionTable, RemovingAPendingSessionTakesItOutOfPending) {

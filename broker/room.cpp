@@ -1,0 +1,47 @@
+#include "broker/room.hpp"
+
+#include "proto/validate.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace zchat::broker {
+
+room::room(std::string name, std::uint64_t epoch) : name_(std::move(name)), epoch_(epoch) {}
+
+proto::joined room::enter(std::uint64_t id, const std::string& member_name) {
+    [[maybe_unused]] const bool added = members_.emplace(id, member_name).second;
+    assert(added);
+    ++roster_version_;
+    return proto::joined{
+        epoch_, ++seq_, member_name, id, static_cast<std::uint32_t>(size()), roster_version_};
+}
+
+proto::left room::leave(std::uint64_t id, proto::leave_reason reason) {
+    const auto it = members_.find(id);
+    assert(it != members_.end());
+    std::string member_name = std::move(it->second);
+    members_.erase(it);
+    ++roster_version_;
+    return proto::left{
+        epoch_,          ++seq_, std::move(member_name), id, static_cast<std::uint32_t>(size()),
+        roster_version_, reason};
+}
+
+proto::line room::say(std::uint64_t id, std::uint64_t message_id, std::string text) {
+    assert(has(id));
+    return proto::line{epoch_, ++seq_, members_.at(id), id, message_id, std::move(text)};
+}
+
+std::vector<std::string> room::names() const {
+    std::vector<std::string> names;
+    names.reserve(members_.size());
+    for (const auto& [id, name] : members_)
+        names.push_back(name);
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return proto::fold_name(a) < proto::fold_name(b);
+    });
+    return names;
+}
+
+} // namespace zchat::broker
