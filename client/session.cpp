@@ -263,11 +263,11 @@ void session::send_queued() {
 
 void session::send_command(const proto::command& c) {
     const proto::frame_list frames = proto::encode(c);
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        const bool last = i + 1 == frames.size();
-        dealer_.send(zmq::buffer(frames[i]),
-                     last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-    }
+    std::vector<zmq::const_buffer> parts;
+    parts.reserve(frames.size());
+    for (const auto& f : frames)
+        parts.push_back(zmq::buffer(f));
+    zmq::send_multipart(dealer_, parts);
     last_sent_ = clock::now();
 }
 

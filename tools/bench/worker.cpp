@@ -181,14 +181,12 @@ private:
         // Even a send that finds the DEALER full has processed its mailbox.
         ready_.used(dealer_key(c));
         const auto frames = proto::encode(command);
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const bool last = i + 1 == frames.size();
-            const auto flags = zmq::send_flags::dontwait |
-                               (last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-            // A DEALER queues whole messages: if the first frame goes, the rest does too.
-            if (!c.dealer.send(zmq::buffer(frames[i]), flags))
-                return false;
-        }
+        buffers_.clear();
+        for (const auto& f : frames)
+            buffers_.push_back(zmq::buffer(f));
+        // A DEALER queues whole messages: either all frames go or, when it is full, none.
+        if (!zmq::send_multipart(c.dealer, buffers_, zmq::send_flags::dontwait))
+            return false;
         c.last_sent = now_ns();
         return true;
     }
@@ -643,6 +641,7 @@ private:
     std::optional<std::string> first_error_;
     std::vector<zmq::message_t> parts_;
     std::vector<std::string_view> frames_;
+    std::vector<zmq::const_buffer> buffers_;
 };
 
 } // namespace
