@@ -24,10 +24,13 @@ void conversation::start_attempt() {
         state_ = link::joining;
 }
 
-void conversation::welcome(const proto::welcome& w) {
+bool conversation::welcome(const proto::welcome& w) {
+    if (welcomed_ || state_ != link::joining)
+        return false;
     resumed_ = session_ && session_->session_id == w.session_id && session_->epoch == w.epoch;
     session_ = w;
     welcomed_ = true;
+    return true;
 }
 
 std::optional<proto::resume_ticket> conversation::ticket() const {

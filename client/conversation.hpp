@@ -45,8 +45,9 @@ public:
 
     // Starts a join attempt: a HELLO is about to be sent, carrying ticket() if there is one.
     void start_attempt();
-    // Records the broker's WELCOME to the current attempt.
-    void welcome(const proto::welcome& w);
+    // Records the broker's WELCOME to the current attempt. Only the first one counts: returns
+    // false, changing nothing, if the attempt has been welcomed already or is no longer joining.
+    bool welcome(const proto::welcome& w);
     bool welcomed() const { return welcomed_; }
     link state() const { return state_; }
     bool joined() const { return state_ == link::joined; }

@@ -177,9 +177,8 @@ void session::on_connection_dropped() {
 
 void session::on_reply(const proto::reply& r) {
     if (const auto* w = std::get_if<proto::welcome>(&r)) {
-        if (room_.welcomed() || room_.state() != link::joining)
+        if (!room_.welcome(*w))
             return;
-        room_.welcome(*w);
         welcomed_at_ = clock::now();
         sub_.set(zmq::sockopt::subscribe, proto::probe_topic(w->session_id));
         return;

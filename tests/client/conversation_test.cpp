@@ -39,6 +39,21 @@ TEST(Conversation, AnswersOnlyItsOwnProbeAndOnlyUntilJoined) {
     EXPECT_FALSE(c.answer(proto::probe{epoch, 11, me}, out));
 }
 
+TEST(Conversation, OnlyTheFirstWelcomeOfAnAttemptCounts) {
+    conversation c;
+    EXPECT_TRUE(c.welcome(welcome_for_me()));
+    proto::welcome other = welcome_for_me();
+    other.session_id = me + 1;
+    EXPECT_FALSE(c.welcome(other));
+    EXPECT_EQ(c.session().session_id, me);
+    std::vector<printed> out;
+    c.connection_lost(out);
+    EXPECT_FALSE(c.welcome(other)); // lost: a new attempt must start first
+    c.start_attempt();
+    EXPECT_TRUE(c.welcome(other));
+    EXPECT_EQ(c.session().session_id, me + 1);
+}
+
 TEST(Conversation, OwnJoinPrintsConnectedWithTheCount) {
     std::vector<printed> out;
     joined_conversation(out);

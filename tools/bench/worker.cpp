@@ -438,10 +438,9 @@ private:
     void on_reply(sim_client& c, const proto::reply& r) {
         const auto now = now_ns();
         if (const auto* w = std::get_if<proto::welcome>(&r)) {
-            // Only the first WELCOME of an attempt counts (a baseline client has taken its own).
-            if (c.room.welcomed() || c.room.state() != client::link::joining)
+            // Only an attempt's first WELCOME counts; a baseline client took its own as given.
+            if (!c.room.welcome(*w))
                 return;
-            c.room.welcome(*w);
             c.probe_topic = proto::probe_topic(w->session_id);
             c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
             return;
