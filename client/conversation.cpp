@@ -1,19 +1,15 @@
 #include "client/conversation.hpp"
 
-#include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 #include "proto/printable.hpp"
 #include "proto/wording.hpp"
 
 #include <cassert>
 #include <type_traits>
+#include <utility>
 
 namespace zchat::client {
 namespace {
-
-bool sequenced(const proto::event& e) {
-    return std::holds_alternative<proto::line>(e) || std::holds_alternative<proto::joined>(e) ||
-           std::holds_alternative<proto::left>(e);
-}
 
 std::string error_text(const proto::error& e) {
     return proto::printable(e.reason) + " (" + std::string{proto::error_name(e.code)} + ")";
@@ -28,10 +24,13 @@ void conversation::start_attempt() {
         state_ = link::joining;
 }
 
-void conversation::welcome(const proto::welcome& w) {
+bool conversation::welcome(const proto::welcome& w) {
+    if (welcomed_ || state_ != link::joining)
+        return false;
     resumed_ = session_ && session_->session_id == w.session_id && session_->epoch == w.epoch;
     session_ = w;
     welcomed_ = true;
+    return true;
 }
 
 std::optional<proto::resume_ticket> conversation::ticket() const {
@@ -51,8 +50,9 @@ std::optional<proto::ready> conversation::answer(const proto::probe& p, std::vec
 proto::say conversation::compose(std::string text) {
     assert(welcomed_);
     const std::uint64_t id = next_message_id_++;
-    proto::say m{session_->secret, id, text};
-    unacknowledged_.emplace(id, std::move(text));
+    proto::say m{session_->secret, id, std::move(text)};
+    // The text is kept only to be printed, on acknowledgement or as possibly undelivered.
+    unacknowledged_.emplace(id, narrating_ ? m.text : std::string{});
     return m;
 }
 
@@ -65,7 +65,11 @@ proto::who conversation::ask_roster() {
 void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
     if (!welcomed_)
         return;
-    track_sequence(e, out);
+    std::visit(
+        [&](const auto& ev) {
+            track_sequence(ev.epoch, ev.seq, proto::sequenced(proto::event_kind_of(e)), out);
+        },
+        e);
     const std::uint64_t me = session_->session_id;
     const bool joined = state_ == link::joined;
     std::visit(
@@ -75,7 +79,8 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                 if (ev.session_id == me && state_ == link::joining && !resumed_)
                     joined_now(ev.online, out);
                 else if (joined && ev.session_id != me)
-                    out.push_back({style::presence, proto::entered_line(ev.name, ev.online)});
+                    tell(out, style::presence,
+                         [&] { return proto::entered_line(ev.name, ev.online); });
             } else if constexpr (std::is_same_v<T, proto::left>) {
                 if (joined && ev.session_id == me)
                     lose("The chat server ended this session (" +
@@ -86,12 +91,12 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                              ")",
                          out);
                 else if (joined)
-                    out.push_back(
-                        {style::presence, proto::left_line(ev.name, ev.online, ev.reason)});
+                    tell(out, style::presence,
+                         [&] { return proto::left_line(ev.name, ev.online, ev.reason); });
             } else if constexpr (std::is_same_v<T, proto::line>) {
                 // Our own lines are printed as "[You] ..." when the broker acknowledges them.
                 if (joined && ev.session_id != me)
-                    out.push_back({style::chat, proto::chat_line(ev.sender, ev.text)});
+                    tell(out, style::chat, [&] { return proto::chat_line(ev.sender, ev.text); });
             } else if constexpr (std::is_same_v<T, proto::heartbeat>) {
                 if (joined && ev.epoch != session_->epoch)
                     lose("The chat server restarted", out);
@@ -107,7 +112,7 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
     if (const auto* a = std::get_if<proto::ack>(&r)) {
         const auto it = unacknowledged_.find(a->message_id);
         if (it != unacknowledged_.end()) {
-            out.push_back({style::own, "[You] " + proto::printable(it->second)});
+            tell(out, style::own, [&] { return "[You] " + proto::printable(it->second); });
             unacknowledged_.erase(it);
         }
     } else if (const auto* e = std::get_if<proto::error>(&r)) {
@@ -125,20 +130,23 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
             break;
         case proto::error_code::session_replaced:
         case proto::error_code::evicted:
-            out.push_back({style::error, "! Disconnected: " + error_text(*e)});
+            tell(out, style::error, [&] { return "! Disconnected: " + error_text(*e); });
             state_ = link::ended;
             break;
         default:
-            out.push_back({style::error, std::string{e->message_id != 0 ? "! Not sent: " : "! "} +
-                                             error_text(*e)});
+            tell(out, style::error, [&] {
+                return std::string{e->message_id != 0 ? "! Not sent: " : "! "} + error_text(*e);
+            });
         }
     } else if (const auto* list = std::get_if<proto::roster>(&r)) {
         if (rosters_asked_ > 0)
             --rosters_asked_;
-        std::string text = "Online (" + std::to_string(list->names.size()) + "):";
-        for (std::size_t i = 0; i < list->names.size(); ++i)
-            text += (i == 0 ? " " : ", ") + proto::printable(list->names[i]);
-        out.push_back({style::notice, text});
+        tell(out, style::notice, [&] {
+            std::string text = "Online (" + std::to_string(list->names.size()) + "):";
+            for (std::size_t i = 0; i < list->names.size(); ++i)
+                text += (i == 0 ? " " : ", ") + proto::printable(list->names[i]);
+            return text;
+        });
     }
 }
 
@@ -148,7 +156,7 @@ void conversation::connection_lost(std::vector<printed>& out) {
 
 void conversation::joined_now(std::size_t online, std::vector<printed>& out) {
     state_ = link::joined;
-    out.push_back({style::presence, proto::connected_line(online, ever_joined_)});
+    tell(out, style::presence, [&] { return proto::connected_line(online, ever_joined_); });
     ever_joined_ = true;
 }
 
@@ -157,35 +165,62 @@ void conversation::lose(std::string why, std::vector<printed>& out) {
         return;
     state_ = link::lost;
     welcomed_ = false;
-    out.push_back({style::error, "! " + why + "; reconnecting..."});
+    tell(out, style::error, [&] { return "! " + why + "; reconnecting..."; });
     for (const auto& [id, text] : unacknowledged_)
-        out.push_back({style::error, "! Not confirmed before the connection was lost, so it may "
-                                     "not have been delivered: " +
-                                         proto::printable(text)});
+        tell(out, style::error, [&] {
+            return "! Not confirmed before the connection was lost, so it may not have been "
+                   "delivered: " +
+                   proto::printable(text);
+        });
     undelivered_ += unacknowledged_.size();
     unacknowledged_.clear();
     rosters_asked_ = 0;
 }
 
-void conversation::track_sequence(const proto::event& e, std::vector<printed>& out) {
-    const auto [epoch, seq] = std::visit(
-        [](const auto& ev) {
-            return std::pair{ev.epoch, ev.seq};
-        },
-        e);
-    // A new epoch is a restarted broker, not a gap: counting starts again from what it says.
+void conversation::follow(const proto::event_header& h, std::vector<printed>& out) {
+    if (welcomed_)
+        track_sequence(h.epoch, h.seq, proto::sequenced(h.kind), out);
+}
+
+std::chrono::milliseconds conversation::heartbeat_interval() const {
+    // A broker announcing no interval still gets a heartbeat now and then.
+    const std::uint32_t ms = session_->heartbeat_ms;
+    return ms > 0 ? std::chrono::milliseconds(ms) : proto::default_heartbeat_interval;
+}
+
+std::chrono::milliseconds conversation::silence_limit() const {
+    return proto::silence_limit(heartbeat_interval(), session_->liveness);
+}
+
+std::optional<conversation::clock::time_point> conversation::ping_due_at() const {
+    if (!welcomed_)
+        return std::nullopt;
+    return last_sent_ + heartbeat_interval();
+}
+
+bool conversation::ping_due(clock::time_point now) const {
+    const auto due = ping_due_at();
+    return due && now >= *due;
+}
+
+void conversation::track_sequence(
+    std::uint64_t epoch, std::uint64_t seq, bool sequenced,
+    std::vector<printed>& out) { // A new epoch is a restarted broker, not a gap: counting starts
+                                 // again from what it says.
     if (epoch_ != epoch) {
         epoch_ = epoch;
         last_seq_ = seq;
         return;
     }
     // A sequenced event should be the next number; the others repeat the latest one.
-    const std::uint64_t expected = sequenced(e) ? last_seq_ + 1 : last_seq_;
+    const std::uint64_t expected = sequenced ? last_seq_ + 1 : last_seq_;
     if (seq > expected) {
         const std::uint64_t missed = seq - expected;
-        out.push_back({style::error, "! Missed " + std::to_string(missed) +
-                                         (missed == 1 ? " event" : " events") +
-                                         " from the chat server"});
+        missed_ += missed;
+        tell(out, style::error, [&] {
+            return "! Missed " + std::to_string(missed) + (missed == 1 ? " event" : " events") +
+                   " from the chat server";
+        });
     }
     if (seq > last_seq_)
         last_seq_ = seq;

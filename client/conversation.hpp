@@ -1,12 +1,16 @@
 // The client's view of the room: turns what the broker says into lines to print, keeps track of
 // the lines this client sent until the broker acknowledges or refuses them, notices missed
-// events, and decides when the session has been lost and must be joined again.
+// events, decides when a heartbeat is due, and when the session has been lost and must be joined
+// again.
 //
-// Pure logic, driven by the receive thread (session.hpp) and tested without sockets.
+// Pure logic, driven by the receive thread (session.hpp) and by the bench's simulated clients
+// (tools/bench/worker.cpp), and tested without sockets. Time is an argument, never read here.
 #pragma once
 
+#include "proto/codec.hpp"
 #include "proto/message.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,16 +28,26 @@ struct printed {
     bool operator==(const printed&) const = default;
 };
 
+// Whether a conversation produces the lines to print. A load generator simulating thousands of
+// clients reads no lines, and skips the cost of writing them.
+enum class narration { on, off };
+
 // Where the session stands. A join attempt goes joining -> joined; the broker or the network
 // can then make it lost (join again) or ended (give up).
 enum class link { joining, joined, lost, ended };
 
 class conversation {
 public:
+    using clock = std::chrono::steady_clock;
+
+    // With narration::off, no method appends anything to its `out` argument.
+    explicit conversation(narration n = narration::on) : narrating_(n == narration::on) {}
+
     // Starts a join attempt: a HELLO is about to be sent, carrying ticket() if there is one.
     void start_attempt();
-    // Records the broker's WELCOME to the current attempt.
-    void welcome(const proto::welcome& w);
+    // Records the broker's WELCOME to the current attempt. Only the first one counts: returns
+    // false, changing nothing, if the attempt has been welcomed already or is no longer joining.
+    bool welcome(const proto::welcome& w);
     bool welcomed() const { return welcomed_; }
     link state() const { return state_; }
     bool joined() const { return state_ == link::joined; }
@@ -56,6 +70,10 @@ public:
 
     // Reacts to an event from the SUB socket, appending what to print.
     void on_event(const proto::event& e, std::vector<printed>& out);
+    // Follows the event stream's sequence for an event known by its header alone
+    // (proto::decode_event_header), as on_event does before reacting to the event's content:
+    // for a receiver that does not show what is said.
+    void follow(const proto::event_header& h, std::vector<printed>& out);
     // Reacts to a reply on the DEALER socket (other than WELCOME), appending what to print.
     void on_reply(const proto::reply& r, std::vector<printed>& out);
     // The broker has gone silent for too long, or our connection to it was reset: the session
@@ -70,14 +88,38 @@ public:
     std::size_t undelivered() const { return undelivered_; }
     // The highest event sequence number seen in the current epoch, which heartbeats report.
     std::uint64_t last_seq() const { return last_seq_; }
+    // Events this conversation found missing from the stream, in all.
+    std::uint64_t missed() const { return missed_; }
+
+    // Records that a command went to the broker at `now`: silence is counted from there.
+    void sent(clock::time_point now) { last_sent_ = now; }
+    // The interval the broker announced for heartbeats, or the default if it announced none.
+    // Requires welcomed() or a session lost since.
+    std::chrono::milliseconds heartbeat_interval() const;
+    // How long the broker may stay silent before the session counts as lost. Same requirement.
+    std::chrono::milliseconds silence_limit() const;
+    // When a PING falls due: a heartbeat interval after the last command sent, while welcomed.
+    // Nothing while not welcomed, since there is no session to keep alive.
+    std::optional<clock::time_point> ping_due_at() const;
+    bool ping_due(clock::time_point now) const;
+    // The PING that keeps the session alive. Requires welcomed().
+    proto::ping ping() const { return proto::ping{session_->secret, last_seq_}; }
 
 private:
     void joined_now(std::size_t online, std::vector<printed>& out);
     // Ends the current session: reports what it leaves unconfirmed, then waits for a rejoin.
     void lose(std::string why, std::vector<printed>& out);
     // Follows the event stream's epoch and sequence, reporting missed events once per gap.
-    void track_sequence(const proto::event& e, std::vector<printed>& out);
+    void track_sequence(std::uint64_t epoch, std::uint64_t seq, bool sequenced,
+                        std::vector<printed>& out);
+    // Appends the line `text()` makes, if this conversation narrates.
+    template <class Text>
+    void tell(std::vector<printed>& out, style look, Text&& text) const {
+        if (narrating_)
+            out.push_back({look, std::forward<Text>(text)()});
+    }
 
+    bool narrating_;
     std::optional<proto::welcome> session_;
     link state_ = link::joining;
     bool welcomed_ = false;
@@ -89,6 +131,8 @@ private:
     std::size_t rosters_asked_ = 0;
     std::optional<std::uint64_t> epoch_; // of the events seen so far
     std::uint64_t last_seq_ = 0;
+    std::uint64_t missed_ = 0;
+    clock::time_point last_sent_{};
 };
 
 } // namespace zchat::client

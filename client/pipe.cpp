@@ -2,13 +2,14 @@
 
 #include <zmq_addon.hpp>
 
+#include <array>
 #include <vector>
 
 namespace zchat::client::pipe {
 
 void send(zmq::socket_t& pipe, std::string_view kind, std::string_view payload) {
-    pipe.send(zmq::buffer(kind), zmq::send_flags::sndmore);
-    pipe.send(zmq::buffer(payload), zmq::send_flags::none);
+    const std::array<zmq::const_buffer, 2> parts{zmq::buffer(kind), zmq::buffer(payload)};
+    zmq::send_multipart(pipe, parts);
 }
 
 void send_print(zmq::socket_t& pipe, const printed& line) {

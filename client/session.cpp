@@ -177,9 +177,8 @@ void session::on_connection_dropped() {
 
 void session::on_reply(const proto::reply& r) {
     if (const auto* w = std::get_if<proto::welcome>(&r)) {
-        if (room_.welcomed() || room_.state() != link::joining)
+        if (!room_.welcome(*w))
             return;
-        room_.welcome(*w);
         welcomed_at_ = clock::now();
         sub_.set(zmq::sockopt::subscribe, proto::probe_topic(w->session_id));
         return;
@@ -263,12 +262,12 @@ void session::send_queued() {
 
 void session::send_command(const proto::command& c) {
     const proto::frame_list frames = proto::encode(c);
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        const bool last = i + 1 == frames.size();
-        dealer_.send(zmq::buffer(frames[i]),
-                     last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-    }
-    last_sent_ = clock::now();
+    std::vector<zmq::const_buffer> parts;
+    parts.reserve(frames.size());
+    for (const auto& f : frames)
+        parts.push_back(zmq::buffer(f));
+    zmq::send_multipart(dealer_, parts);
+    room_.sent(clock::now());
 }
 
 void session::print(style look, std::string text) {
@@ -316,7 +315,7 @@ int session::check_timers(clock::time_point now) {
         }
         break;
     case link::joined:
-        if (now - last_heard_ >= silence_limit() || (dropped_at_ && now >= drop_deadline())) {
+        if (now - last_heard_ >= room_.silence_limit() || (dropped_at_ && now >= drop_deadline())) {
             room_.connection_lost(printed_);
             attempt_join(now);
         }
@@ -328,8 +327,8 @@ int session::check_timers(clock::time_point now) {
         if (const int code = check_drain(now); code >= 0)
             return code;
     }
-    if (room_.welcomed() && now - last_sent_ >= heartbeat_interval() && pace_.take(now))
-        send_command(proto::ping{room_.secret(), room_.last_seq()});
+    if (room_.ping_due(now) && pace_.take(now))
+        send_command(room_.ping());
     return -1;
 }
 
@@ -367,15 +366,15 @@ session::clock::time_point session::next_timer() const {
                                 : attempt_started_ + attempt_window();
         break;
     case link::joined:
-        next = last_heard_ + silence_limit();
+        next = last_heard_ + room_.silence_limit();
         if (dropped_at_)
             next = std::min(next, drop_deadline());
         if (!queued_.empty())
             next = std::min(next, pace_.next_token(clock::now()));
         break;
     }
-    if (room_.welcomed())
-        next = std::min(next, last_sent_ + heartbeat_interval());
+    if (const auto ping = room_.ping_due_at())
+        next = std::min(next, *ping);
     if (drain_deadline_)
         next = std::min(next, *drain_deadline_);
     return next;
@@ -385,19 +384,9 @@ std::chrono::milliseconds session::attempt_window() const {
     return room_.ever_joined() ? retry_ : options_.connect_timeout;
 }
 
-std::chrono::milliseconds session::heartbeat_interval() const {
-    // A broker announcing no interval still gets a heartbeat now and then.
-    const std::uint32_t ms = room_.session().heartbeat_ms;
-    return ms > 0 ? std::chrono::milliseconds(ms) : proto::default_heartbeat_interval;
-}
-
 session::clock::time_point session::drop_deadline() const {
     // Long enough for a SHUTDOWN published just before the connection closed to arrive.
-    return *dropped_at_ + std::min(heartbeat_interval(), std::chrono::milliseconds(200));
-}
-
-std::chrono::milliseconds session::silence_limit() const {
-    return proto::silence_limit(heartbeat_interval(), room_.session().liveness);
+    return *dropped_at_ + std::min(room_.heartbeat_interval(), std::chrono::milliseconds(200));
 }
 
 } // namespace zchat::client

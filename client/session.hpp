@@ -77,8 +77,6 @@ private:
     int check_drain(clock::time_point now);
     clock::time_point next_timer() const;
     std::chrono::milliseconds attempt_window() const;
-    std::chrono::milliseconds heartbeat_interval() const;
-    std::chrono::milliseconds silence_limit() const;
     // When a dropped connection, if nothing else explains it, counts as lost.
     clock::time_point drop_deadline() const;
 
@@ -97,7 +95,6 @@ private:
     std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};
-    clock::time_point last_sent_{};
     clock::time_point last_heard_{};              // anything on the SUB
     std::optional<clock::time_point> dropped_at_; // when the DEALER's connection dropped
     std::chrono::milliseconds retry_{};

@@ -41,6 +41,20 @@ frame_list start_event(std::string topic, std::string_view word, std::uint64_t e
 
 // ---- Reading ----
 
+// A big-endian number from a frame of exactly sizeof(Int) bytes (the caller checks the size).
+template <class Int>
+Int from_be(std::string_view f) {
+    Int value = 0;
+    for (const char c : f)
+        value = static_cast<Int>((value << 8) | static_cast<std::uint8_t>(c));
+    return value;
+}
+
+bool is_our_header(std::string_view f) {
+    return f.size() == signature.size() + 1 && f.substr(0, signature.size()) == signature &&
+           static_cast<std::uint8_t>(f.back()) == protocol_version;
+}
+
 // Reads typed fields from consecutive frames. The first failure is kept; later reads are no-ops.
 class field_reader {
 public:
@@ -57,10 +71,7 @@ public:
                  std::string{field} + " must be " + std::to_string(sizeof(Int)) + " bytes");
             return 0;
         }
-        Int value = 0;
-        for (const char c : f)
-            value = static_cast<Int>((value << 8) | static_cast<std::uint8_t>(c));
-        return value;
+        return from_be<Int>(f);
     }
 
     session_secret secret() {
@@ -161,6 +172,26 @@ std::optional<decode_error> check_header(std::string_view f) {
     return std::nullopt;
 }
 
+struct shape {
+    std::string_view word;
+    int fields; // exact field-frame count; negative: at least that many
+
+    bool fits(std::size_t count) const {
+        return fields >= 0 ? count == static_cast<std::size_t>(fields)
+                           : count >= static_cast<std::size_t>(-fields);
+    }
+};
+
+// The word's entry in the table, or nothing if the table does not have it.
+template <class Table>
+std::optional<std::size_t> find_shape(const Table& table, std::string_view word) {
+    const auto it = std::find_if(table.begin(), table.end(),
+                                 [&](const auto& entry) { return entry.word == word; });
+    if (it == table.end())
+        return std::nullopt;
+    return static_cast<std::size_t>(it - table.begin());
+}
+
 // Looks up the command word and checks the frame count it requires, before reading any field.
 template <class Table>
 std::optional<decode_error> check_shape(std::span<const std::string_view> frames, std::size_t first,
@@ -168,23 +199,15 @@ std::optional<decode_error> check_shape(std::span<const std::string_view> frames
     if (frames.size() <= first + 1)
         return decode_error{error_code::malformed, "missing command frame"};
     const std::string_view word = frames[first + 1];
-    const auto it = std::find_if(table.begin(), table.end(),
-                                 [&](const auto& entry) { return entry.word == word; });
-    if (it == table.end())
+    const auto found = find_shape(table, word);
+    if (!found)
         return decode_error{error_code::unknown_command, "unknown command"};
-    index = static_cast<std::size_t>(it - table.begin());
-    const std::size_t fields = frames.size() - first - 2;
-    if (it->fields >= 0 ? fields != static_cast<std::size_t>(it->fields)
-                        : fields < static_cast<std::size_t>(-it->fields))
+    index = *found;
+    if (!table[index].fits(frames.size() - first - 2))
         return decode_error{error_code::malformed,
                             std::string{word} + " has the wrong number of frames"};
     return std::nullopt;
 }
-
-struct shape {
-    std::string_view word;
-    int fields; // exact field-frame count; negative: at least that many
-};
 
 constexpr std::array<shape, 6> command_shapes{{
     {"HELLO", 2},
@@ -551,6 +574,28 @@ decoded<event> decode_event(std::span<const std::string_view> frames) {
         return finish<stats, decoded<event>>(r, std::move(m));
     }
     }
+}
+
+std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
+                                                std::size_t text_bytes) {
+    static_assert(event_shapes.size() == std::variant_size_v<event>,
+                  "event_kind numbers the event words in the order of proto::event");
+    // topic, signature, word, epoch, seq, fields...
+    constexpr std::size_t first_field = 5;
+    if (frames.size() < first_field || !is_our_header(frames[1]))
+        return std::nullopt;
+    const auto kind = find_shape(event_shapes, frames[2]);
+    if (!kind || !event_shapes[*kind].fits(frames.size() - 3) || frames[3].size() != 8 ||
+        frames[4].size() != 8)
+        return std::nullopt;
+    event_header h{static_cast<event_kind>(*kind),
+                   from_be<std::uint64_t>(frames[3]),
+                   from_be<std::uint64_t>(frames[4]),
+                   {}};
+    // LINE: sender, session id, message id, text.
+    if (h.kind == event_kind::line)
+        h.text_head = frames[first_field + 3].substr(0, text_bytes);
+    return h;
 }
 
 std::vector<std::string_view> views(const frame_list& frames) {

@@ -10,6 +10,7 @@
 #include "proto/names.hpp" // error_name() for what decoding refuses
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,41 @@ decoded<command> decode_command(std::span<const std::string_view> frames);
 decoded<reply> decode_reply(std::span<const std::string_view> frames);
 // Decodes frames received on a SUB socket, topic frame first.
 decoded<event> decode_event(std::span<const std::string_view> frames);
+
+// Which event a message is: the alternatives of proto::event, in order.
+enum class event_kind : std::uint8_t { line, joined, left, heartbeat, probe, shutdown, stats };
+
+constexpr event_kind event_kind_of(const event& e) {
+    return static_cast<event_kind>(e.index());
+}
+
+// Whether events of this kind take the next sequence number (LINE, JOIN, LEAVE) or repeat the
+// latest one (PROTOCOL.md, section 7).
+constexpr bool sequenced(event_kind kind) {
+    return kind == event_kind::line || kind == event_kind::joined || kind == event_kind::left;
+}
+
+// What a receiver that checks millions of deliveries needs of an event, read without decoding
+// the rest of it.
+struct event_header {
+    event_kind kind = event_kind::line;
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    // LINE only: the first bytes of the text (fewer if the text is shorter), viewing the frames
+    // given to decode_event_header; empty for other events.
+    std::string_view text_head;
+    bool operator==(const event_header&) const = default;
+};
+
+// Decodes an event's header from frames received on a SUB socket, topic frame first, keeping at
+// most `text_bytes` of a LINE's text. It checks the signature frame, that the word is an event's
+// and the frame count the one that event has, and that epoch and seq are 8 bytes each; it checks
+// nothing else (not the topic, the other fields' widths, nor the text's length or encoding).
+// So every event decode_event accepts has a header, with the same kind, epoch and seq, but a
+// header does not promise that decode_event would accept the event. Nothing when a check fails.
+// Never reads outside the frames, never allocates, never throws.
+std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
+                                                std::size_t text_bytes);
 
 // Views of owned frames, for feeding encoder output back into a decoder.
 std::vector<std::string_view> views(const frame_list& frames);

@@ -1,6 +1,7 @@
 #include "client/conversation.hpp"
 
 #include "proto/codec.hpp"
+#include "proto/defaults.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,21 @@ TEST(Conversation, AnswersOnlyItsOwnProbeAndOnlyUntilJoined) {
 
     c.on_event(proto::joined{epoch, 11, "alice", me, 1, 1}, out);
     EXPECT_FALSE(c.answer(proto::probe{epoch, 11, me}, out));
+}
+
+TEST(Conversation, OnlyTheFirstWelcomeOfAnAttemptCounts) {
+    conversation c;
+    EXPECT_TRUE(c.welcome(welcome_for_me()));
+    proto::welcome other = welcome_for_me();
+    other.session_id = me + 1;
+    EXPECT_FALSE(c.welcome(other));
+    EXPECT_EQ(c.session().session_id, me);
+    std::vector<printed> out;
+    c.connection_lost(out);
+    EXPECT_FALSE(c.welcome(other)); // lost: a new attempt must start first
+    c.start_attempt();
+    EXPECT_TRUE(c.welcome(other));
+    EXPECT_EQ(c.session().session_id, me + 1);
 }
 
 TEST(Conversation, OwnJoinPrintsConnectedWithTheCount) {
@@ -316,6 +332,154 @@ TEST(Conversation, UnansweredCountsLinesAndRosterRequestsUntilAnswered) {
     EXPECT_EQ(c.unanswered(), 1u);
     c.on_reply(proto::roster{1, {"alice"}}, out);
     EXPECT_EQ(c.unanswered(), 0u);
+}
+
+TEST(Conversation, FollowsTheSequenceFromHeadersAsFromWholeEvents) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 12, "a"}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 16, "b"}, out);
+    c.follow(proto::event_header{proto::event_kind::heartbeat, epoch, 18, ""}, out);
+    const std::vector<printed> expected{
+        {style::error, "! Missed 3 events from the chat server"},
+        {style::error, "! Missed 2 events from the chat server"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.last_seq(), 18u);
+    EXPECT_EQ(c.missed(), 5u);
+}
+
+TEST(Conversation, FollowsNoHeaderBeforeItsWelcome) {
+    conversation c;
+    std::vector<printed> out;
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 12, "a"}, out);
+    c.welcome(welcome_for_me());
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 20, "b"}, out);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(c.last_seq(), 20u);
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+// ---- Narration ----
+
+// One script, played to a narrating and to a quiet conversation.
+struct script_outcome {
+    std::optional<proto::ready> ready;
+    std::vector<printed> out;
+    std::uint64_t last_seq = 0;
+    std::uint64_t missed = 0;
+    std::size_t unacknowledged = 0;
+    std::size_t undelivered = 0;
+    link state_after_join = link::joining;
+    link final_state = link::joining;
+};
+
+script_outcome play(conversation& c) {
+    script_outcome r;
+    c.welcome(welcome_for_me());
+    r.ready = c.answer(proto::probe{epoch, 10, me}, r.out);
+    c.on_event(proto::joined{epoch, 11, "alice", me, 2, 1}, r.out);
+    r.state_after_join = c.state();
+    c.on_event(proto::joined{epoch, 12, "bob", 9, 3, 2}, r.out);
+    c.on_event(proto::line{epoch, 15, "bob", 9, 1, "hi"}, r.out);
+    const proto::say first = c.compose("one");
+    const proto::say second = c.compose("two");
+    c.compose("three");
+    c.on_reply(proto::ack{first.message_id, 16}, r.out);
+    c.on_reply(proto::error{proto::error_code::too_long, second.message_id, "long"}, r.out);
+    c.ask_roster();
+    c.on_reply(proto::roster{2, {"alice", "bob"}}, r.out);
+    c.on_event(proto::left{epoch, 17, "bob", 9, 1, 3, proto::leave_reason::quit}, r.out);
+    r.last_seq = c.last_seq();
+    r.missed = c.missed();
+    r.unacknowledged = c.unacknowledged();
+    c.on_event(proto::shutdown{epoch, 17}, r.out);
+    r.undelivered = c.undelivered();
+    r.final_state = c.state();
+    return r;
+}
+
+TEST(Conversation, AQuietOneDecidesAsANarratingOneAndPrintsNothing) {
+    conversation narrating;
+    conversation quiet(narration::off);
+    const script_outcome told = play(narrating);
+    const script_outcome silent = play(quiet);
+    EXPECT_EQ(told.out.size(), 11u);
+    EXPECT_TRUE(silent.out.empty());
+    EXPECT_EQ(silent.ready, told.ready);
+    EXPECT_EQ(silent.state_after_join, link::joined);
+    EXPECT_EQ(silent.state_after_join, told.state_after_join);
+    EXPECT_EQ(silent.last_seq, 17u);
+    EXPECT_EQ(silent.last_seq, told.last_seq);
+    EXPECT_EQ(silent.missed, 3u);
+    EXPECT_EQ(silent.missed, told.missed);
+    EXPECT_EQ(silent.unacknowledged, 1u);
+    EXPECT_EQ(silent.unacknowledged, told.unacknowledged);
+    EXPECT_EQ(silent.undelivered, 2u);
+    EXPECT_EQ(silent.undelivered, told.undelivered);
+    EXPECT_EQ(silent.final_state, link::lost);
+    EXPECT_EQ(silent.final_state, told.final_state);
+}
+
+// ---- Heartbeats, on a scripted clock ----
+
+using std::chrono::milliseconds;
+const conversation::clock::time_point t0{std::chrono::seconds(100)};
+
+TEST(ConversationHeartbeat, NoPingIsDueBeforeAWelcome) {
+    conversation c;
+    c.sent(t0);
+    EXPECT_EQ(c.ping_due_at(), std::nullopt);
+    EXPECT_FALSE(c.ping_due(t0 + std::chrono::hours(1)));
+}
+
+TEST(ConversationHeartbeat, APingIsDueOneIntervalAfterTheLastCommandSent) {
+    conversation c;
+    c.welcome(welcome_for_me()); // a heartbeat every 1000 ms
+    c.sent(t0);
+    EXPECT_EQ(c.ping_due_at(), t0 + milliseconds(1000));
+    EXPECT_FALSE(c.ping_due(t0 + milliseconds(999)));
+    EXPECT_TRUE(c.ping_due(t0 + milliseconds(1000)));
+    // Anything sent in between is a sign of life too, and puts the PING off.
+    c.sent(t0 + milliseconds(600));
+    EXPECT_FALSE(c.ping_due(t0 + milliseconds(1599)));
+    EXPECT_TRUE(c.ping_due(t0 + milliseconds(1600)));
+}
+
+TEST(ConversationHeartbeat, APingCarriesTheSecretAndTheLastSeqSeen) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.on_event(proto::line{epoch, 14, "bob", 9, 1, "hi"}, out);
+    EXPECT_EQ(c.ping(), (proto::ping{secret, 14}));
+}
+
+TEST(ConversationHeartbeat, NoPingIsDueOnceTheSessionIsLost) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.sent(t0);
+    c.connection_lost(out);
+    EXPECT_EQ(c.ping_due_at(), std::nullopt);
+    EXPECT_FALSE(c.ping_due(t0 + std::chrono::hours(1)));
+}
+
+TEST(ConversationHeartbeat, TheBrokerIsGivenLivenessIntervalsOfSilence) {
+    conversation c;
+    c.welcome(welcome_for_me());
+    EXPECT_EQ(c.heartbeat_interval(), milliseconds(1000));
+    EXPECT_EQ(c.silence_limit(), milliseconds(3000));
+}
+
+TEST(ConversationHeartbeat, ABrokerAnnouncingNoIntervalGetsTheDefaultOne) {
+    proto::welcome w = welcome_for_me();
+    w.heartbeat_ms = 0;
+    w.liveness = 0;
+    conversation c;
+    c.welcome(w);
+    c.sent(t0);
+    EXPECT_EQ(c.heartbeat_interval(), proto::default_heartbeat_interval);
+    EXPECT_EQ(c.silence_limit(), proto::default_heartbeat_interval);
+    EXPECT_EQ(c.ping_due_at(), t0 + proto::default_heartbeat_interval);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <limits>
 #include <string>
 #include <vector>
@@ -416,6 +417,113 @@ TEST(DecodeEvent, DecodesByItsWordWhateverTheTopicSays) {
     frame_list f = encode(event{shutdown{3, 4}});
     f[0] = "chat/lobby/";
     EXPECT_EQ(decode_event_frames(f), (decoded<event>{shutdown{3, 4}}));
+}
+
+// ---- Event headers ----
+
+TEST(DecodeEventHeader, AgreesWithTheFullDecodeOnEveryEvent) {
+    for (const event& e : sample_events()) {
+        const frame_list f = encode(e);
+        const auto v = views(f);
+        const auto h = decode_event_header(v, 5);
+        ASSERT_TRUE(h.has_value());
+        EXPECT_EQ(h->kind, event_kind_of(e));
+        std::visit(
+            [&](const auto& ev) {
+                EXPECT_EQ(h->epoch, ev.epoch);
+                EXPECT_EQ(h->seq, ev.seq);
+            },
+            e);
+        if (const auto* l = std::get_if<line>(&e))
+            EXPECT_EQ(h->text_head, std::string_view{l->text}.substr(0, 5));
+        else
+            EXPECT_TRUE(h->text_head.empty());
+    }
+}
+
+TEST(DecodeEventHeader, KeepsAsMuchOfTheTextAsAskedAndNoMoreThanThereIs) {
+    const frame_list f = encode(event{line{1, 2, "alice", 7, 3, "Hello"}});
+    const auto v = views(f);
+    EXPECT_EQ(decode_event_header(v, 0)->text_head, "");
+    EXPECT_EQ(decode_event_header(v, 4)->text_head, "Hell");
+    EXPECT_EQ(decode_event_header(v, 5)->text_head, "Hello");
+    EXPECT_EQ(decode_event_header(v, 1000)->text_head, "Hello");
+    // A view into the frame itself: nothing copied.
+    EXPECT_EQ(decode_event_header(v, 5)->text_head.data(), v[8].data());
+}
+
+TEST(DecodeEventHeader, ChecksNothingBeyondTheHeaderAndTheFrameCount) {
+    const std::string n = be<std::uint64_t>(9);
+    // A sender longer than allowed, a 1-byte session id, an empty text: a full decode refuses
+    // the first two; the header is still readable.
+    const frame_list f{"other/", header(), "LINE", n, n, std::string(300, 'x'), "1", n, ""};
+    const auto v = views(f);
+    EXPECT_EQ(decode_event_header(v, 8), (event_header{event_kind::line, 9, 9, ""}));
+}
+
+TEST(DecodeEventHeader, RefusesWhatIsNotAnEventHeader) {
+    const std::string n = be<std::uint64_t>(1);
+    const std::vector<std::pair<std::string, frame_list>> cases{
+        {"no frames", {}},
+        {"only a topic", {"chat/lobby/"}},
+        {"no epoch or seq", {"chat/lobby/", header(), "LINE"}},
+        {"no seq", {"sys/shutdown/", header(), "SHUTDOWN", n}},
+        {"no topic frame", {header(), "SHUTDOWN", n, n}},
+        {"an empty signature frame", {"sys/shutdown/", "", "SHUTDOWN", n, n}},
+        {"a wrong signature", {"sys/shutdown/", "ZCHAX\x01", "SHUTDOWN", n, n}},
+        {"version 2", {"sys/shutdown/", "ZCHAT\x02", "SHUTDOWN", n, n}},
+        {"a long signature frame", {"sys/shutdown/", header() + "x", "SHUTDOWN", n, n}},
+        {"an unknown word", {"sys/shutdown/", header(), "RESTART", n, n}},
+        {"a command word", {"sys/shutdown/", header(), "SAY", n, n}},
+        {"LINE without its text", {"chat/lobby/", header(), "LINE", n, n, "bob", n, n}},
+        {"LINE with an extra frame",
+         {"chat/lobby/", header(), "LINE", n, n, "bob", n, n, "hi", "more"}},
+        {"a 7-byte epoch", {"sys/shutdown/", header(), "SHUTDOWN", n.substr(1), n}},
+        {"a 9-byte seq", {"sys/shutdown/", header(), "SHUTDOWN", n, n + "x"}},
+        {"an empty seq", {"sys/shutdown/", header(), "SHUTDOWN", n, ""}},
+    };
+    for (const auto& [what, frames] : cases) {
+        SCOPED_TRACE(what);
+        const auto v = views(frames);
+        EXPECT_EQ(decode_event_header(v, 64), std::nullopt);
+    }
+}
+
+// Views of frames that each live in a heap block of exactly their size, so that a sanitizer build
+// reports any read past the end of one (a short std::string would hide it in its inline buffer).
+struct exact_frames {
+    explicit exact_frames(const frame_list& frames) {
+        for (const auto& f : frames) {
+            blocks.emplace_back(f.begin(), f.end());
+            views.emplace_back(blocks.back().data(), blocks.back().size());
+        }
+    }
+    std::deque<std::vector<char>> blocks;
+    std::vector<std::string_view> views;
+};
+
+TEST(DecodeEventHeader, ReadsNoFurtherThanAnyTruncatedFrameOrFrameList) {
+    const frame_list whole = encode(event{line{1, 2, "alice", 7, 3, "Hello"}});
+    for (std::size_t count = 0; count <= whole.size(); ++count) {
+        const exact_frames f(
+            frame_list(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(count)));
+        EXPECT_EQ(decode_event_header(f.views, 64).has_value(), count == whole.size());
+    }
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        for (std::size_t size = 0; size < whole[i].size(); ++size) {
+            SCOPED_TRACE("frame " + std::to_string(i) + " cut to " + std::to_string(size));
+            frame_list cut = whole;
+            cut[i] = whole[i].substr(0, size);
+            const exact_frames f(cut);
+            const auto h = decode_event_header(f.views, 64);
+            // Only the frames the header does not read may be cut without refusal.
+            const bool read = i >= 1 && i <= 4;
+            EXPECT_EQ(h.has_value(), !read);
+            if (h && i == 8) {
+                EXPECT_EQ(h->text_head, whole[8].substr(0, size));
+            }
+        }
+    }
 }
 
 // ---- Error names ----

@@ -28,10 +28,16 @@ const std::string& signature_frame() {
 
 const std::string zero64(8, '\0');
 
-void send_frames(zmq::socket_t& socket, const proto::frame_list& frames) {
-    for (std::size_t i = 0; i < frames.size(); ++i)
-        socket.send(zmq::buffer(frames[i]),
-                    i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+// Sends the frames, after the peer's routing id when `to` is given (a reply through the ROUTER).
+void send_frames(zmq::socket_t& socket, const proto::frame_list& frames,
+                 const zmq::message_t* to = nullptr) {
+    std::vector<zmq::const_buffer> parts;
+    parts.reserve(frames.size() + 1);
+    if (to)
+        parts.push_back(zmq::buffer(to->data(), to->size()));
+    for (const auto& f : frames)
+        parts.push_back(zmq::buffer(f));
+    zmq::send_multipart(socket, parts);
 }
 
 } // namespace
@@ -55,7 +61,6 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
         {router.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
     }};
-    const auto more = zmq::send_flags::sndmore;
     const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, 0, 0, heartbeat_ms}});
     auto next_heartbeat = std::chrono::steady_clock::now();
     for (;;) {
@@ -75,35 +80,36 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             // routing id, signature, word, fields...
             if (parts.size() == 6 && parts[2].to_string_view() == "SAY") {
                 // routing id, signature, SAY, secret, message id, text
-                router.send(parts[0], more);
-                router.send(zmq::buffer(signature_frame()), more);
-                router.send(zmq::str_buffer("ACK"), more);
-                router.send(zmq::buffer(parts[4].data(), parts[4].size()), more);
-                router.send(zmq::buffer(zero64), zmq::send_flags::none);
-                pub.send(zmq::buffer(chat_topic), more);
-                pub.send(zmq::buffer(signature_frame()), more);
-                pub.send(zmq::str_buffer("LINE"), more);
-                pub.send(zmq::buffer(zero64), more); // epoch
-                pub.send(zmq::buffer(zero64), more); // seq
-                pub.send(zmq::message_t{}, more);    // sender
-                pub.send(zmq::buffer(zero64), more); // session id
-                pub.send(parts[4], more);
-                pub.send(parts[5], zmq::send_flags::none);
+                const std::array<zmq::const_buffer, 5> ack{
+                    zmq::buffer(parts[0].data(), parts[0].size()),
+                    zmq::buffer(signature_frame()),
+                    zmq::str_buffer("ACK"),
+                    zmq::buffer(parts[4].data(), parts[4].size()),
+                    zmq::buffer(zero64),
+                };
+                zmq::send_multipart(router, ack);
+                // The message id and the text move on without a copy.
+                std::array<zmq::message_t, 9> line{
+                    zmq::message_t(chat_topic),
+                    zmq::message_t(signature_frame()),
+                    zmq::message_t(std::string_view{"LINE"}),
+                    zmq::message_t(zero64), // epoch
+                    zmq::message_t(zero64), // seq
+                    zmq::message_t(),       // sender
+                    zmq::message_t(zero64), // session id
+                    std::move(parts[4]),
+                    std::move(parts[5]),
+                };
+                zmq::send_multipart(pub, line);
             } else if (parts.size() == 5 && parts[2].to_string_view() == "HELLO") {
                 // zchat answers a HELLO with a WELCOME, and so does the forwarder, with zeros
                 // where zchat has a session.
-                router.send(parts[0], more);
                 proto::welcome w;
                 w.name = parts[3].to_string();
                 w.heartbeat_ms = heartbeat_ms;
-                send_frames(router, proto::encode(proto::reply{w}));
+                send_frames(router, proto::encode(proto::reply{w}), &parts[0]);
                 const std::string topic = "probe/" + parts[3].to_string() + "/";
-                pub.send(zmq::buffer(topic), more);
-                pub.send(zmq::buffer(signature_frame()), more);
-                pub.send(zmq::str_buffer("PROBE"), more);
-                pub.send(zmq::buffer(zero64), more); // epoch
-                pub.send(zmq::buffer(zero64), more); // seq
-                pub.send(zmq::buffer(zero64), zmq::send_flags::none);
+                send_frames(pub, {topic, signature_frame(), "PROBE", zero64, zero64, zero64});
             } else if (parts.size() == 5 && parts[2].to_string_view() == "READY") {
                 // zchat announces every join to everyone; the forwarder, which knows no names
                 // here, announces an empty one.

@@ -43,15 +43,4 @@ std::optional<payload> decode_payload(std::string_view text) {
     return p;
 }
 
-std::optional<line_view> read_line(std::span<const std::string_view> frames) {
-    // topic, signature, word, epoch, seq, sender, session id, message id, text
-    if (frames.size() != 9 || frames[2] != "LINE" || frames[4].size() != 8)
-        return std::nullopt;
-    line_view v;
-    for (const char c : frames[4])
-        v.seq = (v.seq << 8) | static_cast<unsigned char>(c);
-    v.text = frames[8];
-    return v;
-}
-
 } // namespace zchat::bench

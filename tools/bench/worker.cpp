@@ -4,8 +4,8 @@
 #include "tools/bench/payload.hpp"
 #include "tools/bench/ready_set.hpp"
 
+#include "client/conversation.hpp"
 #include "proto/codec.hpp"
-#include "proto/defaults.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cassert>
 #include <optional>
 #include <vector>
 
@@ -25,8 +26,6 @@ using std::chrono::nanoseconds;
 // How often idle clients are checked for a due PING, and the longest poll.
 constexpr auto sweep_interval = std::chrono::milliseconds(20);
 constexpr auto baseline_hello_interval = std::chrono::milliseconds(100);
-constexpr auto baseline_heartbeat_ms =
-    static_cast<std::uint32_t>(proto::default_heartbeat_interval.count());
 constexpr int bye_linger_ms = 500;
 // Clients of one worker that may be joining at once. Each join is announced to every client,
 // so thousands joining in the same instant queue thousands of JOINs ahead of each probe, and
@@ -52,26 +51,28 @@ std::uint64_t as_ns(nanoseconds d) {
     return d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0;
 }
 
-enum class phase { joining, welcomed, ready_sent, joined };
+// The conversation's clock is the bench's: both are steady_clock.
+client::conversation::clock::time_point at(nanoseconds t) {
+    return client::conversation::clock::time_point{
+        std::chrono::duration_cast<client::conversation::clock::duration>(t)};
+}
 
 struct sim_client {
     zmq::socket_t dealer;
     zmq::socket_t sub;
     std::string name;
     std::optional<std::uint32_t> publisher; // global publisher index
-    phase state = phase::joining;
-    std::uint64_t session_id = 0;
-    proto::session_secret secret{};
+    // What zchat-client decides, decided by the same code: the join, the READY, when to PING,
+    // the lines awaiting an ACK and the event sequence. It prints nothing here.
+    client::conversation room{client::narration::off};
+    // The join's READY went out; until then a join that stalls is started again.
+    bool ready_sent = false;
     std::string probe_topic;
-    std::uint32_t heartbeat_ms = baseline_heartbeat_ms;
-    nanoseconds last_sent{};
     nanoseconds last_hello{};
-    // Section 7 of PROTOCOL.md, counted from the client's own JOIN.
-    bool counting = false;
-    std::uint64_t last_seq = 0;
     // Next line to send (publishers), and the highest message id seen from each publisher.
     std::uint64_t next_line = 0;
-    std::uint64_t acked = 0;
+    // A line composed but not yet taken by the full DEALER: it goes first, unchanged.
+    std::optional<proto::say> unsent;
     std::vector<std::uint64_t> last_id_from;
     // Churn: when this client's current join was due.
     std::optional<nanoseconds> rejoin_due;
@@ -145,11 +146,20 @@ private:
         c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
         c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
         c.name = std::move(name);
-        c.state = phase::joining;
+        c.room = client::conversation(client::narration::off);
+        c.room.start_attempt();
+        c.ready_sent = false;
         c.probe_topic.clear();
-        c.counting = false;
-        c.last_seq = 0;
+        c.unsent.reset();
         c.last_id_from.assign(cfg_.publishers, 0);
+        if (cfg_.baseline) {
+            // The forwarder answers every HELLO with the same WELCOME, zeros where zchat has a
+            // session, and its PROBE (under the client's name) may overtake that WELCOME: the
+            // client takes it as given from the start.
+            c.room.welcome(proto::welcome{.name = c.name});
+            c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+        }
         c.dealer.set(zmq::sockopt::linger, 0);
         c.sub.set(zmq::sockopt::linger, 0);
         c.sub.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
@@ -168,7 +178,7 @@ private:
     // name, as a user who quits and comes back does.
     void churn(std::size_t i, nanoseconds due) {
         sim_client& c = clients_[i];
-        send(c, proto::bye{c.secret});
+        send(c, proto::bye{c.room.secret()});
         c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
         connect(i, cfg_.name_prefix + "x" + std::to_string(churned_));
         c.rejoin_due = due;
@@ -181,23 +191,17 @@ private:
         // Even a send that finds the DEALER full has processed its mailbox.
         ready_.used(dealer_key(c));
         const auto frames = proto::encode(command);
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const bool last = i + 1 == frames.size();
-            const auto flags = zmq::send_flags::dontwait |
-                               (last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-            // A DEALER queues whole messages: if the first frame goes, the rest does too.
-            if (!c.dealer.send(zmq::buffer(frames[i]), flags))
-                return false;
-        }
-        c.last_sent = now_ns();
+        buffers_.clear();
+        for (const auto& f : frames)
+            buffers_.push_back(zmq::buffer(f));
+        // A DEALER queues whole messages: either all frames go or, when it is full, none.
+        if (!zmq::send_multipart(c.dealer, buffers_, zmq::send_flags::dontwait))
+            return false;
+        c.room.sent(at(now_ns()));
         return true;
     }
 
     void send_hello(sim_client& c) {
-        if (cfg_.baseline && c.probe_topic.empty()) {
-            c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
-        }
         send(c, proto::hello{c.name, std::nullopt});
         c.last_hello = now_ns();
     }
@@ -219,10 +223,9 @@ private:
             const auto now = now_ns();
             for (std::size_t i = 0; i < started; ++i) {
                 sim_client& c = clients_[i];
-                if (cfg_.baseline && c.state == phase::joining &&
-                    now - c.last_hello >= baseline_hello_interval) {
+                if (cfg_.baseline && !joined(c) && now - c.last_hello >= baseline_hello_interval) {
                     send_hello(c);
-                } else if (!cfg_.baseline && c.state == phase::welcomed &&
+                } else if (!cfg_.baseline && c.room.welcomed() && !c.ready_sent &&
                            now - c.last_hello >= zchat_join_retry) {
                     // Under another name: the broker may not have forgotten the first join yet
                     // (it counts from when it read the HELLO, which may have queued).
@@ -296,7 +299,7 @@ private:
                 for (; churned_ < due; ++churned_) {
                     const std::size_t i = churned_ % clients_.size();
                     const nanoseconds when = churn_schedule_->intended(0, churned_);
-                    if (clients_[i].state == phase::joined)
+                    if (joined(clients_[i]))
                         churn(i, when);
                     else if (in_window(when))
                         ++result_.churn_skipped; // still joining from its last turn
@@ -336,11 +339,18 @@ private:
         const std::uint64_t due = std::min(schedule_->due(*c.publisher, now), last_line);
         while (c.next_line < due) {
             const nanoseconds intended = schedule_->intended(*c.publisher, c.next_line);
-            const std::uint64_t id = c.next_line + 1;
-            const std::string text =
-                encode_payload({*c.publisher, id, as_ns(intended)}, cfg_.payload_bytes);
-            if (!send(c, proto::say{c.secret, id, text}))
+            if (!c.unsent) {
+                if (!c.room.welcomed())
+                    return; // the session is lost: the line is never sent
+                const std::uint64_t id = c.next_line + 1;
+                c.unsent = c.room.compose(
+                    encode_payload({*c.publisher, id, as_ns(intended)}, cfg_.payload_bytes));
+                // The payload names the line by the id the conversation gives it.
+                assert(c.unsent->message_id == id);
+            }
+            if (!send(c, *c.unsent))
                 return; // the DEALER is full: the line waits, and its latency grows
+            c.unsent.reset();
             if (in_window(intended)) {
                 ++result_.lines_sent;
                 result_.send_lag.record(as_ns(now_ns() - intended));
@@ -355,11 +365,11 @@ private:
     bool complete(const std::vector<std::uint64_t>& last_line) const {
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             const auto& c = clients_[i];
-            if (c.publisher && (c.next_line < last_line[i] || c.acked < last_line[i]))
+            if (c.publisher && (c.next_line < last_line[i] || c.room.unacknowledged() > 0))
                 return false;
         }
         for (const auto& c : clients_)
-            if (c.state != phase::joined)
+            if (!joined(c))
                 return false;
         for (std::uint32_t p = 0; p < cfg_.publishers; ++p) {
             const std::uint64_t last = window_lines(p).second;
@@ -375,10 +385,10 @@ private:
             return;
         last_sweep_ = now;
         for (auto& c : clients_) {
-            if (c.state == phase::joining)
+            // The forwarder keeps no sessions: there, a client heartbeats once it has joined.
+            if ((cfg_.baseline && !joined(c)) || !c.room.ping_due(at(now)))
                 continue;
-            if (now - c.last_sent >= std::chrono::milliseconds(c.heartbeat_ms))
-                send(c, proto::ping{c.secret, c.last_seq});
+            send(c, c.room.ping());
         }
     }
 
@@ -404,15 +414,21 @@ private:
             drain_sub(c);
     }
 
+    // Reads one waiting message into frames_ (viewing parts_), or returns false if none waits.
+    bool receive(zmq::socket_t& socket) {
+        parts_.clear();
+        if (!zmq::recv_multipart(socket, std::back_inserter(parts_), zmq::recv_flags::dontwait))
+            return false;
+        frames_.clear();
+        for (const auto& p : parts_)
+            frames_.push_back(p.to_string_view());
+        return true;
+    }
+
     void drain_dealer(sim_client& c) {
         for (;;) {
-            parts_.clear();
-            if (!zmq::recv_multipart(c.dealer, std::back_inserter(parts_),
-                                     zmq::recv_flags::dontwait))
+            if (!receive(c.dealer))
                 return;
-            frames_.clear();
-            for (const auto& p : parts_)
-                frames_.push_back(p.to_string_view());
             auto decoded = proto::decode_reply(frames_);
             if (auto* r = std::get_if<proto::reply>(&decoded))
                 on_reply(c, *r);
@@ -421,36 +437,36 @@ private:
 
     void on_reply(sim_client& c, const proto::reply& r) {
         const auto now = now_ns();
+        if (const auto* w = std::get_if<proto::welcome>(&r)) {
+            // Only an attempt's first WELCOME counts; a baseline client took its own as given.
+            if (!c.room.welcome(*w))
+                return;
+            c.probe_topic = proto::probe_topic(w->session_id);
+            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            return;
+        }
+        const auto* e = std::get_if<proto::error>(&r);
+        if (e && !joined(c)) {
+            if (!cfg_.baseline && e->code == proto::error_code::not_joined) {
+                // The broker forgot this join before our READY came (its probe was late): the
+                // join loop starts it again at once.
+                c.ready_sent = false;
+                c.last_hello = nanoseconds{};
+                return;
+            }
+            throw worker_error(c.name + " could not join: " +
+                               std::string{proto::error_name(e->code)} + ": " + e->reason);
+        }
+        c.room.on_reply(r, unread_);
         if (const auto* a = std::get_if<proto::ack>(&r)) {
             if (!c.publisher || !schedule_ || a->message_id == 0)
                 return;
-            c.acked = std::max(c.acked, a->message_id);
             const nanoseconds intended = schedule_->intended(*c.publisher, a->message_id - 1);
             if (in_window(intended)) {
                 ++result_.lines_acked;
                 result_.ack_latency.record(as_ns(now - intended));
             }
-        } else if (const auto* w = std::get_if<proto::welcome>(&r)) {
-            if (c.state != phase::joining || cfg_.baseline)
-                return;
-            c.session_id = w->session_id;
-            c.secret = w->secret;
-            c.heartbeat_ms = w->heartbeat_ms > 0 ? w->heartbeat_ms : baseline_heartbeat_ms;
-            c.probe_topic = proto::probe_topic(w->session_id);
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
-            c.state = phase::welcomed;
-        } else if (const auto* e = std::get_if<proto::error>(&r)) {
-            if (!cfg_.baseline && c.state != phase::joined &&
-                e->code == proto::error_code::not_joined) {
-                // The broker forgot this join before our READY came (its probe was late): the
-                // join loop starts it again at once.
-                c.state = phase::welcomed;
-                c.last_hello = nanoseconds{};
-                return;
-            }
-            if (c.state != phase::joined)
-                throw worker_error(c.name + " could not join: " +
-                                   std::string{proto::error_name(e->code)} + ": " + e->reason);
+        } else if (e) {
             if (c.publisher && schedule_ && e->message_id > 0 &&
                 in_window(schedule_->intended(*c.publisher, e->message_id - 1)))
                 ++result_.refused;
@@ -461,14 +477,13 @@ private:
 
     void drain_sub(sim_client& c) {
         for (;;) {
-            parts_.clear();
-            if (!zmq::recv_multipart(c.sub, std::back_inserter(parts_), zmq::recv_flags::dontwait))
+            if (!receive(c.sub))
                 return;
-            frames_.clear();
-            for (const auto& p : parts_)
-                frames_.push_back(p.to_string_view());
-            if (const auto l = read_line(frames_)) {
-                on_line(c, *l);
+            // Most events are LINEs, for which the header says all the bench checks.
+            const auto header = proto::decode_event_header(frames_, min_payload_bytes);
+            if (header && header->kind == proto::event_kind::line) {
+                count_missed(c, [&] { c.room.follow(*header, unread_); });
+                on_line(c, header->text_head);
                 continue;
             }
             auto decoded = proto::decode_event(frames_);
@@ -481,13 +496,8 @@ private:
     // fewer: the presence events are sequenced, so the count is checked event by event.
     void drain_monitor() {
         for (;;) {
-            parts_.clear();
-            if (!zmq::recv_multipart(monitor_, std::back_inserter(parts_),
-                                     zmq::recv_flags::dontwait))
+            if (!receive(monitor_))
                 return;
-            frames_.clear();
-            for (const auto& p : parts_)
-                frames_.push_back(p.to_string_view());
             auto decoded = proto::decode_event(frames_);
             const auto* e = std::get_if<proto::event>(&decoded);
             if (!e)
@@ -512,19 +522,19 @@ private:
         }
     }
 
-    void track_seq(sim_client& c, std::uint64_t seq, bool sequenced) {
-        if (!c.counting || cfg_.baseline)
-            return;
-        if (sequenced && seq > c.last_seq + 1)
-            result_.seq_gaps += seq - c.last_seq - 1;
-        else if (!sequenced && seq > c.last_seq)
-            result_.seq_gaps += seq - c.last_seq;
-        c.last_seq = std::max(c.last_seq, seq);
+    // Lets the conversation follow the event stream, and counts what it finds missing once the
+    // client has joined: section 7 of PROTOCOL.md counts from the client's own JOIN. The
+    // forwarder numbers nothing.
+    template <class Follow>
+    void count_missed(sim_client& c, Follow follow) {
+        const std::uint64_t missed = c.room.missed();
+        follow();
+        if (!cfg_.baseline && joined(c))
+            result_.seq_gaps += c.room.missed() - missed;
     }
 
-    void on_line(sim_client& c, const line_view& l) {
-        track_seq(c, l.seq, true);
-        const auto p = decode_payload(l.text);
+    void on_line(sim_client& c, std::string_view text) {
+        const auto p = decode_payload(text);
         if (!p || !schedule_ || p->publisher >= cfg_.publishers || p->message_id == 0)
             return;
         const nanoseconds intended{static_cast<std::int64_t>(p->intended_ns)};
@@ -547,54 +557,43 @@ private:
 
     void on_event(sim_client& c, std::string_view topic, const proto::event& e) {
         if (const auto* pr = std::get_if<proto::probe>(&e)) {
-            if (topic != c.probe_topic)
+            if (topic != c.probe_topic || c.ready_sent)
                 return;
-            if (cfg_.baseline) {
-                if (c.state == phase::joining) {
-                    // READY, as against zchat, so that the forwarder announces the join to
-                    // everyone as zchat does.
-                    send(c, proto::ready{c.secret, pr->seq});
-                    c.state = phase::joined;
-                    c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
-                    ++joined_;
-                }
+            const auto ready = c.room.answer(*pr, unread_);
+            if (!ready)
                 return;
-            }
-            if (c.state == phase::welcomed) {
-                send(c, proto::ready{c.secret, pr->seq});
-                c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
-                c.state = phase::ready_sent;
-            }
-            track_seq(c, pr->seq, false);
-            return;
-        }
-        if (const auto* j = std::get_if<proto::joined>(&e)) {
-            if (c.state == phase::ready_sent && j->session_id == c.session_id) {
-                c.state = phase::joined;
-                c.counting = true;
-                c.last_seq = j->seq;
+            send(c, *ready);
+            c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+            c.ready_sent = true;
+            if (cfg_.baseline)
                 ++joined_;
-                if (c.rejoin_due && in_window(*c.rejoin_due)) {
-                    ++result_.joins;
-                    result_.join_latency.record(as_ns(now_ns() - *c.rejoin_due));
-                }
-                c.rejoin_due.reset();
-                return;
-            }
-            track_seq(c, j->seq, true);
             return;
         }
-        std::visit(
-            [&](const auto& ev) {
-                using T = std::decay_t<decltype(ev)>;
-                if constexpr (std::is_same_v<T, proto::left>)
-                    track_seq(c, ev.seq, true);
-                else if constexpr (std::is_same_v<T, proto::line>)
-                    track_seq(c, ev.seq, true);
-                else
-                    track_seq(c, ev.seq, false);
-            },
-            e);
+        // The forwarder announces every join as session 0, the id of the WELCOME a baseline
+        // client took as given: its conversation would take anyone's JOIN for its own, and then
+        // no longer answer its probe. Nor does the forwarder number its events.
+        if (cfg_.baseline)
+            return;
+        const bool was_joined = c.room.joined();
+        count_missed(c, [&] { c.room.on_event(e, unread_); });
+        if (!was_joined && c.room.joined())
+            on_joined(c);
+    }
+
+    // Whether the client counts as joined: zchat announced its own JOIN or, against the forwarder,
+    // which announces every join anonymously, its READY went out.
+    bool joined(const sim_client& c) const {
+        return cfg_.baseline ? c.ready_sent : c.room.joined();
+    }
+
+    // zchat announced this client's own JOIN.
+    void on_joined(sim_client& c) {
+        ++joined_;
+        if (c.rejoin_due && in_window(*c.rejoin_due)) {
+            ++result_.joins;
+            result_.join_latency.record(as_ns(now_ns() - *c.rejoin_due));
+        }
+        c.rejoin_due.reset();
     }
 
     std::string progress_text(nanoseconds now) const {
@@ -612,10 +611,10 @@ private:
 
     void leave() {
         for (auto& c : clients_) {
-            if (c.state == phase::joining || cfg_.baseline)
+            if (!c.room.welcomed() || cfg_.baseline)
                 continue;
             c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
-            send(c, proto::bye{c.secret});
+            send(c, proto::bye{c.room.secret()});
         }
         // With churn, the monitor waits (boundedly) for every LEAVE, so the final online count
         // can be compared with the one before the bench's clients came.
@@ -643,6 +642,8 @@ private:
     std::optional<std::string> first_error_;
     std::vector<zmq::message_t> parts_;
     std::vector<std::string_view> frames_;
+    std::vector<zmq::const_buffer> buffers_;
+    std::vector<client::printed> unread_; // stays empty: the conversations do not narrate
 };
 
 } // namespace

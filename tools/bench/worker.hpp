@@ -1,8 +1,11 @@
 // A swarm of simulated zchat clients in one thread: each holds a DEALER and a SUB, joins through
 // the real handshake (HELLO -> WELCOME -> probe subscription -> PROBE -> READY -> own JOIN),
-// PINGs when it has sent nothing for the heartbeat interval as zchat-client does, and the
-// publishers among them send chat lines on the pacing schedule. Every client subscribes to the
-// chat and receives every line, its own included.
+// PINGs when it has sent nothing for the heartbeat interval, and the publishers among them send
+// chat lines on the pacing schedule. Every client subscribes to the chat and receives every line,
+// its own included. What a client decides (the join, the READY, when to PING, which lines await
+// an ACK, missed events) is zchat-client's own pure core, client::conversation, told not to
+// print; the bench adds the pacing, the send times in the payload and the measurements, and reads
+// each LINE by its header alone (proto::decode_event_header).
 //
 // Against the baseline forwarder the same code runs with one difference, the join: the
 // forwarder keeps no sessions, so a client subscribes to probe/<name>/ and repeats HELLO every

@@ -34,19 +34,15 @@ TEST(Payload, RejectsTextsItDidNotMake) {
     EXPECT_FALSE(decode_payload(text));
 }
 
-TEST(Payload, ReadsTheSeqAndTextOfALineEvent) {
-    const auto frames = proto::encode(
-        proto::event{proto::line{9, 0x0102030405060708ULL, "alice", 3, 4, "some text"}});
+TEST(Payload, IsReadFromTheHeadOfALineDecodedAsAHeaderOnly) {
+    const payload p{3, 42, 0x0123456789abcdefULL};
+    const auto frames =
+        proto::encode(proto::event{proto::line{9, 10, "alice", 3, 42, encode_payload(p, 4096)}});
     const auto views = proto::views(frames);
-    const auto l = read_line(views);
-    ASSERT_TRUE(l);
-    EXPECT_EQ(l->seq, 0x0102030405060708ULL);
-    EXPECT_EQ(l->text, "some text");
-}
-
-TEST(Payload, IgnoresEventsThatAreNotLines) {
-    const auto frames = proto::encode(proto::event{proto::heartbeat{1, 2, 3, 4, 5}});
-    EXPECT_FALSE(read_line(proto::views(frames)));
+    const auto header = proto::decode_event_header(views, min_payload_bytes);
+    ASSERT_TRUE(header);
+    EXPECT_EQ(header->text_head.size(), min_payload_bytes);
+    EXPECT_EQ(decode_payload(header->text_head), p);
 }
 
 } // namespace
