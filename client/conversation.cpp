@@ -84,11 +84,7 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
             } else if constexpr (std::is_same_v<T, proto::left>) {
                 if (joined && ev.session_id == me)
                     lose("The chat server ended this session (" +
-                             std::string{ev.reason == proto::leave_reason::timed_out
-                                             ? "timed out"
-                                             : "reason " +
-                                                   std::to_string(static_cast<int>(ev.reason))} +
-                             ")",
+                             std::string{proto::reason_words(ev.reason)} + ")",
                          out);
                 else if (joined)
                     tell(out, style::presence,

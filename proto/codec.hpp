@@ -62,19 +62,6 @@ decoded<reply> decode_reply(std::span<const std::string_view> frames);
 // Decodes frames received on a SUB socket, topic frame first.
 decoded<event> decode_event(std::span<const std::string_view> frames);
 
-// Which event a message is: the alternatives of proto::event, in order.
-enum class event_kind : std::uint8_t { line, joined, left, heartbeat, probe, shutdown, stats };
-
-constexpr event_kind event_kind_of(const event& e) {
-    return static_cast<event_kind>(e.index());
-}
-
-// Whether events of this kind take the next sequence number (LINE, JOIN, LEAVE) or repeat the
-// latest one (PROTOCOL.md, section 7).
-constexpr bool sequenced(event_kind kind) {
-    return kind == event_kind::line || kind == event_kind::joined || kind == event_kind::left;
-}
-
 // What a receiver that checks millions of deliveries needs of an event, read without decoding
 // the rest of it.
 struct event_header {

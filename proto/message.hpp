@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -224,5 +225,28 @@ struct stats {
 };
 
 using event = std::variant<line, joined, left, heartbeat, probe, shutdown, stats>;
+
+// Which event a message is: the alternatives of proto::event, in order.
+enum class event_kind : std::uint8_t { line, joined, left, heartbeat, probe, shutdown, stats };
+
+static_assert(std::is_same_v<std::variant_alternative_t<0, event>, line> &&
+                  std::is_same_v<std::variant_alternative_t<1, event>, joined> &&
+                  std::is_same_v<std::variant_alternative_t<2, event>, left> &&
+                  std::is_same_v<std::variant_alternative_t<3, event>, heartbeat> &&
+                  std::is_same_v<std::variant_alternative_t<4, event>, probe> &&
+                  std::is_same_v<std::variant_alternative_t<5, event>, shutdown> &&
+                  std::is_same_v<std::variant_alternative_t<6, event>, stats> &&
+                  std::variant_size_v<event> == 7,
+              "event_kind follows the event variant's order");
+
+constexpr event_kind event_kind_of(const event& e) {
+    return static_cast<event_kind>(e.index());
+}
+
+// Whether events of this kind take the next sequence number (LINE, JOIN, LEAVE) or repeat the
+// latest one (PROTOCOL.md, section 7).
+constexpr bool sequenced(event_kind kind) {
+    return kind == event_kind::line || kind == event_kind::joined || kind == event_kind::left;
+}
 
 } // namespace zchat::proto

@@ -11,9 +11,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
-#include <type_traits>
 #include <utility>
-#include <variant>
 
 namespace zchat::proto {
 
@@ -93,22 +91,22 @@ constexpr std::string_view reason_words(leave_reason reason) {
     return name_in(leave_reason_words, reason, "unknown reason");
 }
 
-// The kinds of event, in the order of the event variant's alternatives.
-inline constexpr std::array<std::string_view, std::variant_size_v<event>> event_kind_names{
-    "line", "join", "leave", "heartbeat", "probe", "shutdown", "stats"};
-
-static_assert(std::is_same_v<std::variant_alternative_t<0, event>, line> &&
-                  std::is_same_v<std::variant_alternative_t<1, event>, joined> &&
-                  std::is_same_v<std::variant_alternative_t<2, event>, left> &&
-                  std::is_same_v<std::variant_alternative_t<3, event>, heartbeat> &&
-                  std::is_same_v<std::variant_alternative_t<4, event>, probe> &&
-                  std::is_same_v<std::variant_alternative_t<5, event>, shutdown> &&
-                  std::is_same_v<std::variant_alternative_t<6, event>, stats>,
-              "event_kind_names follows the event variant's order");
+inline constexpr name_table<event_kind, 7> event_kind_names{{
+    {event_kind::line, "line"},
+    {event_kind::joined, "join"},
+    {event_kind::left, "leave"},
+    {event_kind::heartbeat, "heartbeat"},
+    {event_kind::probe, "probe"},
+    {event_kind::shutdown, "shutdown"},
+    {event_kind::stats, "stats"},
+}};
 
 // "line", "join", "leave", "heartbeat", "probe", "shutdown" or "stats".
-inline std::string_view kind_name(const event& e) {
-    return event_kind_names[e.index()];
+constexpr std::string_view kind_name(event_kind kind) {
+    return name_in(event_kind_names, kind, "unknown");
+}
+constexpr std::string_view kind_name(const event& e) {
+    return kind_name(event_kind_of(e));
 }
 
 } // namespace zchat::proto

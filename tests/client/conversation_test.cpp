@@ -234,6 +234,17 @@ TEST(Conversation, OwnTimedOutLeaveLosesTheSession) {
     EXPECT_EQ(c.state(), link::lost);
 }
 
+TEST(Conversation, OwnLeaveForAnotherReasonNamesTheReasonInWords) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::left{epoch, 12, "alice", me, 0, 2, proto::leave_reason::too_many_errors},
+               out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].text,
+              "! The chat server ended this session (too many errors); reconnecting...");
+}
+
 TEST(Conversation, NotJoinedErrorLosesTheSession) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);

@@ -61,7 +61,7 @@ void monitor::follow_sequence(const proto::event& e, stamp now, std::vector<note
         roster_.reset();
         return;
     }
-    const bool own_seq = sequenced(e);
+    const bool own_seq = proto::sequenced(proto::event_kind_of(e));
     // A sequenced event must be above every seq seen; the others carry the latest seq, which
     // may equal it but never be below it.
     if (own_seq ? seq <= last_ : seq < last_) {

@@ -71,9 +71,4 @@ std::uint64_t seq_of(const proto::event& e) {
     return std::visit([](const auto& x) { return x.seq; }, e);
 }
 
-bool sequenced(const proto::event& e) {
-    return std::holds_alternative<proto::line>(e) || std::holds_alternative<proto::joined>(e) ||
-           std::holds_alternative<proto::left>(e);
-}
-
 } // namespace zchat::tap

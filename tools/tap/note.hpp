@@ -115,7 +115,5 @@ constexpr std::string_view alert_name(alert_kind k) {
 // Epoch and seq of any event.
 std::uint64_t epoch_of(const proto::event& e);
 std::uint64_t seq_of(const proto::event& e);
-// LINE, JOIN and LEAVE take a seq of their own; the others carry the latest one.
-bool sequenced(const proto::event& e);
 
 } // namespace zchat::tap

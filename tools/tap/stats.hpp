@@ -17,7 +17,7 @@ namespace zchat::tap {
 inline constexpr auto counted_kinds = [] {
     std::array<std::string_view, proto::event_kind_names.size() + 1> kinds{};
     for (std::size_t i = 0; i < proto::event_kind_names.size(); ++i)
-        kinds[i] = proto::event_kind_names[i];
+        kinds[i] = proto::event_kind_names[i].second;
     kinds.back() = "undecodable";
     return kinds;
 }();
