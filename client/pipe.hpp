@@ -1,41 +1,19 @@
 // The inproc PAIR pipe between the terminal thread and the receive thread: the only thing the
-// two threads share. Each message is a kind frame and an optional payload frame.
-//
-// Terminal -> receive thread: "say" text, "who", "quit" (leave now), "eof" (input ended: leave
-// once every line is acknowledged).
-// Receive thread -> terminal: "print" (style byte + text), "done" (exit code byte, last message).
+// two threads share. Each message is one frame, a pipe_message as pipe_message.hpp encodes it.
 #pragma once
 
-#include "client/conversation.hpp"
+#include "client/pipe_message.hpp"
 
 #include <zmq.hpp>
 
 #include <optional>
-#include <string>
-#include <string_view>
 
 namespace zchat::client::pipe {
 
-inline constexpr std::string_view say = "say";
-inline constexpr std::string_view who = "who";
-inline constexpr std::string_view quit = "quit";
-inline constexpr std::string_view eof = "eof";
-inline constexpr std::string_view print = "print";
-inline constexpr std::string_view done = "done";
-
-struct message {
-    std::string kind;
-    std::string payload;
-};
-
-void send(zmq::socket_t& pipe, std::string_view kind, std::string_view payload = {});
-void send_print(zmq::socket_t& pipe, const printed& line);
-void send_done(zmq::socket_t& pipe, int exit_code);
+// Sends one message. Throws zmq::error_t as the socket does.
+void send(zmq::socket_t& pipe, const pipe_message& m);
 
 // Receives one message without waiting; nothing if none is queued.
-std::optional<message> receive(zmq::socket_t& pipe);
-
-// Reads a "print" payload back into a line.
-printed as_printed(const std::string& payload);
+std::optional<pipe_message> receive(zmq::socket_t& pipe);
 
 } // namespace zchat::client::pipe

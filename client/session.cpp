@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <vector>
 
 namespace zchat::client {
@@ -45,7 +46,7 @@ void session::run() {
     watch_.reset();
     dealer_.close();
     sub_.close();
-    pipe::send_done(pipe_, code);
+    pipe::send(pipe_, pipe_message::done(code));
     pipe_.close();
 }
 
@@ -93,7 +94,7 @@ int session::serve() {
             auto m = pipe::receive(pipe_);
             if (!m)
                 break;
-            on_pipe(m->kind, m->payload);
+            on_pipe(std::move(*m));
         }
         if (result_ < 0)
             result_ = check_timers(clock::now());
@@ -222,20 +223,29 @@ void session::on_joined() {
         drain_deadline_ = clock::now() + options_.drain_timeout;
 }
 
-void session::on_pipe(const std::string& kind, const std::string& payload) {
-    if (kind == pipe::say || kind == pipe::who) {
-        queued_.push_back({kind, payload});
+void session::on_pipe(pipe_message m) {
+    switch (m.kind) {
+    case pipe_kind::say:
+    case pipe_kind::who:
+        queued_.push_back(std::move(m));
         if (room_.joined())
             send_queued();
-    } else if (kind == pipe::quit) {
+        break;
+    case pipe_kind::quit:
         if (room_.welcomed())
             send_command(proto::bye{room_.secret()});
         result_ = runtime::exit_ok;
-    } else if (kind == pipe::eof) {
+        break;
+    case pipe_kind::eof:
         input_ended_ = true;
         // Before the first join the join's own time limits apply; after it, the drain's.
         if (room_.ever_joined())
             drain_deadline_ = clock::now() + options_.drain_timeout;
+        break;
+    case pipe_kind::print:
+    case pipe_kind::done:
+        assert(false && "the terminal sends no print or done");
+        break;
     }
 }
 
@@ -243,15 +253,15 @@ void session::send_queued() {
     const auto& limits = room_.session();
     const auto now = clock::now();
     while (!queued_.empty() && pace_.take(now)) {
-        pipe::message m = std::move(queued_.front());
+        pipe_message m = std::move(queued_.front());
         queued_.pop_front();
-        if (m.kind == pipe::who) {
+        if (m.kind == pipe_kind::who) {
             send_command(room_.ask_roster());
-        } else if (auto bad = proto::check_text(m.payload, limits.max_text_bytes)) {
+        } else if (auto bad = proto::check_text(m.text, limits.max_text_bytes)) {
             print(style::error, "! Not sent: " + bad->reason);
             ++refused_locally_;
         } else {
-            send_command(room_.compose(std::move(m.payload)));
+            send_command(room_.compose(std::move(m.text)));
         }
         // A script paced by the rate limit is making progress: the wait for the broker's
         // answers counts from the last line sent.
@@ -276,7 +286,7 @@ void session::print(style look, std::string text) {
 
 void session::flush_printed() {
     for (const auto& line : printed_)
-        pipe::send_print(pipe_, line);
+        pipe::send(pipe_, pipe_message::print(line));
     printed_.clear();
 }
 

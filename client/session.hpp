@@ -66,7 +66,7 @@ private:
     void on_reply(const proto::reply& r);
     void on_event(const proto::event& e);
     void on_joined();
-    void on_pipe(const std::string& kind, const std::string& payload);
+    void on_pipe(pipe_message m);
     void send_queued();
     void send_command(const proto::command& c);
     void print(style look, std::string text);
@@ -90,8 +90,8 @@ private:
 
     conversation room_;
     std::vector<printed> printed_;
-    std::deque<pipe::message> queued_; // "say" and "who" typed while not joined
-    std::size_t refused_locally_ = 0;  // lines not sent because they break the broker's rules
+    std::deque<pipe_message> queued_; // say and who typed while not joined
+    std::size_t refused_locally_ = 0; // lines not sent because they break the broker's rules
     std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};

@@ -83,7 +83,7 @@ int terminal::run() {
             signalfd_siginfo info{};
             if (read(signal_fd_, &info, sizeof info) > 0 && !quitting_) {
                 quitting_ = true;
-                pipe::send(pipe_, pipe::quit);
+                pipe::send(pipe_, pipe_message::quit());
             }
         }
         // A hang-up without data (the writer closed) shows as POLLERR; read() then sees the end.
@@ -94,13 +94,13 @@ int terminal::run() {
                 read_script_input();
         }
         while (auto m = pipe::receive(pipe_)) {
-            if (m->kind == pipe::done) {
-                exit_code = m->payload.empty() ? 1 : m->payload[0];
+            if (m->kind == pipe_kind::done) {
+                exit_code = m->exit_code;
                 running = false;
                 break;
             }
-            const printed line = pipe::as_printed(m->payload);
-            show(line.look, line.text);
+            if (m->kind == pipe_kind::print)
+                show(m->look, m->text);
         }
     }
     stop_readline();
@@ -143,16 +143,16 @@ void terminal::on_input_line(std::string_view line) {
         [&](const auto& input) {
             using T = std::decay_t<decltype(input)>;
             if constexpr (std::is_same_v<T, send_text>) {
-                pipe::send(pipe_, pipe::say, input.text);
+                pipe::send(pipe_, pipe_message::say(input.text));
             } else if constexpr (std::is_same_v<T, list_users>) {
-                pipe::send(pipe_, pipe::who);
+                pipe::send(pipe_, pipe_message::who());
             } else if constexpr (std::is_same_v<T, leave>) {
                 // In a script, /quit ends the input: what came before it is still delivered.
                 if (!options_.interactive) {
                     end_input();
                 } else if (!quitting_) {
                     quitting_ = true;
-                    pipe::send(pipe_, pipe::quit);
+                    pipe::send(pipe_, pipe_message::quit());
                 }
             } else if constexpr (std::is_same_v<T, show_help>) {
                 show(style::notice, std::string{help_text()});
@@ -194,9 +194,9 @@ void terminal::end_input() {
     if (options_.interactive && !quitting_) {
         // Ctrl-D at the prompt means leave now, as /quit does.
         quitting_ = true;
-        pipe::send(pipe_, pipe::quit);
+        pipe::send(pipe_, pipe_message::quit());
     } else if (!quitting_) {
-        pipe::send(pipe_, pipe::eof);
+        pipe::send(pipe_, pipe_message::eof());
     }
 }
 

@@ -50,29 +50,29 @@ public:
     }
     ~client_under_test() {
         if (thread_.joinable()) {
-            pipe::send(pipe_, pipe::quit);
+            pipe::send(pipe_, pipe_message::quit());
             wait_exit();
         }
     }
 
-    void type(std::string_view kind, std::string_view text = {}) { pipe::send(pipe_, kind, text); }
+    void type(const pipe_message& m) { pipe::send(pipe_, m); }
 
     // The next printed line; fails the test on "done" or after the receive timeout.
     std::string next_line() {
         const auto m = receive();
-        EXPECT_EQ(m.kind, pipe::print) << "session ended early";
-        return pipe::as_printed(m.payload).text;
+        EXPECT_EQ(m.kind, pipe_kind::print) << "session ended early";
+        return m.text;
     }
 
     // Reads until "done" and returns the exit code; printed lines are kept in `printed`.
     int wait_exit() {
         for (;;) {
             const auto m = receive();
-            if (m.kind == pipe::done) {
+            if (m.kind == pipe_kind::done) {
                 thread_.join();
-                return m.payload.at(0);
+                return m.exit_code;
             }
-            printed.push_back(pipe::as_printed(m.payload).text);
+            printed.push_back(m.text);
         }
     }
 
@@ -83,12 +83,14 @@ private:
         static int counter = 0;
         return "inproc://session-test-" + std::to_string(++counter);
     }
-    pipe::message receive() {
-        std::vector<zmq::message_t> parts;
-        const auto got = zmq::recv_multipart(pipe_, std::back_inserter(parts));
-        if (!got)
+    pipe_message receive() {
+        zmq::message_t frame;
+        if (!pipe_.recv(frame))
             throw std::runtime_error("timed out waiting for the session");
-        return {parts.at(0).to_string(), parts.size() > 1 ? parts[1].to_string() : ""};
+        auto m = decode_pipe_message(frame.to_string_view());
+        if (!m)
+            throw std::runtime_error("the session sent a frame that is not a pipe message");
+        return *m;
     }
 
     zmq::socket_t pipe_;
@@ -110,9 +112,9 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     running_broker broker(ctx);
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
-    alice.type(pipe::say, "Hello");
+    alice.type(pipe_message::say("Hello"));
     EXPECT_EQ(alice.next_line(), "[You] Hello");
-    alice.type(pipe::eof);
+    alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     EXPECT_TRUE(alice.printed.empty());
 }
@@ -121,9 +123,9 @@ TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {
     zmq::context_t ctx;
     running_broker broker(ctx);
     client_under_test alice(ctx, options_for(broker, "alice"));
-    alice.type(pipe::say, "early");
-    alice.type(pipe::who);
-    alice.type(pipe::eof);
+    alice.type(pipe_message::say("early"));
+    alice.type(pipe_message::who());
+    alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     const std::vector<std::string> expected{"> Connected to the chat server (1 user online)",
                                             "[You] early", "Online (1): alice"};
@@ -139,10 +141,10 @@ TEST(ClientSession, SeesOthersChatAndLeave) {
         client_under_test bob(ctx, options_for(broker, "bob"));
         EXPECT_EQ(bob.next_line(), "> Connected to the chat server (2 users online)");
         EXPECT_EQ(alice.next_line(), "> New user bob entered (2 users online)");
-        bob.type(pipe::say, "World");
+        bob.type(pipe_message::say("World"));
         EXPECT_EQ(bob.next_line(), "[You] World");
         EXPECT_EQ(alice.next_line(), "[bob] World");
-        bob.type(pipe::quit);
+        bob.type(pipe_message::quit());
         EXPECT_EQ(bob.wait_exit(), runtime::exit_ok);
     }
     EXPECT_EQ(alice.next_line(), "< The user bob left (1 user online)");
@@ -157,8 +159,8 @@ TEST(ClientSession, ScriptFasterThanTheRateLimitIsSlowedDownNeverRefused) {
     client_under_test alice(ctx, options_for(broker, "alice"));
     constexpr int lines = 30;
     for (int i = 1; i <= lines; ++i)
-        alice.type(pipe::say, "line " + std::to_string(i));
-    alice.type(pipe::eof);
+        alice.type(pipe_message::say("line " + std::to_string(i)));
+    alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     ASSERT_EQ(alice.printed.size(), lines + 1u);
     for (int i = 1; i <= lines; ++i)
@@ -170,8 +172,8 @@ TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
     running_broker broker(ctx);
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
-    alice.type(pipe::say, "bell\x07");
-    alice.type(pipe::eof);
+    alice.type(pipe_message::say("bell\x07"));
+    alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_failure);
     const std::vector<std::string> expected{"! Not sent: text contains a control character",
                                             "! 1 line(s) were not delivered"};

@@ -1,0 +1,60 @@
+#include "client/pipe_message.hpp"
+
+namespace zchat::client {
+namespace {
+
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::done);
+constexpr auto last_style = static_cast<std::uint8_t>(style::error);
+
+} // namespace
+
+std::string encode(const pipe_message& m) {
+    std::string frame(1, static_cast<char>(m.kind));
+    switch (m.kind) {
+    case pipe_kind::print:
+        frame += static_cast<char>(m.look);
+        frame += m.text;
+        break;
+    case pipe_kind::say:
+        frame += m.text;
+        break;
+    case pipe_kind::done:
+        frame += static_cast<char>(static_cast<std::uint8_t>(m.exit_code));
+        break;
+    case pipe_kind::who:
+    case pipe_kind::quit:
+    case pipe_kind::eof:
+        break;
+    }
+    return frame;
+}
+
+std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
+    if (frame.empty() || static_cast<std::uint8_t>(frame[0]) > last_kind)
+        return std::nullopt;
+    pipe_message m = pipe_message::of(static_cast<pipe_kind>(frame[0]));
+    const std::string_view rest = frame.substr(1);
+    switch (m.kind) {
+    case pipe_kind::print:
+        if (rest.empty() || static_cast<std::uint8_t>(rest[0]) > last_style)
+            return std::nullopt;
+        m.look = static_cast<style>(rest[0]);
+        m.text = rest.substr(1);
+        return m;
+    case pipe_kind::say:
+        m.text = rest;
+        return m;
+    case pipe_kind::done:
+        if (rest.size() != 1)
+            return std::nullopt;
+        m.exit_code = static_cast<std::uint8_t>(rest[0]);
+        return m;
+    case pipe_kind::who:
+    case pipe_kind::quit:
+    case pipe_kind::eof:
+        return rest.empty() ? std::optional{m} : std::nullopt;
+    }
+    return std::nullopt;
+}
+
+} // namespace zchat::client

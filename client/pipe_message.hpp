@@ -1,0 +1,47 @@
+// What the terminal thread and the receive thread say to each other over their inproc pipe: a
+// small typed set, encoded in one place. Pure, so the encoding is tested without a socket;
+// pipe.hpp moves the encoded messages.
+//
+// Terminal -> receive thread: say (a typed line), who, quit (leave now), eof (input ended: leave
+// once every line is acknowledged).
+// Receive thread -> terminal: print (a line in a style), done (the exit code; the last message).
+#pragma once
+
+#include "client/conversation.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace zchat::client {
+
+enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done };
+
+struct pipe_message {
+    pipe_kind kind = pipe_kind::quit;
+    std::string text;           // say: the line typed; print: the line to show
+    style look = style::notice; // print
+    int exit_code = 0;          // done: 0 to 255
+    bool operator==(const pipe_message&) const = default;
+
+    static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
+    static pipe_message who() { return of(pipe_kind::who); }
+    static pipe_message quit() { return of(pipe_kind::quit); }
+    static pipe_message eof() { return of(pipe_kind::eof); }
+    static pipe_message print(printed line) {
+        return {pipe_kind::print, std::move(line.text), line.look, 0};
+    }
+    static pipe_message done(int exit_code) { return {pipe_kind::done, {}, {}, exit_code}; }
+    // A message of `kind` carrying nothing yet.
+    static pipe_message of(pipe_kind kind) { return {kind, {}, {}, 0}; }
+};
+
+// One frame: the kind byte, then for print the style byte and the text, for say the text, for
+// done the exit code byte.
+std::string encode(const pipe_message& m);
+// The message in a frame, or nothing if the frame is not one encode() makes (a bug of ours, as
+// only this program writes to the pipe).
+std::optional<pipe_message> decode_pipe_message(std::string_view frame);
+
+} // namespace zchat::client

@@ -1,0 +1,40 @@
+// The messages between the terminal thread and the receive thread: each kind survives its
+// encoding with everything it carries, and a frame that is not one of ours decodes to nothing.
+#include "client/pipe_message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace zchat::client {
+namespace {
+
+TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
+    const std::vector<pipe_message> all{
+        pipe_message::say("hello \xE2\x9C\x93 world"),
+        pipe_message::say(""),
+        pipe_message::who(),
+        pipe_message::quit(),
+        pipe_message::eof(),
+        pipe_message::print({style::error, "! Not sent: text is empty"}),
+        pipe_message::print({style::chat, std::string("a\0b", 3)}),
+        pipe_message::done(0),
+        pipe_message::done(255),
+    };
+    for (const pipe_message& m : all) {
+        SCOPED_TRACE(static_cast<int>(m.kind));
+        EXPECT_EQ(decode_pipe_message(encode(m)), m);
+    }
+}
+
+TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
+    EXPECT_FALSE(decode_pipe_message(""));
+    EXPECT_FALSE(decode_pipe_message("\x06"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x09'})); // no such style
+    EXPECT_FALSE(decode_pipe_message(std::string(1, 5)));           // done without its code
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x01', 'x'}));    // who carries nothing
+}
+
+} // namespace
+} // namespace zchat::client
