@@ -1,0 +1,111 @@
+// What the client's receive thread decides around the conversation: when to join and join
+// again, when to give up, how fast to send what was typed, when the broker's silence or a
+// dropped connection means the session is lost, and when to leave once the input has ended.
+//
+// Pure, like the broker's core: time is an argument, and every call appends what the socket
+// thread must do to an `actions` value (open fresh sockets, subscribe, send commands, print
+// lines, end with an exit code). session.hpp owns the sockets and carries the actions out.
+#pragma once
+
+#include "client/conversation.hpp"
+#include "client/pipe_message.hpp"
+#include "proto/defaults.hpp"
+#include "proto/token_bucket.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zchat::client {
+
+struct session_settings {
+    std::string router_endpoint{proto::default_router_endpoint};
+    std::string sub_endpoint{proto::default_pub_endpoint};
+    std::string name;
+    // First join: no WELCOME within this means the broker is unreachable.
+    std::chrono::milliseconds connect_timeout{5000};
+    // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
+    std::chrono::milliseconds join_timeout{5000};
+    // After the input ends, how long to wait for the broker to acknowledge what was sent.
+    std::chrono::milliseconds drain_timeout{5000};
+    // Rejoining after a lost connection: the first attempt waits this long for an answer, each
+    // next one twice as long, up to the cap.
+    std::chrono::milliseconds first_retry{1000};
+    std::chrono::milliseconds max_retry{5000};
+};
+
+// What the socket thread must do, in this order: replace its sockets (then subscribe to the
+// usual topics), change its probe subscription, send the commands, print the lines, and end
+// the session with the exit code.
+struct actions {
+    bool open_sockets = false;
+    std::optional<std::string> subscribe;   // a topic, on the current SUB
+    std::optional<std::string> unsubscribe; // likewise
+    std::vector<proto::command> commands;   // for the DEALER, in order
+    std::vector<printed> lines;
+    std::optional<int> exit_code;
+};
+
+class session_core {
+public:
+    using clock = std::chrono::steady_clock;
+
+    // `encrypted`: the sockets speak CURVE, so a failed handshake may be a wrong key.
+    session_core(session_settings settings, bool encrypted);
+
+    // Starts the first join attempt.
+    void start(clock::time_point now, actions& out);
+    // A reply from the DEALER.
+    void on_reply(const proto::reply& r, clock::time_point now, actions& out);
+    // An event from the SUB.
+    void on_event(const proto::event& e, clock::time_point now, actions& out);
+    // Something arrived that did not decode: `what` is "reply" or "event".
+    void on_unreadable(std::string_view what, const proto::decode_error& e, clock::time_point now,
+                       actions& out);
+    // What the terminal thread sent: say, who, quit or eof.
+    void on_typed(pipe_message m, clock::time_point now, actions& out);
+    // A security handshake failed, with its reason; a `final` one will fail again on every retry.
+    void on_handshake_failure(const std::string& reason, bool final, actions& out);
+    // The DEALER's connection was closed or reset.
+    void on_connection_dropped(clock::time_point now);
+    // Does what is due at `now`.
+    void tick(clock::time_point now, actions& out);
+    // When tick next has something to do.
+    clock::time_point next_deadline(clock::time_point now) const;
+
+    const conversation& room() const { return room_; }
+    bool over() const { return over_; }
+
+private:
+    void begin_attempt(clock::time_point now, actions& out);
+    void on_joined(clock::time_point now, actions& out);
+    void send(const proto::command& c, clock::time_point now, actions& out);
+    void send_typed(clock::time_point now, actions& out);
+    void end(int exit_code, actions& out);
+    // What is due once the input has ended: leave when all is answered, or give up in time.
+    void check_drain(clock::time_point now, actions& out);
+    std::chrono::milliseconds attempt_window() const;
+    // When a dropped connection, if nothing else explains it, counts as lost.
+    clock::time_point drop_deadline() const;
+
+    session_settings settings_;
+    bool encrypted_;
+    conversation room_;
+    std::deque<pipe_message> typed_;  // say and who, waiting for the join or for the pace
+    std::size_t refused_locally_ = 0; // lines not sent because they break the broker's rules
+    std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
+    clock::time_point attempt_started_{};
+    clock::time_point welcomed_at_{};
+    clock::time_point last_heard_{};              // anything on the SUB
+    std::optional<clock::time_point> dropped_at_; // when the DEALER's connection dropped
+    std::chrono::milliseconds retry_;
+    proto::token_bucket pace_{0, 0}; // our own sends, within the broker's announced rate
+    std::optional<clock::time_point> drain_deadline_;
+    bool input_ended_ = false;
+    bool over_ = false;
+};
+
+} // namespace zchat::client

@@ -1,0 +1,279 @@
+// The receive thread's decisions with a scripted clock and no sockets: joining, giving up,
+// joining again with backoff, pacing typed lines, heartbeats, and leaving once the input ends.
+// Each test plays the broker's part and reads the actions the core asks for.
+#include "client/session_core.hpp"
+
+#include "proto/runtime/process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace zchat::client {
+namespace {
+
+using namespace std::chrono_literals;
+using clock = session_core::clock;
+using lines = std::vector<std::string>;
+
+const clock::time_point t0 = clock::time_point{} + 1h;
+constexpr std::uint64_t epoch = 77;
+constexpr std::uint64_t me = 5;
+const proto::session_secret secret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+session_settings settings() {
+    session_settings s;
+    s.router_endpoint = "tcp://broker:5555";
+    s.sub_endpoint = "tcp://broker:5556";
+    s.name = "alice";
+    return s;
+}
+
+// Heartbeat 1 s, liveness 3, 20 lines a second in bursts of 40.
+proto::welcome welcome_for_me() {
+    return proto::welcome{"alice", me, secret, epoch, 10, 1, 1000, 3, 32, 4096, 20, 40};
+}
+
+lines texts(const actions& a) {
+    lines out;
+    for (const auto& p : a.lines)
+        out.push_back(p.text);
+    return out;
+}
+
+template <class T>
+std::vector<T> commands_of(const actions& a) {
+    std::vector<T> out;
+    for (const auto& c : a.commands)
+        if (const auto* x = std::get_if<T>(&c))
+            out.push_back(*x);
+    return out;
+}
+
+// A core driven by hand: each call returns the actions it asked for.
+class script {
+public:
+    explicit script(session_settings s = settings(), bool encrypted = false) : core(s, encrypted) {}
+
+    actions start() {
+        return call([&](actions& a) { core.start(now, a); });
+    }
+    actions reply(const proto::reply& r) {
+        return call([&](actions& a) { core.on_reply(r, now, a); });
+    }
+    actions event(const proto::event& e) {
+        return call([&](actions& a) { core.on_event(e, now, a); });
+    }
+    actions typed(pipe_message m) {
+        return call([&](actions& a) { core.on_typed(std::move(m), now, a); });
+    }
+    actions tick_at(clock::time_point t) {
+        now = t;
+        return call([&](actions& a) { core.tick(now, a); });
+    }
+    // Start, WELCOME, probe and the session's own JOIN: joined at `now`.
+    void join() {
+        start();
+        reply(welcome_for_me());
+        event(proto::probe{epoch, 10, me});
+        event(proto::joined{epoch, 11, "alice", me, 1, 1});
+        EXPECT_TRUE(core.room().joined());
+    }
+
+    session_core core;
+    clock::time_point now = t0;
+
+private:
+    template <class F>
+    actions call(F&& f) {
+        actions a;
+        f(a);
+        return a;
+    }
+};
+
+TEST(SessionCore, JoinsWithHelloThenReadyAndSwapsTheProbeSubscription) {
+    script s;
+    const actions started = s.start();
+    EXPECT_TRUE(started.open_sockets);
+    EXPECT_EQ(commands_of<proto::hello>(started), (std::vector{proto::hello{"alice", {}}}));
+
+    const actions welcomed = s.reply(welcome_for_me());
+    EXPECT_EQ(welcomed.subscribe, proto::probe_topic(me));
+    EXPECT_TRUE(welcomed.commands.empty());
+
+    EXPECT_EQ(commands_of<proto::ready>(s.event(proto::probe{epoch, 10, me})),
+              (std::vector{proto::ready{secret, 10}}));
+    const actions joined = s.event(proto::joined{epoch, 11, "alice", me, 1, 1});
+    EXPECT_EQ(joined.unsubscribe, proto::probe_topic(me));
+    EXPECT_EQ(texts(joined), (lines{"> Connected to the chat server (1 user online)"}));
+}
+
+TEST(SessionCore, NoAnswerWithinTheConnectTimeoutGivesUpNamingTheEndpoint) {
+    script s;
+    s.start();
+    EXPECT_EQ(s.core.next_deadline(s.now), t0 + 5s);
+    EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
+    const actions gave_up = s.tick_at(t0 + 5s);
+    EXPECT_EQ(
+        texts(gave_up),
+        (lines{"! Cannot reach the chat server at tcp://broker:5555 (no answer within 5 s)"}));
+    EXPECT_EQ(gave_up.exit_code, runtime::exit_failure);
+    EXPECT_TRUE(s.core.over());
+}
+
+TEST(SessionCore, UnderCurveTheTimeoutSaysWhyTheHandshakeFailed) {
+    script s(settings(), true);
+    s.start();
+    actions a;
+    s.core.on_handshake_failure("the broker refused our key", false, a);
+    EXPECT_FALSE(a.exit_code);
+    EXPECT_EQ(texts(s.tick_at(t0 + 5s)),
+              (lines{"! Cannot join the chat at tcp://broker:5555: the broker refused our key"}));
+}
+
+TEST(SessionCore, AFinalHandshakeFailureEndsTheSessionAtOnce) {
+    script s;
+    s.start();
+    actions a;
+    s.core.on_handshake_failure("security mechanism mismatch", true, a);
+    EXPECT_EQ(texts(a),
+              (lines{"! Cannot join the chat at tcp://broker:5555: security mechanism mismatch"}));
+    EXPECT_EQ(a.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, ARefusalAtTheDoorEndsTheSessionWithTheBrokersReason) {
+    script s;
+    s.start();
+    const actions refused =
+        s.reply(proto::error{proto::error_code::name_taken, 0, "the name 'alice' is in use"});
+    EXPECT_EQ(texts(refused),
+              (lines{"! Cannot join the chat: the name 'alice' is in use (E_NAME_TAKEN)"}));
+    EXPECT_EQ(refused.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, AWelcomeWithoutAProbeMeansTheSubscriberNeverConnected) {
+    script s;
+    s.start();
+    s.reply(welcome_for_me());
+    EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
+    const actions gave_up = s.tick_at(t0 + 5s);
+    EXPECT_EQ(texts(gave_up),
+              (lines{"! The chat server at tcp://broker:5555 answered, but no events arrive from "
+                     "tcp://broker:5556: the subscriber connection was never confirmed (check "
+                     "--sub)"}));
+    EXPECT_EQ(commands_of<proto::bye>(gave_up), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(gave_up.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, LinesTypedBeforeTheJoinAreSentOnceJoined) {
+    script s;
+    s.start();
+    EXPECT_TRUE(s.typed(pipe_message::say("early")).commands.empty());
+    EXPECT_TRUE(s.typed(pipe_message::who()).commands.empty());
+    s.reply(welcome_for_me());
+    s.event(proto::probe{epoch, 10, me});
+    const actions joined = s.event(proto::joined{epoch, 11, "alice", me, 1, 1});
+    ASSERT_EQ(joined.commands.size(), 2u);
+    EXPECT_EQ(std::get<proto::say>(joined.commands[0]).text, "early");
+    EXPECT_TRUE(std::holds_alternative<proto::who>(joined.commands[1]));
+}
+
+TEST(SessionCore, TypedLinesArePacedUnderTheAnnouncedRate) {
+    script s;
+    s.join();
+    // Burst 40 announced: the core allows itself half, then 90 % of 20 a second.
+    std::size_t sent = 0;
+    for (int i = 0; i < 30; ++i)
+        sent += s.typed(pipe_message::say("line " + std::to_string(i))).commands.size();
+    EXPECT_EQ(sent, 20u);
+    // The next token comes after 1/18 s.
+    EXPECT_NEAR(std::chrono::duration<double>(s.core.next_deadline(s.now) - t0).count(), 1.0 / 18,
+                1e-6);
+    EXPECT_EQ(s.tick_at(t0 + 1s).commands.size(), 10u);
+}
+
+TEST(SessionCore, APingGoesOutAfterAnIntervalWithoutSending) {
+    script s;
+    s.join(); // the READY at t0 was the last command
+    EXPECT_TRUE(commands_of<proto::ping>(s.tick_at(t0 + 1s - 1ms)).empty());
+    EXPECT_EQ(commands_of<proto::ping>(s.tick_at(t0 + 1s)), (std::vector{proto::ping{secret, 11}}));
+}
+
+TEST(SessionCore, ASilentBrokerLosesTheSessionAndItIsTakenOverWithTheTicket) {
+    script s;
+    s.join();
+    s.event(proto::heartbeat{epoch, 11, 1, 1, 1000});
+    EXPECT_FALSE(s.tick_at(t0 + 3s - 1ms).open_sockets);
+    const actions lost = s.tick_at(t0 + 3s); // liveness 3 x 1 s of silence
+    EXPECT_EQ(texts(lost), (lines{"! Connection to the chat server lost; reconnecting..."}));
+    EXPECT_TRUE(lost.open_sockets);
+    EXPECT_EQ(commands_of<proto::hello>(lost),
+              (std::vector{proto::hello{"alice", proto::resume_ticket{me, secret}}}));
+
+    // No answer: each attempt waits twice as long as the last, up to 5 s.
+    std::vector<std::chrono::milliseconds> waits;
+    clock::time_point attempt = s.now;
+    for (int i = 0; i < 5; ++i) {
+        const clock::time_point next = s.core.next_deadline(s.now);
+        waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(next - attempt));
+        EXPECT_TRUE(s.tick_at(next).open_sockets);
+        attempt = next;
+    }
+    EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{1s, 2s, 4s, 5s, 5s}));
+}
+
+TEST(SessionCore, ADroppedConnectionIsTakenOverSoonUnlessAShutdownExplainsIt) {
+    script s;
+    s.join();
+    s.core.on_connection_dropped(t0 + 100ms);
+    EXPECT_EQ(s.core.next_deadline(t0 + 100ms), t0 + 300ms);
+    EXPECT_FALSE(s.tick_at(t0 + 300ms - 1ms).open_sockets);
+    EXPECT_TRUE(s.tick_at(t0 + 300ms).open_sockets);
+}
+
+TEST(SessionCore, AtTheEndOfInputItLeavesOnceEverythingIsAnswered) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("deploy finished"));
+    EXPECT_FALSE(s.typed(pipe_message::eof()).exit_code);
+    EXPECT_FALSE(s.tick_at(t0 + 10ms).exit_code); // the ACK is still on its way
+    s.now = t0 + 20ms;
+    EXPECT_EQ(texts(s.reply(proto::ack{1, 12})), (lines{"[You] deploy finished"}));
+    const actions left = s.tick_at(t0 + 20ms);
+    EXPECT_EQ(commands_of<proto::bye>(left), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(left.exit_code, runtime::exit_ok);
+}
+
+TEST(SessionCore, AtTheEndOfInputUnconfirmedLinesAreReportedAfterTheDrainTimeout) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("one"));
+    s.typed(pipe_message::say("two"));
+    s.typed(pipe_message::eof());
+    for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
+        s.now = t0 + t;
+        s.event(proto::heartbeat{epoch, 11, 1, 1, 1000});
+    }
+    EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
+    const actions gave_up = s.tick_at(t0 + 5s);
+    EXPECT_EQ(texts(gave_up), (lines{"! 2 line(s) not confirmed by the chat server within 5 s; "
+                                     "they may not have been delivered"}));
+    EXPECT_EQ(commands_of<proto::bye>(gave_up), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(gave_up.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, QuitLeavesAtOnceAndNothingFollows) {
+    script s;
+    s.join();
+    const actions quit = s.typed(pipe_message::quit());
+    EXPECT_EQ(commands_of<proto::bye>(quit), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(quit.exit_code, runtime::exit_ok);
+    const actions after = s.tick_at(t0 + 1h);
+    EXPECT_TRUE(after.commands.empty());
+    EXPECT_FALSE(after.exit_code);
+}
+
+} // namespace
+} // namespace zchat::client
