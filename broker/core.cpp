@@ -319,15 +319,12 @@ void core::tick(time_point now, outbox& out) {
     }
 }
 
-void core::excuse_pause(std::chrono::nanoseconds pause, time_point now, outbox& out) {
-    liveness_.renew_all(now);
+void core::excuse_pause(std::chrono::nanoseconds pause, outbox& out) {
+    liveness_.excuse(pause);
     out.log.push_back(
         "! The broker did not run for " +
         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(pause).count()) +
-        " ms; every client gets a fresh grace period of " +
-        std::to_string(
-            std::chrono::duration_cast<std::chrono::milliseconds>(expiry_timeout()).count()) +
-        " ms");
+        " ms more than it may; that time does not count as any client's silence");
 }
 
 time_point core::next_deadline() const {

@@ -67,11 +67,11 @@ public:
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
     // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);
-    // The broker itself did not run for `pause` (its loop saw a gap far longer than it ever
-    // sleeps: SIGSTOP, a suspended VM, a debugger), so nobody could be heard meanwhile: every
-    // session gets a fresh grace period rather than being expired for a silence the broker
-    // caused. Sessions that really left are still expired once that period runs out.
-    void excuse_pause(std::chrono::nanoseconds pause, time_point now, outbox& out);
+    // The broker itself did not run for `pause` (its loop woke that much later than it asked
+    // to: SIGSTOP, a suspended VM, a debugger), so nobody could be heard meanwhile: that time is
+    // not counted as any session's silence, rather than expiring everyone for a silence the
+    // broker caused. Sessions that really left still expire, that much later.
+    void excuse_pause(std::chrono::nanoseconds pause, outbox& out);
     // When tick next has something to do.
     time_point next_deadline() const;
     // Announces that the broker is going away, and logs its totals.

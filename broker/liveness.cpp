@@ -23,10 +23,10 @@ void liveness_queue::forget(std::uint64_t id) {
     where_.erase(it);
 }
 
-void liveness_queue::renew_all(time_point now) {
-    // Every entry gets the same time, so the order (least recently heard first) still holds.
+void liveness_queue::excuse(std::chrono::nanoseconds pause) {
+    // Every entry moves by the same amount, so the order (least recently heard first) holds.
     for (entry& e : order_)
-        e.last_heard = now;
+        e.last_heard += std::chrono::duration_cast<time_point::duration>(pause);
 }
 
 std::optional<std::uint64_t> liveness_queue::expired(time_point now,

@@ -23,8 +23,9 @@ public:
     void heard(std::uint64_t id, time_point now);
     // Stops watching a session.
     void forget(std::uint64_t id);
-    // Counts every watched session as heard from at `now`: a fresh grace period for all.
-    void renew_all(time_point now);
+    // Moves every watched session's last sign of life `pause` later: a time in which nobody
+    // could be heard is not counted as anybody's silence.
+    void excuse(std::chrono::nanoseconds pause);
 
     // The session silent the longest, if it has been silent for at least `timeout`.
     std::optional<std::uint64_t> expired(time_point now, std::chrono::nanoseconds timeout) const;

@@ -163,11 +163,13 @@ void server::run(int stop_fd, std::ostream& log) {
         {zap_.handle(), 0, ZMQ_POLLIN, 0},
     }};
 
-    // The loop never sleeps past the next heartbeat, so a wake-up much later than that means
-    // the process was not running (SIGSTOP, a suspended VM): the core must not judge clients by
-    // a silence it caused itself.
-    const auto pause_limit = 2 * core_.heartbeat_interval();
-    auto last_wake = clock::now();
+    // The core asks to run again within an interval (a heartbeat is due every interval), so
+    // waking more than an interval past what it asked for means the process was not running
+    // (SIGSTOP, a suspended VM) or was starved: the core must not judge clients by a silence it
+    // caused itself. The first interval of lateness still counts, so a loop that is merely slow
+    // goes on expiring clients that left.
+    const auto pause_limit = core_.heartbeat_interval();
+    bool ticked = false; // before the first tick, the deadline is "at once"
     for (;;) {
         const auto deadline = core_.next_deadline();
         auto timeout = std::chrono::milliseconds(-1);
@@ -176,10 +178,11 @@ void server::run(int stop_fd, std::ostream& log) {
             timeout = std::max(wait, std::chrono::milliseconds(0));
         }
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
-        const auto woke = clock::now();
-        if (woke - last_wake > pause_limit)
-            core_.excuse_pause(woke - last_wake, woke, out_);
-        last_wake = woke;
+        if (ticked && deadline != time_point::max()) {
+            const auto late = clock::now() - deadline;
+            if (late > pause_limit)
+                core_.excuse_pause(late - pause_limit, out_);
+        }
         if (items[1].revents & ZMQ_POLLIN)
             break;
         if (items[2].revents & ZMQ_POLLIN) {
@@ -199,6 +202,7 @@ void server::run(int stop_fd, std::ostream& log) {
             core_.handle(parts[0].to_string_view(), frames, clock::now(), out_, bound);
         }
         core_.tick(clock::now(), out_);
+        ticked = true;
         flush(log);
         if (bursts_.burst_ended(clock::now()))
             return_free_memory();

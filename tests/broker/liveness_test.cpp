@@ -27,15 +27,17 @@ TEST(LivenessQueue, SignOfLifeResetsTheBound) {
     EXPECT_EQ(q.expired(t0 + 5s, timeout), 1u);
 }
 
-TEST(LivenessQueue, RenewingAllStartsEveryBoundAgainAndKeepsTheOrder) {
+TEST(LivenessQueue, AnExcusedPauseMovesEveryBoundByItAndKeepsTheOrder) {
     liveness_queue q;
     q.track(1, t0);
     q.track(2, t0 + 1s);
-    q.renew_all(t0 + 10s);
+    q.excuse(10s);
+    EXPECT_EQ(q.next_expiry(timeout), t0 + 13s);
     EXPECT_FALSE(q.expired(t0 + 13s - 1ns, timeout));
     EXPECT_EQ(q.expired(t0 + 13s, timeout), 1u);
     q.forget(1);
-    EXPECT_EQ(q.expired(t0 + 13s, timeout), 2u);
+    EXPECT_FALSE(q.expired(t0 + 14s - 1ns, timeout));
+    EXPECT_EQ(q.expired(t0 + 14s, timeout), 2u);
 }
 
 TEST(LivenessQueue, SessionsExpireInTheOrderTheyFellSilent) {
