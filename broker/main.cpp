@@ -3,6 +3,7 @@
 #include "proto/codec.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/runtime/started_line.hpp"
 
 #include <cxxopts.hpp>
 
@@ -168,8 +169,9 @@ int main(int argc, char** argv) {
     try {
         zmq::context_t ctx;
         zchat::broker::server server(ctx, options);
-        std::cout << "Chat broker started: router " << server.router_endpoint() << ", pub "
-                  << server.pub_endpoint() << std::endl;
+        std::cout << zchat::runtime::started_line("Chat broker",
+                                                  {server.router_endpoint(), server.pub_endpoint()})
+                  << std::endl;
         if (!curve_summary.empty())
             std::cout << curve_summary << std::endl;
         if (options.core.rate_per_second == 0)

@@ -30,8 +30,6 @@ void session_table::remove(std::uint64_t id) {
     const session& s = it->second;
     by_peer_.erase(s.peer);
     by_name_.erase(proto::fold_name(s.name));
-    if (s.joined)
-        --joined_count_;
     probing_.erase(id);
     by_id_.erase(it);
 }
@@ -40,7 +38,6 @@ void session_table::mark_joined(session& s) {
     assert(!s.joined);
     s.joined = true;
     probing_.erase(s.id);
-    ++joined_count_;
 }
 
 void session_table::move_to(session& s, std::string peer, time_point now) {

@@ -58,7 +58,7 @@ public:
     session& add(std::string peer, std::string name, std::uint64_t id,
                  const proto::session_secret& secret, time_point now);
     void remove(std::uint64_t id);
-    // Marks a pending session joined; the online count includes it from now on.
+    // Marks a pending session joined: its SUB confirmed, so it stops being probed.
     void mark_joined(session& s);
     // Moves a session to another connection (a client that reconnected), to be probed again.
     void move_to(session& s, std::string peer, time_point now);
@@ -70,7 +70,6 @@ public:
     bool name_taken(std::string_view name) const;
 
     std::size_t size() const { return by_id_.size(); }
-    std::size_t joined_count() const { return joined_count_; }
     // Ids of sessions waiting for their SUB to confirm.
     const std::set<std::uint64_t>& probing() const { return probing_; }
     session& at(std::uint64_t id) { return by_id_.at(id); }
@@ -83,7 +82,6 @@ private:
     index by_peer_;
     index by_name_; // folded name
     std::set<std::uint64_t> probing_;
-    std::size_t joined_count_ = 0;
 };
 
 } // namespace zchat::broker

@@ -199,10 +199,9 @@ bool conversation::ping_due(clock::time_point now) const {
     return due && now >= *due;
 }
 
-void conversation::track_sequence(
-    std::uint64_t epoch, std::uint64_t seq, bool sequenced,
-    std::vector<printed>& out) { // A new epoch is a restarted broker, not a gap: counting starts
-                                 // again from what it says.
+void conversation::track_sequence(std::uint64_t epoch, std::uint64_t seq, bool sequenced,
+                                  std::vector<printed>& out) {
+    // A new epoch is a restarted broker, not a gap: counting starts again from what it says.
     if (epoch_ != epoch) {
         epoch_ = epoch;
         last_seq_ = seq;

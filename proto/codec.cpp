@@ -579,7 +579,7 @@ decoded<event> decode_event(std::span<const std::string_view> frames) {
 std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
                                                 std::size_t text_bytes) {
     static_assert(event_shapes.size() == std::variant_size_v<event>,
-                  "event_kind numbers the event words in the order of proto::event");
+                  "one event shape for each kind of event");
     // topic, signature, word, epoch, seq, fields...
     constexpr std::size_t first_field = 5;
     if (frames.size() < first_field || !is_our_header(frames[1]))

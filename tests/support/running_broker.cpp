@@ -1,5 +1,7 @@
 #include "tests/support/running_broker.hpp"
 
+#include "proto/runtime/started_line.hpp"
+
 #include <signal.h>
 
 #include <cassert>
@@ -22,18 +24,16 @@ child_process start(const broker_options& o) {
 } // namespace
 
 running_broker::running_broker(broker_options options) : process_(start(options)) {
-    constexpr std::string_view router_tag = "Chat broker started: router ";
-    constexpr std::string_view pub_tag = ", pub ";
     const std::optional<std::string> line = process_.next_line(stream::out);
-    const std::size_t pub_at = line ? line->find(pub_tag) : std::string::npos;
-    if (!line || !line->starts_with(router_tag) || pub_at == std::string::npos) {
+    const auto endpoints = line ? runtime::parse_started_line(*line) : std::nullopt;
+    if (!endpoints) {
         process_.wait_for_exit(1000ms);
         throw process_error("the broker did not report its endpoints; it printed:\n" +
                             process_.text(stream::out) + "and on stderr:\n" +
                             process_.text(stream::err));
     }
-    router_ = line->substr(router_tag.size(), pub_at - router_tag.size());
-    pub_ = line->substr(pub_at + pub_tag.size());
+    router_ = endpoints->router;
+    pub_ = endpoints->pub;
     if (options.drain) {
         draining_.store(true);
         drain_ = std::thread([this] {

@@ -64,7 +64,7 @@ child_process::child_process(const std::vector<std::string>& argv,
         std::size_t newline;
         bool found = false;
         while ((newline = seen.find('\n')) != std::string::npos) {
-            if (auto e = parse_started_line(seen.substr(0, newline))) {
+            if (auto e = runtime::parse_started_line(seen.substr(0, newline))) {
                 endpoints_ = *e;
                 found = true;
                 break;

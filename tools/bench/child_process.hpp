@@ -5,7 +5,7 @@
 // SIGKILL after 3 s) and reaps it.
 #pragma once
 
-#include "tools/bench/proc_stat.hpp"
+#include "proto/runtime/started_line.hpp"
 
 #include <sys/types.h>
 
@@ -26,14 +26,14 @@ public:
     child_process& operator=(const child_process&) = delete;
 
     pid_t pid() const { return pid_; }
-    const bound_endpoints& endpoints() const { return endpoints_; }
+    const runtime::bound_endpoints& endpoints() const { return endpoints_; }
 
 private:
     void stop();
 
     pid_t pid_ = -1;
     int out_fd_ = -1;
-    bound_endpoints endpoints_;
+    runtime::bound_endpoints endpoints_;
     std::thread drainer_;
 };
 

@@ -3,6 +3,7 @@
 #include "proto/codec.hpp"
 #include "proto/defaults.hpp"
 #include "proto/message.hpp"
+#include "proto/runtime/started_line.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -52,8 +53,9 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
     pub.set(zmq::sockopt::sndhwm, pub_sndhwm);
     router.bind(router_endpoint);
     pub.bind(pub_endpoint);
-    std::cout << "Forwarder started: router " << router.get(zmq::sockopt::last_endpoint) << ", pub "
-              << pub.get(zmq::sockopt::last_endpoint) << std::endl;
+    std::cout << runtime::started_line("Forwarder", {router.get(zmq::sockopt::last_endpoint),
+                                                     pub.get(zmq::sockopt::last_endpoint)})
+              << std::endl;
 
     const std::string chat_topic = "chat/lobby/";
     std::vector<zmq::message_t> parts;

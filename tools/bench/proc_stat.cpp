@@ -65,25 +65,6 @@ std::optional<std::uint64_t> status_kib(std::string_view status_text, std::strin
     return std::nullopt;
 }
 
-std::optional<bound_endpoints> parse_started_line(std::string_view line) {
-    constexpr std::string_view router_mark = "started: router ";
-    constexpr std::string_view pub_mark = ", pub ";
-    const auto r = line.find(router_mark);
-    if (r == std::string_view::npos)
-        return std::nullopt;
-    line.remove_prefix(r + router_mark.size());
-    const auto p = line.find(pub_mark);
-    if (p == std::string_view::npos || p == 0)
-        return std::nullopt;
-    bound_endpoints e{std::string{line.substr(0, p)},
-                      std::string{line.substr(p + pub_mark.size())}};
-    while (!e.pub.empty() && (e.pub.back() == '\n' || e.pub.back() == '\r' || e.pub.back() == ' '))
-        e.pub.pop_back();
-    if (e.pub.empty())
-        return std::nullopt;
-    return e;
-}
-
 std::optional<std::string> read_proc_file(const std::string& path) {
     std::ifstream in(path);
     if (!in)

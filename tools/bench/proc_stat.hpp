@@ -17,15 +17,6 @@ std::optional<std::uint64_t> schedstat_ns(std::string_view schedstat_text);
 // A "Key:   1234 kB" value of /proc/<pid>/status text, in KiB ("VmHWM", "VmRSS").
 std::optional<std::uint64_t> status_kib(std::string_view status_text, std::string_view key);
 
-// The endpoints in a "... started: router <ep>, pub <ep>" line, as zchat-broker and the bench's
-// forwarder print them once bound; nothing if the line is not one.
-struct bound_endpoints {
-    std::string router;
-    std::string pub;
-    bool operator==(const bound_endpoints&) const = default;
-};
-std::optional<bound_endpoints> parse_started_line(std::string_view line);
-
 // The whole of a small /proc file, or nothing if it cannot be read (the process is gone).
 std::optional<std::string> read_proc_file(const std::string& path);
 

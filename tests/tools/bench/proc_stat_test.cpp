@@ -29,17 +29,6 @@ TEST(ProcStat, SchedstatGivesNanoseconds) {
     EXPECT_FALSE(schedstat_ns(""));
 }
 
-TEST(ProcStat, TheStartedLineGivesBothEndpoints) {
-    const auto e = parse_started_line(
-        "Chat broker started: router tcp://127.0.0.1:40001, pub tcp://127.0.0.1:40002\n");
-    ASSERT_TRUE(e);
-    EXPECT_EQ(e->router, "tcp://127.0.0.1:40001");
-    EXPECT_EQ(e->pub, "tcp://127.0.0.1:40002");
-    EXPECT_TRUE(parse_started_line("Forwarder started: router a, pub b"));
-    EXPECT_FALSE(parse_started_line("[alice] started: router, but no pub"));
-    EXPECT_FALSE(parse_started_line("Chat broker stopped"));
-}
-
 TEST(ProcStat, ThisProcessCanBeSampled) {
     const auto s = sample_process(getpid());
     ASSERT_TRUE(s);
