@@ -201,24 +201,15 @@ bool conversation::ping_due(clock::time_point now) const {
 
 void conversation::track_sequence(std::uint64_t epoch, std::uint64_t seq, bool sequenced,
                                   std::vector<printed>& out) {
-    // A new epoch is a restarted broker, not a gap: counting starts again from what it says.
-    if (epoch_ != epoch) {
-        epoch_ = epoch;
-        last_seq_ = seq;
+    // A restarted broker is a new run, not a gap; a number already seen is not news.
+    const std::uint64_t missed = sequence_.follow(epoch, seq, sequenced).missed();
+    if (missed == 0)
         return;
-    }
-    // A sequenced event should be the next number; the others repeat the latest one.
-    const std::uint64_t expected = sequenced ? last_seq_ + 1 : last_seq_;
-    if (seq > expected) {
-        const std::uint64_t missed = seq - expected;
-        missed_ += missed;
-        tell(out, style::error, [&] {
-            return "! Missed " + std::to_string(missed) + (missed == 1 ? " event" : " events") +
-                   " from the chat server";
-        });
-    }
-    if (seq > last_seq_)
-        last_seq_ = seq;
+    missed_ += missed;
+    tell(out, style::error, [&] {
+        return "! Missed " + std::to_string(missed) + (missed == 1 ? " event" : " events") +
+               " from the chat server";
+    });
 }
 
 } // namespace zchat::client

@@ -9,6 +9,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/message.hpp"
+#include "proto/sequence_tracker.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -87,7 +88,7 @@ public:
     // Lines refused by the broker or lost with a connection.
     std::size_t undelivered() const { return undelivered_; }
     // The highest event sequence number seen in the current epoch, which heartbeats report.
-    std::uint64_t last_seq() const { return last_seq_; }
+    std::uint64_t last_seq() const { return sequence_.latest(); }
     // Events this conversation found missing from the stream, in all.
     std::uint64_t missed() const { return missed_; }
 
@@ -103,7 +104,7 @@ public:
     std::optional<clock::time_point> ping_due_at() const;
     bool ping_due(clock::time_point now) const;
     // The PING that keeps the session alive. Requires welcomed().
-    proto::ping ping() const { return proto::ping{session_->secret, last_seq_}; }
+    proto::ping ping() const { return proto::ping{session_->secret, sequence_.latest()}; }
 
 private:
     void joined_now(std::size_t online, std::vector<printed>& out);
@@ -129,8 +130,7 @@ private:
     std::map<std::uint64_t, std::string> unacknowledged_;
     std::size_t undelivered_ = 0;
     std::size_t rosters_asked_ = 0;
-    std::optional<std::uint64_t> epoch_; // of the events seen so far
-    std::uint64_t last_seq_ = 0;
+    proto::sequence_tracker sequence_;
     std::uint64_t missed_ = 0;
     clock::time_point last_sent_{};
 };

@@ -24,9 +24,9 @@ std::vector<note> monitor::observe(observation what, stamp now) {
         b.silent_ms = elapsed_ms(*last_arrival_, now.steady);
         if (event) {
             b.epoch = epoch_of(event->event);
-            b.new_epoch = epoch_ && *epoch_ != b.epoch;
+            b.new_epoch = sequence_.epoch() && *sequence_.epoch() != b.epoch;
         } else {
-            b.epoch = epoch_.value_or(0);
+            b.epoch = sequence_.epoch().value_or(0);
         }
         out.push_back({now, b});
     }
@@ -48,39 +48,41 @@ std::vector<note> monitor::observe(observation what, stamp now) {
 }
 
 void monitor::follow_sequence(const proto::event& e, stamp now, std::vector<note>& out) {
+    using verdict = proto::sequence_verdict::kind;
     const std::uint64_t epoch = epoch_of(e);
     const std::uint64_t seq = seq_of(e);
-    if (!epoch_ || *epoch_ != epoch) {
-        // The first event, or a new broker run: start counting here (section 7, rule 1).
-        if (epoch_) {
-            out.push_back({now, restart{*epoch_, epoch}});
-            ++restarts_;
-        }
-        epoch_ = epoch;
-        last_ = seq;
+    const proto::sequence_verdict v =
+        sequence_.follow(epoch, seq, proto::sequenced(proto::event_kind_of(e)));
+    switch (v.what) {
+    case verdict::restart:
+        out.push_back({now, restart{v.previous_epoch, epoch}});
+        ++restarts_;
         roster_.reset();
-        return;
-    }
-    const bool own_seq = proto::sequenced(proto::event_kind_of(e));
-    // A sequenced event must be above every seq seen; the others carry the latest seq, which
-    // may equal it but never be below it.
-    if (own_seq ? seq <= last_ : seq < last_) {
+        break;
+    case verdict::first:
+        // Counting starts here (section 7, rule 1).
+        roster_.reset();
+        break;
+    case verdict::backwards: {
         alert a = make_alert(alert_kind::seq_backwards, e,
                              std::string{proto::kind_name(e)} + " with seq " + std::to_string(seq) +
-                                 " after seq " + std::to_string(last_) + " in the same epoch");
-        a.previous_seq = last_;
+                                 " after seq " + std::to_string(v.latest) + " in the same epoch");
+        a.previous_seq = v.latest;
         out.push_back({now, std::move(a)});
-        return;
+        break;
     }
-    const std::uint64_t expected = own_seq ? last_ + 1 : last_;
-    if (seq > expected && options_.complete_sequence) {
-        const gap g{epoch, last_ + 1, own_seq ? seq - 1 : seq};
-        missed_ += g.missed();
-        out.push_back({now, g});
+    case verdict::gap:
+        // Without every sequenced topic, a jump is just what the subscription leaves out.
+        if (!options_.complete_sequence)
+            break;
+        missed_ += v.missed();
+        out.push_back({now, gap{epoch, v.first_missed, v.last_missed}});
         // Presence events may be among the missed ones: the known roster is stale.
         roster_.reset();
+        break;
+    case verdict::in_order:
+        break;
     }
-    last_ = seq;
 }
 
 void monitor::follow_roster(const proto::event& e, stamp now, std::vector<note>& out) {
@@ -145,7 +147,7 @@ std::vector<note> monitor::check(stamp now) {
     a.kind = alert_kind::heartbeat_missing;
     a.silent_ms = elapsed_ms(*last_arrival_, now.steady);
     a.interval_ms = interval_ms_;
-    a.epoch = epoch_.value_or(0);
+    a.epoch = sequence_.epoch().value_or(0);
     a.message = "no event for " + std::to_string(*a.silent_ms) + " ms (heartbeat every " +
                 std::to_string(*interval_ms_) +
                 " ms): " + (shutdown_seen_ ? "the broker has shut down" : "broker gone?");

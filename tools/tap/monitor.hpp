@@ -14,6 +14,7 @@
 #include "tools/tap/note.hpp"
 
 #include "proto/defaults.hpp"
+#include "proto/sequence_tracker.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -65,8 +66,7 @@ private:
     alert make_alert(alert_kind kind, const proto::event& e, std::string message);
 
     monitor_options options_;
-    std::optional<std::uint64_t> epoch_;
-    std::uint64_t last_ = 0;
+    proto::sequence_tracker sequence_;
     std::optional<roster_state> roster_;
     std::optional<std::uint32_t> interval_ms_;
     std::optional<steady_clock::time_point> last_arrival_;
