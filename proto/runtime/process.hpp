@@ -8,6 +8,9 @@ namespace zchat::runtime {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1; // runtime failure: unreachable, refused, cannot bind, ...
 inline constexpr int exit_usage = 2;   // bad flag or malformed endpoint
+// The configuration (a config file, or the key and allowlist files it names) is unusable: sysexits
+// EX_CONFIG, for the broker and the relay.
+inline constexpr int exit_config = 78;
 
 // Blocks SIGINT and SIGTERM in the calling thread and every thread started after it (libzmq's
 // included), and returns a descriptor that becomes readable when one arrives, so a poll loop

@@ -6,6 +6,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/running_broker.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@ using namespace std::string_literals;
 using lines = std::vector<std::string>;
 
 const std::string broker_path = ZCHAT_BROKER_PATH;
+const std::string example_config = ZCHAT_EXAMPLE_CONFIG;
 const std::string client_path = ZCHAT_CLIENT_PATH;
 
 // A loopback port that is bound but never listens: connecting to it is refused at once, and no
@@ -631,6 +633,59 @@ TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {
     child_process too_long = client("bob", "0123456789A");
     EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
     EXPECT_EQ(too_long.lines(stream::out), lines{connected(1)});
+}
+
+// A config file sets what it names; a flag given as well wins.
+TEST(ChatBroker, AConfigFileSetsTheBrokerAndFlagsOverrideIt) {
+    const temp_dir dir;
+    const std::string conf = dir.write(
+        "broker.conf", "# limits for this test\nmax-name-chars = 4\nmax-text-bytes = 100\n");
+    running_broker broker({"--config", conf, "--max-text-bytes", "10"});
+    const auto client = [&](const std::string& name, const std::string& text) {
+        return child_process(client_path, {"--router", broker.router(), "--sub", broker.pub(),
+                                           "--name", name, "-m", text});
+    };
+    child_process long_name = client("alice", "hi"); // the file's 4 characters
+    EXPECT_EQ(exit_of(long_name), "exit 1") << transcript(long_name);
+    child_process fits = client("bob", "0123456789");
+    EXPECT_EQ(exit_of(fits), "exit 0") << transcript(fits);
+    child_process too_long = client("bob", "0123456789A"); // the flag's 10 bytes, not 100
+    EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
+}
+
+// --test-config checks file, flags and key files, binds nothing, and says what is wrong where.
+TEST(ChatBroker, TestConfigChecksWithoutBindingAndAnUnusableConfigurationExits78) {
+    running_broker taken;
+    const temp_dir dir;
+    // The endpoints are in use: a broker that bound them would fail.
+    const std::string good = dir.write("good.conf", "router = " + taken.router() +
+                                                        "\npub = " + taken.pub() + "\nrate = 5\n");
+    child_process ok(broker_path, {"--config", good, "--test-config"});
+    EXPECT_EQ(exit_of(ok), "exit 0") << transcript(ok);
+    EXPECT_EQ(ok.lines(stream::out), lines{"zchat-broker: configuration OK"});
+    // The example shipped with the broker is a usable configuration too.
+    child_process example(broker_path, {"--config", example_config, "--test-config"});
+    EXPECT_EQ(exit_of(example), "exit 0") << transcript(example);
+
+    const std::string bad = dir.write("bad.conf", "rate = 5\nlivenes = 3\n");
+    const std::string keyless =
+        dir.write("keyless.conf", "curve-secret = " + (dir / "none") + "\n");
+    const std::vector<std::pair<lines, std::string>> cases{
+        {{"--config", bad, "--test-config"}, bad + ":2: unknown setting 'livenes'"},
+        {{"--config", bad}, bad + ":2: unknown setting 'livenes'"},
+        {{"--config", dir / "missing.conf"},
+         "cannot read " + (dir / "missing.conf") + ": No such file or directory"},
+        {{"--config", keyless}, "cannot read " + (dir / "none") + ": No such file or directory"},
+        {{"--config", good, "--test-config", "--liveness", "0"},
+         "--liveness must be from 1 to 1000 (try --help)"},
+    };
+    for (const auto& [args, message] : cases) {
+        SCOPED_TRACE(message);
+        child_process p(broker_path, args);
+        EXPECT_EQ(exit_of(p), "exit 78") << transcript(p);
+        EXPECT_EQ(p.lines(stream::out), lines{});
+        EXPECT_EQ(p.lines(stream::err), lines{"zchat-broker: " + message});
+    }
 }
 
 TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {

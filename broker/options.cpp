@@ -1,0 +1,210 @@
+#include "broker/options.hpp"
+
+#include "proto/codec.hpp"
+
+#include <ini.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace zchat::broker {
+namespace {
+
+// Bounds that keep liveness x interval meaningful and far from overflow.
+constexpr std::uint64_t max_heartbeat_ms = 3'600'000;
+constexpr std::uint64_t max_liveness = 1000;
+constexpr double min_stats_seconds = 0.01;
+constexpr double max_stats_seconds = 86400;
+constexpr std::uint64_t max_errors_limit = 1'000'000;
+constexpr std::uint64_t max_clients_limit = 1'000'000;
+constexpr std::uint64_t max_rate_limit = 1'000'000;
+constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
+// A name of N code points takes up to 4N bytes, and the name field holds max_name_bytes.
+constexpr std::uint64_t max_name_chars_limit = proto::max_name_bytes / 4;
+
+std::string range(std::uint64_t low, std::uint64_t high) {
+    return "must be from " + std::to_string(low) + " to " + std::to_string(high);
+}
+
+// A whole number from `low` to `high`, or why not.
+template <class Number>
+std::optional<std::string> read_number(std::string_view text, std::uint64_t low, std::uint64_t high,
+                                       Number& into) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+        return "must be a whole number ('" + std::string{text} + "' is not)";
+    if (v < low || v > high)
+        return range(low, high);
+    into = static_cast<Number>(v);
+    return std::nullopt;
+}
+
+std::optional<std::string> read_text(std::string_view text, std::string& into) {
+    if (text.empty())
+        return "must not be empty";
+    into = text;
+    return std::nullopt;
+}
+
+template <class Number>
+std::string shown(Number n) {
+    return std::to_string(n);
+}
+
+// Each option once: its name, value, help, default and reading.
+const option_spec options_table[] = {
+    {"router", "EP", "endpoint to bind for client commands",
+     [](const broker_settings& s) { return s.server.router_endpoint; },
+     [](broker_settings& s, std::string_view t) { return read_text(t, s.server.router_endpoint); }},
+    {"pub", "EP", "endpoint to bind for published events",
+     [](const broker_settings& s) { return s.server.pub_endpoint; },
+     [](broker_settings& s, std::string_view t) { return read_text(t, s.server.pub_endpoint); }},
+    {"max-clients", "N", "most clients joined or joining at once",
+     [](const broker_settings& s) { return shown(s.server.core.max_clients); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 1, max_clients_limit, s.server.core.max_clients);
+     }},
+    {"heartbeat-ms", "MS", "interval of broker heartbeats and of client heartbeats, in ms",
+     [](const broker_settings& s) { return shown(s.server.core.heartbeat_interval.count()); },
+     [](broker_settings& s, std::string_view t) {
+         std::uint64_t ms = 0;
+         auto bad = read_number(t, 1, max_heartbeat_ms, ms);
+         if (!bad)
+             s.server.core.heartbeat_interval = std::chrono::milliseconds(ms);
+         return bad;
+     }},
+    {"liveness", "N", "heartbeat intervals of silence after which a client is expired",
+     [](const broker_settings& s) { return shown(s.server.core.liveness); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 1, max_liveness, s.server.core.liveness);
+     }},
+    {"stats-interval", "S",
+     "seconds between published STATS events (counters for taps); fractions allowed",
+     [](const broker_settings& s) {
+         const auto ms = s.server.core.stats_interval.count();
+         return ms % 1000 == 0 ? shown(ms / 1000) : shown(static_cast<double>(ms) / 1000);
+     },
+     [](broker_settings& s, std::string_view t) -> std::optional<std::string> {
+         double seconds = 0;
+         const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), seconds);
+         if (t.empty() || ec != std::errc{} || end != t.data() + t.size() ||
+             !(seconds >= min_stats_seconds && seconds <= max_stats_seconds))
+             return "must be from 0.01 to 86400";
+         s.server.core.stats_interval = std::chrono::milliseconds(std::lround(seconds * 1000));
+         return std::nullopt;
+     }},
+    {"rate", "N",
+     "messages per second each client may send on average; 0 lifts the limit (for benchmarks "
+     "and trusted bots)",
+     [](const broker_settings& s) { return shown(s.server.core.rate_per_second); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 0, max_rate_limit, s.server.core.rate_per_second);
+     }},
+    {"burst", "N", "messages each client may send in a burst above the rate",
+     [](const broker_settings& s) { return shown(s.server.core.rate_burst); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 0, max_rate_limit, s.server.core.rate_burst);
+     }},
+    {"max-errors", "N",
+     "refused messages (malformed, invalid, out of turn) after which a joined client is "
+     "disconnected, counted from its first refusal for 10 s at a time; 0 lifts the limit",
+     [](const broker_settings& s) { return shown(s.server.core.max_errors); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 0, max_errors_limit, s.server.core.max_errors);
+     }},
+    {"max-name-chars", "N", "longest name, in characters (code points)",
+     [](const broker_settings& s) { return shown(s.server.core.max_name_chars); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 1, max_name_chars_limit, s.server.core.max_name_chars);
+     }},
+    {"max-text-bytes", "N", "longest chat line, in bytes of UTF-8",
+     [](const broker_settings& s) { return shown(s.server.core.max_text_bytes); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 1, proto::max_text_bytes, s.server.core.max_text_bytes);
+     }},
+    {"max-frame-bytes", "N",
+     "largest frame accepted; a bigger one drops the sender's connection unread",
+     [](const broker_settings& s) { return shown(s.server.max_frame_bytes); },
+     [](broker_settings& s, std::string_view t) {
+         // The lower bound, the text limit, is checked with the other options.
+         return read_number(t, 1, max_frame_bytes_limit, s.server.max_frame_bytes);
+     }},
+    {"curve-secret", "FILE",
+     "the broker's CURVE secret key file: encrypt and authenticate everything",
+     [](const broker_settings&) { return std::string{}; },
+     [](broker_settings& s, std::string_view t) { return read_text(t, s.curve_secret_file); }},
+    {"allow", "PATH",
+     "with --curve-secret: admit only the client keys listed in this file or directory",
+     [](const broker_settings&) { return std::string{}; },
+     [](broker_settings& s, std::string_view t) { return read_text(t, s.allow_path); }},
+};
+
+struct config_reading {
+    broker_settings* settings;
+    std::string error; // without the "SOURCE:LINE: " that the line number adds
+};
+
+// inih calls this for each `key = value`; returning 0 stops the reading, and ini_parse_string
+// then returns that line's number.
+int on_config_line(void* user, const char* section, const char* key, const char* value) {
+    auto& reading = *static_cast<config_reading*>(user);
+    if (section && *section) {
+        reading.error = "sections are not used; put every setting at the top level";
+        return 0;
+    }
+    const option_spec* option = find_option(key);
+    if (!option) {
+        reading.error = "unknown setting '" + std::string{key} + "'";
+        return 0;
+    }
+    if (auto bad = option->set(*reading.settings, value ? value : "")) {
+        reading.error = std::string{key} + " " + *bad;
+        return 0;
+    }
+    return 1;
+}
+
+} // namespace
+
+std::span<const option_spec> broker_options() {
+    return options_table;
+}
+
+const option_spec* find_option(std::string_view name) {
+    for (const option_spec& o : options_table)
+        if (o.name == name)
+            return &o;
+    return nullptr;
+}
+
+std::optional<std::string> check_settings(const broker_settings& s, std::string_view prefix) {
+    const std::string p{prefix};
+    const config& core = s.server.core;
+    if (core.rate_per_second > 0 && core.rate_burst < 1)
+        return p + "burst must be at least 1 while there is a rate limit";
+    // A line the broker accepts must fit in a frame it accepts, or it would be dropped
+    // unanswered instead of refused.
+    if (s.server.max_frame_bytes < static_cast<std::int64_t>(core.max_text_bytes))
+        return p + "max-frame-bytes must be from " + p + "max-text-bytes (" +
+               std::to_string(core.max_text_bytes) + ") to " +
+               std::to_string(max_frame_bytes_limit);
+    if (!s.allow_path.empty() && s.curve_secret_file.empty())
+        return p + "allow needs " + p + "curve-secret";
+    return std::nullopt;
+}
+
+std::optional<std::string> apply_config(broker_settings& s, const std::string& text,
+                                        std::string_view source) {
+    config_reading reading{&s, {}};
+    const int line = ini_parse_string(text.c_str(), &on_config_line, &reading);
+    if (line == 0)
+        return std::nullopt;
+    if (reading.error.empty())
+        reading.error = "not a 'key = value' line";
+    return std::string{source} + ":" + std::to_string(line) + ": " + reading.error;
+}
+
+} // namespace zchat::broker

@@ -1,0 +1,52 @@
+// The broker's settings, described once: each option's name (the flag --NAME and the config file
+// key NAME), its value's name, its help and default, and how its text is read and checked. The
+// command line, the config file (--config FILE) and --help all follow this one table, and the
+// checks between options (a frame must hold the longest text, --allow needs --curve-secret)
+// live here beside it.
+//
+// Pure: reads text, touches no socket. main.cpp decides exit codes.
+#pragma once
+
+#include "broker/server.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zchat::broker {
+
+// Everything an option can set: the server's options, and the files CURVE is read from.
+struct broker_settings {
+    server_options server;
+    std::string curve_secret_file;
+    std::string allow_path;
+};
+
+struct option_spec {
+    std::string_view name;       // "heartbeat-ms": --heartbeat-ms and the key heartbeat-ms
+    std::string_view value_name; // "MS", shown in the usage line
+    std::string_view help;
+    // The default as shown in --help, read from default-constructed settings.
+    std::string (*default_text)(const broker_settings&);
+    // Reads `text` into the settings; the reason it cannot ("must be from 1 to 64"), if so.
+    std::optional<std::string> (*set)(broker_settings&, std::string_view text);
+};
+
+// Every option, in the order --help lists them.
+std::span<const option_spec> broker_options();
+
+// The option named `name`, if there is one.
+const option_spec* find_option(std::string_view name);
+
+// What is wrong with the settings as a whole, if anything, naming the options with `prefix`
+// ("--" on the command line, "" in a config file).
+std::optional<std::string> check_settings(const broker_settings& s, std::string_view prefix);
+
+// Applies a config file's text (one `key = value` a line, `#` comments, no sections) to the
+// settings. Errors are "SOURCE:LINE: what is wrong"; the first one stops the reading.
+std::optional<std::string> apply_config(broker_settings& s, const std::string& text,
+                                        std::string_view source);
+
+} // namespace zchat::broker
