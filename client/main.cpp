@@ -4,6 +4,7 @@
 #include "client/terminal.hpp"
 #include "proto/defaults.hpp"
 #include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
@@ -13,6 +14,8 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <set>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -38,6 +41,28 @@ std::string login_name() {
     if (const passwd* pw = getpwuid(getuid()))
         return pw->pw_name;
     return "user";
+}
+
+// Whether a bare word follows -m's text: `-m hello world` means a message of two words far
+// more often than a broker on a host called "world", so it is refused rather than guessed.
+bool word_after_message(int argc, char** argv) {
+    const std::set<std::string_view> take_a_value{
+        "--router", "--sub", "--name", "--curve-server-key", "--curve-secret", "-m", "--message"};
+    bool seen_message = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--")
+            return seen_message && i + 1 < argc;
+        if (take_a_value.contains(arg)) {
+            seen_message = seen_message || arg == "-m" || arg == "--message";
+            ++i;
+        } else if (arg.starts_with("--message=") || (arg.starts_with("-m") && arg.size() > 2)) {
+            seen_message = true;
+        } else if (!arg.starts_with('-') && seen_message) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // "host" -> tcp://host:port; IPv6 literals get their brackets.
@@ -89,6 +114,10 @@ int main(int argc, char** argv) {
             std::cout << "zchat-client " << ZCHAT_VERSION << '\n';
             return exit_ok;
         }
+        if (word_after_message(argc, argv))
+            throw cxxopts::exceptions::exception(
+                "-m takes one argument: quote a message of several words (-m 'hello world'), "
+                "and give a HOST before -m");
         if (args.count("host")) {
             if (args.count("router") || args.count("sub"))
                 throw cxxopts::exceptions::exception(
@@ -116,6 +145,11 @@ int main(int argc, char** argv) {
         }
         if (!curve_secret_file.empty() && curve_server_key_file.empty())
             throw cxxopts::exceptions::exception("--curve-secret needs --curve-server-key");
+        for (const std::string& endpoint : {session.router_endpoint, session.sub_endpoint}) {
+            const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
+            if (problem && problem->usage)
+                throw cxxopts::exceptions::exception(problem->reason);
+        }
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-client: " << e.what() << " (try --help)\n";
         return exit_usage;
@@ -132,6 +166,14 @@ int main(int argc, char** argv) {
             // The command line names a file we cannot use: fixed by changing the command.
             std::cerr << "zchat-client: " << e.what() << '\n';
             return exit_usage;
+        }
+    }
+    // A name that does not resolve is known at once: no need to wait out the connect timeout.
+    for (const std::string& endpoint : {session.router_endpoint, session.sub_endpoint}) {
+        if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint)) {
+            std::cerr << "! Cannot reach the chat server at " << endpoint << ": " << problem->reason
+                      << '\n';
+            return exit_failure;
         }
     }
     if (session.name.empty())

@@ -104,7 +104,7 @@ int terminal::run() {
         }
     }
     stop_readline();
-    return exit_code;
+    return exit_code == 0 && script_mistakes_ > 0 ? 1 : exit_code;
 }
 
 void terminal::stop_readline() {
@@ -159,6 +159,9 @@ void terminal::on_input_line(std::string_view line) {
             } else if constexpr (std::is_same_v<T, unknown_command>) {
                 show(style::error,
                      "! Unknown command " + input.name + " (try /help; //text sends /text)");
+                // A script with a mistake in it must not end as a success.
+                if (!options_.interactive)
+                    ++script_mistakes_;
             }
         },
         parse_input(line));

@@ -30,7 +30,8 @@ public:
     // The inproc endpoint the receive thread connects to.
     const std::string& pipe_endpoint() const { return pipe_endpoint_; }
 
-    // Runs until the receive thread reports that the session is over; returns its exit code.
+    // Runs until the receive thread reports that the session is over; returns its exit code,
+    // or 1 for a session that went well but whose scripted input had an unknown command.
     int run();
 
 private:
@@ -47,6 +48,7 @@ private:
     std::string pipe_endpoint_;
     std::string partial_; // script input not yet ended by a newline
     bool reading_ = true;
+    std::size_t script_mistakes_ = 0; // unknown commands in scripted input: exit 1 at the end
     bool quitting_ = false;
     bool in_readline_callback_ = false;
 };

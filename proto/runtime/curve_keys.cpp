@@ -126,6 +126,11 @@ std::string read_key_file(const std::string& path, key_kind kind) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw key_error("cannot read " + path + ": " + errno_text(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    // What the file is comes first: a public key given where a secret one belongs is the
+    // mistake to name, not the public file's (rightly) open permissions.
+    std::string key = parse_key_file(text.str(), kind, path);
     if (kind == key_kind::secret_key) {
         struct stat st {};
         if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
@@ -135,9 +140,7 @@ std::string read_key_file(const std::string& path, key_kind kind) {
                             mode.str() + "); run: chmod 600 " + path);
         }
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_key_file(text.str(), kind, path);
+    return key;
 }
 
 void write_key_file(const std::string& path, key_kind kind, std::string_view key, bool overwrite) {

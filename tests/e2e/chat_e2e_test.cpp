@@ -377,8 +377,8 @@ TEST_F(Chat, AnUnknownCommandIsALocalErrorAndNeverSent) {
     child_process typo = client("typo");
     typo.write("/shrug at this\nafter the typo\n");
     typo.close_stdin();
-    // Only what reaches the terminal and the room is checked here, not the exit code.
-    EXPECT_NE(exit_of(typo), "no exit") << transcript(typo);
+    // The rest of the script still runs, but a script with a mistake does not end as a success.
+    EXPECT_EQ(exit_of(typo), "exit 1") << transcript(typo);
     EXPECT_EQ(typo.lines(stream::err),
               lines{"! Unknown command /shrug (try /help; //text sends /text)"});
     EXPECT_EQ(typo.lines(stream::out), (lines{connected(2), "[You] after the typo"}));
@@ -576,6 +576,25 @@ void expect_usage_errors(const std::string& path, const std::string& program, co
     }
 }
 
+// What is wrong with an endpoint before connecting is said at once, not after the timeout.
+TEST(CommandLine, AClientSaysAtOnceWhatIsWrongWithAnEndpoint) {
+    child_process bad_port(client_path, {"--router", "tcp://127.0.0.1:99999", "--sub",
+                                         "tcp://127.0.0.1:5556", "-m", "hi"});
+    EXPECT_EQ(exit_of(bad_port), "exit 2") << transcript(bad_port);
+    EXPECT_EQ(bad_port.lines(stream::err),
+              lines{"zchat-client: 'tcp://127.0.0.1:99999' has no valid port (1 to 65535) (try "
+                    "--help)"});
+
+    child_process unknown_host(client_path, {"--name", "x", "nosuchhost.invalid", "-m", "hi"});
+    EXPECT_EQ(exit_of(unknown_host), "exit 1") << transcript(unknown_host);
+    const lines err = unknown_host.lines(stream::err);
+    ASSERT_EQ(err.size(), 1u) << transcript(unknown_host);
+    EXPECT_TRUE(err[0].starts_with("! Cannot reach the chat server at "
+                                   "tcp://nosuchhost.invalid:5555: cannot resolve the host "
+                                   "'nosuchhost.invalid': "))
+        << err[0];
+}
+
 // A command line that would send nothing is refused before connecting, not run as a success.
 TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
     const std::vector<std::pair<lines, std::string>> cases{
@@ -584,6 +603,12 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
         {{"-m", "/bogus now"}, "--message: unknown command /bogus (//text sends /text)"},
         {{"-m", "/quit"}, "--message: /quit would send nothing"},
         {{"--name", "", "-m", "hi"}, "--name needs a non-empty name"},
+        {{"-m", "hello", "world"},
+         "-m takes one argument: quote a message of several words (-m 'hello world'), and give "
+         "a HOST before -m"},
+        {{"--message=hello", "world"},
+         "-m takes one argument: quote a message of several words (-m 'hello world'), and give "
+         "a HOST before -m"},
     };
     expect_usage_errors(client_path, "zchat-client",
                         {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"}, cases);

@@ -103,6 +103,24 @@ TEST(CurveKeys, SecretKeyThatOthersMayReadIsRefusedWithTheFix) {
     EXPECT_EQ(read_key_file(pub, key_kind::public_key), key);
 }
 
+TEST(CurveKeys, APublicKeyFileGivenAsTheSecretIsNamedAsSuchBeforeItsPermissions) {
+    temp_dir dir;
+    const auto pair = generate_key_pair();
+    // As zchat-keygen writes it: mode 0644, which would be wrong for a secret.
+    const std::string pub =
+        dir.write("alice.pub", format_key_file(key_kind::public_key, pair.public_key), 0644);
+    EXPECT_EQ(error_of([&] { read_key_file(pub, key_kind::secret_key); }),
+              pub + ": this is a public key file; a secret key is needed");
+    const std::string secret =
+        dir.write("alice.secret", format_key_file(key_kind::secret_key, pair.secret_key), 0600);
+    EXPECT_EQ(error_of([&] { read_key_file(secret, key_kind::public_key); }),
+              secret + ": this is a secret key file; a public key is needed");
+    const std::string garbage = dir.write("x.secret", "hello\n", 0644);
+    EXPECT_EQ(error_of([&] { read_key_file(garbage, key_kind::secret_key); }),
+              garbage + ": not a CURVE secret key file (expected '== CURVE SECRET KEY ==' and a "
+                        "40-character Z85 key)");
+}
+
 TEST(CurveKeys, MissingFileIsAnErrorNamingIt) {
     temp_dir dir;
     EXPECT_EQ(error_of([&] { read_key_file(dir / "none", key_kind::public_key); }),

@@ -1,0 +1,45 @@
+#include "proto/runtime/endpoint.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <charconv>
+
+namespace zchat::runtime {
+
+std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint) {
+    constexpr std::string_view tcp = "tcp://";
+    if (!endpoint.starts_with(tcp))
+        return std::nullopt;
+    const std::string_view address = endpoint.substr(tcp.size());
+    const auto colon = address.rfind(':');
+    if (colon == std::string_view::npos)
+        return endpoint_problem{true, "'" + std::string{endpoint} + "' has no port"};
+    std::string_view host = address.substr(0, colon);
+    const std::string_view port = address.substr(colon + 1);
+    unsigned number = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || number < 1 ||
+        number > 65535)
+        return endpoint_problem{true,
+                                "'" + std::string{endpoint} + "' has no valid port (1 to 65535)"};
+    // libzmq's own syntax: [v6 address], and "source;destination" (the destination is last).
+    if (const auto semicolon = host.rfind(';'); semicolon != std::string_view::npos)
+        host.remove_prefix(semicolon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty() || host == "*")
+        return std::nullopt;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const int rc = getaddrinfo(std::string{host}.c_str(), nullptr, &hints, &found);
+    if (found)
+        freeaddrinfo(found);
+    if (rc != 0)
+        return endpoint_problem{false, "cannot resolve the host '" + std::string{host} +
+                                           "': " + gai_strerror(rc)};
+    return std::nullopt;
+}
+
+} // namespace zchat::runtime

@@ -1,0 +1,22 @@
+// What can be told about an endpoint before connecting to it, so that a client fails at once
+// with the reason instead of waiting out its connect timeout: a TCP port out of range (a usage
+// error), or a host name that does not resolve (a runtime failure). Anything else, including a
+// host that resolves but where nothing answers, is left to the connection itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace zchat::runtime {
+
+struct endpoint_problem {
+    bool usage = false; // the endpoint itself is malformed, rather than the world unhelpful
+    std::string reason;
+};
+
+// Checks a tcp:// endpoint we are about to connect to; other transports pass unchecked.
+// Resolving a name may block for as long as the system's resolver takes.
+std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint);
+
+} // namespace zchat::runtime
