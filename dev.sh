@@ -5,13 +5,14 @@
 #   ./dev.sh broker [BROKER ARGS...]   build, then run zchat-broker (default endpoints)
 #   ./dev.sh test                      build, then run the whole test suite
 #   ./dev.sh build                     build only
+#   ./dev.sh package                   build, then make the Debian package (in the build folder)
 #
 # BUILD_DIR (default: build) and ZCHAT_CMAKE_ARGS (extra cmake arguments) can be set.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake make pkg-config libzmq3-dev cppzmq-dev libcxxopts-dev libreadline-dev
-          libgtest-dev nlohmann-json3-dev faketime libinih-dev)
+          libgtest-dev nlohmann-json3-dev faketime libinih-dev libsystemd-dev dpkg-dev file)
 build_dir=${BUILD_DIR:-build}
 
 install_missing() {
@@ -31,7 +32,7 @@ install_missing() {
 
 configure() {
     # shellcheck disable=SC2086 # ZCHAT_CMAKE_ARGS is a list of words on purpose
-    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${ZCHAT_CMAKE_ARGS:-} >/dev/null
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${ZCHAT_CMAKE_ARGS:-} "$@" >/dev/null
 }
 
 case "${1:-}" in
@@ -40,7 +41,7 @@ broker)
     install_missing
     configure
     cmake --build "$build_dir" -j"$(nproc)" --target zchat-broker zchat-client
-    exec "$build_dir/broker/zchat-broker" "$@"
+    exec "$build_dir/bin/zchat-broker" "$@"
     ;;
 test)
     install_missing
@@ -53,8 +54,15 @@ build)
     configure
     cmake --build "$build_dir" -j"$(nproc)"
     ;;
+package)
+    install_missing
+    # The package installs under /usr, with its configuration in /etc.
+    configure -DCMAKE_INSTALL_PREFIX=/usr
+    cmake --build "$build_dir" -j"$(nproc)"
+    (cd "$build_dir" && cpack -G DEB)
+    ;;
 *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

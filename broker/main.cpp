@@ -6,6 +6,7 @@
 #include "proto/runtime/started_line.hpp"
 
 #include <cxxopts.hpp>
+#include <systemd/sd-daemon.h>
 
 #include <unistd.h>
 
@@ -171,12 +172,16 @@ int main(int argc, char** argv) {
         std::cout << zchat::runtime::started_line("Chat broker",
                                                   {server.router_endpoint(), server.pub_endpoint()})
                   << std::endl;
+        // Under systemd (Type=notify), both endpoints are bound: the service is up. Elsewhere
+        // this does nothing.
+        sd_notify(0, "READY=1");
         if (!curve_text.empty())
             std::cout << curve_text << std::endl;
         if (options.core.rate_per_second == 0)
             std::cout << "Rate limit lifted (--rate 0): clients may send as fast as they can"
                       << std::endl;
         server.run(stop_fd, std::cout);
+        sd_notify(0, "STOPPING=1");
         std::cout << "Chat broker stopped" << std::endl;
     } catch (const zchat::broker::bind_error& e) {
         std::cerr << "zchat-broker: " << e.what() << '\n';

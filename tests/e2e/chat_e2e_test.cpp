@@ -12,8 +12,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -711,6 +714,33 @@ TEST(ChatBroker, TestConfigChecksWithoutBindingAndAnUnusableConfigurationExits78
         EXPECT_EQ(p.lines(stream::out), lines{});
         EXPECT_EQ(p.lines(stream::err), lines{"zchat-broker: " + message});
     }
+}
+
+// Under systemd (Type=notify) the broker says READY=1 once both endpoints are bound, and
+// STOPPING=1 when it stops: the notification socket here stands in for systemd's.
+TEST(ChatBroker, ItTellsSystemdWhenItIsReadyAndWhenItStops) {
+    const temp_dir dir;
+    const std::string path = dir / "notify";
+    const int notify = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(notify, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    ASSERT_LT(path.size(), sizeof address.sun_path);
+    path.copy(address.sun_path, path.size());
+    ASSERT_EQ(bind(notify, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    const timeval wait{5, 0};
+    setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    const auto next_notice = [&] {
+        std::array<char, 256> text{};
+        const ssize_t got = recv(notify, text.data(), text.size(), 0);
+        return got > 0 ? std::string(text.data(), static_cast<std::size_t>(got)) : "(nothing)";
+    };
+
+    running_broker broker(broker_options{.wrapper = {"/usr/bin/env", "NOTIFY_SOCKET=" + path}});
+    EXPECT_EQ(next_notice(), "READY=1");
+    EXPECT_EQ(broker.stop(), 0);
+    EXPECT_EQ(next_notice(), "STOPPING=1");
+    close(notify);
 }
 
 TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {
