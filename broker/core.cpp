@@ -319,6 +319,36 @@ void core::tick(time_point now, outbox& out) {
     }
 }
 
+std::vector<std::string> core::reconfigure(const config& next) {
+    std::vector<std::string> changed;
+    const auto take = [&](auto& current, const auto& wanted, const char* name,
+                          const char* note = "") {
+        if (current == wanted)
+            return;
+        changed.push_back(std::string{name} + " " + std::to_string(current) + " -> " +
+                          std::to_string(wanted) + note);
+        current = wanted;
+    };
+    // Sessions keep the rate their WELCOME announced: a client pacing itself as it was told
+    // must not be refused for it.
+    take(cfg_.rate_per_second, next.rate_per_second, "rate",
+         " (for sessions that join from now on)");
+    take(cfg_.rate_burst, next.rate_burst, "burst", " (for sessions that join from now on)");
+    take(cfg_.max_clients, next.max_clients, "max-clients");
+    take(cfg_.max_errors, next.max_errors, "max-errors");
+    if (cfg_.stats_interval != next.stats_interval) {
+        changed.push_back("stats-interval " + std::to_string(cfg_.stats_interval.count()) +
+                          " ms -> " + std::to_string(next.stats_interval.count()) + " ms");
+        cfg_.stats_interval = next.stats_interval;
+        next_stats_ = std::min(next_stats_, now_ + cfg_.stats_interval);
+    }
+    if (cfg_.bound_names != next.bound_names) {
+        changed.push_back("names bound to keys: " + std::to_string(next.bound_names.size()));
+        cfg_.bound_names = next.bound_names;
+    }
+    return changed;
+}
+
 void core::excuse_pause(std::chrono::nanoseconds pause, outbox& out) {
     liveness_.excuse(pause);
     out.log.push_back(

@@ -72,6 +72,10 @@ public:
     // not counted as any session's silence, rather than expiring everyone for a silence the
     // broker caused. Sessions that really left still expire, that much later.
     void excuse_pause(std::chrono::nanoseconds pause, outbox& out);
+    // Takes the settings that may change while the broker runs (rate and burst for sessions
+    // that join from now on, max clients, max errors, the stats interval, the names bound to
+    // keys); the others in `next` are ignored. Returns what changed, worded for the log.
+    std::vector<std::string> reconfigure(const config& next);
     // When tick next has something to do.
     time_point next_deadline() const;
     // Announces that the broker is going away, and logs its totals.

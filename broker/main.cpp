@@ -31,7 +31,9 @@ constexpr const char* exit_codes_help =
     "client public keys: a file with one Z85 key per line, optionally followed by the one name\n"
     "that key may use, or a directory of such files.\n"
     "\nConfig file: one `name = value` a line, the names of the long options above (without\n"
-    "--), `#` comments; options on the command line override it.\n"
+    "--), `#` comments; options on the command line override it. SIGHUP reads it again and\n"
+    "applies what can change while running (rate and burst for new sessions, max-clients,\n"
+    "max-errors, stats-interval, the allowlist); a file that cannot be used changes nothing.\n"
     "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error (bad\n"
     "flag, malformed endpoint, unusable key file or allowlist on the command line), 78 unusable\n"
     "configuration (the config file, or a key or allowlist file it names; every problem under\n"
@@ -75,16 +77,21 @@ std::string usage_line() {
     return line.substr(1);
 }
 
+// What the broker was told: a config file (or none) and the flags that override it.
+struct instructions {
+    std::string config_file;
+    std::map<std::string, std::string> flags;
+    bool testing = false; // --test-config: every problem is a configuration problem
+};
+
 // Settings from the config file, then the flags; what is wrong, if anything. `curve_text` says
 // what CURVE will accept once the key files are read.
-std::optional<refusal> settle(const cxxopts::ParseResult& args,
-                              const std::map<std::string, std::string>& flags, broker_settings& s,
+std::optional<refusal> settle(const instructions& told, broker_settings& s,
                               std::string& curve_text) {
-    const bool testing = args.count("test-config") > 0;
-    const int usage = testing ? exit_config : exit_usage;
-    std::string config_file;
-    if (args.count("config")) {
-        config_file = args["config"].as<std::string>();
+    const int usage = told.testing ? exit_config : exit_usage;
+    const std::string& config_file = told.config_file;
+    const auto& flags = told.flags;
+    if (!config_file.empty()) {
         std::ifstream in(config_file);
         if (!in)
             return refusal{exit_config, "cannot read " + config_file + ": " + std::strerror(errno)};
@@ -132,7 +139,7 @@ int main(int argc, char** argv) {
 
     broker_settings settings;
     std::string curve_text;
-    bool testing = false;
+    instructions told;
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
@@ -145,12 +152,13 @@ int main(int argc, char** argv) {
         }
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
-        testing = args.count("test-config") > 0;
-        std::map<std::string, std::string> flags;
+        told.testing = args.count("test-config") > 0;
+        if (args.count("config"))
+            told.config_file = args["config"].as<std::string>();
         for (const auto& o : zchat::broker::broker_options())
             if (args.count(std::string{o.name}))
-                flags.emplace(o.name, args[std::string{o.name}].as<std::string>());
-        if (auto bad = settle(args, flags, settings, curve_text)) {
+                told.flags.emplace(o.name, args[std::string{o.name}].as<std::string>());
+        if (auto bad = settle(told, settings, curve_text)) {
             std::cerr << "zchat-broker: " << bad->message << (bad->help_hint ? " (try --help)" : "")
                       << '\n';
             return bad->exit_code;
@@ -159,13 +167,25 @@ int main(int argc, char** argv) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;
     }
-    if (testing) {
+    if (told.testing) {
         std::cout << "zchat-broker: configuration OK" << std::endl;
         return exit_ok;
     }
 
     const zchat::broker::server_options& options = settings.server;
     const int stop_fd = zchat::runtime::stop_signal_descriptor();
+    const int reload_fd = zchat::runtime::reload_signal_descriptor();
+    // SIGHUP: the same file and flags read again; a configuration that cannot be used changes
+    // nothing, and the broker goes on as it was.
+    const auto reread = [&told](std::ostream& log) -> std::optional<zchat::broker::server_options> {
+        broker_settings again;
+        std::string curve_again;
+        if (auto bad = settle(told, again, curve_again)) {
+            log << "! Reload failed, nothing changed: " << bad->message << '\n';
+            return std::nullopt;
+        }
+        return again.server;
+    };
     try {
         zmq::context_t ctx;
         zchat::broker::server server(ctx, options);
@@ -180,7 +200,7 @@ int main(int argc, char** argv) {
         if (options.core.rate_per_second == 0)
             std::cout << "Rate limit lifted (--rate 0): clients may send as fast as they can"
                       << std::endl;
-        server.run(stop_fd, std::cout);
+        server.run(stop_fd, std::cout, reload_fd, reread);
         sd_notify(0, "STOPPING=1");
         std::cout << "Chat broker stopped" << std::endl;
     } catch (const zchat::broker::bind_error& e) {
@@ -193,5 +213,6 @@ int main(int argc, char** argv) {
         return exit_failure;
     }
     close(stop_fd);
+    close(reload_fd);
     return exit_ok;
 }

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -129,7 +130,7 @@ std::uint64_t random_epoch() {
 
 server::server(zmq::context_t& ctx, const server_options& options)
     : allowed_(options.allowed), router_(ctx, zmq::socket_type::router),
-      pub_(ctx, zmq::socket_type::pub),
+      pub_(ctx, zmq::socket_type::pub), options_(options),
       core_(with_bound_names(options.core, options.allowed), random_epoch(), random_secret) {
     if (allowed_) {
         zap_ = zmq::socket_t(ctx, zmq::socket_type::rep);
@@ -152,14 +153,64 @@ server::server(zmq::context_t& ctx, const server_options& options)
     pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
 }
 
-void server::run(int stop_fd, std::ostream& log) {
+void server::reconfigure(const server_options& next, std::ostream& log) {
+    std::vector<std::string> restart;
+    const auto fixed = [&](bool changed, const char* name) {
+        if (changed)
+            restart.push_back(name);
+    };
+    const config& now = options_.core;
+    fixed(next.router_endpoint != options_.router_endpoint, "router");
+    fixed(next.pub_endpoint != options_.pub_endpoint, "pub");
+    fixed(next.max_frame_bytes != options_.max_frame_bytes, "max-frame-bytes");
+    fixed(next.curve_secret_key != options_.curve_secret_key, "curve-secret");
+    fixed(next.allowed.has_value() != allowed_.has_value(), "allow (on or off)");
+    fixed(next.core.heartbeat_interval != now.heartbeat_interval, "heartbeat-ms");
+    fixed(next.core.liveness != now.liveness, "liveness");
+    fixed(next.core.max_name_chars != now.max_name_chars, "max-name-chars");
+    fixed(next.core.max_text_bytes != now.max_text_bytes, "max-text-bytes");
+
+    std::vector<std::string> changed;
+    if (allowed_ && next.allowed) {
+        const std::size_t before = allowed_->size();
+        allowed_ = next.allowed;
+        changed.push_back("allowlist " + std::to_string(before) + " -> " +
+                          std::to_string(allowed_->size()) + " key(s)");
+    }
+    for (std::string& c : core_.reconfigure(with_bound_names(next.core, allowed_)))
+        changed.push_back(std::move(c));
+    // What was applied is now how the broker runs; what needs a restart stays as started.
+    options_.core.rate_per_second = next.core.rate_per_second;
+    options_.core.rate_burst = next.core.rate_burst;
+    options_.core.max_clients = next.core.max_clients;
+    options_.core.max_errors = next.core.max_errors;
+    options_.core.stats_interval = next.core.stats_interval;
+
+    std::string line = "Reloaded the configuration: ";
+    for (std::size_t i = 0; i < changed.size(); ++i)
+        line += (i ? ", " : "") + changed[i];
+    if (changed.empty())
+        line += "nothing changed";
+    log << line << '\n';
+    if (!restart.empty()) {
+        std::string names;
+        for (std::size_t i = 0; i < restart.size(); ++i)
+            names += (i ? ", " : "") + restart[i];
+        log << "! Needs a restart to change, left as it was: " << names << '\n';
+    }
+    log.flush();
+}
+
+void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_options& reread) {
     using clock = std::chrono::steady_clock;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
-    // Without an allowlist there is no ZAP socket, and its item, last, is left out of the poll.
-    std::array<zmq::pollitem_t, 3> items{{
+    // Without an allowlist there is no ZAP socket, and its item, last, is left out of the poll;
+    // without a reload descriptor (-1), poll ignores its item.
+    std::array<zmq::pollitem_t, 4> items{{
         {router_.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
+        {nullptr, reload_fd, ZMQ_POLLIN, 0},
         {zap_.handle(), 0, ZMQ_POLLIN, 0},
     }};
 
@@ -186,6 +237,14 @@ void server::run(int stop_fd, std::ostream& log) {
         if (items[1].revents & ZMQ_POLLIN)
             break;
         if (items[2].revents & ZMQ_POLLIN) {
+            // One read takes a signalfd's siginfo or an eventfd's count alike.
+            std::array<char, 128> signal_info{};
+            if (read(reload_fd, signal_info.data(), signal_info.size()) > 0 && reread) {
+                if (const std::optional<server_options> next = reread(log))
+                    reconfigure(*next, log);
+            }
+        }
+        if (items[3].revents & ZMQ_POLLIN) {
             for (int handled = 0; handled < max_messages_per_wakeup; ++handled)
                 if (!answer_zap_request(log))
                     break;

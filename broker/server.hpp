@@ -13,6 +13,7 @@
 #include <zmq_addon.hpp>
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <stdexcept>
@@ -52,9 +53,20 @@ public:
     const std::string& router_endpoint() const { return router_endpoint_; }
     const std::string& pub_endpoint() const { return pub_endpoint_; }
 
+    // Asked for the configuration to apply now (on SIGHUP); nothing if it cannot be had, in
+    // which case it has logged why and nothing changes.
+    using reread_options = std::function<std::optional<server_options>(std::ostream& log)>;
+
     // Serves until stop_fd becomes readable, writing the broker's log to `log`, then publishes
-    // the shutdown event. Call from one thread only. Throws zmq::error_t on socket failure.
-    void run(int stop_fd, std::ostream& log);
+    // the shutdown event. Whenever reload_fd (a signalfd or an eventfd) becomes readable, it is
+    // read and `reread` is asked for a configuration to apply (see reconfigure). Call from one
+    // thread only. Throws zmq::error_t on socket failure.
+    void run(int stop_fd, std::ostream& log, int reload_fd = -1, const reread_options& reread = {});
+
+    // Applies what may change while running (the core's live settings, and the allowlist if the
+    // broker started with one: new keys are admitted at once), and logs what changed and what
+    // only a restart would change (endpoints, keys, liveness, limits announced in WELCOME).
+    void reconfigure(const server_options& next, std::ostream& log);
 
 private:
     void flush(std::ostream& log);
@@ -70,6 +82,7 @@ private:
     zmq::socket_t pub_;
     std::string router_endpoint_;
     std::string pub_endpoint_;
+    server_options options_; // as started, with what reloads changed
     core core_;
     outbox out_;
     std::vector<zmq::const_buffer> parts_; // the frames of the message being sent

@@ -18,4 +18,8 @@ inline constexpr int exit_config = 78;
 // std::system_error if the descriptor cannot be made.
 int stop_signal_descriptor();
 
+// The same for SIGHUP, which asks a server to read its configuration again: blocked, and seen
+// through the returned descriptor. Call first thing in main, like stop_signal_descriptor.
+int reload_signal_descriptor();
+
 } // namespace zchat::runtime

@@ -271,6 +271,41 @@ TEST(BrokerCore, WelcomeCarriesTheConfigurationAndTheRoomAsItIsNow) {
                                                           1, 250, 5, 16, 200, 20, 40}));
 }
 
+TEST(BrokerCore, AReloadChangesTheLiveSettingsForSessionsThatJoinFromThenOn) {
+    config cfg = test_config();
+    cfg.rate_per_second = 2;
+    cfg.rate_burst = 2;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+
+    config next = cfg;
+    next.rate_per_second = 100;
+    next.rate_burst = 100;
+    next.max_clients = 2;
+    next.liveness = 9; // not a live setting: ignored
+    EXPECT_EQ(
+        s.broker().reconfigure(next),
+        (names{"rate 2 -> 100 (for sessions that join from now on)",
+               "burst 2 -> 100 (for sessions that join from now on)", "max-clients 10000 -> 2"}));
+    EXPECT_TRUE(s.broker().reconfigure(next).empty()); // the same again changes nothing
+
+    // bob is told the new rate, and gets it; alice keeps what her WELCOME announced.
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_EQ(bob.rate_per_second, 100u);
+    EXPECT_EQ(bob.liveness, 3u);
+    for (std::uint64_t id = 1; id <= 5; ++id)
+        EXPECT_TRUE(s.say("peer-bob", bob, id, "x").replies.size() == 1);
+    std::size_t refused = 0;
+    for (std::uint64_t id = 1; id <= 5; ++id)
+        refused += s.say("peer-alice", alice, id, "x").log.empty() ? 1u : 0u;
+    EXPECT_EQ(refused, 3u);
+    // And the new cap on clients holds.
+    EXPECT_EQ(only_reply<proto::error>(s.send("peer-carol", proto::hello{"carol", std::nullopt}),
+                                       "peer-carol")
+                  .code,
+              proto::error_code::server_full);
+}
+
 TEST(BrokerCore, ProbeIsRepeatedEveryProbeIntervalUntilReady) {
     config cfg = test_config();
     cfg.probe_interval = 100ms;

@@ -716,6 +716,41 @@ TEST(ChatBroker, TestConfigChecksWithoutBindingAndAnUnusableConfigurationExits78
     }
 }
 
+// SIGHUP reads the configuration again: what can change while running changes, at once and
+// without dropping anyone; a file that cannot be used changes nothing, and the broker goes on.
+TEST(ChatBroker, SighupAppliesTheConfigurationAgainAndABadOneChangesNothing) {
+    const temp_dir dir;
+    const std::string conf = dir.write("broker.conf", "max-clients = 10\n");
+    running_broker broker({"--config", conf});
+    const auto client = [&](const std::string& name) {
+        return child_process(client_path,
+                             {"--router", broker.router(), "--sub", broker.pub(), "--name", name});
+    };
+    child_process alice = client("alice");
+    ASSERT_TRUE(prints(alice, stream::out, connected(1)));
+
+    dir.write("broker.conf", "max-clients = 1\nliveness = 9\n");
+    broker.process().send_signal(SIGHUP);
+    EXPECT_TRUE(broker.process().wait_for_line(stream::out,
+                                               "Reloaded the configuration: max-clients 10 -> 1"));
+    EXPECT_TRUE(broker.process().wait_for_line(
+        stream::out, "! Needs a restart to change, left as it was: liveness"));
+    child_process bob = client("bob");
+    bob.close_stdin();
+    EXPECT_EQ(exit_of(bob), "exit 1") << transcript(bob);
+    EXPECT_EQ(bob.lines(stream::err),
+              lines{"! Cannot join the chat: the server is full (1 clients) (E_SERVER_FULL)"});
+
+    dir.write("broker.conf", "max-clients = none\n");
+    broker.process().send_signal(SIGHUP);
+    EXPECT_TRUE(broker.process().wait_for_line(
+        stream::out, "! Reload failed, nothing changed: " + conf +
+                         ":1: max-clients must be a whole number ('none' is not)"));
+    alice.write("still here\n");
+    EXPECT_TRUE(prints(alice, stream::out, "[You] still here"));
+    EXPECT_EQ(broker.stop(), 0);
+}
+
 // Under systemd (Type=notify) the broker says READY=1 once both endpoints are bound, and
 // STOPPING=1 when it stops: the notification socket here stands in for systemd's.
 TEST(ChatBroker, ItTellsSystemdWhenItIsReadyAndWhenItStops) {
