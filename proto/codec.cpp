@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace zchat::proto {
 namespace {
@@ -269,6 +272,11 @@ struct decoder_table<std::variant<M...>> {
                                      : count == field_counts[index];
     }
 };
+
+// PROTOCOL.md, "Limits": no command needs more frames than a broker accepts.
+static_assert([]<class... M>(std::type_identity<std::variant<M...>>) {
+    return ((first_field_frame<M> + shape_of<M>.field_count <= max_command_frames) && ...);
+}(std::type_identity<command>{}));
 
 // Decodes a message of the variant V whose signature frame is frames[first] (already checked):
 // looks up the word and checks the frame count it requires before reading any field.

@@ -93,6 +93,9 @@ struct shape {
         std::tuple_element_t<sizeof...(Fields) - 1, std::tuple<Fields...>>::wire ==
             encoding::utf8_each;
 
+    static_assert(((Fields::wire == encoding::utf8_each) + ... + 0) <= (trailing_list ? 1 : 0),
+                  "a list of text frames can only be a message's last field");
+
     // Whether `count` field frames (the frames after the word) fit this message.
     constexpr bool fits(std::size_t count) const {
         return trailing_list ? count + 1 >= field_count : count == field_count;
