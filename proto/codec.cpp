@@ -1,5 +1,6 @@
-// Encoding and decoding, driven by the descriptions in shapes.hpp: nothing here knows a
-// particular message's fields, only how each encoding is written and read.
+// Encoding and decoding, driven by the descriptions in shapes.hpp: this file knows how each
+// encoding is written and read, not which fields a message has. The exceptions are the topics an
+// event is published under, and decode_event_header's look at LINE's text (its last field).
 #include "proto/codec.hpp"
 #include "proto/shapes.hpp"
 
