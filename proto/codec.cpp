@@ -1,10 +1,16 @@
-// Frame layouts follow PROTOCOL.md; the tables there and the functions here are kept in step.
+// Encoding and decoding, driven by the descriptions in shapes.hpp: this file knows how each
+// encoding is written and read, not which fields a message has. The exceptions are the topics an
+// event is published under, and decode_event_header's look at LINE's text (its last field).
 #include "proto/codec.hpp"
+#include "proto/shapes.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace zchat::proto {
 namespace {
@@ -28,15 +34,6 @@ std::string be(Int value) {
 
 std::string bytes(const session_secret& secret) {
     return {reinterpret_cast<const char*>(secret.data()), secret.size()};
-}
-
-frame_list start(std::string_view word) {
-    return {header_frame(), std::string{word}};
-}
-
-frame_list start_event(std::string topic, std::string_view word, std::uint64_t epoch,
-                       std::uint64_t seq) {
-    return {std::move(topic), header_frame(), std::string{word}, be(epoch), be(seq)};
 }
 
 // ---- Reading ----
@@ -135,6 +132,7 @@ public:
         return counts;
     }
 
+    std::size_t remaining() const { return frames_.size() - next_; }
     bool failed() const { return error_.has_value(); }
     decode_error error() const { return *error_; }
 
@@ -172,75 +170,131 @@ std::optional<decode_error> check_header(std::string_view f) {
     return std::nullopt;
 }
 
-struct shape {
-    std::string_view word;
-    int fields; // exact field-frame count; negative: at least that many
+// ---- The descriptions, put to work ----
 
-    bool fits(std::size_t count) const {
-        return fields >= 0 ? count == static_cast<std::size_t>(fields)
-                           : count >= static_cast<std::size_t>(-fields);
+// Appends the frames of one field.
+template <class T>
+void put(frame_list& f, const T& value) {
+    constexpr encoding wire = encoding_of<T>();
+    if constexpr (std::is_enum_v<T>) {
+        f.push_back(be(static_cast<std::underlying_type_t<T>>(value)));
+    } else if constexpr (std::is_integral_v<T>) {
+        f.push_back(be(value));
+    } else if constexpr (wire == encoding::secret) {
+        f.push_back(bytes(value));
+    } else if constexpr (wire == encoding::resume) {
+        f.push_back(value ? be(value->session_id) + bytes(value->secret) : std::string{});
+    } else if constexpr (wire == encoding::utf8) {
+        f.push_back(value);
+    } else if constexpr (wire == encoding::utf8_each) {
+        f.insert(f.end(), value.begin(), value.end());
+    } else {
+        static_assert(wire == encoding::records);
+        std::string records;
+        records.reserve(value.size() * 10);
+        for (const auto& [code, count] : value)
+            records += be(static_cast<std::uint16_t>(code)) + be(count);
+        f.push_back(std::move(records));
+    }
+}
+
+// Reads one field into `value`.
+template <class T, class Field>
+void read(field_reader& r, const Field& field, T& value) {
+    constexpr encoding wire = encoding_of<T>();
+    if constexpr (std::is_enum_v<T>) {
+        value = static_cast<T>(r.number<std::underlying_type_t<T>>(field.name));
+    } else if constexpr (std::is_integral_v<T>) {
+        value = r.number<T>(field.name);
+    } else if constexpr (wire == encoding::secret) {
+        value = r.secret();
+    } else if constexpr (wire == encoding::resume) {
+        value = r.resume();
+    } else if constexpr (wire == encoding::utf8) {
+        value = r.text(field.name, field.max_bytes);
+    } else if constexpr (wire == encoding::utf8_each) {
+        while (!r.failed() && r.remaining() > 0)
+            value.push_back(r.text(field.name, field.max_bytes));
+    } else {
+        static_assert(wire == encoding::records);
+        value = r.rejected_counts();
+    }
+}
+
+// The frames of message M: its topic if it is an event, the signature, the word, its fields.
+template <class M>
+frame_list encode_message(const M& m, std::string topic) {
+    constexpr auto& layout = shape_of<M>;
+    frame_list f;
+    f.reserve(first_field_frame<M> + layout.field_count);
+    if constexpr (is_alternative_of<M, event>)
+        f.push_back(std::move(topic));
+    f.push_back(header_frame());
+    f.emplace_back(layout.word);
+    std::apply([&](const auto&... field) { (put(f, m.*field.member), ...); }, layout.fields);
+    return f;
+}
+
+// Reads message M's fields, the reader standing on the first of them.
+template <class V, class M>
+decoded<V> decode_as(field_reader& r) {
+    M m{};
+    std::apply([&](const auto&... field) { (read(r, field, m.*field.member), ...); },
+               shape_of<M>.fields);
+    if (r.failed())
+        return r.error();
+    return decoded<V>{std::in_place_index<0>, std::in_place_type<M>, std::move(m)};
+}
+
+// What decoding needs of every alternative of the variant V, in the variant's order.
+template <class V>
+struct decoder_table;
+
+template <class... M>
+struct decoder_table<std::variant<M...>> {
+    using variant = std::variant<M...>;
+    static constexpr std::array<std::string_view, sizeof...(M)> words{shape_of<M>.word...};
+    static constexpr std::array<std::size_t, sizeof...(M)> field_counts{shape_of<M>.field_count...};
+    static constexpr std::array<bool, sizeof...(M)> trailing_lists{shape_of<M>.trailing_list...};
+    static constexpr std::array<decoded<variant> (*)(field_reader&), sizeof...(M)> decoders{
+        &decode_as<variant, M>...};
+
+    // The word's alternative, or nothing if the variant has no message with that word.
+    static std::optional<std::size_t> find(std::string_view word) {
+        const auto it = std::find(words.begin(), words.end(), word);
+        if (it == words.end())
+            return std::nullopt;
+        return static_cast<std::size_t>(it - words.begin());
+    }
+
+    // Whether `count` field frames fit alternative `index`.
+    static bool fits(std::size_t index, std::size_t count) {
+        return trailing_lists[index] ? count + 1 >= field_counts[index]
+                                     : count == field_counts[index];
     }
 };
 
-// The word's entry in the table, or nothing if the table does not have it.
-template <class Table>
-std::optional<std::size_t> find_shape(const Table& table, std::string_view word) {
-    const auto it = std::find_if(table.begin(), table.end(),
-                                 [&](const auto& entry) { return entry.word == word; });
-    if (it == table.end())
-        return std::nullopt;
-    return static_cast<std::size_t>(it - table.begin());
-}
+// PROTOCOL.md, "Limits": no command needs more frames than a broker accepts.
+static_assert([]<class... M>(std::type_identity<std::variant<M...>>) {
+    return ((first_field_frame<M> + shape_of<M>.field_count <= max_command_frames) && ...);
+}(std::type_identity<command>{}));
 
-// Looks up the command word and checks the frame count it requires, before reading any field.
-template <class Table>
-std::optional<decode_error> check_shape(std::span<const std::string_view> frames, std::size_t first,
-                                        const Table& table, std::size_t& index) {
+// Decodes a message of the variant V whose signature frame is frames[first] (already checked):
+// looks up the word and checks the frame count it requires before reading any field.
+template <class V>
+decoded<V> decode_message(std::span<const std::string_view> frames, std::size_t first) {
+    using table = decoder_table<V>;
     if (frames.size() <= first + 1)
         return decode_error{error_code::malformed, "missing command frame"};
     const std::string_view word = frames[first + 1];
-    const auto found = find_shape(table, word);
-    if (!found)
+    const auto index = table::find(word);
+    if (!index)
         return decode_error{error_code::unknown_command, "unknown command"};
-    index = *found;
-    if (!table[index].fits(frames.size() - first - 2))
+    if (!table::fits(*index, frames.size() - first - 2))
         return decode_error{error_code::malformed,
                             std::string{word} + " has the wrong number of frames"};
-    return std::nullopt;
-}
-
-constexpr std::array<shape, 6> command_shapes{{
-    {"HELLO", 2},
-    {"READY", 2},
-    {"SAY", 3},
-    {"WHO", 1},
-    {"BYE", 1},
-    {"PING", 2},
-}};
-
-constexpr std::array<shape, 4> reply_shapes{{
-    {"WELCOME", 12},
-    {"ERROR", 3},
-    {"ACK", 2},
-    {"ROSTER", -1},
-}};
-
-constexpr std::array<shape, 7> event_shapes{{
-    {"LINE", 6},
-    {"JOIN", 6},
-    {"LEAVE", 7},
-    {"HEARTBEAT", 5},
-    {"PROBE", 3},
-    {"SHUTDOWN", 2},
-    {"STATS", 13},
-}};
-
-// The decoded message, or the first error the reader met while decoding it.
-template <class T, class Result>
-Result finish(const field_reader& r, T value) {
-    if (r.failed())
-        return r.error();
-    return value;
+    field_reader r(frames, first + 2);
+    return table::decoders[*index](r);
 }
 
 } // namespace
@@ -271,142 +325,15 @@ std::string probe_topic(std::uint64_t session_id) {
 }
 
 frame_list encode(const command& c) {
-    return std::visit(
-        [](const auto& m) -> frame_list {
-            using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, hello>) {
-                frame_list f = start("HELLO");
-                f.push_back(m.name);
-                f.push_back(m.resume ? be(m.resume->session_id) + bytes(m.resume->secret) : "");
-                return f;
-            } else if constexpr (std::is_same_v<T, ready>) {
-                frame_list f = start("READY");
-                f.push_back(bytes(m.secret));
-                f.push_back(be(m.probe_seq));
-                return f;
-            } else if constexpr (std::is_same_v<T, say>) {
-                frame_list f = start("SAY");
-                f.push_back(bytes(m.secret));
-                f.push_back(be(m.message_id));
-                f.push_back(m.text);
-                return f;
-            } else if constexpr (std::is_same_v<T, who>) {
-                frame_list f = start("WHO");
-                f.push_back(bytes(m.secret));
-                return f;
-            } else if constexpr (std::is_same_v<T, bye>) {
-                frame_list f = start("BYE");
-                f.push_back(bytes(m.secret));
-                return f;
-            } else {
-                frame_list f = start("PING");
-                f.push_back(bytes(m.secret));
-                f.push_back(be(m.last_seq));
-                return f;
-            }
-        },
-        c);
+    return std::visit([](const auto& m) { return encode_message(m, {}); }, c);
 }
 
 frame_list encode(const reply& r) {
-    return std::visit(
-        [](const auto& m) -> frame_list {
-            using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, welcome>) {
-                frame_list f = start("WELCOME");
-                f.push_back(m.name);
-                f.push_back(be(m.session_id));
-                f.push_back(bytes(m.secret));
-                f.push_back(be(m.epoch));
-                f.push_back(be(m.seq));
-                f.push_back(be(m.online));
-                f.push_back(be(m.heartbeat_ms));
-                f.push_back(be(m.liveness));
-                f.push_back(be(m.max_name_chars));
-                f.push_back(be(m.max_text_bytes));
-                f.push_back(be(m.rate_per_second));
-                f.push_back(be(m.rate_burst));
-                return f;
-            } else if constexpr (std::is_same_v<T, error>) {
-                frame_list f = start("ERROR");
-                f.push_back(be(static_cast<std::uint16_t>(m.code)));
-                f.push_back(be(m.message_id));
-                f.push_back(m.reason);
-                return f;
-            } else if constexpr (std::is_same_v<T, ack>) {
-                frame_list f = start("ACK");
-                f.push_back(be(m.message_id));
-                f.push_back(be(m.seq));
-                return f;
-            } else {
-                frame_list f = start("ROSTER");
-                f.push_back(be(m.roster_version));
-                f.insert(f.end(), m.names.begin(), m.names.end());
-                return f;
-            }
-        },
-        r);
+    return std::visit([](const auto& m) { return encode_message(m, {}); }, r);
 }
 
 frame_list encode(const event& e) {
-    std::string topic = topic_of(e);
-    return std::visit(
-        [&](const auto& m) -> frame_list {
-            using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, line>) {
-                frame_list f = start_event(std::move(topic), "LINE", m.epoch, m.seq);
-                f.push_back(m.sender);
-                f.push_back(be(m.session_id));
-                f.push_back(be(m.message_id));
-                f.push_back(m.text);
-                return f;
-            } else if constexpr (std::is_same_v<T, joined>) {
-                frame_list f = start_event(std::move(topic), "JOIN", m.epoch, m.seq);
-                f.push_back(m.name);
-                f.push_back(be(m.session_id));
-                f.push_back(be(m.online));
-                f.push_back(be(m.roster_version));
-                return f;
-            } else if constexpr (std::is_same_v<T, left>) {
-                frame_list f = start_event(std::move(topic), "LEAVE", m.epoch, m.seq);
-                f.push_back(m.name);
-                f.push_back(be(m.session_id));
-                f.push_back(be(m.online));
-                f.push_back(be(m.roster_version));
-                f.push_back(be(static_cast<std::uint8_t>(m.reason)));
-                return f;
-            } else if constexpr (std::is_same_v<T, heartbeat>) {
-                frame_list f = start_event(std::move(topic), "HEARTBEAT", m.epoch, m.seq);
-                f.push_back(be(m.online));
-                f.push_back(be(m.roster_version));
-                f.push_back(be(m.interval_ms));
-                return f;
-            } else if constexpr (std::is_same_v<T, probe>) {
-                frame_list f = start_event(std::move(topic), "PROBE", m.epoch, m.seq);
-                f.push_back(be(m.session_id));
-                return f;
-            } else if constexpr (std::is_same_v<T, shutdown>) {
-                return start_event(std::move(topic), "SHUTDOWN", m.epoch, m.seq);
-            } else {
-                frame_list f = start_event(std::move(topic), "STATS", m.epoch, m.seq);
-                f.push_back(be(m.uptime_ms));
-                f.push_back(be(m.online));
-                f.push_back(be(m.peak_online));
-                f.push_back(be(m.events_published));
-                f.push_back(be(m.lines_in));
-                f.push_back(be(m.bytes_in));
-                f.push_back(be(m.bytes_out));
-                f.push_back(be(m.expired));
-                f.push_back(be(m.evicted));
-                f.push_back(be(m.lagging));
-                std::string rejected;
-                for (const auto& [code, count] : m.rejected)
-                    rejected += be(static_cast<std::uint16_t>(code)) + be(count);
-                f.push_back(std::move(rejected));
-                return f;
-            }
-        },
-        e);
+    return std::visit([&](const auto& m) { return encode_message(m, topic_of(e)); }, e);
 }
 
 decoded<command> decode_command(std::span<const std::string_view> frames) {
@@ -416,42 +343,7 @@ decoded<command> decode_command(std::span<const std::string_view> frames) {
         return decode_error{error_code::malformed, "too many frames"};
     if (auto bad = check_header(frames[0]))
         return *bad;
-    std::size_t kind = 0;
-    if (auto bad = check_shape(frames, 0, command_shapes, kind))
-        return *bad;
-
-    field_reader r(frames, 2);
-    switch (kind) {
-    case 0: {
-        hello m;
-        m.name = r.text("name", max_name_bytes);
-        m.resume = r.resume();
-        return finish<hello, decoded<command>>(r, std::move(m));
-    }
-    case 1: {
-        ready m;
-        m.secret = r.secret();
-        m.probe_seq = r.number<std::uint64_t>("probe seq");
-        return finish<ready, decoded<command>>(r, std::move(m));
-    }
-    case 2: {
-        say m;
-        m.secret = r.secret();
-        m.message_id = r.number<std::uint64_t>("message id");
-        m.text = r.text("text", max_text_bytes);
-        return finish<say, decoded<command>>(r, std::move(m));
-    }
-    case 3:
-        return finish<who, decoded<command>>(r, who{r.secret()});
-    case 4:
-        return finish<bye, decoded<command>>(r, bye{r.secret()});
-    default: {
-        ping m;
-        m.secret = r.secret();
-        m.last_seq = r.number<std::uint64_t>("last seq");
-        return finish<ping, decoded<command>>(r, std::move(m));
-    }
-    }
+    return decode_message<command>(frames, 0);
 }
 
 decoded<reply> decode_reply(std::span<const std::string_view> frames) {
@@ -459,49 +351,7 @@ decoded<reply> decode_reply(std::span<const std::string_view> frames) {
         return decode_error{error_code::malformed, "empty message"};
     if (auto bad = check_header(frames[0]))
         return *bad;
-    std::size_t kind = 0;
-    if (auto bad = check_shape(frames, 0, reply_shapes, kind))
-        return *bad;
-
-    field_reader r(frames, 2);
-    switch (kind) {
-    case 0: {
-        welcome m;
-        m.name = r.text("name", max_name_bytes);
-        m.session_id = r.number<std::uint64_t>("session id");
-        m.secret = r.secret();
-        m.epoch = r.number<std::uint64_t>("epoch");
-        m.seq = r.number<std::uint64_t>("seq");
-        m.online = r.number<std::uint32_t>("online");
-        m.heartbeat_ms = r.number<std::uint32_t>("heartbeat ms");
-        m.liveness = r.number<std::uint32_t>("liveness");
-        m.max_name_chars = r.number<std::uint32_t>("max name chars");
-        m.max_text_bytes = r.number<std::uint32_t>("max text bytes");
-        m.rate_per_second = r.number<std::uint32_t>("rate per second");
-        m.rate_burst = r.number<std::uint32_t>("rate burst");
-        return finish<welcome, decoded<reply>>(r, std::move(m));
-    }
-    case 1: {
-        error m;
-        m.code = static_cast<error_code>(r.number<std::uint16_t>("code"));
-        m.message_id = r.number<std::uint64_t>("message id");
-        m.reason = r.text("reason", max_text_bytes);
-        return finish<error, decoded<reply>>(r, std::move(m));
-    }
-    case 2: {
-        ack m;
-        m.message_id = r.number<std::uint64_t>("message id");
-        m.seq = r.number<std::uint64_t>("seq");
-        return finish<ack, decoded<reply>>(r, m);
-    }
-    default: {
-        roster m;
-        m.roster_version = r.number<std::uint64_t>("roster version");
-        for (std::size_t i = 3; i < frames.size(); ++i)
-            m.names.push_back(r.text("name", max_name_bytes));
-        return finish<roster, decoded<reply>>(r, std::move(m));
-    }
-    }
+    return decode_message<reply>(frames, 0);
 }
 
 decoded<event> decode_event(std::span<const std::string_view> frames) {
@@ -509,92 +359,30 @@ decoded<event> decode_event(std::span<const std::string_view> frames) {
         return decode_error{error_code::malformed, "missing topic or signature frame"};
     if (auto bad = check_header(frames[1]))
         return *bad;
-    std::size_t kind = 0;
-    if (auto bad = check_shape(frames, 1, event_shapes, kind))
-        return *bad;
-
-    field_reader r(frames, 3);
-    const auto epoch = r.number<std::uint64_t>("epoch");
-    const auto seq = r.number<std::uint64_t>("seq");
-    switch (kind) {
-    case 0: {
-        line m{epoch, seq, {}, 0, 0, {}};
-        m.sender = r.text("sender", max_name_bytes);
-        m.session_id = r.number<std::uint64_t>("session id");
-        m.message_id = r.number<std::uint64_t>("message id");
-        m.text = r.text("text", max_text_bytes);
-        return finish<line, decoded<event>>(r, std::move(m));
-    }
-    case 1: {
-        joined m{epoch, seq, {}, 0, 0, 0};
-        m.name = r.text("name", max_name_bytes);
-        m.session_id = r.number<std::uint64_t>("session id");
-        m.online = r.number<std::uint32_t>("online");
-        m.roster_version = r.number<std::uint64_t>("roster version");
-        return finish<joined, decoded<event>>(r, std::move(m));
-    }
-    case 2: {
-        left m{epoch, seq, {}, 0, 0, 0, leave_reason::quit};
-        m.name = r.text("name", max_name_bytes);
-        m.session_id = r.number<std::uint64_t>("session id");
-        m.online = r.number<std::uint32_t>("online");
-        m.roster_version = r.number<std::uint64_t>("roster version");
-        m.reason = static_cast<leave_reason>(r.number<std::uint8_t>("reason"));
-        return finish<left, decoded<event>>(r, std::move(m));
-    }
-    case 3: {
-        heartbeat m{epoch, seq, 0, 0, 0};
-        m.online = r.number<std::uint32_t>("online");
-        m.roster_version = r.number<std::uint64_t>("roster version");
-        m.interval_ms = r.number<std::uint32_t>("interval ms");
-        return finish<heartbeat, decoded<event>>(r, m);
-    }
-    case 4: {
-        probe m{epoch, seq, 0};
-        m.session_id = r.number<std::uint64_t>("session id");
-        return finish<probe, decoded<event>>(r, m);
-    }
-    case 5:
-        return finish<shutdown, decoded<event>>(r, shutdown{epoch, seq});
-    default: {
-        stats m;
-        m.epoch = epoch;
-        m.seq = seq;
-        m.uptime_ms = r.number<std::uint64_t>("uptime ms");
-        m.online = r.number<std::uint32_t>("online");
-        m.peak_online = r.number<std::uint32_t>("peak online");
-        m.events_published = r.number<std::uint64_t>("events published");
-        m.lines_in = r.number<std::uint64_t>("lines in");
-        m.bytes_in = r.number<std::uint64_t>("bytes in");
-        m.bytes_out = r.number<std::uint64_t>("bytes out");
-        m.expired = r.number<std::uint64_t>("expired");
-        m.evicted = r.number<std::uint64_t>("evicted");
-        m.lagging = r.number<std::uint32_t>("lagging");
-        m.rejected = r.rejected_counts();
-        return finish<stats, decoded<event>>(r, std::move(m));
-    }
-    }
+    return decode_message<event>(frames, 1);
 }
 
 std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
                                                 std::size_t text_bytes) {
-    static_assert(event_shapes.size() == std::variant_size_v<event>,
-                  "one event shape for each kind of event");
+    using table = decoder_table<event>;
     // topic, signature, word, epoch, seq, fields...
     constexpr std::size_t first_field = 5;
     if (frames.size() < first_field || !is_our_header(frames[1]))
         return std::nullopt;
-    const auto kind = find_shape(event_shapes, frames[2]);
-    if (!kind || !event_shapes[*kind].fits(frames.size() - 3) || frames[3].size() != 8 ||
+    const auto kind = table::find(frames[2]);
+    if (!kind || !table::fits(*kind, frames.size() - 3) || frames[3].size() != 8 ||
         frames[4].size() != 8)
         return std::nullopt;
     event_header h{static_cast<event_kind>(*kind),
                    from_be<std::uint64_t>(frames[3]),
                    from_be<std::uint64_t>(frames[4]),
                    {}};
-    // LINE: sender, session id, message id, text.
+    // LINE's text is its last frame.
+    constexpr auto& line_shape = shape_of<line>;
+    static_assert(std::get<line_shape.field_count - 1>(line_shape.fields).member == &line::text);
     if (h.kind == event_kind::line)
-        h.text_head = frames[first_field + 3].substr(0, text_bytes);
+        h.text_head =
+            frames[first_field_frame<line> + line_shape.field_count - 1].substr(0, text_bytes);
     return h;
 }
 

@@ -3,7 +3,8 @@
 // The codec checks structure only: signature, version, command word, frame count, field widths.
 // Whether a name or a text is acceptable is validate.hpp's business, because those limits are
 // the broker's configuration. Decoding never throws on peer input: a malformed message is a
-// decode_error value carrying the error code the broker answers with.
+// decode_error value carrying the error code the broker answers with. Every message's frames are
+// described once, in shapes.hpp; encoding, decoding and PROTOCOL.md's frame tables follow from it.
 #pragma once
 
 #include "proto/message.hpp"
