@@ -554,16 +554,21 @@ int main(int argc, char** argv) {
         "procs", "worker processes to split the clients over (for thousands of clients)",
         cxxopts::value(s.procs)->default_value("1"))(
         "max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"))(
-        "forwarder",
-        "run as the baseline forwarder (used by --baseline)")("h,help", "print this help and exit");
+        "h,help", "print this help and exit")("version", "print the version and exit");
+    // How the bench starts its own baseline: not for people, so not in --help.
+    cli.add_options("internal")("forwarder", "run as the baseline forwarder (used by --baseline)");
     cli.custom_help(
         "[--router EP --pub EP [--broker-pid PID] | --spawn PATH_TO_BROKER]\n"
         "  --mode fixed|capacity|idle|churn --clients C --publishers P --rate R --size S\n"
         "  --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
     try {
         const auto args = cli.parse(argc, argv);
+        if (args.count("version")) {
+            std::cout << "zchat-bench " << ZCHAT_VERSION << '\n';
+            return exit_ok;
+        }
         if (args.count("help")) {
-            std::cout << cli.help()
+            std::cout << cli.help({""})
                       << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
                          "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
                          "clients, the sender's own SUB included.\n"

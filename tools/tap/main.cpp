@@ -254,23 +254,13 @@ private:
         return false;
     }
 
-    void print_event(const tap::note& n) {
-        switch (settings_.output) {
-        case mode::human:
-            write_line(STDOUT_FILENO, tap::human_line(n, settings_.colour));
-            break;
-        case mode::json:
-            write_line(STDOUT_FILENO, tap::json_line(n));
-            break;
-        case mode::custom:
-            write_line(STDOUT_FILENO, settings_.format->expand(n));
-            break;
-        }
-    }
+    void print_event(const tap::note& n) { print(n, false); }
 
     // Gaps, alerts, restarts: on stdout in human and JSON output, on stderr with -F so that a
     // script's custom lines stay uniform.
-    void print_note(const tap::note& n) {
+    void print_note(const tap::note& n) { print(n, true); }
+
+    void print(const tap::note& n, bool conclusion) {
         switch (settings_.output) {
         case mode::human:
             write_line(STDOUT_FILENO, tap::human_line(n, settings_.colour));
@@ -279,7 +269,10 @@ private:
             write_line(STDOUT_FILENO, tap::json_line(n));
             break;
         case mode::custom:
-            write_line(STDERR_FILENO, tap::human_line(n));
+            if (conclusion)
+                write_line(STDERR_FILENO, tap::human_line(n));
+            else
+                write_line(STDOUT_FILENO, settings_.format->expand(n));
             break;
         }
     }

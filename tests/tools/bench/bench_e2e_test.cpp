@@ -200,6 +200,14 @@ TEST_F(BenchEndToEnd, HelpDescribesTheOptions) {
     for (const char* option : {"--spawn", "--mode", "--clients", "--publishers", "--rate", "--size",
                                "--duration", "--warmup", "--baseline", "--json", "--csv", "--hgrm"})
         EXPECT_NE(r.out.find(option), std::string::npos) << option;
+    // How the bench starts its own baseline is not for people.
+    EXPECT_EQ(r.out.find("--forwarder"), std::string::npos) << r.out;
+}
+
+TEST_F(BenchEndToEnd, VersionPrintsTheVersion) {
+    const auto r = bench("--version");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, std::string{"zchat-bench "} + ZCHAT_VERSION + "\n");
 }
 
 TEST_F(BenchEndToEnd, BadOptionsAreUsageErrors) {
