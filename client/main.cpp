@@ -65,12 +65,6 @@ bool word_after_message(int argc, char** argv) {
     return false;
 }
 
-// "host" -> tcp://host:port; IPv6 literals get their brackets.
-std::string endpoint_for(const std::string& host, int port) {
-    const bool ipv6 = host.find(':') != std::string::npos && !host.starts_with('[');
-    return "tcp://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -122,8 +116,10 @@ int main(int argc, char** argv) {
             if (args.count("router") || args.count("sub"))
                 throw cxxopts::exceptions::exception(
                     "give either HOST or --router/--sub, not both");
-            session.router_endpoint = endpoint_for(host, zchat::proto::default_router_port);
-            session.sub_endpoint = endpoint_for(host, zchat::proto::default_pub_port);
+            session.router_endpoint =
+                zchat::runtime::tcp_endpoint(host, zchat::proto::default_router_port);
+            session.sub_endpoint =
+                zchat::runtime::tcp_endpoint(host, zchat::proto::default_pub_port);
         }
         if (args.count("name") && session.name.empty())
             throw cxxopts::exceptions::exception("--name needs a non-empty name");

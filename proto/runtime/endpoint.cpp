@@ -7,6 +7,12 @@
 
 namespace zchat::runtime {
 
+std::string tcp_endpoint(std::string_view host, std::uint16_t port) {
+    const bool ipv6 = host.find(':') != std::string_view::npos && !host.starts_with('[');
+    return "tcp://" + (ipv6 ? "[" + std::string{host} + "]" : std::string{host}) + ":" +
+           std::to_string(port);
+}
+
 std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint) {
     constexpr std::string_view tcp = "tcp://";
     if (!endpoint.starts_with(tcp))

@@ -4,6 +4,7 @@
 // host that resolves but where nothing answers, is left to the connection itself.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@ struct endpoint_problem {
     bool usage = false; // the endpoint itself is malformed, rather than the world unhelpful
     std::string reason;
 };
+
+// "tcp://HOST:PORT" for a bare HOST, as every connecting tool takes one; an IPv6 literal gets its
+// brackets.
+std::string tcp_endpoint(std::string_view host, std::uint16_t port);
 
 // Checks a tcp:// endpoint we are about to connect to; other transports pass unchecked.
 // Resolving a name may block for as long as the system's resolver takes.

@@ -1,5 +1,7 @@
 // zchat-bench: options -> brokers to measure (zchat, and the baseline forwarder) -> runs of
 // simulated clients -> report. Also the forwarder itself, when started with --forwarder.
+#include "proto/defaults.hpp"
+#include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/forwarder.hpp"
@@ -521,12 +523,14 @@ int main(int argc, char** argv) {
                          "heartbeat like zchat-client, against a minimal forwarder baseline.");
     settings s;
     bool forwarder = false;
-    cli.add_options()("router", "broker ROUTER endpoint (with --pub), instead of --spawn",
-                      cxxopts::value(s.router))("pub", "broker PUB endpoint",
+    std::string host;
+    cli.add_options()("router", "broker ROUTER endpoint (with --sub), instead of --spawn",
+                      cxxopts::value(s.router))("sub", "broker PUB endpoint",
                                                 cxxopts::value(s.pub))(
+        "host", "broker host on the default ports, instead of --spawn", cxxopts::value(host))(
         "spawn", "start this zchat-broker on free loopback ports and measure it",
         cxxopts::value(s.spawn))("broker-pid",
-                                 "pid of the broker given by --router/--pub, "
+                                 "pid of the broker given by --router/--sub, "
                                  "for its CPU and memory",
                                  cxxopts::value(s.broker_pid))(
         "broker-arg", "extra argument for the spawned broker (repeatable)",
@@ -555,10 +559,14 @@ int main(int argc, char** argv) {
         cxxopts::value(s.procs)->default_value("1"))(
         "max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"))(
         "h,help", "print this help and exit")("version", "print the version and exit");
-    // How the bench starts its own baseline: not for people, so not in --help.
-    cli.add_options("internal")("forwarder", "run as the baseline forwarder (used by --baseline)");
+    // How the bench starts its own baseline: not for people, so not in --help; and the old
+    // spelling of --sub, kept for a release.
+    cli.add_options("internal")("forwarder", "run as the baseline forwarder (used by --baseline)")(
+        "pub", "the old name of --sub", cxxopts::value(s.pub));
+    cli.parse_positional({"host"});
+    cli.positional_help("");
     cli.custom_help(
-        "[--router EP --pub EP [--broker-pid PID] | --spawn PATH_TO_BROKER]\n"
+        "[--router EP --sub EP [--broker-pid PID] | HOST | --spawn PATH_TO_BROKER]\n"
         "  --mode fixed|capacity|idle|churn --clients C --publishers P --rate R --size S\n"
         "  --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
     try {
@@ -579,13 +587,22 @@ int main(int argc, char** argv) {
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         forwarder = args.count("forwarder") > 0;
+        if (args.count("pub") && !forwarder)
+            std::cerr << "zchat-bench: --pub is deprecated; use --sub (the same endpoint)\n";
+        if (args.count("host")) {
+            if (args.count("router") || args.count("sub") || args.count("pub"))
+                throw cxxopts::exceptions::exception(
+                    "give either HOST or --router/--sub, not both");
+            s.router = zchat::runtime::tcp_endpoint(host, zchat::proto::default_router_port);
+            s.pub = zchat::runtime::tcp_endpoint(host, zchat::proto::default_pub_port);
+        }
         s.baseline = args.count("baseline") > 0;
         s.json = args.count("json") > 0;
         s.keep_rate_limit = args.count("keep-rate-limit") > 0;
         if (!forwarder) {
             if (s.spawn.empty() == (s.router.empty() || s.pub.empty()))
                 throw cxxopts::exceptions::exception(
-                    "give either --spawn PATH or both --router and --pub");
+                    "give either --spawn PATH, a HOST, or both --router and --sub");
             if (s.mode != "fixed" && s.mode != "capacity" && s.mode != "idle" && s.mode != "churn")
                 throw cxxopts::exceptions::exception(
                     "--mode must be fixed, capacity, idle or churn");

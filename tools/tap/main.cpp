@@ -6,6 +6,7 @@
 #include "proto/runtime/connection_watch.hpp"
 #include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -332,6 +333,7 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     std::uint64_t count = 0;
     double timeout = 0;
     double stats = 0;
+    std::string host;
     cli.add_options()("sub", "broker PUB endpoint to watch",
                       cxxopts::value(s.endpoint)->default_value(s.endpoint))(
         "t,topic", "show only topics starting with TOPIC (repeatable; default: all)",
@@ -348,10 +350,13 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         cxxopts::value(s.curve_server_key_file))(
         "curve-secret", "our CURVE secret key file (with --curve-server-key)",
         cxxopts::value(s.curve_secret_file))("h,help", "print this help and exit")(
-        "version", "print the version and exit");
+        "version", "print the version and exit")("host", "broker host on the default port",
+                                                 cxxopts::value(host));
+    cli.parse_positional({"host"});
+    cli.positional_help("[HOST]");
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
                     "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
-                    "  [--curve-server-key FILE [--curve-secret FILE]]");
+                    "  [--curve-server-key FILE [--curve-secret FILE]] [HOST]");
 
     const auto words = joined_stats_value(argc, argv);
     std::vector<const char*> pointers;
@@ -370,6 +375,11 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     }
     if (!args.unmatched().empty())
         throw usage_error("unexpected argument '" + args.unmatched().front() + "'");
+    if (args.count("host")) {
+        if (args.count("sub"))
+            throw usage_error("give either HOST or --sub, not both");
+        s.endpoint = runtime::tcp_endpoint(host, proto::default_pub_port);
+    }
     s.hide_heartbeats = args.count("no-heartbeats") > 0;
     if (args.count("json"))
         s.output = mode::json;

@@ -211,10 +211,24 @@ TEST_F(BenchEndToEnd, VersionPrintsTheVersion) {
 }
 
 TEST_F(BenchEndToEnd, BadOptionsAreUsageErrors) {
-    EXPECT_EQ(bench("--mode fixed").exit_code, 2); // no broker
+    EXPECT_EQ(bench("--mode fixed").exit_code, 2);                         // no broker
+    EXPECT_EQ(bench("localhost --router tcp://127.0.0.1:1").exit_code, 2); // both
     EXPECT_EQ(bench("--spawn x --mode sideways").exit_code, 2);
     EXPECT_EQ(bench("--spawn x --clients 2 --publishers 3").exit_code, 2);
     EXPECT_EQ(bench("--spawn x --size 10").exit_code, 2);
+}
+
+// --sub names the broker's PUB endpoint as in every connecting tool; the old --pub still works
+// for a release, with a word on stderr.
+TEST_F(BenchEndToEnd, TheOldPubSpellingStillWorksWithADeprecationLine) {
+    const auto r = bench("--router tcp://127.0.0.1:1 --pub tcp://127.0.0.1:1 --size 10");
+    EXPECT_EQ(r.exit_code, 2); // the size, not the spelling
+    EXPECT_NE(r.err.find("zchat-bench: --pub is deprecated; use --sub (the same endpoint)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(bench("--router tcp://127.0.0.1:1 --sub tcp://127.0.0.1:1 --size 10")
+                  .err.find("deprecated"),
+              std::string::npos);
 }
 
 TEST_F(BenchEndToEnd, ABrokerThatCannotStartIsARuntimeFailure) {

@@ -138,7 +138,8 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
     for (const strings& bad :
          {strings{"--bogus"}, strings{"--sub", "nonsense"}, strings{"--sub", "tcp://127.0.0.1"},
           strings{"-F", "%x"}, strings{"--json", "-F", "%p"}, strings{"-C", "0"},
-          strings{"-W", "-1"}, strings{"extra"}}) {
+          strings{"-W", "-1"}, strings{"host", "extra"},
+          strings{"localhost", "--sub", "tcp://127.0.0.1:1"}}) {
         SCOPED_TRACE(bad.front());
         child_process tap(ZCHAT_TAP_PATH, bad);
         EXPECT_EQ(tap.wait_for_exit(line_timeout), 2);
@@ -147,6 +148,14 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
         EXPECT_TRUE(err.ends_with("(try --help)\n")) << err;
         EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
     }
+}
+
+// A bare HOST means that host on the broker's default PUB port, as for the client.
+TEST(TapEndToEnd, ABareHostIsWatchedOnTheDefaultPort) {
+    child_process tap(ZCHAT_TAP_PATH, {"-W", "0.2", "localhost"});
+    EXPECT_EQ(tap.wait_for_exit(line_timeout), 3);
+    EXPECT_NE(tap.read_rest(stream::err, line_timeout).find("tcp://localhost:5556"),
+              std::string::npos);
 }
 
 TEST(TapEndToEnd, JsonCountSeesAScriptedConversationInOrder) {
