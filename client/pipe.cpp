@@ -8,6 +8,10 @@ void send(zmq::socket_t& pipe, const pipe_message& m) {
     pipe.send(zmq::buffer(encode(m)));
 }
 
+bool try_send(zmq::socket_t& pipe, const pipe_message& m) {
+    return pipe.send(zmq::buffer(encode(m)), zmq::send_flags::dontwait).has_value();
+}
+
 std::optional<pipe_message> receive(zmq::socket_t& pipe) {
     zmq::message_t frame;
     if (!pipe.recv(frame, zmq::recv_flags::dontwait))

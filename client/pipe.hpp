@@ -13,6 +13,10 @@ namespace zchat::client::pipe {
 // Sends one message. Throws zmq::error_t as the socket does.
 void send(zmq::socket_t& pipe, const pipe_message& m);
 
+// Sends one message if it can go at once; false if the peer cannot take it now (not connected,
+// or its queue is full). Throws zmq::error_t as the socket does otherwise.
+bool try_send(zmq::socket_t& pipe, const pipe_message& m);
+
 // Receives one message without waiting; nothing if none is queued.
 std::optional<pipe_message> receive(zmq::socket_t& pipe);
 

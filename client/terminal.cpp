@@ -83,7 +83,7 @@ int terminal::run() {
             signalfd_siginfo info{};
             if (read(signal_fd_, &info, sizeof info) > 0 && !quitting_) {
                 quitting_ = true;
-                pipe::send(pipe_, pipe_message::quit());
+                tell_session(pipe_message::quit());
             }
         }
         // A hang-up without data (the writer closed) shows as POLLERR; read() then sees the end.
@@ -93,18 +93,38 @@ int terminal::run() {
             else
                 read_script_input();
         }
-        while (auto m = pipe::receive(pipe_)) {
-            if (m->kind == pipe_kind::done) {
-                exit_code = m->exit_code;
-                running = false;
-                break;
-            }
-            if (m->kind == pipe_kind::print)
-                show(m->look, m->text);
+        take_from_session();
+        if (session_exit_) {
+            exit_code = *session_exit_;
+            running = false;
         }
     }
     stop_readline();
     return exit_code == 0 && script_mistakes_ > 0 ? 1 : exit_code;
+}
+
+void terminal::take_from_session() {
+    while (!session_exit_) {
+        auto m = pipe::receive(pipe_);
+        if (!m)
+            return;
+        if (m->kind == pipe_kind::done)
+            session_exit_ = m->exit_code;
+        else if (m->kind == pipe_kind::print)
+            show(m->look, m->text);
+    }
+}
+
+void terminal::tell_session(const pipe_message& m) {
+    // A PAIR socket blocks a send while its peer is not there: before the receive thread has
+    // connected (it will), or after it has ended (it will not come back). So wait for either
+    // room to send or word from the thread, and give up once that word is "done".
+    while (!session_exit_ && !pipe::try_send(pipe_, m)) {
+        zmq::pollitem_t item{pipe_.handle(), 0, ZMQ_POLLIN | ZMQ_POLLOUT, 0};
+        zmq::poll(&item, 1, std::chrono::milliseconds(-1));
+        if (item.revents & ZMQ_POLLIN)
+            take_from_session();
+    }
 }
 
 void terminal::stop_readline() {
@@ -143,16 +163,16 @@ void terminal::on_input_line(std::string_view line) {
         [&](const auto& input) {
             using T = std::decay_t<decltype(input)>;
             if constexpr (std::is_same_v<T, send_text>) {
-                pipe::send(pipe_, pipe_message::say(input.text));
+                tell_session(pipe_message::say(input.text));
             } else if constexpr (std::is_same_v<T, list_users>) {
-                pipe::send(pipe_, pipe_message::who());
+                tell_session(pipe_message::who());
             } else if constexpr (std::is_same_v<T, leave>) {
                 // In a script, /quit ends the input: what came before it is still delivered.
                 if (!options_.interactive) {
                     end_input();
                 } else if (!quitting_) {
                     quitting_ = true;
-                    pipe::send(pipe_, pipe_message::quit());
+                    tell_session(pipe_message::quit());
                 }
             } else if constexpr (std::is_same_v<T, show_help>) {
                 show(style::notice, std::string{help_text()});
@@ -197,9 +217,9 @@ void terminal::end_input() {
     if (options_.interactive && !quitting_) {
         // Ctrl-D at the prompt means leave now, as /quit does.
         quitting_ = true;
-        pipe::send(pipe_, pipe_message::quit());
+        tell_session(pipe_message::quit());
     } else if (!quitting_) {
-        pipe::send(pipe_, pipe_message::eof());
+        tell_session(pipe_message::eof());
     }
 }
 

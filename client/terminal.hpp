@@ -7,6 +7,7 @@
 #pragma once
 
 #include "client/conversation.hpp"
+#include "client/pipe_message.hpp"
 
 #include <zmq.hpp>
 
@@ -41,6 +42,11 @@ private:
     void show(style look, const std::string& text);
     void end_input();
     void stop_readline();
+    // Hands a message to the receive thread. Never blocks for good: if the thread has ended,
+    // its last message ("done") is waiting here, and the message is dropped.
+    void tell_session(const pipe_message& m);
+    // Shows what the receive thread sent; notes its exit code once it says it is done.
+    void take_from_session();
 
     terminal_options options_;
     int signal_fd_;
@@ -51,6 +57,7 @@ private:
     std::size_t script_mistakes_ = 0; // unknown commands in scripted input: exit 1 at the end
     bool quitting_ = false;
     bool in_readline_callback_ = false;
+    std::optional<int> session_exit_; // set by the receive thread's "done"
 };
 
 } // namespace zchat::client
