@@ -28,6 +28,25 @@ void round_trip(const proto::decoded<T>& first, Decode decode) {
     check(std::holds_alternative<T>(second) && std::get<T>(second) == *value);
 }
 
+// Whatever decode_event accepts has a header with the same kind, epoch and seq, and a LINE's
+// text head is the start of its text; the header decode itself may see any input.
+void header_agrees(std::span<const std::string_view> frames) {
+    for (const std::size_t text_bytes : {std::size_t{0}, std::size_t{8}, std::size_t{100000}}) {
+        const auto header = proto::decode_event_header(frames, text_bytes);
+        const auto decoded = proto::decode_event(frames);
+        const auto* event = std::get_if<proto::event>(&decoded);
+        if (!event)
+            continue;
+        check(header.has_value());
+        check(header->kind == proto::event_kind_of(*event));
+        check(header->epoch == std::visit([](const auto& e) { return e.epoch; }, *event));
+        check(header->seq == std::visit([](const auto& e) { return e.seq; }, *event));
+        if (const auto* line = std::get_if<proto::line>(event))
+            check(header->text_head.size() <= text_bytes &&
+                  std::string_view{line->text}.starts_with(header->text_head));
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -35,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     round_trip<proto::command>(proto::decode_command(frames), proto::decode_command);
     round_trip<proto::reply>(proto::decode_reply(frames), proto::decode_reply);
     round_trip<proto::event>(proto::decode_event(frames), proto::decode_event);
+    header_agrees(frames);
     for (const std::string_view f : frames) {
         (void)proto::check_name(f, proto::default_max_name_chars);
         (void)proto::check_text(f, proto::default_max_text_bytes);

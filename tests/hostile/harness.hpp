@@ -77,11 +77,12 @@ struct totals {
     std::map<std::string, std::uint64_t> rejected;
 };
 
-// Connects a SUB of its own to the broker's PUB at `pub` and returns the first STATS event it
-// hears: published after the call began, so it counts all the broker did before. nullopt if
-// none comes within `timeout`; the broker publishes one every --stats-interval.
-std::optional<proto::stats> next_stats(zmq::context_t& ctx, const std::string& pub,
-                                       milliseconds timeout);
+// Connects a SUB of its own to the broker's PUB at `pub` and returns the first STATS event whose
+// counters equal the one before it: published after the call began and settled, so it counts
+// all the broker was sent before. nullopt if there is none within `timeout`; the broker
+// publishes one every --stats-interval.
+std::optional<proto::stats> settled_stats(zmq::context_t& ctx, const std::string& pub,
+                                          milliseconds timeout);
 
 // The number in the "N errors not sent" of a "Broker totals" line; nullopt if `line` is not one.
 std::optional<std::uint64_t> errors_not_sent_in(const std::string& line);

@@ -121,6 +121,19 @@ bool read_until(int fd, std::string& buffer, std::string_view wanted,
     return true;
 }
 
+// What can be told of a worker that said nothing by its deadline: where its main thread
+// waits and how much CPU it used, so that a stall can be told from a slow join.
+std::string silent_worker(pid_t pid) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    const auto wchan = read_proc_file(proc + "/wchan");
+    const auto sample = sample_process(pid);
+    if (!sample)
+        return "worker " + std::to_string(pid) + " ended without a word";
+    return "worker " + std::to_string(pid) + " said nothing (waiting in " +
+           (wchan && !wchan->empty() ? *wchan : std::string{"?"}) + ", " +
+           std::to_string(sample->cpu_seconds) + " s of CPU)";
+}
+
 // One worker process of --procs: its pid, a pipe to it (the start time) and one from it
 // ("joined", then its share of the result).
 struct worker_process {
@@ -212,10 +225,11 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
         std::chrono::steady_clock::now() + base.join_timeout + std::chrono::seconds(10);
     for (auto& w : workers) {
         if (!read_until(w.from, w.received, "joined\n", join_deadline)) {
+            const std::string said = w.received.empty() ? silent_worker(w.pid) : w.received;
             for (auto& other : workers)
                 kill(other.pid, SIGTERM);
             finish();
-            throw std::runtime_error("a worker failed to join: " + w.received);
+            throw std::runtime_error("a worker failed to join: " + said);
         }
         w.received.erase(0, w.received.find("joined\n") + 7);
     }

@@ -523,13 +523,14 @@ private:
     }
 
     // Lets the conversation follow the event stream, and counts what it finds missing once the
-    // client has joined: section 7 of PROTOCOL.md counts from the client's own JOIN. The
-    // forwarder numbers nothing.
+    // client has joined: section 7 of PROTOCOL.md counts from the client's own JOIN, so the
+    // event that joins it counts nothing. The forwarder numbers nothing.
     template <class Follow>
     void count_missed(sim_client& c, Follow follow) {
         const std::uint64_t missed = c.room.missed();
+        const bool was_joined = joined(c);
         follow();
-        if (!cfg_.baseline && joined(c))
+        if (!cfg_.baseline && was_joined && joined(c))
             result_.seq_gaps += c.room.missed() - missed;
     }
 
