@@ -1,5 +1,6 @@
 // zchat-bench: options -> brokers to measure (zchat, and the baseline forwarder) -> runs of
-// simulated clients -> report. Also the forwarder itself, when started with --forwarder.
+// simulated clients -> report. Also the forwarder itself, when started with --forwarder, and one
+// worker process of --procs, when started with --worker.
 #include "proto/defaults.hpp"
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/process.hpp"
@@ -15,6 +16,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,8 +136,8 @@ std::string silent_worker(pid_t pid) {
            std::to_string(sample->cpu_seconds) + " s of CPU)";
 }
 
-// One worker process of --procs: its pid, a pipe to it (the start time) and one from it
-// ("joined", then its share of the result).
+// One worker process of --procs: its pid, a pipe to it (its share, then the start time) and one
+// from it ("joined", then its share of the result).
 struct worker_process {
     pid_t pid = -1;
     int to = -1;
@@ -143,41 +145,87 @@ struct worker_process {
     std::string received;
 };
 
-// The child's side: runs its share and writes it back; never returns.
-[[noreturn]] void serve_share(const worker_config& wc, int from_parent, int to_parent) {
-    int code = 0;
+// Writes all of `text` to fd; returns whether it could.
+bool write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = write(fd, text.data(), text.size());
+        if (n <= 0)
+            return false;
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// Starts a worker as a fresh `zchat-bench --worker` (fork and exec: a bare fork would carry
+// this process's threads' state into the child) and hands it its share on its stdin.
+worker_process start_worker(const worker_config& wc) {
+    int down[2];
+    int up[2];
+    if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0)
+        throw std::runtime_error("cannot make pipes for the workers");
+    const std::string self = self_executable();
+    std::string mode = "--worker";
+    char* const args[] = {const_cast<char*>(self.c_str()), mode.data(), nullptr};
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid < 0)
+        throw std::runtime_error("cannot fork a worker");
+    if (pid == 0) {
+        // Only async-signal-safe calls until exec.
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(down[0], STDIN_FILENO);
+        dup2(up[1], STDOUT_FILENO);
+        execv(args[0], args);
+        _exit(127);
+    }
+    close(down[0]);
+    close(up[1]);
+    worker_process w{pid, down[1], up[0], {}};
+    if (!write_all(w.to, serialize(wc)))
+        throw std::runtime_error("cannot hand a worker its share");
+    return w;
+}
+
+// The worker's side (zchat-bench --worker): reads its share from stdin, says "joined" on
+// stdout once its clients have joined, takes the start time from stdin, runs, and writes its
+// share of the result to stdout.
+int serve_share() {
+    std::string text;
+    std::optional<worker_config> wc;
+    if (read_until(STDIN_FILENO, text, "\nend\n", std::chrono::steady_clock::now() + spawn_timeout))
+        wc = parse_worker_config(text);
+    if (!wc) {
+        write_all(STDOUT_FILENO, "failed no worker configuration on stdin\n");
+        return exit_usage;
+    }
+    int code = exit_ok;
     std::string out;
     try {
         worker_hooks hooks;
-        hooks.joined = [&] {
-            const std::string joined = "joined\n";
-            if (write(to_parent, joined.data(), joined.size()) < 0)
+        hooks.joined = [] {
+            if (!write_all(STDOUT_FILENO, "joined\n"))
                 throw std::runtime_error("lost the orchestrator");
         };
-        hooks.start_time = [&]() -> std::optional<std::chrono::nanoseconds> {
-            pollfd p{from_parent, POLLIN, 0};
+        hooks.start_time = []() -> std::optional<std::chrono::nanoseconds> {
+            pollfd p{STDIN_FILENO, POLLIN, 0};
             if (poll(&p, 1, 0) <= 0 || p.revents == 0)
                 return std::nullopt;
             std::int64_t start = 0;
             // Eight bytes written at once arrive at once (they are under PIPE_BUF).
-            if (read(from_parent, &start, sizeof start) != sizeof start)
+            if (read(STDIN_FILENO, &start, sizeof start) != sizeof start)
                 throw std::runtime_error("lost the orchestrator");
             return std::chrono::nanoseconds(start);
         };
         hooks.window = [](bool) {};
-        out = serialize(run_worker(wc, hooks));
+        out = serialize(run_worker(*wc, hooks));
     } catch (const std::exception& e) {
         out = std::string{"failed "} + e.what() + "\n";
-        code = 1;
+        code = exit_failure;
     }
-    std::size_t done = 0;
-    while (done < out.size()) {
-        const ssize_t n = write(to_parent, out.data() + done, out.size() - done);
-        if (n <= 0)
-            break;
-        done += static_cast<std::size_t>(n);
-    }
-    _exit(code);
+    write_all(STDOUT_FILENO, out);
+    return code;
 }
 
 // Splits the clients (and publishers) over s.procs worker processes, starts them together,
@@ -197,21 +245,7 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
         wc.first_publisher = first_publisher;
         first_client += wc.clients;
         first_publisher += wc.local_publishers;
-        int down[2];
-        int up[2];
-        if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0)
-            throw std::runtime_error("cannot make pipes for the workers");
-        const pid_t pid = fork();
-        if (pid < 0)
-            throw std::runtime_error("cannot fork a worker");
-        if (pid == 0) {
-            close(down[1]);
-            close(up[0]);
-            serve_share(wc, down[0], up[1]);
-        }
-        close(down[0]);
-        close(up[1]);
-        workers.push_back({pid, down[1], up[0], {}});
+        workers.push_back(start_worker(wc));
     }
     auto finish = [&] {
         for (auto& w : workers) {
@@ -573,9 +607,10 @@ int main(int argc, char** argv) {
         cxxopts::value(s.procs)->default_value("1"))(
         "max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"))(
         "h,help", "print this help and exit")("version", "print the version and exit");
-    // How the bench starts its own baseline: not for people, so not in --help; and the old
-    // spelling of --sub, kept for a release.
+    // How the bench starts its own baseline and its workers: not for people, so not in --help;
+    // and the old spelling of --sub, kept for a release.
     cli.add_options("internal")("forwarder", "run as the baseline forwarder (used by --baseline)")(
+        "worker", "run as one worker of --procs, its share read from stdin")(
         "pub", "the old name of --sub", cxxopts::value(s.pub));
     cli.parse_positional({"host"});
     cli.positional_help("");
@@ -600,6 +635,8 @@ int main(int argc, char** argv) {
         }
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
+        if (args.count("worker"))
+            return serve_share();
         forwarder = args.count("forwarder") > 0;
         if (args.count("pub") && !forwarder)
             std::cerr << "zchat-bench: --pub is deprecated; use --sub (the same endpoint)\n";

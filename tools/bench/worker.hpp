@@ -22,6 +22,7 @@
 #pragma once
 
 #include "tools/bench/result.hpp"
+#include "tools/bench/worker_config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -34,32 +35,6 @@ namespace zchat::bench {
 
 struct worker_error : std::runtime_error {
     using std::runtime_error::runtime_error;
-};
-
-struct worker_config {
-    std::string router_endpoint;
-    std::string pub_endpoint;
-    bool baseline = false;     // talk to the forwarder (mimicked join) instead of zchat
-    std::uint32_t clients = 0; // in this worker
-    std::string name_prefix;   // client names are prefix + index; unique per broker run
-    std::uint32_t first_client = 0;
-    // Publishers: this worker's first `local_publishers` clients are publishers
-    // first_publisher, first_publisher + 1, ... of `publishers` in all.
-    std::uint32_t publishers = 0;
-    std::uint32_t local_publishers = 0;
-    std::uint32_t first_publisher = 0;
-    double rate = 0; // lines/s of all publishers together
-    // Churn: this many times per second one joined client says BYE and joins again on new
-    // connections (0: no churn). Clients take turns round-robin.
-    double churn_rate = 0;
-    std::size_t payload_bytes = 64;
-    std::chrono::milliseconds warmup{1000};
-    std::chrono::milliseconds duration{5000};
-    // Longest wait for outstanding lines and ACKs after the last line is sent.
-    std::chrono::milliseconds drain_timeout{5000};
-    std::chrono::milliseconds join_timeout{30000};
-    // The SUB's receive high-water mark: large, so a busy generator shows as latency, not loss.
-    int sub_rcvhwm = 100000;
 };
 
 // Called by the worker thread as the run goes.

@@ -1,0 +1,96 @@
+#include "tools/bench/worker_config.hpp"
+
+#include <sstream>
+
+namespace zchat::bench {
+namespace {
+
+template <typename Number>
+bool read_number(const std::string& value, Number& into) {
+    std::istringstream in(value);
+    Number parsed{};
+    if (!(in >> parsed) || !(in >> std::ws).eof())
+        return false;
+    into = parsed;
+    return true;
+}
+
+bool read_ms(const std::string& value, std::chrono::milliseconds& into) {
+    std::int64_t count = 0;
+    if (!read_number(value, count))
+        return false;
+    into = std::chrono::milliseconds(count);
+    return true;
+}
+
+} // namespace
+
+std::string serialize(const worker_config& c) {
+    std::ostringstream out;
+    out.precision(17);
+    out << "router " << c.router_endpoint << "\nsub " << c.pub_endpoint << "\nbaseline "
+        << c.baseline << "\nclients " << c.clients << "\nname_prefix " << c.name_prefix
+        << "\nfirst_client " << c.first_client << "\npublishers " << c.publishers
+        << "\nlocal_publishers " << c.local_publishers << "\nfirst_publisher " << c.first_publisher
+        << "\nrate " << c.rate << "\nchurn_rate " << c.churn_rate << "\npayload_bytes "
+        << c.payload_bytes << "\nwarmup_ms " << c.warmup.count() << "\nduration_ms "
+        << c.duration.count() << "\ndrain_timeout_ms " << c.drain_timeout.count()
+        << "\njoin_timeout_ms " << c.join_timeout.count() << "\nsub_rcvhwm " << c.sub_rcvhwm
+        << "\nend\n";
+    return out.str();
+}
+
+std::optional<worker_config> parse_worker_config(const std::string& text) {
+    worker_config c;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto space = line.find(' ');
+        const std::string key = line.substr(0, space);
+        const std::string value = space == std::string::npos ? "" : line.substr(space + 1);
+        bool ok = true;
+        if (key == "end")
+            return c;
+        if (key == "router")
+            c.router_endpoint = value;
+        else if (key == "sub")
+            c.pub_endpoint = value;
+        else if (key == "name_prefix")
+            c.name_prefix = value;
+        else if (key == "baseline")
+            ok = read_number(value, c.baseline);
+        else if (key == "clients")
+            ok = read_number(value, c.clients);
+        else if (key == "first_client")
+            ok = read_number(value, c.first_client);
+        else if (key == "publishers")
+            ok = read_number(value, c.publishers);
+        else if (key == "local_publishers")
+            ok = read_number(value, c.local_publishers);
+        else if (key == "first_publisher")
+            ok = read_number(value, c.first_publisher);
+        else if (key == "rate")
+            ok = read_number(value, c.rate);
+        else if (key == "churn_rate")
+            ok = read_number(value, c.churn_rate);
+        else if (key == "payload_bytes")
+            ok = read_number(value, c.payload_bytes);
+        else if (key == "warmup_ms")
+            ok = read_ms(value, c.warmup);
+        else if (key == "duration_ms")
+            ok = read_ms(value, c.duration);
+        else if (key == "drain_timeout_ms")
+            ok = read_ms(value, c.drain_timeout);
+        else if (key == "join_timeout_ms")
+            ok = read_ms(value, c.join_timeout);
+        else if (key == "sub_rcvhwm")
+            ok = read_number(value, c.sub_rcvhwm);
+        else
+            ok = false;
+        if (!ok)
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+} // namespace zchat::bench

@@ -1,0 +1,45 @@
+// What one worker of simulated clients is to do, and its text form: the orchestrator of
+// --procs starts each worker as a fresh zchat-bench process (fork and exec, so the worker
+// inherits no threads or library state) and hands it its share on standard input.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace zchat::bench {
+
+struct worker_config {
+    std::string router_endpoint;
+    std::string pub_endpoint;
+    bool baseline = false;     // talk to the forwarder (mimicked join) instead of zchat
+    std::uint32_t clients = 0; // in this worker
+    std::string name_prefix;   // client names are prefix + index; unique per broker run
+    std::uint32_t first_client = 0;
+    // Publishers: this worker's first `local_publishers` clients are publishers
+    // first_publisher, first_publisher + 1, ... of `publishers` in all.
+    std::uint32_t publishers = 0;
+    std::uint32_t local_publishers = 0;
+    std::uint32_t first_publisher = 0;
+    double rate = 0; // lines/s of all publishers together
+    // Churn: this many times per second one joined client says BYE and joins again on new
+    // connections (0: no churn). Clients take turns round-robin.
+    double churn_rate = 0;
+    std::size_t payload_bytes = 64;
+    std::chrono::milliseconds warmup{1000};
+    std::chrono::milliseconds duration{5000};
+    // Longest wait for outstanding lines and ACKs after the last line is sent.
+    std::chrono::milliseconds drain_timeout{5000};
+    std::chrono::milliseconds join_timeout{30000};
+    // The SUB's receive high-water mark: large, so a busy generator shows as latency, not loss.
+    int sub_rcvhwm = 100000;
+};
+
+// One "key value" line per field, then "end"; parse_worker_config returns nothing on bad input
+// (an unknown key, a value that does not parse, no "end").
+std::string serialize(const worker_config& c);
+std::optional<worker_config> parse_worker_config(const std::string& text);
+
+} // namespace zchat::bench
