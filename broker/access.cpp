@@ -1,5 +1,7 @@
 #include "broker/access.hpp"
 
+#include "broker/log.hpp"
+
 #include "proto/printable.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/validate.hpp"
@@ -110,25 +112,26 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
                           code == "200",
                           std::move(log_line)};
     };
-    const std::string address = proto::printable(field(3));
+    const auto refused = [address = proto::printable(field(3))](std::string_view why) {
+        return "handshake-refused" + broker::field("address", address) +
+               broker::field("reason", why);
+    };
     if (request.size() < 6 || field(0) != zap_version)
-        return answer("500", "malformed ZAP request", "",
-                      "Refused a connection from " + address + ": malformed ZAP request");
+        return answer("500", "malformed ZAP request", "", refused("malformed ZAP request"));
     if (field(2) != zap_domain)
         return answer("400", "unknown ZAP domain", "",
-                      "Refused a connection from " + address + ": unknown ZAP domain '" +
-                          proto::printable(field(2)) + "'");
+                      refused("unknown ZAP domain") +
+                          broker::field("domain", proto::printable(field(2))));
     if (field(5) != "CURVE")
-        return answer("400", "CURVE required", "",
-                      "Refused a connection from " + address + ": it does not speak CURVE");
+        return answer("400", "CURVE required", "", refused("it does not speak CURVE"));
     if (request.size() != 7 || field(6).size() != runtime::curve_key_bytes)
         return answer("400", "malformed CURVE credentials", "",
-                      "Refused a connection from " + address + ": malformed CURVE credentials");
+                      refused("malformed CURVE credentials"));
     auto name = allowed.name_for(field(6));
     if (!name) {
         return answer("400", "key not allowed", "",
-                      "Refused a connection from " + address + ": key " +
-                          runtime::z85_encode_key(field(6)) + " is not on the allowlist");
+                      refused("key not on the allowlist") +
+                          broker::field("key", runtime::z85_encode_key(field(6))));
     }
     // Folded, so that keys bound to one name in different cases are one person's keys.
     return answer("200", "OK", proto::fold_name(*name), "");

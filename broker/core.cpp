@@ -172,7 +172,7 @@ void core::resume(session& s, std::string_view peer, time_point now, outbox& out
     }
     liveness_.heard(s.id, now);
     s.lagging_since.reset();
-    out.log.push_back("> " + proto::printable(s.name) + " reconnected");
+    out.log.push_back({log_level::info, "resume" + field("name", proto::printable(s.name))});
     welcome(s, out);
     publish_probe(s, now, out);
 }
@@ -201,8 +201,8 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
     if (!s.lagging_since) {
         s.lagging_since = now;
         ++counters_.lagging;
-        out.log.push_back("! " + proto::printable(s.name) + " is " + std::to_string(behind) +
-                          " events behind");
+        out.log.push_back({log_level::warn, "lagging" + field("name", proto::printable(s.name)) +
+                                                field("behind", behind)});
         return;
     }
     if (now - *s.lagging_since >= expiry_timeout()) {
@@ -221,7 +221,8 @@ void core::on_ready(session& s, time_point now, outbox& out) {
     const proto::joined joined = lobby_.enter(s.id, s.name);
     counters_.peak_online = std::max(counters_.peak_online, lobby_.size());
     publish(joined, out);
-    out.log.push_back(proto::entered_line(s.name, joined.online));
+    out.log.push_back({log_level::info, "join" + field("name", proto::printable(s.name)) +
+                                            field("online", joined.online)});
 }
 
 void core::over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out) {
@@ -253,7 +254,11 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         return;
     }
     ++counters_.lines_in;
-    out.log.push_back(proto::chat_line(s.name, m.text));
+    // Chat text is the users' own: logged only when asked for, and then not composed for
+    // nothing.
+    if (logs(cfg_.logging, log_level::debug))
+        out.log.push_back({log_level::debug, "say" + field("name", proto::printable(s.name)) +
+                                                 field("text", proto::printable(m.text))});
     const proto::line line = lobby_.say(s.id, m.message_id, m.text);
     publish(line, out);
     reply(s.peer, proto::ack{m.message_id, line.seq}, out);
@@ -271,7 +276,9 @@ void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
     sessions_.remove(id);
     const proto::left left = lobby_.leave(id, reason);
     publish(left, out);
-    out.log.push_back(proto::left_line(left.name, left.online, reason));
+    out.log.push_back({log_level::info, "leave" + field("name", proto::printable(left.name)) +
+                                            field("online", left.online) +
+                                            field("reason", proto::reason_name(reason))});
 }
 
 void core::tick(time_point now, outbox& out) {
@@ -305,12 +312,12 @@ void core::tick(time_point now, outbox& out) {
         if (now - s.probing_since >= cfg_.join_timeout) {
             // A resumed session stays until liveness decides; a new join is forgotten.
             if (s.joined) {
-                out.log.push_back("! The new connection of " + proto::printable(s.name) +
-                                  " never confirmed its subscriber");
+                out.log.push_back({log_level::warn,
+                                   "resume-unconfirmed" + field("name", proto::printable(s.name))});
                 sessions_.confirm(s);
             } else {
-                out.log.push_back("! Join of " + proto::printable(s.name) +
-                                  " abandoned: its subscriber never confirmed");
+                out.log.push_back(
+                    {log_level::warn, "join-abandoned" + field("name", proto::printable(s.name))});
                 sessions_.remove(id);
             }
         } else if (now >= s.next_probe) {
@@ -342,6 +349,11 @@ std::vector<std::string> core::reconfigure(const config& next) {
         cfg_.stats_interval = next.stats_interval;
         next_stats_ = std::min(next_stats_, now_ + cfg_.stats_interval);
     }
+    if (cfg_.logging != next.logging) {
+        changed.push_back("log-level " + std::string{log_level_name(cfg_.logging)} + " -> " +
+                          std::string{log_level_name(next.logging)});
+        cfg_.logging = next.logging;
+    }
     if (cfg_.bound_names != next.bound_names) {
         changed.push_back("names bound to keys: " + std::to_string(next.bound_names.size()));
         cfg_.bound_names = next.bound_names;
@@ -351,10 +363,10 @@ std::vector<std::string> core::reconfigure(const config& next) {
 
 void core::excuse_pause(std::chrono::nanoseconds pause, outbox& out) {
     liveness_.excuse(pause);
+    // That time does not count as any client's silence.
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(pause).count();
     out.log.push_back(
-        "! The broker did not run for " +
-        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(pause).count()) +
-        " ms more than it may; that time does not count as any client's silence");
+        {log_level::warn, "pause-excused" + field("ms", static_cast<std::uint64_t>(ms))});
 }
 
 time_point core::next_deadline() const {
@@ -369,7 +381,7 @@ time_point core::next_deadline() const {
 
 void core::shut_down(outbox& out) {
     publish(proto::shutdown{epoch_, lobby_.seq()}, out);
-    out.log.push_back("Broker totals: " + summary());
+    out.log.push_back({log_level::info, "stopped" + summary()});
 }
 
 void core::reply(std::string_view peer, const proto::reply& r, outbox& out) {
@@ -459,31 +471,33 @@ void core::publish_stats(time_point now, outbox& out) {
     st.lagging = static_cast<std::uint32_t>(counters_.lagging);
     st.rejected.assign(counters_.rejected.begin(), counters_.rejected.end());
     publish(st, out);
-    if (counters_.rejected != rejected_logged_) {
-        out.log.push_back("Rejected so far:" + rejected_text());
-        rejected_logged_ = counters_.rejected;
+    // Heartbeats move the byte counts of even an idle broker: what happened is told by the rest.
+    std::string happened = std::to_string(lobby_.seq()) + " " + std::to_string(counters_.expired) +
+                           " " + std::to_string(counters_.evicted) + " " +
+                           std::to_string(counters_.errors_suppressed) + " " + rejected_text();
+    if (happened != happened_logged_) {
+        out.log.push_back({log_level::info, "stats" + summary()});
+        happened_logged_ = std::move(happened);
     }
 }
 
 std::string core::rejected_text() const {
     if (counters_.rejected.empty())
-        return " none";
+        return "none";
     std::string text;
     for (const auto& [code, count] : counters_.rejected)
-        text += " " + std::string{proto::error_name(code)} + " " + std::to_string(count);
+        text += (text.empty() ? "" : ",") + std::string{proto::error_name(code)} + ":" +
+                std::to_string(count);
     return text;
 }
 
 std::string core::summary() const {
-    std::string text =
-        std::to_string(lobby_.seq()) + " events published, " + std::to_string(counters_.lines_in) +
-        " lines in, " + std::to_string(counters_.bytes_in) + " bytes in, " +
-        std::to_string(counters_.bytes_out) + " bytes out, peak " +
-        proto::users_online(counters_.peak_online) + ", " + std::to_string(counters_.expired) +
-        " expired, " + std::to_string(counters_.evicted) + " evicted, " +
-        std::to_string(counters_.errors_suppressed) + " errors not sent (over the per-peer cap); " +
-        "rejected:" + rejected_text();
-    return text;
+    return field("online", lobby_.size()) + field("peak_online", counters_.peak_online) +
+           field("events", lobby_.seq()) + field("lines_in", counters_.lines_in) +
+           field("bytes_in", counters_.bytes_in) + field("bytes_out", counters_.bytes_out) +
+           field("expired", counters_.expired) + field("evicted", counters_.evicted) +
+           field("errors_not_sent", counters_.errors_suppressed) +
+           field("rejected", rejected_text());
 }
 
 std::chrono::nanoseconds core::expiry_timeout() const {

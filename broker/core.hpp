@@ -50,6 +50,8 @@ struct config {
     // Names (case folded) that belong to a client key on the CURVE allowlist: only a peer that
     // authenticated with that key may join under one.
     std::unordered_set<std::string> bound_names;
+    // The log's level: below debug the core does not even compose an entry per chat line.
+    log_level logging = log_level::info;
 };
 
 class core {
@@ -73,14 +75,15 @@ public:
     // broker caused. Sessions that really left still expire, that much later.
     void excuse_pause(std::chrono::nanoseconds pause, outbox& out);
     // Takes the settings that may change while the broker runs (rate and burst for sessions
-    // that join from now on, max clients, max errors, the stats interval, the names bound to
-    // keys); the others in `next` are ignored. Returns what changed, worded for the log.
+    // that join from now on, max clients, max errors, the stats interval, the log level, the
+    // names bound to keys); the others in `next` are ignored. Returns what changed, worded for
+    // the log.
     std::vector<std::string> reconfigure(const config& next);
     // When tick next has something to do.
     time_point next_deadline() const;
     // Announces that the broker is going away, and logs its totals.
     void shut_down(outbox& out);
-    // The broker's counters in one line, for its log.
+    // The broker's counters as log fields: " events=12 lines_in=3 ... rejected=E_NOT_JOINED:1".
     std::string summary() const;
 
     std::uint64_t epoch() const { return epoch_; }
@@ -126,7 +129,7 @@ private:
                             outbox& out);
     void publish_probe(session& s, time_point now, outbox& out);
     void publish(const proto::event& e, outbox& out);
-    // Publishes STATS, and logs the rejections so far if there were new ones.
+    // Publishes STATS, and logs the counters if they changed since they were last logged.
     void publish_stats(time_point now, outbox& out);
 
     config cfg_;
@@ -149,9 +152,10 @@ private:
         std::uint64_t errors_suppressed = 0;
         std::map<proto::error_code, std::uint64_t> rejected;
     } counters_;
-    // The rejections as last logged with a STATS, so that the log says so only when they grew.
-    std::map<proto::error_code, std::uint64_t> rejected_logged_;
-    // " E_X 3 E_Y 1", or " none".
+    // What had happened (events, expiries, evictions, refusals) when the counters were last
+    // logged with a STATS, so that an idle broker logs nothing.
+    std::string happened_logged_;
+    // "E_X:3,E_Y:1", or "none".
     std::string rejected_text() const;
     time_point now_{};            // of the call being handled
     time_point started_{};        // set by the first tick

@@ -1,4 +1,5 @@
 // zchat-broker: command line and config file -> settings -> server.run() -> exit code.
+#include "broker/log_sink.hpp"
 #include "broker/options.hpp"
 #include "broker/server.hpp"
 #include "proto/runtime/curve_keys.hpp"
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 namespace {
@@ -33,7 +35,11 @@ constexpr const char* exit_codes_help =
     "\nConfig file: one `name = value` a line, the names of the long options above (without\n"
     "--), `#` comments; options on the command line override it. SIGHUP reads it again and\n"
     "applies what can change while running (rate and burst for new sessions, max-clients,\n"
-    "max-errors, stats-interval, the allowlist); a file that cannot be used changes nothing.\n"
+    "max-errors, stats-interval, log-level, the allowlist); a file that cannot be used changes\n"
+    "nothing.\n"
+    "\nLog: one line per event on standard error (or --log FILE), `TIME LEVEL event key=value`,\n"
+    "the time in UTC; SIGUSR1 reopens the file. Chat text is logged at debug only. The line\n"
+    "`Chat broker started: router EP, pub EP` goes to standard output, for scripts.\n"
     "\nExit codes: 0 success, 1 runtime failure (cannot bind, socket error), 2 usage error (bad\n"
     "flag, malformed endpoint, unusable key file or allowlist on the command line), 78 unusable\n"
     "configuration (the config file, or a key or allowlist file it names; every problem under\n"
@@ -46,17 +52,18 @@ struct refusal {
     bool help_hint = false; // a flag was wrong: point at --help
 };
 
-// Reads the key and allowlist files into `s`, and says what the broker will accept.
+// Reads the key and allowlist files into `s`, and says what the broker will accept, as log
+// fields.
 std::string load_curve(broker_settings& s) {
     using namespace zchat::runtime;
+    using zchat::broker::field;
     s.server.curve_secret_key = read_key_file(s.curve_secret_file, key_kind::secret_key);
-    std::string summary =
-        "CURVE on: broker public key " + public_key_of(s.server.curve_secret_key) + ", ";
+    const std::string key = field("public_key", public_key_of(s.server.curve_secret_key));
     if (s.allow_path.empty())
-        return summary + "any client key accepted";
+        return key + field("client_keys", "any");
     s.server.allowed.emplace();
     s.server.allowed->load(s.allow_path);
-    return summary + std::to_string(s.server.allowed->size()) + " client key(s) allowed";
+    return key + field("client_keys", s.server.allowed->size());
 }
 
 std::string usage_line() {
@@ -72,6 +79,7 @@ std::string usage_line() {
     };
     add("[--config FILE]");
     add("[--test-config]");
+    add("[-v|-q]...");
     for (const auto& o : zchat::broker::broker_options())
         add("[--" + std::string{o.name} + " " + std::string{o.value_name} + "]");
     return line.substr(1);
@@ -82,6 +90,7 @@ struct instructions {
     std::string config_file;
     std::map<std::string, std::string> flags;
     bool testing = false; // --test-config: every problem is a configuration problem
+    int verbosity = 0;    // each -v one log level more, each -q one less
 };
 
 // Settings from the config file, then the flags; what is wrong, if anything. `curve_text` says
@@ -104,6 +113,11 @@ std::optional<refusal> settle(const instructions& told, broker_settings& s,
         if (auto bad = zchat::broker::find_option(name)->set(s, value))
             return refusal{usage, "--" + name + " " + *bad, true};
     }
+    auto& level = s.server.core.logging;
+    for (int i = 0; i < told.verbosity; ++i)
+        level = zchat::broker::more_verbose(level);
+    for (int i = 0; i > told.verbosity; --i)
+        level = zchat::broker::quieter(level);
     if (auto bad = zchat::broker::check_settings(s, config_file.empty() ? "--" : ""))
         return config_file.empty() ? refusal{usage, *bad, true}
                                    : refusal{exit_config, config_file + ": " + *bad};
@@ -134,7 +148,9 @@ int main(int argc, char** argv) {
             help += " (default: " + d + ")";
         adder(std::string{o.name}, help, cxxopts::value<std::string>(), std::string{o.value_name});
     }
-    adder("h,help", "print this help and exit")("version", "print the version and exit");
+    adder("v,verbose", "log one level more (repeatable: -vv)")(
+        "q,quiet", "log one level less (repeatable: -qq)")("h,help", "print this help and exit")(
+        "version", "print the version and exit");
     cli.custom_help(usage_line());
 
     broker_settings settings;
@@ -153,6 +169,8 @@ int main(int argc, char** argv) {
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         told.testing = args.count("test-config") > 0;
+        told.verbosity =
+            static_cast<int>(args.count("verbose")) - static_cast<int>(args.count("quiet"));
         if (args.count("config"))
             told.config_file = args["config"].as<std::string>();
         for (const auto& o : zchat::broker::broker_options())
@@ -167,25 +185,46 @@ int main(int argc, char** argv) {
         std::cerr << "zchat-broker: " << e.what() << " (try --help)\n";
         return exit_usage;
     }
+    // The log file is part of the configuration: one that cannot be opened is refused up front.
+    std::unique_ptr<zchat::broker::log_sink> log;
+    const zchat::broker::server_options& options = settings.server;
+    try {
+        log =
+            options.log_file.empty()
+                ? std::make_unique<zchat::broker::log_sink>(std::cerr, options.core.logging)
+                : std::make_unique<zchat::broker::log_sink>(options.log_file, options.core.logging);
+    } catch (const std::runtime_error& e) {
+        std::cerr << "zchat-broker: " << e.what() << '\n';
+        return exit_config;
+    }
     if (told.testing) {
         std::cout << "zchat-broker: configuration OK" << std::endl;
         return exit_ok;
     }
 
-    const zchat::broker::server_options& options = settings.server;
-    const int stop_fd = zchat::runtime::stop_signal_descriptor();
-    const int reload_fd = zchat::runtime::reload_signal_descriptor();
+    zchat::broker::run_control control;
+    control.stop_fd = zchat::runtime::stop_signal_descriptor();
+    control.reload_fd = zchat::runtime::reload_signal_descriptor();
+    control.reopen_fd = zchat::runtime::reopen_signal_descriptor();
+    // Under systemd with WatchdogSec=, the loop says it is alive twice per watchdog period.
+    if (std::uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+        control.keepalive_interval = std::chrono::microseconds(usec / 2);
+        control.keepalive = [] { sd_notify(0, "WATCHDOG=1"); };
+    }
     // SIGHUP: the same file and flags read again; a configuration that cannot be used changes
     // nothing, and the broker goes on as it was.
-    const auto reread = [&told](std::ostream& log) -> std::optional<zchat::broker::server_options> {
+    const auto reread =
+        [&told](zchat::broker::log_sink& sink) -> std::optional<zchat::broker::server_options> {
         broker_settings again;
         std::string curve_again;
         if (auto bad = settle(told, again, curve_again)) {
-            log << "! Reload failed, nothing changed: " << bad->message << '\n';
+            sink.write(zchat::broker::log_level::error,
+                       "reload-failed" + zchat::broker::field("reason", bad->message));
             return std::nullopt;
         }
         return again.server;
     };
+    using zchat::broker::log_level;
     try {
         zmq::context_t ctx;
         zchat::broker::server server(ctx, options);
@@ -195,12 +234,15 @@ int main(int argc, char** argv) {
         // Under systemd (Type=notify), both endpoints are bound: the service is up. Elsewhere
         // this does nothing.
         sd_notify(0, "READY=1");
+        log->write(log_level::info, "started" +
+                                        zchat::broker::field("router", server.router_endpoint()) +
+                                        zchat::broker::field("pub", server.pub_endpoint()) +
+                                        zchat::broker::field("version", ZCHAT_VERSION));
         if (!curve_text.empty())
-            std::cout << curve_text << std::endl;
+            log->write(log_level::info, "curve-on" + curve_text);
         if (options.core.rate_per_second == 0)
-            std::cout << "Rate limit lifted (--rate 0): clients may send as fast as they can"
-                      << std::endl;
-        server.run(stop_fd, std::cout, reload_fd, reread);
+            log->write(log_level::warn, "rate-limit-lifted");
+        server.run(control, *log, reread);
         sd_notify(0, "STOPPING=1");
         std::cout << "Chat broker stopped" << std::endl;
     } catch (const zchat::broker::bind_error& e) {
@@ -212,7 +254,8 @@ int main(int argc, char** argv) {
         std::cerr << "zchat-broker: " << e.what() << '\n';
         return exit_failure;
     }
-    close(stop_fd);
-    close(reload_fd);
+    close(control.stop_fd);
+    close(control.reload_fd);
+    close(control.reopen_fd);
     return exit_ok;
 }

@@ -132,6 +132,21 @@ const option_spec options_table[] = {
          // The lower bound, the text limit, is checked with the other options.
          return read_number(t, 1, max_frame_bytes_limit, s.server.max_frame_bytes);
      }},
+    {"log", "FILE",
+     "append the log to this file instead of standard error; SIGUSR1 reopens it (logrotate)",
+     [](const broker_settings&) { return std::string{}; },
+     [](broker_settings& s, std::string_view t) { return read_text(t, s.server.log_file); }},
+    {"log-level", "LEVEL",
+     "least important log entries written: error, warn, info or debug (debug adds every chat "
+     "line, which no other level logs)",
+     [](const broker_settings& s) { return std::string{log_level_name(s.server.core.logging)}; },
+     [](broker_settings& s, std::string_view t) -> std::optional<std::string> {
+         const auto level = proto::value_in(log_level_names, t);
+         if (!level)
+             return "must be error, warn, info or debug ('" + std::string{t} + "' is not)";
+         s.server.core.logging = *level;
+         return std::nullopt;
+     }},
     {"curve-secret", "FILE",
      "the broker's CURVE secret key file: encrypt and authenticate everything",
      [](const broker_settings&) { return std::string{}; },

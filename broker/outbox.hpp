@@ -2,6 +2,7 @@
 // tests read it directly ("given these commands, expect these frames").
 #pragma once
 
+#include "broker/log.hpp"
 #include "proto/codec.hpp"
 
 #include <string>
@@ -17,7 +18,7 @@ struct addressed_reply {
 struct outbox {
     std::vector<addressed_reply> replies;
     std::vector<proto::frame_list> publications; // each starts with its topic frame
-    std::vector<std::string> log;                // human-readable lines, already printable
+    std::vector<log_entry> log;                  // values already printable
 
     void clear() {
         replies.clear();

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
-#include <ostream>
 #include <system_error>
 #include <vector>
 
@@ -153,7 +152,7 @@ server::server(zmq::context_t& ctx, const server_options& options)
     pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
 }
 
-void server::reconfigure(const server_options& next, std::ostream& log) {
+void server::reconfigure(const server_options& next, log_sink& log) {
     std::vector<std::string> restart;
     const auto fixed = [&](bool changed, const char* name) {
         if (changed)
@@ -169,6 +168,7 @@ void server::reconfigure(const server_options& next, std::ostream& log) {
     fixed(next.core.liveness != now.liveness, "liveness");
     fixed(next.core.max_name_chars != now.max_name_chars, "max-name-chars");
     fixed(next.core.max_text_bytes != now.max_text_bytes, "max-text-bytes");
+    fixed(next.log_file != options_.log_file, "log");
 
     std::vector<std::string> changed;
     if (allowed_ && next.allowed) {
@@ -185,34 +185,42 @@ void server::reconfigure(const server_options& next, std::ostream& log) {
     options_.core.max_clients = next.core.max_clients;
     options_.core.max_errors = next.core.max_errors;
     options_.core.stats_interval = next.core.stats_interval;
+    options_.core.logging = next.core.logging;
+    log.set_level(next.core.logging);
 
-    std::string line = "Reloaded the configuration: ";
-    for (std::size_t i = 0; i < changed.size(); ++i)
-        line += (i ? ", " : "") + changed[i];
-    if (changed.empty())
-        line += "nothing changed";
-    log << line << '\n';
-    if (!restart.empty()) {
-        std::string names;
-        for (std::size_t i = 0; i < restart.size(); ++i)
-            names += (i ? ", " : "") + restart[i];
-        log << "! Needs a restart to change, left as it was: " << names << '\n';
-    }
-    log.flush();
+    const auto listed = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (std::size_t i = 0; i < items.size(); ++i)
+            text += (i ? "; " : "") + items[i];
+        return text;
+    };
+    log.write(log_level::info,
+              "reload" + field("changed", changed.empty() ? "nothing" : listed(changed)));
+    if (!restart.empty())
+        log.write(log_level::warn,
+                  "reload-needs-restart" + field("left-as-it-was", listed(restart)));
 }
 
-void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_options& reread) {
+void server::run(const run_control& control, log_sink& log, const reread_options& reread) {
     using clock = std::chrono::steady_clock;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
     // Without an allowlist there is no ZAP socket, and its item, last, is left out of the poll;
-    // without a reload descriptor (-1), poll ignores its item.
-    std::array<zmq::pollitem_t, 4> items{{
+    // poll ignores the items of descriptors that are -1.
+    std::array<zmq::pollitem_t, 5> items{{
         {router_.handle(), 0, ZMQ_POLLIN, 0},
-        {nullptr, stop_fd, ZMQ_POLLIN, 0},
-        {nullptr, reload_fd, ZMQ_POLLIN, 0},
+        {nullptr, control.stop_fd, ZMQ_POLLIN, 0},
+        {nullptr, control.reload_fd, ZMQ_POLLIN, 0},
+        {nullptr, control.reopen_fd, ZMQ_POLLIN, 0},
         {zap_.handle(), 0, ZMQ_POLLIN, 0},
     }};
+    // One read takes a signalfd's siginfo or an eventfd's count alike.
+    const auto signalled = [](int fd) {
+        std::array<char, 128> signal_info{};
+        return read(fd, signal_info.data(), signal_info.size()) > 0;
+    };
+    const bool keepalive = control.keepalive && control.keepalive_interval.count() > 0;
+    auto next_keepalive = clock::now();
 
     // The core asks to run again within an interval (a heartbeat is due every interval), so
     // waking more than an interval past what it asked for means the process was not running
@@ -222,10 +230,15 @@ void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_opt
     const auto pause_limit = core_.heartbeat_interval();
     bool ticked = false; // before the first tick, the deadline is "at once"
     for (;;) {
+        if (keepalive && clock::now() >= next_keepalive) {
+            control.keepalive();
+            next_keepalive = clock::now() + control.keepalive_interval;
+        }
         const auto deadline = core_.next_deadline();
+        const auto wake = keepalive ? std::min(deadline, next_keepalive) : deadline;
         auto timeout = std::chrono::milliseconds(-1);
-        if (deadline != time_point::max()) {
-            const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+        if (wake != time_point::max()) {
+            const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - clock::now());
             timeout = std::max(wait, std::chrono::milliseconds(0));
         }
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
@@ -236,15 +249,17 @@ void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_opt
         }
         if (items[1].revents & ZMQ_POLLIN)
             break;
-        if (items[2].revents & ZMQ_POLLIN) {
-            // One read takes a signalfd's siginfo or an eventfd's count alike.
-            std::array<char, 128> signal_info{};
-            if (read(reload_fd, signal_info.data(), signal_info.size()) > 0 && reread) {
-                if (const std::optional<server_options> next = reread(log))
-                    reconfigure(*next, log);
-            }
+        if ((items[2].revents & ZMQ_POLLIN) && signalled(control.reload_fd) && reread) {
+            if (const std::optional<server_options> next = reread(log))
+                reconfigure(*next, log);
         }
-        if (items[3].revents & ZMQ_POLLIN) {
+        if ((items[3].revents & ZMQ_POLLIN) && signalled(control.reopen_fd)) {
+            if (const auto failed = log.reopen())
+                log.write(log_level::error, "log-reopen-failed" + field("reason", *failed));
+            else
+                log.write(log_level::info, "log-reopened");
+        }
+        if (items[4].revents & ZMQ_POLLIN) {
             for (int handled = 0; handled < max_messages_per_wakeup; ++handled)
                 if (!answer_zap_request(log))
                     break;
@@ -262,6 +277,13 @@ void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_opt
         }
         core_.tick(clock::now(), out_);
         ticked = true;
+        if (const auto held = refusals_logged_.held_back(clock::now()))
+            log.write(log_level::warn,
+                      "handshakes-refused-unlogged" + field("count", *held) +
+                          field("seconds", static_cast<std::uint64_t>(
+                                               std::chrono::duration_cast<std::chrono::seconds>(
+                                                   refusals_logged_.window())
+                                                   .count())));
         flush(log);
         if (bursts_.burst_ended(clock::now()))
             return_free_memory();
@@ -269,10 +291,10 @@ void server::run(int stop_fd, std::ostream& log, int reload_fd, const reread_opt
     core_.shut_down(out_);
     flush(log);
     if (refused_ > 0)
-        log << "Refused " << refused_ << " handshake(s) by the allowlist" << std::endl;
+        log.write(log_level::info, "handshakes-refused" + field("count", refused_));
 }
 
-bool server::answer_zap_request(std::ostream& log) {
+bool server::answer_zap_request(log_sink& log) {
     std::vector<zmq::message_t> parts;
     if (!zmq::recv_multipart(zap_, std::back_inserter(parts), zmq::recv_flags::dontwait))
         return false;
@@ -284,8 +306,8 @@ bool server::answer_zap_request(std::ostream& log) {
     if (answer.allowed)
         return true;
     ++refused_;
-    if (refusals_logged_.take(std::chrono::steady_clock::now()))
-        log << answer.log_line << std::endl;
+    if (refusals_logged_.occurred(std::chrono::steady_clock::now()))
+        log.write(log_level::warn, answer.log_line);
     return true;
 }
 
@@ -300,7 +322,7 @@ void server::return_free_memory() {
 #endif
 }
 
-void server::flush(std::ostream& log) {
+void server::flush(log_sink& log) {
     bursts_.sent(out_.replies.size() + out_.publications.size());
     for (const auto& r : out_.replies) {
         // ROUTER drops replies to peers that are gone; that is the behaviour we want.
@@ -308,10 +330,7 @@ void server::flush(std::ostream& log) {
     }
     for (const auto& frames : out_.publications)
         send_frames(pub_, parts_, {}, frames);
-    for (const auto& line : out_.log)
-        log << line << '\n';
-    if (!out_.log.empty())
-        log.flush();
+    log.write(out_.log);
     out_.clear();
 }
 

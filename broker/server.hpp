@@ -6,8 +6,8 @@
 #include "broker/access.hpp"
 #include "broker/burst_watch.hpp"
 #include "broker/core.hpp"
+#include "broker/log_sink.hpp"
 #include "proto/defaults.hpp"
-#include "proto/token_bucket.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -40,6 +40,19 @@ struct server_options {
     // Set (with a secret key), only clients whose public key is listed may connect, to either
     // socket, and a name bound to a key is that key's alone.
     std::optional<allowlist> allowed;
+    // Where main sends the log (empty: standard error); the server only reports a change.
+    std::string log_file;
+};
+
+// What run() watches besides its sockets: descriptors that become readable on a signal (a
+// signalfd, or an eventfd in tests; -1 leaves one out), and a keepalive to call regularly.
+struct run_control {
+    int stop_fd = -1;   // shut down
+    int reload_fd = -1; // read the configuration again (SIGHUP)
+    int reopen_fd = -1; // reopen the log file (SIGUSR1)
+    // Called at least this often while the loop runs (systemd's WATCHDOG=1); zero: never.
+    std::chrono::nanoseconds keepalive_interval{0};
+    std::function<void()> keepalive;
 };
 
 class server {
@@ -55,23 +68,25 @@ public:
 
     // Asked for the configuration to apply now (on SIGHUP); nothing if it cannot be had, in
     // which case it has logged why and nothing changes.
-    using reread_options = std::function<std::optional<server_options>(std::ostream& log)>;
+    using reread_options = std::function<std::optional<server_options>(log_sink& log)>;
 
-    // Serves until stop_fd becomes readable, writing the broker's log to `log`, then publishes
-    // the shutdown event. Whenever reload_fd (a signalfd or an eventfd) becomes readable, it is
-    // read and `reread` is asked for a configuration to apply (see reconfigure). Call from one
-    // thread only. Throws zmq::error_t on socket failure.
-    void run(int stop_fd, std::ostream& log, int reload_fd = -1, const reread_options& reread = {});
+    // Serves until control.stop_fd becomes readable, writing the broker's log to `log`, then
+    // publishes the shutdown event. Whenever reload_fd becomes readable, it is read and
+    // `reread` is asked for a configuration to apply (see reconfigure); whenever reopen_fd
+    // does, the log file is reopened. Call from one thread only. Throws zmq::error_t on socket
+    // failure.
+    void run(const run_control& control, log_sink& log, const reread_options& reread = {});
 
-    // Applies what may change while running (the core's live settings, and the allowlist if the
-    // broker started with one: new keys are admitted at once), and logs what changed and what
-    // only a restart would change (endpoints, keys, liveness, limits announced in WELCOME).
-    void reconfigure(const server_options& next, std::ostream& log);
+    // Applies what may change while running (the core's live settings, the log level, and the
+    // allowlist if the broker started with one: new keys are admitted at once), and logs what
+    // changed and what only a restart would change (endpoints, keys, liveness, limits announced
+    // in WELCOME, the log file).
+    void reconfigure(const server_options& next, log_sink& log);
 
 private:
-    void flush(std::ostream& log);
+    void flush(log_sink& log);
     // Answers one waiting ZAP request; false if none was waiting.
-    bool answer_zap_request(std::ostream& log);
+    bool answer_zap_request(log_sink& log);
     // Hands the memory a burst of sends left free back to the operating system.
     void return_free_memory();
 
@@ -86,9 +101,9 @@ private:
     core core_;
     outbox out_;
     std::vector<zmq::const_buffer> parts_; // the frames of the message being sent
-    // Refusals are logged at most this often, so that a peer retrying cannot flood the log; all
-    // are counted.
-    proto::token_bucket refusals_logged_{1, 10};
+    // One refused handshake is logged per window and the rest counted, so that a peer retrying
+    // cannot flood the log.
+    flood_summary refusals_logged_{std::chrono::seconds(10)};
     std::uint64_t refused_ = 0;
     // Messages sent (replies and publications), checked once a second: 32 a second or more
     // (about what pushes one 256-message chunk through every subscriber's queue) is a burst.

@@ -34,4 +34,8 @@ int reload_signal_descriptor() {
     return signal_descriptor({SIGHUP});
 }
 
+int reopen_signal_descriptor() {
+    return signal_descriptor({SIGUSR1});
+}
+
 } // namespace zchat::runtime

@@ -22,4 +22,7 @@ int stop_signal_descriptor();
 // through the returned descriptor. Call first thing in main, like stop_signal_descriptor.
 int reload_signal_descriptor();
 
+// The same for SIGUSR1, which asks a server to reopen its log file (after logrotate moved it).
+int reopen_signal_descriptor();
+
 } // namespace zchat::runtime

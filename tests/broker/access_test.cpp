@@ -110,8 +110,9 @@ TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {
     const zap_answer a = answer_zap(alice_and_anyone(), views(request));
     EXPECT_FALSE(a.allowed);
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "400", "key not allowed", "", ""}));
-    EXPECT_EQ(a.log_line, "Refused a connection from 127.0.0.1: key " + z85_key('c') +
-                              " is not on the allowlist");
+    EXPECT_EQ(a.log_line, "handshake-refused address=127.0.0.1 reason=\"key not on the "
+                          "allowlist\" key=" +
+                              z85_key('c'));
 }
 
 TEST(Zap, AnEmptyAllowlistAdmitsNobody) {
@@ -129,7 +130,7 @@ TEST(Zap, AnythingButCurveOfOurDomainIsRefusedAndAMalformedRequestIsAServerError
     const std::vector<std::string> plain{"1.0", "req-8", "zchat", "127.0.0.1", "", "NULL"};
     const zap_answer a = answer_zap(allowed, views(plain));
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-8", "400", "CURVE required", "", ""}));
-    EXPECT_EQ(a.log_line, "Refused a connection from 127.0.0.1: it does not speak CURVE");
+    EXPECT_EQ(a.log_line, "handshake-refused address=127.0.0.1 reason=\"it does not speak CURVE\"");
 
     const auto short_key = curve_request("short");
     EXPECT_EQ(answer_zap(allowed, views(short_key)).reply[3], "malformed CURVE credentials");

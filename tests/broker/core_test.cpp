@@ -34,6 +34,21 @@ config test_config() {
     return cfg;
 }
 
+// The same, logging chat text.
+config debug_config() {
+    config cfg = test_config();
+    cfg.logging = log_level::debug;
+    return cfg;
+}
+
+// The log entries as "level text": "info join name=bob online=1".
+names logged(const outbox& out) {
+    names lines;
+    for (const log_entry& e : out.log)
+        lines.push_back(std::string{log_level_name(e.level)} + " " + e.text);
+    return lines;
+}
+
 // The n-th secret the test core hands out (the first session gets secret_number(1)).
 proto::session_secret secret_number(std::uint8_t n) {
     proto::session_secret s{};
@@ -129,7 +144,7 @@ T only_event(const outbox& out) {
         return ::testing::AssertionFailure()
                << "published " << out.publications.size() << " events";
     if (!out.log.empty())
-        return ::testing::AssertionFailure() << "logged '" << out.log.front() << "'";
+        return ::testing::AssertionFailure() << "logged '" << out.log.front().text << "'";
     const auto replies = replies_of(out);
     if (replies.size() != 1)
         return ::testing::AssertionFailure() << "sent " << replies.size() << " replies";
@@ -252,7 +267,7 @@ TEST(BrokerCore, ReadyJoinsThePendingSessionAndPublishesJoinWithTheOnlineCount) 
     EXPECT_EQ(events[0].topic, "presence/lobby/");
     EXPECT_EQ(std::get<proto::joined>(events[0].event),
               (proto::joined{test_epoch, 1, "bob", 1, 1, 1}));
-    EXPECT_EQ(out.log, (names{"> New user bob entered (1 user online)"}));
+    EXPECT_EQ(logged(out), (names{"info join name=bob online=1"}));
     EXPECT_EQ(s.broker().online(), 1u);
     EXPECT_EQ(s.broker().seq(), 1u);
 }
@@ -297,7 +312,7 @@ TEST(BrokerCore, AReloadChangesTheLiveSettingsForSessionsThatJoinFromThenOn) {
         EXPECT_TRUE(s.say("peer-bob", bob, id, "x").replies.size() == 1);
     std::size_t refused = 0;
     for (std::uint64_t id = 1; id <= 5; ++id)
-        refused += s.say("peer-alice", alice, id, "x").log.empty() ? 1u : 0u;
+        refused += s.say("peer-alice", alice, id, "x").publications.empty() ? 1u : 0u;
     EXPECT_EQ(refused, 3u);
     // And the new cap on clients holds.
     EXPECT_EQ(only_reply<proto::error>(s.send("peer-carol", proto::hello{"carol", std::nullopt}),
@@ -342,7 +357,7 @@ TEST(BrokerCore, PendingJoinIsForgottenAfterTheJoinTimeout) {
     EXPECT_EQ(s.broker().next_deadline(), t0 + 5s);
 
     const outbox expired = s.tick_at(t0 + 5s);
-    EXPECT_EQ(expired.log, (names{"! Join of bob abandoned: its subscriber never confirmed"}));
+    EXPECT_EQ(logged(expired), (names{"warn join-abandoned name=bob"}));
     EXPECT_TRUE(expired.publications.empty());
     EXPECT_TRUE(expired.replies.empty());
     EXPECT_EQ(s.broker().session_count(), 0u);
@@ -363,8 +378,7 @@ TEST(BrokerCore, OnlyThePendingSessionsThatTimedOutAreForgotten) {
     s.now = t0 + 2s;
     const proto::welcome carol = s.hello("peer-carol", "carol");
 
-    EXPECT_EQ(s.tick_at(t0 + 5s).log,
-              (names{"! Join of bob abandoned: its subscriber never confirmed"}));
+    EXPECT_EQ(logged(s.tick_at(t0 + 5s)), (names{"warn join-abandoned name=bob"}));
     EXPECT_EQ(only_event<proto::joined>(s.send("peer-carol", proto::ready{carol.secret, 0})).online,
               1u);
 }
@@ -404,7 +418,8 @@ TEST(BrokerCore, SayIsPublishedWithTheSenderFromTheSessionTableAndAcked) {
     EXPECT_EQ(std::get<proto::line>(events[0].event),
               (proto::line{test_epoch, 3, "alice", alice.session_id, 7, "[bob] hi"}));
     EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{7, 3}));
-    EXPECT_EQ(out.log, (names{"[alice] [bob] hi"}));
+    // Chat text is not logged at the default level.
+    EXPECT_TRUE(out.log.empty());
 }
 
 TEST(BrokerCore, EverySequencedEventTakesTheNextSeqAndProbesDoNot) {
@@ -510,20 +525,20 @@ TEST(BrokerCore, BadTextIsRefusedWithTheSaysMessageIdAndNothingIsPublished) {
 }
 
 TEST(BrokerCore, TabIsAllowedInTextAndLoggedAsASpace) {
-    script s;
+    script s(debug_config());
     const proto::welcome alice = s.join("peer-alice", "alice");
     const outbox out = s.say("peer-alice", alice, 1, "a\tb");
     EXPECT_EQ(only_event<proto::line>(out).text, "a\tb");
-    EXPECT_EQ(out.log, (names{"[alice] a b"}));
+    EXPECT_EQ(logged(out), (names{"debug say name=alice text=\"a b\""}));
 }
 
 TEST(BrokerCore, TextIsPublishedAsSentButLoggedWithInvisibleCharactersEscaped) {
-    script s;
+    script s(debug_config());
     const proto::welcome alice = s.join("peer-alice", "alice");
     const std::string text = "abc\u202Edef\u200B";
     const outbox out = s.say("peer-alice", alice, 1, text);
     EXPECT_EQ(only_event<proto::line>(out).text, text);
-    EXPECT_EQ(out.log, (names{"[alice] abc\\u{202E}def\\u{200B}"}));
+    EXPECT_EQ(logged(out), (names{"debug say name=alice text=\"abc\\\\u{202E}def\\\\u{200B}\""}));
 }
 
 // ---- Commands out of place ----
@@ -643,7 +658,7 @@ TEST(BrokerCore, ByePublishesLeaveAndTheSecondByeIsNotJoined) {
     EXPECT_EQ(events[0].topic, "presence/lobby/");
     EXPECT_EQ(std::get<proto::left>(events[0].event),
               (proto::left{test_epoch, 3, "bob", 2, 1, 3, proto::leave_reason::quit}));
-    EXPECT_EQ(out.log, (names{"< The user bob left (1 user online)"}));
+    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=quit"}));
 
     EXPECT_TRUE(
         refused(s.send("peer-bob", proto::bye{bob.secret}), "peer-bob", error_code::not_joined));
@@ -903,11 +918,12 @@ TEST(BrokerCore, ServerFullIsLiftedWhenAPendingJoinTimesOut) {
     EXPECT_EQ(s.hello("peer-carol", "carol").session_id, 2u);
 }
 
-TEST(BrokerCore, OnlineCountsAndLogLinesUseCorrectPlurals) {
+TEST(BrokerCore, LogLinesAndEventsCountWhoIsOnlineAlike) {
     script s;
     names seen; // log lines, and the online count of each event after the line it goes with
     const auto keep = [&](const outbox& out) {
-        seen.insert(seen.end(), out.log.begin(), out.log.end());
+        for (const auto& line : logged(out))
+            seen.push_back(line);
         for (const auto& p : publications_of(out)) {
             if (const auto* j = std::get_if<proto::joined>(&p.event))
                 seen.push_back("JOIN online=" + std::to_string(j->online));
@@ -925,26 +941,43 @@ TEST(BrokerCore, OnlineCountsAndLogLinesUseCorrectPlurals) {
     keep(s.send("peer-alice", proto::bye{w[0].secret}));
 
     EXPECT_EQ(seen, (names{
-                        "> New user alice entered (1 user online)",
+                        "info join name=alice online=1",
                         "JOIN online=1",
-                        "> New user bob entered (2 users online)",
+                        "info join name=bob online=2",
                         "JOIN online=2",
-                        "> New user carol entered (3 users online)",
+                        "info join name=carol online=3",
                         "JOIN online=3",
-                        "< The user bob left (2 users online)",
+                        "info leave name=bob online=2 reason=quit",
                         "LEAVE online=2",
-                        "< The user carol left (1 user online)",
+                        "info leave name=carol online=1 reason=quit",
                         "LEAVE online=1",
-                        "< The user alice left (0 users online)",
+                        "info leave name=alice online=0 reason=quit",
                         "LEAVE online=0",
                     }));
     EXPECT_EQ(s.broker().online(), 0u);
 }
 
-TEST(BrokerCore, LogLinesShowNamesAndTextAsPeopleReadThem) {
+TEST(BrokerCore, ChatTextIsLoggedAtDebugOnlyAndQuotedWhereItMustBe) {
+    script quiet;
+    const proto::welcome carol = quiet.join("peer-carol", "carol");
+    EXPECT_TRUE(quiet.say("peer-carol", carol, 1, "World").log.empty());
+
+    script s(debug_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "World")), (names{"debug say name=bob text=World"}));
+    EXPECT_EQ(logged(s.say("peer-bob", bob, 2, "say \"x=1\" \\ done")),
+              (names{"debug say name=bob text=\"say \\\"x=1\\\" \\\\ done\""}));
+}
+
+TEST(BrokerCore, AReloadCanTurnChatLoggingOnAndOff) {
     script s;
     const proto::welcome bob = s.join("peer-bob", "bob");
-    EXPECT_EQ(s.say("peer-bob", bob, 1, "World").log, (names{"[bob] World"}));
+    config next = test_config();
+    next.logging = log_level::debug;
+    EXPECT_EQ(s.broker().reconfigure(next), (names{"log-level info -> debug"}));
+    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "hi")), (names{"debug say name=bob text=hi"}));
+    EXPECT_EQ(s.broker().reconfigure(test_config()), (names{"log-level debug -> info"}));
+    EXPECT_TRUE(s.say("peer-bob", bob, 2, "hi").log.empty());
 }
 
 TEST(BrokerCore, ShutDownPublishesShutdownWithTheLatestSeq) {
@@ -997,7 +1030,7 @@ TEST(BrokerLiveness, SilentClientExpiresExactlyAtLivenessTimesInterval) {
     EXPECT_EQ(gone[0].session_id, bob.session_id);
     EXPECT_EQ(gone[0].reason, proto::leave_reason::timed_out);
     EXPECT_EQ(gone[0].online, 1u);
-    EXPECT_EQ(out.log, (names{"< The user bob left (timed out) (1 user online)"}));
+    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=timed_out"}));
     EXPECT_EQ(s.broker().online(), 1u);
 }
 
@@ -1009,8 +1042,7 @@ TEST(BrokerLiveness, TimeTheBrokerDidNotRunIsNotCountedAsAnyonesSilence) {
     // 10 s past its deadline and excused all but the first interval of that.
     outbox excused;
     s.broker().excuse_pause(9s, excused);
-    EXPECT_EQ(excused.log, (names{"! The broker did not run for 9000 ms more than it may; that "
-                                  "time does not count as any client's silence"}));
+    EXPECT_EQ(logged(excused), (names{"warn pause-excused ms=9000"}));
     EXPECT_TRUE(excused.publications.empty());
 
     EXPECT_TRUE(departures(s.tick_at(t0 + 10s)).empty());
@@ -1194,7 +1226,7 @@ TEST(BrokerLag, ClientFarBehindForTheGracePeriodIsEvictedAsTooSlow) {
 
     s.now = t0 + 1s;
     const outbox first = s.send("peer-bob", proto::ping{bob.secret, latest - 6});
-    EXPECT_EQ(first.log, (names{"! bob is 6 events behind"}));
+    EXPECT_EQ(logged(first), (names{"warn lagging name=bob behind=6"}));
     s.now = t0 + 3s;
     EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, latest - 6})));
     s.send("peer-alice", proto::ping{alice.secret, latest});
@@ -1204,7 +1236,7 @@ TEST(BrokerLag, ClientFarBehindForTheGracePeriodIsEvictedAsTooSlow) {
     const auto gone = departures(evicted);
     ASSERT_EQ(gone.size(), 1u);
     EXPECT_EQ(gone[0].reason, proto::leave_reason::too_slow);
-    EXPECT_EQ(evicted.log.back(), "< The user bob left (too slow) (1 user online)");
+    EXPECT_EQ(logged(evicted).back(), "info leave name=bob online=1 reason=too_slow");
 }
 
 TEST(BrokerLag, CatchingUpClearsTheLag) {
@@ -1255,17 +1287,25 @@ TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
                                                                  {error_code::empty_text, 1}}));
     EXPECT_EQ(st.expired, 0u);
     EXPECT_EQ(st.evicted, 0u);
-    // The log shows the rejections with the STATS, when there were new ones.
-    EXPECT_EQ(out.log, std::vector<std::string>{"Rejected so far: E_BAD_SIGNATURE 1 E_NOT_JOINED 1 "
-                                                "E_EMPTY_TEXT 1"});
+    // The log shows the counters with the STATS, when something happened since they were last
+    // logged.
+    const auto starts_and_ends = [](const names& lines, std::string_view start,
+                                    std::string_view end) {
+        return lines.size() == 1 && lines[0].starts_with(start) && lines[0].ends_with(end);
+    };
+    EXPECT_TRUE(starts_and_ends(logged(out),
+                                "info stats online=1 peak_online=2 events=4 lines_in=1 "
+                                "bytes_in=",
+                                " expired=0 evicted=0 errors_not_sent=0 "
+                                "rejected=E_BAD_SIGNATURE:1,E_NOT_JOINED:1,E_EMPTY_TEXT:1"))
+        << logged(out).at(0);
     EXPECT_TRUE(s.tick_at(t0 + 9s).publications.empty());
     const outbox quiet = s.tick_at(t0 + 10s);
     EXPECT_EQ(only_event<proto::stats>(quiet).uptime_ms, 10000u);
     EXPECT_TRUE(quiet.log.empty());
     s.send("peer-x", proto::who{});
-    EXPECT_EQ(s.tick_at(t0 + 15s).log,
-              std::vector<std::string>{"Rejected so far: E_BAD_SIGNATURE 1 E_NOT_JOINED 2 "
-                                       "E_EMPTY_TEXT 1"});
+    EXPECT_TRUE(starts_and_ends(logged(s.tick_at(t0 + 15s)), "info stats online=1 ",
+                                "rejected=E_BAD_SIGNATURE:1,E_NOT_JOINED:2,E_EMPTY_TEXT:1"));
 }
 
 TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
@@ -1280,9 +1320,9 @@ TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
     s.send("peer-bob", proto::ping{bob.secret, 0}); // lagging from now
     s.tick_at(t0 + 3s);                             // everyone expires, bob included
     const std::string summary = s.broker().summary();
-    EXPECT_NE(summary.find("3 expired, 0 evicted"), std::string::npos) << summary;
-    EXPECT_NE(summary.find("peak 3 users online"), std::string::npos) << summary;
-    EXPECT_NE(summary.find("10 lines in"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("expired=3 evicted=0"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("peak_online=3"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("lines_in=10"), std::string::npos) << summary;
     bool published = false;
     for (const auto& p : publications_of(s.tick_at(t0 + 1h))) {
         if (const auto* st = std::get_if<proto::stats>(&p.event)) {
@@ -1439,13 +1479,13 @@ TEST(BrokerErrorBudget, TheErrorThatReachesTheBudgetEndsTheSession) {
     EXPECT_EQ(gone[0].name, "alice");
     EXPECT_EQ(gone[0].reason, proto::leave_reason::too_many_errors);
     EXPECT_EQ(gone[0].online, 1u);
-    EXPECT_EQ(out.log.back(), "< The user alice left (too many errors) (1 user online)");
+    EXPECT_EQ(logged(out).back(), "info leave name=alice online=1 reason=too_many_errors");
     EXPECT_EQ(s.broker().online(), 1u);
     // One over: the connection has no session now, so nothing more ends.
     const outbox after = s.send_frames("peer-alice", junk);
     EXPECT_TRUE(departures(after).empty());
     EXPECT_EQ(errors_told(after), std::vector{error_code::bad_signature});
-    EXPECT_NE(s.broker().summary().find("1 evicted"), std::string::npos) << s.broker().summary();
+    EXPECT_NE(s.broker().summary().find("evicted=1"), std::string::npos) << s.broker().summary();
 }
 
 TEST(BrokerErrorBudget, EveryKindOfRefusalCountsButTheRateLimit) {
@@ -1542,8 +1582,8 @@ TEST(BrokerErrorCap, GarbageFromOnePeerDrawsAtMostTenErrorsASecondButIsAllCounte
     // Another peer has a budget of its own.
     EXPECT_EQ(s.send_frames("peer-other", proto::frame_list{"junk"}).replies.size(), 1u);
     const std::string summary = s.broker().summary();
-    EXPECT_NE(summary.find("990 errors not sent"), std::string::npos) << summary;
-    EXPECT_NE(summary.find("E_BAD_SIGNATURE 1002"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("errors_not_sent=990"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("E_BAD_SIGNATURE:1002"), std::string::npos) << summary;
 }
 
 } // namespace

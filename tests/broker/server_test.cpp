@@ -37,12 +37,15 @@ class running_broker {
 public:
     explicit running_broker(config cfg = fast_config()) : running_broker(loopback_options(cfg)) {}
     explicit running_broker(const server_options& options)
-        : server_(ctx, options), stop_fd_(eventfd(0, EFD_CLOEXEC)) {
+        : server_(ctx, options), stop_fd_(eventfd(0, EFD_CLOEXEC)),
+          sink_(log_, options.core.logging) {
         if (stop_fd_ < 0)
             throw std::system_error(errno, std::generic_category(), "eventfd");
         thread_ = std::thread([this] {
             try {
-                server_.run(stop_fd_, log_);
+                run_control control;
+                control.stop_fd = stop_fd_;
+                server_.run(control, sink_);
             } catch (...) {
                 failure_ = std::current_exception();
             }
@@ -67,13 +70,14 @@ public:
             std::rethrow_exception(failure_);
     }
 
-    // The broker's log, one entry per line. Only after stop().
+    // The broker's log, one entry per line, without the time: "INFO join name=alice online=1".
+    // Only after stop().
     names log_lines() const {
         EXPECT_FALSE(thread_.joinable()) << "the log is read while the broker runs";
         names lines;
         std::istringstream in(log_.str());
         for (std::string line; std::getline(in, line);)
-            lines.push_back(line);
+            lines.push_back(line.substr(line.find(' ') + 1));
         return lines;
     }
 
@@ -96,6 +100,7 @@ private:
     server server_;
     int stop_fd_;
     std::ostringstream log_;
+    log_sink sink_;
     std::thread thread_;
     std::exception_ptr failure_;
 };
@@ -156,7 +161,7 @@ TEST(BrokerServer, ClientJoinsThroughTheProbeHandshake) {
               (proto::joined{welcome.epoch, 1, "alice", welcome.session_id, 1, 1}));
 
     broker.stop();
-    EXPECT_EQ(broker.log_lines().front(), "> New user alice entered (1 user online)");
+    EXPECT_EQ(broker.log_lines().front(), "INFO join name=alice online=1");
 }
 
 TEST(BrokerServer, TwoClientsChatAndEachSeesTheOthersLines) {
@@ -186,9 +191,22 @@ TEST(BrokerServer, TwoClientsChatAndEachSeesTheOthersLines) {
 
     broker.stop();
     const names log = broker.log_lines();
-    EXPECT_TRUE(contains(log, "> New user bob entered (2 users online)"));
-    EXPECT_TRUE(contains(log, "[alice] Hello"));
-    EXPECT_TRUE(contains(log, "[bob] World"));
+    EXPECT_TRUE(contains(log, "INFO join name=bob online=2"));
+    // Chat text is the users' own: not in the log at the default level.
+    for (const auto& line : log)
+        EXPECT_EQ(line.find("Hello"), std::string::npos) << line;
+}
+
+TEST(BrokerServer, AtDebugTheLogHasEveryChatLine) {
+    config cfg = fast_config();
+    cfg.logging = log_level::debug;
+    running_broker broker(cfg);
+    test_client alice = broker.connect();
+    alice.join("alice");
+    alice.say(1, "Hello there");
+    EXPECT_EQ(alice.expect_reply<proto::ack>().message_id, 1u);
+    broker.stop();
+    EXPECT_TRUE(contains(broker.log_lines(), "DEBUG say name=alice text=\"Hello there\""));
 }
 
 TEST(BrokerServer, LineIsStampedWithTheSendersNameNotTheText) {
@@ -230,7 +248,7 @@ TEST(BrokerServer, ByeIsAnnouncedAsLeaveAndEndsTheSession) {
     EXPECT_EQ(code_of(bob.expect_reply<proto::error>()), "E_NOT_JOINED");
 
     broker.stop();
-    EXPECT_TRUE(contains(broker.log_lines(), "< The user bob left (1 user online)"));
+    EXPECT_TRUE(contains(broker.log_lines(), "INFO leave name=bob online=1 reason=quit"));
 }
 
 TEST(BrokerServer, DuplicateNameIsRefusedAndAnotherNameIsAccepted) {
@@ -376,13 +394,11 @@ TEST(BrokerServer, StopPublishesShutdownAndRunReturns) {
     // Bytes out depend on how many probes and heartbeats went out, so only the rest is exact.
     const names log = broker.log_lines();
     ASSERT_EQ(log.size(), 2u);
-    EXPECT_EQ(log[0], "> New user alice entered (1 user online)");
-    EXPECT_TRUE(log[1].starts_with("Broker totals: 1 events published, 0 lines in, 51 bytes in, "))
+    EXPECT_EQ(log[0], "INFO join name=alice online=1");
+    EXPECT_TRUE(log[1].starts_with(
+        "INFO stopped online=1 peak_online=1 events=1 lines_in=0 bytes_in=51 bytes_out="))
         << log[1];
-    EXPECT_TRUE(
-        log[1].ends_with(" bytes out, peak 1 user online, 0 expired, 0 evicted, 0 errors not "
-                         "sent (over the per-peer cap); rejected: none"))
-        << log[1];
+    EXPECT_TRUE(log[1].ends_with(" expired=0 evicted=0 errors_not_sent=0 rejected=none")) << log[1];
 }
 
 TEST(BrokerServer, StopWithNobodyConnectedReturnsAndLogsTheTotals) {
@@ -390,7 +406,8 @@ TEST(BrokerServer, StopWithNobodyConnectedReturnsAndLogsTheTotals) {
     broker.stop();
     const names log = broker.log_lines();
     ASSERT_EQ(log.size(), 1u);
-    EXPECT_TRUE(log[0].starts_with("Broker totals: 0 events published, 0 lines in, 0 bytes in, "))
+    EXPECT_TRUE(log[0].starts_with("INFO stopped online=0 peak_online=0 events=0 lines_in=0 "
+                                   "bytes_in=0 "))
         << log[0];
 }
 

@@ -21,7 +21,11 @@ class running_broker {
 public:
     explicit running_broker(zmq::context_t& ctx, broker::config cfg = {})
         : stop_fd_(eventfd(0, EFD_CLOEXEC)), server_(ctx, broker::loopback_options(cfg)),
-          thread_([this] { server_.run(stop_fd_, log_); }) {}
+          thread_([this] {
+              broker::run_control control;
+              control.stop_fd = stop_fd_;
+              server_.run(control, log_);
+          }) {}
     ~running_broker() {
         const std::uint64_t one = 1;
         EXPECT_EQ(write(stop_fd_, &one, sizeof one), static_cast<ssize_t>(sizeof one));
@@ -33,7 +37,8 @@ public:
 
 private:
     int stop_fd_;
-    std::ostringstream log_;
+    std::ostringstream log_text_;
+    broker::log_sink log_{log_text_, broker::log_level::info};
     broker::server server_;
     std::thread thread_;
 };

@@ -16,9 +16,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace zchat::test {
@@ -72,22 +78,26 @@ protected:
         EXPECT_EQ(exit_of(broker_.process()), "exit 0") << transcript(broker_.process());
     }
 
-    // The broker's whole log after stop_broker(): the started line, `events` in order, the
-    // totals and the stopped line. The totals' byte counts depend on heartbeats, so only their
-    // start, which counts events and lines, is compared.
-    void expect_broker_log(const lines& events, const std::string& totals_start) {
-        lines log = broker_.process().lines(stream::out);
+    // The broker's whole output after stop_broker(): on stdout the started and stopped lines;
+    // on stderr its log: the start, `joins_and_leaves` in order (with any periodic stats left
+    // out), and the totals. The totals' byte counts depend on heartbeats, so only their start,
+    // which counts events and lines, is compared. At the default level no chat text is logged.
+    void expect_broker_log(const lines& joins_and_leaves, const std::string& totals_start) {
+        EXPECT_EQ(
+            broker_.process().lines(stream::out),
+            (lines{"Chat broker started: router " + broker_.router() + ", pub " + broker_.pub(),
+                   "Chat broker stopped"}));
+        lines log = log_entries(broker_.process());
         ASSERT_GE(log.size(), 2u) << transcript(broker_.process());
-        const std::string totals = log[log.size() - 2];
-        EXPECT_TRUE(totals.starts_with("Broker totals: " + totals_start)) << totals;
-        log.erase(log.end() - 2);
-
-        lines expected{"Chat broker started: router " + broker_.router() + ", pub " +
-                       broker_.pub()};
-        expected.insert(expected.end(), events.begin(), events.end());
-        expected.push_back("Chat broker stopped");
-        EXPECT_EQ(log, expected);
-        EXPECT_EQ(broker_.process().lines(stream::err), lines{});
+        EXPECT_TRUE(log.front().starts_with("INFO started router=" + broker_.router() +
+                                            " pub=" + broker_.pub() + " version="))
+            << log.front();
+        EXPECT_TRUE(log.back().starts_with("INFO stopped " + totals_start)) << log.back();
+        lines middle;
+        for (auto it = log.begin() + 1; it != log.end() - 1; ++it)
+            if (!it->starts_with("INFO stats "))
+                middle.push_back(*it);
+        EXPECT_EQ(middle, joins_and_leaves);
     }
 
     running_broker broker_;
@@ -112,7 +122,8 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
     ASSERT_TRUE(prints(user1, stream::out, "< The user user2 left (1 user online)"));
     user1.close_stdin();
     EXPECT_EQ(exit_of(user1), "exit 0") << transcript(user1);
-    ASSERT_TRUE(prints(broker_.process(), stream::out, "< The user user1 left (0 users online)"));
+    ASSERT_TRUE(prints(broker_.process(), stream::err,
+                       log_entry("INFO leave name=user1 online=0 reason=quit")));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -130,14 +141,12 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
     EXPECT_EQ(user2.lines(stream::err), lines{});
     expect_broker_log(
         {
-            "> New user user1 entered (1 user online)",
-            "[user1] Hello",
-            "> New user user2 entered (2 users online)",
-            "[user2] World",
-            "< The user user2 left (1 user online)",
-            "< The user user1 left (0 users online)",
+            "INFO join name=user1 online=1",
+            "INFO join name=user2 online=2",
+            "INFO leave name=user2 online=1 reason=quit",
+            "INFO leave name=user1 online=0 reason=quit",
         },
-        "6 events published, 2 lines in, ");
+        "online=0 peak_online=2 events=6 lines_in=2 ");
 }
 
 // The second scenario: three users, the online count rising and falling as they come and go.
@@ -173,7 +182,8 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
     ASSERT_TRUE(prints(user3, stream::out, "< The user user1 left (1 user online)"));
     user3.write("/quit\n");
     EXPECT_EQ(exit_of(user3), "exit 0") << transcript(user3);
-    ASSERT_TRUE(prints(broker_.process(), stream::out, "< The user user3 left (0 users online)"));
+    ASSERT_TRUE(prints(broker_.process(), stream::err,
+                       log_entry("INFO leave name=user3 online=0 reason=quit")));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -202,17 +212,14 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
         EXPECT_EQ(p->lines(stream::err), lines{});
     expect_broker_log(
         {
-            "> New user user1 entered (1 user online)",
-            "[user1] Anyone here?",
-            "> New user user2 entered (2 users online)",
-            "> New user user3 entered (3 users online)",
-            "[user3] Hi, user3 here",
-            "[user2] And user2",
-            "< The user user2 left (2 users online)",
-            "< The user user1 left (1 user online)",
-            "< The user user3 left (0 users online)",
+            "INFO join name=user1 online=1",
+            "INFO join name=user2 online=2",
+            "INFO join name=user3 online=3",
+            "INFO leave name=user2 online=2 reason=quit",
+            "INFO leave name=user1 online=1 reason=quit",
+            "INFO leave name=user3 online=0 reason=quit",
         },
-        "9 events published, 3 lines in, ");
+        "online=0 peak_online=3 events=9 lines_in=3 ");
 }
 
 TEST_F(Chat, ANameInUseIsRefusedInAnyCaseAndTheFirstUserIsUnaffected) {
@@ -429,23 +436,24 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
     struct sample {
         std::string name;
         std::string typed;
-        std::string shown; // after the name in brackets
+        std::string shown;  // after the name in brackets
+        std::string logged; // the name in the broker's log
     };
     const std::vector<sample> samples{
         {R"(q"uo'te\)", R"(She said "hi" to 'C:\temp\new' and \o/)",
-         R"(She said "hi" to 'C:\temp\new' and \o/)"},
-        {"Jürgen✓", "héllo wörld ✓\tafter a tab", "héllo wörld ✓ after a tab"},
+         R"(She said "hi" to 'C:\temp\new' and \o/)", R"("q\"uo'te\\")"},
+        {"Jürgen✓", "héllo wörld ✓\tafter a tab", "héllo wörld ✓ after a tab", "Jürgen✓"},
         // Invisible or reordering characters are shown as escapes.
-        {"eve", "abc\u202Edef zero\u200Bwidth", R"(abc\u{202E}def zero\u{200B}width)"},
+        {"eve", "abc\u202Edef zero\u200Bwidth", R"(abc\u{202E}def zero\u{200B}width)", "eve"},
         // Text that looks like a notice is still plainly someone's line.
         {"eve", "< The user listener left (0 users online)",
-         "< The user listener left (0 users online)"},
+         "< The user listener left (0 users online)", "eve"},
     };
     child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
 
     lines log;
-    for (const auto& [name, typed, shown] : samples) {
+    for (const auto& [name, typed, shown, logged] : samples) {
         SCOPED_TRACE(name + ": " + typed);
         child_process sender = client(name);
         sender.write(typed + '\n');
@@ -456,15 +464,17 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
         EXPECT_EQ(listener.next_line(stream::out), entered(name, 2));
         EXPECT_EQ(listener.next_line(stream::out), "[" + name + "] " + shown);
         EXPECT_EQ(listener.next_line(stream::out), left(name, 1));
-        log.insert(log.end(), {entered(name, 2), "[" + name + "] " + shown, left(name, 1)});
+        log.insert(log.end(), {"INFO join name=" + logged + " online=2",
+                               "INFO leave name=" + logged + " online=1 reason=quit"});
     }
     listener.close_stdin();
     EXPECT_EQ(exit_of(listener), "exit 0") << transcript(listener);
-    ASSERT_TRUE(prints(broker_.process(), stream::out, left("listener", 0)));
+    ASSERT_TRUE(prints(broker_.process(), stream::err,
+                       log_entry("INFO leave name=listener online=0 reason=quit")));
     stop_broker();
-    log.insert(log.begin(), entered("listener", 1));
-    log.push_back(left("listener", 0));
-    expect_broker_log(log, "14 events published, 4 lines in, ");
+    log.insert(log.begin(), "INFO join name=listener online=1");
+    log.push_back("INFO leave name=listener online=0 reason=quit");
+    expect_broker_log(log, "online=0 peak_online=2 events=14 lines_in=4 ");
 }
 
 TEST_F(Chat, ConnectedClientsHearThatTheBrokerStopped) {
@@ -731,10 +741,10 @@ TEST(ChatBroker, SighupAppliesTheConfigurationAgainAndABadOneChangesNothing) {
 
     dir.write("broker.conf", "max-clients = 1\nliveness = 9\n");
     broker.process().send_signal(SIGHUP);
-    EXPECT_TRUE(broker.process().wait_for_line(stream::out,
-                                               "Reloaded the configuration: max-clients 10 -> 1"));
     EXPECT_TRUE(broker.process().wait_for_line(
-        stream::out, "! Needs a restart to change, left as it was: liveness"));
+        stream::err, log_entry("INFO reload changed=\"max-clients 10 -> 1\"")));
+    EXPECT_TRUE(broker.process().wait_for_line(
+        stream::err, log_entry("WARN reload-needs-restart left-as-it-was=liveness")));
     child_process bob = client("bob");
     bob.close_stdin();
     EXPECT_EQ(exit_of(bob), "exit 1") << transcript(bob);
@@ -744,8 +754,8 @@ TEST(ChatBroker, SighupAppliesTheConfigurationAgainAndABadOneChangesNothing) {
     dir.write("broker.conf", "max-clients = none\n");
     broker.process().send_signal(SIGHUP);
     EXPECT_TRUE(broker.process().wait_for_line(
-        stream::out, "! Reload failed, nothing changed: " + conf +
-                         ":1: max-clients must be a whole number ('none' is not)"));
+        stream::err, log_entry("ERROR reload-failed reason=\"" + conf +
+                               ":1: max-clients must be a whole number ('none' is not)\"")));
     alice.write("still here\n");
     EXPECT_TRUE(prints(alice, stream::out, "[You] still here"));
     EXPECT_EQ(broker.stop(), 0);
@@ -753,29 +763,135 @@ TEST(ChatBroker, SighupAppliesTheConfigurationAgainAndABadOneChangesNothing) {
 
 // Under systemd (Type=notify) the broker says READY=1 once both endpoints are bound, and
 // STOPPING=1 when it stops: the notification socket here stands in for systemd's.
+// A datagram socket standing in for systemd's notification socket: its path, and the next
+// notice a process sent to it.
+class notify_socket {
+public:
+    explicit notify_socket(std::string path) : path_(std::move(path)) {
+        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        if (fd_ < 0 || path_.size() >= sizeof address.sun_path)
+            throw std::runtime_error("cannot make a notification socket");
+        path_.copy(address.sun_path, path_.size());
+        if (bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+            throw std::runtime_error("cannot bind " + path_);
+        const timeval wait{5, 0};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    }
+    ~notify_socket() { close(fd_); }
+    notify_socket(const notify_socket&) = delete;
+    notify_socket& operator=(const notify_socket&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::string next_notice() const {
+        std::array<char, 256> text{};
+        const ssize_t got = recv(fd_, text.data(), text.size(), 0);
+        return got > 0 ? std::string(text.data(), static_cast<std::size_t>(got)) : "(nothing)";
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
 TEST(ChatBroker, ItTellsSystemdWhenItIsReadyAndWhenItStops) {
     const temp_dir dir;
-    const std::string path = dir / "notify";
-    const int notify = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(notify, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    ASSERT_LT(path.size(), sizeof address.sun_path);
-    path.copy(address.sun_path, path.size());
-    ASSERT_EQ(bind(notify, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
-    const timeval wait{5, 0};
-    setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-    const auto next_notice = [&] {
-        std::array<char, 256> text{};
-        const ssize_t got = recv(notify, text.data(), text.size(), 0);
-        return got > 0 ? std::string(text.data(), static_cast<std::size_t>(got)) : "(nothing)";
-    };
-
-    running_broker broker(broker_options{.wrapper = {"/usr/bin/env", "NOTIFY_SOCKET=" + path}});
-    EXPECT_EQ(next_notice(), "READY=1");
+    const notify_socket systemd(dir / "notify");
+    running_broker broker(
+        broker_options{.wrapper = {"/usr/bin/env", "NOTIFY_SOCKET=" + systemd.path()}});
+    EXPECT_EQ(systemd.next_notice(), "READY=1");
     EXPECT_EQ(broker.stop(), 0);
-    EXPECT_EQ(next_notice(), "STOPPING=1");
-    close(notify);
+    EXPECT_EQ(systemd.next_notice(), "STOPPING=1");
+}
+
+// With WatchdogSec= set, systemd passes WATCHDOG_USEC and expects WATCHDOG=1 within it, or it
+// kills the broker as hung: the loop says so twice per period, busy or idle.
+TEST(ChatBroker, UnderASystemdWatchdogItSaysItIsAliveTwicePerPeriod) {
+    const temp_dir dir;
+    const notify_socket systemd(dir / "notify");
+    running_broker broker(broker_options{
+        .wrapper = {"/usr/bin/env", "NOTIFY_SOCKET=" + systemd.path(), "WATCHDOG_USEC=400000"}});
+    EXPECT_EQ(systemd.next_notice(), "READY=1");
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(systemd.next_notice(), "WATCHDOG=1") << i;
+    EXPECT_EQ(broker.stop(), 0);
+}
+
+// --log FILE appends the log to FILE; after logrotate has moved it away, SIGUSR1 makes the
+// broker open FILE anew, and what follows goes there.
+TEST(ChatBroker, LogsToAFileThatSigusr1Reopens) {
+    const temp_dir dir;
+    const std::string log = dir / "broker.log";
+    running_broker broker({"--log", log});
+    const auto read_log = [](const std::string& path) {
+        std::ifstream in(path);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    child_process alice(client_path, {"--router", broker.router(), "--sub", broker.pub(), "--name",
+                                      "alice", "-m", "secret words"});
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    std::filesystem::rename(log, log + ".1");
+    broker.process().send_signal(SIGUSR1);
+    // The reopening is logged in the new file: wait for it, bounded.
+    for (int i = 0; i < 100 && read_log(log).find(" INFO log-reopened") == std::string::npos; ++i)
+        std::this_thread::sleep_for(50ms);
+    child_process bob(client_path, {"--router", broker.router(), "--sub", broker.pub(), "--name",
+                                    "bob", "-m", "hi"});
+    EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    EXPECT_EQ(broker.stop(), 0);
+
+    const std::string before = read_log(log + ".1");
+    const std::string after = read_log(log);
+    EXPECT_NE(before.find(" INFO started router="), std::string::npos) << before;
+    EXPECT_NE(before.find(" INFO join name=alice online=1\n"), std::string::npos) << before;
+    EXPECT_EQ(before.find("secret words"), std::string::npos) << "chat text logged: " << before;
+    EXPECT_EQ(before.find("bob"), std::string::npos) << before;
+    EXPECT_NE(after.find(" INFO log-reopened\n"), std::string::npos) << after;
+    EXPECT_NE(after.find(" INFO join name=bob online=1\n"), std::string::npos) << after;
+    EXPECT_NE(after.find(" INFO stopped "), std::string::npos) << after;
+    EXPECT_EQ(broker.process().lines(stream::err), lines{});
+}
+
+// --log-level picks what is logged; -v and -q move it a level, after the file and the flag.
+TEST(ChatBroker, TheLogLevelChoosesWhatIsLoggedAndVerboseAndQuietMoveIt) {
+    const auto run = [](const lines& args) {
+        running_broker broker(args);
+        child_process ci(client_path, {"--router", broker.router(), "--sub", broker.pub(), "--name",
+                                       "ci", "-m", "hello there"});
+        EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
+        EXPECT_EQ(broker.stop(), 0);
+        return log_entries(broker.process());
+    };
+    const auto has = [](const lines& log, std::string_view start) {
+        return std::any_of(log.begin(), log.end(),
+                           [&](const std::string& l) { return l.starts_with(start); });
+    };
+    const lines debug = run({"--log-level", "debug"});
+    EXPECT_TRUE(has(debug, "DEBUG say name=ci text=\"hello there\""))
+        << testing::PrintToString(debug);
+    EXPECT_TRUE(has(debug, "INFO join name=ci online=1"));
+    const lines verbose = run({"-v"});
+    EXPECT_TRUE(has(verbose, "DEBUG say name=ci text=\"hello there\""));
+    const lines info = run({});
+    EXPECT_FALSE(has(info, "DEBUG")) << testing::PrintToString(info);
+    EXPECT_TRUE(has(info, "INFO join name=ci online=1"));
+    EXPECT_EQ(run({"-q"}), lines{});
+    EXPECT_EQ(run({"--log-level", "debug", "-qq"}), lines{});
+
+    child_process bad(broker_path, {"--log-level", "loud"});
+    EXPECT_EQ(exit_of(bad), "exit 2");
+    EXPECT_EQ(bad.lines(stream::err),
+              lines{"zchat-broker: --log-level must be error, warn, info or debug ('loud' is not) "
+                    "(try --help)"});
+    const temp_dir dir;
+    const std::string nowhere = dir / "missing/broker.log";
+    child_process unwritable(broker_path, {"--log", nowhere});
+    EXPECT_EQ(exit_of(unwritable), "exit 78");
+    EXPECT_EQ(unwritable.lines(stream::err), lines{"zchat-broker: cannot open log file " + nowhere +
+                                                   ": No such file or directory"});
 }
 
 TEST(ChatBroker, ExitsOneWhenItsPortIsInUse) {

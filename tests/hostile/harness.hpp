@@ -20,6 +20,7 @@
 #include "proto/codec.hpp"
 #include "tests/broker/test_client.hpp"
 #include "tests/support/running_broker.hpp"
+#include "tests/support/sanitizer.hpp"
 
 #include <gtest/gtest.h>
 #include <zmq.hpp>
@@ -41,19 +42,7 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Whether this build (and so the broker under test, built alike) runs under AddressSanitizer,
-// which makes RSS meaningless and some work several times slower.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool built_with_address_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool built_with_address_sanitizer = true;
-#else
-inline constexpr bool built_with_address_sanitizer = false;
-#endif
-#else
-inline constexpr bool built_with_address_sanitizer = false;
-#endif
+using test::built_with_address_sanitizer;
 
 // ---- Frame building ----
 

@@ -21,7 +21,37 @@ child_process start(const broker_options& o) {
     return child_process(command.front(), std::move(args));
 }
 
+// The entry of a log line: what follows its time stamp, or the whole line if it has none.
+std::string_view entry_of(std::string_view line) {
+    // 2026-12-04T15:04:05.123Z, then a space.
+    constexpr std::size_t stamp = 24;
+    const bool stamped = line.size() > stamp && line[stamp] == ' ' && line[stamp - 1] == 'Z' &&
+                         line[10] == 'T' && line[4] == '-' && line[19] == '.';
+    return stamped ? line.substr(stamp + 1) : line;
+}
+
 } // namespace
+
+std::vector<std::string> log_entries(const child_process& broker) {
+    std::vector<std::string> entries;
+    for (const std::string& line : broker.lines(stream::err))
+        entries.emplace_back(entry_of(line));
+    return entries;
+}
+
+line_matcher log_entry(std::string entry) {
+    std::string description = "a log line \"TIME " + entry + '"';
+    return {[entry = std::move(entry)](std::string_view l) { return entry_of(l) == entry; },
+            std::move(description)};
+}
+
+line_matcher log_entry_starting_with(std::string prefix) {
+    std::string description = "a log line \"TIME " + prefix + "...\"";
+    return {[prefix = std::move(prefix)](std::string_view l) {
+                return entry_of(l).starts_with(prefix);
+            },
+            std::move(description)};
+}
 
 running_broker::running_broker(broker_options options) : process_(start(options)) {
     const std::optional<std::string> line = process_.next_line(stream::out);
@@ -39,7 +69,7 @@ running_broker::running_broker(broker_options options) : process_(start(options)
         drain_ = std::thread([this] {
             // Short reads, so that stop_draining never waits long for the thread.
             while (draining_.load())
-                process_.next_line(stream::out, 50ms);
+                process_.next_line(stream::err, 50ms);
         });
     }
 }

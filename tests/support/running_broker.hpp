@@ -33,6 +33,15 @@ struct broker_options {
     bool drain = false;
 };
 
+// The broker's log (its stderr) line by line without the time stamps: "INFO join name=alice
+// online=1". A line that does not start with a time stamp (2026-12-04T15:04:05.123Z) is kept
+// whole, so that a comparison shows it.
+std::vector<std::string> log_entries(const child_process& broker);
+// Matches a log line whose entry, after its time stamp, is `entry` exactly.
+line_matcher log_entry(std::string entry);
+// Matches a log line whose entry starts with `prefix`.
+line_matcher log_entry_starting_with(std::string prefix);
+
 class running_broker {
 public:
     // Starts the broker and reads the endpoints back from its "Chat broker started: router R,
