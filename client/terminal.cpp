@@ -69,8 +69,9 @@ int terminal::run() {
         rl_callback_handler_install(options_.prompt.c_str(), &terminal::on_readline);
     }
 
-    int exit_code = 1;
-    for (bool running = true; running;) {
+    // The session may have ended already, while the -m line waited for it (a refused join):
+    // then there is nothing to wait for, and polling would wait for good.
+    while (!session_exit_) {
         std::array<zmq::pollitem_t, 3> items{{
             {pipe_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, signal_fd_, ZMQ_POLLIN, 0},
@@ -94,12 +95,9 @@ int terminal::run() {
                 read_script_input();
         }
         take_from_session();
-        if (session_exit_) {
-            exit_code = *session_exit_;
-            running = false;
-        }
     }
     stop_readline();
+    const int exit_code = *session_exit_;
     return exit_code == 0 && script_mistakes_ > 0 ? 1 : exit_code;
 }
 
