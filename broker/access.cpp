@@ -58,8 +58,9 @@ void allowlist::add(std::string_view text, const std::string& source) {
         if (auto bad = proto::check_name(name, max_bound_name_chars); bad && !name.empty())
             throw allowlist_error(where + "the name '" + proto::printable(name) +
                                   "' is not valid: " + bad->reason);
-        const auto [it, added] = names_.emplace(*raw_key, std::string{name});
-        if (!added && it->second != name)
+        const auto [it, added] =
+            names_.emplace(std::string{key}, bound_name{std::string{name}, proto::fold_name(name)});
+        if (!added && it->second.name != name)
             throw allowlist_error(where + "the key " + std::string{key} +
                                   " is listed twice with different names");
     }
@@ -85,17 +86,30 @@ void allowlist::load(const std::string& path) {
 }
 
 std::optional<std::string> allowlist::name_for(std::string_view raw_key) const {
-    const auto it = names_.find(std::string{raw_key});
+    const auto it = names_.find(runtime::z85_encode_key(raw_key));
     if (it == names_.end())
         return std::nullopt;
-    return it->second;
+    return it->second.name;
+}
+
+const std::string* allowlist::folded_name_of(std::string_view key) const {
+    const auto it = names_.find(key);
+    return it == names_.end() ? nullptr : &it->second.folded;
+}
+
+std::unordered_set<std::string> allowlist::keys_missing_from(const allowlist& next) const {
+    std::unordered_set<std::string> missing;
+    for (const auto& [key, name] : names_)
+        if (!next.names_.contains(key))
+            missing.insert(key);
+    return missing;
 }
 
 std::unordered_set<std::string> allowlist::bound_names() const {
     std::unordered_set<std::string> names;
     for (const auto& [key, name] : names_) {
-        if (!name.empty())
-            names.insert(proto::fold_name(name));
+        if (!name.folded.empty())
+            names.insert(name.folded);
     }
     return names;
 }
@@ -127,14 +141,13 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
     if (request.size() != 7 || field(6).size() != runtime::curve_key_bytes)
         return answer("400", "malformed CURVE credentials", "",
                       refused("malformed CURVE credentials"));
-    auto name = allowed.name_for(field(6));
-    if (!name) {
+    std::string key = runtime::z85_encode_key(field(6));
+    if (!allowed.folded_name_of(key))
         return answer("400", "key not allowed", "",
-                      refused("key not on the allowlist") +
-                          broker::field("key", runtime::z85_encode_key(field(6))));
-    }
-    // Folded, so that keys bound to one name in different cases are one person's keys.
-    return answer("200", "OK", proto::fold_name(*name), "");
+                      refused("key not on the allowlist") + broker::field("key", key));
+    // The key itself: the server looks up its name per message, so that a reload that removes
+    // the key or rebinds its name applies to connections already made.
+    return answer("200", "OK", std::move(key), "");
 }
 
 } // namespace zchat::broker

@@ -9,6 +9,7 @@
 // file in it whose name does not start with '.'.
 #pragma once
 
+#include "broker/string_hash.hpp"
 #include "proto/codec.hpp"
 
 #include <span>
@@ -36,13 +37,24 @@ public:
     // `raw_key` is the 32-byte key as ZAP presents it.
     std::optional<std::string> name_for(std::string_view raw_key) const;
 
+    // The name the key `key` (Z85) is bound to, case folded ("" for any name), or nullptr if
+    // the key is not listed.
+    const std::string* folded_name_of(std::string_view key) const;
+
     // Names bound to a key, case folded: only their own key may join under them.
     std::unordered_set<std::string> bound_names() const;
+
+    // The keys (Z85) listed here but not in `next`.
+    std::unordered_set<std::string> keys_missing_from(const allowlist& next) const;
 
     std::size_t size() const { return names_.size(); }
 
 private:
-    std::unordered_map<std::string, std::string> names_; // raw key -> bound name or ""
+    struct bound_name {
+        std::string name;   // as listed, or "" for any name
+        std::string folded; // case folded
+    };
+    std::unordered_map<std::string, bound_name, string_hash, std::equal_to<>> names_; // by key
 };
 
 // The ZAP domain of the broker's sockets: the handler answers for it alone.
@@ -56,8 +68,8 @@ struct zap_answer {
 };
 
 // Answers one ZAP request (its frames without the REP envelope). A CURVE client of zap_domain
-// whose key is listed is accepted with its bound name, case folded, as the User-Id; anything
-// else is refused with 400.
+// whose key is listed is accepted with the key (Z85) as the User-Id; anything else is refused
+// with 400.
 zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view> request);
 
 } // namespace zchat::broker

@@ -32,11 +32,18 @@ core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret(
     : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)), lobby_("lobby", epoch) {}
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
-                  outbox& out, std::string_view key_name) {
+                  outbox& out, const credential& who) {
     now_ = now;
-    const sender from{peer, key_name};
+    const sender from{peer, who.key};
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
+    if (who.revoked) {
+        // The connection outlives its key's removal (a connection cannot be closed from here);
+        // what it sends is not heard.
+        refuse(from, proto::error_code::evicted, "your key was removed from the broker's allowlist",
+               out);
+        return;
+    }
     auto decoded = proto::decode_command(frames);
     if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
         refuse(from, bad->code, bad->reason, out);
@@ -44,7 +51,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
     const auto& command = std::get<proto::command>(decoded);
     if (const auto* hello = std::get_if<proto::hello>(&command)) {
-        on_hello(peer, *hello, key_name, now, out);
+        on_hello(peer, *hello, who, now, out);
         return;
     }
 
@@ -54,8 +61,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     const std::uint64_t message_id = say ? say->message_id : 0;
     session* s = sessions_.find_by_peer(peer);
     // A peer can choose its routing id, so a connection that looks like the session's own may
-    // belong to another key: the key must be bound as the one that joined was.
-    if (!s || s->secret != *presented_secret(command) || s->key_name != key_name) {
+    // belong to another key: the key must be the one that joined.
+    if (!s || s->secret != *presented_secret(command) || s->key != who.key) {
         if (!std::holds_alternative<proto::ping>(command))
             refuse(from, proto::error_code::not_joined, "you have not joined the chat", out,
                    message_id);
@@ -67,7 +74,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         else {
             ++counters_.rejected[proto::error_code::not_joined]; // counted, never answered
             if (s) // the session's connection, with a wrong secret
-                charge_error(*s, key_name, out);
+                charge_error(*s, who.key, out);
         }
         return;
     }
@@ -112,17 +119,17 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         end_session(*s, proto::leave_reason::quit, out);
 }
 
-void core::on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
+void core::on_hello(std::string_view peer, const proto::hello& m, const credential& who,
                     time_point now, outbox& out) {
-    const sender from{peer, key_name};
+    const sender from{peer, who.key};
     // Checked first, so that neither a resume nor a fresh join gets round it.
     const std::string folded = proto::fold_name(m.name);
-    if (!key_name.empty() && folded != proto::fold_name(key_name)) {
+    if (!who.bound_name.empty() && folded != proto::fold_name(who.bound_name)) {
         refuse(from, proto::error_code::name_forbidden,
-               "your key may only join as '" + std::string{key_name} + "'", out);
+               "your key may only join as '" + std::string{who.bound_name} + "'", out);
         return;
     }
-    if (key_name.empty() && cfg_.bound_names.contains(folded)) {
+    if (who.bound_name.empty() && cfg_.bound_names.contains(folded)) {
         refuse(from, proto::error_code::name_forbidden,
                "the name '" + m.name + "' belongs to another key", out);
         return;
@@ -158,7 +165,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, std::string_vi
         return;
     }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
-    s.key_name = key_name;
+    s.key = who.key;
     s.rate = proto::token_bucket(cfg_.rate_per_second, cfg_.rate_burst);
     welcome(s, out);
     publish_probe(s, now, out);
@@ -242,7 +249,7 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
     if (std::holds_alternative<proto::ping>(c))
         ++counters_.rejected[proto::error_code::rate_limited];
     else
-        refuse({s.peer, s.key_name}, proto::error_code::rate_limited,
+        refuse({s.peer, s.key}, proto::error_code::rate_limited,
                "too many messages: the limit is " + std::to_string(cfg_.rate_per_second) +
                    " per second",
                out, message_id);
@@ -250,7 +257,7 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
 
 void core::on_say(session& s, const proto::say& m, outbox& out) {
     if (auto bad = proto::check_text(m.text, cfg_.max_text_bytes)) {
-        refuse({s.peer, s.key_name}, bad->code, bad->reason, out, m.message_id);
+        refuse({s.peer, s.key}, bad->code, bad->reason, out, m.message_id);
         return;
     }
     ++counters_.lines_in;
@@ -361,6 +368,22 @@ std::vector<std::string> core::reconfigure(const config& next) {
     return changed;
 }
 
+void core::end_sessions_of(const std::unordered_set<std::string>& keys, outbox& out) {
+    for (const std::uint64_t id : sessions_.ids()) {
+        session& s = sessions_.at(id);
+        if (s.key.empty() || !keys.contains(s.key))
+            continue;
+        if (!s.joined) {
+            sessions_.remove(id); // nobody was told of the join
+            continue;
+        }
+        tell_session_ended(s.peer, proto::error_code::evicted,
+                           "your key was removed from the broker's allowlist", out);
+        ++counters_.evicted;
+        end_session(s, proto::leave_reason::key_revoked, out);
+    }
+}
+
 void core::excuse_pause(std::chrono::nanoseconds pause, outbox& out) {
     liveness_.excuse(pause);
     // That time does not count as any client's silence.
@@ -406,13 +429,13 @@ void core::refuse(const sender& from, proto::error_code code, std::string reason
         ++counters_.errors_suppressed;
     // Going over the rate has its own remedy (over_rate).
     if (s && code != proto::error_code::rate_limited)
-        charge_error(*s, from.key_name, out);
+        charge_error(*s, from.key, out);
 }
 
-void core::charge_error(session& s, std::string_view key_name, outbox& out) {
+void core::charge_error(session& s, std::string_view key, outbox& out) {
     // Only the session's own connection, with the key that joined, spends its budget. A pending
     // session needs none: it is forgotten within join_timeout unless confirmed.
-    if (cfg_.max_errors == 0 || !s.joined || s.key_name != key_name)
+    if (cfg_.max_errors == 0 || !s.joined || s.key != key)
         return;
     if (s.error_count == 0 || now_ - s.errors_since >= cfg_.error_window) {
         s.error_count = 0;

@@ -54,6 +54,15 @@ struct config {
     log_level logging = log_level::info;
 };
 
+// Who sent a message, under CURVE with an allowlist (without one, all empty): the key the ZAP
+// handler accepted for the connection (Z85), the name that key is bound to (case folded; empty
+// for a key bound to none), and whether the key has since been removed from the allowlist.
+struct credential {
+    std::string_view key;
+    std::string_view bound_name;
+    bool revoked = false;
+};
+
 class core {
 public:
     // epoch identifies this broker run on the wire; make_secret supplies session secrets (the
@@ -61,11 +70,13 @@ public:
     core(config cfg, std::uint64_t epoch, std::function<proto::session_secret()> make_secret);
 
     // Handles one message from the peer with the given routing id (frames without that id).
-    // `key_name` is the name the peer's CURVE key is bound to on the allowlist, case folded, if
-    // any: such a peer may join under that name only, and a session takes commands only from
-    // peers whose key is bound as the one that joined it was.
+    // A peer whose key is bound to a name may join under that name only, a session takes
+    // commands only from peers with the key that joined it, and a revoked key is not heard.
     void handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
-                outbox& out, std::string_view key_name = {});
+                outbox& out, const credential& who = {});
+    // Ends the sessions joined with any of `keys` (removed from the allowlist by a reload):
+    // each is told E_EVICTED and leaves with reason key_revoked; joins under way are forgotten.
+    void end_sessions_of(const std::unordered_set<std::string>& keys, outbox& out);
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
     // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);
@@ -94,7 +105,7 @@ public:
     std::size_t session_count() const { return sessions_.size(); }
 
 private:
-    void on_hello(std::string_view peer, const proto::hello& m, std::string_view key_name,
+    void on_hello(std::string_view peer, const proto::hello& m, const credential& who,
                   time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);
     void resume(session& s, std::string_view peer, time_point now, outbox& out);
@@ -104,7 +115,7 @@ private:
     proto::token_bucket& stranger_error_cap(std::string_view peer);
     // Counts a protocol error against a joined session, if it came from the key that joined it,
     // and ends the session when it has caused max_errors of them within error_window.
-    void charge_error(session& s, std::string_view key_name, outbox& out);
+    void charge_error(session& s, std::string_view key, outbox& out);
     void welcome(const session& s, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(std::string_view peer, outbox& out);
@@ -114,10 +125,10 @@ private:
     void remember_expired(const std::string& peer);
 
     void reply(std::string_view peer, const proto::reply& r, outbox& out);
-    // Who sent the message being refused: its connection and the name its CURVE key is bound to.
+    // Who sent the message being refused: its connection and its CURVE key.
     struct sender {
         std::string_view peer;
-        std::string_view key_name;
+        std::string_view key;
     };
     // Sends the ERROR (within the peer's ERROR cap) and charges the error to the peer's session.
     // That may end the session: a caller holding a session& or a `peer` that views session::peer

@@ -105,11 +105,17 @@ config with_bound_names(config cfg, const std::optional<allowlist>& allowed) {
     return cfg;
 }
 
-// The name the sender's key is bound to, from the User-Id libzmq attached to each message it
-// received after the ZAP handler accepted the key.
-std::string_view key_name(zmq::message_t& message) {
+// Who sent `message`: its key, from the User-Id libzmq attached to each message of the
+// connection once the ZAP handler accepted that key, and what the allowlist says of the key now.
+credential credential_of(zmq::message_t& message, const allowlist& allowed) {
     const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
-    return user_id ? std::string_view{user_id} : std::string_view{};
+    credential who;
+    who.key = user_id ? std::string_view{user_id} : std::string_view{};
+    if (const std::string* name = allowed.folded_name_of(who.key))
+        who.bound_name = *name;
+    else
+        who.revoked = true;
+    return who;
 }
 
 } // namespace
@@ -173,6 +179,9 @@ void server::reconfigure(const server_options& next, log_sink& log) {
     std::vector<std::string> changed;
     if (allowed_ && next.allowed) {
         const std::size_t before = allowed_->size();
+        // Sessions of removed keys end now; their connections stay open (libzmq cannot close
+        // one peer's), but nothing they send is heard again (credential_of).
+        core_.end_sessions_of(allowed_->keys_missing_from(*next.allowed), out_);
         allowed_ = next.allowed;
         changed.push_back("allowlist " + std::to_string(before) + " -> " +
                           std::to_string(allowed_->size()) + " key(s)");
@@ -272,8 +281,9 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             frames.clear();
             for (std::size_t i = 1; i < parts.size(); ++i)
                 frames.push_back(parts[i].to_string_view());
-            const std::string_view bound = allowed_ && parts.size() > 1 ? key_name(parts[1]) : "";
-            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_, bound);
+            const credential who =
+                allowed_ && parts.size() > 1 ? credential_of(parts[1], *allowed_) : credential{};
+            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_, who);
         }
         core_.tick(clock::now(), out_);
         ticked = true;

@@ -69,4 +69,12 @@ bool session_table::name_taken(std::string_view name) const {
     return by_name_.find(proto::fold_name(name)) != by_name_.end();
 }
 
+std::vector<std::uint64_t> session_table::ids() const {
+    std::vector<std::uint64_t> all;
+    all.reserve(by_id_.size());
+    for (const auto& [id, s] : by_id_)
+        all.push_back(id);
+    return all;
+}
+
 } // namespace zchat::broker

@@ -2,6 +2,7 @@
 // and by folded name. Pure bookkeeping: no sockets, no clocks read, no protocol decisions.
 #pragma once
 
+#include "broker/string_hash.hpp"
 #include "proto/message.hpp"
 #include "proto/token_bucket.hpp"
 
@@ -25,9 +26,9 @@ struct session {
     std::string peer; // current ROUTER routing id
     proto::session_secret secret{};
     bool joined = false; // false until the client's SUB first confirms
-    // The name the CURVE key that joined is bound to, as the server passes it on ("" for none):
+    // The CURVE key that joined (Z85), as the server passes it on ("" without an allowlist):
     // every later command must come with the same.
-    std::string key_name;
+    std::string key;
     // While the broker waits for the SUB to confirm (a new join, or a resumed session on a
     // new connection): since when, and when to probe next.
     time_point probing_since{};
@@ -44,12 +45,6 @@ struct session {
     // The protocol errors the session has caused since errors_since (see config::max_errors).
     std::uint32_t error_count = 0;
     time_point errors_since{};
-};
-
-// Hashes std::string and std::string_view alike, so maps keyed by string find by view.
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class session_table {
@@ -70,6 +65,8 @@ public:
     bool name_taken(std::string_view name) const;
 
     std::size_t size() const { return by_id_.size(); }
+    // Every session's id, in no particular order.
+    std::vector<std::uint64_t> ids() const;
     // Ids of sessions waiting for their SUB to confirm.
     const std::set<std::uint64_t>& probing() const { return probing_; }
     session& at(std::uint64_t id) { return by_id_.at(id); }

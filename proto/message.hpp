@@ -56,6 +56,7 @@ enum class leave_reason : std::uint8_t {
     too_slow = 4,
     flooding = 5,
     too_many_errors = 6,
+    key_revoked = 7,
 };
 
 // ---- Commands: client to broker, over DEALER -> ROUTER ----

@@ -65,21 +65,23 @@ constexpr std::string_view error_name(error_code code) {
 }
 
 // Each reason's name for machines (the tap's JSON) and its wording for people.
-inline constexpr name_table<leave_reason, 6> leave_reason_names{{
+inline constexpr name_table<leave_reason, 7> leave_reason_names{{
     {leave_reason::quit, "quit"},
     {leave_reason::timed_out, "timed_out"},
     {leave_reason::server_shutdown, "server_shutdown"},
     {leave_reason::too_slow, "too_slow"},
     {leave_reason::flooding, "flooding"},
     {leave_reason::too_many_errors, "too_many_errors"},
+    {leave_reason::key_revoked, "key_revoked"},
 }};
-inline constexpr name_table<leave_reason, 6> leave_reason_words{{
+inline constexpr name_table<leave_reason, 7> leave_reason_words{{
     {leave_reason::quit, "quit"},
     {leave_reason::timed_out, "timed out"},
     {leave_reason::server_shutdown, "server shut down"},
     {leave_reason::too_slow, "too slow"},
     {leave_reason::flooding, "flooding"},
     {leave_reason::too_many_errors, "too many errors"},
+    {leave_reason::key_revoked, "key revoked"},
 }};
 
 // "timed_out", or "unknown".

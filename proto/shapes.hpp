@@ -278,7 +278,7 @@ constexpr auto describe(std::type_identity<stats>) {
               "however many subscribers receive it"),
         frame("expired", &stats::expired, "sessions ended with LEAVE reason 2"),
         frame("evicted", &stats::evicted,
-              "sessions ended with LEAVE reason 4, 5 or 6 (`E_EVICTED`)"),
+              "sessions ended with LEAVE reason 4, 5, 6 or 7 (`E_EVICTED`)"),
         frame("lagging", &stats::lagging,
               "joined sessions currently more than `max lag` events behind"),
         frame("rejected", &stats::rejected,

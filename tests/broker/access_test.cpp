@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace zchat::broker {
@@ -92,17 +94,31 @@ allowlist alice_and_anyone() {
     return allowed;
 }
 
-TEST(Zap, ListedKeyIsAcceptedWithItsBoundNameAsTheUserId) {
+TEST(Zap, ListedKeyIsAcceptedWithTheKeyAsTheUserIdAndItsBoundNameIsLookedUpByIt) {
     const allowlist allowed = alice_and_anyone();
     const auto request = curve_request(raw_key('a'));
     const zap_answer a = answer_zap(allowed, views(request));
     EXPECT_TRUE(a.allowed);
-    EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "200", "OK", "alice", ""}));
+    EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "200", "OK", z85_key('a'), ""}));
     EXPECT_EQ(a.log_line, "");
+    ASSERT_NE(allowed.folded_name_of(z85_key('a')), nullptr);
+    EXPECT_EQ(*allowed.folded_name_of(z85_key('a')), "alice");
 
     const auto unnamed = curve_request(raw_key('b'));
     EXPECT_EQ(answer_zap(allowed, views(unnamed)).reply,
-              (proto::frame_list{"1.0", "req-7", "200", "OK", "", ""}));
+              (proto::frame_list{"1.0", "req-7", "200", "OK", z85_key('b'), ""}));
+    ASSERT_NE(allowed.folded_name_of(z85_key('b')), nullptr);
+    EXPECT_EQ(*allowed.folded_name_of(z85_key('b')), "");
+    EXPECT_EQ(allowed.folded_name_of(z85_key('c')), nullptr);
+}
+
+TEST(Allowlist, AReloadTellsWhichKeysWereRemoved) {
+    const allowlist before = alice_and_anyone();
+    allowlist after;
+    after.add(z85_key('a') + " Alice\n" + z85_key('c') + "\n", "team.txt");
+    EXPECT_EQ(before.keys_missing_from(after), (std::unordered_set<std::string>{z85_key('b')}));
+    EXPECT_EQ(after.keys_missing_from(before), (std::unordered_set<std::string>{z85_key('c')}));
+    EXPECT_TRUE(before.keys_missing_from(before).empty());
 }
 
 TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {

@@ -187,16 +187,20 @@ public:
         core_.tick(t0, first);
     }
 
-    // `key_name` is the name the peer's CURVE key is bound to, as the server passes it on.
+    // `key_name` is the name the peer's CURVE key is bound to, as the server passes it on; the
+    // key stands for itself there (a test key is named after the name it is bound to).
     outbox send_frames(std::string_view peer, const proto::frame_list& frames,
                        std::string_view key_name = {}) {
-        outbox out;
-        const auto v = proto::views(frames);
-        core_.handle(peer, v, now, out, key_name);
-        return out;
+        return send_as(peer, frames, {.key = key_name, .bound_name = key_name, .revoked = false});
     }
     outbox send(std::string_view peer, const proto::command& c, std::string_view key_name = {}) {
         return send_frames(peer, proto::encode(c), key_name);
+    }
+    outbox send_as(std::string_view peer, const proto::frame_list& frames, const credential& who) {
+        outbox out;
+        const auto v = proto::views(frames);
+        core_.handle(peer, v, now, out, who);
+        return out;
     }
     outbox tick_at(time_point t) {
         now = t;
@@ -1584,6 +1588,44 @@ TEST(BrokerErrorCap, GarbageFromOnePeerDrawsAtMostTenErrorsASecondButIsAllCounte
     const std::string summary = s.broker().summary();
     EXPECT_NE(summary.find("errors_not_sent=990"), std::string::npos) << summary;
     EXPECT_NE(summary.find("E_BAD_SIGNATURE:1002"), std::string::npos) << summary;
+}
+
+TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreNotHeard) {
+    script s(with_bound_names({"alice"}));
+    const credential anyone{.key = "key-b", .bound_name = "", .revoked = false};
+    const proto::welcome alice = join_with_key(s, "peer-a", "alice", "alice");
+    const auto bob = only_reply<proto::welcome>(
+        s.send_as("peer-b", proto::encode(proto::hello{"bob", std::nullopt}), anyone), "peer-b");
+    s.send_as("peer-b", proto::encode(proto::ready{bob.secret, bob.seq}), anyone);
+    // carol, on bob's key too, has not confirmed her join yet.
+    s.send_as("peer-c", proto::encode(proto::hello{"carol", std::nullopt}), anyone);
+    ASSERT_EQ(s.broker().session_count(), 3u);
+
+    outbox out;
+    s.broker().end_sessions_of({"key-b"}, out);
+    const auto replies = replies_of(out);
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].peer, "peer-b");
+    EXPECT_EQ(std::get<proto::error>(replies[0].reply).code, error_code::evicted);
+    const auto gone = departures(out);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].name, "bob");
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::key_revoked);
+    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=key_revoked"}));
+    EXPECT_EQ(s.broker().session_count(), 1u); // carol's join is forgotten without a word
+    EXPECT_EQ(s.broker().online(), 1u);
+
+    // Whatever the connection sends afterwards is refused, a new HELLO included.
+    const credential revoked{.key = "key-b", .bound_name = "", .revoked = true};
+    EXPECT_TRUE(
+        refused(s.send_as("peer-b", proto::encode(proto::hello{"bob", std::nullopt}), revoked),
+                "peer-b", error_code::evicted));
+    EXPECT_EQ(s.broker().session_count(), 1u);
+    // alice, on a key still listed, chats on.
+    EXPECT_EQ(
+        only_event<proto::line>(s.send("peer-a", proto::say{alice.secret, 1, "still"}, "alice"))
+            .text,
+        "still");
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zchat::test {
@@ -155,23 +156,52 @@ protected:
                 dir_ / (who + ".secret")};
     }
 
+    // alice, then bob, joined under their own keys, each having seen the other's arrival.
+    std::pair<child_process, child_process> join_alice_and_bob() {
+        child_process alice = client("alice", keys_of("alice"));
+        EXPECT_TRUE(prints(alice, stream::out, "> Connected to the chat server (1 user online)"));
+        child_process bob = client("bob", keys_of("bob"));
+        EXPECT_TRUE(prints(bob, stream::out, "> Connected to the chat server (2 users online)"));
+        EXPECT_TRUE(prints(alice, stream::out, "> New user bob entered (2 users online)"));
+        return {std::move(alice), std::move(bob)};
+    }
+
     temp_dir dir_;
     std::string broker_key_, alice_key_, bob_key_, mallory_key_;
     std::optional<running_broker> broker_;
 };
 
 TEST_F(Curve, AllowedClientsChat) {
-    child_process alice = client("alice", keys_of("alice"));
-    ASSERT_TRUE(prints(alice, stream::out, "> Connected to the chat server (1 user online)"));
-    child_process bob = client("bob", keys_of("bob"));
-    ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (2 users online)"));
-    ASSERT_TRUE(prints(alice, stream::out, "> New user bob entered (2 users online)"));
+    auto [alice, bob] = join_alice_and_bob();
+    ASSERT_FALSE(HasFailure());
 
     alice.write("Hello over CURVE\n");
     EXPECT_TRUE(prints(bob, stream::out, "[alice] Hello over CURVE"));
     bob.close_stdin();
     EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
     EXPECT_TRUE(prints(alice, stream::out, "< The user bob left (1 user online)"));
+}
+
+// A reload that removes a key ends its sessions at once, with a reason everyone sees; the
+// others chat on, and the key is refused from then on.
+TEST_F(Curve, AReloadThatRemovesAKeyEndsItsSessionAndRefusesIt) {
+    auto [alice, bob] = join_alice_and_bob();
+    ASSERT_FALSE(HasFailure());
+
+    dir_.write("allow", alice_key_ + " alice\n");
+    broker_->process().send_signal(SIGHUP);
+    EXPECT_TRUE(prints(alice, stream::out, "< The user bob left (key revoked) (1 user online)"));
+    EXPECT_TRUE(prints(bob, stream::err,
+                       "! Disconnected: your key was removed from the broker's allowlist "
+                       "(E_EVICTED)"));
+    EXPECT_EQ(exit_of(bob), "exit 1") << transcript(bob);
+    EXPECT_TRUE(prints(broker_->process(), stream::err,
+                       log_entry("INFO reload changed=\"allowlist 2 -> 1 key(s)\"")));
+
+    child_process again = client("bob", keys_of("bob"), {"-m", "let me back"});
+    EXPECT_EQ(exit_of(again), "exit 1") << transcript(again);
+    alice.write("still here\n");
+    EXPECT_TRUE(prints(alice, stream::out, "[You] still here"));
 }
 
 TEST_F(Curve, UnlistedKeyIsRefusedAtOnceAndItsSubscriberSeesNothing) {

@@ -32,8 +32,8 @@ TEST(Names, EveryErrorCodeHasOneName) {
 }
 
 TEST(Names, EveryLeaveReasonHasOneNameAndOneWording) {
-    expect_every_wire_value_named_once(leave_reason_names, 1, 6);
-    expect_every_wire_value_named_once(leave_reason_words, 1, 6);
+    expect_every_wire_value_named_once(leave_reason_names, 1, 7);
+    expect_every_wire_value_named_once(leave_reason_words, 1, 7);
     EXPECT_EQ(reason_name(leave_reason::timed_out), "timed_out");
     EXPECT_EQ(reason_words(leave_reason::timed_out), "timed out");
     EXPECT_EQ(reason_name(static_cast<leave_reason>(200)), "unknown");
