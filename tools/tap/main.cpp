@@ -360,7 +360,7 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     cli.positional_help("[HOST]");
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
                     "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
-                    "  [--curve-server-key FILE [--curve-secret FILE]] [HOST]");
+                    "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     const auto words = joined_stats_value(argc, argv);
     std::vector<const char*> pointers;
