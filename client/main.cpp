@@ -5,6 +5,7 @@
 #include "proto/defaults.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
@@ -98,7 +99,11 @@ int main(int argc, char** argv) {
         cxxopts::value(curve_server_key_file), "FILE");
     add("curve-secret", "our CURVE secret key file (with --curve-server-key)",
         cxxopts::value(curve_secret_file), "FILE");
-    cli.parse_positional({"host"});
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
@@ -106,7 +111,11 @@ int main(int argc, char** argv) {
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
-            std::cout << cli.help({""}) << exit_codes_help << std::flush;
+            std::cout << cli.help(help_groups) << exit_codes_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
             return exit_ok;
         }
         if (args.count("version")) {

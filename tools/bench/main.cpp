@@ -3,6 +3,7 @@
 // worker process of --procs, when started with --worker.
 #include "proto/defaults.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/forwarder.hpp"
@@ -612,11 +613,15 @@ int main(int argc, char** argv) {
     add("version", "print the version and exit");
     // How the bench starts its own baseline and its workers: not for people, so not in --help;
     // and the old spelling of --sub, kept for a release.
-    auto add_internal = cli.add_options("internal");
-    add_internal("forwarder", "run as the baseline forwarder (used by --baseline)");
-    add_internal("worker", "run as one worker of --procs, its share read from stdin");
-    add_internal("pub", "the old name of --sub", cxxopts::value(s.pub), "EP");
-    cli.parse_positional({"host"});
+    auto add_hidden = cli.add_options(zchat::runtime::hidden_group);
+    add_hidden("forwarder", "run as the baseline forwarder (used by --baseline)");
+    add_hidden("worker", "run as one worker of --procs, its share read from stdin");
+    add_hidden("pub", "the old name of --sub", cxxopts::value(s.pub), "EP");
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("");
     cli.custom_help(
         "[--router EP --sub EP [--broker-pid PID] | HOST | --spawn PATH_TO_BROKER]\n"
@@ -629,12 +634,16 @@ int main(int argc, char** argv) {
             return exit_ok;
         }
         if (args.count("help")) {
-            std::cout << cli.help({""})
+            std::cout << cli.help(help_groups)
                       << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
                          "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
                          "clients, the sender's own SUB included.\n"
                          "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
                          "started or joined), 2 usage error.\n";
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
             return exit_ok;
         }
         if (!args.unmatched().empty())

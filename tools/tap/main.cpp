@@ -7,6 +7,7 @@
 #include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -356,7 +357,11 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     add("h,help", "print this help and exit");
     add("version", "print the version and exit");
     add("host", "broker host on the default port", cxxopts::value(host));
-    cli.parse_positional({"host"});
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
                     "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
@@ -368,7 +373,12 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         pointers.push_back(w.c_str());
     const auto args = cli.parse(static_cast<int>(pointers.size()), pointers.data());
     if (args.count("help")) {
-        std::cout << cli.help() << more_help << std::flush;
+        std::cout << cli.help(help_groups) << more_help << std::flush;
+        done = true;
+        return s;
+    }
+    if (args.count("help-man")) {
+        std::cout << runtime::man_options(cli, help_groups, positional) << std::flush;
         done = true;
         return s;
     }
