@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake make pkg-config libzmq3-dev cppzmq-dev libcxxopts-dev libreadline-dev
-          libgtest-dev nlohmann-json3-dev faketime libinih-dev libsystemd-dev dpkg-dev file)
+          libgtest-dev nlohmann-json3-dev faketime libinih-dev libsystemd-dev dpkg-dev file
+          scdoc)
 build_dir=${BUILD_DIR:-build}
 
 install_missing() {

@@ -3,6 +3,7 @@
 #include "broker/options.hpp"
 #include "broker/server.hpp"
 #include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "proto/runtime/started_line.hpp"
 
@@ -151,7 +152,10 @@ int main(int argc, char** argv) {
     adder("v,verbose", "log one level more (repeatable: -vv)")(
         "q,quiet", "log one level less (repeatable: -qq)")("h,help", "print this help and exit")(
         "version", "print the version and exit");
+    zchat::runtime::add_help_man_option(cli);
     cli.custom_help(usage_line());
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
 
     broker_settings settings;
     std::string curve_text;
@@ -159,7 +163,11 @@ int main(int argc, char** argv) {
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
-            std::cout << cli.help() << exit_codes_help << std::flush;
+            std::cout << cli.help(help_groups) << exit_codes_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, {}) << std::flush;
             return exit_ok;
         }
         if (args.count("version")) {

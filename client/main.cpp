@@ -5,6 +5,7 @@
 #include "proto/defaults.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
@@ -77,23 +78,32 @@ int main(int argc, char** argv) {
     std::string curve_server_key_file;
     std::string curve_secret_file;
     bool help_only = false; // -m /help: print the commands, connect to nobody
-    cli.add_options()("router", "broker endpoint for commands",
-                      cxxopts::value(session.router_endpoint)
-                          ->default_value(std::string{zchat::proto::default_router_endpoint}))(
-        "sub", "broker endpoint for events",
+    auto add = cli.add_options();
+    add("router", "broker endpoint for commands",
+        cxxopts::value(session.router_endpoint)
+            ->default_value(std::string{zchat::proto::default_router_endpoint}),
+        "EP");
+    add("sub", "broker endpoint for events",
         cxxopts::value(session.sub_endpoint)
-            ->default_value(std::string{zchat::proto::default_pub_endpoint}))(
-        "name", "name to chat under (default: your login name)", cxxopts::value(session.name))(
-        "m,message",
+            ->default_value(std::string{zchat::proto::default_pub_endpoint}),
+        "EP");
+    add("name", "name to chat under (default: your login name)", cxxopts::value(session.name),
+        "NAME");
+    add("m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
-        cxxopts::value(message))("h,help", "print this help and exit")(
-        "version", "print the version and exit")("host", "broker host on the default ports",
-                                                 cxxopts::value(host))(
-        "curve-server-key", "the broker's CURVE public key file: encrypt both connections",
-        cxxopts::value(curve_server_key_file))(
-        "curve-secret", "our CURVE secret key file (with --curve-server-key)",
-        cxxopts::value(curve_secret_file));
-    cli.parse_positional({"host"});
+        cxxopts::value(message), "TEXT");
+    add("h,help", "print this help and exit");
+    add("version", "print the version and exit");
+    add("host", "broker host on the default ports", cxxopts::value(host));
+    add("curve-server-key", "the broker's CURVE public key file: encrypt both connections",
+        cxxopts::value(curve_server_key_file), "FILE");
+    add("curve-secret", "our CURVE secret key file (with --curve-server-key)",
+        cxxopts::value(curve_secret_file), "FILE");
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
@@ -101,7 +111,11 @@ int main(int argc, char** argv) {
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
-            std::cout << cli.help({""}) << exit_codes_help << std::flush;
+            std::cout << cli.help(help_groups) << exit_codes_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
             return exit_ok;
         }
         if (args.count("version")) {

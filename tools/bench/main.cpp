@@ -3,6 +3,7 @@
 // worker process of --procs, when started with --worker.
 #include "proto/defaults.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/forwarder.hpp"
@@ -572,47 +573,55 @@ int main(int argc, char** argv) {
     settings s;
     bool forwarder = false;
     std::string host;
-    cli.add_options()("router", "broker ROUTER endpoint (with --sub), instead of --spawn",
-                      cxxopts::value(s.router))("sub", "broker PUB endpoint",
-                                                cxxopts::value(s.pub))(
-        "host", "broker host on the default ports, instead of --spawn", cxxopts::value(host))(
-        "spawn", "start this zchat-broker on free loopback ports and measure it",
-        cxxopts::value(s.spawn))("broker-pid",
-                                 "pid of the broker given by --router/--sub, "
-                                 "for its CPU and memory",
-                                 cxxopts::value(s.broker_pid))(
-        "broker-arg", "extra argument for the spawned broker (repeatable)",
-        cxxopts::value(s.broker_args))(
-        "keep-rate-limit", "do not lift the spawned broker's rate limit (it gets --rate 0)")(
-        "mode", "fixed, capacity, idle or churn", cxxopts::value(s.mode)->default_value("fixed"))(
-        "clients", "simulated clients, every one subscribed",
-        cxxopts::value(s.clients)->default_value("10"))(
-        "publishers", "how many of the clients send lines",
-        cxxopts::value(s.publishers)->default_value("2"))(
-        "rate",
+    auto add = cli.add_options();
+    add("router", "broker ROUTER endpoint (with --sub), instead of --spawn",
+        cxxopts::value(s.router), "EP");
+    add("sub", "broker PUB endpoint", cxxopts::value(s.pub), "EP");
+    add("host", "broker host on the default ports, instead of --spawn", cxxopts::value(host));
+    add("spawn", "start this zchat-broker on free loopback ports and measure it",
+        cxxopts::value(s.spawn), "PATH");
+    add("broker-pid", "pid of the broker given by --router/--sub, for its CPU and memory",
+        cxxopts::value(s.broker_pid), "PID");
+    add("broker-arg", "extra argument for the spawned broker (repeatable)",
+        cxxopts::value(s.broker_args), "ARG");
+    add("keep-rate-limit", "do not lift the spawned broker's rate limit (it gets --rate 0)");
+    add("mode", "fixed, capacity, idle or churn", cxxopts::value(s.mode)->default_value("fixed"),
+        "MODE");
+    add("clients", "simulated clients, every one subscribed",
+        cxxopts::value(s.clients)->default_value("10"), "C");
+    add("publishers", "how many of the clients send lines",
+        cxxopts::value(s.publishers)->default_value("2"), "P");
+    add("rate",
         "lines per second offered by all publishers together (capacity: first step; churn: "
         "leave+join per second)",
-        cxxopts::value(s.rate)->default_value("1000"))(
-        "size", "bytes per line (at least 42: the line carries its send time)",
-        cxxopts::value(s.size)->default_value("64"))(
-        "duration", "seconds measured", cxxopts::value(s.duration)->default_value("5"))(
-        "warmup", "seconds of sending before measuring",
-        cxxopts::value(s.warmup)->default_value("1"))(
-        "baseline", "also run the same workload against the built-in forwarder")(
-        "json", "print one JSON document instead of the table")(
-        "csv", "write the figures as CSV to FILE", cxxopts::value(s.csv))(
-        "hgrm", "write the end-to-end latency spectrum (.hgrm layout) to FILE",
-        cxxopts::value(s.hgrm))(
-        "procs", "worker processes to split the clients over (for thousands of clients)",
-        cxxopts::value(s.procs)->default_value("1"))(
-        "max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"))(
-        "h,help", "print this help and exit")("version", "print the version and exit");
+        cxxopts::value(s.rate)->default_value("1000"), "R");
+    add("size", "bytes per line (at least 42: the line carries its send time)",
+        cxxopts::value(s.size)->default_value("64"), "S");
+    add("duration", "seconds measured", cxxopts::value(s.duration)->default_value("5"), "T");
+    add("warmup", "seconds of sending before measuring",
+        cxxopts::value(s.warmup)->default_value("1"), "T");
+    add("baseline", "also run the same workload against the built-in forwarder");
+    add("json", "print one JSON document instead of the table");
+    add("csv", "write the figures as CSV to FILE", cxxopts::value(s.csv), "FILE");
+    add("hgrm", "write the end-to-end latency spectrum (.hgrm layout) to FILE",
+        cxxopts::value(s.hgrm), "FILE");
+    add("procs", "worker processes to split the clients over (for thousands of clients)",
+        cxxopts::value(s.procs)->default_value("1"), "K");
+    add("max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"),
+        "N");
+    add("h,help", "print this help and exit");
+    add("version", "print the version and exit");
     // How the bench starts its own baseline and its workers: not for people, so not in --help;
     // and the old spelling of --sub, kept for a release.
-    cli.add_options("internal")("forwarder", "run as the baseline forwarder (used by --baseline)")(
-        "worker", "run as one worker of --procs, its share read from stdin")(
-        "pub", "the old name of --sub", cxxopts::value(s.pub));
-    cli.parse_positional({"host"});
+    auto add_hidden = cli.add_options(zchat::runtime::hidden_group);
+    add_hidden("forwarder", "run as the baseline forwarder (used by --baseline)");
+    add_hidden("worker", "run as one worker of --procs, its share read from stdin");
+    add_hidden("pub", "the old name of --sub", cxxopts::value(s.pub), "EP");
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("");
     cli.custom_help(
         "[--router EP --sub EP [--broker-pid PID] | HOST | --spawn PATH_TO_BROKER]\n"
@@ -625,12 +634,16 @@ int main(int argc, char** argv) {
             return exit_ok;
         }
         if (args.count("help")) {
-            std::cout << cli.help({""})
+            std::cout << cli.help(help_groups)
                       << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
                          "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
                          "clients, the sender's own SUB included.\n"
                          "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
                          "started or joined), 2 usage error.\n";
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
             return exit_ok;
         }
         if (!args.unmatched().empty())

@@ -1,5 +1,6 @@
 // zchat-keygen: writes a CURVE key pair as BASE.pub and BASE.secret.
 #include "proto/runtime/curve_keys.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 
 #include <cxxopts.hpp>
@@ -30,14 +31,22 @@ int main(int argc, char** argv) {
     cli.add_options()("f,force", "replace existing key files", cxxopts::value(force))(
         "h,help", "print this help and exit")("version", "print the version and exit")(
         "base", "path and name of the key files, without extension", cxxopts::value(base));
-    cli.parse_positional({"base"});
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"base"};
+    cli.parse_positional(positional);
     cli.positional_help("BASE");
     cli.custom_help("[--force]");
 
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
-            std::cout << cli.help({""}) << more_help << std::flush;
+            std::cout << cli.help(help_groups) << more_help << std::flush;
+            return exit_ok;
+        }
+        if (args.count("help-man")) {
+            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
             return exit_ok;
         }
         if (args.count("version")) {

@@ -7,6 +7,7 @@
 #include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
+#include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -334,29 +335,37 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     double timeout = 0;
     double stats = 0;
     std::string host;
-    cli.add_options()("sub", "broker PUB endpoint to watch",
-                      cxxopts::value(s.endpoint)->default_value(s.endpoint))(
-        "t,topic", "show only topics starting with TOPIC (repeatable; default: all)",
-        cxxopts::value(s.topics))("x,exclude", "hide topics starting with PREFIX (repeatable)",
-                                  cxxopts::value(s.excludes))(
-        "no-heartbeats", "hide broker heartbeats (still used to watch the broker's liveness)")(
-        "j,json", "one JSON object per line (JSON Lines)")(
-        "F,format", "print each event as FMT (tokens below)",
-        cxxopts::value(format))("C,count", "exit 0 after N events", cxxopts::value(count))(
-        "W,timeout", "exit after SECONDS: 0 if an event came, 3 if none", cxxopts::value(timeout))(
-        "stats", "instead of events, print rates every SECONDS (default 1) and totals at exit",
-        cxxopts::value(stats)->implicit_value("1"))(
-        "curve-server-key", "the broker's CURVE public key file: decrypt its events",
-        cxxopts::value(s.curve_server_key_file))(
-        "curve-secret", "our CURVE secret key file (with --curve-server-key)",
-        cxxopts::value(s.curve_secret_file))("h,help", "print this help and exit")(
-        "version", "print the version and exit")("host", "broker host on the default port",
-                                                 cxxopts::value(host));
-    cli.parse_positional({"host"});
+    auto add = cli.add_options();
+    add("sub", "broker PUB endpoint to watch",
+        cxxopts::value(s.endpoint)->default_value(s.endpoint), "EP");
+    add("t,topic", "show only topics starting with TOPIC (repeatable; default: all)",
+        cxxopts::value(s.topics), "TOPIC");
+    add("x,exclude", "hide topics starting with PREFIX (repeatable)", cxxopts::value(s.excludes),
+        "PREFIX");
+    add("no-heartbeats", "hide broker heartbeats (still used to watch the broker's liveness)");
+    add("j,json", "one JSON object per line (JSON Lines)");
+    add("F,format", "print each event as FMT (tokens below)", cxxopts::value(format), "FMT");
+    add("C,count", "exit 0 after N events", cxxopts::value(count), "N");
+    add("W,timeout", "exit after SECONDS: 0 if an event came, 3 if none", cxxopts::value(timeout),
+        "SECONDS");
+    add("stats", "instead of events, print rates every SECONDS (default 1) and totals at exit",
+        cxxopts::value(stats)->implicit_value("1"), "SECONDS");
+    add("curve-server-key", "the broker's CURVE public key file: decrypt its events",
+        cxxopts::value(s.curve_server_key_file), "FILE");
+    add("curve-secret", "our CURVE secret key file (with --curve-server-key)",
+        cxxopts::value(s.curve_secret_file), "FILE");
+    add("h,help", "print this help and exit");
+    add("version", "print the version and exit");
+    add("host", "broker host on the default port", cxxopts::value(host));
+    zchat::runtime::add_help_man_option(cli);
+    // The groups --help lists, and so the man page: not the hidden one.
+    const std::vector<std::string> help_groups{""};
+    const std::vector<std::string> positional{"host"};
+    cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
                     "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
-                    "  [--curve-server-key FILE [--curve-secret FILE]] [HOST]");
+                    "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     const auto words = joined_stats_value(argc, argv);
     std::vector<const char*> pointers;
@@ -364,7 +373,12 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         pointers.push_back(w.c_str());
     const auto args = cli.parse(static_cast<int>(pointers.size()), pointers.data());
     if (args.count("help")) {
-        std::cout << cli.help() << more_help << std::flush;
+        std::cout << cli.help(help_groups) << more_help << std::flush;
+        done = true;
+        return s;
+    }
+    if (args.count("help-man")) {
+        std::cout << runtime::man_options(cli, help_groups, positional) << std::flush;
         done = true;
         return s;
     }
