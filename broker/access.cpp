@@ -85,13 +85,6 @@ void allowlist::load(const std::string& path) {
         add(read_file(file), file.string());
 }
 
-std::optional<std::string> allowlist::name_for(std::string_view raw_key) const {
-    const auto it = names_.find(runtime::z85_encode_key(raw_key));
-    if (it == names_.end())
-        return std::nullopt;
-    return it->second.name;
-}
-
 const std::string* allowlist::folded_name_of(std::string_view key) const {
     const auto it = names_.find(key);
     return it == names_.end() ? nullptr : &it->second.folded;

@@ -33,10 +33,6 @@ public:
     // Reads the file at `path`, or every visible regular file in the directory at `path`.
     void load(const std::string& path);
 
-    // The name a key must join under ("" for any name), or nullopt if the key is not listed.
-    // `raw_key` is the 32-byte key as ZAP presents it.
-    std::optional<std::string> name_for(std::string_view raw_key) const;
-
     // The name the key `key` (Z85) is bound to, case folded ("" for any name), or nullptr if
     // the key is not listed.
     const std::string* folded_name_of(std::string_view key) const;

@@ -368,17 +368,29 @@ std::vector<std::string> core::reconfigure(const config& next) {
     return changed;
 }
 
-void core::end_sessions_of(const std::unordered_set<std::string>& keys, outbox& out) {
+void core::end_sessions_not_allowed(
+    const std::function<std::optional<std::string_view>(std::string_view key)>& bound_name_of,
+    outbox& out) {
     for (const std::uint64_t id : sessions_.ids()) {
         session& s = sessions_.at(id);
-        if (s.key.empty() || !keys.contains(s.key))
+        if (s.key.empty())
+            continue;
+        const auto bound = bound_name_of(s.key);
+        const std::string folded = proto::fold_name(s.name);
+        std::string why;
+        if (!bound)
+            why = "your key was removed from the broker's allowlist";
+        else if (!bound->empty() && *bound != folded)
+            why = "your key may now only join as '" + std::string{*bound} + "'";
+        else if (bound->empty() && cfg_.bound_names.contains(folded))
+            why = "the name '" + s.name + "' now belongs to another key";
+        else
             continue;
         if (!s.joined) {
             sessions_.remove(id); // nobody was told of the join
             continue;
         }
-        tell_session_ended(s.peer, proto::error_code::evicted,
-                           "your key was removed from the broker's allowlist", out);
+        tell_session_ended(s.peer, proto::error_code::evicted, why, out);
         ++counters_.evicted;
         end_session(s, proto::leave_reason::key_revoked, out);
     }

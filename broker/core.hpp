@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_set>
@@ -74,9 +75,14 @@ public:
     // commands only from peers with the key that joined it, and a revoked key is not heard.
     void handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                 outbox& out, const credential& who = {});
-    // Ends the sessions joined with any of `keys` (removed from the allowlist by a reload):
-    // each is told E_EVICTED and leaves with reason key_revoked; joins under way are forgotten.
-    void end_sessions_of(const std::unordered_set<std::string>& keys, outbox& out);
+    // After a reload of the allowlist: ends every session whose key may no longer hold it, as
+    // `bound_name_of` (the key's bound name, case folded, "" for none; nothing for a key no
+    // longer listed) and the bound names now configured tell: a key removed, a key now bound to
+    // another name, or a name now bound to another key. Each is told E_EVICTED and leaves with
+    // reason key_revoked; joins under way are forgotten.
+    void end_sessions_not_allowed(
+        const std::function<std::optional<std::string_view>(std::string_view key)>& bound_name_of,
+        outbox& out);
     // Does what is due at `now`: expires sessions silent for liveness x heartbeat interval,
     // publishes the broker heartbeat, repeats probes, forgets joins that never confirmed.
     void tick(time_point now, outbox& out);

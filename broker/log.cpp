@@ -1,7 +1,9 @@
 #include "broker/log.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace zchat::broker {
 
@@ -13,18 +15,42 @@ log_level quieter(log_level level) {
     return level == log_level::error ? level : static_cast<log_level>(static_cast<int>(level) - 1);
 }
 
+namespace {
+
+bool is_control(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7F;
+}
+
+} // namespace
+
 std::string field(std::string_view key, std::string_view value) {
     std::string out = " ";
     out += key;
     out += '=';
-    const bool quote = value.empty() || value.find_first_of(" \"=\\") != std::string_view::npos;
+    const bool quote = value.empty() || value.find_first_of(" \"=\\") != std::string_view::npos ||
+                       std::any_of(value.begin(), value.end(), is_control);
     if (!quote)
         return out += value;
     out += '"';
     for (const char c : value) {
-        if (c == '"' || c == '\\')
+        if (c == '"' || c == '\\') {
             out += '\\';
-        out += c;
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (is_control(c)) {
+            // Whatever a caller passes, one entry stays one line and writes no escape sequence.
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02X", static_cast<unsigned char>(c));
+            out += hex;
+        } else {
+            out += c;
+        }
     }
     return out += '"';
 }
@@ -55,6 +81,10 @@ std::string format_log_line(std::chrono::system_clock::time_point when, const lo
 
 bool flood_summary::occurred(time_point now) {
     if (!window_start_ || now - *window_start_ >= window_) {
+        // A steady flood opens the next window before held_back is asked: the count of the one
+        // that ended waits for it.
+        ended_held_ += held_;
+        held_ = 0;
         window_start_ = now;
         return true;
     }
@@ -63,12 +93,14 @@ bool flood_summary::occurred(time_point now) {
 }
 
 std::optional<std::uint64_t> flood_summary::held_back(time_point now) {
-    if (held_ == 0 || !window_start_ || now - *window_start_ < window_)
+    if (window_start_ && now - *window_start_ >= window_) {
+        ended_held_ += held_;
+        held_ = 0;
+        window_start_.reset();
+    }
+    if (ended_held_ == 0)
         return std::nullopt;
-    const std::uint64_t held = held_;
-    held_ = 0;
-    window_start_.reset();
-    return held;
+    return std::exchange(ended_held_, 0);
 }
 
 } // namespace zchat::broker

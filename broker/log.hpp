@@ -3,8 +3,9 @@
 //
 // A line is `2026-12-04T15:04:05.123Z INFO join name=alice online=3`: the time in ISO 8601 UTC
 // to the millisecond, the level, what happened in one word, then key=value fields. A value with
-// a space, a quote, an equals sign or nothing at all is quoted, with \" and \\ escaped, so that
-// every line splits the same way whatever names and texts clients chose.
+// a space, a quote, an equals sign, a backslash, a control character or nothing at all is
+// quoted, with \" \\ \n \r \t and \xHH escapes, so that every entry is one line that splits
+// the same way whatever names, texts and file names it carries.
 #pragma once
 
 #include "proto/names.hpp"
@@ -46,8 +47,9 @@ struct log_entry {
     std::string text; // "join name=alice online=3": the event's word, then its fields
 };
 
-// " key=value", the value quoted if it must be (see above). Values are shown as given: pass
-// names and texts through proto::printable first.
+// " key=value", the value quoted and escaped if it must be (see above). Pass what people will
+// read, names and chat text, through proto::printable first: it also makes invisible and
+// reordering characters visible.
 std::string field(std::string_view key, std::string_view value);
 std::string field(std::string_view key, std::uint64_t value);
 
@@ -64,14 +66,16 @@ public:
 
     // One more occurrence at `now`: whether to log it on its own (the first in a window).
     bool occurred(time_point now);
-    // How many were held back in a window that has ended by `now`, once, if any were.
+    // How many were held back in windows that have ended by `now`, once, if any were. Ask it
+    // at least once a window to keep each report to a window.
     std::optional<std::uint64_t> held_back(time_point now);
     std::chrono::nanoseconds window() const { return window_; }
 
 private:
     std::chrono::nanoseconds window_;
     std::optional<time_point> window_start_;
-    std::uint64_t held_ = 0;
+    std::uint64_t held_ = 0;       // in the current window
+    std::uint64_t ended_held_ = 0; // in windows that ended, not yet reported
 };
 
 } // namespace zchat::broker

@@ -29,6 +29,8 @@ public:
     void write(std::span<const log_entry> entries);
     void write(log_level level, std::string text) { write(log_entry{level, std::move(text)}); }
 
+    // Whether the log goes to a file (which reopen can reopen).
+    bool writes_to_file() const { return !path_.empty(); }
     // Closes and opens the file again under its name, if the log goes to a file. Returns what
     // went wrong, if anything; the log then goes on to standard error, so nothing is lost.
     std::optional<std::string> reopen();

@@ -137,6 +137,12 @@ std::optional<refusal> settle(const instructions& told, broker_settings& s,
 } // namespace
 
 int main(int argc, char** argv) {
+    // First of all, so that a signal that comes while the broker starts (reading a large
+    // allowlist, binding) waits for its loop instead of killing it.
+    zchat::broker::run_control control;
+    control.stop_fd = zchat::runtime::stop_signal_descriptor();
+    control.reload_fd = zchat::runtime::reload_signal_descriptor();
+    control.reopen_fd = zchat::runtime::reopen_signal_descriptor();
     cxxopts::Options cli("zchat-broker", "The zchat chat broker: a ROUTER for what clients send, "
                                          "a PUB socket that fans events out.");
     const broker_settings defaults;
@@ -210,10 +216,6 @@ int main(int argc, char** argv) {
         return exit_ok;
     }
 
-    zchat::broker::run_control control;
-    control.stop_fd = zchat::runtime::stop_signal_descriptor();
-    control.reload_fd = zchat::runtime::reload_signal_descriptor();
-    control.reopen_fd = zchat::runtime::reopen_signal_descriptor();
     // Under systemd with WatchdogSec=, the loop says it is alive twice per watchdog period.
     if (std::uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
         control.keepalive_interval = std::chrono::microseconds(usec / 2);

@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstdint>
 #include <system_error>
+#include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace zchat::broker {
@@ -17,6 +19,10 @@ namespace {
 // At most this many inbound messages are handled before the outbox is flushed and timers run,
 // so a busy ROUTER cannot starve probes and shutdown.
 constexpr int max_messages_per_wakeup = 256;
+// How long the PUB endpoint may take to become free again after an unbind, and how often to
+// try it meanwhile.
+constexpr std::chrono::milliseconds rebind_patience{5000};
+constexpr std::chrono::milliseconds rebind_retry{5};
 // Time given to the shutdown event to leave the PUB socket on close.
 constexpr int pub_linger_ms = 1000;
 // Where libzmq sends every security handshake of the context for approval (ZeroMQ RFC 27).
@@ -177,17 +183,34 @@ void server::reconfigure(const server_options& next, log_sink& log) {
     fixed(next.log_file != options_.log_file, "log");
 
     std::vector<std::string> changed;
+    std::unordered_set<std::string> removed;
     if (allowed_ && next.allowed) {
-        const std::size_t before = allowed_->size();
-        // Sessions of removed keys end now; their connections stay open (libzmq cannot close
-        // one peer's), but nothing they send is heard again (credential_of).
-        core_.end_sessions_of(allowed_->keys_missing_from(*next.allowed), out_);
+        removed = allowed_->keys_missing_from(*next.allowed);
+        changed.push_back("allowlist " + std::to_string(allowed_->size()) + " -> " +
+                          std::to_string(next.allowed->size()) + " key(s)");
         allowed_ = next.allowed;
-        changed.push_back("allowlist " + std::to_string(before) + " -> " +
-                          std::to_string(allowed_->size()) + " key(s)");
     }
     for (std::string& c : core_.reconfigure(with_bound_names(next.core, allowed_)))
         changed.push_back(std::move(c));
+    if (allowed_) {
+        // Sessions whose key was removed, or may no longer use the session's name, end now.
+        // Their DEALER connections stay open (libzmq cannot close one peer's), but nothing a
+        // removed key sends is heard again (credential_of).
+        core_.end_sessions_not_allowed(
+            [this](std::string_view key) -> std::optional<std::string_view> {
+                if (const std::string* name = allowed_->folded_name_of(key))
+                    return *name;
+                return std::nullopt;
+            },
+            out_);
+    }
+    if (!removed.empty()) {
+        // Their subscribers would go on reading, so every subscriber connects again and passes
+        // the ZAP handler again, which refuses the removed keys. The LEAVEs go out first.
+        flush(log);
+        reconnect_subscribers();
+        changed.push_back("subscribers reconnected");
+    }
     // What was applied is now how the broker runs; what needs a restart stays as started.
     options_.core.rate_per_second = next.core.rate_per_second;
     options_.core.rate_burst = next.core.rate_burst;
@@ -195,7 +218,6 @@ void server::reconfigure(const server_options& next, log_sink& log) {
     options_.core.max_errors = next.core.max_errors;
     options_.core.stats_interval = next.core.stats_interval;
     options_.core.logging = next.core.logging;
-    log.set_level(next.core.logging);
 
     const auto listed = [](const std::vector<std::string>& items) {
         std::string text;
@@ -203,11 +225,15 @@ void server::reconfigure(const server_options& next, log_sink& log) {
             text += (i ? "; " : "") + items[i];
         return text;
     };
+    // Told at the more verbose of the old and the new level, so that a reload that changes the
+    // level is logged whichever way it goes.
+    log.set_level(std::max(log.level(), next.core.logging));
     log.write(log_level::info,
               "reload" + field("changed", changed.empty() ? "nothing" : listed(changed)));
     if (!restart.empty())
         log.write(log_level::warn,
                   "reload-needs-restart" + field("left-as-it-was", listed(restart)));
+    log.set_level(next.core.logging);
 }
 
 void server::run(const run_control& control, log_sink& log, const reread_options& reread) {
@@ -262,7 +288,8 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             if (const std::optional<server_options> next = reread(log))
                 reconfigure(*next, log);
         }
-        if ((items[3].revents & ZMQ_POLLIN) && signalled(control.reopen_fd)) {
+        if ((items[3].revents & ZMQ_POLLIN) && signalled(control.reopen_fd) &&
+            log.writes_to_file()) {
             if (const auto failed = log.reopen())
                 log.write(log_level::error, "log-reopen-failed" + field("reason", *failed));
             else
@@ -319,6 +346,26 @@ bool server::answer_zap_request(log_sink& log) {
     if (refusals_logged_.occurred(std::chrono::steady_clock::now()))
         log.write(log_level::warn, answer.log_line);
     return true;
+}
+
+void server::reconnect_subscribers() {
+    // Unbinding closes the connections the endpoint accepted, each after the PUB's linger has
+    // let out what was queued for it; the subscribers reconnect within their reconnect interval
+    // and, their sequence numbers tell them, notice what they missed meanwhile.
+    pub_.unbind(pub_endpoint_);
+    // libzmq closes the listening socket in its I/O thread: the port is free a moment later.
+    const auto give_up = std::chrono::steady_clock::now() + rebind_patience;
+    for (;;) {
+        const int rc = zmq_bind(pub_.handle(), pub_endpoint_.c_str());
+        if (rc == 0)
+            return;
+        const int code = zmq_errno();
+        if (code != EADDRINUSE || std::chrono::steady_clock::now() >= give_up)
+            throw bind_error("cannot bind pub endpoint '" + pub_endpoint_ +
+                                 "' again: " + zmq_strerror(code),
+                             code);
+        std::this_thread::sleep_for(rebind_retry);
+    }
 }
 
 void server::return_free_memory() {

@@ -87,6 +87,9 @@ private:
     void flush(log_sink& log);
     // Answers one waiting ZAP request; false if none was waiting.
     bool answer_zap_request(log_sink& log);
+    // Closes every subscriber's connection, to be made again through the ZAP handler. Throws
+    // bind_error if the PUB endpoint cannot be bound again within a few seconds.
+    void reconnect_subscribers();
     // Hands the memory a burst of sends left free back to the operating system.
     void return_free_memory();
 

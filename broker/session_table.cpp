@@ -74,6 +74,7 @@ std::vector<std::uint64_t> session_table::ids() const {
     all.reserve(by_id_.size());
     for (const auto& [id, s] : by_id_)
         all.push_back(id);
+    std::sort(all.begin(), all.end());
     return all;
 }
 

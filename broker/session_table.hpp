@@ -65,7 +65,7 @@ public:
     bool name_taken(std::string_view name) const;
 
     std::size_t size() const { return by_id_.size(); }
-    // Every session's id, in no particular order.
+    // Every session's id, oldest first.
     std::vector<std::uint64_t> ids() const;
     // Ids of sessions waiting for their SUB to confirm.
     const std::set<std::uint64_t>& probing() const { return probing_; }

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -1601,8 +1603,14 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
     s.send_as("peer-c", proto::encode(proto::hello{"carol", std::nullopt}), anyone);
     ASSERT_EQ(s.broker().session_count(), 3u);
 
+    // The reload keeps alice's key, drops key-b.
+    const auto reloaded = [](std::string_view key) -> std::optional<std::string_view> {
+        if (key == "alice")
+            return "alice";
+        return std::nullopt;
+    };
     outbox out;
-    s.broker().end_sessions_of({"key-b"}, out);
+    s.broker().end_sessions_not_allowed(reloaded, out);
     const auto replies = replies_of(out);
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_EQ(replies[0].peer, "peer-b");
@@ -1626,6 +1634,43 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
         only_event<proto::line>(s.send("peer-a", proto::say{alice.secret, 1, "still"}, "alice"))
             .text,
         "still");
+}
+
+// A reload that binds names differently ends the sessions the new bindings forbid: a key now
+// bound to another name, and an unbound key under a name now bound to another key.
+TEST(BrokerCore, SessionsThatANewNameBindingForbidsEnd) {
+    script s;
+    const auto as = [](std::string_view key) {
+        return credential{.key = key, .bound_name = "", .revoked = false};
+    };
+    for (const auto& [peer, name, key] : {std::tuple{"peer-a", "alice", "k1"},
+                                          {"peer-c", "carol", "k2"},
+                                          {"peer-d", "dave", "k3"}}) {
+        const auto w = only_reply<proto::welcome>(
+            s.send_as(peer, proto::encode(proto::hello{name, std::nullopt}), as(key)), peer);
+        s.send_as(peer, proto::encode(proto::ready{w.secret, w.seq}), as(key));
+    }
+    ASSERT_EQ(s.broker().online(), 3u);
+
+    // k1 is now bound to "alicia"; "carol" now belongs to k9; dave's k3 stays unbound.
+    config next = test_config();
+    next.bound_names = {"alicia", "carol"};
+    s.broker().reconfigure(next);
+    const auto reloaded = [](std::string_view key) -> std::optional<std::string_view> {
+        if (key == "k1")
+            return "alicia";
+        return "";
+    };
+    outbox out;
+    s.broker().end_sessions_not_allowed(reloaded, out);
+    names gone;
+    for (const auto& l : departures(out)) {
+        EXPECT_EQ(l.reason, proto::leave_reason::key_revoked);
+        gone.push_back(l.name);
+    }
+    EXPECT_EQ(gone, (names{"alice", "carol"}));
+    EXPECT_EQ(replies_of(out).size(), 2u); // each told E_EVICTED
+    EXPECT_EQ(s.broker().online(), 1u);
 }
 
 } // namespace

@@ -25,6 +25,7 @@ TEST(BrokerLog, ValuesThatWouldSplitTheLineAreQuotedWithEscapes) {
     EXPECT_EQ(field("text", "k=v"), " text=\"k=v\"");
     EXPECT_EQ(field("text", "say \"hi\""), " text=\"say \\\"hi\\\"\"");
     EXPECT_EQ(field("text", "back\\slash"), " text=\"back\\\\slash\"");
+    EXPECT_EQ(field("path", "a\nb\rc\td\x1B[31m\x7F"), " path=\"a\\nb\\rc\\td\\x1B[31m\\x7F\"");
     EXPECT_EQ(field("count", std::uint64_t{18446744073709551615u}), " count=18446744073709551615");
 }
 
@@ -56,9 +57,18 @@ TEST(BrokerLog, AFloodIsLoggedOncePerWindowAndTheRestCounted) {
     EXPECT_FALSE(flood.held_back(t0 + 9s).has_value()); // the window has not ended
     EXPECT_EQ(flood.held_back(t0 + 10s), 311u);
     EXPECT_FALSE(flood.held_back(t0 + 11s).has_value()); // told once
-    // After a quiet window the next one is logged on its own again.
+    // A steady flood: the next window opens before the count of the last is asked for, and the
+    // count still comes, once.
+    EXPECT_TRUE(flood.occurred(t0 + 20s));
+    for (int i = 0; i < 5; ++i)
+        EXPECT_FALSE(flood.occurred(t0 + 25s));
     EXPECT_TRUE(flood.occurred(t0 + 30s));
-    EXPECT_FALSE(flood.held_back(t0 + 45s).has_value()); // nothing was held back
+    EXPECT_FALSE(flood.occurred(t0 + 30s));
+    EXPECT_EQ(flood.held_back(t0 + 30s), 5u);
+    EXPECT_EQ(flood.held_back(t0 + 40s), 1u);
+    // After a quiet window the next one is logged on its own again.
+    EXPECT_TRUE(flood.occurred(t0 + 60s));
+    EXPECT_FALSE(flood.held_back(t0 + 75s).has_value()); // nothing was held back
 }
 
 } // namespace

@@ -411,5 +411,30 @@ TEST(BrokerServer, StopWithNobodyConnectedReturnsAndLogsTheTotals) {
         << log[0];
 }
 
+// A reload's log level reaches the log at once, and the reload is logged whichever way the level
+// goes.
+TEST(BrokerServer, AReloadSetsTheLogLevelAndIsLoggedEitherWay) {
+    zmq::context_t ctx;
+    const server_options options = loopback_options(fast_config());
+    server broker(ctx, options);
+    std::ostringstream text;
+    log_sink log(text, log_level::info);
+
+    server_options quieter = options;
+    quieter.core.logging = log_level::warn;
+    broker.reconfigure(quieter, log);
+    EXPECT_EQ(log.level(), log_level::warn);
+    server_options chatty = options;
+    chatty.core.logging = log_level::debug;
+    broker.reconfigure(chatty, log);
+    EXPECT_EQ(log.level(), log_level::debug);
+
+    const std::string logged = text.str();
+    EXPECT_NE(logged.find(" INFO reload changed=\"log-level info -> warn\"\n"), std::string::npos)
+        << logged;
+    EXPECT_NE(logged.find(" INFO reload changed=\"log-level warn -> debug\"\n"), std::string::npos)
+        << logged;
+}
+
 } // namespace
 } // namespace zchat::broker

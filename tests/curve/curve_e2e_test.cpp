@@ -188,6 +188,11 @@ TEST_F(Curve, AReloadThatRemovesAKeyEndsItsSessionAndRefusesIt) {
     auto [alice, bob] = join_alice_and_bob();
     ASSERT_FALSE(HasFailure());
 
+    // bob's key also holds a bare subscriber, which must stop hearing the chat.
+    zmq::context_t ctx;
+    listener bob_reads(ctx, broker_->pub(), broker_key_, bob_key_, key_in(dir_ / "bob.secret"));
+    EXPECT_GT(bob_reads.count_for(1500ms), 0); // a heartbeat or more
+
     dir_.write("allow", alice_key_ + " alice\n");
     broker_->process().send_signal(SIGHUP);
     EXPECT_TRUE(prints(alice, stream::out, "< The user bob left (key revoked) (1 user online)"));
@@ -196,7 +201,10 @@ TEST_F(Curve, AReloadThatRemovesAKeyEndsItsSessionAndRefusesIt) {
                        "(E_EVICTED)"));
     EXPECT_EQ(exit_of(bob), "exit 1") << transcript(bob);
     EXPECT_TRUE(prints(broker_->process(), stream::err,
-                       log_entry("INFO reload changed=\"allowlist 2 -> 1 key(s)\"")));
+                       log_entry("INFO reload changed=\"allowlist 2 -> 1 key(s); subscribers "
+                                 "reconnected\"")));
+    bob_reads.count_for(200ms); // what was on its way before the reload
+    EXPECT_EQ(bob_reads.count_for(1500ms), 0) << "a removed key still hears the chat";
 
     child_process again = client("bob", keys_of("bob"), {"-m", "let me back"});
     EXPECT_EQ(exit_of(again), "exit 1") << transcript(again);
