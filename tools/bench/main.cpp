@@ -160,17 +160,26 @@ bool write_all(int fd, std::string_view text) {
 // Starts a worker as a fresh `zchat-bench --worker` (fork and exec: a bare fork would carry
 // this process's threads' state into the child) and hands it its share on its stdin.
 worker_process start_worker(const worker_config& wc) {
-    int down[2];
-    int up[2];
-    if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0)
+    int down[2] = {-1, -1};
+    int up[2] = {-1, -1};
+    const auto close_all = [&] {
+        for (const int fd : {down[0], down[1], up[0], up[1]})
+            if (fd >= 0)
+                close(fd);
+    };
+    if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0) {
+        close_all();
         throw std::runtime_error("cannot make pipes for the workers");
+    }
     const std::string self = self_executable();
     std::string mode = "--worker";
     char* const args[] = {const_cast<char*>(self.c_str()), mode.data(), nullptr};
     const pid_t parent = getpid();
     const pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        close_all();
         throw std::runtime_error("cannot fork a worker");
+    }
     if (pid == 0) {
         // Only async-signal-safe calls until exec.
         prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -178,14 +187,22 @@ worker_process start_worker(const worker_config& wc) {
             _exit(127);
         dup2(down[0], STDIN_FILENO);
         dup2(up[1], STDOUT_FILENO);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
         execv(args[0], args);
         _exit(127);
     }
     close(down[0]);
     close(up[1]);
     worker_process w{pid, down[1], up[0], {}};
-    if (!write_all(w.to, serialize(wc)))
+    if (!write_all(w.to, serialize(wc))) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        close(w.to);
+        close(w.from);
         throw std::runtime_error("cannot hand a worker its share");
+    }
     return w;
 }
 
@@ -246,7 +263,17 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
         wc.first_publisher = first_publisher;
         first_client += wc.clients;
         first_publisher += wc.local_publishers;
-        workers.push_back(start_worker(wc));
+        try {
+            workers.push_back(start_worker(wc));
+        } catch (const std::exception&) {
+            for (auto& w : workers) {
+                kill(w.pid, SIGKILL);
+                waitpid(w.pid, nullptr, 0);
+                close(w.to);
+                close(w.from);
+            }
+            throw;
+        }
     }
     auto finish = [&] {
         for (auto& w : workers) {
@@ -567,6 +594,9 @@ int run(const settings& s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // A worker that dies makes its pipe's writes fail with EPIPE, reported as a lost worker,
+    // instead of killing the orchestrator without a word.
+    std::signal(SIGPIPE, SIG_IGN);
     cxxopts::Options cli("zchat-bench",
                          "Measures a zchat broker with simulated clients that join and "
                          "heartbeat like zchat-client, against a minimal forwarder baseline.");
