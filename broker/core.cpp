@@ -46,7 +46,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
     auto decoded = proto::decode_command(frames);
     if (const auto* bad = std::get_if<proto::decode_error>(&decoded)) {
-        refuse(from, bad->code, bad->reason, out);
+        refuse(from, bad->code, bad->reason, out, 0,
+               bad->code == proto::error_code::unsupported_version && proto::is_v1_message(frames));
         return;
     }
     const auto& command = std::get<proto::command>(decoded);
@@ -420,8 +421,12 @@ void core::shut_down(outbox& out) {
 }
 
 void core::reply(std::string_view peer, const proto::reply& r, outbox& out) {
-    out.replies.push_back({std::string{peer}, proto::encode(r)});
-    counters_.bytes_out += frame_bytes(out.replies.back().frames);
+    send_reply(peer, proto::encode(r), out);
+}
+
+void core::send_reply(std::string_view peer, proto::frame_list frames, outbox& out) {
+    counters_.bytes_out += frame_bytes(frames);
+    out.replies.push_back({std::string{peer}, std::move(frames)});
 }
 
 void core::publish(const proto::event& e, outbox& out) {
@@ -430,14 +435,18 @@ void core::publish(const proto::event& e, outbox& out) {
 }
 
 void core::refuse(const sender& from, proto::error_code code, std::string reason, outbox& out,
-                  std::uint64_t message_id) {
+                  std::uint64_t message_id, bool peer_speaks_v1) {
     ++counters_.rejected[code];
     session* s = sessions_.find_by_peer(from.peer);
     // ERRORs are capped per peer, so a peer sending garbage cannot use the broker to multiply
     // its traffic; what is over the cap is only counted.
-    if ((s ? s->error_cap : stranger_error_cap(from.peer)).take(now_))
-        reply(from.peer, proto::error{code, message_id, std::move(reason)}, out);
-    else
+    if ((s ? s->error_cap : stranger_error_cap(from.peer)).take(now_)) {
+        proto::error e{code, message_id, std::move(reason)};
+        if (peer_speaks_v1)
+            send_reply(from.peer, proto::encode_v1_error(e), out);
+        else
+            reply(from.peer, e, out);
+    } else
         ++counters_.errors_suppressed;
     // Going over the rate has its own remedy (over_rate).
     if (s && code != proto::error_code::rate_limited)

@@ -138,12 +138,14 @@ private:
     };
     // Sends the ERROR (within the peer's ERROR cap) and charges the error to the peer's session.
     // That may end the session: a caller holding a session& or a `peer` that views session::peer
-    // must not use them afterwards.
+    // must not use them afterwards. A peer that spoke protocol version 1 is answered in v1's
+    // frames, which it can read (PROTOCOL.md, section 16).
     void refuse(const sender& from, proto::error_code code, std::string reason, outbox& out,
-                std::uint64_t message_id = 0);
+                std::uint64_t message_id = 0, bool peer_speaks_v1 = false);
     // The ERROR that ends a session (E_EVICTED, E_SESSION_REPLACED), sent whatever the cap.
     void tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
                             outbox& out);
+    void send_reply(std::string_view peer, proto::frame_list frames, outbox& out);
     void publish_probe(session& s, time_point now, outbox& out);
     void publish(const proto::event& e, outbox& out);
     // Publishes STATS, and logs the counters if they changed since they were last logged.

@@ -126,10 +126,11 @@ const option_spec options_table[] = {
          return read_number(t, 1, proto::max_text_bytes, s.server.core.max_text_bytes);
      }},
     {"max-frame-bytes", "N",
-     "largest frame accepted; a bigger one drops the sender's connection unread",
+     "largest command accepted (a command is one frame); a bigger one drops the sender's "
+     "connection unread",
      [](const broker_settings& s) { return shown(s.server.max_frame_bytes); },
      [](broker_settings& s, std::string_view t) {
-         // The lower bound, the text limit, is checked with the other options.
+         // The lower bound, a SAY of the text limit, is checked with the other options.
          return read_number(t, 1, max_frame_bytes_limit, s.server.max_frame_bytes);
      }},
     {"log", "FILE",
@@ -200,12 +201,13 @@ std::optional<std::string> check_settings(const broker_settings& s, std::string_
     const config& core = s.server.core;
     if (core.rate_per_second > 0 && core.rate_burst < 1)
         return p + "burst must be at least 1 while there is a rate limit";
-    // A line the broker accepts must fit in a frame it accepts, or it would be dropped
-    // unanswered instead of refused.
-    if (s.server.max_frame_bytes < static_cast<std::int64_t>(core.max_text_bytes))
-        return p + "max-frame-bytes must be from " + p + "max-text-bytes (" +
-               std::to_string(core.max_text_bytes) + ") to " +
-               std::to_string(max_frame_bytes_limit);
+    // A line the broker accepts must fit in a frame it accepts, with the rest of its SAY, or it
+    // would be dropped unanswered instead of refused.
+    const auto smallest_frame = core.max_text_bytes + proto::say_overhead_bytes;
+    if (s.server.max_frame_bytes < static_cast<std::int64_t>(smallest_frame))
+        return p + "max-frame-bytes must be from " + p + "max-text-bytes + " +
+               std::to_string(proto::say_overhead_bytes) + " (" + std::to_string(smallest_frame) +
+               ") to " + std::to_string(max_frame_bytes_limit);
     if (!s.allow_path.empty() && s.curve_secret_file.empty())
         return p + "allow needs " + p + "curve-secret";
     return std::nullopt;

@@ -106,10 +106,19 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
 
 void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
     if (const auto* a = std::get_if<proto::ack>(&r)) {
-        const auto it = unacknowledged_.find(a->message_id);
-        if (it != unacknowledged_.end()) {
-            tell(out, style::own, [&] { return "[You] " + proto::printable(it->second); });
-            unacknowledged_.erase(it);
+        const auto last = unacknowledged_.find(a->message_id);
+        if (last != unacknowledged_.end()) {
+            // An ACK of `count` confirms the count - 1 lines the broker accepted just before this
+            // one too: the broker handles a session's SAYs in the order sent, and message ids
+            // grow in that order, so they are the unacknowledged lines with the next lower ids.
+            auto first = last;
+            for (std::uint32_t n = 1; n < a->count && first != unacknowledged_.begin(); ++n)
+                --first;
+            const auto end = std::next(last);
+            for (auto it = first; it != end;) {
+                tell(out, style::own, [&] { return "[You] " + proto::printable(it->second); });
+                it = unacknowledged_.erase(it);
+            }
         }
     } else if (const auto* e = std::get_if<proto::error>(&r)) {
         const auto it = unacknowledged_.find(e->message_id);

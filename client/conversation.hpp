@@ -72,7 +72,7 @@ public:
     // Reacts to an event from the SUB socket, appending what to print.
     void on_event(const proto::event& e, std::vector<printed>& out);
     // Follows the event stream's sequence for an event known by its header alone
-    // (proto::decode_event_header), as on_event does before reacting to the event's content:
+    // (proto::decode_event_headers), as on_event does before reacting to the event's content:
     // for a receiver that does not show what is said.
     void follow(const proto::event_header& h, std::vector<printed>& out);
     // Reacts to a reply on the DEALER socket (other than WELCOME), appending what to print.

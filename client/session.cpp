@@ -72,9 +72,10 @@ int session::serve() {
                                     todo_);
         });
         drain(sub_, [this](const auto& frames) {
-            auto decoded = proto::decode_event(frames);
-            if (auto* e = std::get_if<proto::event>(&decoded))
-                core_.on_event(*e, clock::now(), todo_);
+            auto decoded = proto::decode_events(frames);
+            if (auto* events = std::get_if<std::vector<proto::event>>(&decoded))
+                for (const proto::event& e : *events)
+                    core_.on_event(e, clock::now(), todo_);
             else
                 core_.on_unreadable("event", std::get<proto::decode_error>(decoded), clock::now(),
                                     todo_);

@@ -77,6 +77,16 @@ void session_core::on_unreadable(std::string_view what, const proto::decode_erro
         return;
     if (what == "event")
         last_heard_ = now;
+    if (what == "reply" && e.code == proto::error_code::unsupported_version) {
+        // A broker of another protocol version: nothing it says can be read, so retrying is
+        // pointless (PROTOCOL.md, section 16).
+        out.lines.push_back(
+            {style::error, "! Cannot talk to the chat server, which speaks another protocol "
+                           "version: " +
+                               proto::printable(e.reason) + " (E_VERSION)"});
+        end(runtime::exit_failure, out);
+        return;
+    }
     out.lines.push_back({style::error, "! Unreadable " + std::string{what} +
                                            " from the chat server: " + proto::printable(e.reason) +
                                            " (" + std::string{proto::error_name(e.code)} + ")"});

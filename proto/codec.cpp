@@ -1,11 +1,13 @@
 // Encoding and decoding, driven by the descriptions in shapes.hpp: this file knows how each
 // encoding is written and read, not which fields a message has. The exceptions are the topics an
-// event is published under, and decode_event_header's look at LINE's text (its last field).
+// event is published under, and decode_event_headers' look at LINE's text (its last field).
 #include "proto/codec.hpp"
 #include "proto/shapes.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cassert>
+#include <limits>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -15,235 +17,253 @@
 namespace zchat::proto {
 namespace {
 
+// The signature and version: the first bytes of every body.
+constexpr std::size_t header_bytes = 6;
+// A word's length is one byte; no word is longer than this.
+constexpr std::size_t max_word_bytes = 16;
+// Length prefixes of utf8 fields and counts of lists and records.
+using length_prefix = std::uint32_t;
+constexpr std::size_t record_bytes = 2 + 8;
+constexpr std::size_t resume_bytes = 8 + 16;
+
+// The width of a fixed-width encoding.
+template <encoding wire>
+constexpr std::size_t fixed_bytes = wire == encoding::u8    ? 1
+                                    : wire == encoding::u16 ? 2
+                                    : wire == encoding::u32 ? 4
+                                    : wire == encoding::u64 ? 8
+                                                            : 16; // secret
+
 // ---- Writing ----
 
-std::string header_frame() {
-    std::string s{signature};
-    s.push_back(static_cast<char>(protocol_version));
-    return s;
-}
-
 template <class Int>
-std::string be(Int value) {
-    std::string s(sizeof(Int), '\0');
-    for (std::size_t i = 0; i < sizeof(Int); ++i) {
-        s[sizeof(Int) - 1 - i] = static_cast<char>(static_cast<std::uint8_t>(value >> (8 * i)));
-    }
-    return s;
+void put_be(std::string& out, Int value) {
+    for (std::size_t i = sizeof(Int); i-- > 0;)
+        out.push_back(static_cast<char>(static_cast<std::uint8_t>(value >> (8 * i))));
 }
 
-std::string bytes(const session_secret& secret) {
-    return {reinterpret_cast<const char*>(secret.data()), secret.size()};
+void put_bytes(std::string& out, const session_secret& secret) {
+    out.append(reinterpret_cast<const char*>(secret.data()), secret.size());
+}
+
+void put_text(std::string& out, std::string_view text) {
+    put_be(out, static_cast<length_prefix>(text.size()));
+    out.append(text);
+}
+
+// Appends one field.
+template <class T>
+void put(std::string& out, const T& value) {
+    constexpr encoding wire = encoding_of<T>();
+    if constexpr (std::is_enum_v<T>) {
+        put_be(out, static_cast<std::underlying_type_t<T>>(value));
+    } else if constexpr (std::is_integral_v<T>) {
+        put_be(out, value);
+    } else if constexpr (wire == encoding::secret) {
+        put_bytes(out, value);
+    } else if constexpr (wire == encoding::resume) {
+        out.push_back(static_cast<char>(value ? resume_bytes : 0));
+        if (value) {
+            put_be(out, value->session_id);
+            put_bytes(out, value->secret);
+        }
+    } else if constexpr (wire == encoding::utf8) {
+        put_text(out, value);
+    } else if constexpr (wire == encoding::utf8_list) {
+        put_be(out, static_cast<length_prefix>(value.size()));
+        for (const std::string& text : value)
+            put_text(out, text);
+    } else {
+        static_assert(wire == encoding::records);
+        put_be(out, static_cast<length_prefix>(value.size()));
+        for (const auto& [code, count] : value) {
+            put_be(out, static_cast<std::uint16_t>(code));
+            put_be(out, count);
+        }
+    }
+}
+
+// Appends message M's word and fields: one event of a body, or a whole body after the header.
+template <class M>
+void put_message(std::string& out, const M& m) {
+    constexpr auto& layout = shape_of<M>;
+    static_assert(layout.word.size() <= max_word_bytes);
+    out.push_back(static_cast<char>(layout.word.size()));
+    out.append(layout.word);
+    std::apply([&](const auto&... field) { (put(out, m.*field.member), ...); }, layout.fields);
+}
+
+std::string header() {
+    std::string out{signature};
+    out.push_back(static_cast<char>(protocol_version));
+    return out;
 }
 
 // ---- Reading ----
 
-// A big-endian number from a frame of exactly sizeof(Int) bytes (the caller checks the size).
 template <class Int>
-Int from_be(std::string_view f) {
+Int from_be(std::string_view bytes) {
     Int value = 0;
-    for (const char c : f)
+    for (const char c : bytes)
         value = static_cast<Int>((value << 8) | static_cast<std::uint8_t>(c));
     return value;
 }
 
-bool is_our_header(std::string_view f) {
-    return f.size() == signature.size() + 1 && f.substr(0, signature.size()) == signature &&
-           static_cast<std::uint8_t>(f.back()) == protocol_version;
-}
-
-// Reads typed fields from consecutive frames. The first failure is kept; later reads are no-ops.
-class field_reader {
+// Reads fields in order from a body. The first failure is kept; later reads are no-ops that
+// return empty values, so a decoder reads a whole message and checks once.
+class body_reader {
 public:
-    field_reader(std::span<const std::string_view> frames, std::size_t first)
-        : frames_(frames), next_(first) {}
+    body_reader(std::string_view body, std::size_t at) : body_(body), at_(at) {}
 
     template <class Int>
     Int number(std::string_view field) {
-        const std::string_view f = take();
-        if (failed())
-            return 0;
-        if (f.size() != sizeof(Int)) {
-            fail(f.size() > sizeof(Int) ? error_code::too_long : error_code::malformed,
-                 std::string{field} + " must be " + std::to_string(sizeof(Int)) + " bytes");
-            return 0;
-        }
-        return from_be<Int>(f);
+        return from_be<Int>(bytes(sizeof(Int), field));
     }
 
-    session_secret secret() {
+    session_secret secret(std::string_view field) {
         session_secret s{};
-        const std::string_view f = take();
-        if (failed())
-            return s;
-        if (f.size() != s.size()) {
-            fail(error_code::malformed, "session secret must be 16 bytes");
-            return s;
-        }
-        std::copy(f.begin(), f.end(), reinterpret_cast<char*>(s.data()));
+        const std::string_view b = bytes(s.size(), field);
+        std::copy(b.begin(), b.end(), reinterpret_cast<char*>(s.data()));
         return s;
     }
 
-    std::string text(std::string_view field, std::size_t max_bytes) {
-        const std::string_view f = take();
-        if (failed())
-            return {};
-        if (f.size() > max_bytes) {
+    // A utf8 field's bytes, viewing the body.
+    std::string_view text(std::string_view field, std::size_t max_bytes) {
+        const auto length = number<length_prefix>(field);
+        if (!failed() && length > max_bytes)
             fail(error_code::too_long,
                  std::string{field} + " is longer than " + std::to_string(max_bytes) + " bytes");
-            return {};
-        }
-        return std::string{f};
+        return bytes(length, field);
     }
 
-    std::optional<resume_ticket> resume() {
-        const std::string_view f = take();
-        if (failed() || f.empty())
+    std::optional<resume_ticket> resume(std::string_view field) {
+        const auto length = number<std::uint8_t>(field);
+        if (failed() || length == 0)
             return std::nullopt;
-        if (f.size() != 24) {
-            fail(error_code::malformed, "resume must be empty or 24 bytes");
+        if (length != resume_bytes) {
+            fail(error_code::malformed, std::string{field} + " must be empty or 24 bytes");
             return std::nullopt;
         }
-        const std::array<std::string_view, 2> parts{f.substr(0, 8), f.substr(8)};
-        field_reader inner(parts, 0);
         resume_ticket t;
-        t.session_id = inner.number<std::uint64_t>("session id");
-        t.secret = inner.secret();
+        t.session_id = number<std::uint64_t>(field);
+        t.secret = secret(field);
         return t;
     }
 
-    // STATS' rejected counts: records of a u16 error code and a u64 count.
-    std::vector<std::pair<error_code, std::uint64_t>> rejected_counts() {
-        constexpr std::size_t record = 2 + 8;
-        const std::string_view f = take();
-        std::vector<std::pair<error_code, std::uint64_t>> counts;
-        if (failed())
-            return counts;
-        if (f.size() % record != 0) {
-            fail(error_code::malformed, "rejected counts must be 10-byte records");
-            return counts;
-        }
-        for (std::size_t at = 0; at < f.size(); at += record) {
-            const std::array<std::string_view, 2> parts{f.substr(at, 2), f.substr(at + 2, 8)};
-            field_reader inner(parts, 0);
-            const auto code = static_cast<error_code>(inner.number<std::uint16_t>("code"));
-            counts.emplace_back(code, inner.number<std::uint64_t>("count"));
-        }
-        return counts;
+    // A count of list elements or records that must each take at least `min_bytes`: refused at
+    // once if the body cannot hold that many, so no count makes a decoder reserve or loop for
+    // what is not there.
+    std::size_t count(std::string_view field, std::size_t min_bytes) {
+        const auto n = number<length_prefix>(field);
+        if (!failed() && n > remaining() / min_bytes)
+            fail(error_code::malformed,
+                 std::string{field} + ": " + std::to_string(n) + " do not fit the message");
+        return failed() ? 0 : n;
     }
 
-    std::size_t remaining() const { return frames_.size() - next_; }
+    // Passes over a field of a fixed-width encoding.
+    template <encoding wire>
+    void skip_fixed(std::string_view field) {
+        if constexpr (wire == encoding::resume)
+            (void)resume(field);
+        else
+            bytes(fixed_bytes<wire>, field);
+    }
+
+    // The next n bytes, viewing the body.
+    std::string_view bytes(std::size_t n, std::string_view field) {
+        if (failed())
+            return {};
+        if (n > remaining()) {
+            fail(error_code::malformed, std::string{field} + " is cut short");
+            return {};
+        }
+        const std::string_view b = body_.substr(at_, n);
+        at_ += n;
+        return b;
+    }
+
+    // The next n bytes without reading them; empty if there are fewer.
+    std::string_view peek(std::size_t n) const {
+        return n <= remaining() ? body_.substr(at_, n) : std::string_view{};
+    }
+
+    std::size_t remaining() const { return body_.size() - at_; }
     bool failed() const { return error_.has_value(); }
     decode_error error() const { return *error_; }
-
-private:
-    std::string_view take() {
-        if (failed())
-            return {};
-        if (next_ >= frames_.size()) {
-            fail(error_code::malformed, "missing frame");
-            return {};
-        }
-        return frames_[next_++];
-    }
     void fail(error_code code, std::string reason) {
         if (!error_)
             error_ = decode_error{code, std::move(reason)};
     }
 
-    std::span<const std::string_view> frames_;
-    std::size_t next_;
+private:
+    std::string_view body_;
+    std::size_t at_;
     std::optional<decode_error> error_;
 };
 
-// Checks the signature-and-version frame. Returns an error, or nothing if it is ours.
-std::optional<decode_error> check_header(std::string_view f) {
-    if (f.empty())
-        return decode_error{error_code::malformed, "empty signature frame"};
-    if (f.size() != signature.size() + 1 || f.substr(0, signature.size()) != signature)
-        return decode_error{error_code::bad_signature, "not a zchat message (expected ZCHAT)"};
-    if (static_cast<std::uint8_t>(f.back()) != protocol_version)
-        return decode_error{error_code::unsupported_version,
-                            "protocol version " +
-                                std::to_string(static_cast<std::uint8_t>(f.back())) +
-                                " is not supported; supported versions: 1"};
-    return std::nullopt;
-}
-
-// ---- The descriptions, put to work ----
-
-// Appends the frames of one field.
-template <class T>
-void put(frame_list& f, const T& value) {
-    constexpr encoding wire = encoding_of<T>();
-    if constexpr (std::is_enum_v<T>) {
-        f.push_back(be(static_cast<std::underlying_type_t<T>>(value)));
-    } else if constexpr (std::is_integral_v<T>) {
-        f.push_back(be(value));
-    } else if constexpr (wire == encoding::secret) {
-        f.push_back(bytes(value));
-    } else if constexpr (wire == encoding::resume) {
-        f.push_back(value ? be(value->session_id) + bytes(value->secret) : std::string{});
-    } else if constexpr (wire == encoding::utf8) {
-        f.push_back(value);
-    } else if constexpr (wire == encoding::utf8_each) {
-        f.insert(f.end(), value.begin(), value.end());
-    } else {
-        static_assert(wire == encoding::records);
-        std::string records;
-        records.reserve(value.size() * 10);
-        for (const auto& [code, count] : value)
-            records += be(static_cast<std::uint16_t>(code)) + be(count);
-        f.push_back(std::move(records));
-    }
-}
-
 // Reads one field into `value`.
 template <class T, class Field>
-void read(field_reader& r, const Field& field, T& value) {
+void read(body_reader& r, const Field& field, T& value) {
     constexpr encoding wire = encoding_of<T>();
     if constexpr (std::is_enum_v<T>) {
         value = static_cast<T>(r.number<std::underlying_type_t<T>>(field.name));
     } else if constexpr (std::is_integral_v<T>) {
         value = r.number<T>(field.name);
     } else if constexpr (wire == encoding::secret) {
-        value = r.secret();
+        value = r.secret(field.name);
     } else if constexpr (wire == encoding::resume) {
-        value = r.resume();
+        value = r.resume(field.name);
     } else if constexpr (wire == encoding::utf8) {
-        value = r.text(field.name, field.max_bytes);
-    } else if constexpr (wire == encoding::utf8_each) {
-        while (!r.failed() && r.remaining() > 0)
-            value.push_back(r.text(field.name, field.max_bytes));
+        value = std::string{r.text(field.name, field.max_bytes)};
+    } else if constexpr (wire == encoding::utf8_list) {
+        const std::size_t n = r.count(field.name, sizeof(length_prefix));
+        value.reserve(n);
+        for (std::size_t i = 0; i < n && !r.failed(); ++i)
+            value.emplace_back(r.text(field.name, field.max_bytes));
     } else {
         static_assert(wire == encoding::records);
-        value = r.rejected_counts();
+        const std::size_t n = r.count(field.name, record_bytes);
+        value.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto code = static_cast<error_code>(r.number<std::uint16_t>(field.name));
+            value.emplace_back(code, r.number<std::uint64_t>(field.name));
+        }
     }
 }
 
-// The frames of message M: its topic if it is an event, the signature, the word, its fields.
-template <class M>
-frame_list encode_message(const M& m, std::string topic) {
-    constexpr auto& layout = shape_of<M>;
-    frame_list f;
-    f.reserve(first_field_frame<M> + layout.field_count);
-    if constexpr (is_alternative_of<M, event>)
-        f.push_back(std::move(topic));
-    f.push_back(header_frame());
-    f.emplace_back(layout.word);
-    std::apply([&](const auto&... field) { (put(f, m.*field.member), ...); }, layout.fields);
-    return f;
+// Passes over one field without decoding it, keeping the view of a utf8 field's bytes in
+// `last_text`. Caps are not checked: a reader of headers checks only that the fields fit.
+template <class Field>
+void skip(body_reader& r, const Field& field, std::string_view& last_text) {
+    constexpr std::size_t any_length = std::numeric_limits<length_prefix>::max();
+    constexpr encoding wire = Field::wire;
+    if constexpr (wire == encoding::utf8) {
+        last_text = r.text(field.name, any_length);
+    } else if constexpr (wire == encoding::utf8_list) {
+        const std::size_t n = r.count(field.name, sizeof(length_prefix));
+        for (std::size_t i = 0; i < n && !r.failed(); ++i)
+            last_text = r.text(field.name, any_length);
+    } else if constexpr (wire == encoding::records) {
+        r.bytes(r.count(field.name, record_bytes) * record_bytes, field.name);
+    } else {
+        r.template skip_fixed<wire>(field.name);
+    }
 }
 
-// Reads message M's fields, the reader standing on the first of them.
-template <class V, class M>
-decoded<V> decode_as(field_reader& r) {
-    M m{};
-    std::apply([&](const auto&... field) { (read(r, field, m.*field.member), ...); },
-               shape_of<M>.fields);
-    if (r.failed())
-        return r.error();
-    return decoded<V>{std::in_place_index<0>, std::in_place_type<M>, std::move(m)};
+// Checks the signature and version at the start of a body. An error, or nothing if it is ours.
+std::optional<decode_error> check_header(std::string_view body) {
+    if (body.empty())
+        return decode_error{error_code::malformed, "empty message"};
+    if (body.size() < header_bytes || body.substr(0, signature.size()) != signature)
+        return decode_error{error_code::bad_signature, "not a zchat message (expected ZCHAT)"};
+    const auto version = static_cast<std::uint8_t>(body[signature.size()]);
+    if (version != protocol_version)
+        return decode_error{
+            error_code::unsupported_version,
+            "protocol version " + std::to_string(version) +
+                " is not supported; supported versions: " + std::to_string(protocol_version)};
+    return std::nullopt;
 }
 
 // What decoding needs of every alternative of the variant V, in the variant's order.
@@ -254,47 +274,89 @@ template <class... M>
 struct decoder_table<std::variant<M...>> {
     using variant = std::variant<M...>;
     static constexpr std::array<std::string_view, sizeof...(M)> words{shape_of<M>.word...};
-    static constexpr std::array<std::size_t, sizeof...(M)> field_counts{shape_of<M>.field_count...};
-    static constexpr std::array<bool, sizeof...(M)> trailing_lists{shape_of<M>.trailing_list...};
-    static constexpr std::array<decoded<variant> (*)(field_reader&), sizeof...(M)> decoders{
-        &decode_as<variant, M>...};
 
-    // The word's alternative, or nothing if the variant has no message with that word.
-    static std::optional<std::size_t> find(std::string_view word) {
-        const auto it = std::find(words.begin(), words.end(), word);
-        if (it == words.end())
-            return std::nullopt;
-        return static_cast<std::size_t>(it - words.begin());
+    // Reads message M's fields, the reader standing on the first of them.
+    template <class Alternative>
+    static variant decode_as(body_reader& r) {
+        Alternative m{};
+        std::apply([&](const auto&... field) { (read(r, field, m.*field.member), ...); },
+                   shape_of<Alternative>.fields);
+        return variant{std::in_place_type<Alternative>, std::move(m)};
     }
+    static constexpr std::array<variant (*)(body_reader&), sizeof...(M)> decoders{&decode_as<M>...};
 
-    // Whether `count` field frames fit alternative `index`.
-    static bool fits(std::size_t index, std::size_t count) {
-        return trailing_lists[index] ? count + 1 >= field_counts[index]
-                                     : count == field_counts[index];
+    // Passes over message M's fields, keeping the view of its last utf8 field.
+    template <class Alternative>
+    static std::string_view skip_as(body_reader& r) {
+        std::string_view last_text;
+        std::apply([&](const auto&... field) { (skip(r, field, last_text), ...); },
+                   shape_of<Alternative>.fields);
+        return last_text;
+    }
+    static constexpr std::array<std::string_view (*)(body_reader&), sizeof...(M)> skippers{
+        &skip_as<M>...};
+
+    // Reads a word and finds its alternative. Nothing, with the reader failed, if there is no
+    // message with that word.
+    static std::optional<std::size_t> word(body_reader& r) {
+        const auto length = r.number<std::uint8_t>("word");
+        const std::string_view w = r.bytes(length, "word");
+        if (r.failed())
+            return std::nullopt;
+        const auto it = std::find(words.begin(), words.end(), w);
+        if (it == words.end()) {
+            r.fail(error_code::unknown_command, "unknown command");
+            return std::nullopt;
+        }
+        return static_cast<std::size_t>(it - words.begin());
     }
 };
 
-// PROTOCOL.md, "Limits": no command needs more frames than a broker accepts.
-static_assert([]<class... M>(std::type_identity<std::variant<M...>>) {
-    return ((first_field_frame<M> + shape_of<M>.field_count <= max_command_frames) && ...);
-}(std::type_identity<command>{}));
-
-// Decodes a message of the variant V whose signature frame is frames[first] (already checked):
-// looks up the word and checks the frame count it requires before reading any field.
+// Decodes the one message of the variant V that a body holds after its header.
 template <class V>
-decoded<V> decode_message(std::span<const std::string_view> frames, std::size_t first) {
+decoded<V> decode_body(std::string_view body) {
     using table = decoder_table<V>;
-    if (frames.size() <= first + 1)
-        return decode_error{error_code::malformed, "missing command frame"};
-    const std::string_view word = frames[first + 1];
-    const auto index = table::find(word);
+    body_reader r(body, header_bytes);
+    if (r.remaining() == 0)
+        return decode_error{error_code::malformed, "missing command word"};
+    const auto index = table::word(r);
     if (!index)
-        return decode_error{error_code::unknown_command, "unknown command"};
-    if (!table::fits(*index, frames.size() - first - 2))
+        return r.error();
+    V m = table::decoders[*index](r);
+    if (!r.failed() && r.remaining() > 0)
+        r.fail(error_code::malformed, std::string{table::words[*index]} + " has " +
+                                          std::to_string(r.remaining()) +
+                                          " bytes after its last field");
+    if (r.failed())
+        return r.error();
+    return decoded<V>{std::in_place_index<0>, std::move(m)};
+}
+
+// A command or a reply: one frame, its body.
+template <class V>
+decoded<V> decode_single_frame(std::span<const std::string_view> frames) {
+    if (frames.empty())
+        return decode_error{error_code::malformed, "empty message"};
+    if (auto bad = check_header(frames[0]))
+        return *bad;
+    if (frames.size() != 1)
+        return decode_error{error_code::malformed, "a message is one frame; this one has " +
+                                                       std::to_string(frames.size())};
+    return decode_body<V>(frames[0]);
+}
+
+// An event message's body, after checking its frame count and header; nothing, with the error,
+// if they are wrong.
+std::variant<std::string_view, decode_error> event_body(std::span<const std::string_view> frames) {
+    if (frames.size() < 2)
+        return decode_error{error_code::malformed, "missing topic or body frame"};
+    if (auto bad = check_header(frames[1]))
+        return *bad;
+    if (frames.size() != 2)
         return decode_error{error_code::malformed,
-                            std::string{word} + " has the wrong number of frames"};
-    field_reader r(frames, first + 2);
-    return table::decoders[*index](r);
+                            "an event is two frames (topic, body); this one has " +
+                                std::to_string(frames.size())};
+    return frames[1];
 }
 
 } // namespace
@@ -325,65 +387,121 @@ std::string probe_topic(std::uint64_t session_id) {
 }
 
 frame_list encode(const command& c) {
-    return std::visit([](const auto& m) { return encode_message(m, {}); }, c);
+    std::string body = header();
+    std::visit([&](const auto& m) { put_message(body, m); }, c);
+    return {std::move(body)};
 }
 
 frame_list encode(const reply& r) {
-    return std::visit([](const auto& m) { return encode_message(m, {}); }, r);
+    std::string body = header();
+    std::visit([&](const auto& m) { put_message(body, m); }, r);
+    return {std::move(body)};
 }
 
 frame_list encode(const event& e) {
-    return std::visit([&](const auto& m) { return encode_message(m, topic_of(e)); }, e);
+    return encode_batch(std::span{&e, 1});
+}
+
+frame_list encode_batch(std::span<const event> events) {
+    assert(!events.empty());
+    std::string body = header();
+    for (const event& e : events) {
+        assert(topic_of(e) == topic_of(events.front()));
+        std::visit([&](const auto& m) { put_message(body, m); }, e);
+    }
+    return {topic_of(events.front()), std::move(body)};
+}
+
+frame_list encode_v1_error(const error& e) {
+    std::string signature_frame{signature};
+    signature_frame.push_back(static_cast<char>(retired_version));
+    std::string code;
+    put_be(code, static_cast<std::uint16_t>(e.code));
+    std::string message_id;
+    put_be(message_id, e.message_id);
+    return {std::move(signature_frame), "ERROR", std::move(code), std::move(message_id), e.reason};
+}
+
+bool is_v1_message(std::span<const std::string_view> frames) {
+    return !frames.empty() && frames[0].size() == header_bytes &&
+           frames[0].starts_with(signature) &&
+           static_cast<std::uint8_t>(frames[0].back()) == retired_version;
 }
 
 decoded<command> decode_command(std::span<const std::string_view> frames) {
-    if (frames.empty())
-        return decode_error{error_code::malformed, "empty message"};
-    if (frames.size() > max_command_frames)
-        return decode_error{error_code::malformed, "too many frames"};
-    if (auto bad = check_header(frames[0]))
-        return *bad;
-    return decode_message<command>(frames, 0);
+    return decode_single_frame<command>(frames);
 }
 
 decoded<reply> decode_reply(std::span<const std::string_view> frames) {
-    if (frames.empty())
-        return decode_error{error_code::malformed, "empty message"};
-    if (auto bad = check_header(frames[0]))
+    return decode_single_frame<reply>(frames);
+}
+
+decoded<std::vector<event>> decode_events(std::span<const std::string_view> frames) {
+    using table = decoder_table<event>;
+    auto body = event_body(frames);
+    if (auto* bad = std::get_if<decode_error>(&body))
         return *bad;
-    return decode_message<reply>(frames, 0);
+    body_reader r(std::get<std::string_view>(body), header_bytes);
+    if (r.remaining() == 0)
+        return decode_error{error_code::malformed, "missing event word"};
+    std::vector<event> events;
+    while (r.remaining() > 0) {
+        const auto index = table::word(r);
+        if (!index)
+            break;
+        events.push_back(table::decoders[*index](r));
+    }
+    if (r.failed())
+        return r.error();
+    return events;
 }
 
 decoded<event> decode_event(std::span<const std::string_view> frames) {
-    if (frames.size() < 2)
-        return decode_error{error_code::malformed, "missing topic or signature frame"};
-    if (auto bad = check_header(frames[1]))
+    auto events = decode_events(frames);
+    if (auto* bad = std::get_if<decode_error>(&events))
         return *bad;
-    return decode_message<event>(frames, 1);
+    auto& all = std::get<std::vector<event>>(events);
+    if (all.size() != 1)
+        return decode_error{error_code::malformed,
+                            "a batch of " + std::to_string(all.size()) + " events, not one"};
+    return std::move(all.front());
 }
 
-std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
-                                                std::size_t text_bytes) {
+bool decode_event_headers(std::span<const std::string_view> frames, std::size_t text_bytes,
+                          std::vector<event_header>& out) {
     using table = decoder_table<event>;
-    // topic, signature, word, epoch, seq, fields...
-    constexpr std::size_t first_field = 5;
-    if (frames.size() < first_field || !is_our_header(frames[1]))
-        return std::nullopt;
-    const auto kind = table::find(frames[2]);
-    if (!kind || !table::fits(*kind, frames.size() - 3) || frames[3].size() != 8 ||
-        frames[4].size() != 8)
-        return std::nullopt;
-    event_header h{static_cast<event_kind>(*kind),
-                   from_be<std::uint64_t>(frames[3]),
-                   from_be<std::uint64_t>(frames[4]),
-                   {}};
-    // LINE's text is its last frame.
+    out.clear();
+    auto body = event_body(frames);
+    if (std::holds_alternative<decode_error>(body))
+        return false;
+    body_reader r(std::get<std::string_view>(body), header_bytes);
+    if (r.remaining() == 0)
+        return false;
+    // LINE's text is its last field.
     constexpr auto& line_shape = shape_of<line>;
     static_assert(std::get<line_shape.field_count - 1>(line_shape.fields).member == &line::text);
-    if (h.kind == event_kind::line)
-        h.text_head =
-            frames[first_field_frame<line> + line_shape.field_count - 1].substr(0, text_bytes);
-    return h;
+    while (r.remaining() > 0) {
+        const auto index = table::word(r);
+        if (!index)
+            break;
+        // epoch and seq are every event's first fields, right after the word.
+        const std::string_view epoch_and_seq = r.peek(16);
+        const std::string_view last_text = table::skippers[*index](r);
+        if (r.failed())
+            break;
+        event_header h{static_cast<event_kind>(*index),
+                       from_be<std::uint64_t>(epoch_and_seq.substr(0, 8)),
+                       from_be<std::uint64_t>(epoch_and_seq.substr(8)),
+                       {}};
+        if (h.kind == event_kind::line)
+            h.text_head = last_text.substr(0, text_bytes);
+        out.push_back(h);
+    }
+    if (r.failed()) {
+        out.clear();
+        return false;
+    }
+    return true;
 }
 
 std::vector<std::string_view> views(const frame_list& frames) {

@@ -1,10 +1,13 @@
-// Encoding and decoding of zchat messages to and from ZeroMQ multipart frames.
+// Encoding and decoding of zchat messages to and from ZeroMQ frames.
 //
-// The codec checks structure only: signature, version, command word, frame count, field widths.
-// Whether a name or a text is acceptable is validate.hpp's business, because those limits are
-// the broker's configuration. Decoding never throws on peer input: a malformed message is a
-// decode_error value carrying the error code the broker answers with. Every message's frames are
-// described once, in shapes.hpp; encoding, decoding and PROTOCOL.md's frame tables follow from it.
+// Protocol version 2 frames compactly: a command or a reply is one frame (its body), an event two
+// (its topic and its body); a body is the signature, the word and the fields, each of a fixed
+// width or length-prefixed. The codec checks structure only: signature, version, word, frame
+// count, field widths and lengths. Whether a name or a text is acceptable is validate.hpp's
+// business, because those limits are the broker's configuration. Decoding never throws on peer
+// input: a malformed message is a decode_error value carrying the error code the broker answers
+// with. Every message's fields are described once, in shapes.hpp; encoding, decoding and
+// PROTOCOL.md's field tables follow from it.
 #pragma once
 
 #include "proto/message.hpp"
@@ -22,10 +25,13 @@ namespace zchat::proto {
 
 using frame_list = std::vector<std::string>;
 
-// Hard structural caps of protocol version 1 (PROTOCOL.md, "Limits").
-inline constexpr std::size_t max_command_frames = 8;
+// Hard structural caps (PROTOCOL.md, "Framing").
 inline constexpr std::size_t max_name_bytes = 256;
 inline constexpr std::size_t max_text_bytes = 65536;
+
+// What a SAY's body takes besides its text (header, word, secret, message id, the text's length):
+// a broker must accept commands of at least its text limit plus this.
+inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 8 + 4;
 
 struct decode_error {
     error_code code = error_code::malformed;
@@ -51,16 +57,32 @@ std::string topic_of(const event& e);
 // The topic under which the broker probes the given pending session.
 std::string probe_topic(std::uint64_t session_id);
 
-// Frames for a command, a reply, or an event (an event's first frame is its topic).
+// Frames for a command or a reply (one frame), or an event (its topic, then its body).
 frame_list encode(const command& c);
 frame_list encode(const reply& r);
 frame_list encode(const event& e);
+// One PUB message carrying several events of one topic in one body (PROTOCOL.md, "Batches"): the
+// topic of the first, then the body. `events` is not empty and every event has that topic. A
+// batch of one is the same message as encode(event).
+frame_list encode_batch(std::span<const event> events);
+
+// Version 1 framed every field as a frame and promised that ERROR's layout would let any client
+// read why it was refused (PROTOCOL.md, section 16). So a version-1 peer is answered E_VERSION in
+// v1's frames: its signature frame, "ERROR", the u16 code, the u64 message id and the reason.
+inline constexpr std::uint8_t retired_version = 1;
+frame_list encode_v1_error(const error& e);
+// Whether a message's first frame is exactly version 1's signature frame.
+bool is_v1_message(std::span<const std::string_view> frames);
 
 // Decodes frames received by the broker from a client (routing id already removed).
 decoded<command> decode_command(std::span<const std::string_view> frames);
 // Decodes frames received by a client on its DEALER.
 decoded<reply> decode_reply(std::span<const std::string_view> frames);
-// Decodes frames received on a SUB socket, topic frame first.
+// Decodes a message received on a SUB socket, topic frame first: every event of its body, in
+// order (one, or more for a batch). Every subscriber reads events this way.
+decoded<std::vector<event>> decode_events(std::span<const std::string_view> frames);
+// Decodes a message that must hold exactly one event; a batch of more is E_MALFORMED. For
+// callers that inspect what one encode(event) produced (tests, the fuzzers).
 decoded<event> decode_event(std::span<const std::string_view> frames);
 
 // What a receiver that checks millions of deliveries needs of an event, read without decoding
@@ -70,20 +92,20 @@ struct event_header {
     std::uint64_t epoch = 0;
     std::uint64_t seq = 0;
     // LINE only: the first bytes of the text (fewer if the text is shorter), viewing the frames
-    // given to decode_event_header; empty for other events.
+    // given to decode_event_headers; empty for other events.
     std::string_view text_head;
     bool operator==(const event_header&) const = default;
 };
 
-// Decodes an event's header from frames received on a SUB socket, topic frame first, keeping at
-// most `text_bytes` of a LINE's text. It checks the signature frame, that the word is an event's
-// and the frame count the one that event has, and that epoch and seq are 8 bytes each; it checks
-// nothing else (not the topic, the other fields' widths, nor the text's length or encoding).
-// So every event decode_event accepts has a header, with the same kind, epoch and seq, but a
-// header does not promise that decode_event would accept the event. Nothing when a check fails.
-// Never reads outside the frames, never allocates, never throws.
-std::optional<event_header> decode_event_header(std::span<const std::string_view> frames,
-                                                std::size_t text_bytes);
+// Decodes the header of every event of a message received on a SUB socket (topic frame first)
+// into `out`, keeping at most `text_bytes` of each LINE's text. It checks the frame count, the
+// signature, each event's word and that its fields fit the body; it checks nothing else (not the
+// topic, the text caps nor the text's encoding). So every message decode_events accepts has
+// headers, with the same kinds, epochs and seqs, but headers do not promise that decode_events
+// would accept the message. False, with `out` cleared, when a check fails. Never reads outside
+// the frames, never throws, and allocates only to grow `out`.
+bool decode_event_headers(std::span<const std::string_view> frames, std::size_t text_bytes,
+                          std::vector<event_header>& out);
 
 // Views of owned frames, for feeding encoder output back into a decoder.
 std::vector<std::string_view> views(const frame_list& frames);

@@ -15,10 +15,10 @@
 
 namespace zchat::proto {
 
-// The first frame of every message a client sends (and the frame after the topic of every
-// event) is the signature followed by one version byte.
+// Every message body (a command's or reply's one frame, an event's frame after its topic) starts
+// with the signature followed by one version byte.
 inline constexpr std::string_view signature = "ZCHAT";
-inline constexpr std::uint8_t protocol_version = 1;
+inline constexpr std::uint8_t protocol_version = 2;
 
 // The room every event currently belongs to; topics carry it so rooms can be added later.
 inline constexpr std::string_view default_room = "lobby";
@@ -134,9 +134,12 @@ struct error {
     bool operator==(const error&) const = default;
 };
 
+// Confirms the SAY with message_id and the count - 1 SAYs the broker accepted from the session
+// just before it (PROTOCOL.md, ACK), so one ACK can answer several SAYs.
 struct ack {
     std::uint64_t message_id = 0;
     std::uint64_t seq = 0;
+    std::uint32_t count = 1;
     bool operator==(const ack&) const = default;
 };
 

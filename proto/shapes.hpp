@@ -1,9 +1,9 @@
-// The frame layout of every message, written once: its word and, in wire order, each field frame's
-// name, the struct member it carries and the rules column of PROTOCOL.md.
+// The layout of every message, written once: its word and, in wire order, each field's name, the
+// struct member it carries and the rules column of PROTOCOL.md.
 //
 // codec.cpp derives encoding and decoding from these descriptions, and the proto tests render
-// PROTOCOL.md's frame tables from them, so the encoder, the decoder and the spec cannot disagree.
-// A frame's encoding follows from its member's type (encoding_of); nothing here touches bytes.
+// PROTOCOL.md's field tables from them, so the encoder, the decoder and the spec cannot disagree.
+// A field's encoding follows from its member's type (encoding_of); nothing here touches bytes.
 #pragma once
 
 #include "proto/codec.hpp" // max_name_bytes, max_text_bytes
@@ -21,11 +21,10 @@
 
 namespace zchat::proto {
 
-// How a field frame is encoded (PROTOCOL.md, section 2).
-enum class encoding { u8, u16, u32, u64, secret, resume, utf8, utf8_each, records };
+// How a field is encoded in a message body (PROTOCOL.md, section 2).
+enum class encoding { u8, u16, u32, u64, secret, resume, utf8, utf8_list, records };
 
-// The encoding a member of type T has on the wire. utf8_each: one utf8 frame per element, taking
-// every remaining frame, so it may only be a message's last field.
+// The encoding a member of type T has on the wire.
 template <class T>
 constexpr encoding encoding_of() {
     if constexpr (std::is_enum_v<T>)
@@ -45,7 +44,7 @@ constexpr encoding encoding_of() {
     else if constexpr (std::is_same_v<T, std::string>)
         return encoding::utf8;
     else if constexpr (std::is_same_v<T, std::vector<std::string>>)
-        return encoding::utf8_each;
+        return encoding::utf8_list;
     else {
         static_assert(std::is_same_v<T, std::vector<std::pair<error_code, std::uint64_t>>>,
                       "a member type the codec has no encoding for");
@@ -53,7 +52,7 @@ constexpr encoding encoding_of() {
     }
 }
 
-// One field frame of message M, carried by the member of type T.
+// One field of message M, carried by the member of type T.
 template <class M, class T>
 struct field {
     std::string_view name; // PROTOCOL.md's name column; decode errors quote it
@@ -66,40 +65,27 @@ struct field {
 
 // A field that is not text.
 template <class M, class T>
-constexpr field<M, T> frame(std::string_view name, T M::*member, std::string_view rules = {}) {
-    static_assert(encoding_of<T>() != encoding::utf8 && encoding_of<T>() != encoding::utf8_each,
+constexpr field<M, T> value(std::string_view name, T M::*member, std::string_view rules = {}) {
+    static_assert(encoding_of<T>() != encoding::utf8 && encoding_of<T>() != encoding::utf8_list,
                   "text fields are declared with text(), which says their limit");
     return {name, member, 0, rules};
 }
 
-// A text field (or a trailing list of them) of at most max_bytes bytes each.
+// A text field (or a list of them) of at most max_bytes bytes each.
 template <class M, class T>
 constexpr field<M, T> text(std::string_view name, T M::*member, std::size_t max_bytes,
                            std::string_view rules = {}) {
-    static_assert(encoding_of<T>() == encoding::utf8 || encoding_of<T>() == encoding::utf8_each);
+    static_assert(encoding_of<T>() == encoding::utf8 || encoding_of<T>() == encoding::utf8_list);
     return {name, member, max_bytes, rules};
 }
 
-// A message: its word and its field frames in wire order (after the signature and the word).
+// A message: its word and its fields in wire order (after the signature and the word).
 template <class M, class... Fields>
 struct shape {
     std::string_view word;
     std::tuple<Fields...> fields;
 
     static constexpr std::size_t field_count = sizeof...(Fields);
-    // Whether the last field takes every remaining frame (zero or more).
-    static constexpr bool trailing_list =
-        sizeof...(Fields) > 0 &&
-        std::tuple_element_t<sizeof...(Fields) - 1, std::tuple<Fields...>>::wire ==
-            encoding::utf8_each;
-
-    static_assert(((Fields::wire == encoding::utf8_each) + ... + 0) <= (trailing_list ? 1 : 0),
-                  "a list of text frames can only be a message's last field");
-
-    // Whether `count` field frames (the frames after the word) fit this message.
-    constexpr bool fits(std::size_t count) const {
-        return trailing_list ? count + 1 >= field_count : count == field_count;
-    }
 };
 
 template <class M, class... T>
@@ -107,7 +93,7 @@ constexpr shape<M, field<M, T>...> describe(std::string_view word, field<M, T>..
     return {word, {fields...}};
 }
 
-// Frames 3 and 4 of every event (PROTOCOL.md, section 5).
+// The first two fields of every event (PROTOCOL.md, section 5).
 inline constexpr std::string_view epoch_rules = "the broker run (section 7)";
 inline constexpr std::string_view seq_rules =
     "LINE, JOIN, LEAVE: this event's own sequence number. HEARTBEAT, PROBE, SHUTDOWN, STATS: the "
@@ -116,7 +102,7 @@ inline constexpr std::string_view seq_rules =
 // An event: epoch and seq come first, then its own fields.
 template <class M, class... T>
 constexpr auto describe_event(std::string_view word, field<M, T>... fields) {
-    return describe(word, frame("epoch", &M::epoch, epoch_rules), frame("seq", &M::seq, seq_rules),
+    return describe(word, value("epoch", &M::epoch, epoch_rules), value("seq", &M::seq, seq_rules),
                     fields...);
 }
 
@@ -127,37 +113,37 @@ constexpr auto describe(std::type_identity<hello>) {
         "HELLO",
         text("name", &hello::name, max_name_bytes,
              "the name to join under: section 11. At most 256 bytes structurally."),
-        frame("resume", &hello::resume,
+        value("resume", &hello::resume,
               "empty for a fresh join; or the session id and secret of an earlier session to "
               "take over."));
 }
 
 constexpr auto describe(std::type_identity<ready>) {
-    return describe("READY", frame("secret", &ready::secret, "from WELCOME"),
-                    frame("probe seq", &ready::probe_seq,
+    return describe("READY", value("secret", &ready::secret, "from WELCOME"),
+                    value("probe seq", &ready::probe_seq,
                           "the `seq` field of the PROBE event the client received"));
 }
 
 constexpr auto describe(std::type_identity<say>) {
     return describe(
-        "SAY", frame("secret", &say::secret),
-        frame("message id", &say::message_id,
+        "SAY", value("secret", &say::secret),
+        value("message id", &say::message_id,
               "chosen by the client; echoed in ACK, LINE and ERROR. SHOULD be unique within the "
               "session and non-zero (an ERROR with message id 0 is about no particular SAY)."),
         text("text", &say::text, max_text_bytes, "section 12. At most 65536 bytes structurally."));
 }
 
 constexpr auto describe(std::type_identity<who>) {
-    return describe("WHO", frame("secret", &who::secret));
+    return describe("WHO", value("secret", &who::secret));
 }
 
 constexpr auto describe(std::type_identity<bye>) {
-    return describe("BYE", frame("secret", &bye::secret));
+    return describe("BYE", value("secret", &bye::secret));
 }
 
 constexpr auto describe(std::type_identity<ping>) {
-    return describe("PING", frame("secret", &ping::secret),
-                    frame("last seq", &ping::last_seq,
+    return describe("PING", value("secret", &ping::secret),
+                    value("last seq", &ping::last_seq,
                           "`last` of section 7: the highest seq the client has received in any "
                           "event (HEARTBEAT and PROBE included) of the current epoch; 0 if none"));
 }
@@ -170,35 +156,35 @@ constexpr auto describe(std::type_identity<welcome>) {
         text("name", &welcome::name, max_name_bytes,
              "the name as registered: the HELLO's name, byte for byte; for a resume, the name the "
              "session joined with (which may differ from the HELLO's in ASCII case)"),
-        frame("session id", &welcome::session_id,
+        value("session id", &welcome::session_id,
               "identifies the session in events and in the probe topic; unique within an epoch, "
               "never 0"),
-        frame("secret", &welcome::secret, "16 random bytes; present it in every later command"),
-        frame("epoch", &welcome::epoch, "the broker run (section 7)"),
-        frame("seq", &welcome::seq,
+        value("secret", &welcome::secret, "16 random bytes; present it in every later command"),
+        value("epoch", &welcome::epoch, "the broker run (section 7)"),
+        value("seq", &welcome::seq,
               "the latest event sequence number at the time of the HELLO (0 if none yet)"),
-        frame("online", &welcome::online,
+        value("online", &welcome::online,
               "joined sessions now: not counting this pending one; for a resume, including the "
               "resumed session"),
-        frame("heartbeat ms", &welcome::heartbeat_ms,
+        value("heartbeat ms", &welcome::heartbeat_ms,
               "interval of broker HEARTBEATs and of client PINGs, in milliseconds (default 1000)"),
-        frame("liveness", &welcome::liveness,
+        value("liveness", &welcome::liveness,
               "heartbeats that may be missed before a peer is considered gone (default 3)"),
-        frame("max name chars", &welcome::max_name_chars,
+        value("max name chars", &welcome::max_name_chars,
               "the broker's name limit in code points (default 32)"),
-        frame("max text bytes", &welcome::max_text_bytes,
+        value("max text bytes", &welcome::max_text_bytes,
               "the broker's text limit in bytes (default 4096)"),
-        frame("rate per second", &welcome::rate_per_second,
+        value("rate per second", &welcome::rate_per_second,
               "messages this session may send per second on average (default 20, `--rate`); 0: "
               "no limit"),
-        frame("rate burst", &welcome::rate_burst,
+        value("rate burst", &welcome::rate_burst,
               "messages it may send at once above that rate (default 40, `--burst`)"));
 }
 
 constexpr auto describe(std::type_identity<error>) {
     return describe(
-        "ERROR", frame("code", &error::code, "section 10"),
-        frame("message id", &error::message_id,
+        "ERROR", value("code", &error::code, "section 10"),
+        value("message id", &error::message_id,
               "the refused SAY's message id when a decoded SAY was refused (`E_NOT_JOINED` or a "
               "text rule); otherwise 0"),
         text("reason", &error::reason, max_text_bytes,
@@ -208,16 +194,19 @@ constexpr auto describe(std::type_identity<error>) {
 
 constexpr auto describe(std::type_identity<ack>) {
     return describe(
-        "ACK", frame("message id", &ack::message_id, "the SAY's message id"),
-        frame("seq", &ack::seq, "the sequence number of the LINE event published for it"));
+        "ACK", value("message id", &ack::message_id, "the SAY's message id"),
+        value("seq", &ack::seq, "the sequence number of the LINE event published for it"),
+        value("count", &ack::count,
+              "how many SAYs this ACK confirms, at least 1: the SAY with this message id and the "
+              "`count` - 1 SAYs the broker accepted from this session just before it (section "
+              "4, ACK)"));
 }
 
 constexpr auto describe(std::type_identity<roster>) {
-    return describe(
-        "ROSTER", frame("roster version", &roster::roster_version, "section 7"),
-        text("name", &roster::names, max_name_bytes,
-             "zero or more frames, one per **joined** session (pending sessions are not listed), "
-             "sorted by ASCII-folded name in byte order"));
+    return describe("ROSTER", value("roster version", &roster::roster_version, "section 7"),
+                    text("name", &roster::names, max_name_bytes,
+                         "one per **joined** session (pending sessions are not listed), sorted by "
+                         "ASCII-folded name in byte order"));
 }
 
 // ---- Events (PROTOCOL.md, section 5) ----
@@ -225,37 +214,37 @@ constexpr auto describe(std::type_identity<roster>) {
 constexpr auto describe(std::type_identity<line>) {
     return describe_event(
         "LINE", text("sender", &line::sender, max_name_bytes, "the sending session's name"),
-        frame("session id", &line::session_id, "the sending session"),
-        frame("message id", &line::message_id, "the SAY's message id"),
+        value("session id", &line::session_id, "the sending session"),
+        value("message id", &line::message_id, "the SAY's message id"),
         text("text", &line::text, max_text_bytes, "the SAY's text, byte for byte"));
 }
 
 constexpr auto describe(std::type_identity<joined>) {
     return describe_event("JOIN", text("name", &joined::name, max_name_bytes),
-                          frame("session id", &joined::session_id,
+                          value("session id", &joined::session_id,
                                 "a client recognises its own JOIN by this id (section 8)"),
-                          frame("online", &joined::online, "joined sessions, including this one"),
-                          frame("roster version", &joined::roster_version, "after this join"));
+                          value("online", &joined::online, "joined sessions, including this one"),
+                          value("roster version", &joined::roster_version, "after this join"));
 }
 
 constexpr auto describe(std::type_identity<left>) {
     return describe_event("LEAVE", text("name", &left::name, max_name_bytes),
-                          frame("session id", &left::session_id),
-                          frame("online", &left::online, "joined sessions, after this one left"),
-                          frame("roster version", &left::roster_version, "after this departure"),
-                          frame("reason", &left::reason, "section 15; accept unknown values"));
+                          value("session id", &left::session_id),
+                          value("online", &left::online, "joined sessions, after this one left"),
+                          value("roster version", &left::roster_version, "after this departure"),
+                          value("reason", &left::reason, "section 15; accept unknown values"));
 }
 
 constexpr auto describe(std::type_identity<heartbeat>) {
-    return describe_event("HEARTBEAT", frame("online", &heartbeat::online, "joined sessions"),
-                          frame("roster version", &heartbeat::roster_version, "current"),
-                          frame("interval ms", &heartbeat::interval_ms,
+    return describe_event("HEARTBEAT", value("online", &heartbeat::online, "joined sessions"),
+                          value("roster version", &heartbeat::roster_version, "current"),
+                          value("interval ms", &heartbeat::interval_ms,
                                 "the broker's heartbeat interval in milliseconds"));
 }
 
 constexpr auto describe(std::type_identity<probe>) {
     return describe_event(
-        "PROBE", frame("session id", &probe::session_id,
+        "PROBE", value("session id", &probe::session_id,
                        "the session probed (pending, or resumed); equals the number in the topic"));
 }
 
@@ -265,27 +254,27 @@ constexpr auto describe(std::type_identity<shutdown>) {
 
 constexpr auto describe(std::type_identity<stats>) {
     return describe_event(
-        "STATS", frame("uptime ms", &stats::uptime_ms, "milliseconds since the broker started"),
-        frame("online", &stats::online, "joined sessions now"),
-        frame("peak online", &stats::peak_online, "the most joined sessions at once"),
-        frame("events published", &stats::events_published,
+        "STATS", value("uptime ms", &stats::uptime_ms, "milliseconds since the broker started"),
+        value("online", &stats::online, "joined sessions now"),
+        value("peak online", &stats::peak_online, "the most joined sessions at once"),
+        value("events published", &stats::events_published,
               "sequenced events (LINE, JOIN, LEAVE); equals seq"),
-        frame("lines in", &stats::lines_in, "SAYs accepted and published"),
-        frame("bytes in", &stats::bytes_in,
+        value("lines in", &stats::lines_in, "SAYs accepted and published"),
+        value("bytes in", &stats::bytes_in,
               "sum of the frame sizes of every message received (routing id not counted)"),
-        frame("bytes out", &stats::bytes_out,
+        value("bytes out", &stats::bytes_out,
               "sum of the frame sizes of every reply and event sent, counted once per event "
               "however many subscribers receive it"),
-        frame("expired", &stats::expired, "sessions ended with LEAVE reason 2"),
-        frame("evicted", &stats::evicted,
+        value("expired", &stats::expired, "sessions ended with LEAVE reason 2"),
+        value("evicted", &stats::evicted,
               "sessions ended with LEAVE reason 4, 5, 6 or 7 (`E_EVICTED`)"),
-        frame("lagging", &stats::lagging,
+        value("lagging", &stats::lagging,
               "joined sessions currently more than `max lag` events behind"),
-        frame("rejected", &stats::rejected,
-              "one 10-byte record per error code refused with at least once: `u16` code, `u64` "
+        value("rejected", &stats::rejected,
+              "one record per error code refused with at least once: `u16` code, `u64` "
               "number of refusals with it (every refused message and silently dropped PING, "
               "whether or not an ERROR was sent: the per-peer cap of section 14 suppresses some); "
-              "in increasing code order; an empty frame if none"));
+              "in increasing code order; none if nothing was refused"));
 }
 
 // The description of message M.
@@ -298,9 +287,7 @@ inline constexpr bool is_alternative_of = false;
 template <class M, class... A>
 inline constexpr bool is_alternative_of<M, std::variant<A...>> = (std::is_same_v<M, A> || ...);
 
-// The frame number of M's first field: after the signature and the word, and for an event also
-// after its topic.
-template <class M>
-inline constexpr std::size_t first_field_frame = is_alternative_of<M, event> ? 3 : 2;
+// The position of a message's first field in its body: after the signature (0) and the word (1).
+inline constexpr std::size_t first_field_index = 2;
 
 } // namespace zchat::proto

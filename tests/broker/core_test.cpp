@@ -4,6 +4,7 @@
 #include "broker/core.hpp"
 
 #include "proto/codec.hpp"
+#include "tests/proto/support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -674,45 +675,42 @@ TEST(BrokerCore, ByePublishesLeaveAndTheSecondByeIsNotJoined) {
 }
 
 TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesOn) {
-    const std::string header = std::string{proto::signature} + '\x01';
-    const std::string secret(16, 'S');
-    const std::string id8(8, '\0');
+    using proto::test::body;
+    const proto::session_secret secret = secret_number(1);
     struct bad_message {
         const char* what;
         proto::frame_list frames;
         error_code code;
     };
+    // The codec's tests hold every malformation; these are one of each kind of check.
     const std::vector<bad_message> cases{
         {"no frames", {}, error_code::malformed},
         {"one empty frame", {""}, error_code::malformed},
-        {"signature only", {header}, error_code::malformed},
+        {"header only", {proto::test::header()}, error_code::malformed},
         {"http", {"GET / HTTP/1.1", "Host: x"}, error_code::bad_signature},
-        {"near-miss signature", {"ZCHAX\x01", "WHO", secret}, error_code::bad_signature},
-        {"signature without version", {"ZCHAT", "WHO", secret}, error_code::bad_signature},
-        {"version 0", {std::string("ZCHAT\0", 6), "WHO", secret}, error_code::unsupported_version},
-        {"version 2", {"ZCHAT\x02", "WHO", secret}, error_code::unsupported_version},
-        {"version 255", {"ZCHAT\xFF", "WHO", secret}, error_code::unsupported_version},
-        {"unknown word", {header, "SHOUT", secret}, error_code::unknown_command},
-        {"empty word", {header, "", secret}, error_code::unknown_command},
-        {"HELLO missing a frame", {header, "HELLO", "bob"}, error_code::malformed},
-        {"HELLO with an extra frame", {header, "HELLO", "bob", "", ""}, error_code::malformed},
-        {"WHO without a secret", {header, "WHO"}, error_code::malformed},
-        {"SAY missing the text", {header, "SAY", secret, id8}, error_code::malformed},
-        {"nine frames", proto::frame_list(9, header), error_code::malformed},
-        {"1000 frames", proto::frame_list(1000, "x"), error_code::malformed},
-        {"short secret", {header, "WHO", std::string(15, 'S')}, error_code::malformed},
-        {"long secret", {header, "WHO", std::string(17, 'S')}, error_code::malformed},
-        {"short message id",
-         {header, "SAY", secret, std::string(7, '\0'), "hi"},
-         error_code::malformed},
-        {"long message id",
-         {header, "SAY", secret, std::string(9, '\0'), "hi"},
+        {"near-miss signature",
+         {body("WHO", "ZCHAX\x02").secret(secret)},
+         error_code::bad_signature},
+        {"version 0",
+         {body("WHO", std::string("ZCHAT\0", 6)).secret(secret)},
+         error_code::unsupported_version},
+        {"version 3", {body("WHO", "ZCHAT\x03").secret(secret)}, error_code::unsupported_version},
+        {"unknown word", {body("SHOUT").secret(secret)}, error_code::unknown_command},
+        {"empty word", {body("").secret(secret)}, error_code::unknown_command},
+        {"HELLO missing a field", {body("HELLO").text("bob")}, error_code::malformed},
+        {"WHO with a byte more", {body("WHO").secret(secret).u8(0)}, error_code::malformed},
+        {"two frames", {body("WHO").secret(secret), ""}, error_code::malformed},
+        {"1000 frames", proto::frame_list(1000, "x"), error_code::bad_signature},
+        {"short secret", {body("WHO").bytes(std::string(15, 'S'))}, error_code::malformed},
+        {"name of 257 bytes",
+         {body("HELLO").text(std::string(257, 'a')).u8(0)},
          error_code::too_long},
-        {"name of 257 bytes", {header, "HELLO", std::string(257, 'a'), ""}, error_code::too_long},
         {"text of 65537 bytes",
-         {header, "SAY", secret, id8, std::string(65537, 'a')},
+         {body("SAY").secret(secret).u64(1).text(std::string(65537, 'a'))},
          error_code::too_long},
-        {"bad resume ticket", {header, "HELLO", "bob", "short"}, error_code::malformed},
+        {"bad resume ticket",
+         {body("HELLO").text("bob").u8(5).bytes("short")},
+         error_code::malformed},
     };
 
     script s;
@@ -732,10 +730,23 @@ TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesO
 TEST(BrokerCore, MalformedMessageFromAJoinedSessionLeavesItJoined) {
     script s;
     const proto::welcome alice = s.join("peer-alice", "alice");
-    const std::string header = std::string{proto::signature} + '\x01';
-    EXPECT_TRUE(refused(s.send_frames("peer-alice", {header, "SHOUT"}), "peer-alice",
+    EXPECT_TRUE(refused(s.send_frames("peer-alice", {proto::test::body("SHOUT")}), "peer-alice",
                         error_code::unknown_command));
     EXPECT_EQ(s.who("peer-alice", alice), (names{"alice"}));
+}
+
+TEST(BrokerCore, AVersionOnePeerIsToldItsVersionInFramesItCanRead) {
+    script s;
+    const outbox out = s.send_frames("peer-old", {"ZCHAT\x01", "HELLO", "alice", ""});
+    ASSERT_EQ(out.replies.size(), 1u);
+    EXPECT_EQ(out.replies[0].peer, "peer-old");
+    const proto::frame_list& f = out.replies[0].frames;
+    ASSERT_EQ(f.size(), 5u);
+    EXPECT_EQ(f[0], "ZCHAT\x01");
+    EXPECT_EQ(f[1], "ERROR");
+    EXPECT_EQ(f[2], std::string("\0\x03", 2));
+    EXPECT_EQ(f[4], "protocol version 1 is not supported; supported versions: 2");
+    EXPECT_EQ(s.broker().session_count(), 0u);
 }
 
 // ---- Names ----
@@ -1506,7 +1517,7 @@ TEST(BrokerErrorBudget, EveryKindOfRefusalCountsButTheRateLimit) {
     EXPECT_EQ(s.broker().online(), 1u);
     s.send("peer-alice", proto::hello{"alice", std::nullopt}); // E_ALREADY_JOINED
     s.send("peer-alice", proto::ready{secret_number(9), 0});   // wrong secret: E_NOT_JOINED
-    s.send_frames("peer-alice", proto::frame_list{"ZCHAT\x02", "PING"}); // E_VERSION
+    s.send_frames("peer-alice", proto::frame_list{"ZCHAT\x01", "PING"}); // E_VERSION
     EXPECT_EQ(s.broker().online(), 1u);
     const auto gone = departures(s.send_frames("peer-alice", junk));
     ASSERT_EQ(gone.size(), 1u);

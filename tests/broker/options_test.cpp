@@ -64,12 +64,12 @@ TEST(BrokerOptions, AConfigFileSaysWhereAndWhatIsWrong) {
 TEST(BrokerOptions, ChecksBetweenOptionsNameThemAsTheUserWroteThem) {
     broker_settings s;
     s.server.core.max_text_bytes = 2000;
-    s.server.max_frame_bytes = 1999;
+    s.server.max_frame_bytes = 2037;
     EXPECT_EQ(check_settings(s, "--"),
-              "--max-frame-bytes must be from --max-text-bytes (2000) to 16777216");
+              "--max-frame-bytes must be from --max-text-bytes + 38 (2038) to 16777216");
     EXPECT_EQ(check_settings(s, ""),
-              "max-frame-bytes must be from max-text-bytes (2000) to 16777216");
-    s.server.max_frame_bytes = 2000;
+              "max-frame-bytes must be from max-text-bytes + 38 (2038) to 16777216");
+    s.server.max_frame_bytes = 2038;
     EXPECT_EQ(check_settings(s, "--"), std::nullopt);
     s.allow_path = "keys/";
     EXPECT_EQ(check_settings(s, "--"), "--allow needs --curve-secret");

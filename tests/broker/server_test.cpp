@@ -5,6 +5,7 @@
 
 #include "tests/broker/loopback_options.hpp"
 #include "tests/broker/test_client.hpp"
+#include "tests/proto/support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -295,20 +296,28 @@ TEST(BrokerServer, PingIsSilent) {
 TEST(BrokerServer, MalformedMessagesGetErrorsAndTheBrokerServesTheNextClient) {
     running_broker broker;
     test_client mallory = broker.connect();
-    const std::string header = std::string{proto::signature} + '\x01';
+    using proto::test::body;
+    const std::string secret(16, 'S');
 
     mallory.send_frames({"GET / HTTP/1.1", "Host: broker"});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_BAD_SIGNATURE");
     mallory.send_frames({});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
-    mallory.send_frames({header});
+    mallory.send_frames({proto::test::header()});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
-    mallory.send_frames({"ZCHAT\x02", "WHO", std::string(16, 'S')});
+    mallory.send_frames({body("WHO", "ZCHAT\x03").bytes(secret)});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_VERSION");
-    mallory.send_frames({header, "SHOUT", "x"});
+    mallory.send_frames({body("SHOUT").text("x")});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_UNKNOWN_COMMAND");
-    mallory.send_frames(proto::frame_list(100, header));
+    mallory.send_frames(proto::frame_list(100, body("WHO").bytes(secret)));
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
+    // A version 1 client is answered in version 1's frames, which it can read.
+    mallory.send_frames({"ZCHAT\x01", "WHO", secret});
+    const auto old = mallory.next_reply_frames();
+    ASSERT_TRUE(old);
+    ASSERT_EQ(old->size(), 5u);
+    EXPECT_EQ((*old)[1], "ERROR");
+    EXPECT_EQ((*old)[2], std::string("\0\x03", 2));
 
     test_client alice = broker.connect();
     alice.join("alice");
@@ -396,7 +405,7 @@ TEST(BrokerServer, StopPublishesShutdownAndRunReturns) {
     ASSERT_EQ(log.size(), 2u);
     EXPECT_EQ(log[0], "INFO join name=alice online=1");
     EXPECT_TRUE(log[1].starts_with(
-        "INFO stopped online=1 peak_online=1 events=1 lines_in=0 bytes_in=51 bytes_out="))
+        "INFO stopped online=1 peak_online=1 events=1 lines_in=0 bytes_in=58 bytes_out="))
         << log[1];
     EXPECT_TRUE(log[1].ends_with(" expired=0 evicted=0 errors_not_sent=0 rejected=none")) << log[1];
 }

@@ -107,6 +107,35 @@ TEST(Conversation, OwnLineIsPrintedOnceOnAcknowledgementAndNeverFromTheEcho) {
     EXPECT_EQ(c.unacknowledged(), 0u);
 }
 
+TEST(Conversation, AnAckOfSeveralConfirmsTheLinesAcceptedJustBeforeItInOrder) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.compose("one");
+    const proto::say two = c.compose("two");
+    c.compose("three");
+    const proto::say four = c.compose("four");
+    // "two" is refused, so the ACK of three lines ending with "four" covers one, three, four.
+    c.on_reply(proto::error{proto::error_code::too_long, two.message_id, "long"}, out);
+    out.clear();
+    c.on_reply(proto::ack{four.message_id, 14, 3}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::own, "[You] one"},
+                                         {style::own, "[You] three"},
+                                         {style::own, "[You] four"}}));
+    EXPECT_EQ(c.unacknowledged(), 0u);
+}
+
+TEST(Conversation, AnAckOfOneLeavesTheEarlierLinesWaiting) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.compose("one");
+    const proto::say two = c.compose("two");
+    out.clear();
+    c.on_reply(proto::ack{two.message_id, 12, 1}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::own, "[You] two"}}));
+    EXPECT_EQ(c.unacknowledged(), 1u);
+}
+
 TEST(Conversation, MessageIdsAreDistinct) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);

@@ -153,6 +153,20 @@ TEST(SessionCore, ARefusalAtTheDoorEndsTheSessionWithTheBrokersReason) {
     EXPECT_EQ(refused.exit_code, runtime::exit_failure);
 }
 
+TEST(SessionCore, AReplyInAnotherProtocolVersionEndsTheSession) {
+    script s;
+    s.start();
+    actions a;
+    s.core.on_unreadable("reply",
+                         {proto::error_code::unsupported_version,
+                          "protocol version 1 is not supported; supported versions: 2"},
+                         t0, a);
+    EXPECT_EQ(texts(a), (lines{"! Cannot talk to the chat server, which speaks another protocol "
+                               "version: protocol version 1 is not supported; supported versions: "
+                               "2 (E_VERSION)"}));
+    EXPECT_EQ(a.exit_code, runtime::exit_failure);
+}
+
 TEST(SessionCore, AWelcomeWithoutAProbeMeansTheSubscriberNeverConnected) {
     script s;
     s.start();

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
             proto::reply{proto::welcome{"alice", 1, secret, 42, 0, 0, 1000, 3, 32, 4096, 20, 40}}),
         proto::encode(proto::reply{proto::error{proto::error_code::name_taken, 0, "taken"}}),
         proto::encode(proto::reply{proto::ack{1, 2}}),
+        proto::encode(proto::reply{proto::ack{5, 9, 3}}),
         proto::encode(proto::reply{proto::roster{1, {"alice", "bob"}}}),
         proto::encode(proto::event{proto::line{42, 2, "alice", 1, 1, "Hello"}}),
         proto::encode(proto::event{proto::joined{42, 1, "alice", 1, 1, 1}}),
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
         proto::encode(proto::event{proto::shutdown{42, 3}}),
         proto::encode(proto::event{proto::stats{
             42, 3, 1000, 1, 2, 3, 1, 10, 20, 0, 0, 0, {{proto::error_code::malformed, 1}}}}),
+        proto::encode_batch(std::vector<proto::event>{proto::line{42, 4, "alice", 1, 2, "one"},
+                                                      proto::line{42, 5, "bob", 2, 1, "two"}}),
+        // What a version 1 client sends: a frame per field.
+        proto::frame_list{"ZCHAT\x01", "HELLO", "alice", ""},
     };
     for (std::size_t i = 0; i < messages.size(); ++i)
         write(dir / "decode" / ("message-" + std::to_string(i)), fuzz::join_frames(messages[i]));

@@ -113,11 +113,12 @@ TEST(Floods, AFlooderWhoKeepsOnIsEvictedWithAPublishedReason) {
         // About 200 SAYs a second, ten times the rate, until the broker ends the session; the
         // grace is 5 s of refusals without a pause.
         std::optional<proto::left> evicted;
+        event_stream events(mallory.sub());
         const auto deadline = clock::now() + 20s;
         while (!evicted && clock::now() < deadline) {
             mallory.say(++sent, "flood");
             take_replies(5ms);
-            while (const auto e = recv_event(mallory.sub(), 0ms)) {
+            while (const auto e = events.next(0ms)) {
                 if (const auto* l = std::get_if<proto::left>(&*e); l && l->session_id == id)
                     evicted = *l;
             }
@@ -159,9 +160,10 @@ TEST(Floods, GarbageFromAJoinedSessionEndsItWhenItsErrorBudgetIsSpent) {
         for (int i = 0; i < 100; ++i)
             mallory.dealer().send(zmq::str_buffer("junk"), zmq::send_flags::none);
         std::optional<proto::left> ended;
+        event_stream events(mallory.sub());
         const auto deadline = clock::now() + 5s;
         while (!ended && clock::now() < deadline)
-            if (const auto e = recv_event(mallory.sub(), 100ms))
+            if (const auto e = events.next(100ms))
                 if (const auto* l = std::get_if<proto::left>(&*e); l && l->session_id == id)
                     ended = *l;
         ASSERT_TRUE(ended) << "mallory's session outlived 100 refusals";
@@ -190,8 +192,9 @@ TEST(Floods, GarbageFromAStrangerDrawsCappedErrorsAndIsCountedInFull) {
     {
         raw_peer stranger(s.ctx, s.broker.router());
         const auto started = clock::now();
+        // A WHO without its secret: "secret is cut short".
         for (std::uint64_t i = 0; i < flood; ++i)
-            stranger.send({sig, "WHO"});
+            stranger.send(body("WHO"));
         auto last_reply = started;
         while (const auto r = stranger.recv_reply(1000ms)) {
             last_reply = clock::now();
@@ -212,17 +215,19 @@ TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilenceAndCounted) {
     scene s;
     {
         raw_peer stranger(s.ctx, s.broker.router());
+        const auto ping = proto::encode(proto::command{proto::ping{proto::session_secret{}, 0}});
         for (int i = 0; i < 2000; ++i)
-            stranger.send({sig, "PING", std::string(16, '\0'), u64(0)});
+            stranger.send(ping);
         EXPECT_EQ(stranger.recv_reply(silence), std::nullopt);
     }
     s.finish({{"E_NOT_JOINED", 2000}});
 }
 
-// libzmq closes a connection whose frame header announces more than ZMQ_MAXMSGSIZE; the
-// message never reaches the broker, not even the frames before the big one, so no ERROR is
-// possible and nothing is counted. The client's DEALER reconnects under a new routing id: to
-// the broker a stranger, while the old session expires.
+// libzmq closes a connection whose frame header announces more than ZMQ_MAXMSGSIZE; a command is
+// one frame, so the message never reaches the broker, no ERROR is possible and nothing is
+// counted. The client's DEALER reconnects under a new routing id: to the broker a stranger, while
+// the old session expires. A command of exactly the maximum is refused by the text rule instead
+// (messages_test, TextFillingTheLargestCommand).
 TEST(Frames, AFrameOverTheMaximumDropsTheConnectionWithoutAReply) {
     // Sessions expire after 2 s of silence: soon, yet far beyond any stall of the bystanders.
     scene s{{"--heartbeat-ms", "100", "--liveness", "20"}};
@@ -232,7 +237,9 @@ TEST(Frames, AFrameOverTheMaximumDropsTheConnectionWithoutAReply) {
         const auto id = mallory.welcome()->session_id;
         {
             connection_watch watch(s.ctx, mallory.dealer());
-            mallory.say(1, std::string(65536 + 1, 'x'));
+            const std::size_t say_overhead =
+                proto::encode(proto::command{proto::say{{}, 1, ""}}).front().size();
+            mallory.say(1, std::string(max_command_bytes + 1 - say_overhead, 'x'));
             EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_DISCONNECTED, 5000ms));
             EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000ms));
         }
@@ -245,7 +252,7 @@ TEST(Frames, AFrameOverTheMaximumDropsTheConnectionWithoutAReply) {
 
         raw_peer giant(s.ctx, s.broker.router());
         connection_watch watch(s.ctx, giant.socket());
-        giant.send({std::string(1 << 20, 'g'), "HELLO", "giant", ""});
+        giant.send(body("HELLO").text(std::string(1 << 20, 'g')).u8(0));
         EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_DISCONNECTED, 5000ms));
         EXPECT_EQ(giant.recv_reply(silence), std::nullopt);
     }
@@ -303,10 +310,9 @@ TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
     constexpr std::size_t vanished = 200;
     // Sessions expire after 2 s of silence: soon, yet far beyond any stall of the bystanders.
     scene s{{"--heartbeat-ms", "100", "--liveness", "20"}};
-    const std::string zero(16, '\0');
+    const auto who = proto::encode(proto::command{proto::who{proto::session_secret{}}});
     for (std::size_t start = 0; start < bare; start += connect_batch) {
-        const std::vector<proto::frame_list> whos(std::min(connect_batch, bare - start),
-                                                  {sig, "WHO", zero});
+        const std::vector<proto::frame_list> whos(std::min(connect_batch, bare - start), who);
         for (const auto& r : first_replies(s.ctx, s.broker.router(), whos))
             ASSERT_TRUE(is_error(r, error_code::not_joined)) << describe(r);
     }

@@ -22,19 +22,6 @@ extern "C" const char* __lsan_default_suppressions() {
 
 namespace zchat::hostile {
 
-std::string u64(std::uint64_t v) {
-    std::string out(8, '\0');
-    for (int i = 7; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
-        v >>= 8;
-    }
-    return out;
-}
-
-std::string secret_frame(const proto::session_secret& s) {
-    return std::string(s.begin(), s.end());
-}
-
 // ---- the broker's counters ----
 
 std::optional<proto::stats> settled_stats(zmq::context_t& ctx, const std::string& pub,
@@ -52,10 +39,11 @@ std::optional<proto::stats> settled_stats(zmq::context_t& ctx, const std::string
     };
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::optional<proto::stats> last;
+    event_stream events(sub);
     while (std::chrono::steady_clock::now() < deadline) {
         const auto left =
             std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
-        const auto e = recv_event(sub, std::max(left, milliseconds{1}));
+        const auto e = events.next(std::max(left, milliseconds{1}));
         const auto* st = e ? std::get_if<proto::stats>(&*e) : nullptr;
         if (!st)
             return std::nullopt;
@@ -163,17 +151,24 @@ std::string describe(const std::optional<proto::reply>& r) {
                                          << " message_id=" << message_id << ", got " << describe(r);
 }
 
-std::optional<proto::event> recv_event(zmq::socket_t& s, milliseconds timeout) {
-    auto frames = test::receive_frames(s, clock::now() + timeout);
-    if (!frames)
-        return std::nullopt;
-    const auto v = proto::views(*frames);
-    auto d = proto::decode_event(v);
-    if (const auto* bad = std::get_if<proto::decode_error>(&d)) {
-        ADD_FAILURE() << "undecodable event from the broker: " << bad->reason;
-        return std::nullopt;
+std::optional<proto::event> event_stream::next(milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (pending_.empty()) {
+        auto frames = test::receive_frames(sub_, deadline);
+        if (!frames)
+            return std::nullopt;
+        const auto v = proto::views(*frames);
+        auto d = proto::decode_events(v);
+        if (const auto* bad = std::get_if<proto::decode_error>(&d)) {
+            ADD_FAILURE() << "undecodable event from the broker: " << bad->reason;
+            return std::nullopt;
+        }
+        for (auto& e : std::get<std::vector<proto::event>>(d))
+            pending_.push_back(std::move(e));
     }
-    return std::get<proto::event>(std::move(d));
+    proto::event e = std::move(pending_.front());
+    pending_.pop_front();
+    return e;
 }
 
 bool is_error(const std::optional<proto::reply>& r, proto::error_code code) {
@@ -254,18 +249,20 @@ crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
             throw std::runtime_error("crowd: " + std::to_string(joined.size()) + " of " +
                                      std::to_string(dealers_.size()) + " joined in time");
         const auto v = proto::views(*frames);
-        auto d = proto::decode_event(v);
-        const auto* e = std::get_if<proto::event>(&d);
-        if (!e)
+        auto d = proto::decode_events(v);
+        const auto* events = std::get_if<std::vector<proto::event>>(&d);
+        if (!events)
             throw std::runtime_error("crowd: undecodable event");
-        if (const auto* p = std::get_if<proto::probe>(e)) {
-            const auto it = member_of_session.find(p->session_id);
-            if (it != member_of_session.end() && ready_sent.insert(p->session_id).second)
-                send_frames(dealers_[it->second], proto::encode(proto::command{proto::ready{
-                                                      welcomes_[it->second].secret, p->seq}}));
-        } else if (const auto* j = std::get_if<proto::joined>(e)) {
-            if (member_of_session.contains(j->session_id))
-                joined.insert(j->session_id);
+        for (const proto::event& e : *events) {
+            if (const auto* p = std::get_if<proto::probe>(&e)) {
+                const auto it = member_of_session.find(p->session_id);
+                if (it != member_of_session.end() && ready_sent.insert(p->session_id).second)
+                    send_frames(dealers_[it->second], proto::encode(proto::command{proto::ready{
+                                                          welcomes_[it->second].secret, p->seq}}));
+            } else if (const auto* j = std::get_if<proto::joined>(&e)) {
+                if (member_of_session.contains(j->session_id))
+                    joined.insert(j->session_id);
+            }
         }
     }
     sub_.set(zmq::sockopt::unsubscribe, std::string{proto::topic::probe});
@@ -284,10 +281,11 @@ void crowd::leave(milliseconds timeout) {
             throw std::runtime_error("crowd: " + std::to_string(leaving.size()) +
                                      " members' LEAVEs did not come in time");
         const auto v = proto::views(*frames);
-        auto d = proto::decode_event(v);
-        const auto* e = std::get_if<proto::event>(&d);
-        if (const auto* l = e ? std::get_if<proto::left>(e) : nullptr)
-            leaving.erase(l->session_id);
+        auto d = proto::decode_events(v);
+        if (const auto* events = std::get_if<std::vector<proto::event>>(&d))
+            for (const proto::event& e : *events)
+                if (const auto* l = std::get_if<proto::left>(&e))
+                    leaving.erase(l->session_id);
     }
 }
 
@@ -470,31 +468,35 @@ void conversation::pump(milliseconds timeout) {
         listener& l = listeners_[who];
         while (const auto frames = test::receive_frames(clients_[who]->sub(), now)) {
             const auto v = proto::views(*frames);
-            auto d = proto::decode_event(v);
-            const auto* e = std::get_if<proto::event>(&d);
-            if (!e) {
-                fail(speakers_[who].name + " got an undecodable event");
+            auto d = proto::decode_events(v);
+            const auto* events = std::get_if<std::vector<proto::event>>(&d);
+            if (!events) {
+                fail(speakers_[who].name +
+                     " got an undecodable event: " + std::get<proto::decode_error>(d).reason);
                 continue;
             }
-            seen_event s;
-            if (const auto* ln = std::get_if<proto::line>(e)) {
-                s = {ln->seq, 'L', ln->sender, ln->message_id, ln->text, {}};
-            } else if (const auto* j = std::get_if<proto::joined>(e)) {
-                s = {j->seq, 'J', j->name, 0, {}, {}};
-                if (who == 0)
-                    ++joins_seen_;
-            } else if (const auto* x = std::get_if<proto::left>(e)) {
-                s = {x->seq, 'X', x->name, 0, {}, x->reason};
-                if (who == 0)
-                    ++leaves_seen_;
-            } else {
-                continue; // SHUTDOWN: not sequenced
+            // A batch's events are in order, so each is checked against the one before it.
+            for (const proto::event& e : *events) {
+                seen_event s;
+                if (const auto* ln = std::get_if<proto::line>(&e)) {
+                    s = {ln->seq, 'L', ln->sender, ln->message_id, ln->text, {}};
+                } else if (const auto* j = std::get_if<proto::joined>(&e)) {
+                    s = {j->seq, 'J', j->name, 0, {}, {}};
+                    if (who == 0)
+                        ++joins_seen_;
+                } else if (const auto* x = std::get_if<proto::left>(&e)) {
+                    s = {x->seq, 'X', x->name, 0, {}, x->reason};
+                    if (who == 0)
+                        ++leaves_seen_;
+                } else {
+                    continue; // SHUTDOWN: not sequenced
+                }
+                if (l.last_seq && s.seq != *l.last_seq + 1)
+                    fail(speakers_[who].name + " saw seq " + std::to_string(s.seq) + " after " +
+                         std::to_string(*l.last_seq) + ": events lost, repeated or reordered");
+                l.last_seq = s.seq;
+                l.events.push_back(std::move(s));
             }
-            if (l.last_seq && s.seq != *l.last_seq + 1)
-                fail(speakers_[who].name + " saw seq " + std::to_string(s.seq) + " after " +
-                     std::to_string(*l.last_seq) + ": events lost, repeated or reordered");
-            l.last_seq = s.seq;
-            l.events.push_back(std::move(s));
         }
     }
 }

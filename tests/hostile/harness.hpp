@@ -19,6 +19,7 @@
 
 #include "proto/codec.hpp"
 #include "tests/broker/test_client.hpp"
+#include "tests/support/message_body.hpp"
 #include "tests/support/running_broker.hpp"
 #include "tests/support/sanitizer.hpp"
 
@@ -28,11 +29,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -44,12 +47,19 @@ using std::chrono::milliseconds;
 
 using test::built_with_address_sanitizer;
 
-// ---- Frame building ----
+// ---- Message building ----
 
-// "ZCHAT" + version byte 1: the signature frame of every command.
-inline const std::string sig{"ZCHAT\x01", 6};
-std::string u64(std::uint64_t v);
-std::string secret_frame(const proto::session_secret& s);
+// "ZCHAT" + version byte 2: the first bytes of every body.
+inline const std::string v2_header = test::body_header();
+// "ZCHAT" + version byte 1: the first frame of every message of protocol version 1, which framed
+// each field as a frame of its own.
+inline const std::string v1_signature{"ZCHAT\x01", 6};
+
+// The largest command the broker reads: its --max-frame-bytes default, which it sets as the
+// ROUTER's ZMQ_MAXMSGSIZE. A command is one frame, so this bounds the whole of it.
+inline constexpr std::size_t max_command_bytes = 64 * 1024;
+
+using test::body;
 
 // ---- The broker under attack ----
 
@@ -115,9 +125,20 @@ std::string describe(const std::optional<proto::reply>& r);
                                          std::uint64_t message_id = 0,
                                          milliseconds timeout = 3000ms);
 
-// The next event on a SUB, decoded, or nothing within `timeout` (records a failure if
-// undecodable).
-std::optional<proto::event> recv_event(zmq::socket_t& s, milliseconds timeout);
+// The events arriving on a SUB, one at a time, in order. A PUB message may carry a batch of
+// several events of one topic (PROTOCOL.md, "Batches"); they are handed out one by one.
+class event_stream {
+public:
+    explicit event_stream(zmq::socket_t& sub) : sub_(sub) {}
+
+    // The next event, decoded, or nothing within `timeout` (records a failure if a message is
+    // undecodable).
+    std::optional<proto::event> next(milliseconds timeout);
+
+private:
+    zmq::socket_t& sub_;
+    std::deque<proto::event> pending_; // the rest of the last batch
+};
 
 // Whether `r` is an ERROR with this code.
 bool is_error(const std::optional<proto::reply>& r, proto::error_code code);

@@ -193,9 +193,11 @@ TEST(Identity, ARoutingIdTwinOfAConnectedClientIsNotHeard) {
             twin.set(zmq::sockopt::linger, 0);
             twin.set(zmq::sockopt::routing_id, "victim-rid");
             twin.connect(s.broker.router());
-            send_frames(twin, {sig, "SAY", std::string(16, '\0'), u64(66), "I am the victim"});
-            send_frames(twin, {sig, "WHO", std::string(16, '\0')});
-            send_frames(twin, {sig, "BYE", std::string(16, '\0')});
+            const proto::session_secret zero{};
+            send_frames(twin,
+                        proto::encode(proto::command{proto::say{zero, 66, "I am the victim"}}));
+            send_frames(twin, proto::encode(proto::command{proto::who{zero}}));
+            send_frames(twin, proto::encode(proto::command{proto::bye{zero}}));
             EXPECT_EQ(recv_reply(twin, 500ms), std::nullopt);
         }
         victim.say(1, "really me");
@@ -233,12 +235,12 @@ TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
         twin.set(zmq::sockopt::linger, 0);
         twin.set(zmq::sockopt::routing_id, "victim-rid");
         twin.connect(s.broker.router());
-        const std::string zero(16, '\0');
-        send_frames(twin, {sig, "WHO", zero});
+        const proto::session_secret zero{};
+        send_frames(twin, proto::encode(proto::command{proto::who{zero}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined, 0, 3000ms));
-        send_frames(twin, {sig, "SAY", zero, u64(67), "I am the victim"});
+        send_frames(twin, proto::encode(proto::command{proto::say{zero, 67, "I am the victim"}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined, 67));
-        send_frames(twin, {sig, "BYE", zero});
+        send_frames(twin, proto::encode(proto::command{proto::bye{zero}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined));
         // The session id is public (JOIN events), the secret is not, so the ticket is not honoured;
         // and to the broker this routing id is the connection that holds the victim's session.
@@ -260,7 +262,7 @@ TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
         std::uint64_t pings = 0;
         const auto deadline = clock::now() + 10s;
         while (s.chat.leaves_seen() == 0 && clock::now() < deadline) {
-            send_frames(twin, {sig, "PING", zero, u64(0)});
+            send_frames(twin, proto::encode(proto::command{proto::ping{zero, 0}}));
             ++pings;
             count_expiry_notice(recv_reply(twin, 100ms));
         }

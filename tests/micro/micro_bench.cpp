@@ -35,8 +35,8 @@ void decode_line(benchmark::State& state) {
     const proto::frame_list frames = line_frames();
     const auto views = proto::views(frames);
     for (auto _ : state) {
-        auto decoded = proto::decode_event(views);
-        if (!std::holds_alternative<proto::event>(decoded))
+        auto decoded = proto::decode_events(views);
+        if (!std::holds_alternative<std::vector<proto::event>>(decoded))
             state.SkipWithError("the LINE did not decode");
         benchmark::DoNotOptimize(decoded);
     }
@@ -46,11 +46,11 @@ BENCHMARK(decode_line);
 void decode_line_header(benchmark::State& state) {
     const proto::frame_list frames = line_frames();
     const auto views = proto::views(frames);
+    std::vector<proto::event_header> headers;
     for (auto _ : state) {
-        const auto header = proto::decode_event_header(views, 16);
-        if (!header)
+        if (!proto::decode_event_headers(views, 16, headers))
             state.SkipWithError("the LINE's header did not decode");
-        benchmark::DoNotOptimize(header);
+        benchmark::DoNotOptimize(headers.data());
     }
 }
 BENCHMARK(decode_line_header);

@@ -1,11 +1,15 @@
-// PROTOCOL.md's frame tables against the codec's descriptions (proto/shapes.hpp): every message's
+// PROTOCOL.md's field tables against the codec's descriptions (proto/shapes.hpp): every message's
 // table is rendered from the description the codec encodes and decodes with, and the spec must
 // hold exactly that table under the message's heading. So the spec and the codec cannot drift.
+// The same goes for what the tables rest on: the frames of each kind of message, the encodings
+// and the topic each event is published under.
+#include "proto/codec.hpp"
 #include "proto/shapes.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -22,7 +26,18 @@ namespace {
 using row = std::vector<std::string>; // the cells #, name, encoding, rules
 using table = std::vector<row>;
 
-// The spec's Encoding column for a field's encoding.
+constexpr encoding every_encoding[] = {encoding::u8,   encoding::u16,       encoding::u32,
+                                       encoding::u64,  encoding::secret,    encoding::resume,
+                                       encoding::utf8, encoding::utf8_list, encoding::records};
+
+// The Rules cell of a signature row: "`ZCHAT` `02`".
+std::string signature_cell() {
+    char version[3];
+    std::snprintf(version, sizeof version, "%02x", static_cast<unsigned>(protocol_version));
+    return "`" + std::string{signature} + "` `" + version + "`";
+}
+
+// The spec's Encoding column for a field's encoding (section 2 defines each).
 std::string encoding_cell(encoding e) {
     switch (e) {
     case encoding::u8:
@@ -38,10 +53,11 @@ std::string encoding_cell(encoding e) {
     case encoding::resume:
         return "`resume`";
     case encoding::utf8:
-    case encoding::utf8_each:
         return "`utf8`";
+    case encoding::utf8_list:
+        return "`utf8 list`";
     case encoding::records:
-        return "records";
+        return "`records`";
     }
     return "?";
 }
@@ -64,22 +80,20 @@ std::string normalised(std::string_view s) {
 }
 
 // The rows of message M's fields, leaving out its first `skip_fields`, as its description renders
-// them.
+// them. A field's number is its position in the body: the signature is 0, the word 1.
 template <class M>
 table field_rows(std::size_t skip_fields) {
     table rows;
-    std::size_t number = first_field_frame<M>;
+    std::size_t number = first_field_index;
     std::apply(
         [&](const auto&... field) {
             (
                 [&] {
                     const std::size_t this_number = number++;
-                    if (this_number < first_field_frame<M> + skip_fields)
+                    if (this_number < first_field_index + skip_fields)
                         return;
-                    const bool list = field.wire == encoding::utf8_each;
-                    rows.push_back({std::to_string(this_number) + (list ? ".." : ""),
-                                    std::string{field.name}, encoding_cell(field.wire),
-                                    normalised(field.rules)});
+                    rows.push_back({std::to_string(this_number), std::string{field.name},
+                                    encoding_cell(field.wire), normalised(field.rules)});
                 }(),
                 ...);
         },
@@ -88,14 +102,14 @@ table field_rows(std::size_t skip_fields) {
 }
 
 // A command's or a reply's whole table; an event's table of the fields after epoch and seq (the
-// frames every event shares are in one table at the top of section 5).
+// body positions every event shares are in one table at the top of section 5).
 template <class M>
 table rendered_table() {
     if constexpr (is_alternative_of<M, event>) {
         return field_rows<M>(2);
     } else {
         table rows{{"0", "signature", "6 bytes", ""},
-                   {"1", "word", "ASCII", "`" + std::string{shape_of<M>.word} + "`"}};
+                   {"1", "word", "`word`", "`" + std::string{shape_of<M>.word} + "`"}};
         for (row& r : field_rows<M>(0))
             rows.push_back(std::move(r));
         return rows;
@@ -128,8 +142,9 @@ row cells(std::string_view line) {
     }
 }
 
-// The frame tables' rows in the section whose heading starts with `heading`, up to the next
-// heading; header and separator rows left out. Empty if the section has no table.
+// The table rows in the section whose heading starts with `heading`, up to the next heading;
+// separator rows and the header rows of field tables ("| # |") left out. Empty if the section has
+// no table.
 table spec_table(const std::vector<std::string>& lines, std::string_view heading) {
     table rows;
     bool inside = false;
@@ -154,6 +169,14 @@ bool has_heading(const std::vector<std::string>& lines, std::string_view heading
     return false;
 }
 
+// The first line that starts with `heading`, or "" if there is none.
+std::string heading_line(const std::vector<std::string>& lines, std::string_view heading) {
+    for (const std::string& l : lines)
+        if (l.starts_with(heading))
+            return l;
+    return {};
+}
+
 template <class V, class F>
 void for_each_alternative(F f) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -172,10 +195,12 @@ void expect_spec_follows_descriptions() {
         ASSERT_TRUE(has_heading(lines, heading));
         table spec = spec_table(lines, heading);
         const table code = rendered_table<M>();
-        // Frame 0's rules are prose the codec has no say in: only its #, name and encoding count.
+        // The signature's rules cell may be left empty; if it is not, it spells the signature.
         if constexpr (!is_alternative_of<M, event>) {
-            if (!spec.empty() && spec.front().size() == 4)
+            if (!spec.empty() && spec.front().size() == 4 && !spec.front().back().empty()) {
+                EXPECT_EQ(spec.front().back(), signature_cell());
                 spec.front().back().clear();
+            }
         }
         EXPECT_EQ(spec, code);
     });
@@ -193,7 +218,7 @@ TEST(SpecTables, EveryEventTableIsTheOneItsDescriptionRenders) {
     expect_spec_follows_descriptions<event>();
 }
 
-TEST(SpecTables, TheFramesEveryEventSharesAreTheOnesEveryDescriptionStartsWith) {
+TEST(SpecTables, TheBodyPositionsEveryEventSharesAreTheOnesEveryDescriptionStartsWith) {
     std::string words;
     for_each_alternative<event>([&]<class M>(std::type_identity<M>) {
         constexpr auto& fields = shape_of<M>.fields;
@@ -205,15 +230,73 @@ TEST(SpecTables, TheFramesEveryEventSharesAreTheOnesEveryDescriptionStartsWith) 
     const std::size_t last_comma = words.rfind(", ");
     words.replace(last_comma, 2, " or ");
 
-    table code{{"0", "topic", "ASCII", "section 6"},
-               {"1", "signature", "6 bytes", "`ZCHAT` `01`"},
-               {"2", "word", "ASCII", words}};
+    table code{{"0", "signature", "6 bytes", signature_cell()}, {"1", "word", "`word`", words}};
     for (row& r : field_rows<line>(0)) {
-        if (code.size() == 5)
+        if (code.size() == first_field_index + 2)
             break;
         code.push_back(std::move(r));
     }
     EXPECT_EQ(spec_table(spec_lines(), "## 5. Events"), code);
+}
+
+// Each event's heading names the topic its messages carry in their first frame, and whether it
+// takes a sequence number: "### LINE: ... (topic `chat/lobby/`, sequenced)".
+TEST(SpecTables, EveryEventHeadingNamesItsTopicAndWhetherItIsSequenced) {
+    const auto lines = spec_lines();
+    for_each_alternative<event>([&]<class M>(std::type_identity<M>) {
+        const std::string word{shape_of<M>.word};
+        std::string topic = topic_of(event{M{}});
+        if constexpr (std::is_same_v<M, probe>) {
+            // One topic per probed session; the spec names it by its pattern.
+            EXPECT_EQ(topic, probe_topic(0));
+            topic = std::string{topic::probe} + "<session id>/";
+        }
+        const event_kind kind = event_kind_of(event{M{}});
+        const std::string expected =
+            "(topic `" + topic + "`, " + (sequenced(kind) ? "" : "not ") + "sequenced)";
+        const std::string heading = heading_line(lines, "### " + word + ":");
+        EXPECT_TRUE(heading.ends_with(expected)) << heading << "\n  should end with " << expected;
+    });
+}
+
+// Section 2 says how many frames each kind of message is, and defines every encoding the tables
+// use.
+TEST(SpecTables, TheFramingSectionCountsTheFramesTheCodecSendsAndDefinesEveryEncoding) {
+    const table framing = spec_table(spec_lines(), "## 2. Framing");
+    const auto has_row = [&](const row& wanted) {
+        for (const row& r : framing)
+            if (r == wanted)
+                return true;
+        return false;
+    };
+    const auto exactly = [](std::size_t frames) { return "exactly " + std::to_string(frames); };
+    const std::size_t command_frames = encode(command{who{}}).size();
+    const std::size_t reply_frames = encode(reply{ack{}}).size();
+    const std::size_t event_frames = encode(event{shutdown{}}).size();
+    EXPECT_TRUE(has_row({"command (client to broker)", exactly(command_frames) + ": the body"}));
+    EXPECT_TRUE(has_row({"reply (broker to client)", exactly(reply_frames) + ": the body"}));
+    EXPECT_TRUE(has_row({"event (broker to subscribers)",
+                         exactly(event_frames) + ": the topic (section 6), then the body"}));
+
+    // Each encoding's cell opens a row of the encodings table, alone or in a list ("`u8`, `u16`").
+    for (const encoding e : every_encoding) {
+        const std::string cell = encoding_cell(e);
+        bool defined = false;
+        for (const row& r : framing) {
+            if (r.empty())
+                continue;
+            std::string_view names = r.front();
+            for (;;) {
+                const std::size_t comma = names.find(", ");
+                if (names.substr(0, comma) == cell)
+                    defined = true;
+                if (comma == std::string_view::npos)
+                    break;
+                names.remove_prefix(comma + 2);
+            }
+        }
+        EXPECT_TRUE(defined) << cell << " is not defined in section 2";
+    }
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proto/codec.hpp"
+#include "tests/support/message_body.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace zchat::proto {
@@ -32,12 +34,12 @@ inline constexpr session_secret secret{0x3c, 0x5e, 0xa1, 0x07, 0xd2, 0x94, 0x6b,
                                        0x18, 0xc7, 0x2e, 0x89, 0x55, 0x0a, 0xb3, 0xe6};
 inline constexpr std::uint64_t epoch = 0x9e3779b97f4a7c15;
 
-// The signature-and-version frame every message carries.
+// The signature and version every body starts with.
 inline std::string header() {
-    return std::string{signature} + '\x01';
+    return zchat::test::body_header();
 }
 
-// The frame's bytes: a big-endian number of the given width, or a secret.
+// A big-endian number of the given width.
 template <class Int>
 std::string be(Int value) {
     std::string s(sizeof(Int), '\0');
@@ -49,6 +51,8 @@ std::string be(Int value) {
 inline std::string bytes(const session_secret& s) {
     return std::string(s.begin(), s.end());
 }
+
+using zchat::test::body;
 
 inline decoded<command> decode_command_frames(const frame_list& frames) {
     const auto v = views(frames);

@@ -23,15 +23,17 @@ using test::secret;
 
 struct vector_block {
     std::string name;
-    std::string kind;       // command, reply, event or invalid-command
+    std::string kind;       // command, reply, event, batch or invalid-command
     std::string error_name; // for invalid-command: the E_ name expected
     frame_list frames;
     int line = 0;
 };
 
-std::string from_hex(const std::string& hex, int line) {
+// A frame line's bytes: hexadecimal, with single spaces between groups of bytes for reading.
+std::string from_hex(std::string hex, int line) {
     if (hex == "-")
         return {};
+    std::erase(hex, ' ');
     std::string out;
     if (hex.size() % 2 != 0) {
         ADD_FAILURE() << "line " << line << ": odd number of hex digits";
@@ -89,7 +91,7 @@ const std::vector<vector_block>& vectors() {
     return loaded;
 }
 
-using message = std::variant<command, reply, event>;
+using message = std::variant<command, reply, event, std::vector<event>>;
 
 // What each valid vector says, as the structs the codec works with.
 const std::map<std::string, message>& expectations() {
@@ -117,10 +119,11 @@ const std::map<std::string, message>& expectations() {
          reply{error{error_code::name_taken, 0, "the name 'alice' is already in use"}}},
         {"error_version",
          reply{error{error_code::unsupported_version, 0,
-                     "protocol version 2 is not supported; supported versions: 1"}}},
+                     "protocol version 3 is not supported; supported versions: 2"}}},
         {"error_for_say",
          reply{error{error_code::control_char, 5, "text contains a control character"}}},
-        {"ack", reply{ack{1, 43}}},
+        {"ack", reply{ack{1, 43, 1}}},
+        {"ack_of_three", reply{ack{9, 57, 3}}},
         {"roster_empty", reply{roster{0, {}}}},
         {"roster_three_names", reply{roster{5, {"alice", "Bob", "Zo\xc3\xab"}}}},
 
@@ -156,6 +159,8 @@ const std::map<std::string, message>& expectations() {
                               0,
                               {{error_code::name_taken, 2}, {error_code::not_joined, 7}}}}},
         {"stats_nothing_rejected", event{stats{epoch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {}}}},
+        {"batch_of_two_lines", std::vector<event>{line{epoch, 50, "alice", 7, 4, "one"},
+                                                  line{epoch, 51, "Bob", 10, 1, "two"}}},
     };
     return expected;
 }
@@ -174,7 +179,7 @@ TEST(GoldenVectors, FileHasWellFormedBlocksWithUniqueNames) {
     for (const vector_block& v : vectors()) {
         SCOPED_TRACE(v.name);
         EXPECT_TRUE(names.insert(v.name).second) << "duplicate name at line " << v.line;
-        const std::set<std::string> kinds{"command", "reply", "event", "invalid-command"};
+        const std::set<std::string> kinds{"command", "reply", "event", "batch", "invalid-command"};
         EXPECT_TRUE(kinds.contains(v.kind)) << "unknown kind '" << v.kind << "'";
         EXPECT_EQ(v.kind == "invalid-command", !v.error_name.empty());
     }
@@ -206,10 +211,14 @@ TEST(GoldenVectors, EveryValidVectorDecodesToItsExpectedMessage) {
             ASSERT_TRUE(std::holds_alternative<reply>(it->second));
             EXPECT_EQ(test::decode_reply_frames(v.frames),
                       decoded<reply>{std::get<reply>(it->second)});
-        } else {
+        } else if (v.kind == "event") {
             ASSERT_TRUE(std::holds_alternative<event>(it->second));
             EXPECT_EQ(test::decode_event_frames(v.frames),
                       decoded<event>{std::get<event>(it->second)});
+        } else {
+            ASSERT_TRUE(std::holds_alternative<std::vector<event>>(it->second));
+            EXPECT_EQ(decode_events(views(v.frames)),
+                      decoded<std::vector<event>>{std::get<std::vector<event>>(it->second)});
         }
     }
 }
@@ -220,7 +229,14 @@ TEST(GoldenVectors, EveryExpectedMessageEncodesToExactlyItsVectorFrames) {
         if (it == expectations().end())
             continue;
         SCOPED_TRACE(v.name);
-        std::visit([&](const auto& m) { EXPECT_EQ(encode(m), v.frames); }, it->second);
+        std::visit(
+            [&]<class M>(const M& m) {
+                if constexpr (std::is_same_v<M, std::vector<event>>)
+                    EXPECT_EQ(encode_batch(m), v.frames);
+                else
+                    EXPECT_EQ(encode(m), v.frames);
+            },
+            it->second);
     }
 }
 
@@ -238,13 +254,17 @@ TEST(GoldenVectors, EveryInvalidCommandIsRefusedWithItsErrorCode) {
     EXPECT_GE(count, 9);
 }
 
+// The word of a vector's (first) message: a length byte and its letters, after the 6-byte header.
+std::string first_word(const vector_block& v) {
+    const std::string& body = v.frames.back();
+    return body.substr(7, static_cast<std::uint8_t>(body.at(6)));
+}
+
 TEST(GoldenVectors, CoverEveryMessageTypeAndEveryDecodingError) {
     std::set<std::string> words;
     for (const vector_block& v : vectors()) {
-        if (v.kind == "command" || v.kind == "reply")
-            words.insert(v.frames.at(1));
-        else if (v.kind == "event")
-            words.insert(v.frames.at(2));
+        if (v.kind != "invalid-command")
+            words.insert(first_word(v));
     }
     EXPECT_EQ(words, (std::set<std::string>{"HELLO", "READY", "SAY", "WHO", "BYE", "PING",
                                             "WELCOME", "ERROR", "ACK", "ROSTER", "LINE", "JOIN",

@@ -21,13 +21,21 @@ constexpr int max_messages_per_wakeup = 256;
 constexpr auto heartbeat_interval = zchat::proto::default_heartbeat_interval;
 constexpr auto heartbeat_ms = static_cast<std::uint32_t>(heartbeat_interval.count());
 
-const std::string& signature_frame() {
-    static const std::string frame =
-        std::string{proto::signature} + static_cast<char>(proto::protocol_version);
-    return frame;
+const std::string zero64(8, '\0');
+
+// The start of every zchat body: signature and version.
+std::string header() {
+    return std::string{proto::signature} + static_cast<char>(proto::protocol_version);
 }
 
-const std::string zero64(8, '\0');
+// A SAY's body: header, word, secret, message id, text (PROTOCOL.md, section 3).
+constexpr std::size_t say_word_at = 6;
+constexpr std::size_t say_message_id_at = say_word_at + 1 + 3 + 16;
+constexpr std::size_t say_text_at = say_message_id_at + 8;
+
+bool is_say(std::string_view body) {
+    return body.size() >= say_text_at + 4 && body.substr(say_word_at, 4) == "\x03SAY";
+}
 
 // Sends the frames, after the peer's routing id when `to` is given (a reply through the ROUTER).
 void send_frames(zmq::socket_t& socket, const proto::frame_list& frames,
@@ -58,6 +66,16 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
               << std::endl;
 
     const std::string chat_topic = "chat/lobby/";
+    // The fixed parts of an ACK and of a LINE (epoch, seq, sender and session id all zero; the
+    // forwarder numbers nothing), before the SAY's message id (and text) are appended.
+    const std::string ack_head = header() + "\x03"
+                                            "ACK";
+    const std::string count_one{"\0\0\0\1", 4};
+    const std::string line_head = header() +
+                                  "\x04"
+                                  "LINE" +
+                                  zero64 + zero64 + std::string(4, '\0') + zero64;
+    std::string line;
     std::vector<zmq::message_t> parts;
     std::array<zmq::pollitem_t, 2> items{{
         {router.handle(), 0, ZMQ_POLLIN, 0},
@@ -79,40 +97,42 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             parts.clear();
             if (!zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait))
                 break;
-            // routing id, signature, word, fields...
-            if (parts.size() == 6 && parts[2].to_string_view() == "SAY") {
-                // routing id, signature, SAY, secret, message id, text
-                const std::array<zmq::const_buffer, 5> ack{
-                    zmq::buffer(parts[0].data(), parts[0].size()),
-                    zmq::buffer(signature_frame()),
-                    zmq::str_buffer("ACK"),
-                    zmq::buffer(parts[4].data(), parts[4].size()),
-                    zmq::buffer(zero64),
-                };
-                zmq::send_multipart(router, ack);
-                // The message id and the text move on without a copy.
-                std::array<zmq::message_t, 9> line{
-                    zmq::message_t(chat_topic),
-                    zmq::message_t(signature_frame()),
-                    zmq::message_t(std::string_view{"LINE"}),
-                    zmq::message_t(zero64), // epoch
-                    zmq::message_t(zero64), // seq
-                    zmq::message_t(),       // sender
-                    zmq::message_t(zero64), // session id
-                    std::move(parts[4]),
-                    std::move(parts[5]),
-                };
-                zmq::send_multipart(pub, line);
-            } else if (parts.size() == 5 && parts[2].to_string_view() == "HELLO") {
+            // routing id, body
+            if (parts.size() != 2)
+                continue;
+            const std::string_view body = parts[1].to_string_view();
+            if (is_say(body)) {
+                // What zchat answers and publishes for a SAY, built from its bytes: the message
+                // id and the text (with its length) are copied, not decoded.
+                const std::string_view message_id = body.substr(say_message_id_at, 8);
+                const std::string ack = ack_head + std::string{message_id} + zero64 + count_one;
+                const std::array<zmq::const_buffer, 2> reply{
+                    zmq::buffer(parts[0].data(), parts[0].size()), zmq::buffer(ack)};
+                zmq::send_multipart(router, reply);
+                line.assign(line_head);
+                line.append(message_id);
+                line.append(body.substr(say_text_at));
+                const std::array<zmq::const_buffer, 2> event{zmq::buffer(chat_topic),
+                                                             zmq::buffer(line)};
+                zmq::send_multipart(pub, event);
+                continue;
+            }
+            const std::array<std::string_view, 1> frames{body};
+            const auto decoded = proto::decode_command(frames);
+            const auto* command = std::get_if<proto::command>(&decoded);
+            if (!command)
+                continue;
+            if (const auto* hello = std::get_if<proto::hello>(command)) {
                 // zchat answers a HELLO with a WELCOME, and so does the forwarder, with zeros
                 // where zchat has a session.
                 proto::welcome w;
-                w.name = parts[3].to_string();
+                w.name = hello->name;
                 w.heartbeat_ms = heartbeat_ms;
                 send_frames(router, proto::encode(proto::reply{w}), &parts[0]);
-                const std::string topic = "probe/" + parts[3].to_string() + "/";
-                send_frames(pub, {topic, signature_frame(), "PROBE", zero64, zero64, zero64});
-            } else if (parts.size() == 5 && parts[2].to_string_view() == "READY") {
+                auto probe = proto::encode(proto::event{proto::probe{}});
+                probe.front() = "probe/" + hello->name + "/";
+                send_frames(pub, probe);
+            } else if (std::holds_alternative<proto::ready>(*command)) {
                 // zchat announces every join to everyone; the forwarder, which knows no names
                 // here, announces an empty one.
                 send_frames(pub, proto::encode(proto::event{proto::joined{}}));

@@ -5,7 +5,7 @@
 // "pppppppp:mmmmmmmmmmmmmmmm:tttttttttttttttt...". It is valid UTF-8 without control characters, so
 // the broker accepts it as chat text. The intended time (steady_clock nanoseconds, shared by every
 // process on the machine) lets the receiver compute the end-to-end latency. The fields come first,
-// so a receiver needs only the text's first min_payload_bytes (proto::decode_event_header keeps
+// so a receiver needs only the text's first min_payload_bytes (proto::decode_event_headers keeps
 // as many). Pure functions: no sockets.
 #pragma once
 

@@ -5,7 +5,7 @@
 // its own included. What a client decides (the join, the READY, when to PING, which lines await
 // an ACK, missed events) is zchat-client's own pure core, client::conversation, told not to
 // print; the bench adds the pacing, the send times in the payload and the measurements, and reads
-// each LINE by its header alone (proto::decode_event_header).
+// each LINE by its header alone (proto::decode_event_headers).
 //
 // Against the baseline forwarder the same code runs with one difference, the join: the
 // forwarder keeps no sessions, so a client subscribes to probe/<name>/ and repeats HELLO every

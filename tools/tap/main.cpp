@@ -219,13 +219,13 @@ private:
             for (const auto& p : parts)
                 frames.push_back(p.to_string_view());
             const auto t = now();
-            auto notes = monitor_.observe(tap::read_message(frames), t);
             if (!receiving_) {
                 receiving_ = true;
                 status("receiving events from " + settings_.endpoint);
             }
-            if (emit(notes))
-                return true;
+            for (auto& observed : tap::read_message(frames))
+                if (emit(monitor_.observe(std::move(observed), t)))
+                    return true;
         }
         return false;
     }

@@ -35,20 +35,27 @@ std::string hex_preview(std::span<const std::string_view> frames) {
 
 } // namespace
 
-observation read_message(std::span<const std::string_view> frames) {
+std::vector<observation> read_message(std::span<const std::string_view> frames) {
     std::size_t bytes = 0;
     for (const auto f : frames)
         bytes += f.size();
-    auto decoded = proto::decode_event(frames);
-    if (auto* e = std::get_if<proto::event>(&decoded))
-        return observed_event{std::string{frames.front()}, std::move(*e), bytes};
+    auto decoded = proto::decode_events(frames);
+    if (auto* events = std::get_if<std::vector<proto::event>>(&decoded)) {
+        std::vector<observation> observed;
+        observed.reserve(events->size());
+        for (auto& e : *events) {
+            observed.emplace_back(observed_event{std::string{frames.front()}, std::move(e), bytes});
+            bytes = 0;
+        }
+        return observed;
+    }
     undecodable u;
     u.topic = frames.empty() ? std::string{} : std::string{frames.front()};
     u.error = std::get<proto::decode_error>(std::move(decoded));
     u.frames = frames.size();
     u.bytes = bytes;
     u.preview = hex_preview(frames);
-    return u;
+    return {std::move(u)};
 }
 
 std::string_view kind_of(const note_body& n) {

@@ -28,7 +28,8 @@ struct stamp {
     steady_clock::time_point steady;
 };
 
-// An event that decoded, with the topic frame it came under and its size on the wire.
+// An event that decoded, with the topic frame it came under and the size on the wire of the
+// message that carried it (counted once: 0 for the second and later events of a batch).
 struct observed_event {
     std::string topic;
     proto::event event;
@@ -88,9 +89,10 @@ struct back {
 // What arrived on the SUB socket, decoded or not.
 using observation = std::variant<observed_event, undecodable>;
 
-// Decodes one multipart message (topic frame first) into an observation: an empty message or
-// one that decode_event refuses becomes `undecodable` with a hex preview of its first bytes.
-observation read_message(std::span<const std::string_view> frames);
+// Decodes one multipart message (topic frame first) into observations: one per event it holds
+// (more than one for a batch), or, for an empty message or one that decode_events refuses, one
+// `undecodable` with a hex preview of its first bytes.
+std::vector<observation> read_message(std::span<const std::string_view> frames);
 
 using note_body = std::variant<observed_event, undecodable, gap, restart, alert, back>;
 

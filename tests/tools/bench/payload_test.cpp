@@ -39,10 +39,11 @@ TEST(Payload, IsReadFromTheHeadOfALineDecodedAsAHeaderOnly) {
     const auto frames =
         proto::encode(proto::event{proto::line{9, 10, "alice", 3, 42, encode_payload(p, 4096)}});
     const auto views = proto::views(frames);
-    const auto header = proto::decode_event_header(views, min_payload_bytes);
-    ASSERT_TRUE(header);
-    EXPECT_EQ(header->text_head.size(), min_payload_bytes);
-    EXPECT_EQ(decode_payload(header->text_head), p);
+    std::vector<proto::event_header> headers;
+    ASSERT_TRUE(proto::decode_event_headers(views, min_payload_bytes, headers));
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].text_head.size(), min_payload_bytes);
+    EXPECT_EQ(decode_payload(headers[0].text_head), p);
 }
 
 } // namespace

@@ -81,12 +81,13 @@ TEST(TapHumanLine, MarksAlertsGapsRestartsAndUndecodableFrames) {
               "11:02:03.123 == restart: new epoch 2 (was 1), the broker restarted");
     EXPECT_EQ(human_line({at(0), back{4200, 2, true}}),
               "11:02:03.123 == back: events again after 4200 ms (new epoch: the broker restarted)");
-    const std::string_view frames[] = {"chat/\x1b/", "ZCHAT\x01", "LINE"};
+    const std::string_view frames[] = {"chat/\x1b/", "ZCHAT\x02\x04LINE"};
     const auto bad = read_message(frames);
-    ASSERT_TRUE(std::holds_alternative<undecodable>(bad));
-    const std::string out = human_line({at(0), std::get<undecodable>(bad)});
+    ASSERT_EQ(bad.size(), 1u);
+    ASSERT_TRUE(std::holds_alternative<undecodable>(bad[0]));
+    const std::string out = human_line({at(0), std::get<undecodable>(bad[0])});
     EXPECT_TRUE(out.starts_with("11:02:03.123 ?? undecodable chat/\\u{1B}/ E_MALFORMED: "));
-    EXPECT_TRUE(out.ends_with("(3 frames, 17 bytes) 5a4348415401 4c494e45")) << out;
+    EXPECT_TRUE(out.ends_with("(2 frames, 18 bytes) 5a4348415402044c494e45")) << out;
 }
 
 TEST(TapHumanLine, ColoursOnlyWhenAsked) {
@@ -96,13 +97,29 @@ TEST(TapHumanLine, ColoursOnlyWhenAsked) {
               "11:02:03.123 #2 line chat/lobby/ [a] b");
 }
 
+TEST(TapReadMessage, GivesEachEventOfABatchInOrderCountingTheBytesOnce) {
+    const std::vector<proto::event> events{proto::line{1, 2, "a", 7, 1, "one"},
+                                           proto::line{1, 3, "b", 8, 1, "two"}};
+    const proto::frame_list frames = proto::encode_batch(events);
+    const auto v = proto::views(frames);
+    const auto observed = read_message(v);
+    ASSERT_EQ(observed.size(), 2u);
+    const auto& first = std::get<observed_event>(observed[0]);
+    const auto& second = std::get<observed_event>(observed[1]);
+    EXPECT_EQ(first.event, events[0]);
+    EXPECT_EQ(second.event, events[1]);
+    EXPECT_EQ(first.topic, "chat/lobby/");
+    EXPECT_EQ(first.bytes, frames[0].size() + frames[1].size());
+    EXPECT_EQ(second.bytes, 0u);
+}
+
 TEST(TapUndecodable, PreviewIsBoundedHex) {
     const std::string big(100, '\xff');
     const std::string_view frames[] = {"t/", big};
-    const auto u = std::get<undecodable>(read_message(frames));
+    const auto u = std::get<undecodable>(read_message(frames).at(0));
     EXPECT_EQ(u.preview, std::string(48, 'f') + "...");
     EXPECT_EQ(u.bytes, 102u);
-    const auto empty = std::get<undecodable>(read_message({}));
+    const auto empty = std::get<undecodable>(read_message({}).at(0));
     EXPECT_EQ(empty.frames, 0u);
     EXPECT_EQ(empty.topic, "");
 }
@@ -203,7 +220,7 @@ TEST(TapJson, NotesAreObjectsOfTheirKind) {
     EXPECT_EQ(j["kind"], "back");
     EXPECT_EQ(j["new_epoch"], false);
     const std::string_view frames[] = {"chat/\xff/", "junk"};
-    j = json::parse(json_line({at(0), std::get<undecodable>(read_message(frames))}));
+    j = json::parse(json_line({at(0), std::get<undecodable>(read_message(frames).at(0))}));
     EXPECT_EQ(j["kind"], "undecodable");
     EXPECT_EQ(j["topic"], "chat/\uFFFD/");
     EXPECT_EQ(j["error"], "E_BAD_SIGNATURE");
@@ -244,7 +261,7 @@ TEST(TapFormat, RefusesUnknownTokensAndEscapes) {
 
 TEST(TapFormat, UndecodableFramesFillWhatTheyHave) {
     const std::string_view frames[] = {"chat/x/", "junk"};
-    const note n{at(0), std::get<undecodable>(read_message(frames))};
+    const note n{at(0), std::get<undecodable>(read_message(frames).at(0))};
     EXPECT_EQ(parsed("%k|%t|%s|%n").expand(n), "undecodable|chat/x/||");
 }
 

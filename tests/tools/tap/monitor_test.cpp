@@ -255,7 +255,7 @@ TEST(TapMonitor, AfterAGapTheRosterIsRelearnedNotBlamed) {
 TEST(TapMonitor, UndecodableFramesAreCountedAndPassedOn) {
     monitor m;
     const std::string_view frames[] = {"chat/lobby/", "nonsense"};
-    const auto notes = m.observe(read_message(frames), at(0));
+    const auto notes = m.observe(read_message(frames).at(0), at(0));
     EXPECT_EQ(kinds(notes), (kind_list{"undecodable"}));
     EXPECT_EQ(m.undecodable_count(), 1u);
 }

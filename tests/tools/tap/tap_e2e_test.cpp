@@ -325,7 +325,7 @@ TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
     broker.publish(line_event(0xA, 5));
     broker.publish(proto::heartbeat{0xB, 0, 0, 0, 60000});
     broker.publish(line_event(0xB, 1));
-    broker.send({"chat/lobby/", std::string{"ZCHAT\x01", 6}, "LINE"});
+    broker.send({"chat/lobby/", std::string{"ZCHAT\x02\x04LINE", 11}});
     broker.publish(line_event(0xB, 1));
 
     auto next = [&] { return next_json(*tap); };
@@ -350,7 +350,7 @@ TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
     j = next();
     EXPECT_EQ(j["kind"], "undecodable");
     EXPECT_EQ(j["error"], "E_MALFORMED");
-    EXPECT_EQ(j["preview"], "5a4348415401 4c494e45");
+    EXPECT_EQ(j["preview"], "5a4348415402044c494e45");
     j = next();
     EXPECT_EQ(j["kind"], "alert");
     EXPECT_EQ(j["alert"], "seq_backwards");
