@@ -1,7 +1,7 @@
 // The broker's settings, described once: each option's name (the flag --NAME and the config file
 // key NAME), its value's name, its help and default, and how its text is read and checked. The
 // command line, the config file (--config FILE) and --help all follow this one table, and the
-// checks between options (a frame must hold the longest text, --allow needs --curve-secret)
+// checks between options (a frame must hold the longest SAY, --allow needs --curve-secret)
 // live here beside it.
 //
 // Pure: reads text, touches no socket. main.cpp decides exit codes.

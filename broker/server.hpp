@@ -33,7 +33,8 @@ struct server_options {
     std::string pub_endpoint{proto::default_pub_endpoint};
     config core;
     // Largest frame the ROUTER accepts (ZMQ_MAXMSGSIZE): libzmq drops a connection that
-    // announces a bigger one before it is read into memory. At least core.max_text_bytes.
+    // announces a bigger one before it is read into memory. A command is one frame, so at least
+    // a SAY of core.max_text_bytes and the longest HELLO (options.cpp checks).
     std::int64_t max_frame_bytes = 64 * 1024;
     // The broker's CURVE secret key (Z85). Set, both sockets speak CURVE only.
     std::string curve_secret_key;

@@ -318,7 +318,7 @@ decoded<V> decode_body(std::string_view body) {
     using table = decoder_table<V>;
     body_reader r(body, header_bytes);
     if (r.remaining() == 0)
-        return decode_error{error_code::malformed, "missing command word"};
+        return decode_error{error_code::malformed, "missing word"};
     const auto index = table::word(r);
     if (!index)
         return r.error();

@@ -32,6 +32,8 @@ inline constexpr std::size_t max_text_bytes = 65536;
 // What a SAY's body takes besides its text (header, word, secret, message id, the text's length):
 // a broker must accept commands of at least its text limit plus this.
 inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 8 + 4;
+// The longest HELLO the codec accepts: a name at its cap and a resume ticket.
+inline constexpr std::size_t longest_hello_bytes = 6 + 6 + 4 + max_name_bytes + 1 + 24;
 
 struct decode_error {
     error_code code = error_code::malformed;
@@ -103,7 +105,7 @@ struct event_header {
 // topic, the text caps nor the text's encoding). So every message decode_events accepts has
 // headers, with the same kinds, epochs and seqs, but headers do not promise that decode_events
 // would accept the message. False, with `out` cleared, when a check fails. Never reads outside
-// the frames, never throws, and allocates only to grow `out`.
+// the frames and never throws. On success it allocates only to grow `out`.
 bool decode_event_headers(std::span<const std::string_view> frames, std::size_t text_bytes,
                           std::vector<event_header>& out);
 

@@ -66,9 +66,11 @@ TEST(BrokerOptions, ChecksBetweenOptionsNameThemAsTheUserWroteThem) {
     s.server.core.max_text_bytes = 2000;
     s.server.max_frame_bytes = 2037;
     EXPECT_EQ(check_settings(s, "--"),
-              "--max-frame-bytes must be from --max-text-bytes + 38 (2038) to 16777216");
+              "--max-frame-bytes must be from 2038 (a SAY of --max-text-bytes, and the longest "
+              "HELLO) to 16777216");
     EXPECT_EQ(check_settings(s, ""),
-              "max-frame-bytes must be from max-text-bytes + 38 (2038) to 16777216");
+              "max-frame-bytes must be from 2038 (a SAY of max-text-bytes, and the longest HELLO) "
+              "to 16777216");
     s.server.max_frame_bytes = 2038;
     EXPECT_EQ(check_settings(s, "--"), std::nullopt);
     s.allow_path = "keys/";

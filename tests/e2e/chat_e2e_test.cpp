@@ -644,7 +644,11 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
         {{"--max-text-bytes", "0"}, "--max-text-bytes must be from 1 to 65536"},
         {{"--max-text-bytes", "65537"}, "--max-text-bytes must be from 1 to 65536"},
         {{"--max-text-bytes", "2000", "--max-frame-bytes", "2037"},
-         "--max-frame-bytes must be from --max-text-bytes + 38 (2038) to 16777216"},
+         "--max-frame-bytes must be from 2038 (a SAY of --max-text-bytes, and the longest HELLO) "
+         "to 16777216"},
+        {{"--max-text-bytes", "10", "--max-frame-bytes", "296"},
+         "--max-frame-bytes must be from 297 (a SAY of --max-text-bytes, and the longest HELLO) "
+         "to 16777216"},
         {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
         {{"--stats-interval", "0.001"}, "--stats-interval must be from 0.01 to 86400"},
         {{"--stats-interval", "86401"}, "--stats-interval must be from 0.01 to 86400"},

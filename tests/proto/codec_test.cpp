@@ -158,6 +158,11 @@ TEST(CodecEncoding, ASayTakesItsTextPlusTheDocumentedOverhead) {
     EXPECT_EQ(encode(command{say{secret, 1, "hi"}}).front().size(), say_overhead_bytes + 2);
 }
 
+TEST(CodecEncoding, TheLongestHelloIsANameAtItsCapWithATicket) {
+    const hello longest{std::string(max_name_bytes, 'a'), resume_ticket{1, secret}};
+    EXPECT_EQ(encode(command{longest}).front().size(), longest_hello_bytes);
+}
+
 TEST(CodecEncoding, AnErrorCodeIsTwoBytesBigEndian) {
     const frame_list f = encode(reply{error{error_code::server_full, 9, "full"}});
     EXPECT_EQ(f, (frame_list{body("ERROR").bytes(std::string("\x00\x0c", 2)).u64(9).text("full")}));

@@ -23,8 +23,8 @@ using test::secret;
 
 struct vector_block {
     std::string name;
-    std::string kind;       // command, reply, event, batch or invalid-command
-    std::string error_name; // for invalid-command: the E_ name expected
+    std::string kind;       // command, reply, event, batch, or invalid-command/-reply/-event
+    std::string error_name; // for the invalid kinds: the E_ name expected
     frame_list frames;
     int line = 0;
 };
@@ -179,16 +179,18 @@ TEST(GoldenVectors, FileHasWellFormedBlocksWithUniqueNames) {
     for (const vector_block& v : vectors()) {
         SCOPED_TRACE(v.name);
         EXPECT_TRUE(names.insert(v.name).second) << "duplicate name at line " << v.line;
-        const std::set<std::string> kinds{"command", "reply", "event", "batch", "invalid-command"};
+        const std::set<std::string> kinds{"command",      "reply",           "event",
+                                          "batch",        "invalid-command", "invalid-reply",
+                                          "invalid-event"};
         EXPECT_TRUE(kinds.contains(v.kind)) << "unknown kind '" << v.kind << "'";
-        EXPECT_EQ(v.kind == "invalid-command", !v.error_name.empty());
+        EXPECT_EQ(v.kind.starts_with("invalid-"), !v.error_name.empty());
     }
 }
 
 TEST(GoldenVectors, EveryValidVectorHasAnExpectationAndEveryExpectationAVector) {
     std::set<std::string> valid;
     for (const vector_block& v : vectors()) {
-        if (v.kind != "invalid-command") {
+        if (!v.kind.starts_with("invalid-")) {
             valid.insert(v.name);
             EXPECT_TRUE(expectations().contains(v.name)) << v.name << " has no expectation";
         }
@@ -200,7 +202,7 @@ TEST(GoldenVectors, EveryValidVectorHasAnExpectationAndEveryExpectationAVector) 
 TEST(GoldenVectors, EveryValidVectorDecodesToItsExpectedMessage) {
     for (const vector_block& v : vectors()) {
         const auto it = expectations().find(v.name);
-        if (v.kind == "invalid-command" || it == expectations().end())
+        if (v.kind.starts_with("invalid-") || it == expectations().end())
             continue;
         SCOPED_TRACE(v.name);
         if (v.kind == "command") {
@@ -254,6 +256,23 @@ TEST(GoldenVectors, EveryInvalidCommandIsRefusedWithItsErrorCode) {
     EXPECT_GE(count, 9);
 }
 
+TEST(GoldenVectors, EveryInvalidReplyAndEventFailsToDecodeWithItsErrorCode) {
+    int count = 0;
+    for (const vector_block& v : vectors()) {
+        if (v.kind != "invalid-reply" && v.kind != "invalid-event")
+            continue;
+        ++count;
+        SCOPED_TRACE(v.name);
+        const auto code = code_named(v.error_name);
+        ASSERT_TRUE(code) << "unknown error name " << v.error_name;
+        if (v.kind == "invalid-reply")
+            EXPECT_EQ(error_of(test::decode_reply_frames(v.frames)), code);
+        else
+            EXPECT_EQ(error_of(decode_events(views(v.frames))), code);
+    }
+    EXPECT_GE(count, 6);
+}
+
 // The word of a vector's (first) message: a length byte and its letters, after the 6-byte header.
 std::string first_word(const vector_block& v) {
     const std::string& body = v.frames.back();
@@ -263,7 +282,7 @@ std::string first_word(const vector_block& v) {
 TEST(GoldenVectors, CoverEveryMessageTypeAndEveryDecodingError) {
     std::set<std::string> words;
     for (const vector_block& v : vectors()) {
-        if (v.kind != "invalid-command")
+        if (!v.kind.starts_with("invalid-"))
             words.insert(first_word(v));
     }
     EXPECT_EQ(words, (std::set<std::string>{"HELLO", "READY", "SAY", "WHO", "BYE", "PING",

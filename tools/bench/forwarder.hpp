@@ -1,9 +1,9 @@
 // The baseline: the least a ROUTER-in, PUB-out chat broker can do, and so the ceiling of
 // zchat's architecture on this machine. No validation, no sessions, no sequencing:
 //
-// - SAY (frame 1 is "SAY"): replies ACK(message id, seq 0) to the sender and publishes a
-//   LINE-shaped event under chat/lobby/ whose message id and text are the SAY's frames, moved,
-//   not copied; epoch, seq and session id are 0 and the sender name empty.
+// - SAY (its body's word is "SAY"): replies ACK(message id, seq 0, count 1) to the sender and
+//   publishes a LINE-shaped event under chat/lobby/ whose message id and text are copied from
+//   the SAY's bytes, not decoded; epoch, seq and session id are 0 and the sender name empty.
 // - HELLO: replies a WELCOME-shaped reply (zeros for the session) and publishes a PROBE under
 //   probe/<name>/, so a client can prove its SUB path (the bench's mimicked join, see
 //   worker.hpp).

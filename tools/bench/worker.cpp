@@ -459,12 +459,18 @@ private:
         }
         c.room.on_reply(r, unread_);
         if (const auto* a = std::get_if<proto::ack>(&r)) {
-            if (!c.publisher || !schedule_ || a->message_id == 0)
+            if (!c.publisher || !schedule_)
                 return;
-            const nanoseconds intended = schedule_->intended(*c.publisher, a->message_id - 1);
-            if (in_window(intended)) {
-                ++result_.lines_acked;
-                result_.ack_latency.record(as_ns(now - intended));
+            // An ACK of `count` confirms that many lines ending with its own: a publisher's
+            // message ids are consecutive, so unless one between them was refused (counted
+            // apart, below), they are the ids just below the one named.
+            for (std::uint64_t id = a->message_id;
+                 id > 0 && id + std::max<std::uint32_t>(a->count, 1) > a->message_id; --id) {
+                const nanoseconds intended = schedule_->intended(*c.publisher, id - 1);
+                if (in_window(intended)) {
+                    ++result_.lines_acked;
+                    result_.ack_latency.record(as_ns(now - intended));
+                }
             }
         } else if (e) {
             if (c.publisher && schedule_ && e->message_id > 0 &&

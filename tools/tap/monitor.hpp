@@ -8,7 +8,7 @@
 // subscription leaves out. Sequence numbers going backwards are flagged in every case.
 //
 // A presence event without an online count cannot reach the monitor: the codec refuses a JOIN
-// or LEAVE without its online frame, so such a message arrives as undecodable.
+// or LEAVE without its online field, so such a message arrives as undecodable.
 #pragma once
 
 #include "tools/tap/note.hpp"
