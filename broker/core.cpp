@@ -4,6 +4,8 @@
 #include "proto/validate.hpp"
 #include "proto/wording.hpp"
 
+#include <algorithm>
+
 namespace zchat::broker {
 namespace {
 
@@ -29,7 +31,7 @@ const proto::session_secret* presented_secret(const proto::command& c) {
 } // namespace
 
 core::core(config cfg, std::uint64_t epoch, std::function<proto::session_secret()> make_secret)
-    : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)), lobby_("lobby", epoch) {}
+    : cfg_(cfg), epoch_(epoch), make_secret_(std::move(make_secret)) {}
 
 void core::handle(std::string_view peer, std::span<const std::string_view> frames, time_point now,
                   outbox& out, const credential& who) {
@@ -79,12 +81,14 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         }
         return;
     }
-    // Every message but READY and BYE (one each per connection) is charged to the session's
-    // rate; what is over it is refused, and flooding on ends the session.
+    // Every message but READY and BYE (one each per connection) and PING (which keeps the
+    // session and must never be refused for pacing) is charged to the session's rate; what is
+    // over it is refused, and flooding on ends the session.
     const bool charged = !std::holds_alternative<proto::ready>(command) &&
-                         !std::holds_alternative<proto::bye>(command);
+                         !std::holds_alternative<proto::bye>(command) &&
+                         !std::holds_alternative<proto::ping>(command);
     if (charged && !s->rate.take(now)) {
-        over_rate(*s, command, message_id, out);
+        over_rate(*s, message_id, out);
         return;
     }
     // Any message from a session is a sign of life.
@@ -99,7 +103,7 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
     if (const auto* ping = std::get_if<proto::ping>(&command)) {
         if (s->joined)
-            check_lag(*s, ping->last_seq, now, out);
+            check_lag(*s, ping->positions, now, out);
         return;
     }
     if (!s->joined) {
@@ -114,8 +118,14 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     }
     if (say)
         on_say(*s, *say, out);
-    else if (std::holds_alternative<proto::who>(command))
-        on_who(peer, out);
+    else if (const auto* w = std::get_if<proto::who>(&command))
+        on_who(*s, *w, out);
+    else if (const auto* j = std::get_if<proto::join>(&command))
+        on_join(*s, *j, out);
+    else if (const auto* p = std::get_if<proto::part>(&command))
+        on_part(*s, *p, out);
+    else if (std::holds_alternative<proto::list_rooms>(command))
+        on_list_rooms(*s, out);
     else
         end_session(*s, proto::leave_reason::quit, out);
 }
@@ -135,6 +145,10 @@ void core::on_hello(std::string_view peer, const proto::hello& m, const credenti
                "the name '" + m.name + "' belongs to another key", out);
         return;
     }
+    if (auto bad = proto::check_room(m.room)) {
+        refuse(from, bad->code, bad->reason, out);
+        return;
+    }
     const session* own = sessions_.find_by_peer(peer);
     if (m.resume) {
         // A client back on a new connection takes its session over if it proves it is the same
@@ -144,6 +158,8 @@ void core::on_hello(std::string_view peer, const proto::hello& m, const credenti
         if (s && s->joined && s->secret == m.resume->secret &&
             proto::fold_name(s->name) == folded && (!own || own == s)) {
             resume(*s, peer, now, out);
+            welcome(*s, m.room, out);
+            publish_probe(*s, now, out);
             return;
         }
     }
@@ -165,10 +181,15 @@ void core::on_hello(std::string_view peer, const proto::hello& m, const credenti
                "the server is full (" + std::to_string(cfg_.max_clients) + " clients)", out);
         return;
     }
+    if (!can_open(m.room)) {
+        refuse(from, proto::error_code::too_many_rooms, rooms_full(m.room), out);
+        return;
+    }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
     s.key = who.key;
     s.rate = proto::token_bucket(cfg_.rate_per_second, cfg_.rate_burst);
-    welcome(s, out);
+    s.first_room = m.room;
+    welcome(s, m.room, out);
     publish_probe(s, now, out);
 }
 
@@ -179,27 +200,36 @@ void core::resume(session& s, std::string_view peer, time_point now, outbox& out
         sessions_.move_to(s, std::string{peer}, now);
     }
     liveness_.heard(s.id, now);
+    if (s.lagging_since)
+        --counters_.lagging;
     s.lagging_since.reset();
     out.log.push_back({log_level::info, "resume" + field("name", proto::printable(s.name))});
-    welcome(s, out);
-    publish_probe(s, now, out);
 }
 
-void core::welcome(const session& s, outbox& out) {
+void core::welcome(const session& s, std::string_view room, outbox& out) {
+    const class room* r = find_room(room);
     reply(s.peer,
-          proto::welcome{s.name, s.id, s.secret, epoch_, lobby_.seq(),
-                         static_cast<std::uint32_t>(lobby_.size()),
+          proto::welcome{s.name, s.id, s.secret, epoch_, std::string{room},
+                         static_cast<std::uint32_t>(r ? r->size() : 0),
                          static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()), cfg_.liveness,
                          static_cast<std::uint32_t>(cfg_.max_name_chars),
                          static_cast<std::uint32_t>(cfg_.max_text_bytes), cfg_.rate_per_second,
-                         cfg_.rate_burst},
+                         cfg_.rate_burst, proto::max_rooms_per_session},
           out);
 }
 
-void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out) {
-    s.reported_seq = reported_seq;
-    const std::uint64_t seq = lobby_.seq();
-    const std::uint64_t behind = seq > reported_seq ? seq - reported_seq : 0;
+void core::check_lag(session& s, const std::vector<proto::room_position>& positions, time_point now,
+                     outbox& out) {
+    // How far behind the client is in the room where it is furthest behind. Rooms it does not
+    // report are not judged: a client is slow only by what it says it received.
+    std::uint64_t behind = 0;
+    for (const proto::room_position& p : positions) {
+        const room* r = find_room(p.room);
+        // A position from a generation of the room before this one says nothing about this one.
+        if (r && r->has(s.id) && r->seq() > p.seq &&
+            proto::room_generation(p.seq) == proto::room_generation(r->seq()))
+            behind = std::max(behind, r->seq() - p.seq);
+    }
     if (behind <= cfg_.max_lag) {
         if (s.lagging_since)
             --counters_.lagging;
@@ -226,14 +256,75 @@ void core::check_lag(session& s, std::uint64_t reported_seq, time_point now, out
 void core::on_ready(session& s, time_point now, outbox& out) {
     sessions_.mark_joined(s);
     liveness_.track(s.id, now);
-    const proto::joined joined = lobby_.enter(s.id, s.name);
-    counters_.peak_online = std::max(counters_.peak_online, lobby_.size());
+    ++joined_;
+    counters_.peak_online = std::max(counters_.peak_online, joined_);
+    // Rooms may have filled up since the HELLO: the session is then joined in no room, and told.
+    if (room* r = room_to_enter(s.first_room))
+        enter(s, *r, out);
+    else
+        refuse({s.peer, s.key}, proto::error_code::too_many_rooms, rooms_full(s.first_room), out);
+}
+
+room* core::find_room(std::string_view name) {
+    const auto it = rooms_.find(name);
+    return it == rooms_.end() ? nullptr : &it->second;
+}
+
+bool core::can_open(std::string_view name) const {
+    return rooms_.contains(name) || rooms_.size() < cfg_.max_rooms ||
+           std::any_of(rooms_.begin(), rooms_.end(),
+                       [](const auto& r) { return r.second.empty(); });
+}
+
+std::string core::rooms_full(std::string_view name) const {
+    return "the server keeps " + std::to_string(cfg_.max_rooms) +
+           " rooms, all in use: cannot open #" + std::string{name};
+}
+
+room* core::room_to_enter(std::string_view name) {
+    if (room* r = find_room(name))
+        return r;
+    // Empty rooms make way (as many as a lowered --max-rooms asks for); rooms with members never.
+    while (rooms_.size() >= cfg_.max_rooms) {
+        const auto empty = std::find_if(rooms_.begin(), rooms_.end(),
+                                        [](const auto& r) { return r.second.empty(); });
+        if (empty == rooms_.end())
+            return nullptr;
+        changed_rooms_.erase(empty->first);
+        rooms_.erase(empty);
+        ++rooms_forgotten_;
+    }
+    // A room opened after one was forgotten numbers its events in a later generation, above
+    // whatever a forgotten room of the same name numbered.
+    const std::string key{name};
+    return &rooms_.try_emplace(key, key, epoch_, rooms_forgotten_).first->second;
+}
+
+void core::enter(session& s, room& r, outbox& out) {
+    const proto::joined joined = r.enter(s.id, s.name);
+    s.rooms.push_back(r.name());
+    changed_rooms_.insert(r.name());
+    ++counters_.events;
     publish(joined, out);
+    reply(s.peer, proto::room_entered{r.name(), r.seq(), r.roster_version(), joined.online}, out);
     out.log.push_back({log_level::info, "join" + field("name", proto::printable(s.name)) +
+                                            field("room", r.name()) +
                                             field("online", joined.online)});
 }
 
-void core::over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out) {
+void core::leave(session& s, std::string_view room_name, proto::leave_reason reason, outbox& out) {
+    room& r = *find_room(room_name);
+    const proto::left left = r.leave(s.id, reason);
+    std::erase(s.rooms, r.name());
+    changed_rooms_.insert(r.name());
+    ++counters_.events;
+    publish(left, out);
+    out.log.push_back({log_level::info, "leave" + field("name", proto::printable(left.name)) +
+                                            field("room", r.name()) + field("online", left.online) +
+                                            field("reason", proto::reason_name(reason))});
+}
+
+void core::over_rate(session& s, std::uint64_t message_id, outbox& out) {
     // A pause of a second between refusals starts a new episode rather than continuing one.
     if (!s.flooding_since || now_ - s.last_refused > std::chrono::seconds(1))
         s.flooding_since = now_;
@@ -246,14 +337,10 @@ void core::over_rate(session& s, const proto::command& c, std::uint64_t message_
         end_session(s, proto::leave_reason::flooding, out);
         return;
     }
-    // Heartbeats over the rate are dropped without a word; they cost nothing more.
-    if (std::holds_alternative<proto::ping>(c))
-        ++counters_.rejected[proto::error_code::rate_limited];
-    else
-        refuse({s.peer, s.key}, proto::error_code::rate_limited,
-               "too many messages: the limit is " + std::to_string(cfg_.rate_per_second) +
-                   " per second",
-               out, message_id);
+    refuse({s.peer, s.key}, proto::error_code::rate_limited,
+           "too many messages: the limit is " + std::to_string(cfg_.rate_per_second) +
+               " per second",
+           out, message_id);
 }
 
 void core::on_say(session& s, const proto::say& m, outbox& out) {
@@ -261,19 +348,82 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         refuse({s.peer, s.key}, bad->code, bad->reason, out, m.message_id);
         return;
     }
+    room* r = find_room(m.room);
+    if (!r || !r->has(s.id)) {
+        refuse({s.peer, s.key}, proto::error_code::not_in_room,
+               "you are not in #" + proto::printable(m.room), out, m.message_id);
+        return;
+    }
     ++counters_.lines_in;
     // Chat text is the users' own: logged only when asked for, and then not composed for
     // nothing.
     if (logs(cfg_.logging, log_level::debug))
         out.log.push_back({log_level::debug, "say" + field("name", proto::printable(s.name)) +
+                                                 field("room", r->name()) +
                                                  field("text", proto::printable(m.text))});
-    const proto::line line = lobby_.say(s.id, m.message_id, m.text);
+    const proto::line line = r->say(s.id, m.message_id, m.text);
+    changed_rooms_.insert(r->name());
+    ++counters_.events;
     publish(line, out);
     reply(s.peer, proto::ack{m.message_id, line.seq}, out);
 }
 
-void core::on_who(std::string_view peer, outbox& out) {
-    reply(peer, proto::roster{lobby_.roster_version(), lobby_.names()}, out);
+void core::on_who(session& s, const proto::who& m, outbox& out) {
+    if (auto bad = proto::check_room(m.room)) {
+        refuse({s.peer, s.key}, bad->code, bad->reason, out);
+        return;
+    }
+    const room* r = find_room(m.room);
+    reply(s.peer,
+          proto::roster{m.room, r ? r->roster_version() : 0,
+                        r ? r->names() : std::vector<std::string>{}},
+          out);
+}
+
+void core::on_join(session& s, const proto::join& m, outbox& out) {
+    if (auto bad = proto::check_room(m.room)) {
+        refuse({s.peer, s.key}, bad->code, bad->reason, out);
+        return;
+    }
+    if (room* r = find_room(m.room); r && r->has(s.id)) {
+        // Already there: answered as if it had just entered, and nobody is told twice.
+        reply(s.peer,
+              proto::room_entered{r->name(), r->seq(), r->roster_version(),
+                                  static_cast<std::uint32_t>(r->size())},
+              out);
+        return;
+    }
+    if (s.rooms.size() >= proto::max_rooms_per_session) {
+        refuse({s.peer, s.key}, proto::error_code::too_many_rooms,
+               "you are in " + std::to_string(proto::max_rooms_per_session) +
+                   " rooms already, the most a session may be in",
+               out);
+        return;
+    }
+    room* r = room_to_enter(m.room);
+    if (!r) {
+        refuse({s.peer, s.key}, proto::error_code::too_many_rooms, rooms_full(m.room), out);
+        return;
+    }
+    enter(s, *r, out);
+}
+
+void core::on_part(session& s, const proto::part& m, outbox& out) {
+    const room* r = find_room(m.room);
+    if (!r || !r->has(s.id)) {
+        refuse({s.peer, s.key}, proto::error_code::not_in_room,
+               "you are not in #" + proto::printable(m.room), out);
+        return;
+    }
+    leave(s, m.room, proto::leave_reason::parted, out);
+}
+
+void core::on_list_rooms(const session& s, outbox& out) {
+    proto::room_list list;
+    for (const auto& [name, r] : rooms_)
+        if (!r.empty())
+            list.rooms.push_back({name, static_cast<std::uint32_t>(r.size())});
+    reply(s.peer, list, out);
 }
 
 void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
@@ -281,12 +431,36 @@ void core::end_session(session& s, proto::leave_reason reason, outbox& out) {
         --counters_.lagging;
     const std::uint64_t id = s.id;
     liveness_.forget(id);
+    // Copied: leaving a room takes it off the session's list.
+    const std::vector<std::string> rooms = s.rooms;
+    for (const std::string& name : rooms)
+        leave(s, name, reason, out);
+    if (rooms.empty())
+        out.log.push_back({log_level::info, "leave" + field("name", proto::printable(s.name)) +
+                                                field("reason", proto::reason_name(reason))});
     sessions_.remove(id);
-    const proto::left left = lobby_.leave(id, reason);
-    publish(left, out);
-    out.log.push_back({log_level::info, "leave" + field("name", proto::printable(left.name)) +
-                                            field("online", left.online) +
-                                            field("reason", proto::reason_name(reason))});
+    --joined_;
+}
+
+std::vector<proto::room_head> core::heads_due() {
+    // Bounded, so a broker with many rooms does not send them all every heartbeat: a room that
+    // changed is listed once after it changed, and every room now and then.
+    constexpr std::size_t rooms_in_turn = 16;
+    std::vector<proto::room_head> heads;
+    for (const std::string& name : changed_rooms_)
+        if (const room* r = find_room(name))
+            heads.push_back(r->head());
+    auto next = rooms_.upper_bound(heads_cursor_);
+    for (std::size_t n = 0; n < std::min(rooms_in_turn, rooms_.size()); ++n) {
+        if (next == rooms_.end())
+            next = rooms_.begin();
+        if (!changed_rooms_.contains(next->first))
+            heads.push_back(next->second.head());
+        heads_cursor_ = next->first;
+        ++next;
+    }
+    changed_rooms_.clear();
+    return heads;
 }
 
 void core::tick(time_point now, outbox& out) {
@@ -305,9 +479,9 @@ void core::tick(time_point now, outbox& out) {
         next_stats_ = now + cfg_.stats_interval;
     }
     if (now >= next_heartbeat_) {
-        publish(proto::heartbeat{epoch_, lobby_.seq(), static_cast<std::uint32_t>(lobby_.size()),
-                                 lobby_.roster_version(),
-                                 static_cast<std::uint32_t>(cfg_.heartbeat_interval.count())},
+        publish(proto::heartbeat{epoch_, static_cast<std::uint32_t>(joined_),
+                                 static_cast<std::uint32_t>(cfg_.heartbeat_interval.count()),
+                                 heads_due()},
                 out);
         next_heartbeat_ = now + cfg_.heartbeat_interval;
     }
@@ -350,6 +524,7 @@ std::vector<std::string> core::reconfigure(const config& next) {
          " (for sessions that join from now on)");
     take(cfg_.rate_burst, next.rate_burst, "burst", " (for sessions that join from now on)");
     take(cfg_.max_clients, next.max_clients, "max-clients");
+    take(cfg_.max_rooms, next.max_rooms, "max-rooms");
     take(cfg_.max_errors, next.max_errors, "max-errors");
     if (cfg_.stats_interval != next.stats_interval) {
         changed.push_back("stats-interval " + std::to_string(cfg_.stats_interval.count()) +
@@ -416,7 +591,7 @@ time_point core::next_deadline() const {
 }
 
 void core::shut_down(outbox& out) {
-    publish(proto::shutdown{epoch_, lobby_.seq()}, out);
+    publish(proto::shutdown{epoch_}, out);
     out.log.push_back({log_level::info, "stopped" + summary()});
 }
 
@@ -501,23 +676,26 @@ proto::token_bucket& core::stranger_error_cap(std::string_view peer) {
 void core::publish_stats(time_point now, outbox& out) {
     proto::stats st;
     st.epoch = epoch_;
-    st.seq = lobby_.seq();
     st.uptime_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count());
-    st.online = static_cast<std::uint32_t>(lobby_.size());
+    st.online = static_cast<std::uint32_t>(joined_);
     st.peak_online = static_cast<std::uint32_t>(counters_.peak_online);
-    st.events_published = lobby_.seq();
+    st.rooms = static_cast<std::uint32_t>(std::count_if(
+        rooms_.begin(), rooms_.end(), [](const auto& r) { return !r.second.empty(); }));
+    st.events_published = counters_.events;
     st.lines_in = counters_.lines_in;
     st.bytes_in = counters_.bytes_in;
     st.bytes_out = counters_.bytes_out;
     st.expired = counters_.expired;
     st.evicted = counters_.evicted;
     st.lagging = static_cast<std::uint32_t>(counters_.lagging);
-    st.rejected.assign(counters_.rejected.begin(), counters_.rejected.end());
+    for (const auto& [code, count] : counters_.rejected)
+        st.rejected.push_back({code, count});
     publish(st, out);
     // Heartbeats move the byte counts of even an idle broker: what happened is told by the rest.
-    std::string happened = std::to_string(lobby_.seq()) + " " + std::to_string(counters_.expired) +
-                           " " + std::to_string(counters_.evicted) + " " +
+    std::string happened = std::to_string(counters_.events) + " " +
+                           std::to_string(counters_.expired) + " " +
+                           std::to_string(counters_.evicted) + " " +
                            std::to_string(counters_.errors_suppressed) + " " + rejected_text();
     if (happened != happened_logged_) {
         out.log.push_back({log_level::info, "stats" + summary()});
@@ -536,8 +714,8 @@ std::string core::rejected_text() const {
 }
 
 std::string core::summary() const {
-    return field("online", lobby_.size()) + field("peak_online", counters_.peak_online) +
-           field("events", lobby_.seq()) + field("lines_in", counters_.lines_in) +
+    return field("online", joined_) + field("peak_online", counters_.peak_online) +
+           field("events", counters_.events) + field("lines_in", counters_.lines_in) +
            field("bytes_in", counters_.bytes_in) + field("bytes_out", counters_.bytes_out) +
            field("expired", counters_.expired) + field("evicted", counters_.evicted) +
            field("errors_not_sent", counters_.errors_suppressed) +
@@ -558,7 +736,7 @@ void core::remember_expired(const std::string& peer) {
 }
 
 void core::publish_probe(session& s, time_point now, outbox& out) {
-    publish(proto::probe{epoch_, lobby_.seq(), s.id}, out);
+    publish(proto::probe{epoch_, s.id}, out);
     s.next_probe = now + cfg_.probe_interval;
 }
 

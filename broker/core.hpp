@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string_view>
 #include <unordered_set>
@@ -27,15 +28,20 @@ struct config {
     std::size_t max_name_chars = 32;
     std::size_t max_text_bytes = 4096;
     std::size_t max_clients = 10000;
+    // Rooms the broker keeps, with members or not: an empty room keeps its sequence numbers
+    // until its place is needed for a new one.
+    std::size_t max_rooms = 1000;
     std::chrono::milliseconds heartbeat_interval = proto::default_heartbeat_interval;
     std::uint32_t liveness = proto::default_liveness;
     // How often a pending session's probe is repeated, and how long the broker waits for the
     // client's SUB to confirm before it forgets the pending session.
     std::chrono::milliseconds probe_interval{100};
     std::chrono::milliseconds join_timeout{5000};
-    // A client that reports being more than this many events behind for liveness x heartbeat
-    // interval is evicted as too slow. The server sets the PUB socket's high-water mark to the
-    // same number: past it the client is losing events anyway.
+    // A client that reports being more than this many lines behind in one of its rooms for
+    // liveness x heartbeat interval is evicted as too slow. The server sets the PUB socket's
+    // high-water mark to the same number, though that counts every event a subscriber takes, in
+    // all its rooms: a subscriber can lose events to it before it counts as lagging, and sees
+    // the loss as gaps.
     std::uint64_t max_lag = 10000;
     // How often the broker publishes its counters (STATS).
     std::chrono::milliseconds stats_interval{5000};
@@ -104,9 +110,9 @@ public:
     std::string summary() const;
 
     std::uint64_t epoch() const { return epoch_; }
-    std::uint64_t seq() const { return lobby_.seq(); }
     std::chrono::milliseconds heartbeat_interval() const { return cfg_.heartbeat_interval; }
-    std::size_t online() const { return lobby_.size(); }
+    // Joined sessions, in all rooms.
+    std::size_t online() const { return joined_; }
     // Sessions joined or joining.
     std::size_t session_count() const { return sessions_.size(); }
 
@@ -115,18 +121,39 @@ private:
                   time_point now, outbox& out);
     void on_ready(session& s, time_point now, outbox& out);
     void resume(session& s, std::string_view peer, time_point now, outbox& out);
-    void check_lag(session& s, std::uint64_t reported_seq, time_point now, outbox& out);
-    void over_rate(session& s, const proto::command& c, std::uint64_t message_id, outbox& out);
+    void check_lag(session& s, const std::vector<proto::room_position>& positions, time_point now,
+                   outbox& out);
+    void over_rate(session& s, std::uint64_t message_id, outbox& out);
+    // Whether room `name` exists or could be opened now (an empty room making way if need be),
+    // and the refusal when it could not.
+    bool can_open(std::string_view name) const;
+    std::string rooms_full(std::string_view name) const;
     // The ERROR cap of a peer without a session, from a bounded table.
     proto::token_bucket& stranger_error_cap(std::string_view peer);
     // Counts a protocol error against a joined session, if it came from the key that joined it,
     // and ends the session when it has caused max_errors of them within error_window.
     void charge_error(session& s, std::string_view key, outbox& out);
-    void welcome(const session& s, outbox& out);
+    // The WELCOME, counting the members of `room`.
+    void welcome(const session& s, std::string_view room, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
-    void on_who(std::string_view peer, outbox& out);
-    // Removes a joined session and tells everyone why it left.
+    void on_who(session& s, const proto::who& m, outbox& out);
+    void on_join(session& s, const proto::join& m, outbox& out);
+    void on_part(session& s, const proto::part& m, outbox& out);
+    void on_list_rooms(const session& s, outbox& out);
+    // The room of that name, if the broker keeps it.
+    room* find_room(std::string_view name);
+    // The room to enter: the one kept under that name, or a new one, in the place of an empty
+    // room if the broker keeps max_rooms already. Nothing if every room kept has members.
+    room* room_to_enter(std::string_view name);
+    // Puts a joined session in a room, tells the room, and answers ROOM.
+    void enter(session& s, room& r, outbox& out);
+    // Takes a session out of one of its rooms and tells the room why.
+    void leave(session& s, std::string_view room_name, proto::leave_reason reason, outbox& out);
+    // Removes a joined session and tells each of its rooms why it left.
     void end_session(session& s, proto::leave_reason reason, outbox& out);
+    // The HEARTBEAT's room heads: the rooms that changed since the last one, then some others
+    // in turn.
+    std::vector<proto::room_head> heads_due();
     std::chrono::nanoseconds expiry_timeout() const;
     void remember_expired(const std::string& peer);
 
@@ -155,12 +182,21 @@ private:
     std::uint64_t epoch_;
     std::function<proto::session_secret()> make_secret_;
     session_table sessions_;
-    // Every joined session is in the one room of protocol v1.
-    room lobby_;
+    std::size_t joined_ = 0; // sessions joined (confirmed), in any number of rooms
+    // Every room kept, by name; in name order, as ROOMS lists them.
+    std::map<std::string, room, std::less<>> rooms_;
+    // Rooms whose sequences moved since the last HEARTBEAT, and the last room a HEARTBEAT
+    // listed in turn.
+    std::set<std::string, std::less<>> changed_rooms_;
+    std::string heads_cursor_;
+    // Empty rooms forgotten to make way for others in this epoch: the generation of a room
+    // opened now.
+    std::uint64_t rooms_forgotten_ = 0;
     std::uint64_t next_session_id_ = 1;
     liveness_queue liveness_;
-    // What STATS reports; the events published are the lobby's seq.
+    // What STATS reports.
     struct counters {
+        std::uint64_t events = 0; // sequenced events published, in all rooms
         std::uint64_t lines_in = 0;
         std::uint64_t bytes_in = 0;
         std::uint64_t bytes_out = 0;

@@ -20,6 +20,7 @@ constexpr double min_stats_seconds = 0.01;
 constexpr double max_stats_seconds = 86400;
 constexpr std::uint64_t max_errors_limit = 1'000'000;
 constexpr std::uint64_t max_clients_limit = 1'000'000;
+constexpr std::uint64_t max_rooms_limit = 1'000'000;
 constexpr std::uint64_t max_rate_limit = 1'000'000;
 constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 // A name of N code points takes up to 4N bytes, and the name field holds max_name_bytes.
@@ -67,6 +68,12 @@ const option_spec options_table[] = {
      [](const broker_settings& s) { return shown(s.server.core.max_clients); },
      [](broker_settings& s, std::string_view t) {
          return read_number(t, 1, max_clients_limit, s.server.core.max_clients);
+     }},
+    {"max-rooms", "N",
+     "most rooms kept at once; an empty room is forgotten when its place is needed",
+     [](const broker_settings& s) { return shown(s.server.core.max_rooms); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 1, max_rooms_limit, s.server.core.max_rooms);
      }},
     {"heartbeat-ms", "MS", "interval of broker heartbeats and of client heartbeats, in ms",
      [](const broker_settings& s) { return shown(s.server.core.heartbeat_interval.count()); },
@@ -203,12 +210,13 @@ std::optional<std::string> check_settings(const broker_settings& s, std::string_
     if (core.rate_per_second > 0 && core.rate_burst < 1)
         return p + "burst must be at least 1 while there is a rate limit";
     // A line the broker accepts must fit in a frame it accepts, with the rest of its SAY, and so
-    // must any HELLO the codec reads, or they would be dropped unanswered instead of answered.
-    const auto smallest_frame =
-        std::max(core.max_text_bytes + proto::say_overhead_bytes, proto::longest_hello_bytes);
+    // must every other command a client sends (the longest: a PING from a session in the most
+    // rooms), or they would be dropped unanswered instead of answered.
+    const auto smallest_frame = std::max(core.max_text_bytes + proto::say_overhead_bytes,
+                                         proto::longest_other_command_bytes);
     if (s.server.max_frame_bytes < static_cast<std::int64_t>(smallest_frame))
         return p + "max-frame-bytes must be from " + std::to_string(smallest_frame) +
-               " (a SAY of " + p + "max-text-bytes, and the longest HELLO) to " +
+               " (a SAY of " + p + "max-text-bytes, and the longest other command) to " +
                std::to_string(max_frame_bytes_limit);
     if (!s.allow_path.empty() && s.curve_secret_file.empty())
         return p + "allow needs " + p + "curve-secret";

@@ -7,14 +7,16 @@
 
 namespace zchat::broker {
 
-room::room(std::string name, std::uint64_t epoch) : name_(std::move(name)), epoch_(epoch) {}
+room::room(std::string name, std::uint64_t epoch, std::uint64_t generation)
+    : name_(std::move(name)), epoch_(epoch), seq_(generation << proto::room_generation_shift),
+      roster_version_(seq_) {}
 
 proto::joined room::enter(std::uint64_t id, const std::string& member_name) {
     [[maybe_unused]] const bool added = members_.emplace(id, member_name).second;
     assert(added);
-    ++roster_version_;
     return proto::joined{
-        epoch_, ++seq_, member_name, id, static_cast<std::uint32_t>(size()), roster_version_};
+        epoch_, ++roster_version_, name_, member_name, id, static_cast<std::uint32_t>(size()),
+        seq_};
 }
 
 proto::left room::leave(std::uint64_t id, proto::leave_reason reason) {
@@ -22,15 +24,15 @@ proto::left room::leave(std::uint64_t id, proto::leave_reason reason) {
     assert(it != members_.end());
     std::string member_name = std::move(it->second);
     members_.erase(it);
-    ++roster_version_;
-    return proto::left{
-        epoch_,          ++seq_, std::move(member_name), id, static_cast<std::uint32_t>(size()),
-        roster_version_, reason};
+    return proto::left{epoch_, ++roster_version_,
+                       name_,  std::move(member_name),
+                       id,     static_cast<std::uint32_t>(size()),
+                       reason};
 }
 
 proto::line room::say(std::uint64_t id, std::uint64_t message_id, std::string text) {
     assert(has(id));
-    return proto::line{epoch_, ++seq_, members_.at(id), id, message_id, std::move(text)};
+    return proto::line{epoch_, ++seq_, name_, members_.at(id), id, message_id, std::move(text)};
 }
 
 std::vector<std::string> room::names() const {

@@ -2,8 +2,9 @@
 // Pure: no sockets, no clock. The core decides who may do what; a room records it and builds
 // the event that tells the subscribers (as Asio's chat example has its chat_room).
 //
-// Every event of a room takes the room's next sequence number, and every change of its members
-// the next roster version, so a subscriber of the room can tell a lost event from none.
+// A room numbers its events in two sequences, one per topic, so that a subscriber of either can
+// tell a lost event from none: every LINE takes the next chat sequence number, and every JOIN and
+// LEAVE the next presence sequence number, which is also the room's roster version.
 #pragma once
 
 #include "proto/message.hpp"
@@ -18,8 +19,9 @@ namespace zchat::broker {
 
 class room {
 public:
-    // `epoch` is the broker run's, stamped on every event the room builds.
-    room(std::string name, std::uint64_t epoch);
+    // `epoch` is the broker run's, stamped on every event the room builds. Both sequences start
+    // at `generation` in their high bits (proto::room_generation).
+    room(std::string name, std::uint64_t epoch, std::uint64_t generation = 0);
 
     const std::string& name() const { return name_; }
 
@@ -33,18 +35,22 @@ public:
 
     bool has(std::uint64_t id) const { return members_.contains(id); }
     std::size_t size() const { return members_.size(); }
-    // The sequence number of the room's latest event (0 before the first).
+    bool empty() const { return members_.empty(); }
+    // The chat sequence number of the room's latest LINE (where the room started, before the
+    // first).
     std::uint64_t seq() const { return seq_; }
-    // Bumped by every JOIN and LEAVE (0 before the first).
+    // The presence sequence number of its latest JOIN or LEAVE (likewise).
     std::uint64_t roster_version() const { return roster_version_; }
+    // Where both stand.
+    proto::room_head head() const { return {name_, seq_, roster_version_}; }
     // The members' names in ASCII-case-insensitive order.
     std::vector<std::string> names() const;
 
 private:
     std::string name_;
     std::uint64_t epoch_;
-    std::uint64_t seq_ = 0;
-    std::uint64_t roster_version_ = 0;
+    std::uint64_t seq_;
+    std::uint64_t roster_version_;
     std::unordered_map<std::uint64_t, std::string> members_; // session id -> name
 };
 

@@ -34,7 +34,8 @@ struct server_options {
     config core;
     // Largest frame the ROUTER accepts (ZMQ_MAXMSGSIZE): libzmq drops a connection that
     // announces a bigger one before it is read into memory. A command is one frame, so at least
-    // a SAY of core.max_text_bytes and the longest HELLO (options.cpp checks).
+    // a SAY of core.max_text_bytes and the longest other command, a PING naming the most rooms
+    // (options.cpp checks).
     std::int64_t max_frame_bytes = 64 * 1024;
     // The broker's CURVE secret key (Z85). Set, both sockets speak CURVE only.
     std::string curve_secret_key;

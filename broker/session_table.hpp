@@ -33,9 +33,12 @@ struct session {
     // new connection): since when, and when to probe next.
     time_point probing_since{};
     time_point next_probe{};
-    // The last event sequence number the client reported receiving, and since when it has
-    // been too far behind the broker's (nothing while it keeps up).
-    std::uint64_t reported_seq = 0;
+    // The room its HELLO named, entered when the SUB confirms; then the rooms it is in, in the
+    // order it entered them.
+    std::string first_room;
+    std::vector<std::string> rooms;
+    // Since when the client has reported being too far behind in a room (nothing while it keeps
+    // up).
     std::optional<time_point> lagging_since;
     // The session's message rate, the ERRORs it may still be sent, and whether it is flooding.
     proto::token_bucket rate{0, 0};

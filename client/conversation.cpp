@@ -4,6 +4,7 @@
 #include "proto/printable.hpp"
 #include "proto/wording.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <type_traits>
 #include <utility>
@@ -16,6 +17,10 @@ std::string error_text(const proto::error& e) {
 }
 
 } // namespace
+
+conversation::conversation(std::string room, narration n) : narrating_(n == narration::on) {
+    rooms_.emplace_back().name = std::move(room);
+}
 
 void conversation::start_attempt() {
     welcomed_ = false;
@@ -30,6 +35,18 @@ bool conversation::welcome(const proto::welcome& w) {
     resumed_ = session_ && session_->session_id == w.session_id && session_->epoch == w.epoch;
     session_ = w;
     welcomed_ = true;
+    for (room_view& r : rooms_) {
+        if (!resumed_) {
+            // A new session is in no room yet: the HELLO's room is entered once the SUB is
+            // confirmed, the others are joined again after that.
+            r.entered = false;
+            r.join_due = r.name != w.room;
+        } else if (!r.entered) {
+            // A JOIN sent on the old connection may never have arrived; a second one is harmless.
+            r.join_due = true;
+        }
+        r.join_sent = false;
+    }
     return true;
 }
 
@@ -39,66 +56,179 @@ std::optional<proto::resume_ticket> conversation::ticket() const {
     return proto::resume_ticket{session_->session_id, session_->secret};
 }
 
+std::vector<std::string> conversation::rooms() const {
+    std::vector<std::string> names;
+    for (const room_view& r : rooms_)
+        names.push_back(r.name);
+    return names;
+}
+
+conversation::room_view* conversation::find(std::string_view room) {
+    const auto it = std::find_if(rooms_.begin(), rooms_.end(),
+                                 [&](const room_view& r) { return r.name == room; });
+    return it == rooms_.end() ? nullptr : &*it;
+}
+
+const conversation::room_view* conversation::find(std::string_view room) const {
+    return const_cast<conversation*>(this)->find(room);
+}
+
+void conversation::open_room(const std::string& room, std::vector<printed>& out) {
+    const auto it = std::find_if(rooms_.begin(), rooms_.end(),
+                                 [&](const room_view& r) { return r.name == room; });
+    if (it != rooms_.end()) {
+        std::rotate(it, std::next(it), rooms_.end());
+        tell(out, style::notice, [&] { return "> Talking in #" + room + " now"; });
+        return;
+    }
+    room_view& r = rooms_.emplace_back();
+    r.name = room;
+    r.join_due = true;
+}
+
+bool conversation::close_room(std::string_view room) {
+    assert(rooms_.size() > 1);
+    const auto it = std::find_if(rooms_.begin(), rooms_.end(),
+                                 [&](const room_view& r) { return r.name == room; });
+    if (it == rooms_.end())
+        return false;
+    const bool broker_knows = it->entered || it->join_sent;
+    rooms_.erase(it);
+    return broker_knows;
+}
+
+std::vector<std::string> conversation::joins_due() const {
+    std::vector<std::string> names;
+    for (const room_view& r : rooms_)
+        if (r.join_due)
+            names.push_back(r.name);
+    return names;
+}
+
 std::optional<proto::ready> conversation::answer(const proto::probe& p, std::vector<printed>& out) {
     if (!welcomed_ || state_ != link::joining || p.session_id != session_->session_id)
         return std::nullopt;
     if (resumed_)
         joined_now(session_->online, out);
-    return proto::ready{session_->secret, p.seq};
+    return proto::ready{session_->secret};
 }
 
-proto::say conversation::compose(std::string text) {
+proto::say conversation::compose(const std::string& room, std::string text) {
     assert(welcomed_);
     const std::uint64_t id = next_message_id_++;
-    proto::say m{session_->secret, id, std::move(text)};
-    // The text is kept only to be printed, on acknowledgement or as possibly undelivered.
-    unacknowledged_.emplace(id, narrating_ ? m.text : std::string{});
+    proto::say m{session_->secret, room, id, std::move(text)};
+    unacknowledged_.emplace(id, said{room, narrating_ ? m.text : std::string{}});
     return m;
 }
 
-proto::who conversation::ask_roster() {
+proto::who conversation::ask_roster(const std::string& room) {
     assert(welcomed_);
-    ++rosters_asked_;
-    return proto::who{session_->secret};
+    ++lists_asked_;
+    return proto::who{session_->secret, room};
+}
+
+proto::list_rooms conversation::ask_rooms() {
+    assert(welcomed_);
+    ++lists_asked_;
+    return proto::list_rooms{session_->secret};
+}
+
+proto::join conversation::join(const std::string& room) {
+    assert(welcomed_);
+    if (room_view* r = find(room)) {
+        r->join_due = false;
+        r->join_sent = true;
+    }
+    return proto::join{session_->secret, room};
+}
+
+std::size_t conversation::unanswered() const {
+    const auto joins = std::count_if(rooms_.begin(), rooms_.end(),
+                                     [](const room_view& r) { return r.join_sent && !r.entered; });
+    return unacknowledged_.size() + lists_asked_ + static_cast<std::size_t>(joins);
+}
+
+std::string conversation::prefix(std::string_view room) const {
+    if (rooms_.size() < 2 && has_room(room))
+        return {};
+    return "#" + proto::printable(room) + " ";
+}
+
+void conversation::entered(room_view& r, std::uint64_t chat_seq, std::uint32_t online,
+                           std::vector<printed>& out) {
+    r.entered = true;
+    r.join_due = false;
+    r.join_sent = false;
+    // LINEs numbered above chat_seq came after the entry: follow the chat from there.
+    track(r, r.chat, session_->epoch, chat_seq, false, out);
+    if (state_ == link::joining && !resumed_ && r.name == session_->room)
+        joined_now(online, out);
+    else if (state_ == link::joined)
+        tell(out, style::presence, [&] { return proto::joined_room_line(r.name, online); });
 }
 
 void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
     if (!welcomed_)
         return;
-    std::visit(
-        [&](const auto& ev) {
-            track_sequence(ev.epoch, ev.seq, proto::sequenced(proto::event_kind_of(e)), out);
-        },
-        e);
     const std::uint64_t me = session_->session_id;
-    const bool joined = state_ == link::joined;
     std::visit(
         [&](const auto& ev) {
             using T = std::decay_t<decltype(ev)>;
-            if constexpr (std::is_same_v<T, proto::joined>) {
-                if (ev.session_id == me && state_ == link::joining && !resumed_)
-                    joined_now(ev.online, out);
-                else if (joined && ev.session_id != me)
-                    tell(out, style::presence,
-                         [&] { return proto::entered_line(ev.name, ev.online); });
-            } else if constexpr (std::is_same_v<T, proto::left>) {
-                if (joined && ev.session_id == me)
-                    lose("The chat server ended this session (" +
-                             std::string{proto::reason_words(ev.reason)} + ")",
-                         out);
-                else if (joined)
-                    tell(out, style::presence,
-                         [&] { return proto::left_line(ev.name, ev.online, ev.reason); });
-            } else if constexpr (std::is_same_v<T, proto::line>) {
-                // Our own lines are printed as "[You] ..." when the broker acknowledges them.
-                if (joined && ev.session_id != me)
-                    tell(out, style::chat, [&] { return proto::chat_line(ev.sender, ev.text); });
-            } else if constexpr (std::is_same_v<T, proto::heartbeat>) {
-                if (joined && ev.epoch != session_->epoch)
+            if constexpr (std::is_same_v<T, proto::heartbeat>) {
+                if (state_ == link::joined && ev.epoch != session_->epoch) {
                     lose("The chat server restarted", out);
+                    return;
+                }
+                // A room's latest numbers: anything up to them that did not come was lost.
+                for (const proto::room_head& head : ev.heads)
+                    if (room_view* r = find(head.room); r && r->entered) {
+                        track(*r, r->chat, ev.epoch, head.seq, false, out);
+                        track(*r, r->presence, ev.epoch, head.roster_version, false, out);
+                    }
             } else if constexpr (std::is_same_v<T, proto::shutdown>) {
                 if (state_ != link::lost && state_ != link::ended)
                     lose("The chat server shut down", out);
+            } else if constexpr (std::is_same_v<T, proto::joined>) {
+                room_view* r = find(ev.room);
+                if (!r)
+                    return;
+                if (ev.session_id == me && !r->entered) {
+                    track(*r, r->presence, ev.epoch, ev.seq, true, out);
+                    entered(*r, ev.chat_seq, ev.online, out);
+                } else if (r->entered) {
+                    track(*r, r->presence, ev.epoch, ev.seq, true, out);
+                    if (state_ == link::joined && ev.session_id != me)
+                        tell(out, style::presence, [&] {
+                            return prefix(ev.room) + proto::entered_line(ev.name, ev.online);
+                        });
+                }
+            } else if constexpr (std::is_same_v<T, proto::left>) {
+                room_view* r = find(ev.room);
+                if (!r || !r->entered)
+                    return;
+                track(*r, r->presence, ev.epoch, ev.seq, true, out);
+                // Our own PART of an earlier stay in a room we have since entered again: it ends
+                // nothing, and the user was told when the room was closed.
+                if (state_ != link::joined ||
+                    (ev.session_id == me && ev.reason == proto::leave_reason::parted))
+                    return;
+                if (ev.session_id == me)
+                    lose("The chat server ended this session (" +
+                             std::string{proto::reason_words(ev.reason)} + ")",
+                         out);
+                else
+                    tell(out, style::presence, [&] {
+                        return prefix(ev.room) + proto::left_line(ev.name, ev.online, ev.reason);
+                    });
+            } else if constexpr (std::is_same_v<T, proto::line>) {
+                room_view* r = find(ev.room);
+                if (!r || !r->entered)
+                    return;
+                track(*r, r->chat, ev.epoch, ev.seq, true, out);
+                // Our own lines are printed as "[You] ..." when the broker acknowledges them.
+                if (state_ == link::joined && ev.session_id != me)
+                    tell(out, style::chat,
+                         [&] { return prefix(ev.room) + proto::chat_line(ev.sender, ev.text); });
             }
         },
         e);
@@ -116,7 +246,9 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
                 --first;
             const auto end = std::next(last);
             for (auto it = first; it != end;) {
-                tell(out, style::own, [&] { return "[You] " + proto::printable(it->second); });
+                tell(out, style::own, [&] {
+                    return prefix(it->second.room) + "[You] " + proto::printable(it->second.text);
+                });
                 it = unacknowledged_.erase(it);
             }
         }
@@ -138,20 +270,55 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
             tell(out, style::error, [&] { return "! Disconnected: " + error_text(*e); });
             state_ = link::ended;
             break;
+        case proto::error_code::too_many_rooms: {
+            // A JOIN refused: the oldest unanswered one, since the broker answers in order.
+            const auto refused = std::find_if(rooms_.begin(), rooms_.end(), [](const room_view& v) {
+                return v.join_sent && !v.entered;
+            });
+            if (refused != rooms_.end() && rooms_.size() > 1) {
+                tell(out, style::error,
+                     [&] { return "! Cannot join #" + refused->name + ": " + error_text(*e); });
+                rooms_.erase(refused);
+            } else {
+                tell(out, style::error,
+                     [&] { return "! Cannot join the chat: " + error_text(*e); });
+                state_ = link::ended;
+            }
+            break;
+        }
         default:
             tell(out, style::error, [&] {
                 return std::string{e->message_id != 0 ? "! Not sent: " : "! "} + error_text(*e);
             });
         }
     } else if (const auto* list = std::get_if<proto::roster>(&r)) {
-        if (rosters_asked_ > 0)
-            --rosters_asked_;
+        if (lists_asked_ > 0)
+            --lists_asked_;
         tell(out, style::notice, [&] {
-            std::string text = "Online (" + std::to_string(list->names.size()) + "):";
+            std::string text =
+                prefix(list->room) + "Online (" + std::to_string(list->names.size()) + "):";
             for (std::size_t i = 0; i < list->names.size(); ++i)
                 text += (i == 0 ? " " : ", ") + proto::printable(list->names[i]);
             return text;
         });
+    } else if (const auto* rooms = std::get_if<proto::room_list>(&r)) {
+        if (lists_asked_ > 0)
+            --lists_asked_;
+        // "Rooms (2): #lobby (3), #ops (1)", as WHO's answer lists names.
+        tell(out, style::notice, [&] {
+            std::string text = "Rooms (" + std::to_string(rooms->rooms.size()) + "):";
+            for (std::size_t i = 0; i < rooms->rooms.size(); ++i)
+                text += (i == 0 ? " #" : ", #") + proto::printable(rooms->rooms[i].room) + " (" +
+                        std::to_string(rooms->rooms[i].members) + ")";
+            return text;
+        });
+    } else if (const auto* entry = std::get_if<proto::room_entered>(&r)) {
+        // For a client that does not see its own JOIN (a SUB without the presence topic), or
+        // sees this first. Its roster version is our JOIN's own number.
+        if (room_view* v = find(entry->room); v && !v->entered && welcomed_) {
+            track(*v, v->presence, session_->epoch, entry->roster_version, true, out);
+            entered(*v, entry->seq, entry->online, out);
+        }
     }
 }
 
@@ -171,20 +338,24 @@ void conversation::lose(std::string why, std::vector<printed>& out) {
     state_ = link::lost;
     welcomed_ = false;
     tell(out, style::error, [&] { return "! " + why + "; reconnecting..."; });
-    for (const auto& [id, text] : unacknowledged_)
+    for (const auto& [id, line] : unacknowledged_)
         tell(out, style::error, [&] {
             return "! Not confirmed before the connection was lost, so it may not have been "
                    "delivered: " +
-                   proto::printable(text);
+                   proto::printable(line.text);
         });
     undelivered_ += unacknowledged_.size();
     unacknowledged_.clear();
-    rosters_asked_ = 0;
+    lists_asked_ = 0;
 }
 
 void conversation::follow(const proto::event_header& h, std::vector<printed>& out) {
-    if (welcomed_)
-        track_sequence(h.epoch, h.seq, proto::sequenced(h.kind), out);
+    if (!welcomed_ || !proto::sequenced(h.kind))
+        return;
+    room_view* r = find(h.room);
+    if (!r || !r->entered)
+        return;
+    track(*r, h.kind == proto::event_kind::line ? r->chat : r->presence, h.epoch, h.seq, true, out);
 }
 
 std::chrono::milliseconds conversation::heartbeat_interval() const {
@@ -208,16 +379,24 @@ bool conversation::ping_due(clock::time_point now) const {
     return due && now >= *due;
 }
 
-void conversation::track_sequence(std::uint64_t epoch, std::uint64_t seq, bool sequenced,
-                                  std::vector<printed>& out) {
+proto::ping conversation::ping() const {
+    proto::ping p{session_->secret, {}};
+    for (const room_view& r : rooms_)
+        if (r.entered)
+            p.positions.push_back({r.name, r.chat.latest()});
+    return p;
+}
+
+void conversation::track(room_view& r, proto::sequence_tracker& sequence, std::uint64_t epoch,
+                         std::uint64_t seq, bool sequenced, std::vector<printed>& out) {
     // A restarted broker is a new run, not a gap; a number already seen is not news.
-    const std::uint64_t missed = sequence_.follow(epoch, seq, sequenced).missed();
+    const std::uint64_t missed = sequence.follow(epoch, seq, sequenced).missed();
     if (missed == 0)
         return;
     missed_ += missed;
     tell(out, style::error, [&] {
-        return "! Missed " + std::to_string(missed) + (missed == 1 ? " event" : " events") +
-               " from the chat server";
+        return prefix(r.name) + "! Missed " + std::to_string(missed) +
+               (missed == 1 ? " event" : " events") + " from the chat server";
     });
 }
 

@@ -1,7 +1,7 @@
-// The client's view of the room: turns what the broker says into lines to print, keeps track of
-// the lines this client sent until the broker acknowledges or refuses them, notices missed
-// events, decides when a heartbeat is due, and when the session has been lost and must be joined
-// again.
+// The client's view of its session and its rooms: turns what the broker says into lines to
+// print, keeps track of the rooms it is in and the lines it sent until the broker acknowledges or
+// refuses them, notices missed events in each room, decides when a heartbeat is due, and when the
+// session has been lost and must be joined again.
 //
 // Pure logic, driven by the receive thread (session.hpp) and by the bench's simulated clients
 // (tools/bench/worker.cpp), and tested without sockets. Time is an argument, never read here.
@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zchat::client {
@@ -41,10 +42,12 @@ class conversation {
 public:
     using clock = std::chrono::steady_clock;
 
-    // With narration::off, no method appends anything to its `out` argument.
-    explicit conversation(narration n = narration::on) : narrating_(n == narration::on) {}
+    // `room` is the first room, which the HELLO names. With narration::off, no method appends
+    // anything to its `out` argument.
+    explicit conversation(std::string room, narration n = narration::on);
 
-    // Starts a join attempt: a HELLO is about to be sent, carrying ticket() if there is one.
+    // Starts a join attempt: a HELLO is about to be sent, naming current_room() and carrying
+    // ticket() if there is one.
     void start_attempt();
     // Records the broker's WELCOME to the current attempt. Only the first one counts: returns
     // false, changing nothing, if the attempt has been welcomed already or is no longer joining.
@@ -59,19 +62,41 @@ public:
     // Proof of the last session, for taking it over after a reconnect.
     std::optional<proto::resume_ticket> ticket() const;
 
+    // The rooms this client is in or is joining, in the order it joined them. The last one is
+    // the current room, where typed lines go.
+    std::vector<std::string> rooms() const;
+    const std::string& current_room() const { return rooms_.back().name; }
+    bool has_room(std::string_view room) const { return find(room) != nullptr; }
+    // Starts joining `room` (a JOIN falls due: joins_due()), or, if this client is in it or
+    // joining it already, only makes it the current room.
+    void open_room(const std::string& room, std::vector<printed>& out);
+    // Forgets `room` at once, so nothing more from it is shown, and makes the most recently
+    // joined other room current. Returns whether the broker must be told (a PART): whether it
+    // was entered or its JOIN sent. The client must keep at least one room: requires another.
+    bool close_room(std::string_view room);
+    // Rooms whose JOIN must be sent, oldest first: after a /join, or rejoining after a new
+    // session.
+    std::vector<std::string> joins_due() const;
+
     // The READY that answers a probe addressed to this session, if it still needs answering.
     // A resumed session counts as joined again from its probe, since no JOIN will come.
     std::optional<proto::ready> answer(const proto::probe& p, std::vector<printed>& out);
-    // A SAY for the text, remembered until acknowledged or refused. Requires welcomed().
-    proto::say compose(std::string text);
-    // A WHO, remembered until the roster comes back. Requires welcomed().
-    proto::who ask_roster();
-    // The secret that proves this session, for BYE and PING. Requires welcomed().
+    // These build commands for the session, remembering what they await. Require welcomed().
+    // A SAY for the text, remembered until acknowledged or refused.
+    proto::say compose(const std::string& room, std::string text);
+    // A WHO, remembered until the roster comes back.
+    proto::who ask_roster(const std::string& room);
+    // A ROOMS, remembered until the list comes back.
+    proto::list_rooms ask_rooms();
+    // The JOIN of a room that joins_due() names.
+    proto::join join(const std::string& room);
+    proto::part part(const std::string& room) const { return {session_->secret, room}; }
+    // The secret that proves this session, for BYE. Requires welcomed().
     const proto::session_secret& secret() const { return session_->secret; }
 
     // Reacts to an event from the SUB socket, appending what to print.
     void on_event(const proto::event& e, std::vector<printed>& out);
-    // Follows the event stream's sequence for an event known by its header alone
+    // Follows a room's sequence for an event known by its header alone
     // (proto::decode_event_headers), as on_event does before reacting to the event's content:
     // for a receiver that does not show what is said.
     void follow(const proto::event_header& h, std::vector<printed>& out);
@@ -83,13 +108,11 @@ public:
 
     // Lines sent and neither acknowledged nor refused yet.
     std::size_t unacknowledged() const { return unacknowledged_.size(); }
-    // Requests (lines and WHOs) the broker has not answered yet.
-    std::size_t unanswered() const { return unacknowledged_.size() + rosters_asked_; }
+    // Requests (lines, WHOs, ROOMS and JOINs) the broker has not answered yet.
+    std::size_t unanswered() const;
     // Lines refused by the broker or lost with a connection.
     std::size_t undelivered() const { return undelivered_; }
-    // The highest event sequence number seen in the current epoch, which heartbeats report.
-    std::uint64_t last_seq() const { return sequence_.latest(); }
-    // Events this conversation found missing from the stream, in all.
+    // Events this conversation found missing from its rooms' streams, in all.
     std::uint64_t missed() const { return missed_; }
 
     // Records that a command went to the broker at `now`: silence is counted from there.
@@ -103,16 +126,35 @@ public:
     // Nothing while not welcomed, since there is no session to keep alive.
     std::optional<clock::time_point> ping_due_at() const;
     bool ping_due(clock::time_point now) const;
-    // The PING that keeps the session alive. Requires welcomed().
-    proto::ping ping() const { return proto::ping{session_->secret, sequence_.latest()}; }
+    // The PING that keeps the session alive, reporting how far each room entered has been read.
+    // Requires welcomed().
+    proto::ping ping() const;
 
 private:
+    // One room as this client follows it: its two sequences, and where its membership stands.
+    struct room_view {
+        std::string name;
+        bool entered = false;   // its JOIN (or ROOM) came: the broker counts us in it
+        bool join_due = false;  // a JOIN must be sent
+        bool join_sent = false; // and was, unanswered yet
+        proto::sequence_tracker chat;
+        proto::sequence_tracker presence;
+    };
+
+    room_view* find(std::string_view room);
+    const room_view* find(std::string_view room) const;
+    // Where every line about `room` starts: "#room " while this client is in several rooms, or
+    // for a room it is not in; nothing otherwise.
+    std::string prefix(std::string_view room) const;
+    // The broker counts us in `r` now, as its JOIN (carrying chat_seq) or ROOM (seq) says.
+    void entered(room_view& r, std::uint64_t chat_seq, std::uint32_t online,
+                 std::vector<printed>& out);
     void joined_now(std::size_t online, std::vector<printed>& out);
     // Ends the current session: reports what it leaves unconfirmed, then waits for a rejoin.
     void lose(std::string why, std::vector<printed>& out);
-    // Follows the event stream's epoch and sequence, reporting missed events once per gap.
-    void track_sequence(std::uint64_t epoch, std::uint64_t seq, bool sequenced,
-                        std::vector<printed>& out);
+    // Follows one of a room's sequences, reporting missed events once per gap.
+    void track(room_view& r, proto::sequence_tracker& sequence, std::uint64_t epoch,
+               std::uint64_t seq, bool sequenced, std::vector<printed>& out);
     // Appends the line `text()` makes, if this conversation narrates.
     template <class Text>
     void tell(std::vector<printed>& out, style look, Text&& text) const {
@@ -121,16 +163,20 @@ private:
     }
 
     bool narrating_;
+    std::vector<room_view> rooms_; // never empty; the current room last
     std::optional<proto::welcome> session_;
     link state_ = link::joining;
     bool welcomed_ = false;
     bool resumed_ = false; // the current attempt took over the previous session
     bool ever_joined_ = false;
     std::uint64_t next_message_id_ = 1;
-    std::map<std::uint64_t, std::string> unacknowledged_;
+    struct said {
+        std::string room;
+        std::string text; // kept only to be printed
+    };
+    std::map<std::uint64_t, said> unacknowledged_;
     std::size_t undelivered_ = 0;
-    std::size_t rosters_asked_ = 0;
-    proto::sequence_tracker sequence_;
+    std::size_t lists_asked_ = 0; // WHOs and ROOMS
     std::uint64_t missed_ = 0;
     clock::time_point last_sent_{};
 };

@@ -1,6 +1,30 @@
 #include "client/input.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace zchat::client {
+namespace {
+
+// The words of a line, split at spaces and tabs.
+std::vector<std::string_view> words_of(std::string_view line) {
+    std::vector<std::string_view> words;
+    std::size_t at = 0;
+    while ((at = line.find_first_not_of(" \t", at)) != std::string_view::npos) {
+        const std::size_t end = std::min(line.find_first_of(" \t", at), line.size());
+        words.push_back(line.substr(at, end - at));
+        at = end;
+    }
+    return words;
+}
+
+std::string room_argument(std::string_view word) {
+    if (word.starts_with("#"))
+        word.remove_prefix(1);
+    return std::string{word};
+}
+
+} // namespace
 
 user_input parse_input(std::string_view line) {
     if (line.find_first_not_of(" \t") == std::string_view::npos)
@@ -9,11 +33,33 @@ user_input parse_input(std::string_view line) {
         return send_text{std::string{line.substr(1)}};
     if (!line.starts_with("/"))
         return send_text{std::string{line}};
-    const std::string_view word = line.substr(0, line.find_first_of(" \t"));
+    const std::vector<std::string_view> words = words_of(line);
+    const std::string_view word = words.front();
+    const auto usage = [&](std::string_view form) {
+        return bad_usage{"! Usage: " + std::string{form}};
+    };
     if (word == "/quit")
         return leave{};
-    if (word == "/who")
-        return list_users{};
+    if (word == "/who") {
+        if (words.size() > 2)
+            return usage("/who [ROOM]");
+        return list_users{words.size() == 2 ? room_argument(words[1]) : std::string{}};
+    }
+    if (word == "/join") {
+        if (words.size() != 2)
+            return usage("/join ROOM");
+        return join_room{room_argument(words[1])};
+    }
+    if (word == "/part") {
+        if (words.size() > 2)
+            return usage("/part [ROOM]");
+        return part_room{words.size() == 2 ? room_argument(words[1]) : std::string{}};
+    }
+    if (word == "/rooms") {
+        if (words.size() != 1)
+            return usage("/rooms");
+        return list_rooms{};
+    }
     if (word == "/help")
         return show_help{};
     return unknown_command{std::string{word}};
@@ -21,10 +67,13 @@ user_input parse_input(std::string_view line) {
 
 std::string_view help_text() {
     return "Commands:\n"
-           "  /who     list who is online\n"
-           "  /quit    leave the chat (Ctrl-D and Ctrl-C do too)\n"
-           "  /help    show this list\n"
-           "  //text   send a line that starts with '/'";
+           "  /join ROOM    join a room (#dev or dev) and talk there\n"
+           "  /part [ROOM]  leave a room (the current one); leaving the last leaves the chat\n"
+           "  /rooms        list the rooms that have people in them\n"
+           "  /who [ROOM]   list who is in a room (the current one)\n"
+           "  /quit         leave the chat (Ctrl-D and Ctrl-C do too)\n"
+           "  /help         show this list\n"
+           "  //text        send a line that starts with '/'";
 }
 
 } // namespace zchat::client

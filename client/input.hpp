@@ -11,8 +11,22 @@ struct send_text {
     std::string text;
     bool operator==(const send_text&) const = default;
 };
+// A room argument is given as typed, with or without its '#'; empty when none was given (the
+// current room).
 struct list_users {
+    std::string room;
     bool operator==(const list_users&) const = default;
+};
+struct join_room {
+    std::string room;
+    bool operator==(const join_room&) const = default;
+};
+struct part_room {
+    std::string room;
+    bool operator==(const part_room&) const = default;
+};
+struct list_rooms {
+    bool operator==(const list_rooms&) const = default;
 };
 struct leave {
     bool operator==(const leave&) const = default;
@@ -28,11 +42,19 @@ struct empty_line {
     bool operator==(const empty_line&) const = default;
 };
 
-using user_input =
-    std::variant<empty_line, send_text, list_users, leave, show_help, unknown_command>;
+// A command typed wrongly (a missing or extra argument): never sent.
+struct bad_usage {
+    std::string message;
+    bool operator==(const bad_usage&) const = default;
+};
 
-// "/quit", "/who", "/help" are commands; any other "/word" is unknown and never sent; "//text"
-// sends "/text"; a line of nothing but spaces and tabs is empty; anything else is chat text.
+using user_input = std::variant<empty_line, send_text, list_users, join_room, part_room, list_rooms,
+                                leave, show_help, unknown_command, bad_usage>;
+
+// "/quit", "/who [ROOM]", "/join ROOM", "/part [ROOM]", "/rooms", "/help" are commands; any other
+// "/word" is unknown and never sent; "//text" sends "/text"; a line of nothing but spaces and tabs
+// is empty; anything else is chat text. A room is given with or without its leading '#', which
+// is taken off here; whether the rest is a room name is the caller's check.
 user_input parse_input(std::string_view line);
 
 // The text /help prints, one command per line.

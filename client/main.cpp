@@ -7,6 +7,7 @@
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/validate.hpp"
 
 #include <cxxopts.hpp>
 
@@ -26,8 +27,9 @@ using zchat::runtime::exit_ok;
 using zchat::runtime::exit_usage;
 
 constexpr const char* exit_codes_help =
-    "\nInteractive use (stdin is a terminal): type to chat; /who lists who is online, /help\n"
-    "lists commands, /quit, Ctrl-D or Ctrl-C leave. Scripted use (stdin is not a terminal):\n"
+    "\nInteractive use (stdin is a terminal): type to chat in the current room; /join ROOM,\n"
+    "/part, /rooms and /who manage rooms, /help lists commands, /quit, Ctrl-D or Ctrl-C leave.\n"
+    "Scripted use (stdin is not a terminal):\n"
     "each line read is sent; at end of input the client waits until the broker has\n"
     "acknowledged every line (up to 5 s), then leaves.\n"
     "\nEncryption: --curve-server-key names the broker's public key file (from zchat-keygen);\n"
@@ -48,7 +50,8 @@ std::string login_name() {
 // more often than a broker on a host called "world", so it is refused rather than guessed.
 bool word_after_message(int argc, char** argv) {
     const std::set<std::string_view> take_a_value{
-        "--router", "--sub", "--name", "--curve-server-key", "--curve-secret", "-m", "--message"};
+        "--router",           "--sub",          "--name", "--room",
+        "--curve-server-key", "--curve-secret", "-m",     "--message"};
     bool seen_message = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
     zchat::client::terminal_options terminal;
     std::string host;
     std::string message;
+    std::string room{zchat::proto::default_room};
     std::string curve_server_key_file;
     std::string curve_secret_file;
     bool help_only = false; // -m /help: print the commands, connect to nobody
@@ -89,6 +93,7 @@ int main(int argc, char** argv) {
         "EP");
     add("name", "name to chat under (default: your login name)", cxxopts::value(session.name),
         "NAME");
+    add("room", "the room to join (#dev or dev; default: #lobby)", cxxopts::value(room), "ROOM");
     add("m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
         cxxopts::value(message), "TEXT");
@@ -105,7 +110,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> positional{"host"};
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
-    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [-m TEXT]\n"
+    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [-m TEXT]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     try {
@@ -137,6 +142,11 @@ int main(int argc, char** argv) {
         }
         if (args.count("name") && session.name.empty())
             throw cxxopts::exceptions::exception("--name needs a non-empty name");
+        if (room.starts_with('#'))
+            room.erase(0, 1);
+        if (const auto bad = zchat::proto::check_room(room))
+            throw cxxopts::exceptions::exception("--room: " + bad->reason);
+        session.room = room;
         if (args.count("message")) {
             // The line is read as a typed one would be (so "/who" lists who is online), but one
             // that would send nothing is a mistake on the command line, not a quiet success.
@@ -149,6 +159,8 @@ int main(int argc, char** argv) {
                                                      " (//text sends /text)");
             if (std::holds_alternative<zchat::client::leave>(input))
                 throw cxxopts::exceptions::exception("--message: /quit would send nothing");
+            if (const auto* u = std::get_if<zchat::client::bad_usage>(&input))
+                throw cxxopts::exceptions::exception("--message: " + u->message.substr(2));
             // Help needs no broker: joining would only make everyone see us enter and leave.
             help_only = std::holds_alternative<zchat::client::show_help>(input);
             terminal.message = message;

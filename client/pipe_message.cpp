@@ -3,7 +3,7 @@
 namespace zchat::client {
 namespace {
 
-constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::done);
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::rooms);
 constexpr auto last_style = static_cast<std::uint8_t>(style::error);
 
 } // namespace
@@ -16,14 +16,17 @@ std::string encode(const pipe_message& m) {
         frame += m.text;
         break;
     case pipe_kind::say:
+    case pipe_kind::who:
+    case pipe_kind::join:
+    case pipe_kind::part:
         frame += m.text;
         break;
     case pipe_kind::done:
         frame += static_cast<char>(static_cast<std::uint8_t>(m.exit_code));
         break;
-    case pipe_kind::who:
     case pipe_kind::quit:
     case pipe_kind::eof:
+    case pipe_kind::rooms:
         break;
     }
     return frame;
@@ -42,6 +45,9 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
         m.text = rest.substr(1);
         return m;
     case pipe_kind::say:
+    case pipe_kind::who:
+    case pipe_kind::join:
+    case pipe_kind::part:
         m.text = rest;
         return m;
     case pipe_kind::done:
@@ -49,9 +55,9 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
             return std::nullopt;
         m.exit_code = static_cast<std::uint8_t>(rest[0]);
         return m;
-    case pipe_kind::who:
     case pipe_kind::quit:
     case pipe_kind::eof:
+    case pipe_kind::rooms:
         return rest.empty() ? std::optional{m} : std::nullopt;
     }
     return std::nullopt;

@@ -2,8 +2,9 @@
 // small typed set, encoded in one place. Pure, so the encoding is tested without a socket;
 // pipe.hpp moves the encoded messages.
 //
-// Terminal -> receive thread: say (a typed line), who, quit (leave now), eof (input ended: leave
-// once every line is acknowledged).
+// Terminal -> receive thread: say (a typed line), who, join and part (each with a room, or for
+// who and part none: the current room), rooms, quit (leave now), eof (input ended: leave once
+// every line is acknowledged).
 // Receive thread -> terminal: print (a line in a style), done (the exit code; the last message).
 #pragma once
 
@@ -16,17 +17,25 @@
 
 namespace zchat::client {
 
-enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done };
+// New kinds go last: a kind's number is its byte in the encoding.
+enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done, join, part, rooms };
 
 struct pipe_message {
     pipe_kind kind = pipe_kind::quit;
-    std::string text;           // say: the line typed; print: the line to show
+    std::string text;           // say: the line typed; who, join, part: the room; print: the line
     style look = style::notice; // print
     int exit_code = 0;          // done: 0 to 255
     bool operator==(const pipe_message&) const = default;
 
     static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
-    static pipe_message who() { return of(pipe_kind::who); }
+    static pipe_message who(std::string room = {}) {
+        return {pipe_kind::who, std::move(room), {}, 0};
+    }
+    static pipe_message join(std::string room) { return {pipe_kind::join, std::move(room), {}, 0}; }
+    static pipe_message part(std::string room = {}) {
+        return {pipe_kind::part, std::move(room), {}, 0};
+    }
+    static pipe_message rooms() { return of(pipe_kind::rooms); }
     static pipe_message quit() { return of(pipe_kind::quit); }
     static pipe_message eof() { return of(pipe_kind::eof); }
     static pipe_message print(printed line) {
@@ -37,8 +46,8 @@ struct pipe_message {
     static pipe_message of(pipe_kind kind) { return {kind, {}, {}, 0}; }
 };
 
-// One frame: the kind byte, then for print the style byte and the text, for say the text, for
-// done the exit code byte.
+// One frame: the kind byte, then for print the style byte and the text, for say, who, join and
+// part the text, for done the exit code byte.
 std::string encode(const pipe_message& m);
 // The message in a frame, or nothing if the frame is not one encode() makes (a bug of ours, as
 // only this program writes to the pipe).

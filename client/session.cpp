@@ -33,7 +33,7 @@ void session::run() {
     flush_printed();
     // Only a joined session has a BYE worth waiting for; anything else must not hold the exit
     // up for the linger period.
-    if (dealer_ && !core_.room().joined())
+    if (dealer_ && !core_.chat().joined())
         dealer_.set(zmq::sockopt::linger, 0);
     watch_.reset();
     dealer_.close();
@@ -125,10 +125,12 @@ void session::drain(zmq::socket_t& socket, Handle handle) {
 void session::apply() {
     if (todo_.open_sockets)
         open_sockets();
-    if (todo_.subscribe)
-        sub_.set(zmq::sockopt::subscribe, *todo_.subscribe);
-    if (todo_.unsubscribe)
-        sub_.set(zmq::sockopt::unsubscribe, *todo_.unsubscribe);
+    // In order: the rooms' topics go before a probe's, so once a probe arrives every room
+    // subscription is in force (a SUB sends its subscriptions in the order made).
+    for (const std::string& topic : todo_.subscribe)
+        sub_.set(zmq::sockopt::subscribe, topic);
+    for (const std::string& topic : todo_.unsubscribe)
+        sub_.set(zmq::sockopt::unsubscribe, topic);
     for (const proto::command& c : todo_.commands)
         send_command(c);
     std::move(todo_.lines.begin(), todo_.lines.end(), std::back_inserter(printed_));
@@ -152,11 +154,8 @@ void session::open_sockets() {
     }
     dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
     sub_.set(zmq::sockopt::linger, 0);
-    // Subscribe before connecting, and before the probe topic, so that once a probe arrives
-    // every other subscription is already in force.
-    for (const std::string_view prefix :
-         {proto::topic::chat, proto::topic::presence, proto::topic::system})
-        sub_.set(zmq::sockopt::subscribe, prefix);
+    // The broker-wide events; the rooms' topics follow (apply()).
+    sub_.set(zmq::sockopt::subscribe, proto::topic::system);
     dealer_.connect(options_.router_endpoint);
     sub_.connect(options_.sub_endpoint);
 }

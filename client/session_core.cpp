@@ -4,6 +4,7 @@
 #include "proto/printable.hpp"
 #include "proto/runtime/process.hpp"
 #include "proto/validate.hpp"
+#include "proto/wording.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -18,7 +19,8 @@ std::string seconds(std::chrono::milliseconds ms) {
 } // namespace
 
 session_core::session_core(session_settings settings, bool encrypted)
-    : settings_(std::move(settings)), encrypted_(encrypted), retry_(settings_.first_retry) {}
+    : settings_(std::move(settings)), encrypted_(encrypted), chat_(settings_.room),
+      retry_(settings_.first_retry) {}
 
 void session_core::start(clock::time_point now, actions& out) {
     begin_attempt(now, out);
@@ -26,23 +28,25 @@ void session_core::start(clock::time_point now, actions& out) {
 
 void session_core::begin_attempt(clock::time_point now, actions& out) {
     out.open_sockets = true;
+    subscribed_rooms_.clear();
+    sync_rooms(out);
     dropped_at_.reset();
-    room_.start_attempt();
+    chat_.start_attempt();
     attempt_started_ = now;
-    send(proto::hello{settings_.name, room_.ticket()}, now, out);
+    send(proto::hello{settings_.name, chat_.current_room(), chat_.ticket()}, now, out);
 }
 
 void session_core::on_reply(const proto::reply& r, clock::time_point now, actions& out) {
     if (over_)
         return;
     if (const auto* w = std::get_if<proto::welcome>(&r)) {
-        if (!room_.welcome(*w))
+        if (!chat_.welcome(*w))
             return;
         welcomed_at_ = now;
-        out.subscribe = proto::probe_topic(w->session_id);
+        out.subscribe.push_back(proto::probe_topic(w->session_id));
         return;
     }
-    if (!room_.welcomed() && room_.state() == link::joining) {
+    if (!chat_.welcomed() && chat_.state() == link::joining) {
         // Refused at the door (name taken or invalid, server full): joining again would only
         // be refused again.
         if (const auto* e = std::get_if<proto::error>(&r)) {
@@ -53,21 +57,30 @@ void session_core::on_reply(const proto::reply& r, clock::time_point now, action
         }
         return;
     }
-    room_.on_reply(r, out.lines);
+    // The ROOM reply may be what tells us we are in, before our own JOIN event arrives.
+    const bool was_joined = chat_.joined();
+    chat_.on_reply(r, out.lines);
+    // Joined, but the first room could not be opened: leave at once, so the name is free again.
+    if (const auto* e = std::get_if<proto::error>(&r);
+        e && e->code == proto::error_code::too_many_rooms && chat_.state() == link::ended)
+        send(proto::bye{chat_.secret()}, now, out);
+    sync_rooms(out); // a refused JOIN takes its room away
+    if (!was_joined && chat_.joined())
+        on_joined(now, out);
 }
 
 void session_core::on_event(const proto::event& e, clock::time_point now, actions& out) {
     if (over_)
         return;
     last_heard_ = now;
-    const bool was_joined = room_.joined();
+    const bool was_joined = chat_.joined();
     if (const auto* p = std::get_if<proto::probe>(&e)) {
-        if (auto answer = room_.answer(*p, out.lines))
+        if (auto answer = chat_.answer(*p, out.lines))
             send(*answer, now, out);
     } else {
-        room_.on_event(e, out.lines);
+        chat_.on_event(e, out.lines);
     }
-    if (!was_joined && room_.joined())
+    if (!was_joined && chat_.joined())
         on_joined(now, out);
 }
 
@@ -95,10 +108,10 @@ void session_core::on_unreadable(std::string_view what, const proto::decode_erro
 void session_core::on_joined(clock::time_point now, actions& out) {
     // Stay a little under the broker's announced limit, so that network jitter bunching our
     // messages together cannot push them over it: a script is slowed down, never refused.
-    const auto& w = room_.session();
+    const auto& w = chat_.session();
     pace_ =
         proto::token_bucket(w.rate_per_second * 0.9, std::max<std::uint32_t>(1, w.rate_burst / 2));
-    out.unsubscribe = proto::probe_topic(w.session_id);
+    out.unsubscribe.push_back(proto::probe_topic(w.session_id));
     retry_ = settings_.first_retry;
     last_heard_ = now;
     send_typed(now, out);
@@ -111,20 +124,53 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         return;
     switch (m.kind) {
     case pipe_kind::say:
-    case pipe_kind::who:
-        typed_.push_back(std::move(m));
-        if (room_.joined())
-            send_typed(now, out);
+        // A line goes to the room that is current when it is typed.
+        typed_.push_back({m.kind, chat_.current_room(), std::move(m.text)});
         break;
+    case pipe_kind::who:
+        if (auto room = room_named(m.text, out))
+            typed_.push_back({m.kind, std::move(*room), {}});
+        break;
+    case pipe_kind::rooms:
+        typed_.push_back({m.kind, {}, {}});
+        break;
+    case pipe_kind::join:
+        if (auto room = room_named(m.text, out)) {
+            chat_.open_room(*room, out.lines);
+            sync_rooms(out);
+        }
+        break;
+    case pipe_kind::part: {
+        auto room = room_named(m.text, out);
+        if (!room)
+            break;
+        if (!chat_.has_room(*room)) {
+            out.lines.push_back({style::error, "! You are not in #" + *room});
+            break;
+        }
+        if (chat_.rooms().size() == 1) {
+            // Leaving the last room leaves the chat, once what was typed is confirmed.
+            on_typed(pipe_message::eof(), now, out);
+            return;
+        }
+        // Nothing more from the room is shown from now on.
+        const bool tell_broker = chat_.close_room(*room);
+        out.lines.push_back(
+            {style::presence, proto::parted_room_line(*room, chat_.current_room())});
+        if (tell_broker)
+            typed_.push_back({m.kind, std::move(*room), {}});
+        sync_rooms(out);
+        break;
+    }
     case pipe_kind::quit:
-        if (room_.welcomed())
-            send(proto::bye{room_.secret()}, now, out);
+        if (chat_.welcomed())
+            send(proto::bye{chat_.secret()}, now, out);
         end(runtime::exit_ok, out);
         break;
     case pipe_kind::eof:
         input_ended_ = true;
         // Before the first join the join's own time limits apply; after it, the drain's.
-        if (room_.ever_joined())
+        if (chat_.ever_joined())
             drain_deadline_ = now + settings_.drain_timeout;
         break;
     case pipe_kind::print:
@@ -132,6 +178,37 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         assert(false && "the terminal sends no print or done");
         break;
     }
+    if (!over_ && chat_.joined() && m.kind != pipe_kind::eof)
+        send_typed(now, out);
+}
+
+std::optional<std::string> session_core::room_named(const std::string& typed, actions& out) {
+    if (typed.empty())
+        return chat_.current_room();
+    if (auto bad = proto::check_room(typed)) {
+        out.lines.push_back(
+            {style::error, "! Not a room: #" + proto::printable(typed) + " (" + bad->reason + ")"});
+        return std::nullopt;
+    }
+    return typed;
+}
+
+void session_core::sync_rooms(actions& out) {
+    const std::vector<std::string> rooms = chat_.rooms();
+    for (auto it = subscribed_rooms_.begin(); it != subscribed_rooms_.end();) {
+        if (std::find(rooms.begin(), rooms.end(), *it) == rooms.end()) {
+            out.unsubscribe.push_back(proto::chat_topic(*it));
+            out.unsubscribe.push_back(proto::presence_topic(*it));
+            it = subscribed_rooms_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const std::string& room : rooms)
+        if (subscribed_rooms_.insert(room).second) {
+            out.subscribe.push_back(proto::chat_topic(room));
+            out.subscribe.push_back(proto::presence_topic(room));
+        }
 }
 
 void session_core::on_handshake_failure(const std::string& reason, bool final, actions& out) {
@@ -154,22 +231,42 @@ void session_core::on_connection_dropped(clock::time_point now) {
     // leave and enter. Taking the session over soon, on fresh sockets with the resume ticket,
     // keeps it: nobody else notices. Not at once: a broker that is stopping closes our
     // connection just after publishing SHUTDOWN, which says more and may still be on its way.
-    if (room_.state() == link::joined && !dropped_at_)
+    if (chat_.state() == link::joined && !dropped_at_)
         dropped_at_ = now;
 }
 
+bool session_core::sends_waiting() const {
+    return !typed_.empty() || !chat_.joins_due().empty();
+}
+
 void session_core::send_typed(clock::time_point now, actions& out) {
-    const auto& limits = room_.session();
-    while (!typed_.empty() && pace_.take(now)) {
-        pipe_message m = std::move(typed_.front());
+    const auto& limits = chat_.session();
+    while (sends_waiting() && pace_.take(now)) {
+        // A room is joined before anything typed after the /join is said in it, but not before
+        // a PART of it typed earlier: the broker must see them in the order typed.
+        const auto joins = chat_.joins_due();
+        const auto join = std::find_if(joins.begin(), joins.end(), [&](const std::string& room) {
+            return std::none_of(typed_.begin(), typed_.end(), [&](const typed_command& t) {
+                return t.kind == pipe_kind::part && t.room == room;
+            });
+        });
+        if (join != joins.end()) {
+            send(chat_.join(*join), now, out);
+            continue;
+        }
+        typed_command m = std::move(typed_.front());
         typed_.pop_front();
         if (m.kind == pipe_kind::who) {
-            send(room_.ask_roster(), now, out);
+            send(chat_.ask_roster(m.room), now, out);
+        } else if (m.kind == pipe_kind::rooms) {
+            send(chat_.ask_rooms(), now, out);
+        } else if (m.kind == pipe_kind::part) {
+            send(chat_.part(m.room), now, out);
         } else if (auto bad = proto::check_text(m.text, limits.max_text_bytes)) {
             out.lines.push_back({style::error, "! Not sent: " + bad->reason});
             ++refused_locally_;
         } else {
-            send(room_.compose(std::move(m.text)), now, out);
+            send(chat_.compose(m.room, std::move(m.text)), now, out);
         }
         // A script paced by the rate limit is making progress: the wait for the broker's
         // answers counts from the last line sent.
@@ -180,7 +277,7 @@ void session_core::send_typed(clock::time_point now, actions& out) {
 
 void session_core::send(const proto::command& c, clock::time_point now, actions& out) {
     out.commands.push_back(c);
-    room_.sent(now);
+    chat_.sent(now);
 }
 
 void session_core::end(int exit_code, actions& out) {
@@ -191,7 +288,7 @@ void session_core::end(int exit_code, actions& out) {
 void session_core::tick(clock::time_point now, actions& out) {
     if (over_)
         return;
-    switch (room_.state()) {
+    switch (chat_.state()) {
     case link::ended:
         end(runtime::exit_failure, out);
         return;
@@ -199,8 +296,8 @@ void session_core::tick(clock::time_point now, actions& out) {
         begin_attempt(now, out);
         break;
     case link::joining:
-        if (!room_.welcomed() && now - attempt_started_ >= attempt_window()) {
-            if (!room_.ever_joined()) {
+        if (!chat_.welcomed() && now - attempt_started_ >= attempt_window()) {
+            if (!chat_.ever_joined()) {
                 if (handshake_trouble_)
                     out.lines.push_back({style::error, "! Cannot join the chat at " +
                                                            settings_.router_endpoint + ": " +
@@ -215,15 +312,15 @@ void session_core::tick(clock::time_point now, actions& out) {
             }
             retry_ = std::min(retry_ * 2, settings_.max_retry);
             begin_attempt(now, out);
-        } else if (room_.welcomed() && now - welcomed_at_ >= settings_.join_timeout) {
-            if (!room_.ever_joined()) {
+        } else if (chat_.welcomed() && now - welcomed_at_ >= settings_.join_timeout) {
+            if (!chat_.ever_joined()) {
                 out.lines.push_back(
                     {style::error, "! The chat server at " + settings_.router_endpoint +
                                        " answered, but no events arrive from " +
                                        settings_.sub_endpoint +
                                        ": the subscriber connection was never confirmed "
                                        "(check --sub)"});
-                send(proto::bye{room_.secret()}, now, out);
+                send(proto::bye{chat_.secret()}, now, out);
                 end(runtime::exit_failure, out);
                 return;
             }
@@ -231,27 +328,27 @@ void session_core::tick(clock::time_point now, actions& out) {
         }
         break;
     case link::joined:
-        if (now - last_heard_ >= room_.silence_limit() || (dropped_at_ && now >= drop_deadline())) {
-            room_.connection_lost(out.lines);
+        if (now - last_heard_ >= chat_.silence_limit() || (dropped_at_ && now >= drop_deadline())) {
+            chat_.connection_lost(out.lines);
             begin_attempt(now, out);
         }
         break;
     }
-    if (room_.joined() && !typed_.empty())
+    if (chat_.joined() && sends_waiting())
         send_typed(now, out);
     if (input_ended_) {
         check_drain(now, out);
         if (over_)
             return;
     }
-    if (room_.ping_due(now) && pace_.take(now))
-        send(room_.ping(), now, out);
+    if (chat_.ping_due(now) && pace_.take(now))
+        send(chat_.ping(), now, out);
 }
 
 void session_core::check_drain(clock::time_point now, actions& out) {
-    const std::size_t undelivered = room_.undelivered() + refused_locally_;
-    if (room_.joined() && typed_.empty() && room_.unanswered() == 0) {
-        send(proto::bye{room_.secret()}, now, out);
+    const std::size_t undelivered = chat_.undelivered() + refused_locally_;
+    if (chat_.joined() && !sends_waiting() && chat_.unanswered() == 0) {
+        send(proto::bye{chat_.secret()}, now, out);
         if (undelivered > 0) {
             out.lines.push_back(
                 {style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered"});
@@ -262,36 +359,36 @@ void session_core::check_drain(clock::time_point now, actions& out) {
         return;
     }
     if (drain_deadline_ && now >= *drain_deadline_) {
-        const std::size_t waiting = typed_.size() + room_.unacknowledged();
+        const std::size_t waiting = typed_.size() + chat_.unacknowledged();
         out.lines.push_back({style::error, "! " + std::to_string(waiting + undelivered) +
                                                " line(s) not confirmed by the chat server within " +
                                                seconds(settings_.drain_timeout) +
                                                "; they may not have been delivered"});
-        if (room_.joined())
-            send(proto::bye{room_.secret()}, now, out);
+        if (chat_.joined())
+            send(proto::bye{chat_.secret()}, now, out);
         end(runtime::exit_failure, out);
     }
 }
 
 session_core::clock::time_point session_core::next_deadline(clock::time_point now) const {
     clock::time_point next = clock::time_point::max();
-    switch (room_.state()) {
+    switch (chat_.state()) {
     case link::ended:
     case link::lost:
         return now;
     case link::joining:
-        next = room_.welcomed() ? welcomed_at_ + settings_.join_timeout
+        next = chat_.welcomed() ? welcomed_at_ + settings_.join_timeout
                                 : attempt_started_ + attempt_window();
         break;
     case link::joined:
-        next = last_heard_ + room_.silence_limit();
+        next = last_heard_ + chat_.silence_limit();
         if (dropped_at_)
             next = std::min(next, drop_deadline());
-        if (!typed_.empty())
+        if (sends_waiting())
             next = std::min(next, pace_.next_token(now));
         break;
     }
-    if (const auto ping = room_.ping_due_at())
+    if (const auto ping = chat_.ping_due_at())
         next = std::min(next, *ping);
     if (drain_deadline_)
         next = std::min(next, *drain_deadline_);
@@ -299,12 +396,12 @@ session_core::clock::time_point session_core::next_deadline(clock::time_point no
 }
 
 std::chrono::milliseconds session_core::attempt_window() const {
-    return room_.ever_joined() ? retry_ : settings_.connect_timeout;
+    return chat_.ever_joined() ? retry_ : settings_.connect_timeout;
 }
 
 session_core::clock::time_point session_core::drop_deadline() const {
     // Long enough for a SHUTDOWN published just before the connection closed to arrive.
-    return *dropped_at_ + std::min(room_.heartbeat_interval(), std::chrono::milliseconds(200));
+    return *dropped_at_ + std::min(chat_.heartbeat_interval(), std::chrono::milliseconds(200));
 }
 
 } // namespace zchat::client

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct session_settings {
     std::string router_endpoint{proto::default_router_endpoint};
     std::string sub_endpoint{proto::default_pub_endpoint};
     std::string name;
+    // The room to join first (PROTOCOL.md, section 11a: without its '#').
+    std::string room{proto::default_room};
     // First join: no WELCOME within this means the broker is unreachable.
     std::chrono::milliseconds connect_timeout{5000};
     // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
@@ -38,13 +41,13 @@ struct session_settings {
 };
 
 // What the socket thread must do, in this order: replace its sockets (then subscribe to the
-// usual topics), change its probe subscription, send the commands, print the lines, and end
-// the session with the exit code.
+// broker-wide topics), change its subscriptions, send the commands, print the lines, and end the
+// session with the exit code.
 struct actions {
     bool open_sockets = false;
-    std::optional<std::string> subscribe;   // a topic, on the current SUB
-    std::optional<std::string> unsubscribe; // likewise
-    std::vector<proto::command> commands;   // for the DEALER, in order
+    std::vector<std::string> subscribe;   // topics, on the current SUB, in order
+    std::vector<std::string> unsubscribe; // likewise
+    std::vector<proto::command> commands; // for the DEALER, in order
     std::vector<printed> lines;
     std::optional<int> exit_code;
 };
@@ -65,7 +68,7 @@ public:
     // Something arrived that did not decode: `what` is "reply" or "event".
     void on_unreadable(std::string_view what, const proto::decode_error& e, clock::time_point now,
                        actions& out);
-    // What the terminal thread sent: say, who, quit or eof.
+    // What the terminal thread sent: say, who, join, part, rooms, quit or eof.
     void on_typed(pipe_message m, clock::time_point now, actions& out);
     // A security handshake failed, with its reason; a `final` one will fail again on every retry.
     void on_handshake_failure(const std::string& reason, bool final, actions& out);
@@ -76,7 +79,7 @@ public:
     // When tick next has something to do.
     clock::time_point next_deadline(clock::time_point now) const;
 
-    const conversation& room() const { return room_; }
+    const conversation& chat() const { return chat_; }
     bool over() const { return over_; }
 
 private:
@@ -84,6 +87,14 @@ private:
     void on_joined(clock::time_point now, actions& out);
     void send(const proto::command& c, clock::time_point now, actions& out);
     void send_typed(clock::time_point now, actions& out);
+    // Whether something typed, or a JOIN, waits to be sent.
+    bool sends_waiting() const;
+    // Subscribes to the chat and presence of every room the conversation has, and unsubscribes
+    // from those it no longer has.
+    void sync_rooms(actions& out);
+    // A room the user named, or the current room if none; nothing, with an error line, if the
+    // name is not a room name.
+    std::optional<std::string> room_named(const std::string& typed, actions& out);
     void end(int exit_code, actions& out);
     // What is due once the input has ended: leave when all is answered, or give up in time.
     void check_drain(clock::time_point now, actions& out);
@@ -93,9 +104,17 @@ private:
 
     session_settings settings_;
     bool encrypted_;
-    conversation room_;
-    std::deque<pipe_message> typed_;  // say and who, waiting for the join or for the pace
-    std::size_t refused_locally_ = 0; // lines not sent because they break the broker's rules
+    conversation chat_;
+    // What was typed (say, who, part, rooms) and the room it is for, waiting for the join or for
+    // the pace.
+    struct typed_command {
+        pipe_kind kind = pipe_kind::say;
+        std::string room;
+        std::string text;
+    };
+    std::deque<typed_command> typed_;
+    std::set<std::string> subscribed_rooms_; // on the current SUB
+    std::size_t refused_locally_ = 0;        // lines not sent because they break the broker's rules
     std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};

@@ -163,7 +163,13 @@ void terminal::on_input_line(std::string_view line) {
             if constexpr (std::is_same_v<T, send_text>) {
                 tell_session(pipe_message::say(input.text));
             } else if constexpr (std::is_same_v<T, list_users>) {
-                tell_session(pipe_message::who());
+                tell_session(pipe_message::who(input.room));
+            } else if constexpr (std::is_same_v<T, join_room>) {
+                tell_session(pipe_message::join(input.room));
+            } else if constexpr (std::is_same_v<T, part_room>) {
+                tell_session(pipe_message::part(input.room));
+            } else if constexpr (std::is_same_v<T, list_rooms>) {
+                tell_session(pipe_message::rooms());
             } else if constexpr (std::is_same_v<T, leave>) {
                 // In a script, /quit ends the input: what came before it is still delivered.
                 if (!options_.interactive) {
@@ -174,6 +180,10 @@ void terminal::on_input_line(std::string_view line) {
                 }
             } else if constexpr (std::is_same_v<T, show_help>) {
                 show(style::notice, std::string{help_text()});
+            } else if constexpr (std::is_same_v<T, bad_usage>) {
+                show(style::error, input.message);
+                if (!options_.interactive)
+                    ++script_mistakes_;
             } else if constexpr (std::is_same_v<T, unknown_command>) {
                 show(style::error,
                      "! Unknown command " + input.name + " (try /help; //text sends /text)");

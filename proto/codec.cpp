@@ -23,7 +23,6 @@ constexpr std::size_t header_bytes = 6;
 constexpr std::size_t max_word_bytes = 16;
 // Length prefixes of utf8 fields and counts of lists and records.
 using length_prefix = std::uint32_t;
-constexpr std::size_t record_bytes = 2 + 8;
 constexpr std::size_t resume_bytes = 8 + 16;
 
 // The width of a fixed-width encoding.
@@ -33,6 +32,22 @@ constexpr std::size_t fixed_bytes = wire == encoding::u8    ? 1
                                     : wire == encoding::u32 ? 4
                                     : wire == encoding::u64 ? 8
                                                             : 16; // secret
+
+// The fewest bytes a field of this encoding takes: an empty text, list or resume, or its width.
+template <encoding wire>
+constexpr std::size_t min_bytes = wire == encoding::utf8 || wire == encoding::utf8_list ||
+                                          wire == encoding::records
+                                      ? sizeof(length_prefix)
+                                  : wire == encoding::resume ? 1
+                                                             : fixed_bytes<wire>;
+
+// The fewest bytes a record of type R takes.
+template <class R>
+constexpr std::size_t record_min_bytes = std::apply(
+    [](const auto&... field) {
+        return (std::size_t{0} + ... + min_bytes<std::decay_t<decltype(field)>::wire>);
+    },
+    shape_of<R>.fields);
 
 // ---- Writing ----
 
@@ -76,10 +91,9 @@ void put(std::string& out, const T& value) {
     } else {
         static_assert(wire == encoding::records);
         put_be(out, static_cast<length_prefix>(value.size()));
-        for (const auto& [code, count] : value) {
-            put_be(out, static_cast<std::uint16_t>(code));
-            put_be(out, count);
-        }
+        for (const auto& record : value)
+            std::apply([&](const auto&... field) { (put(out, record.*field.member), ...); },
+                       shape_of<std::decay_t<decltype(record)>>.fields);
     }
 }
 
@@ -223,29 +237,48 @@ void read(body_reader& r, const Field& field, T& value) {
             value.emplace_back(r.text(field.name, field.max_bytes));
     } else {
         static_assert(wire == encoding::records);
-        const std::size_t n = r.count(field.name, record_bytes);
+        using record = typename T::value_type;
+        const std::size_t n = r.count(field.name, record_min_bytes<record>);
         value.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto code = static_cast<error_code>(r.number<std::uint16_t>(field.name));
-            value.emplace_back(code, r.number<std::uint64_t>(field.name));
+        for (std::size_t i = 0; i < n && !r.failed(); ++i) {
+            record& rec = value.emplace_back();
+            std::apply([&](const auto&... f) { (read(r, f, rec.*f.member), ...); },
+                       shape_of<record>.fields);
         }
     }
 }
 
-// Passes over one field without decoding it, keeping the view of a utf8 field's bytes in
-// `last_text`. Caps are not checked: a reader of headers checks only that the fields fit.
+// The texts a pass over a message keeps: its first and its last utf8 field.
+struct seen_texts {
+    std::optional<std::string_view> first;
+    std::string_view last;
+
+    void saw(std::string_view text) {
+        if (!first)
+            first = text;
+        last = text;
+    }
+};
+
+// Passes over one field without decoding it, keeping the views of utf8 fields' bytes in `texts`.
+// Caps are not checked: a reader of headers checks only that the fields fit.
 template <class Field>
-void skip(body_reader& r, const Field& field, std::string_view& last_text) {
+void skip(body_reader& r, const Field& field, seen_texts& texts) {
     constexpr std::size_t any_length = std::numeric_limits<length_prefix>::max();
     constexpr encoding wire = Field::wire;
     if constexpr (wire == encoding::utf8) {
-        last_text = r.text(field.name, any_length);
+        texts.saw(r.text(field.name, any_length));
     } else if constexpr (wire == encoding::utf8_list) {
         const std::size_t n = r.count(field.name, sizeof(length_prefix));
         for (std::size_t i = 0; i < n && !r.failed(); ++i)
-            last_text = r.text(field.name, any_length);
+            texts.saw(r.text(field.name, any_length));
     } else if constexpr (wire == encoding::records) {
-        r.bytes(r.count(field.name, record_bytes) * record_bytes, field.name);
+        using record = typename Field::type::value_type;
+        const std::size_t n = r.count(field.name, record_min_bytes<record>);
+        seen_texts inner;
+        for (std::size_t i = 0; i < n && !r.failed(); ++i)
+            std::apply([&](const auto&... f) { (skip(r, f, inner), ...); },
+                       shape_of<record>.fields);
     } else {
         r.template skip_fixed<wire>(field.name);
     }
@@ -285,15 +318,15 @@ struct decoder_table<std::variant<M...>> {
     }
     static constexpr std::array<variant (*)(body_reader&), sizeof...(M)> decoders{&decode_as<M>...};
 
-    // Passes over message M's fields, keeping the view of its last utf8 field.
+    // Passes over message M's fields, keeping the views of its first and last utf8 fields.
     template <class Alternative>
-    static std::string_view skip_as(body_reader& r) {
-        std::string_view last_text;
-        std::apply([&](const auto&... field) { (skip(r, field, last_text), ...); },
+    static seen_texts skip_as(body_reader& r) {
+        seen_texts texts;
+        std::apply([&](const auto&... field) { (skip(r, field, texts), ...); },
                    shape_of<Alternative>.fields);
-        return last_text;
+        return texts;
     }
-    static constexpr std::array<std::string_view (*)(body_reader&), sizeof...(M)> skippers{
+    static constexpr std::array<seen_texts (*)(body_reader&), sizeof...(M)> skippers{
         &skip_as<M>...};
 
     // Reads a word and finds its alternative. Nothing, with the reader failed, if there is no
@@ -362,14 +395,13 @@ std::variant<std::string_view, decode_error> event_body(std::span<const std::str
 } // namespace
 
 std::string topic_of(const event& e) {
-    const std::string room{default_room};
     return std::visit(
         [&](const auto& ev) -> std::string {
             using T = std::decay_t<decltype(ev)>;
             if constexpr (std::is_same_v<T, line>)
-                return std::string{topic::chat} + room + "/";
+                return chat_topic(ev.room);
             else if constexpr (std::is_same_v<T, joined> || std::is_same_v<T, left>)
-                return std::string{topic::presence} + room + "/";
+                return presence_topic(ev.room);
             else if constexpr (std::is_same_v<T, heartbeat>)
                 return std::string{topic::system} + "heartbeat/";
             else if constexpr (std::is_same_v<T, shutdown>)
@@ -380,6 +412,14 @@ std::string topic_of(const event& e) {
                 return probe_topic(ev.session_id);
         },
         e);
+}
+
+std::string chat_topic(std::string_view room) {
+    return std::string{topic::chat}.append(room) + "/";
+}
+
+std::string presence_topic(std::string_view room) {
+    return std::string{topic::presence}.append(room) + "/";
 }
 
 std::string probe_topic(std::uint64_t session_id) {
@@ -477,24 +517,34 @@ bool decode_event_headers(std::span<const std::string_view> frames, std::size_t 
     body_reader r(std::get<std::string_view>(body), header_bytes);
     if (r.remaining() == 0)
         return false;
-    // LINE's text is its last field.
+    // A room's event has its room as its first text field; LINE's text is its last field.
     constexpr auto& line_shape = shape_of<line>;
     static_assert(std::get<line_shape.field_count - 1>(line_shape.fields).member == &line::text);
+    static_assert(std::get<2>(line_shape.fields).member == &line::room &&
+                  std::get<2>(shape_of<joined>.fields).member == &joined::room &&
+                  std::get<2>(shape_of<left>.fields).member == &left::room);
     while (r.remaining() > 0) {
         const auto index = table::word(r);
         if (!index)
             break;
-        // epoch and seq are every event's first fields, right after the word.
-        const std::string_view epoch_and_seq = r.peek(16);
-        const std::string_view last_text = table::skippers[*index](r);
+        // The epoch is every event's first field, right after the word; a room's event's seq
+        // comes next. A broker-wide event may end sooner (SHUTDOWN is its epoch alone): the
+        // skipper below refuses what is cut short.
+        const std::string_view epoch_and_seq = r.peek(std::min<std::size_t>(16, r.remaining()));
+        const seen_texts texts = table::skippers[*index](r);
         if (r.failed())
             break;
         event_header h{static_cast<event_kind>(*index),
                        from_be<std::uint64_t>(epoch_and_seq.substr(0, 8)),
-                       from_be<std::uint64_t>(epoch_and_seq.substr(8)),
+                       0,
+                       {},
                        {}};
+        if (sequenced(h.kind)) {
+            h.seq = from_be<std::uint64_t>(epoch_and_seq.substr(8, 8));
+            h.room = texts.first.value_or(std::string_view{});
+        }
         if (h.kind == event_kind::line)
-            h.text_head = last_text.substr(0, text_bytes);
+            h.text_head = texts.last.substr(0, text_bytes);
         out.push_back(h);
     }
     if (r.failed()) {

@@ -29,11 +29,20 @@ using frame_list = std::vector<std::string>;
 inline constexpr std::size_t max_name_bytes = 256;
 inline constexpr std::size_t max_text_bytes = 65536;
 
-// What a SAY's body takes besides its text (header, word, secret, message id, the text's length):
-// a broker must accept commands of at least its text limit plus this.
-inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 8 + 4;
-// The longest HELLO the codec accepts: a name at its cap and a resume ticket.
-inline constexpr std::size_t longest_hello_bytes = 6 + 6 + 4 + max_name_bytes + 1 + 24;
+// What a SAY's body takes besides its text (header, word, secret, the longest room, message id,
+// the text's length): a broker must accept commands of at least its text limit plus this.
+inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 4 + max_room_bytes + 8 + 4;
+// The longest HELLO the codec accepts: a name at its cap, the longest room and a resume ticket.
+inline constexpr std::size_t longest_hello_bytes =
+    6 + 6 + 4 + max_name_bytes + 4 + max_room_bytes + 1 + 24;
+// The longest PING a client sends: a position for each of the most rooms, each with the longest
+// name.
+inline constexpr std::size_t longest_ping_bytes =
+    6 + 5 + 16 + 4 + max_rooms_per_session * (4 + max_room_bytes + 8);
+// The longest command but SAY (whose length follows from its text): a broker must accept
+// commands of at least this many bytes.
+inline constexpr std::size_t longest_other_command_bytes =
+    longest_hello_bytes > longest_ping_bytes ? longest_hello_bytes : longest_ping_bytes;
 
 struct decode_error {
     error_code code = error_code::malformed;
@@ -53,8 +62,12 @@ inline constexpr std::string_view system = "sys/";
 inline constexpr std::string_view probe = "probe/";
 } // namespace topic
 
-// The topic frame an event is published under.
+// The topic frame an event is published under: built here and nowhere else.
 std::string topic_of(const event& e);
+// The topics of a room's chat (LINE) and its presence (JOIN, LEAVE): "chat/<room>/",
+// "presence/<room>/".
+std::string chat_topic(std::string_view room);
+std::string presence_topic(std::string_view room);
 
 // The topic under which the broker probes the given pending session.
 std::string probe_topic(std::uint64_t session_id);
@@ -92,7 +105,10 @@ decoded<event> decode_event(std::span<const std::string_view> frames);
 struct event_header {
     event_kind kind = event_kind::line;
     std::uint64_t epoch = 0;
+    // A room's events (LINE, JOIN, LEAVE) only; 0 and empty for broker-wide events. The room
+    // views the frames given to decode_event_headers.
     std::uint64_t seq = 0;
+    std::string_view room;
     // LINE only: the first bytes of the text (fewer if the text is shorter), viewing the frames
     // given to decode_event_headers; empty for other events.
     std::string_view text_head;

@@ -20,8 +20,20 @@ namespace zchat::proto {
 inline constexpr std::string_view signature = "ZCHAT";
 inline constexpr std::uint8_t protocol_version = 2;
 
-// The room every event currently belongs to; topics carry it so rooms can be added later.
+// The room a client joins unless it asks for another (PROTOCOL.md, section 11a).
 inline constexpr std::string_view default_room = "lobby";
+// A room name is 1 to this many bytes of a-z, 0-9, '-' and '_' (validate.hpp checks it).
+inline constexpr std::size_t max_room_bytes = 32;
+// How many rooms one session may be in at once.
+inline constexpr std::uint32_t max_rooms_per_session = 32;
+
+// A room's sequence numbers carry its generation in their high 32 bits (PROTOCOL.md, section 7):
+// a room the broker forgot and opened again numbers its events above every number its name had
+// before in the epoch, so a subscriber tells the reopening from a gap or a broker bug.
+inline constexpr unsigned room_generation_shift = 32;
+constexpr std::uint64_t room_generation(std::uint64_t seq) {
+    return seq >> room_generation_shift;
+}
 
 // A secret the broker hands out in WELCOME; every later command of that session carries it, so
 // choosing another peer's ZeroMQ routing id is not enough to act as that peer.
@@ -46,6 +58,9 @@ enum class error_code : std::uint16_t {
     evicted = 15,
     rate_limited = 16,
     name_forbidden = 17,
+    room_invalid = 18,
+    not_in_room = 19,
+    too_many_rooms = 20,
 };
 
 // Why a user left the room (LEAVE event). Wire values: never renumber.
@@ -57,6 +72,7 @@ enum class leave_reason : std::uint8_t {
     flooding = 5,
     too_many_errors = 6,
     key_revoked = 7,
+    parted = 8,
 };
 
 // ---- Commands: client to broker, over DEALER -> ROUTER ----
@@ -70,19 +86,22 @@ struct resume_ticket {
 
 struct hello {
     std::string name;
+    // The room to enter once the join is confirmed; for a resume, the room the client shows
+    // (WELCOME counts its members).
+    std::string room;
     std::optional<resume_ticket> resume;
     bool operator==(const hello&) const = default;
 };
 
-// Confirms that the client's SUB socket receives: carries the sequence number of the probe seen.
+// Confirms that the client's SUB socket receives: it has seen its PROBE.
 struct ready {
     session_secret secret{};
-    std::uint64_t probe_seq = 0;
     bool operator==(const ready&) const = default;
 };
 
 struct say {
     session_secret secret{};
+    std::string room;
     std::uint64_t message_id = 0;
     std::string text;
     bool operator==(const say&) const = default;
@@ -90,7 +109,28 @@ struct say {
 
 struct who {
     session_secret secret{};
+    std::string room;
     bool operator==(const who&) const = default;
+};
+
+// Enters a room besides those the session is in.
+struct join {
+    session_secret secret{};
+    std::string room;
+    bool operator==(const join&) const = default;
+};
+
+// Leaves one room; the session stays, in its other rooms (or in none).
+struct part {
+    session_secret secret{};
+    std::string room;
+    bool operator==(const part&) const = default;
+};
+
+// Asks which rooms have members.
+struct list_rooms {
+    session_secret secret{};
+    bool operator==(const list_rooms&) const = default;
 };
 
 struct bye {
@@ -98,14 +138,21 @@ struct bye {
     bool operator==(const bye&) const = default;
 };
 
-// Client heartbeat: a sign of life, carrying the last event sequence number the client received.
+// Where a subscriber stands in one room's chat: the highest chat sequence number it received.
+struct room_position {
+    std::string room;
+    std::uint64_t seq = 0;
+    bool operator==(const room_position&) const = default;
+};
+
+// Client heartbeat: a sign of life, carrying how far the client has read each room it is in.
 struct ping {
     session_secret secret{};
-    std::uint64_t last_seq = 0;
+    std::vector<room_position> positions;
     bool operator==(const ping&) const = default;
 };
 
-using command = std::variant<hello, ready, say, who, bye, ping>;
+using command = std::variant<hello, ready, say, who, bye, ping, join, part, list_rooms>;
 
 // ---- Replies: broker to one client, over ROUTER -> DEALER ----
 
@@ -114,7 +161,7 @@ struct welcome {
     std::uint64_t session_id = 0;
     session_secret secret{};
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
+    std::string room;
     std::uint32_t online = 0;
     std::uint32_t heartbeat_ms = 0;
     std::uint32_t liveness = 0;
@@ -124,6 +171,7 @@ struct welcome {
     // rate_burst. 0 means no limit.
     std::uint32_t rate_per_second = 0;
     std::uint32_t rate_burst = 0;
+    std::uint32_t max_rooms = 0; // rooms one session may be in at once
     bool operator==(const welcome&) const = default;
 };
 
@@ -144,20 +192,46 @@ struct ack {
 };
 
 struct roster {
+    std::string room;
     std::uint64_t roster_version = 0;
     std::vector<std::string> names;
     bool operator==(const roster&) const = default;
 };
 
-using reply = std::variant<welcome, error, ack, roster>;
+// The session is now in a room (after its READY, for the room its HELLO named, and after each
+// JOIN): where the room's two sequences stand and how many are in it.
+struct room_entered {
+    std::string room;
+    std::uint64_t seq = 0;            // the room's latest chat sequence number
+    std::uint64_t roster_version = 0; // its latest presence sequence number, after this entry
+    std::uint32_t online = 0;         // members, this session included
+    bool operator==(const room_entered&) const = default;
+};
+
+struct room_size {
+    std::string room;
+    std::uint32_t members = 0;
+    bool operator==(const room_size&) const = default;
+};
+
+// The rooms that have members (answers ROOMS), in name order.
+struct room_list {
+    std::vector<room_size> rooms;
+    bool operator==(const room_list&) const = default;
+};
+
+using reply = std::variant<welcome, error, ack, roster, room_entered, room_list>;
 
 // ---- Events: broker to every subscriber, over PUB -> SUB ----
 
-// Sequenced events (line, joined, left) take the next sequence number; the others carry the
-// latest one so a subscriber can see what it missed even when the room is quiet.
+// A room's events come in two sequences, each gapless on its own topic: LINEs take the room's
+// next chat sequence number, JOINs and LEAVEs its next presence sequence number (which is also
+// its roster version). Broker-wide events carry no sequence number; HEARTBEAT carries where the
+// rooms' sequences stand, so a subscriber can see what it missed even when a room is quiet.
 struct line {
     std::uint64_t epoch = 0;
     std::uint64_t seq = 0;
+    std::string room;
     std::string sender;
     std::uint64_t session_id = 0;
     std::uint64_t message_id = 0;
@@ -167,64 +241,79 @@ struct line {
 
 struct joined {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
+    std::uint64_t seq = 0; // presence: the room's roster version after this join
+    std::string room;
     std::string name;
     std::uint64_t session_id = 0;
     std::uint32_t online = 0;
-    std::uint64_t roster_version = 0;
+    std::uint64_t chat_seq = 0; // the room's latest chat sequence number at this join
     bool operator==(const joined&) const = default;
 };
 
 struct left {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
+    std::uint64_t seq = 0; // presence: the room's roster version after this departure
+    std::string room;
     std::string name;
     std::uint64_t session_id = 0;
     std::uint32_t online = 0;
-    std::uint64_t roster_version = 0;
     leave_reason reason = leave_reason::quit;
     bool operator==(const left&) const = default;
 };
 
+// Where one room's two sequences stand.
+struct room_head {
+    std::string room;
+    std::uint64_t seq = 0;            // latest chat sequence number
+    std::uint64_t roster_version = 0; // latest presence sequence number
+    bool operator==(const room_head&) const = default;
+};
+
 struct heartbeat {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
-    std::uint32_t online = 0;
-    std::uint64_t roster_version = 0;
+    std::uint32_t online = 0; // joined sessions, in all rooms
     std::uint32_t interval_ms = 0;
+    // The rooms that changed since the previous HEARTBEAT, then a few others in turn
+    // (PROTOCOL.md, section 7).
+    std::vector<room_head> heads;
     bool operator==(const heartbeat&) const = default;
 };
 
 // Published under a topic naming one pending session until that session's SUB proves it hears.
 struct probe {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
     std::uint64_t session_id = 0;
     bool operator==(const probe&) const = default;
 };
 
 struct shutdown {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
     bool operator==(const shutdown&) const = default;
+};
+
+// How often the broker refused with one error code.
+struct rejection {
+    error_code code = error_code::malformed;
+    std::uint64_t count = 0;
+    bool operator==(const rejection&) const = default;
 };
 
 // The broker's counters since it started, published every stats interval so operators can
 // watch them with a tap (in the spirit of mosquitto's $SYS topics).
 struct stats {
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;
     std::uint64_t uptime_ms = 0;
     std::uint32_t online = 0;
     std::uint32_t peak_online = 0;
-    std::uint64_t events_published = 0; // sequenced events
+    std::uint32_t rooms = 0;            // rooms with members
+    std::uint64_t events_published = 0; // sequenced events (LINE, JOIN, LEAVE), in all rooms
     std::uint64_t lines_in = 0;         // chat lines accepted
     std::uint64_t bytes_in = 0;         // of every message received
     std::uint64_t bytes_out = 0;        // of every reply and publication, once each
     std::uint64_t expired = 0;          // sessions ended as timed out
     std::uint64_t evicted = 0;          // sessions ended as too slow
     std::uint32_t lagging = 0;          // sessions currently too far behind
-    std::vector<std::pair<error_code, std::uint64_t>> rejected; // refusals by code, answered or not
+    std::vector<rejection> rejected;    // refusals by code, answered or not
     bool operator==(const stats&) const = default;
 };
 
@@ -247,8 +336,8 @@ constexpr event_kind event_kind_of(const event& e) {
     return static_cast<event_kind>(e.index());
 }
 
-// Whether events of this kind take the next sequence number (LINE, JOIN, LEAVE) or repeat the
-// latest one (PROTOCOL.md, section 7).
+// Whether events of this kind belong to a room and are numbered in one of its sequences (LINE,
+// JOIN, LEAVE), rather than broker-wide (PROTOCOL.md, section 7).
 constexpr bool sequenced(event_kind kind) {
     return kind == event_kind::line || kind == event_kind::joined || kind == event_kind::left;
 }

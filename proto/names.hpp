@@ -39,7 +39,7 @@ constexpr std::optional<Enum> value_in(const name_table<Enum, N>& table, std::st
     return std::nullopt;
 }
 
-inline constexpr name_table<error_code, 17> error_names{{
+inline constexpr name_table<error_code, 20> error_names{{
     {error_code::malformed, "E_MALFORMED"},
     {error_code::bad_signature, "E_BAD_SIGNATURE"},
     {error_code::unsupported_version, "E_VERSION"},
@@ -57,6 +57,9 @@ inline constexpr name_table<error_code, 17> error_names{{
     {error_code::evicted, "E_EVICTED"},
     {error_code::rate_limited, "E_RATE_LIMITED"},
     {error_code::name_forbidden, "E_NAME_FORBIDDEN"},
+    {error_code::room_invalid, "E_ROOM_INVALID"},
+    {error_code::not_in_room, "E_NOT_IN_ROOM"},
+    {error_code::too_many_rooms, "E_TOO_MANY_ROOMS"},
 }};
 
 // "E_NOT_JOINED", or "E_UNKNOWN" for a code this version does not know.
@@ -65,7 +68,7 @@ constexpr std::string_view error_name(error_code code) {
 }
 
 // Each reason's name for machines (the tap's JSON) and its wording for people.
-inline constexpr name_table<leave_reason, 7> leave_reason_names{{
+inline constexpr name_table<leave_reason, 8> leave_reason_names{{
     {leave_reason::quit, "quit"},
     {leave_reason::timed_out, "timed_out"},
     {leave_reason::server_shutdown, "server_shutdown"},
@@ -73,8 +76,9 @@ inline constexpr name_table<leave_reason, 7> leave_reason_names{{
     {leave_reason::flooding, "flooding"},
     {leave_reason::too_many_errors, "too_many_errors"},
     {leave_reason::key_revoked, "key_revoked"},
+    {leave_reason::parted, "parted"},
 }};
-inline constexpr name_table<leave_reason, 7> leave_reason_words{{
+inline constexpr name_table<leave_reason, 8> leave_reason_words{{
     {leave_reason::quit, "quit"},
     {leave_reason::timed_out, "timed out"},
     {leave_reason::server_shutdown, "server shut down"},
@@ -82,6 +86,7 @@ inline constexpr name_table<leave_reason, 7> leave_reason_words{{
     {leave_reason::flooding, "flooding"},
     {leave_reason::too_many_errors, "too many errors"},
     {leave_reason::key_revoked, "key revoked"},
+    {leave_reason::parted, "left the room"},
 }};
 
 // "timed_out", or "unknown".

@@ -11,6 +11,11 @@ sequence_verdict sequence_tracker::follow(std::uint64_t epoch, std::uint64_t seq
         latest_ = seq;
         return v;
     }
+    if (room_generation(seq) > room_generation(latest_)) {
+        v.what = sequence_verdict::kind::reopened;
+        latest_ = seq;
+        return v;
+    }
     // A sequenced event must go past every number seen; the others repeat the latest, which
     // they may equal but never be below.
     if (sequenced ? seq <= latest_ : seq < latest_) {

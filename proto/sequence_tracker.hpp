@@ -2,12 +2,15 @@
 // means for it: the first one (counting starts there, because of the slow joiner), the next one
 // in order, a gap (with the range missed), a number at or below one already seen (a duplicate
 // or a broker bug), or a new broker run (a new epoch: counting starts again, not a gap).
-// LINE, JOIN and LEAVE take the next number; the other events repeat the latest.
+// Each room has two streams (its chat: LINEs; its presence: JOINs and LEAVEs), each followed by
+// a tracker of its own; a HEARTBEAT's room heads repeat the latest number of each.
 //
 // Pure, and the one place this is decided: the client, the tap and the bench (through the
 // client's conversation) all follow their streams with it. What to make of a verdict (print
 // "Missed 3 events", note a gap, raise an alert) is theirs.
 #pragma once
+
+#include "proto/message.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +18,9 @@
 namespace zchat::proto {
 
 struct sequence_verdict {
-    enum class kind { first, in_order, gap, backwards, restart };
+    // reopened: the room was opened again (a higher room generation, same epoch): counting
+    // starts again there, as at first.
+    enum class kind { first, in_order, gap, backwards, restart, reopened };
     kind what = kind::first;
     // gap: the numbers missed, first_missed..last_missed.
     std::uint64_t first_missed = 0;

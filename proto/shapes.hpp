@@ -24,6 +24,18 @@ namespace zchat::proto {
 // How a field is encoded in a message body (PROTOCOL.md, section 2).
 enum class encoding { u8, u16, u32, u64, secret, resume, utf8, utf8_list, records };
 
+// The record types a `records` field lists; each is described below like a message, without a
+// word.
+template <class T>
+inline constexpr bool is_record =
+    std::is_same_v<T, room_position> || std::is_same_v<T, room_size> ||
+    std::is_same_v<T, room_head> || std::is_same_v<T, rejection>;
+
+template <class T>
+inline constexpr bool is_record_list = false;
+template <class R>
+inline constexpr bool is_record_list<std::vector<R>> = is_record<R>;
+
 // The encoding a member of type T has on the wire.
 template <class T>
 constexpr encoding encoding_of() {
@@ -46,8 +58,7 @@ constexpr encoding encoding_of() {
     else if constexpr (std::is_same_v<T, std::vector<std::string>>)
         return encoding::utf8_list;
     else {
-        static_assert(std::is_same_v<T, std::vector<std::pair<error_code, std::uint64_t>>>,
-                      "a member type the codec has no encoding for");
+        static_assert(is_record_list<T>, "a member type the codec has no encoding for");
         return encoding::records;
     }
 }
@@ -60,6 +71,7 @@ struct field {
     std::size_t max_bytes; // utf8 only: the structural limit; 0 for other encodings
     std::string_view rules;
 
+    using type = T;
     static constexpr encoding wire = encoding_of<T>();
 };
 
@@ -93,17 +105,58 @@ constexpr shape<M, field<M, T>...> describe(std::string_view word, field<M, T>..
     return {word, {fields...}};
 }
 
-// The first two fields of every event (PROTOCOL.md, section 5).
-inline constexpr std::string_view epoch_rules = "the broker run (section 7)";
-inline constexpr std::string_view seq_rules =
-    "LINE, JOIN, LEAVE: this event's own sequence number. HEARTBEAT, PROBE, SHUTDOWN, STATS: the "
-    "latest sequence number, not incremented.";
+// A record of a `records` field: its fields in wire order, and no word.
+template <class M, class... T>
+constexpr shape<M, field<M, T>...> describe_record(field<M, T>... fields) {
+    return {{}, {fields...}};
+}
 
-// An event: epoch and seq come first, then its own fields.
+// The first field of every event, and the next two of a room's events (PROTOCOL.md, section 5).
+inline constexpr std::string_view epoch_rules = "the broker run (section 7)";
+
+// A broker-wide event: epoch comes first, then its own fields.
 template <class M, class... T>
 constexpr auto describe_event(std::string_view word, field<M, T>... fields) {
+    return describe(word, value("epoch", &M::epoch, epoch_rules), fields...);
+}
+
+// A room's event: epoch, its number in one of the room's sequences, the room, then its own
+// fields.
+template <class M, class... T>
+constexpr auto describe_room_event(std::string_view word, std::string_view seq_rules,
+                                   field<M, T>... fields) {
     return describe(word, value("epoch", &M::epoch, epoch_rules), value("seq", &M::seq, seq_rules),
-                    fields...);
+                    text("room", &M::room, max_room_bytes, "the room (section 11a)"), fields...);
+}
+
+inline constexpr std::string_view room_rules =
+    "section 11a: 1 to 32 bytes of `a`-`z`, `0`-`9`, `-`, `_`, without the `#`";
+
+// ---- Records ----
+
+constexpr auto describe(std::type_identity<room_position>) {
+    return describe_record(text("room", &room_position::room, max_room_bytes),
+                           value("seq", &room_position::seq,
+                                 "the highest chat sequence number received in that room in the "
+                                 "current epoch; 0 if none"));
+}
+
+constexpr auto describe(std::type_identity<room_size>) {
+    return describe_record(text("room", &room_size::room, max_room_bytes),
+                           value("members", &room_size::members, "joined sessions in it"));
+}
+
+constexpr auto describe(std::type_identity<room_head>) {
+    return describe_record(
+        text("room", &room_head::room, max_room_bytes),
+        value("seq", &room_head::seq, "the room's latest chat sequence number (LINE)"),
+        value("roster version", &room_head::roster_version,
+              "the room's latest presence sequence number (JOIN, LEAVE)"));
+}
+
+constexpr auto describe(std::type_identity<rejection>) {
+    return describe_record(value("code", &rejection::code, "an error code (section 10)"),
+                           value("count", &rejection::count, "refusals with it"));
 }
 
 // ---- Commands (PROTOCOL.md, section 3) ----
@@ -113,20 +166,22 @@ constexpr auto describe(std::type_identity<hello>) {
         "HELLO",
         text("name", &hello::name, max_name_bytes,
              "the name to join under: section 11. At most 256 bytes structurally."),
+        text("room", &hello::room, max_room_bytes,
+             "the room to enter (section 11a; `lobby` unless the user chose another). For a "
+             "resume, the room the client shows: WELCOME counts its members."),
         value("resume", &hello::resume,
               "empty for a fresh join; or the session id and secret of an earlier session to "
               "take over."));
 }
 
 constexpr auto describe(std::type_identity<ready>) {
-    return describe("READY", value("secret", &ready::secret, "from WELCOME"),
-                    value("probe seq", &ready::probe_seq,
-                          "the `seq` field of the PROBE event the client received"));
+    return describe("READY", value("secret", &ready::secret, "from WELCOME"));
 }
 
 constexpr auto describe(std::type_identity<say>) {
     return describe(
         "SAY", value("secret", &say::secret),
+        text("room", &say::room, max_room_bytes, "a room the session is in"),
         value("message id", &say::message_id,
               "chosen by the client; echoed in ACK, LINE and ERROR. SHOULD be unique within the "
               "session and non-zero (an ERROR with message id 0 is about no particular SAY)."),
@@ -134,7 +189,23 @@ constexpr auto describe(std::type_identity<say>) {
 }
 
 constexpr auto describe(std::type_identity<who>) {
-    return describe("WHO", value("secret", &who::secret));
+    return describe("WHO", value("secret", &who::secret),
+                    text("room", &who::room, max_room_bytes,
+                         "any room (section 11a); one nobody is in has an empty roster"));
+}
+
+constexpr auto describe(std::type_identity<join>) {
+    return describe("JOIN", value("secret", &join::secret),
+                    text("room", &join::room, max_room_bytes, room_rules));
+}
+
+constexpr auto describe(std::type_identity<part>) {
+    return describe("PART", value("secret", &part::secret),
+                    text("room", &part::room, max_room_bytes, "a room the session is in"));
+}
+
+constexpr auto describe(std::type_identity<list_rooms>) {
+    return describe("ROOMS", value("secret", &list_rooms::secret));
 }
 
 constexpr auto describe(std::type_identity<bye>) {
@@ -143,9 +214,9 @@ constexpr auto describe(std::type_identity<bye>) {
 
 constexpr auto describe(std::type_identity<ping>) {
     return describe("PING", value("secret", &ping::secret),
-                    value("last seq", &ping::last_seq,
-                          "`last` of section 7: the highest seq the client has received in any "
-                          "event (HEARTBEAT and PROBE included) of the current epoch; 0 if none"));
+                    value("positions", &ping::positions,
+                          "one record per room the client is in (section 7): how far it has "
+                          "read that room's chat"));
 }
 
 // ---- Replies (PROTOCOL.md, section 4) ----
@@ -161,11 +232,10 @@ constexpr auto describe(std::type_identity<welcome>) {
               "never 0"),
         value("secret", &welcome::secret, "16 random bytes; present it in every later command"),
         value("epoch", &welcome::epoch, "the broker run (section 7)"),
-        value("seq", &welcome::seq,
-              "the latest event sequence number at the time of the HELLO (0 if none yet)"),
+        text("room", &welcome::room, max_room_bytes, "the HELLO's room"),
         value("online", &welcome::online,
-              "joined sessions now: not counting this pending one; for a resume, including the "
-              "resumed session"),
+              "members of that room now: not counting this pending session; for a resume, "
+              "including the resumed session if it is in that room"),
         value("heartbeat ms", &welcome::heartbeat_ms,
               "interval of broker HEARTBEATs and of client PINGs, in milliseconds (default 1000)"),
         value("liveness", &welcome::liveness,
@@ -178,15 +248,16 @@ constexpr auto describe(std::type_identity<welcome>) {
               "messages this session may send per second on average (default 20, `--rate`); 0: "
               "no limit"),
         value("rate burst", &welcome::rate_burst,
-              "messages it may send at once above that rate (default 40, `--burst`)"));
+              "messages it may send at once above that rate (default 40, `--burst`)"),
+        value("max rooms", &welcome::max_rooms, "rooms this session may be in at once (32)"));
 }
 
 constexpr auto describe(std::type_identity<error>) {
     return describe(
         "ERROR", value("code", &error::code, "section 10"),
         value("message id", &error::message_id,
-              "the refused SAY's message id when a decoded SAY was refused (`E_NOT_JOINED` or a "
-              "text rule); otherwise 0"),
+              "the refused SAY's message id when a SAY that decoded was refused (section 10); "
+              "otherwise 0"),
         text("reason", &error::reason, max_text_bytes,
              "a human-readable English explanation. Not stable: never parse it. May quote the "
              "client's input; display it only through section 13."));
@@ -195,7 +266,7 @@ constexpr auto describe(std::type_identity<error>) {
 constexpr auto describe(std::type_identity<ack>) {
     return describe(
         "ACK", value("message id", &ack::message_id, "the SAY's message id"),
-        value("seq", &ack::seq, "the sequence number of the LINE event published for it"),
+        value("seq", &ack::seq, "the chat sequence number of the LINE published for it"),
         value("count", &ack::count,
               "how many SAYs this ACK confirms, at least 1: the SAY with this message id and the "
               "`count` - 1 SAYs the broker accepted from this session just before it (section "
@@ -203,43 +274,74 @@ constexpr auto describe(std::type_identity<ack>) {
 }
 
 constexpr auto describe(std::type_identity<roster>) {
-    return describe("ROSTER", value("roster version", &roster::roster_version, "section 7"),
+    return describe("ROSTER", text("room", &roster::room, max_room_bytes, "the WHO's room"),
+                    value("roster version", &roster::roster_version,
+                          "the room's latest presence sequence number (section 7)"),
                     text("name", &roster::names, max_name_bytes,
-                         "one per **joined** session (pending sessions are not listed), sorted by "
-                         "ASCII-folded name in byte order"));
+                         "one per member of the room, sorted by ASCII-folded name in byte "
+                         "order"));
+}
+
+constexpr auto describe(std::type_identity<room_entered>) {
+    return describe(
+        "ROOM", text("room", &room_entered::room, max_room_bytes, "the room entered"),
+        value("seq", &room_entered::seq,
+              "the room's latest chat sequence number: LINEs numbered above it came after the "
+              "entry"),
+        value("roster version", &room_entered::roster_version,
+              "the room's presence sequence number after this entry (its JOIN's seq)"),
+        value("online", &room_entered::online, "members of the room, this session included"));
+}
+
+constexpr auto describe(std::type_identity<room_list>) {
+    return describe("ROOMS", value("rooms", &room_list::rooms,
+                                   "one record per room that has members, in byte order of name"));
 }
 
 // ---- Events (PROTOCOL.md, section 5) ----
 
+inline constexpr std::string_view chat_seq_rules =
+    "the room's chat sequence: this LINE's own number (section 7)";
+inline constexpr std::string_view presence_seq_rules =
+    "the room's presence sequence: this event's own number, which is also the room's roster "
+    "version after it (section 7)";
+
 constexpr auto describe(std::type_identity<line>) {
-    return describe_event(
-        "LINE", text("sender", &line::sender, max_name_bytes, "the sending session's name"),
+    return describe_room_event(
+        "LINE", chat_seq_rules,
+        text("sender", &line::sender, max_name_bytes, "the sending session's name"),
         value("session id", &line::session_id, "the sending session"),
         value("message id", &line::message_id, "the SAY's message id"),
         text("text", &line::text, max_text_bytes, "the SAY's text, byte for byte"));
 }
 
 constexpr auto describe(std::type_identity<joined>) {
-    return describe_event("JOIN", text("name", &joined::name, max_name_bytes),
-                          value("session id", &joined::session_id,
-                                "a client recognises its own JOIN by this id (section 8)"),
-                          value("online", &joined::online, "joined sessions, including this one"),
-                          value("roster version", &joined::roster_version, "after this join"));
+    return describe_room_event(
+        "JOIN", presence_seq_rules, text("name", &joined::name, max_name_bytes),
+        value("session id", &joined::session_id,
+              "a client recognises its own JOIN by this id (section 8)"),
+        value("online", &joined::online, "members of the room, including this one"),
+        value("chat seq", &joined::chat_seq,
+              "the room's latest chat sequence number at this join: LINEs numbered above it "
+              "came after it"));
 }
 
 constexpr auto describe(std::type_identity<left>) {
-    return describe_event("LEAVE", text("name", &left::name, max_name_bytes),
-                          value("session id", &left::session_id),
-                          value("online", &left::online, "joined sessions, after this one left"),
-                          value("roster version", &left::roster_version, "after this departure"),
-                          value("reason", &left::reason, "section 15; accept unknown values"));
+    return describe_room_event(
+        "LEAVE", presence_seq_rules, text("name", &left::name, max_name_bytes),
+        value("session id", &left::session_id),
+        value("online", &left::online, "members of the room, after this one left"),
+        value("reason", &left::reason, "section 15; accept unknown values"));
 }
 
 constexpr auto describe(std::type_identity<heartbeat>) {
-    return describe_event("HEARTBEAT", value("online", &heartbeat::online, "joined sessions"),
-                          value("roster version", &heartbeat::roster_version, "current"),
+    return describe_event("HEARTBEAT",
+                          value("online", &heartbeat::online, "joined sessions, in all rooms"),
                           value("interval ms", &heartbeat::interval_ms,
-                                "the broker's heartbeat interval in milliseconds"));
+                                "the broker's heartbeat interval in milliseconds"),
+                          value("heads", &heartbeat::heads,
+                                "one record per room: those whose sequences moved since the "
+                                "previous HEARTBEAT, then up to 16 others in turn (section 7)"));
 }
 
 constexpr auto describe(std::type_identity<probe>) {
@@ -257,24 +359,26 @@ constexpr auto describe(std::type_identity<stats>) {
         "STATS", value("uptime ms", &stats::uptime_ms, "milliseconds since the broker started"),
         value("online", &stats::online, "joined sessions now"),
         value("peak online", &stats::peak_online, "the most joined sessions at once"),
+        value("rooms", &stats::rooms, "rooms that have members"),
         value("events published", &stats::events_published,
-              "sequenced events (LINE, JOIN, LEAVE); equals seq"),
+              "sequenced events (LINE, JOIN, LEAVE) in all rooms"),
         value("lines in", &stats::lines_in, "SAYs accepted and published"),
         value("bytes in", &stats::bytes_in,
               "sum of the frame sizes of every message received (routing id not counted)"),
         value("bytes out", &stats::bytes_out,
-              "sum of the frame sizes of every reply and event sent, counted once per event "
-              "however many subscribers receive it"),
-        value("expired", &stats::expired, "sessions ended with LEAVE reason 2"),
+              "sum of the frame sizes of every reply and event sent before this STATS (not "
+              "counting it), once per event however many subscribers receive it"),
+        value("expired", &stats::expired,
+              "sessions ended as timed out (announced with LEAVE reason 2 in each of their rooms)"),
         value("evicted", &stats::evicted,
               "sessions ended with LEAVE reason 4, 5, 6 or 7 (`E_EVICTED`)"),
         value("lagging", &stats::lagging,
-              "joined sessions currently more than `max lag` events behind"),
+              "joined sessions currently more than `max lag` lines behind in a room"),
         value("rejected", &stats::rejected,
-              "one record per error code refused with at least once: `u16` code, `u64` "
-              "number of refusals with it (every refused message and silently dropped PING, "
-              "whether or not an ERROR was sent: the per-peer cap of section 14 suppresses some); "
-              "in increasing code order; none if nothing was refused"));
+              "one record per error code refused with at least once, in increasing code order: "
+              "the number of refusals with it, which counts every refused message and silently "
+              "dropped PING whether or not an ERROR was sent (the per-peer cap of section 14 "
+              "suppresses some); none if nothing was refused"));
 }
 
 // The description of message M.

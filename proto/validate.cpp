@@ -2,6 +2,7 @@
 
 #include "proto/utf8.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace zchat::proto {
@@ -76,6 +77,17 @@ std::optional<decode_error> check_name(std::string_view name, std::size_t max_ch
             return decode_error{error_code::name_invalid,
                                 "name '" + std::string{name} + "' is reserved"};
     }
+    return std::nullopt;
+}
+
+std::optional<decode_error> check_room(std::string_view room) {
+    const bool allowed = std::all_of(room.begin(), room.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (room.empty() || room.size() > max_room_bytes || !allowed)
+        return decode_error{error_code::room_invalid, "a room name is 1 to " +
+                                                          std::to_string(max_room_bytes) +
+                                                          " characters of a-z, 0-9, '-' and '_'"};
     return std::nullopt;
 }
 

@@ -25,6 +25,10 @@ std::optional<decode_error> check_name(std::string_view name, std::size_t max_ch
 // Text is 1..max_bytes of valid UTF-8 with no control character other than TAB.
 std::optional<decode_error> check_text(std::string_view text, std::size_t max_bytes);
 
+// A room name is 1..32 bytes of a-z, 0-9, '-' and '_' (PROTOCOL.md, section 11a), given
+// without its '#'.
+std::optional<decode_error> check_room(std::string_view room);
+
 // The key under which names are unique: ASCII letters folded to lower case, so "Bob" and "bob"
 // are one name. Other letters compare exactly; the script rule above keeps look-alikes out.
 std::string fold_name(std::string_view name);

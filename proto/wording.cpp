@@ -8,7 +8,7 @@ namespace {
 
 // " (timed out)"; nothing for a user who chose to leave.
 std::string reason_note(leave_reason reason) {
-    if (reason == leave_reason::quit)
+    if (reason == leave_reason::quit || reason == leave_reason::parted)
         return "";
     return " (" + std::string{reason_words(reason)} + ")";
 }
@@ -22,6 +22,14 @@ std::string users_online(std::size_t online) {
 std::string connected_line(std::size_t online, bool reconnected) {
     return std::string{reconnected ? "> Reconnected" : "> Connected"} + " to the chat server (" +
            users_online(online) + ")";
+}
+
+std::string joined_room_line(std::string_view room, std::size_t online) {
+    return "> Joined #" + printable(room) + " (" + users_online(online) + ")";
+}
+
+std::string parted_room_line(std::string_view room, std::string_view current) {
+    return "< Left #" + printable(room) + " (now in #" + printable(current) + ")";
 }
 
 std::string entered_line(std::string_view name, std::size_t online) {

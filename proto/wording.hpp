@@ -16,9 +16,14 @@ std::string users_online(std::size_t online);
 
 // "> Connected to the chat server (1 user online)", or "> Reconnected ..." after a reconnect.
 std::string connected_line(std::size_t online, bool reconnected = false);
+// "> Joined #ops (2 users online)": a /join took effect.
+std::string joined_room_line(std::string_view room, std::size_t online);
+// "< Left #ops (now in #lobby)": the user left a room, and where typed lines go now.
+std::string parted_room_line(std::string_view room, std::string_view current);
 // "> New user bob entered (2 users online)"
 std::string entered_line(std::string_view name, std::size_t online);
-// "< The user bob left (1 user online)", with the reason when it was not their choice:
+// "< The user bob left (1 user online)", with the reason when it was not their choice (quitting
+// and leaving the room are):
 // "< The user bob left (timed out) (1 user online)".
 std::string left_line(std::string_view name, std::size_t online, leave_reason reason);
 // "[bob] World"

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -44,7 +45,7 @@ config debug_config() {
     return cfg;
 }
 
-// The log entries as "level text": "info join name=bob online=1".
+// The log entries as "level text": "info join name=bob room=lobby online=1".
 names logged(const outbox& out) {
     names lines;
     for (const log_entry& e : out.log)
@@ -139,6 +140,25 @@ T only_event(const outbox& out) {
     return *e;
 }
 
+// The LEAVEs published, in order.
+std::vector<proto::left> departures(const outbox& out) {
+    std::vector<proto::left> result;
+    for (const auto& p : publications_of(out)) {
+        if (const auto* l = std::get_if<proto::left>(&p.event))
+            result.push_back(*l);
+    }
+    return result;
+}
+
+// The ERRORs an outbox tells, in order.
+std::vector<error_code> errors_told(const outbox& out) {
+    std::vector<error_code> codes;
+    for (const auto& r : replies_of(out))
+        if (const auto* e = std::get_if<proto::error>(&r.reply))
+            codes.push_back(e->code);
+    return codes;
+}
+
 // The outbox holds one ERROR to `peer` with this code and message id, and nothing else: no
 // publication, no log line.
 ::testing::AssertionResult refused(const outbox& out, std::string_view peer, error_code code,
@@ -177,6 +197,11 @@ T only_event(const outbox& out) {
            << out.log.size() << " log lines";
 }
 
+// A PING reporting `seq` as the position in the lobby.
+proto::ping ping_at(const proto::session_secret& secret, std::uint64_t seq) {
+    return proto::ping{secret, {{"lobby", seq}}};
+}
+
 // ---- Driving the core ----
 
 // A core with a deterministic secret source and a hand-moved clock, and shorthands for the
@@ -212,22 +237,49 @@ public:
         return out;
     }
 
-    // HELLO, expecting a WELCOME: the session is pending.
-    proto::welcome hello(std::string_view peer, const std::string& name) {
-        return only_reply<proto::welcome>(send(peer, proto::hello{name, std::nullopt}), peer);
+    // HELLO naming `room`, expecting a WELCOME: the session is pending.
+    proto::welcome hello(std::string_view peer, const std::string& name,
+                         const std::string& room = "lobby") {
+        return only_reply<proto::welcome>(send(peer, proto::hello{name, room, std::nullopt}), peer);
     }
-    // HELLO then READY, expecting the JOIN: the session is joined.
-    proto::welcome join(std::string_view peer, const std::string& name) {
-        const proto::welcome w = hello(peer, name);
-        EXPECT_EQ(only_event<proto::joined>(send(peer, proto::ready{w.secret, w.seq})).name, name);
+    // HELLO then READY, expecting the JOIN in `room` and the ROOM reply: the session is joined.
+    proto::welcome join(std::string_view peer, const std::string& name,
+                        const std::string& room = "lobby") {
+        const proto::welcome w = hello(peer, name, room);
+        const outbox out = send(peer, proto::ready{w.secret});
+        const auto joined = only_event<proto::joined>(out);
+        EXPECT_EQ(joined.name, name);
+        EXPECT_EQ(joined.room, room);
+        EXPECT_EQ(only_reply<proto::room_entered>(out, peer).room, room);
         return w;
     }
     outbox say(std::string_view peer, const proto::welcome& w, std::uint64_t message_id,
                const std::string& text) {
-        return send(peer, proto::say{w.secret, message_id, text});
+        return say_in(peer, w, "lobby", message_id, text);
     }
-    std::vector<std::string> who(std::string_view peer, const proto::welcome& w) {
-        return only_reply<proto::roster>(send(peer, proto::who{w.secret}), peer).names;
+    outbox say_in(std::string_view peer, const proto::welcome& w, const std::string& room,
+                  std::uint64_t message_id, const std::string& text) {
+        return send(peer, proto::say{w.secret, room, message_id, text});
+    }
+    std::vector<std::string> who(std::string_view peer, const proto::welcome& w,
+                                 const std::string& room = "lobby") {
+        return only_reply<proto::roster>(send(peer, proto::who{w.secret, room}), peer).names;
+    }
+    // JOIN of another room, expecting its JOIN event and the ROOM reply.
+    proto::room_entered enter(std::string_view peer, const proto::welcome& w,
+                              const std::string& room) {
+        const outbox out = send(peer, proto::join{w.secret, room});
+        const auto joined = only_event<proto::joined>(out);
+        EXPECT_EQ(joined.room, room);
+        EXPECT_EQ(joined.session_id, w.session_id);
+        return only_reply<proto::room_entered>(out, peer);
+    }
+    // Where a room the session is in stands, as a JOIN of it tells without publishing anything.
+    proto::room_entered head(std::string_view peer, const proto::welcome& w,
+                             const std::string& room = "lobby") {
+        const outbox out = send(peer, proto::join{w.secret, room});
+        EXPECT_TRUE(out.publications.empty());
+        return only_reply<proto::room_entered>(out, peer);
     }
 
     core& broker() { return core_; }
@@ -247,36 +299,36 @@ config with_max_clients(std::size_t n) {
 
 TEST(BrokerCore, HelloIsWelcomedAndProbedOnTheSessionsOwnTopic) {
     script s;
-    const outbox out = s.send("peer-bob", proto::hello{"bob", std::nullopt});
+    const outbox out = s.send("peer-bob", proto::hello{"bob", "lobby", std::nullopt});
 
     EXPECT_EQ(only_reply<proto::welcome>(out, "peer-bob"),
               (proto::welcome{
-                  "bob", 1, secret_number(1), test_epoch, 0, 0,
+                  "bob", 1, secret_number(1), test_epoch, "lobby", 0,
                   static_cast<std::uint32_t>(std::chrono::milliseconds(test_heartbeat).count()), 3,
-                  32, 4096, 20, 40}));
+                  32, 4096, 20, 40, 32}));
     const auto events = publications_of(out);
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].topic, "probe/1/");
-    EXPECT_EQ(std::get<proto::probe>(events[0].event), (proto::probe{test_epoch, 0, 1}));
+    EXPECT_EQ(std::get<proto::probe>(events[0].event), (proto::probe{test_epoch, 1}));
     EXPECT_TRUE(out.log.empty());
     EXPECT_EQ(s.broker().online(), 0u);
 }
 
-TEST(BrokerCore, ReadyJoinsThePendingSessionAndPublishesJoinWithTheOnlineCount) {
+TEST(BrokerCore, ReadyEntersTheHellosRoomPublishesJoinAndAnswersRoom) {
     script s;
-    const proto::welcome w = s.hello("peer-bob", "bob");
+    const proto::welcome w = s.hello("peer-bob", "bob", "ops");
 
-    const outbox out = s.send("peer-bob", proto::ready{w.secret, 0});
+    const outbox out = s.send("peer-bob", proto::ready{w.secret});
 
-    EXPECT_TRUE(out.replies.empty());
     const auto events = publications_of(out);
     ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].topic, "presence/lobby/");
+    EXPECT_EQ(events[0].topic, "presence/ops/");
     EXPECT_EQ(std::get<proto::joined>(events[0].event),
-              (proto::joined{test_epoch, 1, "bob", 1, 1, 1}));
-    EXPECT_EQ(logged(out), (names{"info join name=bob online=1"}));
+              (proto::joined{test_epoch, 1, "ops", "bob", 1, 1, 0}));
+    EXPECT_EQ(only_reply<proto::room_entered>(out, "peer-bob"),
+              (proto::room_entered{"ops", 0, 1, 1}));
+    EXPECT_EQ(logged(out), (names{"info join name=bob room=ops online=1"}));
     EXPECT_EQ(s.broker().online(), 1u);
-    EXPECT_EQ(s.broker().seq(), 1u);
 }
 
 TEST(BrokerCore, WelcomeCarriesTheConfigurationAndTheRoomAsItIsNow) {
@@ -289,8 +341,14 @@ TEST(BrokerCore, WelcomeCarriesTheConfigurationAndTheRoomAsItIsNow) {
     const proto::welcome alice = s.join("peer-alice", "alice");
     s.say("peer-alice", alice, 1, "hello");
 
-    EXPECT_EQ(s.hello("peer-bob", "Bob"), (proto::welcome{"Bob", 2, secret_number(2), test_epoch, 2,
-                                                          1, 250, 5, 16, 200, 20, 40}));
+    s.join("peer-carol", "carol", "ops");
+
+    EXPECT_EQ(s.hello("peer-bob", "Bob"),
+              (proto::welcome{"Bob", 3, secret_number(3), test_epoch, "lobby", 1, 250, 5, 16, 200,
+                              20, 40, 32}));
+    // Online counts the members of the room the HELLO names.
+    EXPECT_EQ(s.hello("peer-dave", "dave", "ops").online, 1u);
+    EXPECT_EQ(s.hello("peer-erin", "erin", "empty").online, 0u);
 }
 
 TEST(BrokerCore, AReloadChangesTheLiveSettingsForSessionsThatJoinFromThenOn) {
@@ -322,8 +380,8 @@ TEST(BrokerCore, AReloadChangesTheLiveSettingsForSessionsThatJoinFromThenOn) {
         refused += s.say("peer-alice", alice, id, "x").publications.empty() ? 1u : 0u;
     EXPECT_EQ(refused, 3u);
     // And the new cap on clients holds.
-    EXPECT_EQ(only_reply<proto::error>(s.send("peer-carol", proto::hello{"carol", std::nullopt}),
-                                       "peer-carol")
+    EXPECT_EQ(only_reply<proto::error>(
+                  s.send("peer-carol", proto::hello{"carol", "lobby", std::nullopt}), "peer-carol")
                   .code,
               proto::error_code::server_full);
 }
@@ -337,7 +395,7 @@ TEST(BrokerCore, ProbeIsRepeatedEveryProbeIntervalUntilReady) {
 
     EXPECT_TRUE(silent(s.tick_at(t0 + 99ms)));
     const outbox second = s.tick_at(t0 + 100ms);
-    EXPECT_EQ(only_event<proto::probe>(second), (proto::probe{test_epoch, 0, 1}));
+    EXPECT_EQ(only_event<proto::probe>(second), (proto::probe{test_epoch, 1}));
     EXPECT_EQ(second.publications[0][0], "probe/1/");
     EXPECT_TRUE(second.replies.empty());
     EXPECT_TRUE(second.log.empty());
@@ -346,7 +404,7 @@ TEST(BrokerCore, ProbeIsRepeatedEveryProbeIntervalUntilReady) {
     EXPECT_TRUE(silent(s.tick_at(t0 + 150ms)));
     EXPECT_EQ(only_event<proto::probe>(s.tick_at(t0 + 200ms)).session_id, 1u);
 
-    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret, 0})).name, "bob");
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret})).name, "bob");
     EXPECT_EQ(s.broker().next_deadline(), t0 + test_heartbeat);
     EXPECT_TRUE(silent(s.tick_at(t0 + 1h)));
 }
@@ -368,12 +426,15 @@ TEST(BrokerCore, PendingJoinIsForgottenAfterTheJoinTimeout) {
     EXPECT_TRUE(expired.publications.empty());
     EXPECT_TRUE(expired.replies.empty());
     EXPECT_EQ(s.broker().session_count(), 0u);
-    EXPECT_EQ(s.broker().seq(), 0u);
 
-    // The late READY finds no session, and the name is free for someone else.
+    // The late READY finds no session, and the name is free for someone else, whose JOIN is the
+    // room's first.
     EXPECT_TRUE(
-        refused(s.send("peer-bob", proto::ready{w.secret, 0}), "peer-bob", error_code::not_joined));
-    EXPECT_EQ(s.hello("peer-robert", "Bob").session_id, 2u);
+        refused(s.send("peer-bob", proto::ready{w.secret}), "peer-bob", error_code::not_joined));
+    const proto::welcome robert = s.hello("peer-robert", "Bob");
+    EXPECT_EQ(robert.session_id, 2u);
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-robert", proto::ready{robert.secret})).seq,
+              1u);
 }
 
 TEST(BrokerCore, OnlyThePendingSessionsThatTimedOutAreForgotten) {
@@ -386,7 +447,7 @@ TEST(BrokerCore, OnlyThePendingSessionsThatTimedOutAreForgotten) {
     const proto::welcome carol = s.hello("peer-carol", "carol");
 
     EXPECT_EQ(logged(s.tick_at(t0 + 5s)), (names{"warn join-abandoned name=bob"}));
-    EXPECT_EQ(only_event<proto::joined>(s.send("peer-carol", proto::ready{carol.secret, 0})).online,
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-carol", proto::ready{carol.secret})).online,
               1u);
 }
 
@@ -394,10 +455,10 @@ TEST(BrokerCore, ReadyTwiceIsHarmless) {
     script s;
     const proto::welcome w = s.join("peer-bob", "bob");
 
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret, 0})));
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret, 7})));
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret})));
+    EXPECT_TRUE(silent(s.send("peer-bob", proto::ready{w.secret})));
     EXPECT_EQ(s.broker().online(), 1u);
-    EXPECT_EQ(s.broker().seq(), 1u);
+    EXPECT_EQ(s.head("peer-bob", w), (proto::room_entered{"lobby", 0, 1, 1}));
 }
 
 TEST(BrokerCore, ReadyWithAnotherSessionsSecretDoesNotJoin) {
@@ -405,7 +466,7 @@ TEST(BrokerCore, ReadyWithAnotherSessionsSecretDoesNotJoin) {
     const proto::welcome bob = s.hello("peer-bob", "bob");
     s.hello("peer-mallory", "mallory");
 
-    EXPECT_TRUE(refused(s.send("peer-mallory", proto::ready{bob.secret, 0}), "peer-mallory",
+    EXPECT_TRUE(refused(s.send("peer-mallory", proto::ready{bob.secret}), "peer-mallory",
                         error_code::not_joined));
     EXPECT_EQ(s.broker().online(), 0u);
 }
@@ -423,49 +484,58 @@ TEST(BrokerCore, SayIsPublishedWithTheSenderFromTheSessionTableAndAcked) {
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].topic, "chat/lobby/");
     EXPECT_EQ(std::get<proto::line>(events[0].event),
-              (proto::line{test_epoch, 3, "alice", alice.session_id, 7, "[bob] hi"}));
-    EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{7, 3}));
+              (proto::line{test_epoch, 1, "lobby", "alice", alice.session_id, 7, "[bob] hi"}));
+    EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{7, 1}));
     // Chat text is not logged at the default level.
     EXPECT_TRUE(out.log.empty());
 }
 
-TEST(BrokerCore, EverySequencedEventTakesTheNextSeqAndProbesDoNot) {
+// An event as "WORD room seq", or just its word for a broker-wide event.
+std::string summarised(const proto::event& e) {
+    return std::visit(
+        [](const auto& m) -> std::string {
+            using T = std::decay_t<decltype(m)>;
+            const char* word = std::is_same_v<T, proto::line>     ? "LINE"
+                               : std::is_same_v<T, proto::joined> ? "JOIN"
+                               : std::is_same_v<T, proto::left>   ? "LEAVE"
+                               : std::is_same_v<T, proto::probe>  ? "PROBE"
+                                                                  : "OTHER";
+            if constexpr (requires { m.room; })
+                return std::string{word} + " " + m.room + " " + std::to_string(m.seq);
+            else
+                return word;
+        },
+        e);
+}
+
+TEST(BrokerCore, LinesTakeTheChatSeqJoinsAndLeavesThePresenceSeqAndProbesNeither) {
     config cfg = test_config();
     cfg.probe_interval = 100ms;
     script s(cfg);
-    std::vector<published> events;
+    names events;
     const auto record = [&](const outbox& out) {
-        for (auto& p : publications_of(out))
-            events.push_back(std::move(p));
+        for (const auto& p : publications_of(out))
+            events.push_back(summarised(p.event));
         return out;
     };
 
-    // Alice's JOIN takes seq 1 (not recorded); then, in order:
-    // PROBE at 1, LINE 2, PROBE at 2, JOIN 3, LINE 4, LEAVE 5.
-    const proto::welcome alice = s.join("peer-alice", "alice");
-    const outbox hello = record(s.send("peer-bob", proto::hello{"bob", std::nullopt}));
+    const proto::welcome alice = s.join("peer-alice", "alice"); // presence 1, not recorded
+    const outbox hello = record(s.send("peer-bob", proto::hello{"bob", "lobby", std::nullopt}));
     const proto::welcome bob = only_reply<proto::welcome>(hello, "peer-bob");
-    const auto ack2 =
+    const auto ack1 =
         only_reply<proto::ack>(record(s.say("peer-alice", alice, 10, "one")), "peer-alice");
     record(s.tick_at(t0 + 100ms));
-    record(s.send("peer-bob", proto::ready{bob.secret, 2}));
-    const auto ack4 = only_reply<proto::ack>(record(s.say("peer-bob", bob, 10, "two")), "peer-bob");
+    const auto bob_joined =
+        only_event<proto::joined>(record(s.send("peer-bob", proto::ready{bob.secret})));
+    const auto ack2 = only_reply<proto::ack>(record(s.say("peer-bob", bob, 10, "two")), "peer-bob");
     record(s.send("peer-bob", proto::bye{bob.secret}));
 
-    std::vector<std::uint64_t> seqs;
-    for (const auto& p : events)
-        seqs.push_back(std::visit([](const auto& e) { return e.seq; }, p.event));
-    EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 2, 3, 4, 5}));
-    ASSERT_EQ(events.size(), 6u);
-    EXPECT_TRUE(std::holds_alternative<proto::probe>(events[0].event));
-    EXPECT_TRUE(std::holds_alternative<proto::line>(events[1].event));
-    EXPECT_TRUE(std::holds_alternative<proto::probe>(events[2].event));
-    EXPECT_TRUE(std::holds_alternative<proto::joined>(events[3].event));
-    EXPECT_TRUE(std::holds_alternative<proto::line>(events[4].event));
-    EXPECT_TRUE(std::holds_alternative<proto::left>(events[5].event));
+    EXPECT_EQ(events, (names{"PROBE", "LINE lobby 1", "PROBE", "JOIN lobby 2", "LINE lobby 2",
+                             "LEAVE lobby 3"}));
+    EXPECT_EQ(bob_joined.chat_seq, 1u); // the line before his join
+    EXPECT_EQ(ack1, (proto::ack{10, 1}));
     EXPECT_EQ(ack2, (proto::ack{10, 2}));
-    EXPECT_EQ(ack4, (proto::ack{10, 4}));
-    EXPECT_EQ(s.broker().seq(), 5u);
+    EXPECT_EQ(s.head("peer-alice", alice), (proto::room_entered{"lobby", 2, 3, 1}));
 }
 
 TEST(BrokerCore, AckCarriesTheSeqOfItsOwnLine) {
@@ -475,9 +545,10 @@ TEST(BrokerCore, AckCarriesTheSeqOfItsOwnLine) {
         const outbox out = s.say("peer-alice", alice, id, "line " + std::to_string(id));
         const auto line = only_event<proto::line>(out);
         EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{id, line.seq}));
+        EXPECT_EQ(line.seq, id - 99);
         EXPECT_EQ(line.message_id, id);
     }
-    EXPECT_EQ(s.broker().seq(), 11u);
+    EXPECT_EQ(s.head("peer-alice", alice).seq, 10u);
 }
 
 TEST(BrokerCore, TextAtTheLimitIsPublishedAndOneByteMoreIsTooLong) {
@@ -485,10 +556,10 @@ TEST(BrokerCore, TextAtTheLimitIsPublishedAndOneByteMoreIsTooLong) {
     const proto::welcome alice = s.join("peer-alice", "alice");
 
     EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, std::string(4096, 'x'))).seq,
-              2u);
+              1u);
     EXPECT_TRUE(refused(s.say("peer-alice", alice, 2, std::string(4097, 'x')), "peer-alice",
                         error_code::too_long, 2));
-    EXPECT_EQ(s.broker().seq(), 2u);
+    EXPECT_EQ(s.head("peer-alice", alice).seq, 1u);
 }
 
 TEST(BrokerCore, BadTextIsRefusedWithTheSaysMessageIdAndNothingIsPublished) {
@@ -526,9 +597,8 @@ TEST(BrokerCore, BadTextIsRefusedWithTheSaysMessageIdAndNothingIsPublished) {
         ++id;
         EXPECT_TRUE(refused(s.say("peer-alice", alice, id, c.text), "peer-alice", c.code, id));
     }
-    EXPECT_EQ(s.broker().seq(), 1u);
-    // The broker carries on: the next good line takes the next seq.
-    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "fine")).seq, 2u);
+    // The broker carries on: the next good line is the room's first.
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "fine")).seq, 1u);
 }
 
 TEST(BrokerCore, TabIsAllowedInTextAndLoggedAsASpace) {
@@ -536,7 +606,7 @@ TEST(BrokerCore, TabIsAllowedInTextAndLoggedAsASpace) {
     const proto::welcome alice = s.join("peer-alice", "alice");
     const outbox out = s.say("peer-alice", alice, 1, "a\tb");
     EXPECT_EQ(only_event<proto::line>(out).text, "a\tb");
-    EXPECT_EQ(logged(out), (names{"debug say name=alice text=\"a b\""}));
+    EXPECT_EQ(logged(out), (names{"debug say name=alice room=lobby text=\"a b\""}));
 }
 
 TEST(BrokerCore, TextIsPublishedAsSentButLoggedWithInvisibleCharactersEscaped) {
@@ -545,7 +615,8 @@ TEST(BrokerCore, TextIsPublishedAsSentButLoggedWithInvisibleCharactersEscaped) {
     const std::string text = "abc\u202Edef\u200B";
     const outbox out = s.say("peer-alice", alice, 1, text);
     EXPECT_EQ(only_event<proto::line>(out).text, text);
-    EXPECT_EQ(logged(out), (names{"debug say name=alice text=\"abc\\\\u{202E}def\\\\u{200B}\""}));
+    EXPECT_EQ(logged(out),
+              (names{"debug say name=alice room=lobby text=\"abc\\\\u{202E}def\\\\u{200B}\""}));
 }
 
 // ---- Commands out of place ----
@@ -553,11 +624,18 @@ TEST(BrokerCore, TextIsPublishedAsSentButLoggedWithInvisibleCharactersEscaped) {
 TEST(BrokerCore, CommandsBeforeHelloAreNotJoinedAndKeepNoState) {
     script s;
     const proto::session_secret none{};
+    EXPECT_TRUE(refused(s.send("peer-x", proto::say{none, "lobby", 5, "hi"}), "peer-x",
+                        error_code::not_joined, 5));
     EXPECT_TRUE(
-        refused(s.send("peer-x", proto::say{none, 5, "hi"}), "peer-x", error_code::not_joined, 5));
-    EXPECT_TRUE(refused(s.send("peer-x", proto::who{none}), "peer-x", error_code::not_joined));
+        refused(s.send("peer-x", proto::who{none, "lobby"}), "peer-x", error_code::not_joined));
     EXPECT_TRUE(refused(s.send("peer-x", proto::bye{none}), "peer-x", error_code::not_joined));
-    EXPECT_TRUE(refused(s.send("peer-x", proto::ready{none, 0}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-x", proto::ready{none}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(
+        refused(s.send("peer-x", proto::join{none, "ops"}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(
+        refused(s.send("peer-x", proto::part{none, "lobby"}), "peer-x", error_code::not_joined));
+    EXPECT_TRUE(
+        refused(s.send("peer-x", proto::list_rooms{none}), "peer-x", error_code::not_joined));
     EXPECT_EQ(s.broker().online(), 0u);
     EXPECT_EQ(s.broker().session_count(), 0u);
     EXPECT_EQ(s.hello("peer-x", "x").session_id, 1u);
@@ -566,12 +644,12 @@ TEST(BrokerCore, CommandsBeforeHelloAreNotJoinedAndKeepNoState) {
 TEST(BrokerCore, PingIsSilentWhetherJoinedOrNot) {
     script s;
     const proto::welcome alice = s.join("peer-alice", "alice");
-    EXPECT_TRUE(silent(s.send("peer-alice", proto::ping{alice.secret, 1})));
-    EXPECT_TRUE(silent(s.send("peer-alice", proto::ping{secret_number(99), 1})));
-    EXPECT_TRUE(silent(s.send("peer-x", proto::ping{{}, 0})));
+    EXPECT_TRUE(silent(s.send("peer-alice", ping_at(alice.secret, 1))));
+    EXPECT_TRUE(silent(s.send("peer-alice", ping_at(secret_number(99), 1))));
+    EXPECT_TRUE(silent(s.send("peer-x", proto::ping{})));
     const proto::welcome bob = s.hello("peer-bob", "bob");
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, 0})));
-    EXPECT_EQ(s.broker().seq(), 1u);
+    EXPECT_TRUE(silent(s.send("peer-bob", ping_at(bob.secret, 0))));
+    EXPECT_EQ(s.head("peer-alice", alice), (proto::room_entered{"lobby", 0, 1, 1}));
 }
 
 TEST(BrokerCore, WrongSecretIsNotJoinedAndPublishesNothing) {
@@ -580,19 +658,19 @@ TEST(BrokerCore, WrongSecretIsNotJoinedAndPublishesNothing) {
     const proto::welcome bob = s.join("peer-bob", "bob");
     const proto::session_secret wrong = secret_number(99);
 
-    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{wrong, 3, "hi"}), "peer-alice",
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{wrong, "lobby", 3, "hi"}), "peer-alice",
                         error_code::not_joined, 3));
-    EXPECT_TRUE(
-        refused(s.send("peer-alice", proto::who{wrong}), "peer-alice", error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::who{wrong, "lobby"}), "peer-alice",
+                        error_code::not_joined));
     EXPECT_TRUE(
         refused(s.send("peer-alice", proto::bye{wrong}), "peer-alice", error_code::not_joined));
     // Another session's secret from this connection is just as wrong.
-    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{bob.secret, 4, "as bob"}), "peer-alice",
-                        error_code::not_joined, 4));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::say{bob.secret, "lobby", 4, "as bob"}),
+                        "peer-alice", error_code::not_joined, 4));
     EXPECT_TRUE(refused(s.send("peer-alice", proto::bye{bob.secret}), "peer-alice",
                         error_code::not_joined));
 
-    EXPECT_EQ(s.broker().seq(), 2u);
+    EXPECT_EQ(s.head("peer-alice", alice), (proto::room_entered{"lobby", 0, 2, 2}));
     EXPECT_EQ(s.who("peer-alice", alice), (names{"alice", "bob"}));
 }
 
@@ -601,24 +679,29 @@ TEST(BrokerCore, RightSecretFromAnotherConnectionIsNotJoined) {
     const proto::welcome alice = s.join("peer-alice", "alice");
     s.join("peer-mallory", "mallory");
 
-    EXPECT_TRUE(refused(s.send("peer-mallory", proto::say{alice.secret, 1, "I am alice"}),
+    EXPECT_TRUE(refused(s.send("peer-mallory", proto::say{alice.secret, "lobby", 1, "I am alice"}),
                         "peer-mallory", error_code::not_joined, 1));
-    EXPECT_TRUE(refused(s.send("peer-stranger", proto::say{alice.secret, 1, "I am alice"}),
+    EXPECT_TRUE(refused(s.send("peer-stranger", proto::say{alice.secret, "lobby", 1, "I am alice"}),
                         "peer-stranger", error_code::not_joined, 1));
-    EXPECT_EQ(s.broker().seq(), 2u);
+    EXPECT_EQ(s.head("peer-alice", alice).seq, 0u);
 }
 
-TEST(BrokerCore, SayAndWhoWhileTheJoinIsPendingAreNotJoined) {
+TEST(BrokerCore, CommandsWhileTheJoinIsPendingAreNotJoined) {
     script s;
     const proto::welcome bob = s.hello("peer-bob", "bob");
 
     EXPECT_TRUE(
         refused(s.say("peer-bob", bob, 9, "too early"), "peer-bob", error_code::not_joined, 9));
-    EXPECT_TRUE(
-        refused(s.send("peer-bob", proto::who{bob.secret}), "peer-bob", error_code::not_joined));
-    EXPECT_EQ(s.broker().seq(), 0u);
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::who{bob.secret, "lobby"}), "peer-bob",
+                        error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::join{bob.secret, "ops"}), "peer-bob",
+                        error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::part{bob.secret, "lobby"}), "peer-bob",
+                        error_code::not_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::list_rooms{bob.secret}), "peer-bob",
+                        error_code::not_joined));
     // The pending session survives and can still complete its join.
-    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{bob.secret, 0})).seq, 1u);
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{bob.secret})).seq, 1u);
 }
 
 TEST(BrokerCore, ByeWhileTheJoinIsPendingWithdrawsItSilentlyAndFreesTheName) {
@@ -627,19 +710,20 @@ TEST(BrokerCore, ByeWhileTheJoinIsPendingWithdrawsItSilentlyAndFreesTheName) {
 
     EXPECT_TRUE(silent(s.send("peer-bob", proto::bye{bob.secret})));
     EXPECT_EQ(s.broker().session_count(), 0u);
-    EXPECT_TRUE(refused(s.send("peer-bob", proto::ready{bob.secret, 0}), "peer-bob",
-                        error_code::not_joined));
-    EXPECT_EQ(s.hello("peer-bob2", "bob").name, "bob");
-    EXPECT_EQ(s.broker().seq(), 0u);
+    EXPECT_TRUE(
+        refused(s.send("peer-bob", proto::ready{bob.secret}), "peer-bob", error_code::not_joined));
+    // Nobody was told of the withdrawn join: the next is the room's first.
+    const proto::welcome again = s.hello("peer-bob2", "bob");
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob2", proto::ready{again.secret})).seq, 1u);
 }
 
 TEST(BrokerCore, SecondHelloOnAJoinedConnectionIsAlreadyJoinedAndChangesNothing) {
     script s;
     const proto::welcome bob = s.join("peer-bob", "bob");
 
-    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", std::nullopt}), "peer-bob",
-                        error_code::already_joined));
-    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"bob", std::nullopt}), "peer-bob",
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", "lobby", std::nullopt}),
+                        "peer-bob", error_code::already_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"bob", "lobby", std::nullopt}), "peer-bob",
                         error_code::already_joined));
     EXPECT_EQ(s.who("peer-bob", bob), (names{"bob"}));
     EXPECT_EQ(only_event<proto::line>(s.say("peer-bob", bob, 1, "still me")).sender, "bob");
@@ -649,8 +733,8 @@ TEST(BrokerCore, SecondHelloOnAJoinedConnectionIsAlreadyJoinedAndChangesNothing)
 TEST(BrokerCore, SecondHelloWhileTheJoinIsPendingIsAlreadyJoined) {
     script s;
     s.hello("peer-bob", "bob");
-    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", std::nullopt}), "peer-bob",
-                        error_code::already_joined));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::hello{"robert", "lobby", std::nullopt}),
+                        "peer-bob", error_code::already_joined));
 }
 
 TEST(BrokerCore, ByePublishesLeaveAndTheSecondByeIsNotJoined) {
@@ -664,14 +748,13 @@ TEST(BrokerCore, ByePublishesLeaveAndTheSecondByeIsNotJoined) {
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].topic, "presence/lobby/");
     EXPECT_EQ(std::get<proto::left>(events[0].event),
-              (proto::left{test_epoch, 3, "bob", 2, 1, 3, proto::leave_reason::quit}));
-    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=quit"}));
+              (proto::left{test_epoch, 3, "lobby", "bob", 2, 1, proto::leave_reason::quit}));
+    EXPECT_EQ(logged(out), (names{"info leave name=bob room=lobby online=1 reason=quit"}));
 
     EXPECT_TRUE(
         refused(s.send("peer-bob", proto::bye{bob.secret}), "peer-bob", error_code::not_joined));
     EXPECT_TRUE(refused(s.say("peer-bob", bob, 1, "ghost"), "peer-bob", error_code::not_joined, 1));
     EXPECT_EQ(s.broker().online(), 1u);
-    EXPECT_EQ(s.broker().seq(), 3u);
 }
 
 TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesOn) {
@@ -698,18 +781,20 @@ TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesO
         {"unknown word", {body("SHOUT").secret(secret)}, error_code::unknown_command},
         {"empty word", {body("").secret(secret)}, error_code::unknown_command},
         {"HELLO missing a field", {body("HELLO").text("bob")}, error_code::malformed},
-        {"WHO with a byte more", {body("WHO").secret(secret).u8(0)}, error_code::malformed},
-        {"two frames", {body("WHO").secret(secret), ""}, error_code::malformed},
+        {"WHO with a byte more",
+         {body("WHO").secret(secret).text("lobby").u8(0)},
+         error_code::malformed},
+        {"two frames", {body("WHO").secret(secret).text("lobby"), ""}, error_code::malformed},
         {"1000 frames", proto::frame_list(1000, "x"), error_code::bad_signature},
         {"short secret", {body("WHO").bytes(std::string(15, 'S'))}, error_code::malformed},
         {"name of 257 bytes",
-         {body("HELLO").text(std::string(257, 'a')).u8(0)},
+         {body("HELLO").text(std::string(257, 'a')).text("lobby").u8(0)},
          error_code::too_long},
         {"text of 65537 bytes",
-         {body("SAY").secret(secret).u64(1).text(std::string(65537, 'a'))},
+         {body("SAY").secret(secret).text("lobby").u64(1).text(std::string(65537, 'a'))},
          error_code::too_long},
         {"bad resume ticket",
-         {body("HELLO").text("bob").u8(5).bytes("short")},
+         {body("HELLO").text("bob").text("lobby").u8(5).bytes("short")},
          error_code::malformed},
     };
 
@@ -722,8 +807,7 @@ TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesO
     }
     // Nothing was allocated for the sender, and everyone else is served as before.
     EXPECT_EQ(s.broker().session_count(), 1u);
-    EXPECT_EQ(s.broker().seq(), 1u);
-    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "still here")).seq, 2u);
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "still here")).seq, 1u);
     EXPECT_EQ(s.hello("peer-mallory", "mallory").session_id, 2u);
 }
 
@@ -782,8 +866,8 @@ TEST(BrokerCore, InvalidNamesAreRefusedAndKeepNoState) {
     for (const auto& c : cases) {
         SCOPED_TRACE(::testing::PrintToString(c.name));
         s.now += 1s; // stay within the per-peer ERROR cap
-        EXPECT_TRUE(
-            refused(s.send("peer-x", proto::hello{c.name, std::nullopt}), "peer-x", c.code));
+        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{c.name, "lobby", std::nullopt}), "peer-x",
+                            c.code));
     }
     EXPECT_EQ(s.broker().session_count(), 0u);
     EXPECT_EQ(s.hello("peer-x", "x").session_id, 1u);
@@ -796,8 +880,8 @@ TEST(BrokerCore, NamesOfExactlyTheMaximumLengthAreAccepted) {
     for (int i = 0; i < 32; ++i)
         accents += "é";
     EXPECT_EQ(s.hello("peer-b", accents).name, accents); // 32 characters, 64 bytes
-    EXPECT_TRUE(refused(s.send("peer-c", proto::hello{accents + "é", std::nullopt}), "peer-c",
-                        error_code::too_long));
+    EXPECT_TRUE(refused(s.send("peer-c", proto::hello{accents + "é", "lobby", std::nullopt}),
+                        "peer-c", error_code::too_long));
 }
 
 TEST(BrokerCore, NameIsTakenUnderAsciiCaseFolding) {
@@ -807,7 +891,7 @@ TEST(BrokerCore, NameIsTakenUnderAsciiCaseFolding) {
 
     for (const std::string name : {"Bob", "bob", "BOB", "bOb", "carol", "CAROL"}) {
         SCOPED_TRACE(name);
-        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, std::nullopt}), "peer-x",
+        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, "lobby", std::nullopt}), "peer-x",
                             error_code::name_taken));
     }
     EXPECT_EQ(s.hello("peer-x", "bobby").name, "bobby");
@@ -821,10 +905,10 @@ config with_bound_names(std::unordered_set<std::string> bound) {
 
 TEST(BrokerCore, KeyBoundToANameMayJoinUnderThatNameOnly) {
     script s(with_bound_names({"alice"}));
-    EXPECT_TRUE(refused(s.send("peer-a", proto::hello{"mallory", std::nullopt}, "alice"), "peer-a",
-                        error_code::name_forbidden));
+    EXPECT_TRUE(refused(s.send("peer-a", proto::hello{"mallory", "lobby", std::nullopt}, "alice"),
+                        "peer-a", error_code::name_forbidden));
     EXPECT_EQ(only_reply<proto::welcome>(
-                  s.send("peer-a", proto::hello{"Alice", std::nullopt}, "alice"), "peer-a")
+                  s.send("peer-a", proto::hello{"Alice", "lobby", std::nullopt}, "alice"), "peer-a")
                   .name,
               "Alice");
 }
@@ -833,7 +917,7 @@ TEST(BrokerCore, BoundNameIsRefusedWithoutItsKeyAndOtherNamesAreFree) {
     script s(with_bound_names({"alice"}));
     for (const std::string name : {"alice", "ALICE"}) {
         SCOPED_TRACE(name);
-        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, std::nullopt}), "peer-x",
+        EXPECT_TRUE(refused(s.send("peer-x", proto::hello{name, "lobby", std::nullopt}), "peer-x",
                             error_code::name_forbidden));
     }
     EXPECT_EQ(s.hello("peer-x", "bob").name, "bob");
@@ -842,10 +926,9 @@ TEST(BrokerCore, BoundNameIsRefusedWithoutItsKeyAndOtherNamesAreFree) {
 // HELLO then READY from a peer whose key is bound to `key_name`, expecting the JOIN.
 proto::welcome join_with_key(script& s, std::string_view peer, const std::string& name,
                              std::string_view key_name) {
-    const proto::welcome w =
-        only_reply<proto::welcome>(s.send(peer, proto::hello{name, std::nullopt}, key_name), peer);
-    EXPECT_EQ(only_event<proto::joined>(s.send(peer, proto::ready{w.secret, w.seq}, key_name)).name,
-              name);
+    const proto::welcome w = only_reply<proto::welcome>(
+        s.send(peer, proto::hello{name, "lobby", std::nullopt}, key_name), peer);
+    EXPECT_EQ(only_event<proto::joined>(s.send(peer, proto::ready{w.secret}, key_name)).name, name);
     return w;
 }
 
@@ -855,11 +938,12 @@ TEST(BrokerCore, ResumeTicketDoesNotGetRoundANameBinding) {
     const proto::resume_ticket ticket{alice.session_id, alice.secret};
     for (const std::string_view key : {"bob", ""}) {
         SCOPED_TRACE(key);
-        EXPECT_TRUE(refused(s.send("peer-b", proto::hello{"alice", ticket}, key), "peer-b",
+        EXPECT_TRUE(refused(s.send("peer-b", proto::hello{"alice", "lobby", ticket}, key), "peer-b",
                             error_code::name_forbidden));
     }
     // Her own key takes the session over (and her old connection is told).
-    const auto replies = replies_of(s.send("peer-c", proto::hello{"alice", ticket}, "alice"));
+    const auto replies =
+        replies_of(s.send("peer-c", proto::hello{"alice", "lobby", ticket}, "alice"));
     ASSERT_EQ(replies.size(), 2u);
     const auto* w = std::get_if<proto::welcome>(&replies[1].reply);
     ASSERT_NE(w, nullptr);
@@ -872,12 +956,13 @@ TEST(BrokerCore, ASessionUnderABoundNameTakesCommandsFromItsKeyOnly) {
     // Another key on a connection with her routing id, and her secret: not her.
     for (const std::string_view key : {"bob", ""}) {
         SCOPED_TRACE(key);
-        EXPECT_TRUE(refused(s.send("peer-a", proto::say{alice.secret, 5, "as alice"}, key),
+        EXPECT_TRUE(refused(s.send("peer-a", proto::say{alice.secret, "lobby", 5, "as alice"}, key),
                             "peer-a", error_code::not_joined, 5));
     }
-    EXPECT_EQ(
-        only_event<proto::line>(s.send("peer-a", proto::say{alice.secret, 6, "me"}, "alice")).text,
-        "me");
+    EXPECT_EQ(only_event<proto::line>(
+                  s.send("peer-a", proto::say{alice.secret, "lobby", 6, "me"}, "alice"))
+                  .text,
+              "me");
 }
 
 TEST(BrokerCore, NameIsFreeAgainAfterBye) {
@@ -893,7 +978,7 @@ TEST(BrokerCore, NameIsFreeAgainAfterBye) {
     EXPECT_EQ(s.hello("peer-bob", "bob2").session_id, 3u);
 }
 
-// ---- The room ----
+// ---- Rosters and the client cap ----
 
 TEST(BrokerCore, WhoListsJoinedNamesOnlyInCaseInsensitiveOrder) {
     script s;
@@ -902,9 +987,9 @@ TEST(BrokerCore, WhoListsJoinedNamesOnlyInCaseInsensitiveOrder) {
     s.join("peer-alice", "alice");
     s.hello("peer-dave", "dave");
 
-    const outbox out = s.send("peer-bob", proto::who{bob.secret});
+    const outbox out = s.send("peer-bob", proto::who{bob.secret, "lobby"});
     EXPECT_EQ(only_reply<proto::roster>(out, "peer-bob"),
-              (proto::roster{3, {"alice", "Bob", "carol"}}));
+              (proto::roster{"lobby", 3, {"alice", "Bob", "carol"}}));
     EXPECT_TRUE(out.publications.empty());
     EXPECT_TRUE(out.log.empty());
 }
@@ -914,14 +999,14 @@ TEST(BrokerCore, MaxClientsCountsPendingSessionsAndTheNextHelloIsServerFull) {
     const proto::welcome alice = s.join("peer-alice", "alice");
     s.hello("peer-bob", "bob");
 
-    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", std::nullopt}), "peer-carol",
-                        error_code::server_full));
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", "lobby", std::nullopt}),
+                        "peer-carol", error_code::server_full));
     EXPECT_EQ(s.broker().next_deadline(), s.now + config{}.probe_interval);
 
     s.send("peer-alice", proto::bye{alice.secret});
     EXPECT_EQ(s.hello("peer-carol", "carol").session_id, 3u);
-    EXPECT_TRUE(refused(s.send("peer-dave", proto::hello{"dave", std::nullopt}), "peer-dave",
-                        error_code::server_full));
+    EXPECT_TRUE(refused(s.send("peer-dave", proto::hello{"dave", "lobby", std::nullopt}),
+                        "peer-dave", error_code::server_full));
 }
 
 TEST(BrokerCore, ServerFullIsLiftedWhenAPendingJoinTimesOut) {
@@ -929,8 +1014,8 @@ TEST(BrokerCore, ServerFullIsLiftedWhenAPendingJoinTimesOut) {
     cfg.join_timeout = 1s;
     script s(cfg);
     s.hello("peer-bob", "bob");
-    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", std::nullopt}), "peer-carol",
-                        error_code::server_full));
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", "lobby", std::nullopt}),
+                        "peer-carol", error_code::server_full));
     s.tick_at(t0 + 1s);
     EXPECT_EQ(s.hello("peer-carol", "carol").session_id, 2u);
 }
@@ -951,24 +1036,24 @@ TEST(BrokerCore, LogLinesAndEventsCountWhoIsOnlineAlike) {
     std::vector<proto::welcome> w;
     for (const std::string name : {"alice", "bob", "carol"}) {
         w.push_back(s.hello("peer-" + name, name));
-        keep(s.send("peer-" + name, proto::ready{w.back().secret, 0}));
+        keep(s.send("peer-" + name, proto::ready{w.back().secret}));
     }
     keep(s.send("peer-bob", proto::bye{w[1].secret}));
     keep(s.send("peer-carol", proto::bye{w[2].secret}));
     keep(s.send("peer-alice", proto::bye{w[0].secret}));
 
     EXPECT_EQ(seen, (names{
-                        "info join name=alice online=1",
+                        "info join name=alice room=lobby online=1",
                         "JOIN online=1",
-                        "info join name=bob online=2",
+                        "info join name=bob room=lobby online=2",
                         "JOIN online=2",
-                        "info join name=carol online=3",
+                        "info join name=carol room=lobby online=3",
                         "JOIN online=3",
-                        "info leave name=bob online=2 reason=quit",
+                        "info leave name=bob room=lobby online=2 reason=quit",
                         "LEAVE online=2",
-                        "info leave name=carol online=1 reason=quit",
+                        "info leave name=carol room=lobby online=1 reason=quit",
                         "LEAVE online=1",
-                        "info leave name=alice online=0 reason=quit",
+                        "info leave name=alice room=lobby online=0 reason=quit",
                         "LEAVE online=0",
                     }));
     EXPECT_EQ(s.broker().online(), 0u);
@@ -981,9 +1066,10 @@ TEST(BrokerCore, ChatTextIsLoggedAtDebugOnlyAndQuotedWhereItMustBe) {
 
     script s(debug_config());
     const proto::welcome bob = s.join("peer-bob", "bob");
-    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "World")), (names{"debug say name=bob text=World"}));
+    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "World")),
+              (names{"debug say name=bob room=lobby text=World"}));
     EXPECT_EQ(logged(s.say("peer-bob", bob, 2, "say \"x=1\" \\ done")),
-              (names{"debug say name=bob text=\"say \\\"x=1\\\" \\\\ done\""}));
+              (names{"debug say name=bob room=lobby text=\"say \\\"x=1\\\" \\\\ done\""}));
 }
 
 TEST(BrokerCore, AReloadCanTurnChatLoggingOnAndOff) {
@@ -992,12 +1078,13 @@ TEST(BrokerCore, AReloadCanTurnChatLoggingOnAndOff) {
     config next = test_config();
     next.logging = log_level::debug;
     EXPECT_EQ(s.broker().reconfigure(next), (names{"log-level info -> debug"}));
-    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "hi")), (names{"debug say name=bob text=hi"}));
+    EXPECT_EQ(logged(s.say("peer-bob", bob, 1, "hi")),
+              (names{"debug say name=bob room=lobby text=hi"}));
     EXPECT_EQ(s.broker().reconfigure(test_config()), (names{"log-level debug -> info"}));
     EXPECT_TRUE(s.say("peer-bob", bob, 2, "hi").log.empty());
 }
 
-TEST(BrokerCore, ShutDownPublishesShutdownWithTheLatestSeq) {
+TEST(BrokerCore, ShutDownPublishesShutdownOnTheSystemTopic) {
     script s;
     const proto::welcome alice = s.join("peer-alice", "alice");
     s.say("peer-alice", alice, 1, "bye all");
@@ -1009,8 +1096,320 @@ TEST(BrokerCore, ShutDownPublishesShutdownWithTheLatestSeq) {
     const auto events = publications_of(out);
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].topic, "sys/shutdown/");
-    EXPECT_EQ(std::get<proto::shutdown>(events[0].event), (proto::shutdown{test_epoch, 2}));
+    EXPECT_EQ(std::get<proto::shutdown>(events[0].event), (proto::shutdown{test_epoch}));
     EXPECT_EQ(s.broker().epoch(), test_epoch);
+}
+
+// ---- Rooms ----
+
+TEST(BrokerRooms, EachRoomNumbersItsLinesFromOne) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice", "a");
+    s.enter("peer-alice", alice, "b");
+
+    const outbox in_a = s.say_in("peer-alice", alice, "a", 1, "to a");
+    const outbox in_b = s.say_in("peer-alice", alice, "b", 2, "to b");
+
+    EXPECT_EQ(only_event<proto::line>(in_a),
+              (proto::line{test_epoch, 1, "a", "alice", alice.session_id, 1, "to a"}));
+    EXPECT_EQ(only_event<proto::line>(in_b),
+              (proto::line{test_epoch, 1, "b", "alice", alice.session_id, 2, "to b"}));
+    EXPECT_EQ(in_a.publications.at(0).at(0), "chat/a/");
+    EXPECT_EQ(in_b.publications.at(0).at(0), "chat/b/");
+    EXPECT_EQ(only_reply<proto::ack>(in_b, "peer-alice"), (proto::ack{2, 1}));
+    EXPECT_EQ(only_event<proto::line>(s.say_in("peer-alice", alice, "a", 3, "again")).seq, 2u);
+    EXPECT_EQ(s.head("peer-alice", alice, "b"), (proto::room_entered{"b", 1, 1, 1}));
+}
+
+TEST(BrokerRooms, JoinEntersAnotherRoomPublishesItsJoinAndAnswersRoom) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+    s.say_in("peer-bob", bob, "ops", 1, "one");
+    s.say_in("peer-bob", bob, "ops", 2, "two");
+
+    const outbox out = s.send("peer-alice", proto::join{alice.secret, "ops"});
+
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "presence/ops/");
+    // The JOIN takes the room's presence number and tells where its chat stands.
+    EXPECT_EQ(std::get<proto::joined>(events[0].event),
+              (proto::joined{test_epoch, 2, "ops", "alice", alice.session_id, 2, 2}));
+    EXPECT_EQ(only_reply<proto::room_entered>(out, "peer-alice"),
+              (proto::room_entered{"ops", 2, 2, 2}));
+    EXPECT_EQ(logged(out), (names{"info join name=alice room=ops online=2"}));
+    EXPECT_EQ(s.broker().online(), 2u); // sessions, not memberships
+    EXPECT_EQ(only_event<proto::line>(s.say_in("peer-alice", alice, "ops", 1, "hi")).seq, 3u);
+    EXPECT_EQ(s.who("peer-alice", alice, "ops"), (names{"alice", "bob"}));
+    EXPECT_EQ(s.who("peer-alice", alice, "lobby"), (names{"alice"}));
+}
+
+TEST(BrokerRooms, JoinOfARoomAlreadyInIsAnsweredWithRoomAndPublishesNothing) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    s.say("peer-alice", alice, 1, "hi");
+
+    const outbox out = s.send("peer-alice", proto::join{alice.secret, "lobby"});
+
+    EXPECT_TRUE(out.publications.empty());
+    EXPECT_TRUE(out.log.empty());
+    EXPECT_EQ(only_reply<proto::room_entered>(out, "peer-alice"),
+              (proto::room_entered{"lobby", 1, 2, 2}));
+    EXPECT_EQ(s.who("peer-alice", alice), (names{"alice", "bob"}));
+}
+
+TEST(BrokerRooms, PartLeavesOneRoomWithReasonPartedAndTheSessionStays) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    s.enter("peer-alice", alice, "ops");
+
+    const outbox out = s.send("peer-alice", proto::part{alice.secret, "ops"});
+
+    EXPECT_TRUE(out.replies.empty());
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].topic, "presence/ops/");
+    EXPECT_EQ(std::get<proto::left>(events[0].event),
+              (proto::left{test_epoch, 2, "ops", "alice", alice.session_id, 0,
+                           proto::leave_reason::parted}));
+    EXPECT_EQ(logged(out), (names{"info leave name=alice room=ops online=0 reason=parted"}));
+    EXPECT_EQ(s.broker().online(), 2u);
+
+    // She is still in the lobby, and no longer in #ops.
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 1, "still here")).sender, "alice");
+    EXPECT_TRUE(refused(s.say_in("peer-alice", alice, "ops", 2, "anyone?"), "peer-alice",
+                        error_code::not_in_room, 2));
+    EXPECT_EQ(s.who("peer-alice", alice), (names{"alice", "bob"}));
+    // She may come back; the room goes on numbering.
+    const outbox back = s.send("peer-alice", proto::join{alice.secret, "ops"});
+    EXPECT_EQ(only_event<proto::joined>(back).seq, 3u);
+}
+
+TEST(BrokerRooms, PartOfTheLastRoomLeavesTheSessionJoinedInNone) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+
+    EXPECT_EQ(departures(s.send("peer-alice", proto::part{alice.secret, "lobby"})).size(), 1u);
+
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_EQ(only_reply<proto::room_list>(s.send("peer-alice", proto::list_rooms{alice.secret}),
+                                           "peer-alice"),
+              proto::room_list{});
+    // Her BYE has no room to be announced in.
+    const outbox bye = s.send("peer-alice", proto::bye{alice.secret});
+    EXPECT_TRUE(bye.publications.empty());
+    EXPECT_EQ(logged(bye), (names{"info leave name=alice reason=quit"}));
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
+TEST(BrokerRooms, PartOfARoomNotInIsNotInRoom) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+
+    for (const std::string room : {"ops", "nowhere", "#Not A Room"}) {
+        SCOPED_TRACE(room);
+        EXPECT_TRUE(refused(s.send("peer-alice", proto::part{alice.secret, room}), "peer-alice",
+                            error_code::not_in_room));
+    }
+    EXPECT_EQ(s.who("peer-bob", bob, "ops"), (names{"bob"}));
+    EXPECT_EQ(s.who("peer-alice", alice), (names{"alice"}));
+}
+
+TEST(BrokerRooms, SayToARoomNotInIsNotInRoomWithTheMessageId) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+
+    EXPECT_TRUE(refused(s.say_in("peer-alice", alice, "ops", 9, "let me in"), "peer-alice",
+                        error_code::not_in_room, 9));
+    EXPECT_TRUE(refused(s.say_in("peer-alice", alice, "nowhere", 10, "hello?"), "peer-alice",
+                        error_code::not_in_room, 10));
+    EXPECT_TRUE(refused(s.say_in("peer-alice", alice, "#Ops", 11, "hello?"), "peer-alice",
+                        error_code::not_in_room, 11));
+    EXPECT_EQ(s.head("peer-bob", bob, "ops").seq, 0u);
+}
+
+TEST(BrokerRooms, BadRoomNamesAreRefusedInHelloJoinAndWho) {
+    struct bad_room {
+        std::string room;
+        error_code code;
+    };
+    const std::vector<bad_room> cases{
+        {"", error_code::room_invalid},
+        {"#ops", error_code::room_invalid},
+        {"Ops", error_code::room_invalid},
+        {"two words", error_code::room_invalid},
+        {"caf\u00e9", error_code::room_invalid},
+        {"a/b", error_code::room_invalid},
+        {"ops\n", error_code::room_invalid},
+        // Over the codec's structural cap: refused before the name is looked at.
+        {std::string(33, 'a'), error_code::too_long},
+    };
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (const auto& c : cases) {
+        SCOPED_TRACE(::testing::PrintToString(c.room));
+        s.now += 1s; // stay within the per-peer ERROR cap
+        EXPECT_TRUE(
+            refused(s.send("peer-x", proto::hello{"x", c.room, std::nullopt}), "peer-x", c.code));
+        EXPECT_TRUE(
+            refused(s.send("peer-alice", proto::join{alice.secret, c.room}), "peer-alice", c.code));
+        EXPECT_TRUE(
+            refused(s.send("peer-alice", proto::who{alice.secret, c.room}), "peer-alice", c.code));
+    }
+    EXPECT_EQ(s.broker().session_count(), 1u);
+    // The longest name and every allowed character are accepted.
+    const std::string longest(32, 'z');
+    EXPECT_EQ(s.enter("peer-alice", alice, longest).room, longest);
+    EXPECT_EQ(s.enter("peer-alice", alice, "a-z_0-9").room, "a-z_0-9");
+    EXPECT_EQ(s.hello("peer-x", "x", "dev_ops-2").room, "dev_ops-2");
+}
+
+TEST(BrokerRooms, TheThirtyThirdRoomIsTooManyRooms) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_EQ(alice.max_rooms, proto::max_rooms_per_session);
+    for (std::uint32_t n = 2; n <= proto::max_rooms_per_session; ++n)
+        s.enter("peer-alice", alice, "room" + std::to_string(n));
+
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::join{alice.secret, "room33"}), "peer-alice",
+                        error_code::too_many_rooms));
+    // A room she is in is still answered, and after a PART there is space again.
+    EXPECT_EQ(s.head("peer-alice", alice, "room32").room, "room32");
+    s.send("peer-alice", proto::part{alice.secret, "room2"});
+    EXPECT_EQ(s.enter("peer-alice", alice, "room33").roster_version, 1u);
+}
+
+config with_max_rooms(std::size_t n) {
+    config cfg = test_config();
+    cfg.max_rooms = n;
+    return cfg;
+}
+
+TEST(BrokerRooms, AtMaxRoomsAnEmptyRoomIsForgottenToMakeSpaceAndOtherwiseNoneOpens) {
+    script s(with_max_rooms(2));
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+    s.say_in("peer-bob", bob, "ops", 1, "one");
+    s.say_in("peer-bob", bob, "ops", 2, "two");
+
+    // Both rooms kept have members: no third opens, by JOIN or by the first room of a HELLO.
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::join{alice.secret, "dev"}), "peer-alice",
+                        error_code::too_many_rooms));
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::hello{"carol", "dev", std::nullopt}),
+                        "peer-carol", error_code::too_many_rooms));
+    EXPECT_EQ(s.broker().session_count(), 2u);
+    // A room that exists can still be entered.
+    const proto::welcome carol = s.join("peer-carol", "carol");
+    EXPECT_EQ(s.enter("peer-carol", carol, "ops").online, 2u);
+    s.send("peer-carol", proto::part{carol.secret, "ops"});
+
+    // #ops, emptied, gives its place to #dev, which numbers its events in the generation after
+    // the one forgotten room (their high 32 bits).
+    constexpr std::uint64_t generation_1 = std::uint64_t{1} << 32;
+    constexpr std::uint64_t generation_2 = std::uint64_t{2} << 32;
+    s.send("peer-bob", proto::part{bob.secret, "ops"});
+    EXPECT_EQ(s.enter("peer-alice", alice, "dev"),
+              (proto::room_entered{"dev", generation_1, generation_1 + 1, 1}));
+    EXPECT_TRUE(refused(s.send("peer-bob", proto::join{bob.secret, "ops"}), "peer-bob",
+                        error_code::too_many_rooms));
+    // Opened again, a forgotten room numbers its sequences in a later generation, above every
+    // number its name had: subscribers tell it from a loss.
+    s.send("peer-alice", proto::part{alice.secret, "dev"});
+    const outbox reopened = s.send("peer-bob", proto::join{bob.secret, "ops"});
+    EXPECT_EQ(only_event<proto::joined>(reopened),
+              (proto::joined{test_epoch, generation_2 + 1, "ops", "bob", bob.session_id, 1,
+                             generation_2}));
+    EXPECT_EQ(only_reply<proto::room_entered>(reopened, "peer-bob"),
+              (proto::room_entered{"ops", generation_2, generation_2 + 1, 1}));
+
+    // A reload may raise the cap.
+    config next = with_max_rooms(3);
+    EXPECT_EQ(s.broker().reconfigure(next), (names{"max-rooms 2 -> 3"}));
+    EXPECT_EQ(s.enter("peer-alice", alice, "dev").room, "dev");
+}
+
+// The room a HELLO names could be opened then, but by its READY the last empty room went to
+// another: the session is joined in no room and told, and may enter one that exists.
+TEST(BrokerRooms, AReadyWhoseRoomCanNoLongerBeOpenedIsTooManyRooms) {
+    script s(with_max_rooms(2));
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+    s.send("peer-bob", proto::part{bob.secret, "ops"});
+    const proto::welcome carol = s.hello("peer-carol", "carol", "dev");
+    s.enter("peer-alice", alice, "qa"); // takes the place of the empty #ops
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::ready{carol.secret}), "peer-carol",
+                        error_code::too_many_rooms));
+    EXPECT_EQ(s.broker().online(), 3u); // carol is joined, in no room
+    EXPECT_EQ(s.enter("peer-carol", carol, "lobby").online, 2u);
+}
+
+TEST(BrokerRooms, RoomsListsTheRoomsWithMembersInNameOrder) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice", "ops");
+    const proto::welcome bob = s.join("peer-bob", "bob", "lobby");
+    s.enter("peer-bob", bob, "ops");
+    s.join("peer-carol", "carol", "a-team");
+    const proto::welcome dave = s.join("peer-dave", "dave", "zz");
+    s.send("peer-dave", proto::part{dave.secret, "zz"}); // kept, but empty
+
+    const outbox out = s.send("peer-alice", proto::list_rooms{alice.secret});
+
+    EXPECT_EQ(only_reply<proto::room_list>(out, "peer-alice"),
+              (proto::room_list{{{"a-team", 1}, {"lobby", 1}, {"ops", 2}}}));
+    EXPECT_TRUE(out.publications.empty());
+    EXPECT_TRUE(out.log.empty());
+}
+
+TEST(BrokerRooms, WhoOfAnyRoomGivesItsRosterAndRosterVersion) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob", "ops");
+    s.join("peer-carol", "Carol", "ops");
+    s.send("peer-bob", proto::part{bob.secret, "ops"});
+    s.send("peer-bob", proto::join{bob.secret, "ops"});
+
+    // Whether or not the asker is in the room, so a user can look before joining.
+    EXPECT_EQ(only_reply<proto::roster>(s.send("peer-alice", proto::who{alice.secret, "ops"}),
+                                        "peer-alice"),
+              (proto::roster{"ops", 4, {"bob", "Carol"}}));
+    EXPECT_EQ(
+        only_reply<proto::roster>(s.send("peer-bob", proto::who{bob.secret, "lobby"}), "peer-bob"),
+        (proto::roster{"lobby", 1, {"alice"}}));
+    EXPECT_EQ(only_reply<proto::roster>(s.send("peer-alice", proto::who{alice.secret, "nowhere"}),
+                                        "peer-alice"),
+              (proto::roster{"nowhere", 0, {}}));
+}
+
+TEST(BrokerRooms, ByeAnnouncesALeaveInEachRoomOfTheSession) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    s.enter("peer-alice", alice, "ops");
+    s.enter("peer-alice", alice, "dev");
+
+    const outbox out = s.send("peer-alice", proto::bye{alice.secret});
+
+    const auto events = publications_of(out);
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[0].topic, "presence/lobby/");
+    EXPECT_EQ(events[1].topic, "presence/ops/");
+    EXPECT_EQ(events[2].topic, "presence/dev/");
+    const auto gone = departures(out);
+    EXPECT_EQ(gone[0], (proto::left{test_epoch, 3, "lobby", "alice", alice.session_id, 1,
+                                    proto::leave_reason::quit}));
+    EXPECT_EQ(gone[1], (proto::left{test_epoch, 2, "ops", "alice", alice.session_id, 0,
+                                    proto::leave_reason::quit}));
+    EXPECT_EQ(gone[2], (proto::left{test_epoch, 2, "dev", "alice", alice.session_id, 0,
+                                    proto::leave_reason::quit}));
+    EXPECT_EQ(logged(out), (names{"info leave name=alice room=lobby online=1 reason=quit",
+                                  "info leave name=alice room=ops online=0 reason=quit",
+                                  "info leave name=alice room=dev online=0 reason=quit"}));
+    EXPECT_EQ(s.broker().online(), 1u);
 }
 
 // ---- Liveness ----
@@ -1022,22 +1421,13 @@ config liveness_config() {
     return cfg;
 }
 
-std::vector<proto::left> departures(const outbox& out) {
-    std::vector<proto::left> result;
-    for (const auto& p : publications_of(out)) {
-        if (const auto* l = std::get_if<proto::left>(&p.event))
-            result.push_back(*l);
-    }
-    return result;
-}
-
 TEST(BrokerLiveness, SilentClientExpiresExactlyAtLivenessTimesInterval) {
     script s(liveness_config());
     s.join("peer-alice", "alice");
     const proto::welcome bob = s.join("peer-bob", "bob");
-    s.send("peer-alice", proto::ping{secret_number(1), 0});
+    s.send("peer-alice", ping_at(secret_number(1), 0));
     s.now = t0 + 2s;
-    s.send("peer-alice", proto::ping{secret_number(1), 0});
+    s.send("peer-alice", ping_at(secret_number(1), 0));
 
     EXPECT_TRUE(departures(s.tick_at(t0 + 3s - 1ns)).empty());
     const outbox out = s.tick_at(t0 + 3s);
@@ -1047,7 +1437,7 @@ TEST(BrokerLiveness, SilentClientExpiresExactlyAtLivenessTimesInterval) {
     EXPECT_EQ(gone[0].session_id, bob.session_id);
     EXPECT_EQ(gone[0].reason, proto::leave_reason::timed_out);
     EXPECT_EQ(gone[0].online, 1u);
-    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=timed_out"}));
+    EXPECT_EQ(logged(out), (names{"info leave name=bob room=lobby online=1 reason=timed_out"}));
     EXPECT_EQ(s.broker().online(), 1u);
 }
 
@@ -1064,7 +1454,7 @@ TEST(BrokerLiveness, TimeTheBrokerDidNotRunIsNotCountedAsAnyonesSilence) {
 
     EXPECT_TRUE(departures(s.tick_at(t0 + 10s)).empty());
     s.now = t0 + 10500ms;
-    s.send("peer-alice", proto::ping{secret_number(1), 0}); // alice's queued ping is read
+    s.send("peer-alice", ping_at(secret_number(1), 0)); // alice's queued ping is read
     // bob really left: he expires 3 s of counted silence later, alice does not.
     EXPECT_TRUE(departures(s.tick_at(t0 + 12s - 1ns)).empty());
     const auto gone = departures(s.tick_at(t0 + 12s));
@@ -1130,10 +1520,13 @@ TEST(BrokerLiveness, HeartbeatIsPublishedEveryIntervalWithTheRoomsState) {
     s.join("peer-alice", "alice");
     EXPECT_TRUE(s.tick_at(t0 + 999ms).publications.empty());
     const outbox out = s.tick_at(t0 + 1s);
-    EXPECT_EQ(only_event<proto::heartbeat>(out), (proto::heartbeat{test_epoch, 1, 1, 1, 1000}));
+    EXPECT_EQ(only_event<proto::heartbeat>(out),
+              (proto::heartbeat{test_epoch, 1, 1000, {{"lobby", 0, 1}}}));
     EXPECT_EQ(out.publications[0][0], "sys/heartbeat/");
     EXPECT_TRUE(s.tick_at(t0 + 1500ms).publications.empty());
-    EXPECT_EQ(only_event<proto::heartbeat>(s.tick_at(t0 + 2s)).seq, 1u);
+    // Unchanged since, the lobby is still listed, in turn.
+    EXPECT_EQ(only_event<proto::heartbeat>(s.tick_at(t0 + 2s)).heads,
+              (std::vector<proto::room_head>{{"lobby", 0, 1}}));
 }
 
 TEST(BrokerLiveness, ExpiredClientsNextHeartbeatIsToldToJoinAgainOnce) {
@@ -1141,13 +1534,67 @@ TEST(BrokerLiveness, ExpiredClientsNextHeartbeatIsToldToJoinAgainOnce) {
     const proto::welcome bob = s.join("peer-bob", "bob");
     EXPECT_EQ(departures(s.tick_at(t0 + 3s)).size(), 1u);
 
-    EXPECT_TRUE(refused(s.send("peer-bob", proto::ping{bob.secret, 1}), "peer-bob",
-                        error_code::not_joined));
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, 1})));
-    EXPECT_TRUE(silent(s.send("peer-stranger", proto::ping{bob.secret, 1})));
+    EXPECT_TRUE(
+        refused(s.send("peer-bob", ping_at(bob.secret, 1)), "peer-bob", error_code::not_joined));
+    EXPECT_TRUE(silent(s.send("peer-bob", ping_at(bob.secret, 1))));
+    EXPECT_TRUE(silent(s.send("peer-stranger", ping_at(bob.secret, 1))));
     EXPECT_TRUE(
         refused(s.say("peer-bob", bob, 4, "anyone?"), "peer-bob", error_code::not_joined, 4));
     EXPECT_EQ(s.join("peer-bob", "bob").name, "bob");
+}
+
+TEST(BrokerLiveness, AnExpiredSessionLeavesEachOfItsRooms) {
+    script s(liveness_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.enter("peer-alice", alice, "ops");
+
+    const outbox out = s.tick_at(t0 + 3s);
+
+    const auto gone = departures(out);
+    ASSERT_EQ(gone.size(), 2u);
+    EXPECT_EQ(gone[0], (proto::left{test_epoch, 2, "lobby", "alice", alice.session_id, 0,
+                                    proto::leave_reason::timed_out}));
+    EXPECT_EQ(gone[1], (proto::left{test_epoch, 2, "ops", "alice", alice.session_id, 0,
+                                    proto::leave_reason::timed_out}));
+    EXPECT_EQ(s.broker().online(), 0u);
+}
+
+// The rooms a HEARTBEAT lists, by name.
+names rooms_of(const proto::heartbeat& h) {
+    names rooms;
+    for (const auto& head : h.heads)
+        rooms.push_back(head.room);
+    return rooms;
+}
+
+TEST(BrokerLiveness, HeartbeatListsTheRoomsThatChangedThenSixteenOthersInTurn) {
+    config cfg = liveness_config();
+    cfg.liveness = 100; // alice stays without pinging
+    script s(cfg);
+    names all;
+    for (int n = 0; n < 20; ++n)
+        all.push_back((n < 10 ? "r0" : "r") + std::to_string(n));
+    const proto::welcome alice = s.join("peer-alice", "alice", all[0]);
+    for (std::size_t n = 1; n < all.size(); ++n)
+        s.enter("peer-alice", alice, all[n]);
+
+    // Every room changed since the last heartbeat: all are listed, however many.
+    const auto first = only_event<proto::heartbeat>(s.tick_at(t0 + 1s));
+    EXPECT_EQ(rooms_of(first), all);
+    EXPECT_EQ(first.heads[7], (proto::room_head{"r07", 0, 1}));
+
+    // None changed: sixteen, going on from where the turn stopped, round to the start.
+    const auto second = only_event<proto::heartbeat>(s.tick_at(t0 + 2s));
+    EXPECT_EQ(rooms_of(second), (names{"r16", "r17", "r18", "r19", "r00", "r01", "r02", "r03",
+                                       "r04", "r05", "r06", "r07", "r08", "r09", "r10", "r11"}));
+
+    // One changed: it comes first, and is not listed twice when its turn comes.
+    s.say_in("peer-alice", alice, "r05", 1, "hi");
+    const auto third = only_event<proto::heartbeat>(s.tick_at(t0 + 3s));
+    EXPECT_EQ(third.heads.front(), (proto::room_head{"r05", 1, 1}));
+    EXPECT_EQ(rooms_of(third), (names{"r05", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19",
+                                      "r00", "r01", "r02", "r03", "r04", "r06", "r07"}));
+    EXPECT_EQ(third.online, 1u);
 }
 
 TEST(BrokerLiveness, ByeStopsTheClockSoNoSecondDepartureFollows) {
@@ -1161,12 +1608,12 @@ TEST(BrokerLiveness, ByeStopsTheClockSoNoSecondDepartureFollows) {
 
 TEST(BrokerResume, TicketFromANewConnectionTakesTheSessionOverWithoutLeaveOrJoin) {
     script s(liveness_config());
-    s.join("peer-alice", "alice");
+    const proto::welcome alice = s.join("peer-alice", "alice");
     const proto::welcome bob = s.join("peer-bob", "bob");
-    const std::uint64_t seq_before = s.broker().seq();
 
     const outbox out =
-        s.send("peer-bob-2", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
+        s.send("peer-bob-2",
+               proto::hello{"bob", "lobby", proto::resume_ticket{bob.session_id, bob.secret}});
     const auto replies = replies_of(out);
     ASSERT_EQ(replies.size(), 2u);
     EXPECT_EQ(replies[0].peer, "peer-bob");
@@ -1177,20 +1624,41 @@ TEST(BrokerResume, TicketFromANewConnectionTakesTheSessionOverWithoutLeaveOrJoin
     EXPECT_EQ(w.secret, bob.secret);
     EXPECT_EQ(w.online, 2u);
     EXPECT_EQ(only_event<proto::probe>(out).session_id, bob.session_id);
-    EXPECT_EQ(s.broker().seq(), seq_before);
 
     // The READY on the new connection is silent: nobody sees bob leave or enter.
-    EXPECT_TRUE(silent(s.send("peer-bob-2", proto::ready{bob.secret, seq_before})));
+    EXPECT_TRUE(silent(s.send("peer-bob-2", proto::ready{bob.secret})));
+    EXPECT_EQ(s.head("peer-alice", alice), (proto::room_entered{"lobby", 0, 2, 2}));
     EXPECT_EQ(only_event<proto::line>(s.say("peer-bob-2", bob, 1, "back")).sender, "bob");
     EXPECT_TRUE(refused(s.say("peer-bob", bob, 2, "old"), "peer-bob", error_code::not_joined, 2));
     EXPECT_EQ(s.broker().online(), 2u);
 }
 
+TEST(BrokerResume, AResumedSessionKeepsItsRoomsAndItsWelcomeCountsTheRoomNamed) {
+    script s(liveness_config());
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.enter("peer-bob", bob, "ops");
+    s.join("peer-carol", "carol", "ops");
+
+    const outbox out = s.send(
+        "peer-bob-2", proto::hello{"bob", "ops", proto::resume_ticket{bob.session_id, bob.secret}});
+    const auto replies = replies_of(out);
+    ASSERT_EQ(replies.size(), 2u);
+    const auto w = std::get<proto::welcome>(replies[1].reply);
+    EXPECT_EQ(w.room, "ops");
+    EXPECT_EQ(w.online, 2u);
+    EXPECT_TRUE(departures(out).empty());
+
+    EXPECT_TRUE(silent(s.send("peer-bob-2", proto::ready{bob.secret})));
+    EXPECT_EQ(only_event<proto::line>(s.say_in("peer-bob-2", bob, "ops", 1, "back")).room, "ops");
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-bob-2", bob, 2, "back")).room, "lobby");
+}
+
 TEST(BrokerResume, ResumedSessionIsNoLongerProbedAfterReady) {
     script s(liveness_config());
     const proto::welcome bob = s.join("peer-bob", "bob");
-    s.send("peer-bob-2", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
-    s.send("peer-bob-2", proto::ready{bob.secret, 1});
+    s.send("peer-bob-2",
+           proto::hello{"bob", "lobby", proto::resume_ticket{bob.session_id, bob.secret}});
+    s.send("peer-bob-2", proto::ready{bob.secret});
     for (const auto& p : publications_of(s.tick_at(t0 + 500ms)))
         EXPECT_FALSE(std::holds_alternative<proto::probe>(p.event));
 }
@@ -1198,11 +1666,12 @@ TEST(BrokerResume, ResumedSessionIsNoLongerProbedAfterReady) {
 TEST(BrokerResume, WrongSecretOrAnotherNameIsNotATakeover) {
     script s(liveness_config());
     const proto::welcome bob = s.join("peer-bob", "bob");
-    EXPECT_TRUE(
-        refused(s.send("peer-x", proto::hello{"bob", proto::resume_ticket{bob.session_id, {}}}),
-                "peer-x", error_code::name_taken));
+    EXPECT_TRUE(refused(
+        s.send("peer-x", proto::hello{"bob", "lobby", proto::resume_ticket{bob.session_id, {}}}),
+        "peer-x", error_code::name_taken));
     const outbox other =
-        s.send("peer-y", proto::hello{"robert", proto::resume_ticket{bob.session_id, bob.secret}});
+        s.send("peer-y",
+               proto::hello{"robert", "lobby", proto::resume_ticket{bob.session_id, bob.secret}});
     EXPECT_NE(only_reply<proto::welcome>(other, "peer-y").session_id, bob.session_id);
     EXPECT_EQ(s.who("peer-bob", bob), (names{"bob"}));
 }
@@ -1210,18 +1679,19 @@ TEST(BrokerResume, WrongSecretOrAnotherNameIsNotATakeover) {
 TEST(BrokerResume, UnknownTicketIsAFreshJoinUnderTheSameName) {
     script s(liveness_config());
     const proto::session_secret old_secret = secret_number(42);
-    const outbox out = s.send("peer-bob", proto::hello{"bob", proto::resume_ticket{7, old_secret}});
+    const outbox out =
+        s.send("peer-bob", proto::hello{"bob", "lobby", proto::resume_ticket{7, old_secret}});
     const auto w = only_reply<proto::welcome>(out, "peer-bob");
     EXPECT_EQ(w.name, "bob");
     EXPECT_EQ(w.session_id, 1u);
-    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret, 0})).name, "bob");
+    EXPECT_EQ(only_event<proto::joined>(s.send("peer-bob", proto::ready{w.secret})).name, "bob");
 }
 
 TEST(BrokerResume, ResumingOnTheSameConnectionIsWelcomedAgain) {
     script s(liveness_config());
     const proto::welcome bob = s.join("peer-bob", "bob");
-    const outbox out =
-        s.send("peer-bob", proto::hello{"bob", proto::resume_ticket{bob.session_id, bob.secret}});
+    const outbox out = s.send(
+        "peer-bob", proto::hello{"bob", "lobby", proto::resume_ticket{bob.session_id, bob.secret}});
     EXPECT_EQ(only_reply<proto::welcome>(out, "peer-bob").session_id, bob.session_id);
 }
 
@@ -1239,21 +1709,21 @@ TEST(BrokerLag, ClientFarBehindForTheGracePeriodIsEvictedAsTooSlow) {
     const proto::welcome bob = s.join("peer-bob", "bob");
     for (int i = 1; i <= 10; ++i)
         s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
-    const std::uint64_t latest = s.broker().seq();
+    constexpr std::uint64_t latest = 10; // the lobby's chat
 
     s.now = t0 + 1s;
-    const outbox first = s.send("peer-bob", proto::ping{bob.secret, latest - 6});
+    const outbox first = s.send("peer-bob", ping_at(bob.secret, latest - 6));
     EXPECT_EQ(logged(first), (names{"warn lagging name=bob behind=6"}));
     s.now = t0 + 3s;
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, latest - 6})));
-    s.send("peer-alice", proto::ping{alice.secret, latest});
+    EXPECT_TRUE(silent(s.send("peer-bob", ping_at(bob.secret, latest - 6))));
+    s.send("peer-alice", ping_at(alice.secret, latest));
     s.now = t0 + 4s;
-    const outbox evicted = s.send("peer-bob", proto::ping{bob.secret, latest - 6});
+    const outbox evicted = s.send("peer-bob", ping_at(bob.secret, latest - 6));
     EXPECT_EQ(std::get<proto::error>(replies_of(evicted).at(0).reply).code, error_code::evicted);
     const auto gone = departures(evicted);
     ASSERT_EQ(gone.size(), 1u);
     EXPECT_EQ(gone[0].reason, proto::leave_reason::too_slow);
-    EXPECT_EQ(logged(evicted).back(), "info leave name=bob online=1 reason=too_slow");
+    EXPECT_EQ(logged(evicted).back(), "info leave name=bob room=lobby online=1 reason=too_slow");
 }
 
 TEST(BrokerLag, CatchingUpClearsTheLag) {
@@ -1262,14 +1732,49 @@ TEST(BrokerLag, CatchingUpClearsTheLag) {
     const proto::welcome bob = s.join("peer-bob", "bob");
     for (int i = 1; i <= 10; ++i)
         s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
-    const std::uint64_t latest = s.broker().seq();
-    s.send("peer-bob", proto::ping{bob.secret, 0});
+    constexpr std::uint64_t latest = 10; // the lobby's chat
+    s.send("peer-bob", ping_at(bob.secret, 0));
     s.now = t0 + 2s;
-    EXPECT_TRUE(silent(s.send("peer-bob", proto::ping{bob.secret, latest})));
+    EXPECT_TRUE(silent(s.send("peer-bob", ping_at(bob.secret, latest))));
     s.now = t0 + 4s;
-    s.send("peer-alice", proto::ping{alice.secret, latest});
-    EXPECT_TRUE(departures(s.send("peer-bob", proto::ping{bob.secret, latest - 6})).empty());
+    s.send("peer-alice", ping_at(alice.secret, latest));
+    EXPECT_TRUE(departures(s.send("peer-bob", ping_at(bob.secret, latest - 6))).empty());
     EXPECT_EQ(s.broker().online(), 2u);
+}
+
+TEST(BrokerLag, BehindInOneRoomIsLaggingThoughUpToDateInTheOthers) {
+    script s(lag_config());
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.enter("peer-alice", alice, "ops");
+    s.enter("peer-bob", bob, "ops");
+    const proto::welcome carol = s.join("peer-carol", "carol", "dev");
+    for (std::uint64_t id = 1; id <= 10; ++id)
+        s.say_in("peer-alice", alice, "ops", id, "line");
+    for (std::uint64_t id = 1; id <= 20; ++id)
+        s.say_in("peer-carol", carol, "dev", id, "line");
+    s.say("peer-alice", alice, 11, "hi");
+    // #dev is not his: what he reports of it is not judged.
+    const proto::ping behind_in_ops{bob.secret, {{"lobby", 1}, {"ops", 4}, {"dev", 0}}};
+    const proto::ping up_to_date{bob.secret, {{"lobby", 1}, {"ops", 10}, {"dev", 0}}};
+
+    s.now = t0 + 1s;
+    EXPECT_EQ(logged(s.send("peer-bob", behind_in_ops)), (names{"warn lagging name=bob behind=6"}));
+    s.now = t0 + 2s;
+    EXPECT_TRUE(silent(s.send("peer-bob", up_to_date)));
+    s.now = t0 + 3s;
+    EXPECT_EQ(logged(s.send("peer-bob", behind_in_ops)), (names{"warn lagging name=bob behind=6"}));
+    s.now = t0 + 6s - 1ns;
+    EXPECT_TRUE(silent(s.send("peer-bob", behind_in_ops)));
+    s.now = t0 + 6s;
+    const outbox evicted = s.send("peer-bob", behind_in_ops);
+    EXPECT_EQ(errors_told(evicted), std::vector{error_code::evicted});
+    names rooms;
+    for (const auto& l : departures(evicted)) {
+        EXPECT_EQ(l.reason, proto::leave_reason::too_slow);
+        rooms.push_back(l.room);
+    }
+    EXPECT_EQ(rooms, (names{"lobby", "ops"}));
 }
 
 // ---- Stats ----
@@ -1280,28 +1785,30 @@ TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
     script s(cfg);
     const proto::welcome alice = s.join("peer-alice", "alice");
     const proto::welcome bob = s.join("peer-bob", "bob");
+    s.join("peer-carol", "carol", "ops");
+    const proto::welcome dave = s.join("peer-dave", "dave", "dev");
     s.say("peer-alice", alice, 1, "hi");
     s.say("peer-alice", alice, 2, "");                        // E_EMPTY_TEXT
     s.send("peer-x", proto::who{});                           // E_NOT_JOINED
     s.send_frames("peer-x", proto::frame_list{"GET / HTTP"}); // E_BAD_SIGNATURE
     s.send("peer-bob", proto::bye{bob.secret});
+    s.send("peer-dave", proto::bye{dave.secret}); // #dev is kept, empty
 
     EXPECT_TRUE(s.tick_at(t0 + 5s - 1ns).publications.empty());
     const outbox out = s.tick_at(t0 + 5s);
     const auto st = only_event<proto::stats>(out);
     EXPECT_EQ(out.publications[0][0], "sys/stats/");
     EXPECT_EQ(st.uptime_ms, 5000u);
-    EXPECT_EQ(st.seq, 4u);
-    EXPECT_EQ(st.events_published, 4u); // two joins, one line, one leave
-    EXPECT_EQ(st.online, 1u);
-    EXPECT_EQ(st.peak_online, 2u);
+    EXPECT_EQ(st.events_published, 7u); // four joins, one line, two leaves, in three rooms
+    EXPECT_EQ(st.online, 2u);
+    EXPECT_EQ(st.peak_online, 4u);
+    EXPECT_EQ(st.rooms, 2u); // #lobby and #ops have members, #dev none
     EXPECT_EQ(st.lines_in, 1u);
     EXPECT_GT(st.bytes_in, 0u);
     EXPECT_GT(st.bytes_out, st.bytes_in);
-    EXPECT_EQ(st.rejected,
-              (std::vector<std::pair<error_code, std::uint64_t>>{{error_code::bad_signature, 1},
-                                                                 {error_code::not_joined, 1},
-                                                                 {error_code::empty_text, 1}}));
+    EXPECT_EQ(st.rejected, (std::vector<proto::rejection>{{error_code::bad_signature, 1},
+                                                          {error_code::not_joined, 1},
+                                                          {error_code::empty_text, 1}}));
     EXPECT_EQ(st.expired, 0u);
     EXPECT_EQ(st.evicted, 0u);
     // The log shows the counters with the STATS, when something happened since they were last
@@ -1311,7 +1818,7 @@ TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
         return lines.size() == 1 && lines[0].starts_with(start) && lines[0].ends_with(end);
     };
     EXPECT_TRUE(starts_and_ends(logged(out),
-                                "info stats online=1 peak_online=2 events=4 lines_in=1 "
+                                "info stats online=2 peak_online=4 events=7 lines_in=1 "
                                 "bytes_in=",
                                 " expired=0 evicted=0 errors_not_sent=0 "
                                 "rejected=E_BAD_SIGNATURE:1,E_NOT_JOINED:1,E_EMPTY_TEXT:1"))
@@ -1321,8 +1828,28 @@ TEST(BrokerStats, CountersArePublishedEveryStatsInterval) {
     EXPECT_EQ(only_event<proto::stats>(quiet).uptime_ms, 10000u);
     EXPECT_TRUE(quiet.log.empty());
     s.send("peer-x", proto::who{});
-    EXPECT_TRUE(starts_and_ends(logged(s.tick_at(t0 + 15s)), "info stats online=1 ",
+    EXPECT_TRUE(starts_and_ends(logged(s.tick_at(t0 + 15s)), "info stats online=2 ",
                                 "rejected=E_BAD_SIGNATURE:1,E_NOT_JOINED:2,E_EMPTY_TEXT:1"));
+}
+
+// A resume clears the session's lag record, and with it its place in the lagging count.
+TEST(BrokerStats, AResumeTakesItsSessionOutOfTheLaggingCount) {
+    config cfg = lag_config();
+    cfg.stats_interval = 2s;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    for (int i = 1; i <= 10; ++i)
+        s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
+    s.send("peer-bob", ping_at(bob.secret, 0)); // lagging from now
+    s.send("peer-bob2",
+           proto::hello{"bob", "lobby", proto::resume_ticket{bob.session_id, bob.secret}});
+    s.send("peer-alice", ping_at(alice.secret, 10));
+    std::optional<std::uint32_t> lagging;
+    for (const auto& p : publications_of(s.tick_at(t0 + 2s)))
+        if (const auto* st = std::get_if<proto::stats>(&p.event))
+            lagging = st->lagging;
+    EXPECT_EQ(lagging, 0u);
 }
 
 TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
@@ -1334,8 +1861,8 @@ TEST(BrokerStats, ExpiryEvictionAndLagAreCounted) {
     s.join("peer-carol", "carol");
     for (int i = 1; i <= 10; ++i)
         s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "line");
-    s.send("peer-bob", proto::ping{bob.secret, 0}); // lagging from now
-    s.tick_at(t0 + 3s);                             // everyone expires, bob included
+    s.send("peer-bob", ping_at(bob.secret, 0)); // lagging from now
+    s.tick_at(t0 + 3s);                         // everyone expires, bob included
     const std::string summary = s.broker().summary();
     EXPECT_NE(summary.find("expired=3 evicted=0"), std::string::npos) << summary;
     EXPECT_NE(summary.find("peak_online=3"), std::string::npos) << summary;
@@ -1454,6 +1981,23 @@ TEST(BrokerRate, RateZeroLiftsTheLimit) {
         ASSERT_EQ(count_lines(s.say("peer-alice", alice, static_cast<std::uint64_t>(i), "x")), 1u);
 }
 
+TEST(BrokerRate, PingIsNeverChargedAgainstTheRate) {
+    config cfg = rate_config();
+    cfg.rate_per_second = 1;
+    cfg.rate_burst = 1;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_EQ(count_lines(s.say("peer-alice", alice, 1, "spends the only token")), 1u);
+    // A hundred PINGs a second for twice the flood grace: none refused, none counted.
+    for (int i = 1; i <= 1000; ++i) {
+        s.now = t0 + std::chrono::milliseconds(10 * i);
+        ASSERT_TRUE(silent(s.send("peer-alice", ping_at(alice.secret, 1))));
+    }
+    EXPECT_EQ(s.broker().online(), 1u);
+    EXPECT_NE(s.broker().summary().find("rejected=none"), std::string::npos)
+        << s.broker().summary();
+}
+
 // ---- The error budget (RELIABILITY S8) ----
 
 config budget_config(std::uint32_t max_errors) {
@@ -1463,15 +2007,6 @@ config budget_config(std::uint32_t max_errors) {
 }
 
 const proto::frame_list junk{"junk"};
-
-// The errors each outbox told, in order.
-std::vector<error_code> errors_told(const outbox& out) {
-    std::vector<error_code> codes;
-    for (const auto& r : replies_of(out))
-        if (const auto* e = std::get_if<proto::error>(&r.reply))
-            codes.push_back(e->code);
-    return codes;
-}
 
 TEST(BrokerErrorBudget, OneErrorShortOfTheBudgetKeepsTheSession) {
     script s(budget_config(5));
@@ -1496,7 +2031,8 @@ TEST(BrokerErrorBudget, TheErrorThatReachesTheBudgetEndsTheSession) {
     EXPECT_EQ(gone[0].name, "alice");
     EXPECT_EQ(gone[0].reason, proto::leave_reason::too_many_errors);
     EXPECT_EQ(gone[0].online, 1u);
-    EXPECT_EQ(logged(out).back(), "info leave name=alice online=1 reason=too_many_errors");
+    EXPECT_EQ(logged(out).back(),
+              "info leave name=alice room=lobby online=1 reason=too_many_errors");
     EXPECT_EQ(s.broker().online(), 1u);
     // One over: the connection has no session now, so nothing more ends.
     const outbox after = s.send_frames("peer-alice", junk);
@@ -1515,8 +2051,8 @@ TEST(BrokerErrorBudget, EveryKindOfRefusalCountsButTheRateLimit) {
     for (int i = 0; i < 10; ++i) // refused for the rate: not counted
         s.say("peer-alice", alice, 2, "x");
     EXPECT_EQ(s.broker().online(), 1u);
-    s.send("peer-alice", proto::hello{"alice", std::nullopt}); // E_ALREADY_JOINED
-    s.send("peer-alice", proto::ready{secret_number(9), 0});   // wrong secret: E_NOT_JOINED
+    s.send("peer-alice", proto::hello{"alice", "lobby", std::nullopt}); // E_ALREADY_JOINED
+    s.send("peer-alice", proto::ready{secret_number(9)}); // wrong secret: E_NOT_JOINED
     s.send_frames("peer-alice", proto::frame_list{"ZCHAT\x01", "PING"}); // E_VERSION
     EXPECT_EQ(s.broker().online(), 1u);
     const auto gone = departures(s.send_frames("peer-alice", junk));
@@ -1543,8 +2079,8 @@ TEST(BrokerErrorBudget, OnlyTheSessionsOwnConnectionAndKeySpendIt) {
     cfg.bound_names = {"alice"};
     script s(cfg);
     const proto::welcome w = only_reply<proto::welcome>(
-        s.send("peer-alice", proto::hello{"alice", std::nullopt}, "alice"), "peer-alice");
-    s.send("peer-alice", proto::ready{w.secret, w.seq}, "alice");
+        s.send("peer-alice", proto::hello{"alice", "lobby", std::nullopt}, "alice"), "peer-alice");
+    s.send("peer-alice", proto::ready{w.secret}, "alice");
     ASSERT_EQ(s.broker().online(), 1u);
     for (int i = 0; i < 10; ++i) {
         s.send_frames("peer-mallory", junk);
@@ -1572,7 +2108,7 @@ TEST(BrokerErrorBudget, ARefusedLineCanEndItAndItsErrorComesFirst) {
 TEST(BrokerErrorBudget, HeartbeatsWithAWrongSecretCountThoughTheyAreNeverAnswered) {
     script s(budget_config(3));
     s.join("peer-alice", "alice");
-    const proto::ping forged{secret_number(9), 0};
+    const proto::ping forged = ping_at(secret_number(9), 0);
     EXPECT_TRUE(s.send("peer-alice", forged).replies.empty());
     EXPECT_TRUE(s.send("peer-alice", forged).replies.empty());
     const outbox out = s.send("peer-alice", forged);
@@ -1608,10 +2144,11 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
     const credential anyone{.key = "key-b", .bound_name = "", .revoked = false};
     const proto::welcome alice = join_with_key(s, "peer-a", "alice", "alice");
     const auto bob = only_reply<proto::welcome>(
-        s.send_as("peer-b", proto::encode(proto::hello{"bob", std::nullopt}), anyone), "peer-b");
-    s.send_as("peer-b", proto::encode(proto::ready{bob.secret, bob.seq}), anyone);
+        s.send_as("peer-b", proto::encode(proto::hello{"bob", "lobby", std::nullopt}), anyone),
+        "peer-b");
+    s.send_as("peer-b", proto::encode(proto::ready{bob.secret}), anyone);
     // carol, on bob's key too, has not confirmed her join yet.
-    s.send_as("peer-c", proto::encode(proto::hello{"carol", std::nullopt}), anyone);
+    s.send_as("peer-c", proto::encode(proto::hello{"carol", "lobby", std::nullopt}), anyone);
     ASSERT_EQ(s.broker().session_count(), 3u);
 
     // The reload keeps alice's key, drops key-b.
@@ -1630,21 +2167,21 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
     ASSERT_EQ(gone.size(), 1u);
     EXPECT_EQ(gone[0].name, "bob");
     EXPECT_EQ(gone[0].reason, proto::leave_reason::key_revoked);
-    EXPECT_EQ(logged(out), (names{"info leave name=bob online=1 reason=key_revoked"}));
+    EXPECT_EQ(logged(out), (names{"info leave name=bob room=lobby online=1 reason=key_revoked"}));
     EXPECT_EQ(s.broker().session_count(), 1u); // carol's join is forgotten without a word
     EXPECT_EQ(s.broker().online(), 1u);
 
     // Whatever the connection sends afterwards is refused, a new HELLO included.
     const credential revoked{.key = "key-b", .bound_name = "", .revoked = true};
-    EXPECT_TRUE(
-        refused(s.send_as("peer-b", proto::encode(proto::hello{"bob", std::nullopt}), revoked),
-                "peer-b", error_code::evicted));
+    EXPECT_TRUE(refused(
+        s.send_as("peer-b", proto::encode(proto::hello{"bob", "lobby", std::nullopt}), revoked),
+        "peer-b", error_code::evicted));
     EXPECT_EQ(s.broker().session_count(), 1u);
     // alice, on a key still listed, chats on.
-    EXPECT_EQ(
-        only_event<proto::line>(s.send("peer-a", proto::say{alice.secret, 1, "still"}, "alice"))
-            .text,
-        "still");
+    EXPECT_EQ(only_event<proto::line>(
+                  s.send("peer-a", proto::say{alice.secret, "lobby", 1, "still"}, "alice"))
+                  .text,
+              "still");
 }
 
 // A reload that binds names differently ends the sessions the new bindings forbid: a key now
@@ -1658,8 +2195,9 @@ TEST(BrokerCore, SessionsThatANewNameBindingForbidsEnd) {
                                           {"peer-c", "carol", "k2"},
                                           {"peer-d", "dave", "k3"}}) {
         const auto w = only_reply<proto::welcome>(
-            s.send_as(peer, proto::encode(proto::hello{name, std::nullopt}), as(key)), peer);
-        s.send_as(peer, proto::encode(proto::ready{w.secret, w.seq}), as(key));
+            s.send_as(peer, proto::encode(proto::hello{name, "lobby", std::nullopt}), as(key)),
+            peer);
+        s.send_as(peer, proto::encode(proto::ready{w.secret}), as(key));
     }
     ASSERT_EQ(s.broker().online(), 3u);
 

@@ -61,17 +61,41 @@ TEST(BrokerOptions, AConfigFileSaysWhereAndWhatIsWrong) {
     EXPECT_EQ(error("router =\n"), "broker.conf:1: router must not be empty");
 }
 
+TEST(BrokerOptions, TheFrameLimitMustHoldAPingFromASessionInTheMostRooms) {
+    // With short lines, the longest command is a PING listing 32 rooms of 32 bytes: 1439 bytes.
+    broker_settings s;
+    s.server.core.max_text_bytes = 100;
+    s.server.max_frame_bytes = 1438;
+    EXPECT_EQ(check_settings(s, ""),
+              "max-frame-bytes must be from 1439 (a SAY of max-text-bytes, and the longest other "
+              "command) to 16777216");
+    s.server.max_frame_bytes = 1439;
+    EXPECT_EQ(check_settings(s, ""), std::nullopt);
+}
+
+TEST(BrokerOptions, MaxRoomsIsAPositiveCountOfRoomsKept) {
+    EXPECT_EQ(broker_settings{}.server.core.max_rooms, 1000u);
+    broker_settings s;
+    EXPECT_EQ(apply_config(s, "max-rooms = 5\n", "broker.conf"), std::nullopt);
+    EXPECT_EQ(s.server.core.max_rooms, 5u);
+    EXPECT_EQ(apply_config(s, "max-rooms = 0\n", "broker.conf"),
+              "broker.conf:1: max-rooms must be from 1 to 1000000");
+    EXPECT_EQ(apply_config(s, "max-rooms = 1000001\n", "broker.conf"),
+              "broker.conf:1: max-rooms must be from 1 to 1000000");
+}
+
 TEST(BrokerOptions, ChecksBetweenOptionsNameThemAsTheUserWroteThem) {
     broker_settings s;
+    // A SAY of 2000 bytes of text in the longest room takes 2074 bytes.
     s.server.core.max_text_bytes = 2000;
-    s.server.max_frame_bytes = 2037;
+    s.server.max_frame_bytes = 2073;
     EXPECT_EQ(check_settings(s, "--"),
-              "--max-frame-bytes must be from 2038 (a SAY of --max-text-bytes, and the longest "
-              "HELLO) to 16777216");
+              "--max-frame-bytes must be from 2074 (a SAY of --max-text-bytes, and the longest "
+              "other command) to 16777216");
     EXPECT_EQ(check_settings(s, ""),
-              "max-frame-bytes must be from 2038 (a SAY of max-text-bytes, and the longest HELLO) "
-              "to 16777216");
-    s.server.max_frame_bytes = 2038;
+              "max-frame-bytes must be from 2074 (a SAY of max-text-bytes, and the longest other "
+              "command) to 16777216");
+    s.server.max_frame_bytes = 2074;
     EXPECT_EQ(check_settings(s, "--"), std::nullopt);
     s.allow_path = "keys/";
     EXPECT_EQ(check_settings(s, "--"), "--allow needs --curve-secret");

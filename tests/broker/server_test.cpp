@@ -141,28 +141,29 @@ TEST(BrokerServer, ClientJoinsThroughTheProbeHandshake) {
     running_broker broker;
     test_client alice = broker.connect();
 
-    alice.send(proto::hello{"alice", std::nullopt});
+    alice.send(proto::hello{"alice", "lobby", std::nullopt});
     const auto welcome = alice.expect_reply<proto::welcome>();
     EXPECT_EQ(welcome.name, "alice");
     EXPECT_EQ(welcome.session_id, 1u);
     EXPECT_NE(welcome.epoch, 0u);
-    EXPECT_EQ(welcome.seq, 0u);
+    EXPECT_EQ(welcome.room, "lobby");
     EXPECT_EQ(welcome.online, 0u);
     EXPECT_EQ(welcome.heartbeat_ms, 1000u);
     EXPECT_EQ(welcome.max_name_chars, 32u);
     EXPECT_EQ(welcome.max_text_bytes, 4096u);
+    EXPECT_EQ(welcome.max_rooms, 32u);
 
     // The broker keeps probing until the SUB's subscription to the probe topic reaches it.
     alice.sub().set(zmq::sockopt::subscribe, proto::probe_topic(welcome.session_id));
-    const auto probe = alice.take_event<proto::probe>();
-    EXPECT_EQ(probe, (proto::probe{welcome.epoch, 0, welcome.session_id}));
+    EXPECT_EQ(alice.take_event<proto::probe>(), (proto::probe{welcome.epoch, welcome.session_id}));
 
-    alice.send(proto::ready{welcome.secret, probe.seq});
+    alice.send(proto::ready{welcome.secret});
+    EXPECT_EQ(alice.expect_reply<proto::room_entered>(), (proto::room_entered{"lobby", 0, 1, 1}));
     EXPECT_EQ(alice.take_event<proto::joined>(),
-              (proto::joined{welcome.epoch, 1, "alice", welcome.session_id, 1, 1}));
+              (proto::joined{welcome.epoch, 1, "lobby", "alice", welcome.session_id, 1, 0}));
 
     broker.stop();
-    EXPECT_EQ(broker.log_lines().front(), "INFO join name=alice online=1");
+    EXPECT_EQ(broker.log_lines().front(), "INFO join name=alice room=lobby online=1");
 }
 
 TEST(BrokerServer, TwoClientsChatAndEachSeesTheOthersLines) {
@@ -174,25 +175,26 @@ TEST(BrokerServer, TwoClientsChatAndEachSeesTheOthersLines) {
     EXPECT_EQ(b.online, 1u);
 
     alice.say(1, "Hello");
-    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{1, 3}));
+    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{1, 1}));
     bob.say(1, "World");
-    EXPECT_EQ(bob.expect_reply<proto::ack>(), (proto::ack{1, 4}));
+    EXPECT_EQ(bob.expect_reply<proto::ack>(), (proto::ack{1, 2}));
 
     EXPECT_EQ(bob.take_event<proto::line>(),
-              (proto::line{a.epoch, 3, "alice", a.session_id, 1, "Hello"}));
+              (proto::line{a.epoch, 1, "lobby", "alice", a.session_id, 1, "Hello"}));
     EXPECT_EQ(bob.take_event<proto::line>(),
-              (proto::line{a.epoch, 4, "bob", b.session_id, 1, "World"}));
+              (proto::line{a.epoch, 2, "lobby", "bob", b.session_id, 1, "World"}));
 
     // Alice's SUB was proven before Bob joined, so she sees every event after her own JOIN.
     const auto bob_joined = alice.expect_event<proto::joined>();
     EXPECT_EQ(bob_joined.name, "bob");
     EXPECT_EQ(bob_joined.online, 2u);
+    EXPECT_EQ(bob_joined.seq, 2u);
     EXPECT_EQ(alice.expect_event<proto::line>().text, "Hello");
     EXPECT_EQ(alice.expect_event<proto::line>().sender, "bob");
 
     broker.stop();
     const names log = broker.log_lines();
-    EXPECT_TRUE(contains(log, "INFO join name=bob online=2"));
+    EXPECT_TRUE(contains(log, "INFO join name=bob room=lobby online=2"));
     // Chat text is the users' own: not in the log at the default level.
     for (const auto& line : log)
         EXPECT_EQ(line.find("Hello"), std::string::npos) << line;
@@ -207,7 +209,8 @@ TEST(BrokerServer, AtDebugTheLogHasEveryChatLine) {
     alice.say(1, "Hello there");
     EXPECT_EQ(alice.expect_reply<proto::ack>().message_id, 1u);
     broker.stop();
-    EXPECT_TRUE(contains(broker.log_lines(), "DEBUG say name=alice text=\"Hello there\""));
+    EXPECT_TRUE(
+        contains(broker.log_lines(), "DEBUG say name=alice room=lobby text=\"Hello there\""));
 }
 
 TEST(BrokerServer, LineIsStampedWithTheSendersNameNotTheText) {
@@ -219,6 +222,57 @@ TEST(BrokerServer, LineIsStampedWithTheSendersNameNotTheText) {
     EXPECT_EQ(alice.take_event<proto::line>().sender, "alice");
 }
 
+// Each client subscribes to its own room's topics only, as zchat-client does: the PUB socket
+// filters, so a room's chat reaches only its subscribers, while a client subscribed to every room
+// sees that each room numbers its lines on its own.
+TEST(BrokerServer, ClientsInDifferentRoomsHearOnlyTheirRoomsChat) {
+    running_broker broker;
+    const auto room_topics = [](const std::string& room) {
+        test::test_client_options options;
+        options.topics = {proto::chat_topic(room), proto::presence_topic(room)};
+        return options;
+    };
+    test_client alice = broker.connect(room_topics("dev"));
+    test_client bob = broker.connect(room_topics("ops"));
+    test::test_client_options everything;
+    everything.topics = {"chat/"};
+    test_client carol = broker.connect(everything);
+    const auto a = alice.join("alice", "dev");
+    const auto b = bob.join("bob", "ops");
+    carol.join("carol", "lobby");
+    EXPECT_EQ(alice.entered(), (proto::room_entered{"dev", 0, 1, 1}));
+    EXPECT_EQ(bob.entered(), (proto::room_entered{"ops", 0, 1, 1}));
+
+    // A PUB delivers to each subscriber in publication order, so had alice heard #ops, bob's
+    // line would reach her before her own; and alice's line would reach bob before his second.
+    bob.say(1, "ops one");
+    EXPECT_EQ(bob.expect_reply<proto::ack>(), (proto::ack{1, 1}));
+    alice.say(1, "dev one");
+    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{1, 1}));
+    bob.say(2, "ops two");
+    EXPECT_EQ(bob.expect_reply<proto::ack>(), (proto::ack{2, 2}));
+
+    EXPECT_EQ(alice.expect_event<proto::line>(),
+              (proto::line{a.epoch, 1, "dev", "alice", a.session_id, 1, "dev one"}));
+    EXPECT_EQ(bob.expect_event<proto::line>(),
+              (proto::line{b.epoch, 1, "ops", "bob", b.session_id, 1, "ops one"}));
+    EXPECT_EQ(bob.expect_event<proto::line>(),
+              (proto::line{b.epoch, 2, "ops", "bob", b.session_id, 2, "ops two"}));
+
+    const auto heard = [&carol] {
+        const auto l = carol.expect_event<proto::line>();
+        return l.room + " " + std::to_string(l.seq) + " " + l.text;
+    };
+    EXPECT_EQ(heard(), "ops 1 ops one");
+    EXPECT_EQ(heard(), "dev 1 dev one");
+    EXPECT_EQ(heard(), "ops 2 ops two");
+
+    // The broker knows both rooms, and the lobby.
+    carol.list_rooms();
+    EXPECT_EQ(carol.expect_reply<proto::room_list>(),
+              (proto::room_list{{{"dev", 1}, {"lobby", 1}, {"ops", 1}}}));
+}
+
 TEST(BrokerServer, WhoListsTheJoinedClients) {
     running_broker broker;
     test_client alice = broker.connect();
@@ -227,7 +281,7 @@ TEST(BrokerServer, WhoListsTheJoinedClients) {
     bob.join("Bob");
 
     alice.who();
-    EXPECT_EQ(alice.expect_reply<proto::roster>(), (proto::roster{2, {"alice", "Bob"}}));
+    EXPECT_EQ(alice.expect_reply<proto::roster>(), (proto::roster{"lobby", 2, {"alice", "Bob"}}));
 }
 
 TEST(BrokerServer, ByeIsAnnouncedAsLeaveAndEndsTheSession) {
@@ -243,13 +297,15 @@ TEST(BrokerServer, ByeIsAnnouncedAsLeaveAndEndsTheSession) {
     EXPECT_EQ(leave.session_id, b.session_id);
     EXPECT_EQ(leave.online, 1u);
     EXPECT_EQ(leave.reason, proto::leave_reason::quit);
-    EXPECT_EQ(leave.seq, 3u);
+    EXPECT_EQ(leave.room, "lobby");
+    EXPECT_EQ(leave.seq, 3u); // presence: two JOINs, then this LEAVE
 
     bob.bye();
     EXPECT_EQ(code_of(bob.expect_reply<proto::error>()), "E_NOT_JOINED");
 
     broker.stop();
-    EXPECT_TRUE(contains(broker.log_lines(), "INFO leave name=bob online=1 reason=quit"));
+    EXPECT_TRUE(
+        contains(broker.log_lines(), "INFO leave name=bob room=lobby online=1 reason=quit"));
 }
 
 TEST(BrokerServer, DuplicateNameIsRefusedAndAnotherNameIsAccepted) {
@@ -258,7 +314,7 @@ TEST(BrokerServer, DuplicateNameIsRefusedAndAnotherNameIsAccepted) {
     test_client other = broker.connect();
     alice.join("alice");
 
-    other.send(proto::hello{"ALICE", std::nullopt});
+    other.send(proto::hello{"ALICE", "lobby", std::nullopt});
     EXPECT_EQ(code_of(other.expect_reply<proto::error>()), "E_NAME_TAKEN");
     EXPECT_EQ(other.join("alice2").name, "alice2");
 }
@@ -289,7 +345,7 @@ TEST(BrokerServer, PingIsSilent) {
     EXPECT_EQ(alice.expect_reply<proto::roster>().names, (names{"alice"}));
     // Nor is a PING before HELLO: the first reply the stranger gets is its WELCOME.
     stranger.ping(0);
-    stranger.send(proto::hello{"stranger", std::nullopt});
+    stranger.send(proto::hello{"stranger", "lobby", std::nullopt});
     EXPECT_EQ(stranger.expect_reply<proto::welcome>().name, "stranger");
 }
 
@@ -305,11 +361,11 @@ TEST(BrokerServer, MalformedMessagesGetErrorsAndTheBrokerServesTheNextClient) {
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
     mallory.send_frames({proto::test::header()});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
-    mallory.send_frames({body("WHO", "ZCHAT\x03").bytes(secret)});
+    mallory.send_frames({body("WHO", "ZCHAT\x03").bytes(secret).text("lobby")});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_VERSION");
     mallory.send_frames({body("SHOUT").text("x")});
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_UNKNOWN_COMMAND");
-    mallory.send_frames(proto::frame_list(100, body("WHO").bytes(secret)));
+    mallory.send_frames(proto::frame_list(100, body("WHO").bytes(secret).text("lobby")));
     EXPECT_EQ(code_of(mallory.expect_reply<proto::error>()), "E_MALFORMED");
     // A version 1 client is answered in version 1's frames, which it can read.
     mallory.send_frames({"ZCHAT\x01", "WHO", secret});
@@ -322,7 +378,7 @@ TEST(BrokerServer, MalformedMessagesGetErrorsAndTheBrokerServesTheNextClient) {
     test_client alice = broker.connect();
     alice.join("alice");
     alice.say(1, "still serving");
-    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 2u);
+    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 1u);
     EXPECT_EQ(mallory.join("mallory").session_id, 2u);
 }
 
@@ -336,7 +392,7 @@ TEST(BrokerServer, TooLongTextIsRefusedWithTheMessageId) {
     EXPECT_EQ(code_of(refused), "E_TOO_LONG");
     EXPECT_EQ(refused.message_id, 7u);
     alice.say(8, std::string(4096, 'x'));
-    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{8, 2}));
+    EXPECT_EQ(alice.expect_reply<proto::ack>(), (proto::ack{8, 1}));
 }
 
 TEST(BrokerServer, OversizeFrameIsDroppedByLibzmqAndTheBrokerCarriesOn) {
@@ -348,7 +404,7 @@ TEST(BrokerServer, OversizeFrameIsDroppedByLibzmqAndTheBrokerCarriesOn) {
     test_client alice = broker.connect();
     alice.join("alice");
     alice.say(1, "after the flood");
-    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 2u);
+    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 1u);
 }
 
 TEST(BrokerServer, FrameLimitIsTheOneConfigured) {
@@ -384,7 +440,7 @@ TEST(BrokerServer, ServerFullRefusesTheNextHello) {
     test_client bob = broker.connect();
     alice.join("alice");
 
-    bob.send(proto::hello{"bob", std::nullopt});
+    bob.send(proto::hello{"bob", "lobby", std::nullopt});
     EXPECT_EQ(code_of(bob.expect_reply<proto::error>()), "E_SERVER_FULL");
 
     alice.bye();
@@ -399,13 +455,14 @@ TEST(BrokerServer, StopPublishesShutdownAndRunReturns) {
 
     broker.stop();
 
-    EXPECT_EQ(alice.expect_event<proto::shutdown>(), (proto::shutdown{a.epoch, 1}));
-    // Bytes out depend on how many probes and heartbeats went out, so only the rest is exact.
+    EXPECT_EQ(alice.expect_event<proto::shutdown>(), (proto::shutdown{a.epoch}));
+    // Bytes in: a HELLO of 31 bytes and a READY of 28. Bytes out depend on how many probes and
+    // heartbeats went out, so only the rest is exact.
     const names log = broker.log_lines();
     ASSERT_EQ(log.size(), 2u);
-    EXPECT_EQ(log[0], "INFO join name=alice online=1");
+    EXPECT_EQ(log[0], "INFO join name=alice room=lobby online=1");
     EXPECT_TRUE(log[1].starts_with(
-        "INFO stopped online=1 peak_online=1 events=1 lines_in=0 bytes_in=58 bytes_out="))
+        "INFO stopped online=1 peak_online=1 events=1 lines_in=0 bytes_in=59 bytes_out="))
         << log[1];
     EXPECT_TRUE(log[1].ends_with(" expired=0 evicted=0 errors_not_sent=0 rejected=none")) << log[1];
 }

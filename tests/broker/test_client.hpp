@@ -198,33 +198,43 @@ public:
     // ---- The join handshake and the commands of a joined session ----
 
     // HELLO -> WELCOME, then subscribes to the session's probe topic, waits for a PROBE (the
-    // broker repeats it until the subscription has reached it) and answers READY. If the client
-    // subscribes to presence events, it then waits for the session's own JOIN and consumes it,
-    // so when join() returns the broker has joined the session and published everything before
-    // that JOIN. Other events seen meanwhile are kept for next_event. Returns the WELCOME.
-    // Throws on an ERROR or a timeout.
-    proto::welcome join(const std::string& name) {
-        send(proto::hello{name, std::nullopt});
+    // broker repeats it until the subscription has reached it), answers READY and takes the ROOM
+    // reply for `room`. If the client subscribes to presence events, it then waits for the
+    // session's own JOIN and consumes it, so when join() returns the broker has joined the session
+    // and published everything before that JOIN. Other events seen meanwhile are kept for
+    // next_event. Returns the WELCOME. Throws on an ERROR or a timeout.
+    proto::welcome join(const std::string& name, const std::string& room = "lobby") {
+        room_ = room;
+        send(proto::hello{name, room, std::nullopt});
         welcome_ = expect_reply<proto::welcome>();
         const auto id = welcome_->session_id;
         const std::string probe_topic = proto::probe_topic(id);
         sub_.set(zmq::sockopt::subscribe, probe_topic);
-        const auto probe =
-            take_event<proto::probe>([id](const proto::probe& p) { return p.session_id == id; });
+        take_event<proto::probe>([id](const proto::probe& p) { return p.session_id == id; });
         sub_.set(zmq::sockopt::unsubscribe, probe_topic);
-        send(proto::ready{welcome_->secret, probe.seq});
-        if (hears(proto::topic_of(proto::joined{})))
+        send(proto::ready{welcome_->secret});
+        entered_ = expect_reply<proto::room_entered>();
+        if (hears(proto::presence_topic(room)))
             take_event<proto::joined>([id](const proto::joined& j) { return j.session_id == id; });
         return *welcome_;
     }
 
-    // Commands carrying the secret from the last WELCOME (all zeros before any).
-    void say(std::uint64_t message_id, const std::string& text) {
-        send(proto::say{secret(), message_id, text});
+    // Commands carrying the secret from the last WELCOME (all zeros before any); those naming a
+    // room name the one join() entered unless told otherwise.
+    void say(std::uint64_t message_id, const std::string& text) { say_in(room_, message_id, text); }
+    void say_in(const std::string& room, std::uint64_t message_id, const std::string& text) {
+        send(proto::say{secret(), room, message_id, text});
     }
-    void who() { send(proto::who{secret()}); }
+    void who() { who_in(room_); }
+    void who_in(const std::string& room) { send(proto::who{secret(), room}); }
     void bye() { send(proto::bye{secret()}); }
-    void ping(std::uint64_t last_seq) { send(proto::ping{secret(), last_seq}); }
+    void ping(std::uint64_t last_seq) { send(proto::ping{secret(), {{room_, last_seq}}}); }
+    void join_room(const std::string& room) { send(proto::join{secret(), room}); }
+    void part(const std::string& room) { send(proto::part{secret(), room}); }
+    void list_rooms() { send(proto::list_rooms{secret()}); }
+
+    // The ROOM reply of the last successful join, if any.
+    const std::optional<proto::room_entered>& entered() const { return entered_; }
 
     // The WELCOME of the last successful join, if any.
     const std::optional<proto::welcome>& welcome() const { return welcome_; }
@@ -260,6 +270,8 @@ private:
     zmq::socket_t sub_;
     std::deque<received_event> set_aside_;
     std::optional<proto::welcome> welcome_;
+    std::optional<proto::room_entered> entered_;
+    std::string room_{"lobby"};
 };
 
 } // namespace zchat::test

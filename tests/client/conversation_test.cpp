@@ -5,42 +5,74 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace zchat::client {
+
+// So that a failed comparison shows the lines, not their bytes.
+void PrintTo(const printed& p, std::ostream* os) {
+    *os << "{style " << static_cast<int>(p.look) << ", \"" << p.text << "\"}";
+}
+
 namespace {
 
 constexpr std::uint64_t epoch = 77;
 constexpr std::uint64_t me = 5;
 const proto::session_secret secret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-proto::welcome welcome_for_me() {
-    return proto::welcome{"alice", me, secret, epoch, 10, 1, 1000, 3, 32, 4096};
+proto::welcome welcome_for_me(std::string room = "lobby") {
+    return proto::welcome{"alice", me, secret, epoch, std::move(room), 1, 1000, 3, 32,
+                          4096,    0,  0,      32};
 }
 
-// A conversation that has joined: WELCOME received and its own JOIN seen.
+// Our own JOIN of `room`, the room's presence sequence at `seq`, its chat at `chat_seq`.
+proto::joined own_join(std::string room, std::uint64_t seq, std::uint32_t online,
+                       std::uint64_t chat_seq = 0) {
+    return proto::joined{epoch, seq, std::move(room), "alice", me, online, chat_seq};
+}
+
+proto::line line_in(std::string room, std::uint64_t seq, std::string text,
+                    std::string sender = "bob", std::uint64_t session_id = 9) {
+    return proto::line{epoch,      seq, std::move(room), std::move(sender),
+                       session_id, 1,   std::move(text)};
+}
+
+// A conversation that has joined #lobby: WELCOME received and its own JOIN seen, the first
+// presence event of the room, before any chat.
 conversation joined_conversation(std::vector<printed>& out) {
-    conversation c;
+    conversation c("lobby");
     c.welcome(welcome_for_me());
-    c.on_event(proto::joined{epoch, 11, "alice", me, 2, 1}, out);
+    c.on_event(own_join("lobby", 1, 2), out);
+    return c;
+}
+
+// A conversation in #lobby and then #ops (the current room), with `out` cleared.
+conversation in_two_rooms(std::vector<printed>& out) {
+    conversation c = joined_conversation(out);
+    c.open_room("ops", out);
+    c.join("ops");
+    c.on_reply(proto::room_entered{"ops", 0, 1, 1}, out);
+    out.clear();
     return c;
 }
 
 TEST(Conversation, AnswersOnlyItsOwnProbeAndOnlyUntilJoined) {
-    conversation c;
+    conversation c("lobby");
     std::vector<printed> out;
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me}, out));
+    EXPECT_FALSE(c.answer(proto::probe{epoch, me}, out));
     c.welcome(welcome_for_me());
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 10, me + 1}, out));
-    const auto ready = c.answer(proto::probe{epoch, 10, me}, out);
+    EXPECT_FALSE(c.answer(proto::probe{epoch, me + 1}, out));
+    const auto ready = c.answer(proto::probe{epoch, me}, out);
     ASSERT_TRUE(ready);
-    EXPECT_EQ(*ready, (proto::ready{secret, 10}));
+    EXPECT_EQ(*ready, (proto::ready{secret}));
     EXPECT_TRUE(out.empty()); // a fresh join waits for its own JOIN
 
-    c.on_event(proto::joined{epoch, 11, "alice", me, 1, 1}, out);
-    EXPECT_FALSE(c.answer(proto::probe{epoch, 11, me}, out));
+    c.on_event(own_join("lobby", 1, 1), out);
+    EXPECT_FALSE(c.answer(proto::probe{epoch, me}, out));
 }
 
 TEST(Conversation, OnlyTheFirstWelcomeOfAnAttemptCounts) {
-    conversation c;
+    conversation c("lobby");
     EXPECT_TRUE(c.welcome(welcome_for_me()));
     proto::welcome other = welcome_for_me();
     other.session_id = me + 1;
@@ -62,12 +94,25 @@ TEST(Conversation, OwnJoinPrintsConnectedWithTheCount) {
               (printed{style::presence, "> Connected to the chat server (2 users online)"}));
 }
 
+TEST(Conversation, TheRoomReplyJoinsAsTheOwnJoinDoesAndOnlyOnce) {
+    conversation c("lobby");
+    std::vector<printed> out;
+    c.welcome(welcome_for_me());
+    c.on_reply(proto::room_entered{"lobby", 4, 3, 2}, out);
+    EXPECT_TRUE(c.joined());
+    c.on_event(own_join("lobby", 3, 2, 4), out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Connected to the chat server (2 users online)"}}));
+    // The chat is followed from where the reply said it stood.
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 4}}));
+}
+
 TEST(Conversation, EventsBeforeItsOwnJoinAreNotPrinted) {
-    conversation c;
+    conversation c("lobby");
     c.welcome(welcome_for_me());
     std::vector<printed> out;
-    c.on_event(proto::line{epoch, 11, "bob", 9, 1, "too early"}, out);
-    c.on_event(proto::joined{epoch, 12, "carol", 10, 2, 1}, out);
+    c.on_event(line_in("lobby", 1, "too early"), out);
+    c.on_event(proto::joined{epoch, 2, "lobby", "carol", 10, 2, 1}, out);
     EXPECT_TRUE(out.empty());
     EXPECT_FALSE(c.joined());
 }
@@ -76,10 +121,10 @@ TEST(Conversation, OthersArePrintedAsTheOriginalPrintedThem) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::joined{epoch, 12, "bob", 9, 2, 2}, out);
-    c.on_event(proto::line{epoch, 13, "bob", 9, 1, "World"}, out);
-    c.on_event(proto::left{epoch, 14, "bob", 9, 1, 3, proto::leave_reason::quit}, out);
-    c.on_event(proto::left{epoch, 15, "carol", 10, 0, 4, proto::leave_reason::timed_out}, out);
+    c.on_event(proto::joined{epoch, 2, "lobby", "bob", 9, 2, 0}, out);
+    c.on_event(line_in("lobby", 1, "World"), out);
+    c.on_event(proto::left{epoch, 3, "lobby", "bob", 9, 1, proto::leave_reason::quit}, out);
+    c.on_event(proto::left{epoch, 4, "lobby", "carol", 10, 0, proto::leave_reason::timed_out}, out);
     const std::vector<printed> expected{
         {style::presence, "> New user bob entered (2 users online)"},
         {style::chat, "[bob] World"},
@@ -87,21 +132,23 @@ TEST(Conversation, OthersArePrintedAsTheOriginalPrintedThem) {
         {style::presence, "< The user carol left (timed out) (0 users online)"},
     };
     EXPECT_EQ(out, expected);
-    EXPECT_EQ(c.last_seq(), 15u);
+    EXPECT_EQ(c.missed(), 0u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 1}}));
 }
 
 TEST(Conversation, OwnLineIsPrintedOnceOnAcknowledgementAndNeverFromTheEcho) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    const proto::say say = c.compose("Hello");
+    const proto::say say = c.compose("lobby", "Hello");
     EXPECT_EQ(say.secret, secret);
+    EXPECT_EQ(say.room, "lobby");
     EXPECT_EQ(say.text, "Hello");
     EXPECT_EQ(c.unacknowledged(), 1u);
 
-    c.on_event(proto::line{epoch, 12, "alice", me, say.message_id, "Hello"}, out);
+    c.on_event(proto::line{epoch, 1, "lobby", "alice", me, say.message_id, "Hello"}, out);
     EXPECT_TRUE(out.empty());
-    c.on_reply(proto::ack{say.message_id, 12}, out);
+    c.on_reply(proto::ack{say.message_id, 1}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], (printed{style::own, "[You] Hello"}));
     EXPECT_EQ(c.unacknowledged(), 0u);
@@ -111,14 +158,14 @@ TEST(Conversation, AnAckOfSeveralConfirmsTheLinesAcceptedJustBeforeItInOrder) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.compose("one");
-    const proto::say two = c.compose("two");
-    c.compose("three");
-    const proto::say four = c.compose("four");
+    c.compose("lobby", "one");
+    const proto::say two = c.compose("lobby", "two");
+    c.compose("lobby", "three");
+    const proto::say four = c.compose("lobby", "four");
     // "two" is refused, so the ACK of three lines ending with "four" covers one, three, four.
     c.on_reply(proto::error{proto::error_code::too_long, two.message_id, "long"}, out);
     out.clear();
-    c.on_reply(proto::ack{four.message_id, 14, 3}, out);
+    c.on_reply(proto::ack{four.message_id, 3, 3}, out);
     EXPECT_EQ(out, (std::vector<printed>{{style::own, "[You] one"},
                                          {style::own, "[You] three"},
                                          {style::own, "[You] four"}}));
@@ -128,10 +175,10 @@ TEST(Conversation, AnAckOfSeveralConfirmsTheLinesAcceptedJustBeforeItInOrder) {
 TEST(Conversation, AnAckOfOneLeavesTheEarlierLinesWaiting) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    c.compose("one");
-    const proto::say two = c.compose("two");
+    c.compose("lobby", "one");
+    const proto::say two = c.compose("lobby", "two");
     out.clear();
-    c.on_reply(proto::ack{two.message_id, 12, 1}, out);
+    c.on_reply(proto::ack{two.message_id, 1, 1}, out);
     EXPECT_EQ(out, (std::vector<printed>{{style::own, "[You] two"}}));
     EXPECT_EQ(c.unacknowledged(), 1u);
 }
@@ -139,14 +186,14 @@ TEST(Conversation, AnAckOfOneLeavesTheEarlierLinesWaiting) {
 TEST(Conversation, MessageIdsAreDistinct) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    EXPECT_NE(c.compose("a").message_id, c.compose("b").message_id);
+    EXPECT_NE(c.compose("lobby", "a").message_id, c.compose("lobby", "b").message_id);
 }
 
 TEST(Conversation, RefusedLineIsReportedAsNotSentAndCountedAsUndelivered) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    const proto::say say = c.compose("x");
+    const proto::say say = c.compose("lobby", "x");
     c.on_reply(proto::error{proto::error_code::too_long, say.message_id, "text is too long"}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], (printed{style::error, "! Not sent: text is too long (E_TOO_LONG)"}));
@@ -165,22 +212,34 @@ TEST(Conversation, ErrorAboutNoLineIsReportedPlainly) {
     EXPECT_EQ(c.state(), link::joined);
 }
 
-TEST(Conversation, RosterListsNames) {
+TEST(Conversation, RosterListsNamesAndNamesARoomThisClientIsNotIn) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_reply(proto::roster{3, {"alice", "bob"}}, out);
-    c.on_reply(proto::roster{3, {}}, out);
-    ASSERT_EQ(out.size(), 2u);
+    c.on_reply(proto::roster{"lobby", 3, {"alice", "bob"}}, out);
+    c.on_reply(proto::roster{"lobby", 3, {}}, out);
+    c.on_reply(proto::roster{"dev", 1, {"carol"}}, out);
+    ASSERT_EQ(out.size(), 3u);
     EXPECT_EQ(out[0].text, "Online (2): alice, bob");
     EXPECT_EQ(out[1].text, "Online (0):");
+    EXPECT_EQ(out[2].text, "#dev Online (1): carol");
+}
+
+TEST(Conversation, RoomListNamesEachRoomWithItsMembers) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.ask_rooms();
+    c.on_reply(proto::room_list{{{"dev", 1}, {"lobby", 12}}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::notice, "Rooms (2): #dev (1), #lobby (12)"}}));
+    EXPECT_EQ(c.unanswered(), 0u);
 }
 
 TEST(Conversation, HostileBytesArePrintedHarmlessly) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::line{epoch, 12, "m\x1b[2Jallory", 9, 1, "hi\n[bob] fake\x1b]0;t\x07"}, out);
+    c.on_event(line_in("lobby", 1, "hi\n[bob] fake\x1b]0;t\x07", "m\x1b[2Jallory"), out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text.find('\x1b'), std::string::npos);
     EXPECT_EQ(out[0].text.find('\n'), std::string::npos);
@@ -191,10 +250,185 @@ TEST(Conversation, ShutdownLosesTheSession) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::shutdown{epoch, 11}, out);
+    c.on_event(proto::shutdown{epoch}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], (printed{style::error, "! The chat server shut down; reconnecting..."}));
     EXPECT_EQ(c.state(), link::lost);
+}
+
+// ---- Rooms ----
+
+TEST(Conversation, EnteringASecondRoomPrintsJoinedWithItsCount) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.open_room("ops", out);
+    EXPECT_TRUE(out.empty()); // not in it until the broker says so
+    EXPECT_EQ(c.rooms(), (std::vector<std::string>{"lobby", "ops"}));
+    EXPECT_EQ(c.current_room(), "ops");
+    EXPECT_EQ(c.joins_due(), (std::vector<std::string>{"ops"}));
+    EXPECT_EQ(c.join("ops"), (proto::join{secret, "ops"}));
+    EXPECT_TRUE(c.joins_due().empty());
+    EXPECT_EQ(c.unanswered(), 1u);
+
+    c.on_reply(proto::room_entered{"ops", 7, 3, 3}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::presence, "> Joined #ops (3 users online)"}}));
+    EXPECT_EQ(c.unanswered(), 0u);
+    // The own JOIN arriving after the reply says nothing more.
+    c.on_event(own_join("ops", 3, 3, 7), out);
+    EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(Conversation, TheOwnJoinOfASecondRoomPrintsJoinedWhenItComesFirst) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.open_room("ops", out);
+    c.join("ops");
+    out.clear();
+    c.on_event(own_join("ops", 2, 1, 4), out);
+    c.on_reply(proto::room_entered{"ops", 4, 2, 1}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::presence, "> Joined #ops (1 user online)"}}));
+}
+
+TEST(Conversation, OpeningARoomAlreadyOpenOnlyMakesItCurrent) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.open_room("lobby", out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::notice, "> Talking in #lobby now"}}));
+    EXPECT_EQ(c.current_room(), "lobby");
+    EXPECT_EQ(c.rooms(), (std::vector<std::string>{"ops", "lobby"}));
+    EXPECT_TRUE(c.joins_due().empty());
+}
+
+TEST(Conversation, WithOneRoomNothingIsPrefixed) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(proto::joined{epoch, 2, "lobby", "bob", 9, 3, 0}, out);
+    c.on_event(line_in("lobby", 1, "hi"), out);
+    c.on_reply(proto::ack{c.compose("lobby", "hey").message_id, 2}, out);
+    for (const printed& p : out)
+        EXPECT_FALSE(p.text.starts_with("#")) << p.text;
+    EXPECT_EQ(out.size(), 3u);
+}
+
+TEST(Conversation, InTwoRoomsEveryLineAboutARoomStartsWithItsName) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.on_event(line_in("lobby", 1, "hi"), out);
+    c.on_event(line_in("ops", 1, "deploying", "carol", 10), out);
+    c.on_event(proto::joined{epoch, 2, "ops", "dave", 11, 3, 1}, out);
+    c.on_event(proto::left{epoch, 3, "ops", "dave", 11, 2, proto::leave_reason::parted}, out);
+    c.on_reply(proto::ack{c.compose("ops", "hey").message_id, 2}, out);
+    c.on_reply(proto::roster{"ops", 3, {"alice", "carol"}}, out);
+    const std::vector<printed> expected{
+        {style::chat, "#lobby [bob] hi"},
+        {style::chat, "#ops [carol] deploying"},
+        {style::presence, "#ops > New user dave entered (3 users online)"},
+        {style::presence, "#ops < The user dave left (2 users online)"},
+        {style::own, "#ops [You] hey"},
+        {style::notice, "#ops Online (2): alice, carol"},
+    };
+    EXPECT_EQ(out, expected);
+}
+
+TEST(Conversation, WhileJoiningASecondRoomTheFirstIsPrefixedAlready) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.open_room("ops", out);
+    out.clear();
+    c.on_event(line_in("lobby", 1, "hi"), out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#lobby [bob] hi"}}));
+}
+
+TEST(Conversation, NothingIsShownFromARoomItIsNotIn) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(line_in("dev", 1, "elsewhere"), out);
+    c.on_event(proto::joined{epoch, 1, "dev", "bob", 9, 1, 0}, out);
+    c.on_event(proto::left{epoch, 2, "dev", "bob", 9, 0, proto::leave_reason::quit}, out);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+TEST(Conversation, ClosingARoomMakesTheRoomJoinedBeforeItCurrent) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.open_room("dev", out);
+    c.join("dev");
+    c.on_reply(proto::room_entered{"dev", 0, 1, 1}, out);
+    EXPECT_EQ(c.current_room(), "dev");
+
+    EXPECT_TRUE(c.close_room("dev"));
+    EXPECT_EQ(c.current_room(), "ops");
+    EXPECT_EQ(c.rooms(), (std::vector<std::string>{"lobby", "ops"}));
+    // Closing another room than the current one leaves the current one as it is.
+    EXPECT_TRUE(c.close_room("lobby"));
+    EXPECT_EQ(c.current_room(), "ops");
+    out.clear();
+    c.on_event(line_in("dev", 1, "gone"), out);
+    c.on_event(line_in("lobby", 1, "gone too"), out);
+    c.on_event(line_in("ops", 1, "still here"), out);
+    // Back in one room: no prefix.
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] still here"}}));
+}
+
+// A /part then a /join of the same room: the LEAVE of the first stay may come after the room was
+// entered again (the ROOM reply travels apart from the events). It ends nothing.
+TEST(Conversation, OurOwnPartOfAnEarlierStayEndsNothingOnceTheRoomIsEnteredAgain) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.close_room("ops");
+    c.open_room("ops", out);
+    c.join("ops");
+    c.on_reply(proto::room_entered{"ops", 0, 3, 1}, out);
+    out.clear();
+    c.on_event(proto::left{epoch, 2, "ops", "alice", me, 0, proto::leave_reason::parted}, out);
+    c.on_event(line_in("ops", 1, "still here"), out);
+    EXPECT_EQ(c.state(), link::joined);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#ops [bob] still here"}}));
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+TEST(Conversation, ClosingARoomWhoseJoinWasNeverSentNeedsNoPart) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.open_room("ops", out);
+    EXPECT_FALSE(c.close_room("ops"));
+    EXPECT_TRUE(c.joins_due().empty());
+    EXPECT_EQ(c.current_room(), "lobby");
+    c.open_room("dev", out);
+    c.join("dev");
+    EXPECT_TRUE(c.close_room("dev")); // the broker may have let us in already
+}
+
+TEST(Conversation, AJoinRefusedForTooManyRoomsTakesTheRoomAway) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    c.open_room("ops", out);
+    c.join("ops");
+    out.clear();
+    c.on_reply(proto::error{proto::error_code::too_many_rooms, 0, "you are in 32 rooms already"},
+               out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::error,
+                        "! Cannot join #ops: you are in 32 rooms already (E_TOO_MANY_ROOMS)"}}));
+    EXPECT_EQ(c.rooms(), (std::vector<std::string>{"lobby"}));
+    EXPECT_EQ(c.state(), link::joined);
+    EXPECT_EQ(c.unanswered(), 0u);
+}
+
+TEST(Conversation, APingCarriesAPositionForEachRoomEntered) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.on_event(line_in("lobby", 1, "a"), out);
+    c.on_event(line_in("lobby", 2, "b"), out);
+    c.on_event(line_in("ops", 1, "c"), out);
+    // A room being joined is not reported: the broker does not count us in it yet.
+    c.open_room("dev", out);
+    c.join("dev");
+    EXPECT_EQ(c.ping(), (proto::ping{secret, {{"lobby", 2}, {"ops", 1}}}));
 }
 
 // ---- Losing the session and joining again ----
@@ -202,7 +436,7 @@ TEST(Conversation, ShutdownLosesTheSession) {
 TEST(Conversation, SilenceLosesTheSessionAndReportsUnconfirmedLines) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    c.compose("in flight");
+    c.compose("lobby", "in flight");
     out.clear();
     c.connection_lost(out);
     const std::vector<printed> expected{
@@ -230,34 +464,90 @@ TEST(Conversation, FreshJoinAfterALossPrintsReconnected) {
     fresh.epoch = epoch + 1; // the broker restarted: a new session
     fresh.session_id = 1;
     c.welcome(fresh);
-    EXPECT_TRUE(c.answer(proto::probe{epoch + 1, 0, 1}, out));
+    EXPECT_TRUE(c.answer(proto::probe{epoch + 1, 1}, out));
     EXPECT_TRUE(out.empty());
-    c.on_event(proto::joined{epoch + 1, 1, "alice", 1, 1, 1}, out);
+    c.on_event(proto::joined{epoch + 1, 1, "lobby", "alice", 1, 1, 0}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text, "> Reconnected to the chat server (1 user online)");
     EXPECT_TRUE(c.joined());
 }
 
-TEST(Conversation, ResumedSessionIsJoinedAgainFromItsProbe) {
+TEST(Conversation, ANewSessionJoinsItsOtherRoomsAgain) {
     std::vector<printed> out;
-    conversation c = joined_conversation(out);
+    conversation c = in_two_rooms(out);
+    c.connection_lost(out);
+    c.start_attempt();
+    // The HELLO named the current room, #ops: the new session enters it, and #lobby is joined
+    // again once the session is confirmed.
+    proto::welcome fresh = welcome_for_me(c.current_room());
+    fresh.session_id = me + 1;
+    c.welcome(fresh);
+    EXPECT_EQ(c.joins_due(), (std::vector<std::string>{"lobby"}));
+    c.answer(proto::probe{epoch, me + 1}, out);
+    out.clear();
+    c.on_event(proto::joined{epoch, 2, "ops", "alice", me + 1, 1, 0}, out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Reconnected to the chat server (1 user online)"}}));
+    EXPECT_EQ(c.join("lobby"), (proto::join{fresh.secret, "lobby"}));
+    c.on_reply(proto::room_entered{"lobby", 0, 3, 2}, out);
+    EXPECT_EQ(out.back(), (printed{style::presence, "> Joined #lobby (2 users online)"}));
+    EXPECT_EQ(c.rooms(), (std::vector<std::string>{"lobby", "ops"}));
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 0}, {"ops", 0}}));
+}
+
+// Between the two sessions the room's presence moved on by our old session's LEAVE, which we
+// missed, and our new entry, which the ROOM reply and our own JOIN both tell: one event missed,
+// whichever of the two comes first.
+TEST(Conversation, ANewSessionCountsOnlyWhatHappenedWhileAwayAsMissed) {
+    for (const bool reply_first : {true, false}) {
+        SCOPED_TRACE(reply_first ? "ROOM first" : "JOIN first");
+        std::vector<printed> out;
+        conversation c = joined_conversation(out); // presence at 1
+        c.connection_lost(out);
+        c.start_attempt();
+        proto::welcome fresh = welcome_for_me();
+        fresh.session_id = me + 1;
+        c.welcome(fresh);
+        c.answer(proto::probe{epoch, me + 1}, out);
+        out.clear();
+        const proto::room_entered entry{"lobby", 0, 3, 1};
+        const proto::joined own{epoch, 3, "lobby", "alice", me + 1, 1, 0};
+        if (reply_first) {
+            c.on_reply(entry, out);
+            c.on_event(own, out);
+        } else {
+            c.on_event(own, out);
+            c.on_reply(entry, out);
+        }
+        EXPECT_EQ(out, (std::vector<printed>{
+                           {style::error, "! Missed 1 event from the chat server"},
+                           {style::presence, "> Reconnected to the chat server (1 user online)"}}));
+        EXPECT_EQ(c.missed(), 1u);
+    }
+}
+
+TEST(Conversation, ResumedSessionIsJoinedAgainFromItsProbeInAllItsRooms) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
     c.connection_lost(out);
     out.clear();
     c.start_attempt();
-    proto::welcome again = welcome_for_me();
+    proto::welcome again = welcome_for_me("ops");
     again.online = 3;
     c.welcome(again);
-    EXPECT_TRUE(c.answer(proto::probe{epoch, 11, me}, out));
+    EXPECT_TRUE(c.joins_due().empty()); // the broker kept us in both rooms
+    EXPECT_TRUE(c.answer(proto::probe{epoch, me}, out));
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text, "> Reconnected to the chat server (3 users online)");
     EXPECT_TRUE(c.joined());
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 0}, {"ops", 0}}));
 }
 
 TEST(Conversation, OwnTimedOutLeaveLosesTheSession) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::left{epoch, 12, "alice", me, 0, 2, proto::leave_reason::timed_out}, out);
+    c.on_event(proto::left{epoch, 2, "lobby", "alice", me, 0, proto::leave_reason::timed_out}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text, "! The chat server ended this session (timed out); reconnecting...");
     EXPECT_EQ(c.state(), link::lost);
@@ -267,7 +557,7 @@ TEST(Conversation, OwnLeaveForAnotherReasonNamesTheReasonInWords) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::left{epoch, 12, "alice", me, 0, 2, proto::leave_reason::too_many_errors},
+    c.on_event(proto::left{epoch, 2, "lobby", "alice", me, 0, proto::leave_reason::too_many_errors},
                out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text,
@@ -286,7 +576,7 @@ TEST(Conversation, LineRefusedForWantOfASessionIsNamedAsPossiblyUndelivered) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    const proto::say say = c.compose("typed while away");
+    const proto::say say = c.compose("lobby", "typed while away");
     c.on_reply(proto::error{proto::error_code::not_joined, say.message_id, "not joined"}, out);
     const std::vector<printed> expected{
         {style::error, "! The chat server no longer knows this session; reconnecting..."},
@@ -302,9 +592,9 @@ TEST(Conversation, HeartbeatFromANewEpochLosesTheSession) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::heartbeat{epoch, 11, 2, 1, 1000}, out);
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {}}, out);
     EXPECT_TRUE(c.joined());
-    c.on_event(proto::heartbeat{epoch + 1, 0, 0, 0, 1000}, out);
+    c.on_event(proto::heartbeat{epoch + 1, 0, 1000, {}}, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].text, "! The chat server restarted; reconnecting...");
 }
@@ -326,79 +616,144 @@ TEST(Conversation, EvictionOrTakeoverEndsTheSessionForGood) {
 
 // ---- Missed events ----
 
-TEST(Conversation, GapInTheSequenceIsReportedOnceWithTheCount) {
+TEST(Conversation, GapInTheChatIsReportedOnceWithTheCount) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
     out.clear();
-    c.on_event(proto::line{epoch, 12, "bob", 9, 1, "a"}, out);
-    c.on_event(proto::line{epoch, 16, "bob", 9, 2, "b"}, out);
+    c.on_event(line_in("lobby", 1, "a"), out);
+    c.on_event(line_in("lobby", 5, "b"), out);
     const std::vector<printed> expected{
         {style::chat, "[bob] a"},
         {style::error, "! Missed 3 events from the chat server"},
         {style::chat, "[bob] b"},
     };
     EXPECT_EQ(out, expected);
-    EXPECT_EQ(c.last_seq(), 16u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 5}}));
 }
 
-TEST(Conversation, HeartbeatRevealsEventsLostAtTheTail) {
+TEST(Conversation, ChatAndPresenceAreTwoSequences) {
     std::vector<printed> out;
-    conversation c = joined_conversation(out);
+    conversation c = joined_conversation(out); // presence at 1, chat at 0
     out.clear();
-    c.on_event(proto::heartbeat{epoch, 11, 2, 1, 1000}, out);
+    c.on_event(proto::joined{epoch, 2, "lobby", "bob", 9, 2, 0}, out);
+    c.on_event(proto::joined{epoch, 3, "lobby", "carol", 10, 3, 0}, out);
+    c.on_event(line_in("lobby", 1, "first line"), out);
+    c.on_event(proto::left{epoch, 4, "lobby", "carol", 10, 2, proto::leave_reason::quit}, out);
+    c.on_event(line_in("lobby", 2, "second line"), out);
+    EXPECT_EQ(c.missed(), 0u);
+    EXPECT_EQ(out.size(), 5u);
+    // A gap in the presence is counted there alone.
+    c.on_event(proto::joined{epoch, 6, "lobby", "dave", 11, 3, 2}, out);
+    c.on_event(line_in("lobby", 3, "third line"), out);
+    EXPECT_EQ(c.missed(), 1u);
+}
+
+TEST(Conversation, GapsAreFoundPerRoomAndOneRoomsGapDoesNotDisturbAnother) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out); // both at chat 0; presence: lobby 1, ops 1
+    c.on_event(line_in("lobby", 1, "a"), out);
+    c.on_event(line_in("ops", 1, "b"), out);
+    c.on_event(line_in("ops", 4, "c"), out);
+    c.on_event(line_in("lobby", 2, "d"), out);
+    c.on_event(proto::joined{epoch, 4, "lobby", "carol", 10, 3, 2}, out);
+    c.on_event(proto::joined{epoch, 2, "ops", "carol", 10, 2, 4}, out);
+    const std::vector<printed> expected{
+        {style::chat, "#lobby [bob] a"},
+        {style::chat, "#ops [bob] b"},
+        {style::error, "#ops ! Missed 2 events from the chat server"},
+        {style::chat, "#ops [bob] c"},
+        {style::chat, "#lobby [bob] d"},
+        {style::error, "#lobby ! Missed 2 events from the chat server"},
+        {style::presence, "#lobby > New user carol entered (3 users online)"},
+        {style::presence, "#ops > New user carol entered (2 users online)"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.missed(), 4u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 2}, {"ops", 4}}));
+}
+
+TEST(Conversation, HeartbeatRevealsEventsLostAtTheTailOfEachStream) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {{"lobby", 0, 1}, {"ops", 0, 1}}}, out);
     EXPECT_TRUE(out.empty());
-    c.on_event(proto::heartbeat{epoch, 12, 2, 1, 1000}, out);
-    ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].text, "! Missed 1 event from the chat server");
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {{"ops", 1, 1}}}, out);
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {{"lobby", 0, 3}}}, out);
+    // A room this client is not in is none of its business.
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {{"dev", 40, 40}}}, out);
+    const std::vector<printed> expected{
+        {style::error, "#ops ! Missed 1 event from the chat server"},
+        {style::error, "#lobby ! Missed 2 events from the chat server"},
+    };
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(c.missed(), 3u);
 }
 
 TEST(Conversation, NewEpochIsNotAGap) {
-    conversation c;
-    std::vector<printed> out;
-    c.welcome(welcome_for_me());
-    c.on_event(proto::heartbeat{epoch, 500, 0, 0, 1000}, out);
-    c.on_event(proto::heartbeat{epoch + 1, 3, 0, 0, 1000}, out);
-    EXPECT_TRUE(out.empty());
-    EXPECT_EQ(c.last_seq(), 3u);
-}
-
-TEST(Conversation, UnansweredCountsLinesAndRosterRequestsUntilAnswered) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    const proto::say say = c.compose("x");
-    EXPECT_EQ(c.ask_roster(), proto::who{secret});
-    EXPECT_EQ(c.unanswered(), 2u);
-    c.on_reply(proto::ack{say.message_id, 12}, out);
+    c.on_event(line_in("lobby", 1, "a"), out);
+    c.on_event(line_in("lobby", 2, "b"), out);
+    c.connection_lost(out);
+    c.start_attempt();
+    proto::welcome fresh = welcome_for_me();
+    fresh.epoch = epoch + 1;
+    c.welcome(fresh);
+    c.answer(proto::probe{epoch + 1, me}, out);
+    c.on_event(proto::joined{epoch + 1, 1, "lobby", "alice", me, 1, 0}, out);
+    c.on_event(proto::line{epoch + 1, 1, "lobby", "bob", 9, 1, "again"}, out);
+    EXPECT_EQ(c.missed(), 0u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 1}}));
+}
+
+TEST(Conversation, UnansweredCountsLinesListsAndJoinsUntilAnswered) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    const proto::say say = c.compose("lobby", "x");
+    EXPECT_EQ(c.ask_roster("lobby"), (proto::who{secret, "lobby"}));
+    EXPECT_EQ(c.ask_rooms(), proto::list_rooms{secret});
+    c.open_room("ops", out);
+    c.join("ops");
+    EXPECT_EQ(c.unanswered(), 4u);
+    c.on_reply(proto::ack{say.message_id, 1}, out);
+    EXPECT_EQ(c.unanswered(), 3u);
+    c.on_reply(proto::roster{"lobby", 1, {"alice"}}, out);
+    c.on_reply(proto::room_list{{{"lobby", 1}}}, out);
     EXPECT_EQ(c.unanswered(), 1u);
-    c.on_reply(proto::roster{1, {"alice"}}, out);
+    c.on_reply(proto::room_entered{"ops", 0, 1, 1}, out);
     EXPECT_EQ(c.unanswered(), 0u);
 }
 
-TEST(Conversation, FollowsTheSequenceFromHeadersAsFromWholeEvents) {
+TEST(Conversation, FollowsTheSequencesFromHeadersAsFromWholeEvents) {
     std::vector<printed> out;
-    conversation c = joined_conversation(out);
+    conversation c = joined_conversation(out); // presence at 1, chat at 0
     out.clear();
-    c.follow(proto::event_header{proto::event_kind::line, epoch, 12, "a"}, out);
-    c.follow(proto::event_header{proto::event_kind::line, epoch, 16, "b"}, out);
-    c.follow(proto::event_header{proto::event_kind::heartbeat, epoch, 18, ""}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 1, "lobby", "a"}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 5, "lobby", "b"}, out);
+    c.follow(proto::event_header{proto::event_kind::joined, epoch, 4, "lobby", ""}, out);
+    c.follow(proto::event_header{proto::event_kind::heartbeat, epoch, 0, "", ""}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 9, "dev", "c"}, out);
     const std::vector<printed> expected{
         {style::error, "! Missed 3 events from the chat server"},
         {style::error, "! Missed 2 events from the chat server"},
     };
     EXPECT_EQ(out, expected);
-    EXPECT_EQ(c.last_seq(), 18u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 5}}));
     EXPECT_EQ(c.missed(), 5u);
 }
 
-TEST(Conversation, FollowsNoHeaderBeforeItsWelcome) {
-    conversation c;
+TEST(Conversation, FollowsNoHeaderBeforeItIsInTheRoom) {
+    conversation c("lobby");
     std::vector<printed> out;
-    c.follow(proto::event_header{proto::event_kind::line, epoch, 12, "a"}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 12, "lobby", "a"}, out);
     c.welcome(welcome_for_me());
-    c.follow(proto::event_header{proto::event_kind::line, epoch, 20, "b"}, out);
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 20, "lobby", "b"}, out);
+    c.on_event(own_join("lobby", 1, 1, 20), out);
+    out.clear();
+    c.follow(proto::event_header{proto::event_kind::line, epoch, 21, "lobby", "c"}, out);
     EXPECT_TRUE(out.empty());
-    EXPECT_EQ(c.last_seq(), 20u);
     EXPECT_EQ(c.missed(), 0u);
+    EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 21}}));
 }
 
 // ---- Narration ----
@@ -407,7 +762,7 @@ TEST(Conversation, FollowsNoHeaderBeforeItsWelcome) {
 struct script_outcome {
     std::optional<proto::ready> ready;
     std::vector<printed> out;
-    std::uint64_t last_seq = 0;
+    std::vector<proto::room_position> positions;
     std::uint64_t missed = 0;
     std::size_t unacknowledged = 0;
     std::size_t undelivered = 0;
@@ -418,31 +773,34 @@ struct script_outcome {
 script_outcome play(conversation& c) {
     script_outcome r;
     c.welcome(welcome_for_me());
-    r.ready = c.answer(proto::probe{epoch, 10, me}, r.out);
-    c.on_event(proto::joined{epoch, 11, "alice", me, 2, 1}, r.out);
+    r.ready = c.answer(proto::probe{epoch, me}, r.out);
+    c.on_event(own_join("lobby", 1, 2), r.out);
     r.state_after_join = c.state();
-    c.on_event(proto::joined{epoch, 12, "bob", 9, 3, 2}, r.out);
-    c.on_event(proto::line{epoch, 15, "bob", 9, 1, "hi"}, r.out);
-    const proto::say first = c.compose("one");
-    const proto::say second = c.compose("two");
-    c.compose("three");
-    c.on_reply(proto::ack{first.message_id, 16}, r.out);
+    c.on_event(proto::joined{epoch, 2, "lobby", "bob", 9, 3, 0}, r.out);
+    c.on_event(line_in("lobby", 4, "hi"), r.out);
+    const proto::say first = c.compose("lobby", "one");
+    const proto::say second = c.compose("lobby", "two");
+    c.compose("lobby", "three");
+    c.on_reply(proto::ack{first.message_id, 5}, r.out);
     c.on_reply(proto::error{proto::error_code::too_long, second.message_id, "long"}, r.out);
-    c.ask_roster();
-    c.on_reply(proto::roster{2, {"alice", "bob"}}, r.out);
-    c.on_event(proto::left{epoch, 17, "bob", 9, 1, 3, proto::leave_reason::quit}, r.out);
-    r.last_seq = c.last_seq();
+    c.ask_roster("lobby");
+    c.on_reply(proto::roster{"lobby", 2, {"alice", "bob"}}, r.out);
+    c.open_room("ops", r.out);
+    c.join("ops");
+    c.on_reply(proto::room_entered{"ops", 0, 1, 1}, r.out);
+    c.on_event(proto::left{epoch, 3, "lobby", "bob", 9, 1, proto::leave_reason::quit}, r.out);
+    r.positions = c.ping().positions;
     r.missed = c.missed();
     r.unacknowledged = c.unacknowledged();
-    c.on_event(proto::shutdown{epoch, 17}, r.out);
+    c.on_event(proto::shutdown{epoch}, r.out);
     r.undelivered = c.undelivered();
     r.final_state = c.state();
     return r;
 }
 
 TEST(Conversation, AQuietOneDecidesAsANarratingOneAndPrintsNothing) {
-    conversation narrating;
-    conversation quiet(narration::off);
+    conversation narrating("lobby");
+    conversation quiet("lobby", narration::off);
     const script_outcome told = play(narrating);
     const script_outcome silent = play(quiet);
     EXPECT_EQ(told.out.size(), 11u);
@@ -450,8 +808,9 @@ TEST(Conversation, AQuietOneDecidesAsANarratingOneAndPrintsNothing) {
     EXPECT_EQ(silent.ready, told.ready);
     EXPECT_EQ(silent.state_after_join, link::joined);
     EXPECT_EQ(silent.state_after_join, told.state_after_join);
-    EXPECT_EQ(silent.last_seq, 17u);
-    EXPECT_EQ(silent.last_seq, told.last_seq);
+    const std::vector<proto::room_position> positions{{"lobby", 4}, {"ops", 0}};
+    EXPECT_EQ(silent.positions, positions);
+    EXPECT_EQ(silent.positions, told.positions);
     EXPECT_EQ(silent.missed, 3u);
     EXPECT_EQ(silent.missed, told.missed);
     EXPECT_EQ(silent.unacknowledged, 1u);
@@ -468,14 +827,14 @@ using std::chrono::milliseconds;
 const conversation::clock::time_point t0{std::chrono::seconds(100)};
 
 TEST(ConversationHeartbeat, NoPingIsDueBeforeAWelcome) {
-    conversation c;
+    conversation c("lobby");
     c.sent(t0);
     EXPECT_EQ(c.ping_due_at(), std::nullopt);
     EXPECT_FALSE(c.ping_due(t0 + std::chrono::hours(1)));
 }
 
 TEST(ConversationHeartbeat, APingIsDueOneIntervalAfterTheLastCommandSent) {
-    conversation c;
+    conversation c("lobby");
     c.welcome(welcome_for_me()); // a heartbeat every 1000 ms
     c.sent(t0);
     EXPECT_EQ(c.ping_due_at(), t0 + milliseconds(1000));
@@ -487,11 +846,13 @@ TEST(ConversationHeartbeat, APingIsDueOneIntervalAfterTheLastCommandSent) {
     EXPECT_TRUE(c.ping_due(t0 + milliseconds(1600)));
 }
 
-TEST(ConversationHeartbeat, APingCarriesTheSecretAndTheLastSeqSeen) {
+TEST(ConversationHeartbeat, APingCarriesTheSecretAndTheLastChatSeqSeen) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
-    c.on_event(proto::line{epoch, 14, "bob", 9, 1, "hi"}, out);
-    EXPECT_EQ(c.ping(), (proto::ping{secret, 14}));
+    c.on_event(line_in("lobby", 1, "hi"), out);
+    c.on_event(line_in("lobby", 2, "there"), out);
+    c.on_event(proto::joined{epoch, 2, "lobby", "carol", 10, 3, 2}, out);
+    EXPECT_EQ(c.ping(), (proto::ping{secret, {{"lobby", 2}}}));
 }
 
 TEST(ConversationHeartbeat, NoPingIsDueOnceTheSessionIsLost) {
@@ -504,7 +865,7 @@ TEST(ConversationHeartbeat, NoPingIsDueOnceTheSessionIsLost) {
 }
 
 TEST(ConversationHeartbeat, TheBrokerIsGivenLivenessIntervalsOfSilence) {
-    conversation c;
+    conversation c("lobby");
     c.welcome(welcome_for_me());
     EXPECT_EQ(c.heartbeat_interval(), milliseconds(1000));
     EXPECT_EQ(c.silence_limit(), milliseconds(3000));
@@ -514,7 +875,7 @@ TEST(ConversationHeartbeat, ABrokerAnnouncingNoIntervalGetsTheDefaultOne) {
     proto::welcome w = welcome_for_me();
     w.heartbeat_ms = 0;
     w.liveness = 0;
-    conversation c;
+    conversation c("lobby");
     c.welcome(w);
     c.sent(t0);
     EXPECT_EQ(c.heartbeat_interval(), proto::default_heartbeat_interval);

@@ -13,7 +13,32 @@ TEST(ParseInput, KnownCommandsAreRecognised) {
     EXPECT_EQ(parse_input("/quit"), user_input{leave{}});
     EXPECT_EQ(parse_input("/who"), user_input{list_users{}});
     EXPECT_EQ(parse_input("/help"), user_input{show_help{}});
-    EXPECT_EQ(parse_input("/who extra words"), user_input{list_users{}});
+    EXPECT_EQ(parse_input("/rooms"), user_input{list_rooms{}});
+    EXPECT_EQ(parse_input("/part"), user_input{part_room{}});
+}
+
+TEST(ParseInput, RoomCommandsTakeTheRoomWithOrWithoutItsHash) {
+    EXPECT_EQ(parse_input("/join ops"), user_input{join_room{"ops"}});
+    EXPECT_EQ(parse_input("/join #ops"), user_input{join_room{"ops"}});
+    EXPECT_EQ(parse_input("/join \t #ops  "), user_input{join_room{"ops"}});
+    EXPECT_EQ(parse_input("/part ops"), user_input{part_room{"ops"}});
+    EXPECT_EQ(parse_input("/part #ops"), user_input{part_room{"ops"}});
+    EXPECT_EQ(parse_input("/who ops"), user_input{list_users{"ops"}});
+    EXPECT_EQ(parse_input("/who #ops"), user_input{list_users{"ops"}});
+}
+
+TEST(ParseInput, WhetherTheRoomIsARoomNameIsLeftToTheCaller) {
+    EXPECT_EQ(parse_input("/join Ops!"), user_input{join_room{"Ops!"}});
+    EXPECT_EQ(parse_input("/join ##ops"), user_input{join_room{"#ops"}});
+}
+
+TEST(ParseInput, AMissingOrExtraArgumentIsBadUsageNeverSent) {
+    EXPECT_EQ(parse_input("/join"), user_input{bad_usage{"! Usage: /join ROOM"}});
+    EXPECT_EQ(parse_input("/join   "), user_input{bad_usage{"! Usage: /join ROOM"}});
+    EXPECT_EQ(parse_input("/join ops dev"), user_input{bad_usage{"! Usage: /join ROOM"}});
+    EXPECT_EQ(parse_input("/part ops dev"), user_input{bad_usage{"! Usage: /part [ROOM]"}});
+    EXPECT_EQ(parse_input("/who extra words"), user_input{bad_usage{"! Usage: /who [ROOM]"}});
+    EXPECT_EQ(parse_input("/rooms ops"), user_input{bad_usage{"! Usage: /rooms"}});
 }
 
 TEST(ParseInput, UnknownCommandIsNotText) {

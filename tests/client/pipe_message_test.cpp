@@ -14,6 +14,11 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::say("hello \xE2\x9C\x93 world"),
         pipe_message::say(""),
         pipe_message::who(),
+        pipe_message::who("ops"),
+        pipe_message::join("ops"),
+        pipe_message::part(),
+        pipe_message::part("ops"),
+        pipe_message::rooms(),
         pipe_message::quit(),
         pipe_message::eof(),
         pipe_message::print({style::error, "! Not sent: text is empty"}),
@@ -29,11 +34,12 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
 
 TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(""));
-    EXPECT_FALSE(decode_pipe_message("\x06"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message("\x09"));                      // no such kind
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style
     EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x09'})); // no such style
     EXPECT_FALSE(decode_pipe_message(std::string(1, 5)));           // done without its code
-    EXPECT_FALSE(decode_pipe_message(std::string{'\x01', 'x'}));    // who carries nothing
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x08', 'x'}));    // rooms carries nothing
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x02', 'x'}));    // nor does quit
 }
 
 } // namespace

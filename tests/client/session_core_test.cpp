@@ -32,7 +32,17 @@ session_settings settings() {
 
 // Heartbeat 1 s, liveness 3, 20 lines a second in bursts of 40.
 proto::welcome welcome_for_me() {
-    return proto::welcome{"alice", me, secret, epoch, 10, 1, 1000, 3, 32, 4096, 20, 40};
+    return proto::welcome{"alice", me, secret, epoch, "lobby", 1, 1000, 3, 32, 4096, 20, 40, 32};
+}
+
+// Our own JOIN of `room`, the room's presence sequence at `seq`, its chat at 0.
+proto::joined own_join(std::string room, std::uint64_t seq, std::uint32_t online) {
+    return proto::joined{epoch, seq, std::move(room), "alice", me, online, 0};
+}
+
+// The topics a SUB follows for one room: its chat and its presence.
+lines room_topics(const std::string& room) {
+    return {proto::chat_topic(room), proto::presence_topic(room)};
 }
 
 lines texts(const actions& a) {
@@ -72,13 +82,20 @@ public:
         now = t;
         return call([&](actions& a) { core.tick(now, a); });
     }
-    // Start, WELCOME, probe and the session's own JOIN: joined at `now`.
+    // Start, WELCOME, probe and the session's own JOIN of #lobby: joined at `now`.
     void join() {
         start();
         reply(welcome_for_me());
-        event(proto::probe{epoch, 10, me});
-        event(proto::joined{epoch, 11, "alice", me, 1, 1});
-        EXPECT_TRUE(core.room().joined());
+        event(proto::probe{epoch, me});
+        event(own_join("lobby", 1, 1));
+        EXPECT_TRUE(core.chat().joined());
+    }
+    // Joined in #lobby, then in #ops too (the current room).
+    void join_two_rooms() {
+        join();
+        typed(pipe_message::join("ops"));
+        reply(proto::room_entered{"ops", 0, 1, 1});
+        EXPECT_EQ(core.chat().rooms(), (std::vector<std::string>{"lobby", "ops"}));
     }
 
     session_core core;
@@ -97,16 +114,18 @@ TEST(SessionCore, JoinsWithHelloThenReadyAndSwapsTheProbeSubscription) {
     script s;
     const actions started = s.start();
     EXPECT_TRUE(started.open_sockets);
-    EXPECT_EQ(commands_of<proto::hello>(started), (std::vector{proto::hello{"alice", {}}}));
+    EXPECT_EQ(started.subscribe, room_topics("lobby"));
+    EXPECT_EQ(commands_of<proto::hello>(started),
+              (std::vector{proto::hello{"alice", "lobby", {}}}));
 
     const actions welcomed = s.reply(welcome_for_me());
-    EXPECT_EQ(welcomed.subscribe, proto::probe_topic(me));
+    EXPECT_EQ(welcomed.subscribe, lines{proto::probe_topic(me)});
     EXPECT_TRUE(welcomed.commands.empty());
 
-    EXPECT_EQ(commands_of<proto::ready>(s.event(proto::probe{epoch, 10, me})),
-              (std::vector{proto::ready{secret, 10}}));
-    const actions joined = s.event(proto::joined{epoch, 11, "alice", me, 1, 1});
-    EXPECT_EQ(joined.unsubscribe, proto::probe_topic(me));
+    EXPECT_EQ(commands_of<proto::ready>(s.event(proto::probe{epoch, me})),
+              (std::vector{proto::ready{secret}}));
+    const actions joined = s.event(own_join("lobby", 1, 1));
+    EXPECT_EQ(joined.unsubscribe, lines{proto::probe_topic(me)});
     EXPECT_EQ(texts(joined), (lines{"> Connected to the chat server (1 user online)"}));
 }
 
@@ -187,8 +206,8 @@ TEST(SessionCore, LinesTypedBeforeTheJoinAreSentOnceJoined) {
     EXPECT_TRUE(s.typed(pipe_message::say("early")).commands.empty());
     EXPECT_TRUE(s.typed(pipe_message::who()).commands.empty());
     s.reply(welcome_for_me());
-    s.event(proto::probe{epoch, 10, me});
-    const actions joined = s.event(proto::joined{epoch, 11, "alice", me, 1, 1});
+    s.event(proto::probe{epoch, me});
+    const actions joined = s.event(own_join("lobby", 1, 1));
     ASSERT_EQ(joined.commands.size(), 2u);
     EXPECT_EQ(std::get<proto::say>(joined.commands[0]).text, "early");
     EXPECT_TRUE(std::holds_alternative<proto::who>(joined.commands[1]));
@@ -212,19 +231,20 @@ TEST(SessionCore, APingGoesOutAfterAnIntervalWithoutSending) {
     script s;
     s.join(); // the READY at t0 was the last command
     EXPECT_TRUE(commands_of<proto::ping>(s.tick_at(t0 + 1s - 1ms)).empty());
-    EXPECT_EQ(commands_of<proto::ping>(s.tick_at(t0 + 1s)), (std::vector{proto::ping{secret, 11}}));
+    EXPECT_EQ(commands_of<proto::ping>(s.tick_at(t0 + 1s)),
+              (std::vector{proto::ping{secret, {{"lobby", 0}}}}));
 }
 
 TEST(SessionCore, ASilentBrokerLosesTheSessionAndItIsTakenOverWithTheTicket) {
     script s;
     s.join();
-    s.event(proto::heartbeat{epoch, 11, 1, 1, 1000});
+    s.event(proto::heartbeat{epoch, 1, 1000, {}});
     EXPECT_FALSE(s.tick_at(t0 + 3s - 1ms).open_sockets);
     const actions lost = s.tick_at(t0 + 3s); // liveness 3 x 1 s of silence
     EXPECT_EQ(texts(lost), (lines{"! Connection to the chat server lost; reconnecting..."}));
     EXPECT_TRUE(lost.open_sockets);
     EXPECT_EQ(commands_of<proto::hello>(lost),
-              (std::vector{proto::hello{"alice", proto::resume_ticket{me, secret}}}));
+              (std::vector{proto::hello{"alice", "lobby", proto::resume_ticket{me, secret}}}));
 
     // No answer: each attempt waits twice as long as the last, up to 5 s.
     std::vector<std::chrono::milliseconds> waits;
@@ -254,7 +274,7 @@ TEST(SessionCore, AtTheEndOfInputItLeavesOnceEverythingIsAnswered) {
     EXPECT_FALSE(s.typed(pipe_message::eof()).exit_code);
     EXPECT_FALSE(s.tick_at(t0 + 10ms).exit_code); // the ACK is still on its way
     s.now = t0 + 20ms;
-    EXPECT_EQ(texts(s.reply(proto::ack{1, 12})), (lines{"[You] deploy finished"}));
+    EXPECT_EQ(texts(s.reply(proto::ack{1, 1})), (lines{"[You] deploy finished"}));
     const actions left = s.tick_at(t0 + 20ms);
     EXPECT_EQ(commands_of<proto::bye>(left), (std::vector{proto::bye{secret}}));
     EXPECT_EQ(left.exit_code, runtime::exit_ok);
@@ -268,7 +288,7 @@ TEST(SessionCore, AtTheEndOfInputUnconfirmedLinesAreReportedAfterTheDrainTimeout
     s.typed(pipe_message::eof());
     for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
         s.now = t0 + t;
-        s.event(proto::heartbeat{epoch, 11, 1, 1, 1000});
+        s.event(proto::heartbeat{epoch, 1, 1000, {}});
     }
     EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
     const actions gave_up = s.tick_at(t0 + 5s);
@@ -287,6 +307,179 @@ TEST(SessionCore, QuitLeavesAtOnceAndNothingFollows) {
     const actions after = s.tick_at(t0 + 1h);
     EXPECT_TRUE(after.commands.empty());
     EXPECT_FALSE(after.exit_code);
+}
+
+TEST(SessionCore, AJoinConfirmedByItsRoomReplyBeforeItsJoinEventStartsTheSessionAllTheSame) {
+    // The broker publishes the JOIN and replies ROOM at once; the reply may be read first.
+    script s;
+    s.start();
+    s.typed(pipe_message::say("early"));
+    s.reply(welcome_for_me());
+    s.event(proto::probe{epoch, me});
+    const actions entered = s.reply(proto::room_entered{"lobby", 0, 1, 1});
+    EXPECT_EQ(texts(entered), (lines{"> Connected to the chat server (1 user online)"}));
+    EXPECT_EQ(entered.unsubscribe, lines{proto::probe_topic(me)});
+    EXPECT_EQ(commands_of<proto::say>(entered).size(), 1u);
+    // Paced under the announced rate as after a JOIN event: half the burst of 40 at once, less
+    // the one "early" took, and no more until time passes.
+    std::size_t sent = 0;
+    for (int i = 0; i < 30; ++i)
+        sent += s.typed(pipe_message::say("line " + std::to_string(i))).commands.size();
+    EXPECT_EQ(sent, 19u);
+}
+
+// ---- Rooms ----
+
+TEST(SessionCore, AJoinSubscribesToTheRoomSendsAJoinAndMakesItCurrent) {
+    script s;
+    s.join();
+    const actions joining = s.typed(pipe_message::join("ops"));
+    EXPECT_EQ(joining.subscribe, room_topics("ops"));
+    EXPECT_TRUE(joining.unsubscribe.empty());
+    EXPECT_EQ(commands_of<proto::join>(joining), (std::vector{proto::join{secret, "ops"}}));
+    EXPECT_EQ(texts(s.reply(proto::room_entered{"ops", 0, 1, 2})),
+              (lines{"> Joined #ops (2 users online)"}));
+    const actions said = s.typed(pipe_message::say("hi"));
+    ASSERT_EQ(commands_of<proto::say>(said).size(), 1u);
+    EXPECT_EQ(commands_of<proto::say>(said)[0].room, "ops");
+    // The same room again subscribes to nothing more and sends nothing.
+    const actions again = s.typed(pipe_message::join("ops"));
+    EXPECT_TRUE(again.subscribe.empty());
+    EXPECT_TRUE(again.commands.empty());
+}
+
+TEST(SessionCore, AJoinTypedBeforeTheSessionIsJoinedIsSentAfterIt) {
+    script s;
+    s.start();
+    const actions typed = s.typed(pipe_message::join("ops"));
+    EXPECT_EQ(typed.subscribe, room_topics("ops"));
+    EXPECT_TRUE(typed.commands.empty());
+    s.reply(welcome_for_me());
+    s.event(proto::probe{epoch, me});
+    EXPECT_EQ(commands_of<proto::join>(s.event(own_join("lobby", 1, 1))),
+              (std::vector{proto::join{secret, "ops"}}));
+}
+
+TEST(SessionCore, APartUnsubscribesFromTheRoomAndSendsAPart) {
+    script s;
+    s.join_two_rooms();
+    const actions parted = s.typed(pipe_message::part());
+    EXPECT_EQ(parted.unsubscribe, room_topics("ops"));
+    EXPECT_TRUE(parted.subscribe.empty());
+    EXPECT_EQ(commands_of<proto::part>(parted), (std::vector{proto::part{secret, "ops"}}));
+    EXPECT_EQ(texts(parted), (lines{"< Left #ops (now in #lobby)"}));
+    EXPECT_EQ(s.core.chat().current_room(), "lobby");
+    const actions said = s.typed(pipe_message::say("back"));
+    ASSERT_EQ(commands_of<proto::say>(said).size(), 1u);
+    EXPECT_EQ(commands_of<proto::say>(said)[0].room, "lobby");
+}
+
+// Lines held back by the pace: a /part then a /join of the same room typed behind them must
+// reach the broker in that order, or it would take the JOIN for a repeat and then the PART.
+TEST(SessionCore, APartThenAJoinOfTheSameRoomReachTheBrokerInTheOrderTyped) {
+    script s;
+    s.join_two_rooms();
+    for (int i = 0; i < 30; ++i)
+        s.typed(pipe_message::say("line " + std::to_string(i)));
+    s.typed(pipe_message::part("ops"));
+    s.typed(pipe_message::join("ops"));
+    std::vector<std::string> order;
+    for (int tick = 1; tick <= 100 && order.size() < 2; ++tick)
+        for (const proto::command& c : s.tick_at(t0 + tick * 100ms).commands) {
+            if (std::holds_alternative<proto::part>(c))
+                order.push_back("PART");
+            else if (std::holds_alternative<proto::join>(c))
+                order.push_back("JOIN");
+        }
+    EXPECT_EQ(order, (lines{"PART", "JOIN"}));
+}
+
+TEST(SessionCore, APartNamingARoomLeavesThatOne) {
+    script s;
+    s.join_two_rooms();
+    const actions parted = s.typed(pipe_message::part("lobby"));
+    EXPECT_EQ(parted.unsubscribe, room_topics("lobby"));
+    EXPECT_EQ(commands_of<proto::part>(parted), (std::vector{proto::part{secret, "lobby"}}));
+    EXPECT_EQ(texts(parted), (lines{"< Left #lobby (now in #ops)"}));
+    EXPECT_EQ(s.core.chat().rooms(), (std::vector<std::string>{"ops"}));
+}
+
+TEST(SessionCore, APartOfARoomNotInIsReportedAndNothingIsSent) {
+    script s;
+    s.join();
+    const actions parted = s.typed(pipe_message::part("dev"));
+    EXPECT_EQ(texts(parted), (lines{"! You are not in #dev"}));
+    EXPECT_TRUE(parted.commands.empty());
+    EXPECT_TRUE(parted.unsubscribe.empty());
+}
+
+TEST(SessionCore, APartOfTheLastRoomEndsTheSessionLikeTheEndOfInput) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("last words"));
+    const actions parted = s.typed(pipe_message::part());
+    EXPECT_TRUE(commands_of<proto::part>(parted).empty());
+    EXPECT_FALSE(parted.exit_code);
+    s.now = t0 + 10ms;
+    EXPECT_EQ(texts(s.reply(proto::ack{1, 1})), (lines{"[You] last words"}));
+    const actions left = s.tick_at(t0 + 10ms);
+    EXPECT_EQ(commands_of<proto::bye>(left), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(left.exit_code, runtime::exit_ok);
+}
+
+TEST(SessionCore, AnInvalidRoomTypedIsReportedAndNothingIsSent) {
+    script s;
+    s.join();
+    const std::string why = " (a room name is 1 to 32 characters of a-z, 0-9, '-' and '_')";
+    const std::vector<std::pair<pipe_message, std::string>> typed{
+        {pipe_message::join("Ops"), "! Not a room: #Ops" + why},
+        {pipe_message::part("no room"), "! Not a room: #no room" + why},
+        {pipe_message::who(std::string(33, 'a')), "! Not a room: #" + std::string(33, 'a') + why},
+    };
+    for (const auto& [m, line] : typed) {
+        SCOPED_TRACE(m.text);
+        const actions a = s.typed(m);
+        EXPECT_EQ(texts(a), lines{line});
+        EXPECT_TRUE(a.commands.empty());
+        EXPECT_TRUE(a.subscribe.empty());
+        EXPECT_TRUE(a.unsubscribe.empty());
+    }
+    EXPECT_EQ(s.core.chat().rooms(), (std::vector<std::string>{"lobby"}));
+    EXPECT_FALSE(s.core.over());
+}
+
+TEST(SessionCore, WhoAndRoomsAskAboutTheRoomNamedOrTheCurrentOne) {
+    script s;
+    s.join_two_rooms();
+    EXPECT_EQ(commands_of<proto::who>(s.typed(pipe_message::who())),
+              (std::vector{proto::who{secret, "ops"}}));
+    EXPECT_EQ(commands_of<proto::who>(s.typed(pipe_message::who("dev"))),
+              (std::vector{proto::who{secret, "dev"}}));
+    EXPECT_EQ(commands_of<proto::list_rooms>(s.typed(pipe_message::rooms())),
+              (std::vector{proto::list_rooms{secret}}));
+}
+
+TEST(SessionCore, ANewSessionSubscribesToEveryRoomAndJoinsTheOthersAgain) {
+    script s;
+    s.join_two_rooms();
+    s.event(proto::heartbeat{epoch, 1, 1000, {}});
+    const actions lost = s.tick_at(t0 + 3s);
+    ASSERT_TRUE(lost.open_sockets);
+    lines topics = room_topics("lobby");
+    const lines ops = room_topics("ops");
+    topics.insert(topics.end(), ops.begin(), ops.end());
+    EXPECT_EQ(lost.subscribe, topics);
+    // The HELLO names the current room; the broker forgot the session, so it starts anew there.
+    EXPECT_EQ(commands_of<proto::hello>(lost),
+              (std::vector{proto::hello{"alice", "ops", proto::resume_ticket{me, secret}}}));
+    proto::welcome fresh = welcome_for_me();
+    fresh.session_id = me + 1;
+    fresh.room = "ops";
+    s.reply(fresh);
+    s.event(proto::probe{epoch, me + 1});
+    const actions joined = s.event(proto::joined{epoch, 2, "ops", "alice", me + 1, 1, 0});
+    EXPECT_EQ(texts(joined), (lines{"> Reconnected to the chat server (1 user online)"}));
+    EXPECT_EQ(commands_of<proto::join>(joined), (std::vector{proto::join{secret, "lobby"}}));
 }
 
 } // namespace

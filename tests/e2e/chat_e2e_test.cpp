@@ -124,7 +124,7 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
     user1.close_stdin();
     EXPECT_EQ(exit_of(user1), "exit 0") << transcript(user1);
     ASSERT_TRUE(prints(broker_.process(), stream::err,
-                       log_entry("INFO leave name=user1 online=0 reason=quit")));
+                       log_entry("INFO leave name=user1 room=lobby online=0 reason=quit")));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -142,10 +142,10 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
     EXPECT_EQ(user2.lines(stream::err), lines{});
     expect_broker_log(
         {
-            "INFO join name=user1 online=1",
-            "INFO join name=user2 online=2",
-            "INFO leave name=user2 online=1 reason=quit",
-            "INFO leave name=user1 online=0 reason=quit",
+            "INFO join name=user1 room=lobby online=1",
+            "INFO join name=user2 room=lobby online=2",
+            "INFO leave name=user2 room=lobby online=1 reason=quit",
+            "INFO leave name=user1 room=lobby online=0 reason=quit",
         },
         "online=0 peak_online=2 events=6 lines_in=2 ");
 }
@@ -184,7 +184,7 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
     user3.write("/quit\n");
     EXPECT_EQ(exit_of(user3), "exit 0") << transcript(user3);
     ASSERT_TRUE(prints(broker_.process(), stream::err,
-                       log_entry("INFO leave name=user3 online=0 reason=quit")));
+                       log_entry("INFO leave name=user3 room=lobby online=0 reason=quit")));
     stop_broker();
 
     EXPECT_EQ(user1.lines(stream::out), (lines{
@@ -213,12 +213,12 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
         EXPECT_EQ(p->lines(stream::err), lines{});
     expect_broker_log(
         {
-            "INFO join name=user1 online=1",
-            "INFO join name=user2 online=2",
-            "INFO join name=user3 online=3",
-            "INFO leave name=user2 online=2 reason=quit",
-            "INFO leave name=user1 online=1 reason=quit",
-            "INFO leave name=user3 online=0 reason=quit",
+            "INFO join name=user1 room=lobby online=1",
+            "INFO join name=user2 room=lobby online=2",
+            "INFO join name=user3 room=lobby online=3",
+            "INFO leave name=user2 room=lobby online=2 reason=quit",
+            "INFO leave name=user1 room=lobby online=1 reason=quit",
+            "INFO leave name=user3 room=lobby online=0 reason=quit",
         },
         "online=0 peak_online=3 events=9 lines_in=3 ");
 }
@@ -381,6 +381,80 @@ TEST_F(Chat, WhoListsEveryoneOnlineAndADoubleSlashSendsASlash) {
     EXPECT_EQ(zed.next_line(stream::out), left("amy", 2));
 }
 
+// Rooms: a line said in #ops reaches the clients in #ops and nobody who is only in #lobby; a
+// client in two rooms names the room of every line it prints, one in a single room does not.
+TEST_F(Chat, ALineSaidInARoomReachesItsMembersOnlyAndIsNamedWhereTheyAreInTwo) {
+    child_process carol = client("carol", {"--room", "ops"});
+    ASSERT_TRUE(prints(carol, stream::out, connected(1)));
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(1)));
+    child_process alice = client("alice");
+    ASSERT_TRUE(prints(alice, stream::out, connected(2)));
+    ASSERT_TRUE(prints(bob, stream::out, entered("alice", 2)));
+
+    alice.write("/join ops\n");
+    ASSERT_TRUE(prints(alice, stream::out, "> Joined #ops (2 users online)"));
+    ASSERT_TRUE(prints(carol, stream::out, entered("alice", 2)));
+    alice.write("deploying now\n");
+    ASSERT_TRUE(prints(alice, stream::out, "#ops [You] deploying now"));
+    ASSERT_TRUE(prints(carol, stream::out, "[alice] deploying now"));
+
+    carol.write("/join #lobby\n");
+    ASSERT_TRUE(prints(carol, stream::out, "> Joined #lobby (3 users online)"));
+    ASSERT_TRUE(prints(bob, stream::out, entered("carol", 3)));
+    ASSERT_TRUE(prints(alice, stream::out, "#lobby " + entered("carol", 3)));
+    alice.write("done\n");
+    ASSERT_TRUE(prints(alice, stream::out, "#ops [You] done"));
+    ASSERT_TRUE(prints(carol, stream::out, "#ops [alice] done"));
+
+    bob.write("/who #ops\n/rooms\nlobby only\n");
+    bob.close_stdin();
+    EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    ASSERT_TRUE(prints(alice, stream::out, "#lobby " + left("bob", 2)));
+    ASSERT_TRUE(prints(carol, stream::out, "#lobby " + left("bob", 2)));
+
+    // Leaving #ops makes #lobby current again; leaving the last room leaves the chat.
+    alice.write("/part\nback in the lobby\n/part\n");
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    ASSERT_TRUE(prints(carol, stream::out, "#lobby " + left("alice", 1)));
+    carol.close_stdin();
+    EXPECT_EQ(exit_of(carol), "exit 0") << transcript(carol);
+
+    EXPECT_EQ(bob.lines(stream::out), (lines{
+                                          connected(1),
+                                          entered("alice", 2),
+                                          entered("carol", 3),
+                                          "#ops Online (2): alice, carol",
+                                          "Rooms (2): #lobby (3), #ops (2)",
+                                          "[You] lobby only",
+                                      }));
+    EXPECT_EQ(alice.lines(stream::out), (lines{
+                                            connected(2),
+                                            "> Joined #ops (2 users online)",
+                                            "#ops [You] deploying now",
+                                            "#lobby " + entered("carol", 3),
+                                            "#ops [You] done",
+                                            "#lobby [bob] lobby only",
+                                            "#lobby " + left("bob", 2),
+                                            "< Left #ops (now in #lobby)",
+                                            "[You] back in the lobby",
+                                        }));
+    EXPECT_EQ(carol.lines(stream::out), (lines{
+                                            connected(1),
+                                            entered("alice", 2),
+                                            "[alice] deploying now",
+                                            "> Joined #lobby (3 users online)",
+                                            "#ops [alice] done",
+                                            "#lobby [bob] lobby only",
+                                            "#lobby " + left("bob", 2),
+                                            "#ops " + left("alice", 1),
+                                            "#lobby [alice] back in the lobby",
+                                            "#lobby " + left("alice", 1),
+                                        }));
+    for (const child_process* p : {&alice, &bob, &carol})
+        EXPECT_EQ(p->lines(stream::err), lines{});
+}
+
 TEST_F(Chat, AnUnknownCommandIsALocalErrorAndNeverSent) {
     child_process listener = client("listener");
     ASSERT_TRUE(prints(listener, stream::out, connected(1)));
@@ -465,16 +539,16 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
         EXPECT_EQ(listener.next_line(stream::out), entered(name, 2));
         EXPECT_EQ(listener.next_line(stream::out), "[" + name + "] " + shown);
         EXPECT_EQ(listener.next_line(stream::out), left(name, 1));
-        log.insert(log.end(), {"INFO join name=" + logged + " online=2",
-                               "INFO leave name=" + logged + " online=1 reason=quit"});
+        log.insert(log.end(), {"INFO join name=" + logged + " room=lobby online=2",
+                               "INFO leave name=" + logged + " room=lobby online=1 reason=quit"});
     }
     listener.close_stdin();
     EXPECT_EQ(exit_of(listener), "exit 0") << transcript(listener);
     ASSERT_TRUE(prints(broker_.process(), stream::err,
-                       log_entry("INFO leave name=listener online=0 reason=quit")));
+                       log_entry("INFO leave name=listener room=lobby online=0 reason=quit")));
     stop_broker();
-    log.insert(log.begin(), "INFO join name=listener online=1");
-    log.push_back("INFO leave name=listener online=0 reason=quit");
+    log.insert(log.begin(), "INFO join name=listener room=lobby online=1");
+    log.push_back("INFO leave name=listener room=lobby online=0 reason=quit");
     expect_broker_log(log, "online=0 peak_online=2 events=14 lines_in=4 ");
 }
 
@@ -643,12 +717,14 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
         {{"--max-name-chars", "65"}, "--max-name-chars must be from 1 to 64"},
         {{"--max-text-bytes", "0"}, "--max-text-bytes must be from 1 to 65536"},
         {{"--max-text-bytes", "65537"}, "--max-text-bytes must be from 1 to 65536"},
-        {{"--max-text-bytes", "2000", "--max-frame-bytes", "2037"},
-         "--max-frame-bytes must be from 2038 (a SAY of --max-text-bytes, and the longest HELLO) "
-         "to 16777216"},
-        {{"--max-text-bytes", "10", "--max-frame-bytes", "296"},
-         "--max-frame-bytes must be from 297 (a SAY of --max-text-bytes, and the longest HELLO) "
-         "to 16777216"},
+        {{"--max-text-bytes", "2000", "--max-frame-bytes", "2073"},
+         "--max-frame-bytes must be from 2074 (a SAY of --max-text-bytes, and the longest other "
+         "command) to 16777216"},
+        // The longest other command is a PING from a session in the most rooms.
+        {{"--max-text-bytes", "10", "--max-frame-bytes", "1438"},
+         "--max-frame-bytes must be from 1439 (a SAY of --max-text-bytes, and the longest other "
+         "command) to 16777216"},
+        {{"--max-rooms", "0"}, "--max-rooms must be from 1 to 1000000"},
         {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
         {{"--stats-interval", "0.001"}, "--stats-interval must be from 0.01 to 86400"},
         {{"--stats-interval", "86401"}, "--stats-interval must be from 0.01 to 86400"},
@@ -855,11 +931,12 @@ TEST(ChatBroker, LogsToAFileThatSigusr1Reopens) {
     const std::string before = read_log(log + ".1");
     const std::string after = read_log(log);
     EXPECT_NE(before.find(" INFO started router="), std::string::npos) << before;
-    EXPECT_NE(before.find(" INFO join name=alice online=1\n"), std::string::npos) << before;
+    EXPECT_NE(before.find(" INFO join name=alice room=lobby online=1\n"), std::string::npos)
+        << before;
     EXPECT_EQ(before.find("secret words"), std::string::npos) << "chat text logged: " << before;
     EXPECT_EQ(before.find("bob"), std::string::npos) << before;
     EXPECT_NE(after.find(" INFO log-reopened\n"), std::string::npos) << after;
-    EXPECT_NE(after.find(" INFO join name=bob online=1\n"), std::string::npos) << after;
+    EXPECT_NE(after.find(" INFO join name=bob room=lobby online=1\n"), std::string::npos) << after;
     EXPECT_NE(after.find(" INFO stopped "), std::string::npos) << after;
     EXPECT_EQ(broker.process().lines(stream::err), lines{});
 }
@@ -879,14 +956,14 @@ TEST(ChatBroker, TheLogLevelChoosesWhatIsLoggedAndVerboseAndQuietMoveIt) {
                            [&](const std::string& l) { return l.starts_with(start); });
     };
     const lines debug = run({"--log-level", "debug"});
-    EXPECT_TRUE(has(debug, "DEBUG say name=ci text=\"hello there\""))
+    EXPECT_TRUE(has(debug, "DEBUG say name=ci room=lobby text=\"hello there\""))
         << testing::PrintToString(debug);
-    EXPECT_TRUE(has(debug, "INFO join name=ci online=1"));
+    EXPECT_TRUE(has(debug, "INFO join name=ci room=lobby online=1"));
     const lines verbose = run({"-v"});
-    EXPECT_TRUE(has(verbose, "DEBUG say name=ci text=\"hello there\""));
+    EXPECT_TRUE(has(verbose, "DEBUG say name=ci room=lobby text=\"hello there\""));
     const lines info = run({});
     EXPECT_FALSE(has(info, "DEBUG")) << testing::PrintToString(info);
-    EXPECT_TRUE(has(info, "INFO join name=ci online=1"));
+    EXPECT_TRUE(has(info, "INFO join name=ci room=lobby online=1"));
     EXPECT_EQ(run({"-q"}), lines{});
     EXPECT_EQ(run({"--log-level", "debug", "-qq"}), lines{});
 

@@ -91,7 +91,8 @@ std::size_t count_of(const lines& all, const std::string& line) {
                                                  const std::string& text) {
     // Read what is still in the pipes: a report or an echo may just have been printed.
     sender.next_line(stream::err, 100ms);
-    const std::string logged_line = "DEBUG say name=" + sender_name + " text=\"" + text + "\"";
+    const std::string logged_line =
+        "DEBUG say name=" + sender_name + " room=lobby text=\"" + text + "\"";
     const std::size_t own = count_of(sender.lines(stream::out), "[You] " + text);
     // The sender shows its line once the broker has ACKed it, so the broker has logged it too;
     // on a loaded machine that line may still be in the pipe.
@@ -159,7 +160,8 @@ TEST_F(Liveness, AKilledClientIsAnnouncedAsTimedOutAndTheCountDropsByOne) {
     EXPECT_TRUE(prints(alice, stream::out, timed_out("carol", 2), until(bound)));
     EXPECT_TRUE(prints(bob, stream::out, timed_out("carol", 2), until(bound)));
     EXPECT_TRUE(prints(broker_.process(), stream::err,
-                       log_entry("INFO leave name=carol online=2 reason=timed_out"), until(bound)));
+                       log_entry("INFO leave name=carol room=lobby online=2 reason=timed_out"),
+                       until(bound)));
     EXPECT_EQ(exit_of(carol), "exit 137");
 
     alice.write("/who\n");
@@ -290,8 +292,9 @@ TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRight
 
     // Queued while bob was away, sent once he was back (alice may not have been yet).
     EXPECT_TRUE(printed(bob, stream::out, "[You] typed while reconnecting"));
-    EXPECT_TRUE(printed(again.process(), stream::err,
-                        log_entry("DEBUG say name=bob text=\"typed while reconnecting\"")));
+    EXPECT_TRUE(
+        printed(again.process(), stream::err,
+                log_entry("DEBUG say name=bob room=lobby text=\"typed while reconnecting\"")));
     alice.write("/who\n");
     EXPECT_TRUE(prints(alice, stream::out, "Online (2): alice, bob"));
     bob.write("/who\n");

@@ -48,8 +48,9 @@ void events_round_trip(std::span<const std::string_view> frames) {
           std::get<std::vector<proto::event>>(second) == *events);
 }
 
-// Whatever decode_events accepts has headers with the same kinds, epochs and seqs, and a LINE's
-// text head is the start of its text; the header decode itself may see any input.
+// Whatever decode_events accepts has headers with the same kinds and epochs, a room's event's seq
+// and room (none for a broker-wide event), and a LINE's text head is the start of its text; the
+// header decode itself may see any input.
 void headers_agree(std::span<const std::string_view> frames) {
     std::vector<proto::event_header> headers;
     for (const std::size_t text_bytes : {std::size_t{0}, std::size_t{8}, std::size_t{100000}}) {
@@ -63,8 +64,15 @@ void headers_agree(std::span<const std::string_view> frames) {
             const proto::event& event = (*events)[i];
             const proto::event_header& header = headers[i];
             check(header.kind == proto::event_kind_of(event));
-            check(header.epoch == std::visit([](const auto& e) { return e.epoch; }, event));
-            check(header.seq == std::visit([](const auto& e) { return e.seq; }, event));
+            std::visit(
+                [&](const auto& e) {
+                    check(header.epoch == e.epoch);
+                    if constexpr (requires { e.room; })
+                        check(header.seq == e.seq && header.room == e.room);
+                    else
+                        check(header.seq == 0 && header.room.empty());
+                },
+                event);
             if (const auto* line = std::get_if<proto::line>(&event))
                 check(header.text_head.size() <= text_bytes &&
                       std::string_view{line->text}.starts_with(header.text_head));
@@ -83,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const std::string_view f : frames) {
         (void)proto::check_name(f, proto::default_max_name_chars);
         (void)proto::check_text(f, proto::default_max_text_bytes);
+        (void)proto::check_room(f);
         for (const char c : proto::printable(f)) {
             const auto byte = static_cast<unsigned char>(c);
             check(byte >= 0x20 && byte != 0x7F);

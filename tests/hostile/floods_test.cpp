@@ -1,6 +1,8 @@
 // Volume attacks against the real broker (RELIABILITY.md A6, A13, A14, F7, O5): floods of SAY,
-// of garbage and of heartbeats, a frame over the ROUTER's size limit, ten thousand HELLOs up to
-// and past --max-clients, and thousands of connections that vanish without BYE. Each case runs
+// of garbage and of heartbeats (from strangers, and a joined session's PINGs, which are not
+// rate-limited), JOINs up to a session's room limit and past it, a frame over the ROUTER's size
+// limit, ten thousand HELLOs up to and past --max-clients, and thousands of connections that
+// vanish without BYE. Each case runs
 // beside alice and bob's conversation and ends with the oracles of scene::finish. Bounds that
 // depend on time use the time measured, so they hold however slow the machine is.
 #include "tests/hostile/harness.hpp"
@@ -16,7 +18,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <set>
+#include <thread>
 
 namespace zchat::hostile {
 namespace {
@@ -28,8 +33,10 @@ constexpr milliseconds silence{300};
 constexpr std::uint64_t rate_per_second = 20;
 constexpr std::uint64_t rate_burst = 40;
 
+const std::string lobby{proto::default_room};
+
 proto::frame_list hello_frames(const std::string& name) {
-    return proto::encode(proto::command{proto::hello{name, std::nullopt}});
+    return proto::encode(proto::command{proto::hello{name, lobby, std::nullopt}});
 }
 
 std::uint64_t count_error(const std::map<error_code, std::uint64_t>& tally, error_code code) {
@@ -215,12 +222,241 @@ TEST(Floods, HeartbeatsFromAStrangerAreDroppedInSilenceAndCounted) {
     scene s;
     {
         raw_peer stranger(s.ctx, s.broker.router());
-        const auto ping = proto::encode(proto::command{proto::ping{proto::session_secret{}, 0}});
+        const auto ping =
+            proto::encode(proto::command{proto::ping{proto::session_secret{}, {{lobby, 0}}}});
         for (int i = 0; i < 2000; ++i)
             stranger.send(ping);
         EXPECT_EQ(stranger.recv_reply(silence), std::nullopt);
     }
     s.finish({{"E_NOT_JOINED", 2000}});
+}
+
+// PING is never charged to the rate (PROTOCOL.md section 9, step 6a): a session that sends
+// nothing but heartbeats, as fast as its socket takes them, is neither answered nor refused nor
+// evicted, and has its whole burst of SAYs afterwards. Nor does the flood starve anyone: the
+// broker reads its connections in turn, so a newcomer joins, speaks and is answered while the
+// PINGs pour in, and the bystanders' lines keep coming (O2).
+TEST(Floods, APingFloodIsNotRateLimitedAndStarvesNobody) {
+    scene s;
+    std::uint64_t pings = 0;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto ping =
+            proto::encode(proto::command{proto::ping{mallory.welcome()->secret, {{lobby, 0}}}});
+        std::atomic<bool> flooding{true};
+        std::atomic<std::uint64_t> sent{0};
+        // The flooder thread has mallory's DEALER to itself until it is joined.
+        std::thread flooder([&] {
+            while (flooding.load() || sent.load() < 10000) {
+                send_frames(mallory.dealer(), ping);
+                ++sent;
+            }
+        });
+        const auto newcomer_served = [&] {
+            test::test_client carol(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+            carol.join("carol");
+            carol.say(1, "served during the flood");
+            carol.expect_reply<proto::ack>();
+            carol.who();
+            const auto roster = carol.expect_reply<proto::roster>();
+            carol.bye();
+            carol.take_event<proto::left>();
+            return roster.names;
+        };
+        std::vector<std::string> roster;
+        EXPECT_NO_THROW(roster = newcomer_served());
+        const std::uint64_t sent_while_served = sent.load();
+        flooding.store(false);
+        flooder.join();
+        pings = sent.load();
+        EXPECT_EQ(roster, (std::vector<std::string>{"alice", "bob", "carol", "mallory"}));
+        EXPECT_GT(sent_while_served, 0u) << "the newcomer was served before the flood began";
+        const auto r = recv_reply(mallory.dealer(), silence);
+        EXPECT_EQ(r, std::nullopt) << "a PING drew " << describe(r);
+        // The whole burst is there: PINGs took nothing from the bucket.
+        for (std::uint64_t id = 1; id <= rate_burst; ++id)
+            mallory.say(id, "after the flood " + std::to_string(id));
+        std::uint64_t acked = 0;
+        while (acked < rate_burst) {
+            const auto reply = recv_reply(mallory.dealer(), 3000ms);
+            const auto* ack = reply ? std::get_if<proto::ack>(&*reply) : nullptr;
+            ASSERT_NE(ack, nullptr) << "after " << acked << " ACKs: " << describe(reply);
+            acked += ack->count;
+        }
+        EXPECT_EQ(acked, rate_burst);
+        mallory.bye();
+        EXPECT_NO_THROW(mallory.take_event<proto::left>());
+    }
+    const auto t = s.finish({});
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->evicted, 0u);
+    EXPECT_GE(pings, 10000u);
+    // Generous for a loaded machine: unstarved, an ACK takes a millisecond or two.
+    EXPECT_LT(s.chat.worst_ack_latency(), 2000ms) << "the bystanders waited through the flood";
+}
+
+// A session may be in 32 rooms (WELCOME's max rooms). JOINs sent in a flood, without waiting
+// for answers, enter the 31 rooms the lobby leaves, a ROOM each, and the one after draws
+// E_TOO_MANY_ROOMS; a JOIN of a room the session is in is answered ROOM and announces nothing,
+// and a PART makes space again. Each room numbers its own events from 1, so the bystanders, who
+// hear every room, follow 33 rooms' streams at once (O2) while their lobby goes on.
+TEST(Rooms, AJoinFloodFillsTheSessionsRoomsThenDrawsTooManyRooms) {
+    scene s;
+    constexpr std::uint32_t cap = proto::max_rooms_per_session;
+    const auto room = [](std::uint32_t i) { return "room-" + std::to_string(i); };
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        ASSERT_EQ(mallory.welcome()->max_rooms, cap);
+        const auto id = mallory.welcome()->session_id;
+        // The lobby is the first room: rooms 1 to cap - 1 fill the session, room cap is one
+        // too many.
+        for (std::uint32_t i = 1; i <= cap; ++i)
+            mallory.join_room(room(i));
+        for (std::uint32_t i = 1; i < cap; ++i) {
+            proto::room_entered entered;
+            ASSERT_NO_THROW(entered = mallory.expect_reply<proto::room_entered>()) << room(i);
+            EXPECT_EQ(entered, (proto::room_entered{room(i), 0, 1, 1}));
+        }
+        EXPECT_TRUE(next_error_is(mallory.dealer(), error_code::too_many_rooms));
+
+        mallory.join_room(room(7));
+        EXPECT_EQ(mallory.expect_reply<proto::room_entered>(),
+                  (proto::room_entered{room(7), 0, 1, 1}));
+        // The first line of room 7 is its chat's number 1, whatever the lobby's stands at.
+        mallory.say_in(room(7), 1, "in seven");
+        EXPECT_EQ(mallory.expect_reply<proto::ack>().seq, 1u);
+        mallory.say_in(room(cap), 2, "in no such room of mine");
+        EXPECT_TRUE(next_error_is(mallory.dealer(), error_code::not_in_room, 2));
+        mallory.part(room(7));
+        const auto parted = mallory.take_event<proto::left>(
+            [&](const proto::left& l) { return l.session_id == id && l.room == room(7); });
+        EXPECT_EQ(parted.reason, proto::leave_reason::parted);
+        EXPECT_EQ(parted.seq, 2u) << "room 7's presence: mallory's JOIN, then this LEAVE";
+        EXPECT_EQ(parted.online, 0u);
+        mallory.join_room(room(cap));
+        EXPECT_EQ(mallory.expect_reply<proto::room_entered>(),
+                  (proto::room_entered{room(cap), 0, 1, 1}));
+
+        mallory.list_rooms();
+        const auto list = mallory.expect_reply<proto::room_list>();
+        ASSERT_EQ(list.rooms.size(), cap);
+        for (const proto::room_size& r : list.rooms)
+            EXPECT_EQ(r.members, r.room == lobby ? 3u : 1u) << r.room;
+
+        // BYE leaves every room, one LEAVE each.
+        mallory.bye();
+        std::set<std::string> left;
+        while (left.size() < cap) {
+            proto::left l;
+            ASSERT_NO_THROW(l = mallory.take_event<proto::left>([id](const proto::left& e) {
+                return e.session_id == id;
+            })) << left.size()
+                << " LEAVEs";
+            EXPECT_EQ(l.reason, proto::leave_reason::quit);
+            EXPECT_TRUE(left.insert(l.room).second) << "two LEAVEs in #" << l.room;
+        }
+    }
+    s.finish({{"E_TOO_MANY_ROOMS", 1}, {"E_NOT_IN_ROOM", 1}});
+    // What alice heard of mallory, room by room: one JOIN in each room entered (the lobby, 31
+    // rooms and the last), room 7's line, and a LEAVE for each room left.
+    std::map<std::string, std::string> heard;
+    for (const seen_event& e : s.chat.alice_saw())
+        if (e.name == "mallory")
+            heard[e.room] += e.kind;
+    EXPECT_EQ(heard.size(), cap + 1);
+    for (std::uint32_t i = 1; i <= cap; ++i)
+        EXPECT_EQ(heard[room(i)], i == 7 ? "JLX" : "JX") << room(i);
+    EXPECT_EQ(heard[lobby], "JX");
+}
+
+// An attacker who opens room after room cannot grow the broker's table of rooms past --max-rooms
+// (PROTOCOL.md section 11a): to open one more, the broker forgets an empty room, whose numbering
+// starts again if it is opened again, and never a room with members, such as the bystanders'
+// lobby. Once every room kept has members, a JOIN of a new one draws E_TOO_MANY_ROOMS.
+TEST(Rooms, RoomChurnIsBoundedByMaxRoomsAndNoRoomWithMembersIsForgotten) {
+    constexpr std::uint32_t max_rooms = 20;
+    constexpr std::uint32_t churn = 1000;
+    // No rate limit, so the churn goes as fast as the broker takes it.
+    scene s{{"--max-rooms", std::to_string(max_rooms), "--rate", "0"}};
+    const auto room = [](std::string_view kind, std::uint32_t i) {
+        return std::string{kind} + "-" + std::to_string(i);
+    };
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto id = mallory.welcome()->session_id;
+        // Each room entered and left at once: a ROOM for each JOIN, nothing for a PART.
+        for (std::uint32_t i = 0; i < churn; ++i) {
+            mallory.join_room(room("churn", i));
+            mallory.part(room("churn", i));
+        }
+        // A room opened once rooms were forgotten numbers in a later generation (the high bits).
+        std::uint64_t last_generation = 0;
+        for (std::uint32_t i = 0; i < churn; ++i) {
+            proto::room_entered entered;
+            ASSERT_NO_THROW(entered = mallory.expect_reply<proto::room_entered>()) << i;
+            const std::uint64_t start = proto::room_generation(entered.seq)
+                                        << proto::room_generation_shift;
+            EXPECT_EQ(entered, (proto::room_entered{room("churn", i), start, start + 1, 1}));
+            EXPECT_GE(proto::room_generation(start), last_generation) << i;
+            last_generation = proto::room_generation(start);
+        }
+        EXPECT_GT(last_generation, 0u);
+        // The last room left is kept and goes on counting; the first was forgotten long ago and
+        // opens again in a generation above every one before.
+        mallory.join_room(room("churn", churn - 1));
+        const auto kept = mallory.expect_reply<proto::room_entered>();
+        EXPECT_EQ(kept.roster_version - kept.seq, 3u);
+        mallory.join_room(room("churn", 0));
+        const auto reopened = mallory.expect_reply<proto::room_entered>();
+        EXPECT_EQ(reopened.roster_version - reopened.seq, 1u);
+        EXPECT_GT(proto::room_generation(reopened.seq), last_generation);
+        // With the lobby, mallory's rooms fill every place the broker has.
+        for (std::uint32_t i = 3; i < max_rooms; ++i) {
+            mallory.join_room(room("full", i));
+            EXPECT_EQ(mallory.expect_reply<proto::room_entered>().room, room("full", i));
+        }
+        mallory.join_room("one-more");
+        const auto refused = recv_reply(mallory.dealer(), 3000ms);
+        ASSERT_TRUE(is_error(refused, error_code::too_many_rooms)) << describe(refused);
+        EXPECT_NE(std::get<proto::error>(*refused).reason.find("server keeps 20 rooms"),
+                  std::string::npos)
+            << describe(refused);
+        // An empty room makes the place.
+        mallory.part(room("full", 3));
+        mallory.join_room("one-more");
+        const auto one_more = mallory.expect_reply<proto::room_entered>();
+        EXPECT_EQ(one_more.room, "one-more");
+        EXPECT_EQ(one_more.roster_version - one_more.seq, 1u);
+        mallory.list_rooms();
+        const auto list = mallory.expect_reply<proto::room_list>();
+        EXPECT_EQ(list.rooms.size(), max_rooms);
+        const auto lobby_entry =
+            std::find_if(list.rooms.begin(), list.rooms.end(),
+                         [](const proto::room_size& r) { return r.room == lobby; });
+        ASSERT_NE(lobby_entry, list.rooms.end());
+        EXPECT_EQ(lobby_entry->members, 3u);
+        mallory.bye();
+        std::set<std::string> left;
+        while (left.size() < max_rooms) {
+            proto::left l;
+            ASSERT_NO_THROW(l = mallory.take_event<proto::left>([id](const proto::left& e) {
+                return e.session_id == id;
+            })) << left.size()
+                << " LEAVEs";
+            if (l.reason == proto::leave_reason::quit)
+                left.insert(l.room);
+        }
+    }
+    s.finish({{"E_TOO_MANY_ROOMS", 1}});
+    // alice heard every room mallory entered and left, the reopened ones in later generations.
+    std::size_t joins = 0;
+    for (const seen_event& e : s.chat.alice_saw())
+        if (e.name == "mallory" && e.kind == 'J')
+            ++joins;
+    EXPECT_EQ(joins, 1 + churn + 2 + (max_rooms - 3) + 1);
 }
 
 // libzmq closes a connection whose frame header announces more than ZMQ_MAXMSGSIZE; a command is
@@ -238,7 +474,7 @@ TEST(Frames, AFrameOverTheMaximumDropsTheConnectionWithoutAReply) {
         {
             connection_watch watch(s.ctx, mallory.dealer());
             const std::size_t say_overhead =
-                proto::encode(proto::command{proto::say{{}, 1, ""}}).front().size();
+                proto::encode(proto::command{proto::say{{}, lobby, 1, ""}}).front().size();
             mallory.say(1, std::string(max_command_bytes + 1 - say_overhead, 'x'));
             EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_DISCONNECTED, 5000ms));
             EXPECT_TRUE(watch.wait_for(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 5000ms));
@@ -310,7 +546,7 @@ TEST(Connections, ThousandsOfCyclesWithoutByeLeaveNoTrace) {
     constexpr std::size_t vanished = 200;
     // Sessions expire after 2 s of silence: soon, yet far beyond any stall of the bystanders.
     scene s{{"--heartbeat-ms", "100", "--liveness", "20"}};
-    const auto who = proto::encode(proto::command{proto::who{proto::session_secret{}}});
+    const auto who = proto::encode(proto::command{proto::who{proto::session_secret{}, lobby}});
     for (std::size_t start = 0; start < bare; start += connect_batch) {
         const std::vector<proto::frame_list> whos(std::min(connect_batch, bare - start), who);
         for (const auto& r : first_replies(s.ctx, s.broker.router(), whos))

@@ -35,7 +35,8 @@ std::optional<proto::stats> settled_stats(zmq::context_t& ctx, const std::string
     // connections), so wait until two STATS in a row count the same.
     const auto same_counts = [](const proto::stats& a, const proto::stats& b) {
         return a.events_published == b.events_published && a.lines_in == b.lines_in &&
-               a.expired == b.expired && a.evicted == b.evicted && a.rejected == b.rejected;
+               a.rooms == b.rooms && a.expired == b.expired && a.evicted == b.evicted &&
+               a.rejected == b.rejected;
     };
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::optional<proto::stats> last;
@@ -138,6 +139,10 @@ std::string describe(const std::optional<proto::reply>& r) {
         return "WELCOME";
     if (std::holds_alternative<proto::ack>(*r))
         return "ACK";
+    if (const auto* entered = std::get_if<proto::room_entered>(&*r))
+        return "ROOM #" + entered->room;
+    if (std::holds_alternative<proto::room_list>(*r))
+        return "ROOMS";
     return "ROSTER";
 }
 
@@ -226,7 +231,8 @@ crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
         auto& d = dealers_.emplace_back(ctx, zmq::socket_type::dealer);
         d.set(zmq::sockopt::linger, 0);
         d.connect(broker.router());
-        send_frames(d, proto::encode(proto::command{proto::hello{name, std::nullopt}}));
+        send_frames(d, proto::encode(proto::command{
+                           proto::hello{name, std::string{proto::default_room}, std::nullopt}}));
     }
     const auto deadline = clock::now() + timeout;
     std::map<std::uint64_t, std::size_t> member_of_session;
@@ -257,8 +263,9 @@ crowd::crowd(zmq::context_t& ctx, const test::running_broker& broker,
             if (const auto* p = std::get_if<proto::probe>(&e)) {
                 const auto it = member_of_session.find(p->session_id);
                 if (it != member_of_session.end() && ready_sent.insert(p->session_id).second)
-                    send_frames(dealers_[it->second], proto::encode(proto::command{proto::ready{
-                                                          welcomes_[it->second].secret, p->seq}}));
+                    send_frames(
+                        dealers_[it->second],
+                        proto::encode(proto::command{proto::ready{welcomes_[it->second].secret}}));
             } else if (const auto* j = std::get_if<proto::joined>(&e)) {
                 if (member_of_session.contains(j->session_id))
                     joined.insert(j->session_id);
@@ -397,7 +404,8 @@ void conversation::run() {
             const std::uint64_t id = sp.next_id++;
             std::string text = "line " + std::to_string(id) + " from " + sp.name;
             send_frames(clients_[turn]->dealer(),
-                        proto::encode(proto::command{proto::say{secrets_[turn], id, text}}));
+                        proto::encode(proto::command{proto::say{
+                            secrets_[turn], std::string{proto::default_room}, id, text}}));
             sp.sent[id] = std::move(text);
             sp.sent_at[id] = now;
             ++lines_said_;
@@ -424,7 +432,8 @@ bool conversation::complete() const {
             highest = std::max(highest, seq);
     }
     for (const auto& l : listeners_) {
-        if (highest > 0 && (!l.last_seq || *l.last_seq < highest))
+        const auto last = l.last_seq.find({std::string{proto::default_room}, 'c'});
+        if (highest > 0 && (last == l.last_seq.end() || last->second < highest))
             return false;
     }
     return true;
@@ -475,26 +484,37 @@ void conversation::pump(milliseconds timeout) {
                      " got an undecodable event: " + std::get<proto::decode_error>(d).reason);
                 continue;
             }
-            // A batch's events are in order, so each is checked against the one before it.
+            // A batch's events are in order, so each is checked against the one before it in
+            // its room's stream: LINEs in the room's chat sequence, JOINs and LEAVEs in its
+            // presence sequence.
             for (const proto::event& e : *events) {
                 seen_event s;
                 if (const auto* ln = std::get_if<proto::line>(&e)) {
-                    s = {ln->seq, 'L', ln->sender, ln->message_id, ln->text, {}};
+                    s = {ln->room, ln->seq, 'L', ln->sender, ln->message_id, ln->text, {}};
                 } else if (const auto* j = std::get_if<proto::joined>(&e)) {
-                    s = {j->seq, 'J', j->name, 0, {}, {}};
+                    s = {j->room, j->seq, 'J', j->name, 0, {}, {}};
                     if (who == 0)
                         ++joins_seen_;
                 } else if (const auto* x = std::get_if<proto::left>(&e)) {
-                    s = {x->seq, 'X', x->name, 0, {}, x->reason};
+                    s = {x->room, x->seq, 'X', x->name, 0, {}, x->reason};
                     if (who == 0)
                         ++leaves_seen_;
                 } else {
                     continue; // SHUTDOWN: not sequenced
                 }
-                if (l.last_seq && s.seq != *l.last_seq + 1)
-                    fail(speakers_[who].name + " saw seq " + std::to_string(s.seq) + " after " +
-                         std::to_string(*l.last_seq) + ": events lost, repeated or reordered");
-                l.last_seq = s.seq;
+                const char stream = s.kind == 'L' ? 'c' : 'p';
+                const auto last = l.last_seq.find({s.room, stream});
+                // A room forgotten by the broker and opened again counts on in a later generation
+                // (PROTOCOL.md section 7); the lobby, where alice and bob stay, is never forgotten.
+                const bool reopened =
+                    last != l.last_seq.end() && s.room != proto::default_room &&
+                    proto::room_generation(s.seq) > proto::room_generation(last->second);
+                if (last != l.last_seq.end() && s.seq != last->second + 1 && !reopened)
+                    fail(speakers_[who].name + " saw " + (stream == 'c' ? "chat" : "presence") +
+                         " seq " + std::to_string(s.seq) + " after " +
+                         std::to_string(last->second) + " in #" + s.room +
+                         ": events lost, repeated or reordered");
+                l.last_seq[{s.room, stream}] = s.seq;
                 l.events.push_back(std::move(s));
             }
         }
@@ -524,9 +544,11 @@ bool conversation::stop_and_check() {
         }
     }
     for (int who = 0; who < 2; ++who) {
+        // The lobby's LINEs by their chat sequence number, which the ACKs give.
         std::map<std::uint64_t, const seen_event*> by_seq;
         for (const auto& e : listeners_[who].events)
-            by_seq[e.seq] = &e;
+            if (e.kind == 'L' && e.room == proto::default_room)
+                by_seq[e.seq] = &e;
         for (const auto& sp : speakers_) {
             for (const auto& [id, seq] : sp.acked) {
                 const auto it = by_seq.find(seq);
@@ -559,22 +581,24 @@ std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_b
         o.timeout = 3000ms;
         test::test_client c(ctx, broker.router(), broker.pub(), o);
         const auto t0 = clock::now();
-        c.send(proto::hello{name, std::nullopt});
+        const std::string lobby{proto::default_room};
+        c.send(proto::hello{name, lobby, std::nullopt});
         const auto w = c.expect_reply<proto::welcome>();
         const auto took = std::chrono::ceil<milliseconds>(clock::now() - t0);
         EXPECT_LE(took, welcome_within) << "O1: the probe's WELCOME took " << took.count() << " ms";
         // The join handshake of PROTOCOL.md section 8, as test_client::join does it.
         const auto id = w.session_id;
         c.sub().set(zmq::sockopt::subscribe, proto::probe_topic(id));
-        const auto p =
-            c.take_event<proto::probe>([id](const proto::probe& e) { return e.session_id == id; });
+        c.take_event<proto::probe>([id](const proto::probe& e) { return e.session_id == id; });
         c.sub().set(zmq::sockopt::unsubscribe, proto::probe_topic(id));
-        c.send(proto::ready{w.secret, p.seq});
+        c.send(proto::ready{w.secret});
+        const auto entered = c.expect_reply<proto::room_entered>();
+        EXPECT_EQ(entered.room, lobby);
         c.take_event<proto::joined>([id](const proto::joined& j) { return j.session_id == id; });
-        c.send(proto::say{w.secret, 1, "probe line"});
+        c.send(proto::say{w.secret, lobby, 1, "probe line"});
         const auto ack = c.expect_reply<proto::ack>();
         EXPECT_EQ(ack.message_id, 1u);
-        c.send(proto::who{w.secret});
+        c.send(proto::who{w.secret, lobby});
         auto roster = c.expect_reply<proto::roster>();
         c.send(proto::bye{w.secret});
         // Leave only when the broker has ended the session, so what follows sees it gone.
@@ -656,6 +680,10 @@ std::optional<totals> scene::finish_uncounted(milliseconds fd_timeout,
     }
     chat.stop_and_check();
     auto t = count_and_stop();
+    // Every attacker and the probe are gone; alice and bob are still in the lobby.
+    if (t) {
+        EXPECT_EQ(t->rooms, 1u) << "O4: rooms with members besides the bystanders' lobby";
+    }
     for (const test::stream s : {test::stream::out, test::stream::err})
         for (const auto& line : broker.process().lines(s))
             EXPECT_TRUE(terminal_safe(line)) << "the broker logged a terminal control: " << line;
@@ -676,6 +704,7 @@ std::optional<totals> scene::count_and_stop() {
     }
     totals t;
     t.events_published = st->events_published;
+    t.rooms = st->rooms;
     t.lines_in = st->lines_in;
     t.expired = st->expired;
     t.evicted = st->evicted;

@@ -3,15 +3,17 @@
 // (RELIABILITY.md, O1 to O5):
 //
 //   O1 alive        probe_serves(): a fresh client joins, says a line, gets its ACK and a ROSTER.
-//   O2 bystanders   conversation: alice and bob chat at 20 lines/s in a thread of their own for
-//                   the whole case; every SAY must be ACKed, and each of their SUBs must see every
-//                   ACKed line exactly once, in order, with consecutive sequence numbers.
+//   O2 bystanders   conversation: alice and bob chat in the lobby at 20 lines/s in a thread of
+//                   their own for the whole case; every SAY must be ACKed, and each of their SUBs
+//                   must see every ACKed line exactly once, in order, and every room's chat and
+//                   presence events with consecutive sequence numbers, each stream on its own.
 //   O3 memory, fds  rss_kib() and open_fds() (tests/support/proc_status.hpp) read /proc/<pid>;
 //                   the cases compare them with a baseline taken before the attack. Under
 //                   AddressSanitizer RSS is not compared (its quarantine keeps freed memory);
 //                   LeakSanitizer checks the broker at exit instead.
 //   O4 accounting   the broker's counters from the first STATS event it publishes once the case
-//                   is over (PROTOCOL.md, STATS); then SIGINT and a clean exit.
+//                   is over (PROTOCOL.md, STATS): refusals by code, and the rooms with members,
+//                   which must be the bystanders' lobby alone; then SIGINT and a clean exit.
 //   O5 replies      raw_peer counts what comes back; floods are held to the ERROR cap.
 //
 // Every wait is a bounded poll; nothing sleeps where a poll can wait for the thing itself.
@@ -68,6 +70,7 @@ using test::body;
 // shutdown (broker/core.cpp, core::summary).
 struct totals {
     std::uint64_t events_published = 0;
+    std::uint32_t rooms = 0; // rooms with members
     std::uint64_t lines_in = 0;
     std::uint64_t expired = 0;
     std::uint64_t evicted = 0;
@@ -195,10 +198,11 @@ private:
 
 // ---- The bystanders ----
 
-// What one bystander's SUB saw of a sequenced event.
+// What one bystander's SUB saw of a room's event.
 struct seen_event {
-    std::uint64_t seq = 0;
-    char kind = '?'; // 'L'ine, 'J'oin, 'X' leave
+    std::string room;
+    std::uint64_t seq = 0; // in the room's chat sequence (LINE) or presence sequence
+    char kind = '?';       // 'L'ine, 'J'oin, 'X' leave
     std::string name;
     std::uint64_t message_id = 0;
     std::string text;
@@ -242,7 +246,9 @@ private:
         std::map<std::uint64_t, clock::time_point> sent_at; // until ACKed
     };
     struct listener {
-        std::optional<std::uint64_t> last_seq;
+        // The last sequence number seen in each room's streams, by room and 'c'hat or
+        // 'p'resence.
+        std::map<std::pair<std::string, char>, std::uint64_t> last_seq;
         std::vector<seen_event> events;
     };
 
@@ -296,8 +302,9 @@ bool terminal_safe(const std::string& line);
 // A broker, the bystanders' conversation, and the baseline taken once they are talking.
 // finish() runs the oracles that follow every attack: O1 (a probe client is served), O3 (fds back
 // to baseline, RSS within a bound), O2 (the conversation is whole), O4 (the counters once all is
-// done are exactly `rejected`, and the broker stops cleanly), and that the broker's log cannot
-// control a terminal. Call it once; the broker's log is complete in broker.process() after it.
+// done are exactly `rejected`, only the lobby has members, and the broker stops cleanly), and
+// that the broker's log cannot control a terminal. Call it once; the broker's log is complete in
+// broker.process() after it.
 class scene {
 public:
     // The broker runs with `broker_args` after --stats-interval 0.1 (so that O4's STATS comes

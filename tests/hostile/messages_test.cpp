@@ -1,10 +1,12 @@
-// One hostile message against the real broker, case by case (RELIABILITY.md A1 to A5, A7 to A11):
-// a raw DEALER sends the message while alice and bob chat (a protocol-version-2 body built byte
-// by byte where the case gets its bytes wrong on purpose), and the case asserts the exact ERROR
-// code and message id (or the documented silent drop), that nothing else comes back, then the
-// oracles of scene::finish: a probe client is served, fds return to the baseline, RSS stays
-// bounded, the conversation lost nothing, and the shutdown counters hold exactly this one
-// rejection. Each case has a broker of its own, so every counter is the case's alone.
+// One hostile message against the real broker, case by case (RELIABILITY.md A1 to A5, A7 to A11,
+// and the rooms: names that are no room name, rooms not entered, PING positions malformed or
+// beyond the session's rooms): a raw DEALER or a joined session sends the message while alice and
+// bob chat in the lobby (a protocol-version-2 body built byte by byte where the case gets its
+// bytes wrong on purpose), and the case asserts the exact ERROR code and message id (or the
+// documented silent drop), that nothing else comes back, then the oracles of scene::finish: a
+// probe client is served, fds return to the baseline, RSS stays bounded, the conversation lost
+// nothing, and the shutdown counters hold exactly this one rejection. Each case has a broker of its
+// own, so every counter is the case's alone.
 #include "tests/hostile/harness.hpp"
 
 #include "tests/broker/test_client.hpp"
@@ -41,12 +43,16 @@ void PrintTo(const bad_message& m, std::ostream* os) {
     *os << m.name;
 }
 
+const std::string lobby{proto::default_room};
+
 // Well-formed commands, for cases whose fault is in what a field says rather than in its bytes.
-frames hello(std::string name) {
-    return proto::encode(proto::command{proto::hello{std::move(name), std::nullopt}});
+frames hello(std::string name, std::string room = lobby) {
+    return proto::encode(
+        proto::command{proto::hello{std::move(name), std::move(room), std::nullopt}});
 }
-frames say(const proto::session_secret& secret, std::string text, std::uint64_t id = 77) {
-    return proto::encode(proto::command{proto::say{secret, id, std::move(text)}});
+frames say(const proto::session_secret& secret, std::string text, std::uint64_t id = 77,
+           std::string room = lobby) {
+    return proto::encode(proto::command{proto::say{secret, std::move(room), id, std::move(text)}});
 }
 
 // `f`, a one-frame command, with its first six bytes (signature and version) replaced.
@@ -71,7 +77,7 @@ std::vector<bad_message> cases() {
                             std::string reason = {}) {
         c.push_back({std::move(name), sender::joined, std::move(build), e, id, std::move(reason)});
     };
-    const frames who = proto::encode(proto::command{proto::who{zero_secret}});
+    const frames who = proto::encode(proto::command{proto::who{zero_secret, lobby}});
 
     // A1: nothing, or next to nothing.
     stranger("EmptyMessage", {}, error_code::malformed, 0, "empty message");
@@ -137,38 +143,51 @@ std::vector<bad_message> cases() {
 
     // A5: a field missing; fields cut short.
     stranger("HelloMissingName", body("HELLO"), error_code::malformed, 0, "cut short");
-    stranger("HelloMissingResume", body("HELLO").text("mallory"), error_code::malformed, 0,
+    stranger("HelloMissingRoom", body("HELLO").text("mallory"), error_code::malformed, 0,
              "cut short");
+    stranger("HelloMissingResume", body("HELLO").text("mallory").text(lobby), error_code::malformed,
+             0, "cut short");
     stranger("WhoMissingSecret", body("WHO"), error_code::malformed, 0, "cut short");
-    stranger("ReadyMissingSeq", body("READY").secret(zero_secret), error_code::malformed, 0,
+    stranger("WhoMissingRoom", body("WHO").secret(zero_secret), error_code::malformed, 0,
              "cut short");
+    stranger("ReadyMissingSecret", body("READY"), error_code::malformed, 0, "cut short");
+    stranger("JoinMissingRoom", body("JOIN").secret(zero_secret), error_code::malformed, 0,
+             "cut short");
+    stranger("PartMissingRoom", body("PART").secret(zero_secret), error_code::malformed, 0,
+             "cut short");
+    stranger("RoomsMissingSecret", body("ROOMS"), error_code::malformed, 0, "cut short");
     // A PING that fails decoding is answered like any other message (PROTOCOL.md, PING).
-    stranger("PingMissingSeq", body("PING").secret(zero_secret), error_code::malformed, 0,
+    stranger("PingMissingPositions", body("PING").secret(zero_secret), error_code::malformed, 0,
              "cut short");
     joined(
+        "SayMissingRoom", [](const proto::session_secret& s) { return body("SAY").secret(s); },
+        error_code::malformed, 0, "cut short");
+    joined(
         "SayMissingText",
-        [](const proto::session_secret& s) { return body("SAY").secret(s).u64(77); },
+        [](const proto::session_secret& s) { return body("SAY").secret(s).text(lobby).u64(77); },
         error_code::malformed, 0, "cut short");
     stranger("SecretOf15Bytes", body("WHO").bytes(std::string(15, 's')), error_code::malformed, 0,
              "cut short");
-    stranger("ProbeSeqOf4Bytes", body("READY").secret(zero_secret).bytes(std::string(4, '\0')),
-             error_code::malformed, 0, "cut short");
 
     // A5: bytes after the last field, and a forged field.
-    stranger("WhoTrailingByte", body("WHO").secret(zero_secret).u8(0), error_code::malformed, 0,
-             "after its last field");
+    stranger("WhoTrailingByte", body("WHO").secret(zero_secret).text(lobby).u8(0),
+             error_code::malformed, 0, "after its last field");
     stranger("SecretOf17Bytes", body("BYE").bytes(std::string(17, 's')), error_code::malformed, 0,
              "after its last field");
-    stranger("ProbeSeqOf9Bytes", body("READY").secret(zero_secret).bytes(std::string(9, '\0')),
-             error_code::malformed, 0, "after its last field");
-    stranger("PingSeqOf9Bytes", body("PING").secret(zero_secret).bytes(std::string(9, '\0')),
-             error_code::malformed, 0, "after its last field");
-    stranger("HelloTwoResumes", body("HELLO").text("mallory").u8(0).u8(0), error_code::malformed, 0,
+    stranger("RoomsTrailingByte", body("ROOMS").secret(zero_secret).u8(0), error_code::malformed, 0,
              "after its last field");
+    // The READY and PING of the drafts before rooms: a probe seq after the secret, and one last
+    // seq where the positions now are (read as no positions, then four bytes too many).
+    stranger("ReadyWithAProbeSeq", body("READY").secret(zero_secret).u64(0), error_code::malformed,
+             0, "after its last field");
+    stranger("PingWithALastSeq", body("PING").secret(zero_secret).u64(0), error_code::malformed, 0,
+             "after its last field");
+    stranger("HelloTwoResumes", body("HELLO").text("mallory").text(lobby).u8(0).u8(0),
+             error_code::malformed, 0, "after its last field");
     joined(
         "SayWithForgedSender",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).u64(77).text("hi").text("bob");
+            return body("SAY").secret(s).text(lobby).u64(77).text("hi").text("bob");
         },
         error_code::malformed, 0, "after its last field");
 
@@ -177,18 +196,18 @@ std::vector<bad_message> cases() {
     joined(
         "MessageIdOf9Bytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).bytes(std::string(9, '\0')).text("hi");
+            return body("SAY").secret(s).text(lobby).bytes(std::string(9, '\0')).text("hi");
         },
         error_code::malformed);
     joined(
         "MessageIdOf7Bytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).bytes(std::string(7, '\0')).text("hi");
+            return body("SAY").secret(s).text(lobby).bytes(std::string(7, '\0')).text("hi");
         },
         error_code::malformed);
     joined(
         "EmptyMessageId",
-        [](const proto::session_secret& s) { return body("SAY").secret(s).text("hi"); },
+        [](const proto::session_secret& s) { return body("SAY").secret(s).text(lobby).text("hi"); },
         error_code::malformed);
 
     // A7: length prefixes. Over the structural cap (name 256, text 65536) is E_TOO_LONG, decided
@@ -198,40 +217,44 @@ std::vector<bad_message> cases() {
              "longer than 256");
     stranger("NameOf60000Bytes", hello(std::string(60000, 'n')), error_code::too_long, 0,
              "longer than 256");
-    stranger("NameLengthPrefixOf257WithSevenBytes", body("HELLO").u32(257).bytes("mallory").u8(0),
-             error_code::too_long, 0, "longer than 256");
-    stranger("NameLengthPrefixAllOnes", body("HELLO").u32(all_ones).bytes("mallory").u8(0),
-             error_code::too_long, 0, "longer than 256");
-    stranger("NameLengthPastTheEnd", body("HELLO").u32(100).bytes("mallory").u8(0),
+    stranger("NameLengthPrefixOf257WithSevenBytes",
+             body("HELLO").u32(257).bytes("mallory").text(lobby).u8(0), error_code::too_long, 0,
+             "longer than 256");
+    stranger("NameLengthPrefixAllOnes",
+             body("HELLO").u32(all_ones).bytes("mallory").text(lobby).u8(0), error_code::too_long,
+             0, "longer than 256");
+    stranger("NameLengthPastTheEnd", body("HELLO").u32(100).bytes("mallory").text(lobby).u8(0),
              error_code::malformed, 0, "cut short");
     joined(
         "TextLengthPrefixOf65537WithTwoBytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).u64(77).u32(65537).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u32(65537).bytes("hi");
         },
         error_code::too_long, 0, "longer than 65536");
     joined(
         "TextLengthPrefixAllOnes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).u64(77).u32(all_ones).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u32(all_ones).bytes("hi");
         },
         error_code::too_long, 0, "longer than 65536");
     joined(
         "TextLengthPastTheEnd",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).u64(77).u32(100).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u32(100).bytes("hi");
         },
         error_code::malformed, 0, "cut short");
 
     // A7: a resume ticket is empty or 24 bytes: its length byte says which.
-    stranger("ResumeOf23Bytes", body("HELLO").text("mallory").u8(23).bytes(std::string(23, 'r')),
+    stranger("ResumeOf23Bytes",
+             body("HELLO").text("mallory").text(lobby).u8(23).bytes(std::string(23, 'r')),
              error_code::malformed, 0, "empty or 24 bytes");
-    stranger("ResumeOf25Bytes", body("HELLO").text("mallory").u8(25).bytes(std::string(25, 'r')),
+    stranger("ResumeOf25Bytes",
+             body("HELLO").text("mallory").text(lobby).u8(25).bytes(std::string(25, 'r')),
              error_code::malformed, 0, "empty or 24 bytes");
-    stranger("ResumeLength255WithNothingAfter", body("HELLO").text("mallory").u8(255),
+    stranger("ResumeLength255WithNothingAfter", body("HELLO").text("mallory").text(lobby).u8(255),
              error_code::malformed, 0, "empty or 24 bytes");
     stranger("ResumeOf24BytesCutShort",
-             body("HELLO").text("mallory").u8(24).bytes(std::string(10, 'r')),
+             body("HELLO").text("mallory").text(lobby).u8(24).bytes(std::string(10, 'r')),
              error_code::malformed, 0, "cut short");
 
     // A7: over the broker's limits (32 characters, 4096 bytes) but within the codec's caps:
@@ -250,7 +273,7 @@ std::vector<bad_message> cases() {
         error_code::too_long, 77);
     // The largest command the ROUTER takes (one byte more and libzmq drops the connection:
     // floods_test, Frames.AFrameOverTheMaximum...). The codec's text cap, 65536, cannot be
-    // reached under the default --max-frame-bytes: the SAY around the text takes 38 bytes.
+    // reached under the default --max-frame-bytes: the SAY around the text takes 47 bytes.
     joined(
         "TextFillingTheLargestCommand",
         [](const proto::session_secret& s) {
@@ -342,10 +365,16 @@ std::vector<bad_message> cases() {
     stranger("WhoBeforeHello", who, error_code::not_joined);
     stranger("ByeBeforeHello", proto::encode(proto::command{proto::bye{zero_secret}}),
              error_code::not_joined);
-    stranger("ReadyBeforeHello", proto::encode(proto::command{proto::ready{zero_secret, 0}}),
+    stranger("ReadyBeforeHello", proto::encode(proto::command{proto::ready{zero_secret}}),
              error_code::not_joined);
-    stranger("PingBeforeHello", proto::encode(proto::command{proto::ping{zero_secret, 0}}),
-             std::nullopt);
+    stranger("JoinBeforeHello", proto::encode(proto::command{proto::join{zero_secret, "ops"}}),
+             error_code::not_joined);
+    stranger("PartBeforeHello", proto::encode(proto::command{proto::part{zero_secret, lobby}}),
+             error_code::not_joined);
+    stranger("RoomsBeforeHello", proto::encode(proto::command{proto::list_rooms{zero_secret}}),
+             error_code::not_joined);
+    stranger("PingBeforeHello",
+             proto::encode(proto::command{proto::ping{zero_secret, {{lobby, 0}}}}), std::nullopt);
     // A joined connection presenting another secret is a stranger too.
     proto::session_secret wrong;
     wrong.fill(0x5a);
@@ -355,9 +384,100 @@ std::vector<bad_message> cases() {
     joined(
         "PingWithWrongSecret",
         [wrong](const proto::session_secret&) {
-            return proto::encode(proto::command{proto::ping{wrong, 0}});
+            return proto::encode(proto::command{proto::ping{wrong, {{lobby, 0}}}});
         },
         std::nullopt);
+
+    // Rooms (PROTOCOL.md section 11a): a room name is 1 to 32 bytes of a-z, 0-9, '-' and '_',
+    // without the '#' users write. Anything else draws E_ROOM_INVALID from the commands that
+    // name a room to enter or to look at (HELLO, JOIN, WHO), and E_NOT_IN_ROOM from those that
+    // name a room the session must be in (SAY, with the SAY's message id, and PART): no session
+    // is in a room of that name.
+    const std::vector<std::pair<std::string, std::string>> bad_rooms{
+        {"Upper", "Lobby"},      {"AllUpper", "OPS"},
+        {"Hash", "#ops"},        {"Slash", "chat/ops"},
+        {"Dot", "a.b"},          {"Space", "a b"},
+        {"Utf8", "caf\xc3\xa9"}, {"InvalidUtf8", "\xff"},
+        {"Escape", "\x1b[2J"},   {"Nul", std::string{"ops\0", 4}},
+        {"Empty", ""},
+    };
+    const auto join = [](std::string room) {
+        return [room](const proto::session_secret& s) {
+            return proto::encode(proto::command{proto::join{s, room}});
+        };
+    };
+    const auto who_in = [](std::string room) {
+        return [room](const proto::session_secret& s) {
+            return proto::encode(proto::command{proto::who{s, room}});
+        };
+    };
+    const auto part = [](std::string room) {
+        return [room](const proto::session_secret& s) {
+            return proto::encode(proto::command{proto::part{s, room}});
+        };
+    };
+    const auto say_in = [](std::string room) {
+        return [room](const proto::session_secret& s) { return say(s, "hi", 77, room); };
+    };
+    for (const auto& [label, room] : bad_rooms) {
+        stranger("HelloRoom" + label, hello("mallory", room), error_code::room_invalid, 0,
+                 "room name");
+        joined("JoinRoom" + label, join(room), error_code::room_invalid, 0, "room name");
+        joined("WhoRoom" + label, who_in(room), error_code::room_invalid, 0, "room name");
+        joined("SayRoom" + label, say_in(room), error_code::not_in_room, 77, "not in #");
+        joined("PartRoom" + label, part(room), error_code::not_in_room, 0, "not in #");
+    }
+    // A room the session never entered, its name valid, even the longest.
+    joined("SayRoomNotEntered", say_in(std::string(32, 'r')), error_code::not_in_room, 77);
+    joined("PartRoomNotEntered", part("ops"), error_code::not_in_room);
+    // Over 32 bytes, a room field is refused by the codec (section 2), whatever the command, so
+    // the ERROR names no SAY.
+    const std::string room_of_33(33, 'r');
+    stranger("HelloRoomOf33Bytes", hello("mallory", room_of_33), error_code::too_long, 0,
+             "longer than 32");
+    joined("JoinRoomOf33Bytes", join(room_of_33), error_code::too_long, 0, "longer than 32");
+    joined("WhoRoomOf33Bytes", who_in(room_of_33), error_code::too_long, 0, "longer than 32");
+    joined("SayRoomOf33Bytes", say_in(room_of_33), error_code::too_long, 0, "longer than 32");
+    joined("PartRoomOf33Bytes", part(room_of_33), error_code::too_long, 0, "longer than 32");
+    joined(
+        "JoinRoomLengthPrefixAllOnes",
+        [](const proto::session_secret& s) {
+            return body("JOIN").secret(s).u32(all_ones).bytes("ops");
+        },
+        error_code::too_long, 0, "longer than 32");
+
+    // A PING's positions are records (section 2): a u32 count, then a room and a u64 seq each.
+    // A count the body cannot hold is refused before anything is read for it.
+    joined(
+        "PingRecordCountPastTheEnd",
+        [](const proto::session_secret& s) {
+            return body("PING").secret(s).u32(5).text(lobby).u64(0);
+        },
+        error_code::malformed, 0, "do not fit the message");
+    joined(
+        "PingRecordCountAllOnes",
+        [](const proto::session_secret& s) {
+            return body("PING").secret(s).u32(all_ones).text(lobby).u64(0);
+        },
+        error_code::malformed, 0, "do not fit the message");
+    joined(
+        "PingRecordSeqCutShort",
+        [](const proto::session_secret& s) {
+            return body("PING").secret(s).u32(1).text(lobby).u32(0);
+        },
+        error_code::malformed, 0, "cut short");
+    joined(
+        "PingRecordTrailingByte",
+        [](const proto::session_secret& s) {
+            return body("PING").secret(s).u32(1).text(lobby).u64(0).u8(0);
+        },
+        error_code::malformed, 0, "after its last field");
+    joined(
+        "PingRecordRoomOf33Bytes",
+        [room_of_33](const proto::session_secret& s) {
+            return body("PING").secret(s).u32(1).text(room_of_33).u64(0);
+        },
+        error_code::too_long, 0, "longer than 32");
     return c;
 }
 
@@ -366,11 +486,20 @@ std::vector<bad_message> cases() {
 TEST(BodyBuilder, WritesWhatTheCodecWritesWhenTheBytesAreRight) {
     proto::session_secret s;
     s.fill(0xA5);
-    EXPECT_EQ(body("HELLO").text("mallory").u8(0).str(), hello("mallory").front());
-    EXPECT_EQ(body("SAY").secret(s).u64(77).text("hi").str(), say(s, "hi").front());
-    EXPECT_EQ(body("READY").secret(s).u64(0x0102030405060708).str(),
-              proto::encode(proto::command{proto::ready{s, 0x0102030405060708}}).front());
-    EXPECT_EQ(body("WHO").secret(s).str(), proto::encode(proto::command{proto::who{s}}).front());
+    EXPECT_EQ(body("HELLO").text("mallory").text(lobby).u8(0).str(), hello("mallory").front());
+    EXPECT_EQ(body("SAY").secret(s).text(lobby).u64(77).text("hi").str(), say(s, "hi").front());
+    EXPECT_EQ(body("READY").secret(s).str(),
+              proto::encode(proto::command{proto::ready{s}}).front());
+    EXPECT_EQ(body("WHO").secret(s).text(lobby).str(),
+              proto::encode(proto::command{proto::who{s, lobby}}).front());
+    EXPECT_EQ(body("JOIN").secret(s).text("ops").str(),
+              proto::encode(proto::command{proto::join{s, "ops"}}).front());
+    EXPECT_EQ(body("PART").secret(s).text("ops").str(),
+              proto::encode(proto::command{proto::part{s, "ops"}}).front());
+    EXPECT_EQ(body("ROOMS").secret(s).str(),
+              proto::encode(proto::command{proto::list_rooms{s}}).front());
+    EXPECT_EQ(body("PING").secret(s).u32(2).text(lobby).u64(9).text("ops").u64(0).str(),
+              proto::encode(proto::command{proto::ping{s, {{lobby, 9}, {"ops", 0}}}}).front());
 }
 
 class BadMessage : public ::testing::TestWithParam<bad_message> {};
@@ -471,6 +600,42 @@ TEST(Versions, AVersionOnePeerIsRefusedInVersionOneFrames) {
         }
     }
     s.finish({{"E_VERSION", v1_messages.size()}});
+}
+
+// A PING names at most one position per room the session is in (PROTOCOL.md, PING), yet the
+// broker reads as many as the command holds and ignores those of rooms the session is not in: a
+// PING naming more rooms than a session may be in, the most positions a command can carry, or
+// one room a thousand times, draws no reply and no refusal, and the session goes on.
+TEST(Pings, PositionsBeyondTheSessionsRoomsAreReadAndIgnored) {
+    scene s;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto secret = mallory.welcome()->secret;
+        proto::ping over_the_cap{secret, {{lobby, 0}}};
+        for (std::uint32_t i = 0; i < proto::max_rooms_per_session; ++i)
+            over_the_cap.positions.push_back({"room-" + std::to_string(i), 0});
+        // Rooms of 32 bytes, as many as fit the largest command the broker reads.
+        proto::ping fullest{secret, {}};
+        const std::size_t position_bytes = 4 + proto::max_room_bytes + 8;
+        const std::size_t empty_ping = proto::encode(proto::command{fullest}).front().size();
+        for (std::uint64_t i = 0; empty_ping + (i + 1) * position_bytes <= max_command_bytes; ++i) {
+            std::string room = std::to_string(i);
+            room.resize(proto::max_room_bytes, 'p');
+            fullest.positions.push_back({std::move(room), i});
+        }
+        ASSERT_GT(fullest.positions.size(), 1000u);
+        proto::ping repeated{secret, std::vector<proto::room_position>(1000, {lobby, 0})};
+        for (const proto::ping* p : {&over_the_cap, &fullest, &repeated})
+            mallory.send(*p);
+        const auto r = recv_reply(mallory.dealer(), 300ms);
+        EXPECT_EQ(r, std::nullopt) << "a PING drew " << describe(r);
+        mallory.say(1, "still here");
+        EXPECT_NO_THROW(mallory.expect_reply<proto::ack>());
+        mallory.bye();
+        EXPECT_NO_THROW(mallory.take_event<proto::left>());
+    }
+    s.finish({});
 }
 
 } // namespace

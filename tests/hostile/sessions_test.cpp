@@ -16,6 +16,8 @@ namespace {
 
 using proto::error_code;
 
+const std::string lobby{proto::default_room};
+
 // How long a reply that must not come is waited for.
 constexpr milliseconds silence{300};
 
@@ -33,7 +35,7 @@ TEST(Sessions, SecondHelloOnAJoinedConnectionIsRefusedAndChangesNothing) {
         test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
         ASSERT_NO_THROW(mallory.join("mallory"));
         for (const char* name : {"mallory2", "mallory", "MALLORY"}) {
-            mallory.send(proto::hello{name, std::nullopt});
+            mallory.send(proto::hello{name, lobby, std::nullopt});
             EXPECT_TRUE(next_error_is(mallory.dealer(), error_code::already_joined)) << name;
         }
         mallory.say(1, "still mallory");
@@ -53,34 +55,40 @@ TEST(Sessions, SecondHelloOnAJoinedConnectionIsRefusedAndChangesNothing) {
     EXPECT_EQ(seen(s.chat, 'L', "mallory"), 1u);
 }
 
-TEST(Sessions, APendingJoinRefusesHelloSayAndWhoAndByeWithdrawsItSilently) {
+TEST(Sessions, APendingJoinRefusesHelloSayWhoAndRoomCommandsAndByeWithdrawsItSilently) {
     scene s;
     {
         raw_peer first(s.ctx, s.broker.router());
-        first.send(proto::encode(proto::command{proto::hello{"pat", std::nullopt}}));
+        first.send(proto::encode(proto::command{proto::hello{"pat", lobby, std::nullopt}}));
         const auto r = first.recv_reply(3000ms);
         const auto* w = r ? std::get_if<proto::welcome>(&*r) : nullptr;
         ASSERT_NE(w, nullptr) << describe(r);
         const auto secret = w->secret;
-        first.send(proto::encode(proto::command{proto::hello{"pat", std::nullopt}}));
+        first.send(proto::encode(proto::command{proto::hello{"pat", lobby, std::nullopt}}));
         EXPECT_TRUE(next_error_is(first.socket(), error_code::already_joined));
-        first.send(proto::encode(proto::command{proto::say{secret, 4, "too early"}}));
+        first.send(proto::encode(proto::command{proto::say{secret, lobby, 4, "too early"}}));
         EXPECT_TRUE(next_error_is(first.socket(), error_code::not_joined, 4));
-        first.send(proto::encode(proto::command{proto::who{secret}}));
+        first.send(proto::encode(proto::command{proto::who{secret, lobby}}));
+        EXPECT_TRUE(next_error_is(first.socket(), error_code::not_joined));
+        first.send(proto::encode(proto::command{proto::join{secret, "ops"}}));
+        EXPECT_TRUE(next_error_is(first.socket(), error_code::not_joined));
+        first.send(proto::encode(proto::command{proto::part{secret, lobby}}));
+        EXPECT_TRUE(next_error_is(first.socket(), error_code::not_joined));
+        first.send(proto::encode(proto::command{proto::list_rooms{secret}}));
         EXPECT_TRUE(next_error_is(first.socket(), error_code::not_joined));
         first.send(proto::encode(proto::command{proto::bye{secret}}));
         EXPECT_EQ(first.recv_reply(silence), std::nullopt);
 
         // The withdrawn name is free again at once.
         raw_peer second(s.ctx, s.broker.router());
-        second.send(proto::encode(proto::command{proto::hello{"pat", std::nullopt}}));
+        second.send(proto::encode(proto::command{proto::hello{"pat", lobby, std::nullopt}}));
         const auto again = second.recv_reply(3000ms);
         const auto* w2 = again ? std::get_if<proto::welcome>(&*again) : nullptr;
         ASSERT_NE(w2, nullptr) << describe(again);
         second.send(proto::encode(proto::command{proto::bye{w2->secret}}));
         EXPECT_EQ(second.recv_reply(silence), std::nullopt);
     }
-    s.finish({{"E_ALREADY_JOINED", 1}, {"E_NOT_JOINED", 2}});
+    s.finish({{"E_ALREADY_JOINED", 1}, {"E_NOT_JOINED", 5}});
     // Nobody was told of a join that never completed.
     EXPECT_EQ(seen(s.chat, 'J', "pat"), 0u);
     EXPECT_EQ(seen(s.chat, 'X', "pat"), 0u);
@@ -117,19 +125,19 @@ TEST(Names, OnlyAsciiCaseTwinsAreTheSameName) {
         test::test_client zoe(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
         ASSERT_NO_THROW(zoe.join("ZO\xc3\x8b")); // ZOË
         raw_peer pending(s.ctx, s.broker.router());
-        pending.send(proto::encode(proto::command{proto::hello{"pat", std::nullopt}}));
+        pending.send(proto::encode(proto::command{proto::hello{"pat", lobby, std::nullopt}}));
         const auto pat = pending.recv_reply(3000ms);
         ASSERT_TRUE(pat && std::holds_alternative<proto::welcome>(*pat)) << describe(pat);
 
         const auto outcomes = first_replies(
             s.ctx, s.broker.router(),
-            {proto::encode(proto::command{proto::hello{"zo\xc3\x8b", std::nullopt}}), // zoË
-             proto::encode(proto::command{proto::hello{"PAT", std::nullopt}}),        // pending
-             proto::encode(proto::command{proto::hello{"zo\xc3\xab", std::nullopt}}), // zoë
+            {proto::encode(proto::command{proto::hello{"zo\xc3\x8b", lobby, std::nullopt}}), // zoË
+             proto::encode(proto::command{proto::hello{"PAT", lobby, std::nullopt}}), // pending
+             proto::encode(proto::command{proto::hello{"zo\xc3\xab", lobby, std::nullopt}}), // zoë
              proto::encode(proto::command{
-                 proto::hello{"\xd0\x94\xd0\x98\xd0\x9c\xd0\x90", std::nullopt}}), // ДИМА
+                 proto::hello{"\xd0\x94\xd0\x98\xd0\x9c\xd0\x90", lobby, std::nullopt}}), // ДИМА
              proto::encode(proto::command{
-                 proto::hello{"\xd0\xb4\xd0\xb8\xd0\xbc\xd0\xb0", std::nullopt}})}); // дима
+                 proto::hello{"\xd0\xb4\xd0\xb8\xd0\xbc\xd0\xb0", lobby, std::nullopt}})}); // дима
         EXPECT_TRUE(is_error(outcomes[0], error_code::name_taken)) << describe(outcomes[0]);
         EXPECT_TRUE(is_error(outcomes[1], error_code::name_taken)) << describe(outcomes[1]);
         for (std::size_t i = 2; i < outcomes.size(); ++i) {
@@ -194,9 +202,9 @@ TEST(Identity, ARoutingIdTwinOfAConnectedClientIsNotHeard) {
             twin.set(zmq::sockopt::routing_id, "victim-rid");
             twin.connect(s.broker.router());
             const proto::session_secret zero{};
-            send_frames(twin,
-                        proto::encode(proto::command{proto::say{zero, 66, "I am the victim"}}));
-            send_frames(twin, proto::encode(proto::command{proto::who{zero}}));
+            send_frames(twin, proto::encode(
+                                  proto::command{proto::say{zero, lobby, 66, "I am the victim"}}));
+            send_frames(twin, proto::encode(proto::command{proto::who{zero, lobby}}));
             send_frames(twin, proto::encode(proto::command{proto::bye{zero}}));
             EXPECT_EQ(recv_reply(twin, 500ms), std::nullopt);
         }
@@ -236,17 +244,18 @@ TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
         twin.set(zmq::sockopt::routing_id, "victim-rid");
         twin.connect(s.broker.router());
         const proto::session_secret zero{};
-        send_frames(twin, proto::encode(proto::command{proto::who{zero}}));
+        send_frames(twin, proto::encode(proto::command{proto::who{zero, lobby}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined, 0, 3000ms));
-        send_frames(twin, proto::encode(proto::command{proto::say{zero, 67, "I am the victim"}}));
+        send_frames(twin,
+                    proto::encode(proto::command{proto::say{zero, lobby, 67, "I am the victim"}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined, 67));
         send_frames(twin, proto::encode(proto::command{proto::bye{zero}}));
         EXPECT_TRUE(next_error_is(twin, error_code::not_joined));
         // The session id is public (JOIN events), the secret is not, so the ticket is not honoured;
         // and to the broker this routing id is the connection that holds the victim's session.
-        send_frames(twin,
-                    proto::encode(proto::command{proto::hello{
-                        "victim", proto::resume_ticket{victim_id, proto::session_secret{}}}}));
+        send_frames(
+            twin, proto::encode(proto::command{proto::hello{
+                      "victim", lobby, proto::resume_ticket{victim_id, proto::session_secret{}}}}));
         EXPECT_TRUE(next_error_is(twin, error_code::already_joined));
         EXPECT_EQ(s.chat.leaves_seen(), 0u) << "the victim's session expired before the attack";
         // Heartbeats with a wrong secret are no sign of the victim's life. The first one to
@@ -262,7 +271,7 @@ TEST(Identity, ARoutingIdTwinCannotTakeOverAVanishedSession) {
         std::uint64_t pings = 0;
         const auto deadline = clock::now() + 10s;
         while (s.chat.leaves_seen() == 0 && clock::now() < deadline) {
-            send_frames(twin, proto::encode(proto::command{proto::ping{zero, 0}}));
+            send_frames(twin, proto::encode(proto::command{proto::ping{zero, {{lobby, 0}}}}));
             ++pings;
             count_expiry_notice(recv_reply(twin, 100ms));
         }
@@ -289,9 +298,9 @@ TEST(Identity, AStolenSecretIsUselessFromAnotherConnection) {
         ASSERT_NO_THROW(victim.join("victim"));
         const auto secret = victim.welcome()->secret;
         raw_peer thief(s.ctx, s.broker.router());
-        thief.send(proto::encode(proto::command{proto::say{secret, 5, "I am the victim"}}));
+        thief.send(proto::encode(proto::command{proto::say{secret, lobby, 5, "I am the victim"}}));
         EXPECT_TRUE(next_error_is(thief.socket(), error_code::not_joined, 5));
-        thief.send(proto::encode(proto::command{proto::who{secret}}));
+        thief.send(proto::encode(proto::command{proto::who{secret, lobby}}));
         EXPECT_TRUE(next_error_is(thief.socket(), error_code::not_joined));
         thief.send(proto::encode(proto::command{proto::bye{secret}}));
         EXPECT_TRUE(next_error_is(thief.socket(), error_code::not_joined));

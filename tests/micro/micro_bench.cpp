@@ -21,11 +21,11 @@ const std::string text_100(100, 'x');
 
 proto::frame_list line_frames() {
     return proto::encode(
-        proto::event{proto::line{0x0123456789ABCDEF, 42, "alice", 7, 9, text_100}});
+        proto::event{proto::line{0x0123456789ABCDEF, 42, "lobby", "alice", 7, 9, text_100}});
 }
 
 void encode_line(benchmark::State& state) {
-    const proto::event e{proto::line{0x0123456789ABCDEF, 42, "alice", 7, 9, text_100}};
+    const proto::event e{proto::line{0x0123456789ABCDEF, 42, "lobby", "alice", 7, 9, text_100}};
     for (auto _ : state)
         benchmark::DoNotOptimize(proto::encode(e));
 }
@@ -56,7 +56,8 @@ void decode_line_header(benchmark::State& state) {
 BENCHMARK(decode_line_header);
 
 void decode_say(benchmark::State& state) {
-    const proto::frame_list frames = proto::encode(proto::command{proto::say{{}, 9, text_100}});
+    const proto::frame_list frames =
+        proto::encode(proto::command{proto::say{{}, "lobby", 9, text_100}});
     const auto views = proto::views(frames);
     for (auto _ : state) {
         auto decoded = proto::decode_command(views);
@@ -90,14 +91,15 @@ void core_say(benchmark::State& state) {
     proto::session_secret alice{};
     for (int i = 0; i <= state.range(1); ++i) {
         const std::string peer = "peer-" + std::to_string(i);
-        send(peer, proto::hello{"user" + std::to_string(i), std::nullopt});
+        send(peer, proto::hello{"user" + std::to_string(i), "lobby", std::nullopt});
         const auto reply = proto::decode_reply(proto::views(out.replies.at(0).frames));
         const auto& welcome = std::get<proto::welcome>(std::get<proto::reply>(reply));
-        send(peer, proto::ready{welcome.secret, welcome.seq});
+        send(peer, proto::ready{welcome.secret});
         if (i == 0)
             alice = welcome.secret;
     }
-    const proto::frame_list say = proto::encode(proto::command{proto::say{alice, 1, text_100}});
+    const proto::frame_list say =
+        proto::encode(proto::command{proto::say{alice, "lobby", 1, text_100}});
     const auto views = proto::views(say);
     for (auto _ : state) {
         out.clear();

@@ -25,17 +25,25 @@ void expect_every_wire_value_named_once(const name_table<Enum, N>& table, unsign
 }
 
 TEST(Names, EveryErrorCodeHasOneName) {
-    expect_every_wire_value_named_once(error_names, 1, 17);
+    expect_every_wire_value_named_once(error_names, 1, 20);
     EXPECT_EQ(error_name(error_code::not_joined), "E_NOT_JOINED");
+    EXPECT_EQ(error_name(error_code::room_invalid), "E_ROOM_INVALID");
+    EXPECT_EQ(error_name(error_code::not_in_room), "E_NOT_IN_ROOM");
+    EXPECT_EQ(error_name(error_code::too_many_rooms), "E_TOO_MANY_ROOMS");
+    EXPECT_EQ(value_in(error_names, "E_ROOM_INVALID"), error_code::room_invalid);
+    EXPECT_EQ(error_name(static_cast<error_code>(21)), "E_UNKNOWN");
     EXPECT_EQ(error_name(error_code::unsupported_version), "E_VERSION");
     EXPECT_EQ(error_name(static_cast<error_code>(999)), "E_UNKNOWN");
 }
 
 TEST(Names, EveryLeaveReasonHasOneNameAndOneWording) {
-    expect_every_wire_value_named_once(leave_reason_names, 1, 7);
-    expect_every_wire_value_named_once(leave_reason_words, 1, 7);
+    expect_every_wire_value_named_once(leave_reason_names, 1, 8);
+    expect_every_wire_value_named_once(leave_reason_words, 1, 8);
     EXPECT_EQ(reason_name(leave_reason::timed_out), "timed_out");
     EXPECT_EQ(reason_words(leave_reason::timed_out), "timed out");
+    EXPECT_EQ(reason_name(leave_reason::parted), "parted");
+    EXPECT_EQ(reason_words(leave_reason::parted), "left the room");
+    EXPECT_EQ(reason_name(static_cast<leave_reason>(9)), "unknown");
     EXPECT_EQ(reason_name(static_cast<leave_reason>(200)), "unknown");
     EXPECT_EQ(reason_words(static_cast<leave_reason>(200)), "unknown reason");
 }

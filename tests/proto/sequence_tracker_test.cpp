@@ -61,5 +61,40 @@ TEST(SequenceTracker, ANewEpochIsARestartNotAGap) {
     EXPECT_EQ(t.follow(8, 4, sequenced).what, kind::in_order);
 }
 
+// A room opened again numbers in a later generation (the high 32 bits): counting starts again
+// there, not a gap; a number from an earlier generation is backwards.
+TEST(SequenceTracker, ALaterRoomGenerationIsAReopeningNotAGap) {
+    constexpr std::uint64_t generation_3 = std::uint64_t{3} << room_generation_shift;
+    sequence_tracker t;
+    t.follow(7, 40, sequenced);
+    const sequence_verdict v = t.follow(7, generation_3 + 2, sequenced);
+    EXPECT_EQ(v.what, kind::reopened);
+    EXPECT_EQ(v.missed(), 0u);
+    EXPECT_EQ(t.latest(), generation_3 + 2);
+    EXPECT_EQ(t.follow(7, generation_3 + 4, sequenced).missed(), 1u);
+    EXPECT_EQ(t.follow(7, 41, sequenced).what, kind::backwards);
+    EXPECT_EQ(t.follow(7, generation_3 + 4, repeats_latest).what, kind::in_order);
+}
+
+TEST(SequenceTracker, FollowsOneStreamSoEachRoomsChatAndPresenceTakeATrackerEach) {
+    // A room numbers its LINEs and its JOINs and LEAVEs apart, each from 1: interleaved, the
+    // two streams are each in order, though their numbers go back and forth between them.
+    sequence_tracker chat;
+    sequence_tracker presence;
+    EXPECT_EQ(presence.follow(7, 1, sequenced).what, kind::first);    // JOIN 1
+    EXPECT_EQ(chat.follow(7, 1, sequenced).what, kind::first);        // LINE 1
+    EXPECT_EQ(chat.follow(7, 2, sequenced).what, kind::in_order);     // LINE 2
+    EXPECT_EQ(presence.follow(7, 2, sequenced).what, kind::in_order); // LEAVE 2
+    EXPECT_EQ(chat.follow(7, 3, sequenced).what, kind::in_order);     // LINE 3
+    // A HEARTBEAT's head for the room: where each stream stands, checked against each tracker.
+    EXPECT_EQ(chat.follow(7, 3, repeats_latest).what, kind::in_order);
+    EXPECT_EQ(presence.follow(7, 4, repeats_latest).what, kind::gap); // a JOIN missed
+    // One tracker fed both streams would take the room's first LINE, after its first JOIN, for
+    // a duplicate.
+    sequence_tracker mixed;
+    mixed.follow(7, 1, sequenced);
+    EXPECT_EQ(mixed.follow(7, 1, sequenced).what, kind::backwards);
+}
+
 } // namespace
 } // namespace zchat::proto

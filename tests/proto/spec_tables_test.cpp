@@ -101,12 +101,12 @@ table field_rows(std::size_t skip_fields) {
     return rows;
 }
 
-// A command's or a reply's whole table; an event's table of the fields after epoch and seq (the
-// body positions every event shares are in one table at the top of section 5).
+// A command's or a reply's whole table; an event's table of the fields after its epoch (the body
+// positions every event shares are in one table at the top of section 5).
 template <class M>
 table rendered_table() {
     if constexpr (is_alternative_of<M, event>) {
-        return field_rows<M>(2);
+        return field_rows<M>(1);
     } else {
         table rows{{"0", "signature", "6 bytes", ""},
                    {"1", "word", "`word`", "`" + std::string{shape_of<M>.word} + "`"}};
@@ -140,6 +140,20 @@ row cells(std::string_view line) {
             return r;
         line.remove_prefix(bar + 1);
     }
+}
+
+// The lines of the chapter whose heading starts with `heading` ("## 3."), up to the next chapter.
+// Words may repeat across chapters (JOIN is a command and an event), never within one.
+std::vector<std::string> chapter(const std::vector<std::string>& lines, std::string_view heading) {
+    std::vector<std::string> inside;
+    bool in = false;
+    for (const std::string& l : lines) {
+        if (l.starts_with("## "))
+            in = l.starts_with(heading);
+        if (in)
+            inside.push_back(l);
+    }
+    return inside;
 }
 
 // The table rows in the section whose heading starts with `heading`, up to the next heading;
@@ -185,10 +199,11 @@ void for_each_alternative(F f) {
     (std::make_index_sequence<std::variant_size_v<V>>{});
 }
 
-// Checks every message of the variant V against its section, "### WORD: ...".
+// Checks every message of the variant V against its section, "### WORD: ...", in the chapter
+// whose heading starts with `chapter_heading`.
 template <class V>
-void expect_spec_follows_descriptions() {
-    const auto lines = spec_lines();
+void expect_spec_follows_descriptions(std::string_view chapter_heading) {
+    const auto lines = chapter(spec_lines(), chapter_heading);
     for_each_alternative<V>([&]<class M>(std::type_identity<M>) {
         const std::string heading = "### " + std::string{shape_of<M>.word} + ":";
         SCOPED_TRACE(heading);
@@ -207,15 +222,15 @@ void expect_spec_follows_descriptions() {
 }
 
 TEST(SpecTables, EveryCommandTableIsTheOneItsDescriptionRenders) {
-    expect_spec_follows_descriptions<command>();
+    expect_spec_follows_descriptions<command>("## 3. Commands");
 }
 
 TEST(SpecTables, EveryReplyTableIsTheOneItsDescriptionRenders) {
-    expect_spec_follows_descriptions<reply>();
+    expect_spec_follows_descriptions<reply>("## 4. Replies");
 }
 
 TEST(SpecTables, EveryEventTableIsTheOneItsDescriptionRenders) {
-    expect_spec_follows_descriptions<event>();
+    expect_spec_follows_descriptions<event>("## 5. Events");
 }
 
 TEST(SpecTables, TheBodyPositionsEveryEventSharesAreTheOnesEveryDescriptionStartsWith) {
@@ -223,7 +238,11 @@ TEST(SpecTables, TheBodyPositionsEveryEventSharesAreTheOnesEveryDescriptionStart
     for_each_alternative<event>([&]<class M>(std::type_identity<M>) {
         constexpr auto& fields = shape_of<M>.fields;
         EXPECT_EQ(std::get<0>(fields).member, &M::epoch) << shape_of<M>.word;
-        EXPECT_EQ(std::get<1>(fields).member, &M::seq) << shape_of<M>.word;
+        // A room's events go on with their sequence number and their room.
+        if constexpr (requires(M m) { m.room; }) {
+            EXPECT_EQ(std::get<1>(fields).member, &M::seq) << shape_of<M>.word;
+            EXPECT_EQ(std::get<2>(fields).member, &M::room) << shape_of<M>.word;
+        }
         words += (words.empty() ? "" : ", ") + ("`" + std::string{shape_of<M>.word} + "`");
     });
     // "`LINE`, `JOIN`, ... or `STATS`"
@@ -232,7 +251,7 @@ TEST(SpecTables, TheBodyPositionsEveryEventSharesAreTheOnesEveryDescriptionStart
 
     table code{{"0", "signature", "6 bytes", signature_cell()}, {"1", "word", "`word`", words}};
     for (row& r : field_rows<line>(0)) {
-        if (code.size() == first_field_index + 2)
+        if (code.size() == first_field_index + 1)
             break;
         code.push_back(std::move(r));
     }
@@ -240,14 +259,17 @@ TEST(SpecTables, TheBodyPositionsEveryEventSharesAreTheOnesEveryDescriptionStart
 }
 
 // Each event's heading names the topic its messages carry in their first frame, and whether it
-// takes a sequence number: "### LINE: ... (topic `chat/lobby/`, sequenced)".
+// takes a sequence number: "### LINE: ... (topic `chat/<room>/`, sequenced)".
 TEST(SpecTables, EveryEventHeadingNamesItsTopicAndWhetherItIsSequenced) {
-    const auto lines = spec_lines();
+    const auto lines = chapter(spec_lines(), "## 5. Events");
     for_each_alternative<event>([&]<class M>(std::type_identity<M>) {
         const std::string word{shape_of<M>.word};
-        std::string topic = topic_of(event{M{}});
+        M sample{};
+        // One topic per room, or per probed session; the spec names them by their pattern.
+        if constexpr (requires { sample.room; })
+            sample.room = "<room>";
+        std::string topic = topic_of(event{sample});
         if constexpr (std::is_same_v<M, probe>) {
-            // One topic per probed session; the spec names it by its pattern.
             EXPECT_EQ(topic, probe_topic(0));
             topic = std::string{topic::probe} + "<session id>/";
         }
@@ -257,6 +279,32 @@ TEST(SpecTables, EveryEventHeadingNamesItsTopicAndWhetherItIsSequenced) {
         const std::string heading = heading_line(lines, "### " + word + ":");
         EXPECT_TRUE(heading.ends_with(expected)) << heading << "\n  should end with " << expected;
     });
+}
+
+// Each record a `records` field can hold has its table in section 2, under "### Record: <name>".
+template <class R>
+void expect_record_table(std::string_view name) {
+    SCOPED_TRACE(name);
+    table code;
+    std::size_t number = 0;
+    std::apply(
+        [&](const auto&... field) {
+            (code.push_back({std::to_string(number++), std::string{field.name},
+                             encoding_cell(field.wire), normalised(field.rules)}),
+             ...);
+        },
+        shape_of<R>.fields);
+    const auto lines = chapter(spec_lines(), "## 2. Framing");
+    const std::string heading = "### Record: " + std::string{name};
+    ASSERT_TRUE(has_heading(lines, heading));
+    EXPECT_EQ(spec_table(lines, heading), code);
+}
+
+TEST(SpecTables, EveryRecordTableIsTheOneItsDescriptionRenders) {
+    expect_record_table<room_position>("room position");
+    expect_record_table<room_size>("room size");
+    expect_record_table<room_head>("room head");
+    expect_record_table<rejection>("rejection");
 }
 
 // Section 2 says how many frames each kind of message is, and defines every encoding the tables

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace zchat::proto {
@@ -24,6 +25,11 @@ inline void PrintTo(const decode_error& e, std::ostream* os) {
     PrintTo(e.code, os);
     *os << ": " << e.reason;
 }
+// An event header as its fields: "shutdown epoch=5 seq=0 room=\"\" text=\"\"".
+inline void PrintTo(const event_header& h, std::ostream* os) {
+    *os << kind_name(h.kind) << " epoch=" << h.epoch << " seq=" << h.seq << " room=\"" << h.room
+        << "\" text=\"" << h.text_head << '"';
+}
 
 } // namespace zchat::proto
 
@@ -33,6 +39,23 @@ namespace zchat::proto::test {
 inline constexpr session_secret secret{0x3c, 0x5e, 0xa1, 0x07, 0xd2, 0x94, 0x6b, 0xf0,
                                        0x18, 0xc7, 0x2e, 0x89, 0x55, 0x0a, 0xb3, 0xe6};
 inline constexpr std::uint64_t epoch = 0x9e3779b97f4a7c15;
+
+// The header decode_event_headers should read from an event: its kind and epoch, and for a room's
+// event its seq and room; for a LINE the first text_bytes of its text.
+inline event_header header_of(const event& e, std::size_t text_bytes) {
+    return std::visit(
+        [&]<class E>(const E& ev) {
+            event_header h{event_kind_of(e), ev.epoch, 0, {}, {}};
+            if constexpr (requires { ev.room; }) {
+                h.seq = ev.seq;
+                h.room = ev.room;
+            }
+            if constexpr (std::is_same_v<E, line>)
+                h.text_head = std::string_view{ev.text}.substr(0, text_bytes);
+            return h;
+        },
+        e);
+}
 
 // The signature and version every body starts with.
 inline std::string header() {

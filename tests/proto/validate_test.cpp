@@ -1,4 +1,5 @@
-// Content rules: which names and texts the broker accepts, and the error it answers otherwise.
+// Content rules: which names, texts and room names the broker accepts, and the error it answers
+// otherwise.
 #include "proto/validate.hpp"
 
 #include "tests/proto/support.hpp"
@@ -169,6 +170,76 @@ TEST(FoldName, LowersAsciiLettersOnly) {
     EXPECT_NE(fold_name("ZO\xc3\x8b"), fold_name("zo\xc3\xab")); // so ZOË and zoë differ
     EXPECT_EQ(fold_name("\xd0\x94\xd0\x98\xd0\x9c\xd0\x90"), "\xd0\x94\xd0\x98\xd0\x9c\xd0\x90");
     EXPECT_EQ(fold_name(""), "");
+}
+
+// ---- Rooms ----
+
+std::optional<error_code> room_error(const std::string& room) {
+    const auto bad = check_room(room);
+    return bad ? std::optional{bad->code} : std::nullopt;
+}
+
+TEST(CheckRoom, AcceptsOneTo32BytesOfLowerCaseLettersDigitsDashAndUnderscore) {
+    const std::vector<std::string> good{
+        "lobby",
+        "a",
+        "0",
+        "-",
+        "_",
+        "ops",
+        "dev-ops_2",
+        "2024",
+        std::string(32, 'z'),
+        "abcdefghijklmnopqrstuvwxyz-_0123",
+        "0123456789",
+    };
+    for (const std::string& room : good)
+        EXPECT_EQ(room_error(room), std::nullopt) << room;
+    EXPECT_EQ(room_error(std::string{default_room}), std::nullopt);
+    EXPECT_EQ(room_error(std::string(max_room_bytes, 'a')), std::nullopt);
+}
+
+TEST(CheckRoom, RefusesEveryOtherNameAsRoomInvalid) {
+    const std::vector<content_case> cases{
+        {"empty", "", error_code::room_invalid},
+        {"33 bytes", std::string(33, 'a'), error_code::room_invalid},
+        {"33 bytes of every allowed kind", "abcdefghijklmnopqrstuvwxyz-_01234",
+         error_code::room_invalid},
+        {"upper case", "Lobby", error_code::room_invalid},
+        {"all upper case", "OPS", error_code::room_invalid},
+        {"with its '#'", "#lobby", error_code::room_invalid},
+        {"only '#'", "#", error_code::room_invalid},
+        {"a space", "my room", error_code::room_invalid},
+        {"a leading space", " lobby", error_code::room_invalid},
+        {"a trailing space", "lobby ", error_code::room_invalid},
+        {"a TAB", "lob\tby", error_code::room_invalid},
+        {"a slash", "ops/x", error_code::room_invalid},
+        {"a trailing slash", "ops/", error_code::room_invalid},
+        {"a dot", "a.b", error_code::room_invalid},
+        {"a NUL", std::string("ops\0", 4), error_code::room_invalid},
+        {"a newline", "ops\n", error_code::room_invalid},
+        {"UTF-8 e acute", "caf\xc3\xa9", error_code::room_invalid},
+        {"UTF-8 Cyrillic o",
+         "l\xd0\xbe"
+         "bby",
+         error_code::room_invalid},
+        {"an emoji", "\xf0\x9f\x91\x8b", error_code::room_invalid},
+        {"malformed UTF-8", "\xff", error_code::room_invalid},
+        {"a DEL", "ops\x7f", error_code::room_invalid},
+        {"a '*' wildcard", "*", error_code::room_invalid},
+    };
+    for (const content_case& c : cases)
+        EXPECT_EQ(room_error(c.input), c.expected) << c.what;
+}
+
+TEST(CheckRoom, CountsBytesAndSaysWhatARoomNameIs) {
+    // 16 two-byte characters are 32 bytes: still refused, for the characters.
+    EXPECT_EQ(room_error(repeat("\xc3\xa9", 16)), error_code::room_invalid);
+    const auto bad = check_room("Ops");
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->reason, "a room name is 1 to 32 characters of a-z, 0-9, '-' and '_'");
+    EXPECT_EQ(check_room(""), bad);
+    EXPECT_EQ(check_room(std::string(33, 'a')), bad);
 }
 
 // ---- Text ----

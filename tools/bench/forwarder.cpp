@@ -10,6 +10,7 @@
 
 #include <array>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 namespace zchat::bench {
@@ -28,13 +29,23 @@ std::string header() {
     return std::string{proto::signature} + static_cast<char>(proto::protocol_version);
 }
 
-// A SAY's body: header, word, secret, message id, text (PROTOCOL.md, section 3).
+// A SAY's body: header, word, secret, room (u32 length and bytes), message id, text
+// (PROTOCOL.md, section 3).
 constexpr std::size_t say_word_at = 6;
-constexpr std::size_t say_message_id_at = say_word_at + 1 + 3 + 16;
-constexpr std::size_t say_text_at = say_message_id_at + 8;
+constexpr std::size_t say_room_at = say_word_at + 1 + 3 + 16;
 
-bool is_say(std::string_view body) {
-    return body.size() >= say_text_at + 4 && body.substr(say_word_at, 4) == "\x03SAY";
+// Where a SAY's room field (with its length) ends, or nothing if the body is not a SAY.
+std::optional<std::size_t> say_room_end(std::string_view body) {
+    if (body.size() < say_room_at + 4 || body.substr(say_word_at, 4) != "\x03SAY")
+        return std::nullopt;
+    std::size_t room_bytes = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+        room_bytes = room_bytes << 8 | static_cast<std::uint8_t>(body[say_room_at + i]);
+    const std::size_t end = say_room_at + 4 + room_bytes;
+    // The message id and the text's length follow.
+    if (room_bytes > proto::max_room_bytes || body.size() < end + 8 + 4)
+        return std::nullopt;
+    return end;
 }
 
 // Sends the frames, after the peer's routing id when `to` is given (a reply through the ROUTER).
@@ -65,23 +76,25 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
                                                      pub.get(zmq::sockopt::last_endpoint)})
               << std::endl;
 
-    const std::string chat_topic = "chat/lobby/";
-    // The fixed parts of an ACK and of a LINE (epoch, seq, sender and session id all zero; the
-    // forwarder numbers nothing), before the SAY's message id (and text) are appended.
+    // The fixed parts of an ACK and of a LINE (epoch and seq zero: the forwarder numbers
+    // nothing), before the SAY's message id, room and text are copied in.
     const std::string ack_head = header() + "\x03"
                                             "ACK";
     const std::string count_one{"\0\0\0\1", 4};
     const std::string line_head = header() +
                                   "\x04"
                                   "LINE" +
-                                  zero64 + zero64 + std::string(4, '\0') + zero64;
+                                  zero64 + zero64;
+    // After the room: an empty sender and session id 0.
+    const std::string line_sender = std::string(4, '\0') + zero64;
     std::string line;
+    std::string chat_topic;
     std::vector<zmq::message_t> parts;
     std::array<zmq::pollitem_t, 2> items{{
         {router.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
     }};
-    const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, 0, 0, heartbeat_ms}});
+    const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, heartbeat_ms, {}}});
     auto next_heartbeat = std::chrono::steady_clock::now();
     for (;;) {
         const auto now = std::chrono::steady_clock::now();
@@ -101,17 +114,22 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             if (parts.size() != 2)
                 continue;
             const std::string_view body = parts[1].to_string_view();
-            if (is_say(body)) {
-                // What zchat answers and publishes for a SAY, built from its bytes: the message
-                // id and the text (with its length) are copied, not decoded.
-                const std::string_view message_id = body.substr(say_message_id_at, 8);
+            if (const auto room_end = say_room_end(body)) {
+                // What zchat answers and publishes for a SAY, built from its bytes: the room, the
+                // message id and the text (with their lengths) are copied, not decoded.
+                const std::string_view room_field =
+                    body.substr(say_room_at, *room_end - say_room_at);
+                const std::string_view message_id = body.substr(*room_end, 8);
                 const std::string ack = ack_head + std::string{message_id} + zero64 + count_one;
                 const std::array<zmq::const_buffer, 2> reply{
                     zmq::buffer(parts[0].data(), parts[0].size()), zmq::buffer(ack)};
                 zmq::send_multipart(router, reply);
                 line.assign(line_head);
+                line.append(room_field);
+                line.append(line_sender);
                 line.append(message_id);
-                line.append(body.substr(say_text_at));
+                line.append(body.substr(*room_end + 8));
+                chat_topic = proto::chat_topic(room_field.substr(4));
                 const std::array<zmq::const_buffer, 2> event{zmq::buffer(chat_topic),
                                                              zmq::buffer(line)};
                 zmq::send_multipart(pub, event);
@@ -135,7 +153,9 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             } else if (std::holds_alternative<proto::ready>(*command)) {
                 // zchat announces every join to everyone; the forwarder, which knows no names
                 // here, announces an empty one.
-                send_frames(pub, proto::encode(proto::event{proto::joined{}}));
+                proto::joined joined;
+                joined.room = proto::default_room;
+                send_frames(pub, proto::encode(proto::event{joined}));
             }
         }
     }

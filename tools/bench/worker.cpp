@@ -64,7 +64,7 @@ struct sim_client {
     std::optional<std::uint32_t> publisher; // global publisher index
     // What zchat-client decides, decided by the same code: the join, the READY, when to PING,
     // the lines awaiting an ACK and the event sequence. It prints nothing here.
-    client::conversation room{client::narration::off};
+    client::conversation room{std::string{proto::default_room}, client::narration::off};
     // The join's READY went out; until then a join that stalls is started again.
     bool ready_sent = false;
     std::string probe_topic;
@@ -110,11 +110,12 @@ private:
     void open() {
         clients_.reserve(cfg_.clients);
         if (cfg_.churn_rate > 0) {
-            // Watches every JOIN and LEAVE to check the online count each one announces.
+            // Watches every JOIN and LEAVE in the room the bench's clients join, to check the
+            // online count each one announces (another room's count is another count).
             monitor_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
             monitor_.set(zmq::sockopt::linger, 0);
             monitor_.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
-            monitor_.set(zmq::sockopt::subscribe, proto::topic::presence);
+            monitor_.set(zmq::sockopt::subscribe, proto::presence_topic(proto::default_room));
             monitor_.connect(cfg_.pub_endpoint);
         }
         for (std::uint32_t i = 0; i < cfg_.clients; ++i) {
@@ -146,7 +147,7 @@ private:
         c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
         c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
         c.name = std::move(name);
-        c.room = client::conversation(client::narration::off);
+        c.room = client::conversation(std::string{proto::default_room}, client::narration::off);
         c.room.start_attempt();
         c.ready_sent = false;
         c.probe_topic.clear();
@@ -156,7 +157,8 @@ private:
             // The forwarder answers every HELLO with the same WELCOME, zeros where zchat has a
             // session, and its PROBE (under the client's name) may overtake that WELCOME: the
             // client takes it as given from the start.
-            c.room.welcome(proto::welcome{.name = c.name});
+            c.room.welcome(
+                proto::welcome{.name = c.name, .room = std::string{proto::default_room}});
             c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
             c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
         }
@@ -202,7 +204,7 @@ private:
     }
 
     void send_hello(sim_client& c) {
-        send(c, proto::hello{c.name, std::nullopt});
+        send(c, proto::hello{c.name, std::string{proto::default_room}, std::nullopt});
         c.last_hello = now_ns();
     }
 
@@ -344,6 +346,7 @@ private:
                     return; // the session is lost: the line is never sent
                 const std::uint64_t id = c.next_line + 1;
                 c.unsent = c.room.compose(
+                    c.room.current_room(),
                     encode_payload({*c.publisher, id, as_ns(intended)}, cfg_.payload_bytes));
                 // The payload names the line by the id the conversation gives it.
                 assert(c.unsent->message_id == id);
@@ -457,7 +460,11 @@ private:
             throw worker_error(c.name + " could not join: " +
                                std::string{proto::error_name(e->code)} + ": " + e->reason);
         }
+        // The ROOM reply may be what tells the client it is in, before its own JOIN arrives.
+        const bool was_joined = c.room.joined();
         c.room.on_reply(r, unread_);
+        if (!cfg_.baseline && !was_joined && c.room.joined())
+            on_joined(c);
         if (const auto* a = std::get_if<proto::ack>(&r)) {
             if (!c.publisher || !schedule_)
                 return;

@@ -57,17 +57,6 @@ std::string fixed(double value, int decimals) {
     return buf;
 }
 
-// The room of a chat/<room>/ or presence/<room>/ topic, or empty.
-std::string room_of(std::string_view topic) {
-    const auto first = topic.find('/');
-    if (first == std::string_view::npos)
-        return {};
-    const auto second = topic.find('/', first + 1);
-    if (second == std::string_view::npos)
-        return {};
-    return std::string{topic.substr(first + 1, second - first - 1)};
-}
-
 std::string rejected_text(const proto::stats& s) {
     if (s.rejected.empty())
         return "none";
@@ -88,26 +77,30 @@ std::string details(const proto::event& e) {
             [](const proto::line& l) { return proto::chat_line(l.sender, l.text); },
             [](const proto::joined& j) {
                 return proto::printable(j.name) + " (sid " + std::to_string(j.session_id) + ", " +
-                       std::to_string(j.online) + " online, roster " +
-                       std::to_string(j.roster_version) + ")";
+                       std::to_string(j.online) + " online, chat at " + std::to_string(j.chat_seq) +
+                       ")";
             },
             [](const proto::left& l) {
                 return proto::printable(l.name) + " (sid " + std::to_string(l.session_id) + ", " +
-                       std::to_string(l.online) + " online, roster " +
-                       std::to_string(l.roster_version) + ", " +
+                       std::to_string(l.online) + " online, " +
                        std::string{proto::reason_name(l.reason)} + ")";
             },
             [](const proto::heartbeat& h) {
-                return std::to_string(h.online) + " online, roster " +
-                       std::to_string(h.roster_version) + ", every " +
-                       std::to_string(h.interval_ms) + " ms";
+                std::string text = std::to_string(h.online) + " online, every " +
+                                   std::to_string(h.interval_ms) + " ms";
+                // Each room's chat and presence sequence numbers.
+                for (const proto::room_head& head : h.heads)
+                    text += ", #" + proto::printable(head.room) + " " + std::to_string(head.seq) +
+                            "/" + std::to_string(head.roster_version);
+                return text;
             },
             [](const proto::probe& p) { return "sid " + std::to_string(p.session_id); },
             [](const proto::shutdown&) { return std::string{"broker stopping"}; },
             [](const proto::stats& s) {
                 return "up " + fixed(static_cast<double>(s.uptime_ms) / 1000.0, 1) + " s, " +
                        std::to_string(s.online) + " online (peak " + std::to_string(s.peak_online) +
-                       "), " + std::to_string(s.events_published) + " events, " +
+                       "), " + std::to_string(s.rooms) + " rooms, " +
+                       std::to_string(s.events_published) + " events, " +
                        std::to_string(s.lines_in) + " lines, in " + std::to_string(s.bytes_in) +
                        " B, out " + std::to_string(s.bytes_out) + " B, " +
                        std::to_string(s.expired) + " expired, " + std::to_string(s.evicted) +
@@ -128,7 +121,9 @@ std::string note_text(const note_body& n) {
     return std::visit(
         overloaded{
             [](const observed_event& o) {
-                return "#" + std::to_string(seq_of(o.event)) + " " +
+                // A room's event's number in its sequence; a broker-wide event has none.
+                const bool numbered = proto::sequenced(proto::event_kind_of(o.event));
+                return "#" + (numbered ? std::to_string(seq_of(o.event)) : std::string{"-"}) + " " +
                        std::string{proto::kind_name(o.event)} + " " + proto::printable(o.topic) +
                        " " + details(o.event);
             },
@@ -137,7 +132,8 @@ std::string note_text(const note_body& n) {
             },
             [](const gap& g) {
                 return "!! gap: " + std::to_string(g.missed()) + " event" +
-                       (g.missed() == 1 ? "" : "s") + " missed (seq " + std::to_string(g.first) +
+                       (g.missed() == 1 ? "" : "s") + " missed in #" + proto::printable(g.room) +
+                       " " + std::string{g.stream} + " (seq " + std::to_string(g.first) +
                        (g.first == g.last ? "" : " to " + std::to_string(g.last)) + ")";
             },
             [](const restart& r) {
@@ -172,36 +168,41 @@ std::string epoch_text(std::uint64_t epoch) {
 json event_json(const proto::event& e, std::string_view topic) {
     json j;
     j["epoch"] = epoch_text(epoch_of(e));
-    j["seq"] = seq_of(e);
     j["topic"] = std::string{topic};
+    // A room's events carry the room (its bare name) and their number in its sequence.
+    if (proto::sequenced(proto::event_kind_of(e))) {
+        j["room"] = std::string{room_of(e)};
+        j["seq"] = seq_of(e);
+    }
     std::visit(overloaded{
                    [&](const proto::line& l) {
-                       j["room"] = room_of(topic);
                        j["sender"] = l.sender;
                        j["session_id"] = l.session_id;
                        j["message_id"] = l.message_id;
                        j["text"] = l.text;
                    },
                    [&](const proto::joined& x) {
-                       j["room"] = room_of(topic);
                        j["name"] = x.name;
                        j["session_id"] = x.session_id;
                        j["online"] = x.online;
-                       j["roster_version"] = x.roster_version;
+                       j["chat_seq"] = x.chat_seq;
                    },
                    [&](const proto::left& x) {
-                       j["room"] = room_of(topic);
                        j["name"] = x.name;
                        j["session_id"] = x.session_id;
                        j["online"] = x.online;
-                       j["roster_version"] = x.roster_version;
                        j["reason"] = proto::reason_name(x.reason);
                        j["reason_code"] = static_cast<unsigned>(x.reason);
                    },
                    [&](const proto::heartbeat& h) {
                        j["online"] = h.online;
-                       j["roster_version"] = h.roster_version;
                        j["interval_ms"] = h.interval_ms;
+                       json heads = json::array();
+                       for (const proto::room_head& head : h.heads)
+                           heads.push_back({{"room", head.room},
+                                            {"seq", head.seq},
+                                            {"roster_version", head.roster_version}});
+                       j["heads"] = std::move(heads);
                    },
                    [&](const proto::probe& p) { j["session_id"] = p.session_id; },
                    [&](const proto::shutdown&) {},
@@ -209,6 +210,7 @@ json event_json(const proto::event& e, std::string_view topic) {
                        j["uptime_ms"] = s.uptime_ms;
                        j["online"] = s.online;
                        j["peak_online"] = s.peak_online;
+                       j["rooms"] = s.rooms;
                        j["events_published"] = s.events_published;
                        j["lines_in"] = s.lines_in;
                        j["bytes_in"] = s.bytes_in;
@@ -246,10 +248,9 @@ json note_json(const note& n) {
                             {"bytes", u.bytes},         {"preview", u.preview}};
             },
             [](const gap& g) {
-                return json{{"epoch", epoch_text(g.epoch)},
-                            {"missed", g.missed()},
-                            {"first_seq", g.first},
-                            {"last_seq", g.last}};
+                return json{
+                    {"room", g.room},       {"stream", g.stream},   {"epoch", epoch_text(g.epoch)},
+                    {"missed", g.missed()}, {"first_seq", g.first}, {"last_seq", g.last}};
             },
             [](const restart& r) {
                 return json{{"epoch", epoch_text(r.epoch)},
@@ -259,6 +260,8 @@ json note_json(const note& n) {
                 json x{{"alert", alert_name(a.kind)},
                        {"message", a.message},
                        {"epoch", epoch_text(a.epoch)}};
+                if (!a.room.empty())
+                    x["room"] = a.room;
                 if (a.seq)
                     x["seq"] = *a.seq;
                 if (a.previous_seq)
@@ -415,7 +418,7 @@ std::string line_format::expand(const note& n) const {
             break;
         case 'r':
             if (o)
-                out += proto::printable(room_of(o->topic));
+                out += proto::printable(room_of(o->event));
             break;
         case 'n':
             if (o) {

@@ -9,6 +9,7 @@
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/validate.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
 #include "tools/tap/monitor.hpp"
@@ -118,9 +119,8 @@ class tap_loop {
 public:
     tap_loop(const settings& s, int stop_fd)
         : settings_(s), stop_fd_(stop_fd), filter_(s.topics, s.excludes, s.hide_heartbeats),
-          monitor_(tap::monitor_options{filter_.receives_all(proto::topic::chat) &&
-                                            filter_.receives_all(proto::topic::presence),
-                                        filter_.receives_all(proto::topic::presence), 3}),
+          monitor_(tap::monitor_options{
+              [this](std::string_view topic) { return filter_.receives_all(topic); }, 3}),
           sub_(ctx_, zmq::socket_type::sub), watch_(ctx_, sub_) {
         sub_.set(zmq::sockopt::linger, 0);
         if (!s.curve_server_key_file.empty())
@@ -335,11 +335,14 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     double timeout = 0;
     double stats = 0;
     std::string host;
+    std::vector<std::string> rooms;
     auto add = cli.add_options();
     add("sub", "broker PUB endpoint to watch",
         cxxopts::value(s.endpoint)->default_value(s.endpoint), "EP");
     add("t,topic", "show only topics starting with TOPIC (repeatable; default: all)",
         cxxopts::value(s.topics), "TOPIC");
+    add("room", "show only this room's chat and presence (#dev or dev; repeatable)",
+        cxxopts::value(rooms), "ROOM");
     add("x,exclude", "hide topics starting with PREFIX (repeatable)", cxxopts::value(s.excludes),
         "PREFIX");
     add("no-heartbeats", "hide broker heartbeats (still used to watch the broker's liveness)");
@@ -363,8 +366,9 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     const std::vector<std::string> positional{"host"};
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
-    cli.custom_help("[--sub EP] [--topic TOPIC]... [--exclude PREFIX]... [--no-heartbeats]\n"
-                    "  [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
+    cli.custom_help("[--sub EP] [--topic TOPIC]... [--room ROOM]... [--exclude PREFIX]...\n"
+                    "  [--no-heartbeats]"
+                    " [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     const auto words = joined_stats_value(argc, argv);
@@ -393,6 +397,14 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         if (args.count("sub"))
             throw usage_error("give either HOST or --sub, not both");
         s.endpoint = runtime::tcp_endpoint(host, proto::default_pub_port);
+    }
+    for (std::string room : rooms) {
+        if (room.starts_with('#'))
+            room.erase(0, 1);
+        if (const auto bad = proto::check_room(room))
+            throw usage_error("--room: " + bad->reason);
+        s.topics.push_back(proto::chat_topic(room));
+        s.topics.push_back(proto::presence_topic(room));
     }
     s.hide_heartbeats = args.count("no-heartbeats") > 0;
     if (args.count("json"))

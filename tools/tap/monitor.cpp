@@ -24,9 +24,9 @@ std::vector<note> monitor::observe(observation what, stamp now) {
         b.silent_ms = elapsed_ms(*last_arrival_, now.steady);
         if (event) {
             b.epoch = epoch_of(event->event);
-            b.new_epoch = sequence_.epoch() && *sequence_.epoch() != b.epoch;
+            b.new_epoch = epoch_ && *epoch_ != b.epoch;
         } else {
-            b.epoch = sequence_.epoch().value_or(0);
+            b.epoch = epoch_.value_or(0);
         }
         out.push_back({now, b});
     }
@@ -34,8 +34,32 @@ std::vector<note> monitor::observe(observation what, stamp now) {
     last_arrival_ = now.steady;
 
     if (event) {
-        follow_sequence(event->event, now, out);
-        follow_roster(event->event, now, out);
+        const proto::event& e = event->event;
+        const std::uint64_t epoch = epoch_of(e);
+        if (epoch_ && *epoch_ != epoch) {
+            // Counting starts again in every room (section 7).
+            out.push_back({now, restart{*epoch_, epoch}});
+            ++restarts_;
+            rooms_.clear();
+        }
+        epoch_ = epoch;
+        if (proto::sequenced(proto::event_kind_of(e)))
+            follow_sequence(std::string{room_of(e)}, stream_of(e), epoch, seq_of(e), true, e, now,
+                            out);
+        else if (const auto* hb = std::get_if<proto::heartbeat>(&e))
+            // Only rooms already followed: a head cannot start a room's count, so the rooms
+            // followed are the ones that had events, and emptied ones are let go (below).
+            for (const proto::room_head& head : hb->heads)
+                if (rooms_.contains(head.room)) {
+                    follow_sequence(head.room, "chat", epoch, head.seq, false, e, now, out);
+                    follow_sequence(head.room, "presence", epoch, head.roster_version, false, e,
+                                    now, out);
+                }
+        follow_roster(e, now, out);
+        // An empty room has nothing more to lose until someone enters it, and the broker may
+        // forget it: so does the tap, which thus follows no more rooms than have members.
+        if (const auto* l = std::get_if<proto::left>(&e); l && l->online == 0)
+            rooms_.erase(l->room);
         if (const auto* hb = std::get_if<proto::heartbeat>(&event->event); hb && hb->interval_ms)
             interval_ms_ = hb->interval_ms;
         shutdown_seen_ = std::holds_alternative<proto::shutdown>(event->event);
@@ -47,38 +71,47 @@ std::vector<note> monitor::observe(observation what, stamp now) {
     return out;
 }
 
-void monitor::follow_sequence(const proto::event& e, stamp now, std::vector<note>& out) {
+bool monitor::receives_all(std::string_view topic) const {
+    return !options_.receives_all || options_.receives_all(topic);
+}
+
+void monitor::follow_sequence(const std::string& room, std::string_view stream, std::uint64_t epoch,
+                              std::uint64_t seq, bool sequenced, const proto::event& e, stamp now,
+                              std::vector<note>& out) {
     using verdict = proto::sequence_verdict::kind;
-    const std::uint64_t epoch = epoch_of(e);
-    const std::uint64_t seq = seq_of(e);
-    const proto::sequence_verdict v =
-        sequence_.follow(epoch, seq, proto::sequenced(proto::event_kind_of(e)));
+    const bool chat = stream == "chat";
+    room_state& r = rooms_[room];
+    proto::sequence_tracker& sequence = chat ? r.chat : r.presence;
+    const proto::sequence_verdict v = sequence.follow(epoch, seq, sequenced);
     switch (v.what) {
     case verdict::restart:
-        out.push_back({now, restart{v.previous_epoch, epoch}});
-        ++restarts_;
-        roster_.reset();
-        break;
+    case verdict::reopened:
     case verdict::first:
         // Counting starts here (section 7, rule 1).
-        roster_.reset();
+        if (!chat)
+            r.roster.reset();
         break;
     case verdict::backwards: {
         alert a = make_alert(alert_kind::seq_backwards, e,
-                             std::string{proto::kind_name(e)} + " with seq " + std::to_string(seq) +
-                                 " after seq " + std::to_string(v.latest) + " in the same epoch");
+                             std::string{proto::kind_name(e)} + " with " + std::string{stream} +
+                                 " seq " + std::to_string(seq) + " in #" + room + " after seq " +
+                                 std::to_string(v.latest) + " in the same epoch");
+        a.room = room;
+        a.seq = seq;
         a.previous_seq = v.latest;
         out.push_back({now, std::move(a)});
         break;
     }
     case verdict::gap:
-        // Without every sequenced topic, a jump is just what the subscription leaves out.
-        if (!options_.complete_sequence)
+        // Without the whole topic, a jump is just what the subscription leaves out.
+        if (!receives_all(chat ? proto::chat_topic(room) : proto::presence_topic(room)))
             break;
         missed_ += v.missed();
-        out.push_back({now, gap{epoch, v.first_missed, v.last_missed}});
-        // Presence events may be among the missed ones: the known roster is stale.
-        roster_.reset();
+        out.push_back(
+            {now, gap{room, chat ? "chat" : "presence", epoch, v.first_missed, v.last_missed}});
+        // Presence events were among the missed ones: the known roster is stale.
+        if (!chat)
+            r.roster.reset();
         break;
     case verdict::in_order:
         break;
@@ -86,44 +119,33 @@ void monitor::follow_sequence(const proto::event& e, stamp now, std::vector<note
 }
 
 void monitor::follow_roster(const proto::event& e, stamp now, std::vector<note>& out) {
-    auto check = [&](std::uint32_t online, std::uint32_t expected, std::uint64_t version,
-                     std::string why) {
-        if (online == expected)
-            return;
-        alert a = make_alert(alert_kind::online_mismatch, e,
-                             std::string{proto::kind_name(e)} + " says " + std::to_string(online) +
-                                 " online, expected " + std::to_string(expected) + " " + why);
-        a.online = online;
-        a.expected_online = expected;
-        a.roster_version = version;
-        out.push_back({now, std::move(a)});
-    };
-    auto presence = [&](std::uint32_t online, std::uint64_t version, int delta) {
+    auto presence = [&](const std::string& room, std::uint32_t online, std::uint64_t version,
+                        int delta) {
+        room_state& r = rooms_[room];
         // A roster version exactly one above the known one means no JOIN or LEAVE came between,
         // whatever the subscription, so the count must have moved by exactly one.
-        if (roster_ && version == roster_->version + 1) {
+        if (r.roster && version == r.roster->version + 1) {
             const auto expected =
-                static_cast<std::uint32_t>(static_cast<std::int64_t>(roster_->online) + delta);
-            check(online, expected, version,
-                  "from roster version " + std::to_string(roster_->version));
+                static_cast<std::uint32_t>(static_cast<std::int64_t>(r.roster->online) + delta);
+            if (online != expected) {
+                alert a = make_alert(
+                    alert_kind::online_mismatch, e,
+                    std::string{proto::kind_name(e)} + " says " + std::to_string(online) +
+                        " online in #" + room + ", expected " + std::to_string(expected) +
+                        " from roster version " + std::to_string(r.roster->version));
+                a.room = room;
+                a.online = online;
+                a.expected_online = expected;
+                a.roster_version = version;
+                out.push_back({now, std::move(a)});
+            }
         }
-        roster_ = roster_state{version, online};
+        r.roster = roster_state{version, online};
     };
-    if (const auto* j = std::get_if<proto::joined>(&e)) {
-        presence(j->online, j->roster_version, +1);
-    } else if (const auto* l = std::get_if<proto::left>(&e)) {
-        presence(l->online, l->roster_version, -1);
-    } else if (const auto* hb = std::get_if<proto::heartbeat>(&e)) {
-        if (roster_ && hb->roster_version == roster_->version)
-            check(hb->online, roster_->online, hb->roster_version,
-                  "at the same roster version " + std::to_string(hb->roster_version));
-        roster_ = roster_state{hb->roster_version, hb->online};
-    } else if (const auto* st = std::get_if<proto::stats>(&e)) {
-        // STATS has no roster version: only a tap that sees every JOIN and LEAVE knows the count.
-        if (roster_ && options_.complete_presence)
-            check(st->online, roster_->online, roster_->version,
-                  "at roster version " + std::to_string(roster_->version));
-    }
+    if (const auto* j = std::get_if<proto::joined>(&e))
+        presence(j->room, j->online, j->seq, +1);
+    else if (const auto* l = std::get_if<proto::left>(&e))
+        presence(l->room, l->online, l->seq, -1);
 }
 
 alert monitor::make_alert(alert_kind kind, const proto::event& e, std::string message) {
@@ -132,7 +154,8 @@ alert monitor::make_alert(alert_kind kind, const proto::event& e, std::string me
     a.kind = kind;
     a.message = std::move(message);
     a.epoch = epoch_of(e);
-    a.seq = seq_of(e);
+    if (proto::sequenced(proto::event_kind_of(e)))
+        a.seq = seq_of(e);
     return a;
 }
 
@@ -147,7 +170,7 @@ std::vector<note> monitor::check(stamp now) {
     a.kind = alert_kind::heartbeat_missing;
     a.silent_ms = elapsed_ms(*last_arrival_, now.steady);
     a.interval_ms = interval_ms_;
-    a.epoch = sequence_.epoch().value_or(0);
+    a.epoch = epoch_.value_or(0);
     a.message = "no event for " + std::to_string(*a.silent_ms) + " ms (heartbeat every " +
                 std::to_string(*interval_ms_) +
                 " ms): " + (shutdown_seen_ ? "the broker has shut down" : "broker gone?");

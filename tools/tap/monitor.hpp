@@ -1,11 +1,13 @@
-// The tap's judgement: follows the stream's epoch and seq, the broker's heartbeat and the
-// room's online count, and says what it sees (the event itself) and what it concludes (gaps,
-// restarts, alerts, the broker coming back). Pure: time is an argument, nothing is printed.
+// The tap's judgement: follows each room's two sequences (chat and presence) by epoch and seq,
+// the broker's heartbeat and each room's online count, and says what it sees (the event itself)
+// and what it concludes (gaps, restarts, alerts, the broker coming back). Pure: time is an
+// argument, nothing is printed.
 //
-// Rules (PROTOCOL.md section 7): the first event sets (epoch, last) without a gap, because of
-// the slow joiner; a new epoch is a restart, not a gap. Gaps are counted only when the tap
-// receives every sequenced topic (chat/ and presence/): otherwise a jump in seq is just what the
-// subscription leaves out. Sequence numbers going backwards are flagged in every case.
+// Rules (PROTOCOL.md section 7): the first event of a sequence sets (epoch, last) without a gap,
+// because of the slow joiner; a new epoch is a restart, not a gap. Gaps are counted only in a
+// sequence whose whole topic the tap receives (chat/<room>/ or presence/<room>/): otherwise a
+// jump in seq is just what the subscription leaves out. HEARTBEAT's room heads show losses at
+// the end of a sequence. Sequence numbers going backwards are flagged in every case.
 //
 // A presence event without an online count cannot reach the monitor: the codec refuses a JOIN
 // or LEAVE without its online field, so such a message arrives as undecodable.
@@ -18,17 +20,21 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace zchat::tap {
 
 struct monitor_options {
-    // The tap receives every LINE, JOIN and LEAVE: gaps in seq are losses.
-    bool complete_sequence = true;
-    // The tap receives every JOIN and LEAVE: the online count can be checked against them.
-    bool complete_presence = true;
+    // Whether the tap receives every message under a topic (such as "chat/dev/"): then gaps in
+    // that room's sequence are losses, and for presence, online counts can be checked. Unset:
+    // every topic.
+    std::function<bool(std::string_view topic)> receives_all;
     // Heartbeat intervals without any event after which the broker is considered gone.
     // The broker does not announce its liveness, so the tap assumes the default.
     std::uint32_t liveness = proto::default_liveness;
@@ -60,14 +66,25 @@ private:
         std::uint64_t version = 0;
         std::uint32_t online = 0;
     };
+    // One room's sequences, and its members as its presence events tell.
+    struct room_state {
+        proto::sequence_tracker chat;
+        proto::sequence_tracker presence;
+        std::optional<roster_state> roster;
+    };
 
-    void follow_sequence(const proto::event& e, stamp now, std::vector<note>& out);
+    bool receives_all(std::string_view topic) const;
+    // Follows one of a room's sequences (stream "chat" or "presence") with an event or a head.
+    void follow_sequence(const std::string& room, std::string_view stream, std::uint64_t epoch,
+                         std::uint64_t seq, bool sequenced, const proto::event& e, stamp now,
+                         std::vector<note>& out);
     void follow_roster(const proto::event& e, stamp now, std::vector<note>& out);
     alert make_alert(alert_kind kind, const proto::event& e, std::string message);
 
     monitor_options options_;
-    proto::sequence_tracker sequence_;
-    std::optional<roster_state> roster_;
+    // The epoch of the last event, which every room follows: a new one is a restart.
+    std::optional<std::uint64_t> epoch_;
+    std::map<std::string, room_state, std::less<>> rooms_;
     std::optional<std::uint32_t> interval_ms_;
     std::optional<steady_clock::time_point> last_arrival_;
     bool silent_ = false;

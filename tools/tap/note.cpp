@@ -75,7 +75,29 @@ std::uint64_t epoch_of(const proto::event& e) {
 }
 
 std::uint64_t seq_of(const proto::event& e) {
-    return std::visit([](const auto& x) { return x.seq; }, e);
+    return std::visit(
+        [](const auto& x) -> std::uint64_t {
+            if constexpr (requires { x.seq; })
+                return x.seq;
+            else
+                return 0;
+        },
+        e);
+}
+
+std::string_view room_of(const proto::event& e) {
+    return std::visit(
+        [](const auto& x) -> std::string_view {
+            if constexpr (requires { x.room; })
+                return x.room;
+            else
+                return {};
+        },
+        e);
+}
+
+std::string_view stream_of(const proto::event& e) {
+    return std::holds_alternative<proto::line>(e) ? "chat" : "presence";
 }
 
 } // namespace zchat::tap

@@ -45,8 +45,11 @@ struct undecodable {
     std::string preview; // lower-case hex of the first bytes of the frames after the topic
 };
 
-// Sequenced events the tap never received: seqs first..last of epoch, both included.
+// Events of one room's sequence (its chat, or its presence) that the tap never received: seqs
+// first..last of epoch, both included.
 struct gap {
+    std::string room;
+    std::string_view stream; // "chat" or "presence"
     std::uint64_t epoch = 0;
     std::uint64_t first = 0;
     std::uint64_t last = 0;
@@ -70,6 +73,7 @@ struct alert {
     alert_kind kind = alert_kind::seq_backwards;
     std::string message; // plain ASCII built by the tap, no network bytes
     std::uint64_t epoch = 0;
+    std::string room; // of the event, if a room's
     std::optional<std::uint64_t> seq;
     std::optional<std::uint64_t> previous_seq;
     std::optional<std::uint32_t> online;
@@ -114,8 +118,11 @@ constexpr std::string_view alert_name(alert_kind k) {
     return proto::name_in(alert_names, k, "unknown");
 }
 
-// Epoch and seq of any event.
+// Epoch of any event; seq and room of a room's event (0 and empty for a broker-wide one).
 std::uint64_t epoch_of(const proto::event& e);
 std::uint64_t seq_of(const proto::event& e);
+std::string_view room_of(const proto::event& e);
+// Which of its room's sequences a room's event is numbered in: "chat" (LINE) or "presence".
+std::string_view stream_of(const proto::event& e);
 
 } // namespace zchat::tap

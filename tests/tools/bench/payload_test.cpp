@@ -36,12 +36,14 @@ TEST(Payload, RejectsTextsItDidNotMake) {
 
 TEST(Payload, IsReadFromTheHeadOfALineDecodedAsAHeaderOnly) {
     const payload p{3, 42, 0x0123456789abcdefULL};
-    const auto frames =
-        proto::encode(proto::event{proto::line{9, 10, "alice", 3, 42, encode_payload(p, 4096)}});
+    const auto frames = proto::encode(
+        proto::event{proto::line{9, 10, "lobby", "alice", 3, 42, encode_payload(p, 4096)}});
     const auto views = proto::views(frames);
     std::vector<proto::event_header> headers;
     ASSERT_TRUE(proto::decode_event_headers(views, min_payload_bytes, headers));
     ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].seq, 10u);
+    EXPECT_EQ(headers[0].room, "lobby");
     EXPECT_EQ(headers[0].text_head.size(), min_payload_bytes);
     EXPECT_EQ(decode_payload(headers[0].text_head), p);
 }

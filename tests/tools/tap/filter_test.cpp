@@ -62,5 +62,19 @@ TEST(TapFilter, ReceivesAllOnlyWhenNoTopicNarrowsIt) {
     EXPECT_FALSE(filter({"chat"}, {}, false).receives_all("presence/"));
 }
 
+// --room ops adds the room's two topics: the tap then receives all of #ops, and of no other room.
+TEST(TapFilter, ARoomsTopicsAreReceivedWholeAndNoOtherRooms) {
+    const filter f({"chat/ops/", "presence/ops/"}, {}, false);
+    EXPECT_TRUE(f.receives_all("chat/ops/"));
+    EXPECT_TRUE(f.receives_all("presence/ops/"));
+    EXPECT_FALSE(f.receives_all("chat/lobby/"));
+    EXPECT_FALSE(f.receives_all("chat/"));
+    EXPECT_TRUE(f.shows("chat/ops/"));
+    EXPECT_FALSE(f.shows("chat/opsx/"));
+    EXPECT_FALSE(f.shows("presence/lobby/"));
+    EXPECT_EQ(f.subscriptions(), (strings{"chat/ops/", "presence/ops/", "sys/heartbeat/"}));
+    EXPECT_TRUE(filter({"chat", "presence"}, {}, false).receives_all("chat/ops/"));
+}
+
 } // namespace
 } // namespace zchat::tap

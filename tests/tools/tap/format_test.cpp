@@ -36,19 +36,48 @@ TEST(TapTime, IsoAndUnixTimesAreUtcWithFractions) {
 TEST(TapHumanLine, ShowsTimeSeqKindTopicSenderAndText) {
     EXPECT_EQ(human_line(event_note(test::line_at(7, 2, "alice", "Hello"))),
               "11:02:03.123 #2 line chat/lobby/ [alice] Hello");
-    EXPECT_EQ(human_line(event_note(test::join_at(7, 1, 1, 1))),
-              "11:02:03.123 #1 join presence/lobby/ bob (sid 2, 1 online, roster 1)");
-    EXPECT_EQ(human_line(event_note(test::leave_at(7, 3, 0, 2))),
-              "11:02:03.123 #3 leave presence/lobby/ bob (sid 2, 0 online, roster 2, quit)");
-    EXPECT_EQ(human_line(event_note(test::heartbeat_at(7, 3, 1, 2))),
-              "11:02:03.123 #3 heartbeat sys/heartbeat/ 1 online, roster 2, every 1000 ms");
+    EXPECT_EQ(human_line(event_note(test::join_at(7, 1, 1, "bob", "lobby", 4))),
+              "11:02:03.123 #1 join presence/lobby/ bob (sid 2, 1 online, chat at 4)");
+    EXPECT_EQ(human_line(event_note(test::leave_at(7, 3, 0))),
+              "11:02:03.123 #3 leave presence/lobby/ bob (sid 2, 0 online, quit)");
+    // A broker-wide event has no number of its own; a HEARTBEAT lists each room's chat and
+    // presence numbers.
+    EXPECT_EQ(human_line(event_note(test::heartbeat_at(7, {{"lobby", 3, 2}, {"ops", 0, 1}}, 1))),
+              "11:02:03.123 #- heartbeat sys/heartbeat/ 1 online, every 1000 ms, #lobby 3/2, "
+              "#ops 0/1");
+    EXPECT_EQ(human_line(event_note(test::heartbeat_at(7))),
+              "11:02:03.123 #- heartbeat sys/heartbeat/ 0 online, every 1000 ms");
+}
+
+TEST(TapHumanLine, ShowsEachRoomsEventsUnderItsOwnTopics) {
+    EXPECT_EQ(human_line(event_note(test::line_at(7, 1, "carol", "ready?", "ops"))),
+              "11:02:03.123 #1 line chat/ops/ [carol] ready?");
+    EXPECT_EQ(human_line(event_note(test::join_at(7, 2, 2, "carol", "ops", 1))),
+              "11:02:03.123 #2 join presence/ops/ carol (sid 2, 2 online, chat at 1)");
+    proto::left parted = std::get<proto::left>(test::leave_at(7, 3, 1, "carol", "ops"));
+    parted.reason = proto::leave_reason::parted;
+    EXPECT_EQ(human_line(event_note(parted)),
+              "11:02:03.123 #3 leave presence/ops/ carol (sid 2, 1 online, parted)");
 }
 
 TEST(TapHumanLine, ShowsStatsWithRejectedCodes) {
-    proto::stats s{7, 9, 5000, 2, 3, 9, 4, 100, 200, 1, 0, 0, {{proto::error_code::name_taken, 2}}};
+    proto::stats s{7,
+                   5000,
+                   2,
+                   3,
+                   2,
+                   9,
+                   4,
+                   100,
+                   200,
+                   1,
+                   0,
+                   0,
+                   {{proto::error_code::name_taken, 2}, {proto::error_code::not_in_room, 5}}};
     EXPECT_EQ(human_line(event_note(s)),
-              "11:02:03.123 #9 stats sys/stats/ up 5.0 s, 2 online (peak 3), 9 events, 4 lines, "
-              "in 100 B, out 200 B, 1 expired, 0 evicted, 0 lagging, rejected E_NAME_TAKEN(8)=2");
+              "11:02:03.123 #- stats sys/stats/ up 5.0 s, 2 online (peak 3), 2 rooms, 9 events, "
+              "4 lines, in 100 B, out 200 B, 1 expired, 0 evicted, 0 lagging, rejected "
+              "E_NAME_TAKEN(8)=2 E_NOT_IN_ROOM(19)=5");
 }
 
 TEST(TapHumanLine, NeutralisesEveryControlByteInNamesTextsAndTopics) {
@@ -69,14 +98,15 @@ TEST(TapHumanLine, NeutralisesEveryControlByteInNamesTextsAndTopics) {
 }
 
 TEST(TapHumanLine, MarksAlertsGapsRestartsAndUndecodableFrames) {
-    EXPECT_EQ(human_line({at(0), gap{7, 3, 4}}),
-              "11:02:03.123 !! gap: 2 events missed (seq 3 to 4)");
-    EXPECT_EQ(human_line({at(0), gap{7, 3, 3}}), "11:02:03.123 !! gap: 1 event missed (seq 3)");
+    EXPECT_EQ(human_line({at(0), gap{"lobby", "chat", 7, 3, 4}}),
+              "11:02:03.123 !! gap: 2 events missed in #lobby chat (seq 3 to 4)");
+    EXPECT_EQ(human_line({at(0), gap{"ops", "presence", 7, 3, 3}}),
+              "11:02:03.123 !! gap: 1 event missed in #ops presence (seq 3)");
     alert a;
     a.kind = alert_kind::seq_backwards;
-    a.message = "line with seq 1 after seq 5 in the same epoch";
-    EXPECT_EQ(human_line({at(0), a}),
-              "11:02:03.123 !! alert seq_backwards: line with seq 1 after seq 5 in the same epoch");
+    a.message = "line with chat seq 1 in #lobby after seq 5 in the same epoch";
+    EXPECT_EQ(human_line({at(0), a}), "11:02:03.123 !! alert seq_backwards: line with chat seq 1 "
+                                      "in #lobby after seq 5 in the same epoch");
     EXPECT_EQ(human_line({at(0), restart{1, 2}}),
               "11:02:03.123 == restart: new epoch 2 (was 1), the broker restarted");
     EXPECT_EQ(human_line({at(0), back{4200, 2, true}}),
@@ -91,15 +121,15 @@ TEST(TapHumanLine, MarksAlertsGapsRestartsAndUndecodableFrames) {
 }
 
 TEST(TapHumanLine, ColoursOnlyWhenAsked) {
-    EXPECT_EQ(human_line({at(0), gap{7, 3, 3}}, true),
-              "\x1b[31m11:02:03.123 !! gap: 1 event missed (seq 3)\x1b[0m");
+    EXPECT_EQ(human_line({at(0), gap{"lobby", "chat", 7, 3, 3}}, true),
+              "\x1b[31m11:02:03.123 !! gap: 1 event missed in #lobby chat (seq 3)\x1b[0m");
     EXPECT_EQ(human_line(event_note(test::line_at(7, 2, "a", "b")), true),
               "11:02:03.123 #2 line chat/lobby/ [a] b");
 }
 
 TEST(TapReadMessage, GivesEachEventOfABatchInOrderCountingTheBytesOnce) {
-    const std::vector<proto::event> events{proto::line{1, 2, "a", 7, 1, "one"},
-                                           proto::line{1, 3, "b", 8, 1, "two"}};
+    const std::vector<proto::event> events{proto::line{1, 2, "lobby", "a", 7, 1, "one"},
+                                           proto::line{1, 3, "lobby", "b", 8, 1, "two"}};
     const proto::frame_list frames = proto::encode_batch(events);
     const auto v = proto::views(frames);
     const auto observed = read_message(v);
@@ -146,23 +176,56 @@ TEST(TapJson, LineHasStableFieldsAndExactText) {
 }
 
 TEST(TapJson, PresenceHeartbeatAndStatsFields) {
-    auto j = json::parse(json_line(event_note(test::leave_at(7, 3, 0, 2))));
+    auto j = json::parse(json_line(event_note(test::leave_at(7, 3, 0, "bob", "ops"))));
     EXPECT_EQ(j["kind"], "leave");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["seq"], 3);
+    EXPECT_EQ(j["topic"], "presence/ops/");
     EXPECT_EQ(j["name"], "bob");
     EXPECT_EQ(j["online"], 0);
-    EXPECT_EQ(j["roster_version"], 2);
+    EXPECT_FALSE(j.contains("roster_version")) << "the seq is the roster version";
     EXPECT_EQ(j["reason"], "quit");
     EXPECT_EQ(j["reason_code"], 1);
-    j = json::parse(json_line(event_note(test::heartbeat_at(7, 3, 1, 2, 250))));
+    j = json::parse(json_line(event_note(test::join_at(7, 4, 2, "carol", "ops", 9))));
+    EXPECT_EQ(j["kind"], "join");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["seq"], 4);
+    EXPECT_EQ(j["chat_seq"], 9);
+    j = json::parse(
+        json_line(event_note(test::heartbeat_at(7, {{"lobby", 3, 2}, {"ops", 0, 1}}, 1, 250))));
     EXPECT_EQ(j["kind"], "heartbeat");
+    EXPECT_EQ(j["online"], 1);
     EXPECT_EQ(j["interval_ms"], 250);
-    proto::stats s{7, 9, 5000, 2, 3, 9, 4, 100, 200, 1, 0, 0, {{proto::error_code::name_taken, 2}}};
+    // A broker-wide event belongs to no room and has no number of its own.
+    EXPECT_FALSE(j.contains("room"));
+    EXPECT_FALSE(j.contains("seq"));
+    EXPECT_EQ(j["heads"], json::parse(R"([{"room":"lobby","seq":3,"roster_version":2},)"
+                                      R"({"room":"ops","seq":0,"roster_version":1}])"));
+    j = json::parse(json_line(event_note(test::heartbeat_at(7))));
+    EXPECT_EQ(j["heads"], json::array());
+    proto::stats s{7, 5000, 2, 3, 2, 9, 4, 100, 200, 1, 0, 0, {{proto::error_code::name_taken, 2}}};
     j = json::parse(json_line(event_note(s)));
     EXPECT_EQ(j["kind"], "stats");
+    EXPECT_FALSE(j.contains("seq"));
     EXPECT_EQ(j["uptime_ms"], 5000);
     EXPECT_EQ(j["peak_online"], 3);
+    EXPECT_EQ(j["rooms"], 2);
     EXPECT_EQ(j["rejected"][0]["name"], "E_NAME_TAKEN");
     EXPECT_EQ(j["rejected"][0]["count"], 2);
+}
+
+TEST(TapJson, EveryRoomEventCarriesItsRoomAndItsNumberInThatRoom) {
+    const auto j = json::parse(json_line(event_note(test::line_at(7, 5, "carol", "hi", "ops"))));
+    EXPECT_EQ(j["kind"], "line");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["seq"], 5);
+    EXPECT_EQ(j["topic"], "chat/ops/");
+    for (const proto::event& e :
+         {proto::event{proto::probe{7, 3}}, proto::event{proto::shutdown{7}}}) {
+        const auto broker_wide = json::parse(json_line(event_note(e)));
+        EXPECT_FALSE(broker_wide.contains("room")) << broker_wide.dump();
+        EXPECT_FALSE(broker_wide.contains("seq")) << broker_wide.dump();
+    }
 }
 
 TEST(TapJson, EveryByteValueGivesValidAsciiJson) {
@@ -194,8 +257,10 @@ TEST(TapJson, InvalidUtf8IsReplacedNotFatal) {
 }
 
 TEST(TapJson, NotesAreObjectsOfTheirKind) {
-    auto j = json::parse(json_line({at(0), gap{7, 3, 4}}));
+    auto j = json::parse(json_line({at(0), gap{"ops", "presence", 7, 3, 4}}));
     EXPECT_EQ(j["kind"], "gap");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["stream"], "presence");
     EXPECT_EQ(j["missed"], 2);
     EXPECT_EQ(j["first_seq"], 3);
     EXPECT_EQ(j["last_seq"], 4);
@@ -204,6 +269,7 @@ TEST(TapJson, NotesAreObjectsOfTheirKind) {
     a.kind = alert_kind::online_mismatch;
     a.message = "m";
     a.epoch = 7;
+    a.room = "ops";
     a.seq = 4;
     a.online = 3;
     a.expected_online = 2;
@@ -211,6 +277,7 @@ TEST(TapJson, NotesAreObjectsOfTheirKind) {
     j = json::parse(json_line({at(0), a}));
     EXPECT_EQ(j["kind"], "alert");
     EXPECT_EQ(j["alert"], "online_mismatch");
+    EXPECT_EQ(j["room"], "ops");
     EXPECT_EQ(j["expected_online"], 2);
     EXPECT_FALSE(j.contains("silent_ms"));
     j = json::parse(json_line({at(0), restart{1, 2}}));
@@ -242,9 +309,11 @@ TEST(TapFormat, ExpandsEveryToken) {
               "Hello there\\u{1B}|%");
     const auto j = json::parse(parsed("%j").expand(n));
     EXPECT_EQ(j["text"], "Hello\tthere\x1b");
-    EXPECT_EQ(parsed("%n %o").expand(event_note(test::join_at(7, 1, 3, 1))), "bob 3");
-    EXPECT_EQ(parsed("[%n] %p").expand(event_note(test::heartbeat_at(7, 1, 2, 1))),
-              "[] 2 online, roster 1, every 1000 ms");
+    EXPECT_EQ(parsed("%n %o %r").expand(event_note(test::join_at(7, 1, 3, "bob", "ops"))),
+              "bob 3 ops");
+    EXPECT_EQ(
+        parsed("[%n] [%r] %p").expand(event_note(test::heartbeat_at(7, {{"lobby", 4, 1}}, 2))),
+        "[] [] 2 online, every 1000 ms, #lobby 4/1");
 }
 
 TEST(TapFormat, ExpandsEscapes) {

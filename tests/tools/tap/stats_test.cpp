@@ -24,8 +24,8 @@ TEST(TapStats, CountsShownEventsPerPeriodAndReportsRates) {
     stats_aggregator s(1s, at(0).steady);
     for (int i = 0; i < 4; ++i)
         s.add(event_at(test::line_at(7, static_cast<std::uint64_t>(i + 1)), 100 + i, 50), true);
-    s.add(event_at(test::heartbeat_at(7, 4, 3, 3), 500, 40), true);
-    s.add({at(600), gap{7, 5, 6}}, true);
+    s.add(event_at(test::heartbeat_at(7, {{"lobby", 4, 3}}, 3), 500, 40), true);
+    s.add({at(600), gap{"lobby", "chat", 7, 5, 6}}, true);
     EXPECT_FALSE(s.tick(at(999).steady));
     const auto r = s.tick(at(1000).steady);
     ASSERT_TRUE(r);
@@ -48,7 +48,7 @@ TEST(TapStats, CountsShownEventsPerPeriodAndReportsRates) {
 
 TEST(TapStats, HiddenEventsAreNotCountedButHeartbeatsStillGiveTheOnlineCount) {
     stats_aggregator s(500ms, at(0).steady);
-    s.add(event_at(test::heartbeat_at(7, 0, 9, 1), 10, 40), false);
+    s.add(event_at(test::heartbeat_at(7, {}, 9), 10, 40), false);
     s.add(event_at(test::line_at(7, 1), 20, 50), false);
     const auto r = s.tick(at(500).steady);
     ASSERT_TRUE(r);

@@ -105,7 +105,7 @@ public:
     void handshake(child_process& tap, std::uint64_t epoch, stream status = stream::err) {
         const auto deadline = std::chrono::steady_clock::now() + line_timeout;
         while (std::chrono::steady_clock::now() < deadline) {
-            publish(proto::heartbeat{epoch, 0, 0, 0, 60000});
+            publish(proto::heartbeat{epoch, 0, 60000, {}});
             if (tap.wait_for_line(status, line_containing("zchat-tap: receiving events"), 20ms))
                 return;
         }
@@ -120,8 +120,9 @@ private:
     std::string endpoint_;
 };
 
-proto::line line_event(std::uint64_t epoch, std::uint64_t seq, std::string text = "x") {
-    return proto::line{epoch, seq, "alice", 1, seq, std::move(text)};
+proto::line line_event(std::uint64_t epoch, std::uint64_t seq, std::string text = "x",
+                       std::string room = "lobby") {
+    return proto::line{epoch, seq, std::move(room), "alice", 1, seq, std::move(text)};
 }
 
 TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
@@ -129,6 +130,7 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
     const std::string text = help.read_rest(stream::out, line_timeout);
     EXPECT_EQ(help.wait_for_exit(line_timeout), 0);
     EXPECT_NE(text.find("--topic"), std::string::npos);
+    EXPECT_NE(text.find("--room"), std::string::npos);
     EXPECT_NE(text.find("3 --timeout ran out before any event was shown"), std::string::npos);
 
     child_process version(ZCHAT_TAP_PATH, {"--version"});
@@ -139,7 +141,9 @@ TEST(TapEndToEnd, HelpVersionAndUsageErrors) {
          {strings{"--bogus"}, strings{"--sub", "nonsense"}, strings{"--sub", "tcp://127.0.0.1"},
           strings{"-F", "%x"}, strings{"--json", "-F", "%p"}, strings{"-C", "0"},
           strings{"-W", "-1"}, strings{"host", "extra"},
-          strings{"localhost", "--sub", "tcp://127.0.0.1:1"}}) {
+          strings{"localhost", "--sub", "tcp://127.0.0.1:1"}, strings{"--room", "Ops"},
+          strings{"--room", "#"}, strings{"--room", "chat/ops"}, strings{"--room", "##ops"},
+          strings{"--room", std::string(33, 'r')}}) {
         SCOPED_TRACE(bad.front());
         child_process tap(ZCHAT_TAP_PATH, bad);
         EXPECT_EQ(tap.wait_for_exit(line_timeout), 2);
@@ -185,15 +189,16 @@ TEST(TapEndToEnd, JsonCountSeesAScriptedConversationInOrder) {
     alice.take_event<proto::left>([&](const proto::left& l) { return l.session_id == bob_id; });
     alice.bye();
 
+    // The lobby numbers its chat (LINE) and its presence (JOIN, LEAVE) apart.
     struct expected {
         std::string kind, who, text;
-        std::uint64_t sid;
+        std::uint64_t sid, seq;
     };
     const std::vector<expected> script{
-        {"join", "alice", "", alice_id},      {"join", "Bob\u00e9", "", bob_id},
-        {"line", "alice", quotes, alice_id},  {"line", "Bob\u00e9", unicode, bob_id},
-        {"line", "Bob\u00e9", worst, bob_id}, {"leave", "Bob\u00e9", "", bob_id},
-        {"leave", "alice", "", alice_id},
+        {"join", "alice", "", alice_id, 1},      {"join", "Bob\u00e9", "", bob_id, 2},
+        {"line", "alice", quotes, alice_id, 1},  {"line", "Bob\u00e9", unicode, bob_id, 2},
+        {"line", "Bob\u00e9", worst, bob_id, 3}, {"leave", "Bob\u00e9", "", bob_id, 3},
+        {"leave", "alice", "", alice_id, 4},
     };
     std::string epoch;
     for (std::size_t i = 0; i < script.size(); ++i) {
@@ -201,7 +206,7 @@ TEST(TapEndToEnd, JsonCountSeesAScriptedConversationInOrder) {
         const json j = next_json(*tap);
         ASSERT_FALSE(j.empty());
         EXPECT_EQ(j["kind"], script[i].kind);
-        EXPECT_EQ(j["seq"], i + 1);
+        EXPECT_EQ(j["seq"], script[i].seq);
         EXPECT_EQ(j["session_id"], script[i].sid);
         EXPECT_EQ(j["room"], "lobby");
         if (i == 0)
@@ -230,9 +235,9 @@ TEST(TapEndToEnd, HumanTapSeesARealClientProcess) {
 
     const std::string time = R"(\d\d:\d\d:\d\d\.\d\d\d )";
     const std::vector<std::string> patterns{
-        time + R"(#1 join presence/lobby/ alice \(sid 1, 1 online, roster 1\))",
-        time + R"(#2 line chat/lobby/ \[alice\] Hello "world" \\u\{202E\}x)",
-        time + R"(#3 leave presence/lobby/ alice \(sid 1, 0 online, roster 2, quit\))",
+        time + R"(#1 join presence/lobby/ alice \(sid 1, 1 online, chat at 0\))",
+        time + R"(#1 line chat/lobby/ \[alice\] Hello "world" \\u\{202E\}x)",
+        time + R"(#2 leave presence/lobby/ alice \(sid 1, 0 online, quit\))",
     };
     for (const auto& p : patterns) {
         const auto line = tap->next_line(stream::out, line_timeout);
@@ -270,6 +275,113 @@ TEST(TapEndToEnd, TopicAndExcludeSelectWhatIsShown) {
     EXPECT_EQ(presence_only->wait_for_exit(line_timeout), 0);
 }
 
+// --room subscribes to the chosen rooms' chat and presence topics alone, with or without the
+// '#' users write: the lobby's events never reach the tap, and each chosen room's events carry
+// its name and their numbers in its own sequences.
+TEST(TapEndToEnd, RoomSelectsOnlyTheChosenRoomsAndTakesAHash) {
+    running_broker broker(fast_heartbeats());
+    auto tap =
+        start_tap({"--sub", broker.pub(), "--json", "--room", "#ops", "--room", "dev", "-C", "5"});
+    await_receiving(*tap);
+
+    zmq::context_t ctx;
+    zchat::test::test_client alice(ctx, broker.router(), broker.pub());
+    zchat::test::test_client bob(ctx, broker.router(), broker.pub());
+    const auto alice_id = alice.join("alice").session_id;
+    alice.say(1, "in the lobby");
+    alice.expect_reply<proto::ack>();
+    alice.join_room("ops");
+    EXPECT_EQ(alice.expect_reply<proto::room_entered>().room, "ops");
+    alice.say_in("ops", 2, "in ops");
+    EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 1u);
+    const auto bob_id = bob.join("bob", "dev").session_id;
+    bob.say(1, "in dev");
+    bob.expect_reply<proto::ack>();
+    alice.say(3, "in the lobby again");
+    alice.expect_reply<proto::ack>();
+    alice.part("ops");
+
+    struct expected {
+        std::string kind, room;
+        std::uint64_t seq, sid;
+    };
+    const std::vector<expected> script{
+        {"join", "ops", 1, alice_id}, {"line", "ops", 1, alice_id},  {"join", "dev", 1, bob_id},
+        {"line", "dev", 1, bob_id},   {"leave", "ops", 2, alice_id},
+    };
+    for (std::size_t i = 0; i < script.size(); ++i) {
+        SCOPED_TRACE(i);
+        const json j = next_json(*tap);
+        ASSERT_FALSE(j.empty());
+        EXPECT_EQ(j["kind"], script[i].kind);
+        EXPECT_EQ(j["room"], script[i].room);
+        EXPECT_EQ(j["seq"], script[i].seq);
+        EXPECT_EQ(j["session_id"], script[i].sid);
+        EXPECT_EQ(j["topic"],
+                  (script[i].kind == "line" ? "chat/" : "presence/") + script[i].room + "/");
+    }
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
+    EXPECT_EQ(tap->read_rest(stream::out, 1s), "") << "a note or an event of another room";
+}
+
+// A tap watching #ops judges #ops's sequences alone: a jump in its chat is a gap, and so is
+// what the heartbeats' heads show #ops missed while it was quiet, in its chat and its presence;
+// the lobby's heads jump by hundreds unremarked, since its topics are not subscribed.
+TEST(TapEndToEnd, RoomSelectionJudgesGapsAndHeadsInTheChosenRoomAlone) {
+    fake_broker broker;
+    auto tap = start_tap({"--sub", broker.endpoint(), "--json", "--room", "ops", "-C", "3"});
+    broker.handshake(*tap, 0xC);
+    broker.publish(line_event(0xC, 1, "not subscribed"));
+    broker.publish(line_event(0xC, 1, "x", "ops"));
+    broker.publish(proto::heartbeat{0xC, 2, 60000, {{"lobby", 40, 9}, {"ops", 1, 0}}});
+    broker.publish(line_event(0xC, 4, "x", "ops"));
+    broker.publish(proto::heartbeat{0xC, 2, 60000, {{"lobby", 900, 12}, {"ops", 6, 2}}});
+    broker.publish(proto::joined{0xC, 3, "ops", "carol", 5, 1, 6});
+
+    const auto expect_gap = [&](std::string_view stream, std::uint64_t first, std::uint64_t last) {
+        const json j = next_json(*tap);
+        EXPECT_EQ(j["kind"], "gap");
+        EXPECT_EQ(j["room"], "ops");
+        EXPECT_EQ(j["stream"], stream);
+        EXPECT_EQ(j["first_seq"], first);
+        EXPECT_EQ(j["last_seq"], last);
+    };
+    json j = next_json(*tap);
+    EXPECT_EQ(j["kind"], "line");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["seq"], 1);
+    expect_gap("chat", 2, 3);
+    EXPECT_EQ(next_json(*tap)["seq"], 4);
+    expect_gap("chat", 5, 6);
+    expect_gap("presence", 1, 2);
+    j = next_json(*tap);
+    EXPECT_EQ(j["kind"], "join");
+    EXPECT_EQ(j["room"], "ops");
+    EXPECT_EQ(j["seq"], 3);
+    EXPECT_EQ(j["chat_seq"], 6);
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
+    EXPECT_EQ(tap->read_rest(stream::out, 1s), "");
+}
+
+// A heartbeat's JSON carries the heads of the rooms the broker has, and no seq of its own.
+TEST(TapEndToEnd, HeartbeatJsonCarriesTheRoomsHeads) {
+    running_broker broker(fast_heartbeats());
+    zmq::context_t ctx;
+    zchat::test::test_client alice(ctx, broker.router(), broker.pub());
+    alice.join("alice", "ops");
+    alice.say(1, "one");
+    alice.expect_reply<proto::ack>();
+    auto tap = start_tap({"--sub", broker.pub(), "--json", "-t", "heartbeat", "-C", "1"});
+    const json j = json_of_kind(*tap, "heartbeat");
+    ASSERT_FALSE(j.empty());
+    EXPECT_FALSE(j.contains("seq"));
+    EXPECT_FALSE(j.contains("room"));
+    EXPECT_EQ(j["online"], 1);
+    EXPECT_EQ(j["interval_ms"], 100);
+    EXPECT_EQ(j["heads"], json::parse(R"([{"room":"ops","seq":1,"roster_version":1}])"));
+    EXPECT_EQ(tap->wait_for_exit(line_timeout), 0);
+}
+
 TEST(TapEndToEnd, TimeoutExitsThreeWithoutEventsAndZeroWithThem) {
     // Nothing publishes here: a PUB bound and never used.
     fake_broker silent;
@@ -282,8 +394,7 @@ TEST(TapEndToEnd, TimeoutExitsThreeWithoutEventsAndZeroWithThem) {
     EXPECT_EQ(watching.wait_for_exit(line_timeout), 0);
     const auto line = watching.next_line(stream::out, 1s);
     ASSERT_TRUE(line);
-    EXPECT_NE(line->find(" heartbeat sys/heartbeat/ 0 online, roster 0, every 100 ms"),
-              std::string::npos)
+    EXPECT_NE(line->find(" #- heartbeat sys/heartbeat/ 0 online, every 100 ms"), std::string::npos)
         << *line;
 
     // Heartbeats arrive but are not what was asked for: still no event shown.
@@ -323,7 +434,7 @@ TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
     broker.publish(line_event(0xA, 1));
     broker.publish(line_event(0xA, 2));
     broker.publish(line_event(0xA, 5));
-    broker.publish(proto::heartbeat{0xB, 0, 0, 0, 60000});
+    broker.publish(proto::heartbeat{0xB, 0, 60000, {}});
     broker.publish(line_event(0xB, 1));
     broker.send({"chat/lobby/", std::string{"ZCHAT\x02\x04LINE", 11}});
     broker.publish(line_event(0xB, 1));
@@ -335,6 +446,8 @@ TEST(TapEndToEnd, GapsRestartsBackwardsSeqAndGarbageAreReported) {
     EXPECT_EQ(next()["seq"], 2);
     j = next();
     EXPECT_EQ(j["kind"], "gap");
+    EXPECT_EQ(j["room"], "lobby");
+    EXPECT_EQ(j["stream"], "chat");
     EXPECT_EQ(j["missed"], 2);
     EXPECT_EQ(j["first_seq"], 3);
     EXPECT_EQ(j["last_seq"], 4);
@@ -420,10 +533,10 @@ TEST(TapEndToEnd, ColourOnlyOnATerminalAndNeverWithNoColor) {
     const std::string red_gap = "\x1b[31m";
     const std::string on_terminal = terminal_output("");
     EXPECT_NE(on_terminal.find(red_gap), std::string::npos) << on_terminal;
-    EXPECT_NE(on_terminal.find("!! gap: 1 event missed (seq 2)"), std::string::npos);
+    EXPECT_NE(on_terminal.find("!! gap: 1 event missed in #lobby chat (seq 2)"), std::string::npos);
     const std::string no_color = terminal_output("NO_COLOR=1");
     EXPECT_EQ(no_color.find('\x1b'), std::string::npos) << no_color;
-    EXPECT_NE(no_color.find("!! gap: 1 event missed (seq 2)"), std::string::npos);
+    EXPECT_NE(no_color.find("!! gap: 1 event missed in #lobby chat (seq 2)"), std::string::npos);
 
     fake_broker broker;
     child_process piped(ZCHAT_TAP_PATH,
@@ -434,7 +547,7 @@ TEST(TapEndToEnd, ColourOnlyOnATerminalAndNeverWithNoColor) {
     EXPECT_EQ(piped.wait_for_exit(line_timeout), 0);
     const std::string out = piped.read_rest(stream::out, line_timeout);
     EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
-    EXPECT_NE(out.find("!! gap: 1 event missed (seq 2)"), std::string::npos) << out;
+    EXPECT_NE(out.find("!! gap: 1 event missed in #lobby chat (seq 2)"), std::string::npos) << out;
 }
 
 TEST(TapEndToEnd, AClosedPipeEndsTheTapQuietly) {
