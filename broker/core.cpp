@@ -61,7 +61,9 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     // Every other command acts on the sender's own session, proven by the secret it was given.
     // An ERROR answering a SAY names it, so the sender knows which line was not delivered.
     const auto* say = std::get_if<proto::say>(&command);
-    const std::uint64_t message_id = say ? say->message_id : 0;
+    const auto* private_say = std::get_if<proto::private_say>(&command);
+    const std::uint64_t message_id =
+        say ? say->message_id : (private_say ? private_say->message_id : 0);
     session* s = sessions_.find_by_peer(peer);
     // A peer can choose its routing id, so a connection that looks like the session's own may
     // belong to another key: the key must be the one that joined.
@@ -126,6 +128,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         on_part(*s, *p, out);
     else if (std::holds_alternative<proto::list_rooms>(command))
         on_list_rooms(*s, out);
+    else if (private_say)
+        on_private_say(*s, *private_say, out);
     else
         end_session(*s, proto::leave_reason::quit, out);
 }
@@ -366,6 +370,27 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
     ++counters_.events;
     publish(line, out);
     reply(s.peer, proto::ack{m.message_id, line.seq}, out);
+}
+
+void core::on_private_say(session& s, const proto::private_say& m, outbox& out) {
+    if (auto bad = proto::check_text(m.text, cfg_.max_text_bytes)) {
+        refuse({s.peer, s.key}, bad->code, bad->reason, out, m.message_id);
+        return;
+    }
+    const session* to = sessions_.find_by_name(m.to);
+    if (!to || !to->joined) {
+        refuse({s.peer, s.key}, proto::error_code::no_such_user,
+               "no user named '" + proto::printable(m.to) + "' is online", out, m.message_id);
+        return;
+    }
+    // Never published: only the recipient's connection gets it, and the log names no text
+    // unless asked to.
+    if (logs(cfg_.logging, log_level::debug))
+        out.log.push_back({log_level::debug, "msg" + field("name", proto::printable(s.name)) +
+                                                 field("to", proto::printable(to->name)) +
+                                                 field("text", proto::printable(m.text))});
+    reply(to->peer, proto::private_line{s.name, s.id, m.message_id, m.text}, out);
+    reply(s.peer, proto::ack{m.message_id, 0, 1}, out);
 }
 
 void core::on_who(session& s, const proto::who& m, outbox& out) {

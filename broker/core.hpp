@@ -137,6 +137,7 @@ private:
     void welcome(const session& s, std::string_view room, outbox& out);
     void on_say(session& s, const proto::say& m, outbox& out);
     void on_who(session& s, const proto::who& m, outbox& out);
+    void on_private_say(session& s, const proto::private_say& m, outbox& out);
     void on_join(session& s, const proto::join& m, outbox& out);
     void on_part(session& s, const proto::part& m, outbox& out);
     void on_list_rooms(const session& s, outbox& out);

@@ -209,14 +209,15 @@ std::optional<std::string> check_settings(const broker_settings& s, std::string_
     const config& core = s.server.core;
     if (core.rate_per_second > 0 && core.rate_burst < 1)
         return p + "burst must be at least 1 while there is a rate limit";
-    // A line the broker accepts must fit in a frame it accepts, with the rest of its SAY, and so
-    // must every other command a client sends (the longest: a PING from a session in the most
-    // rooms), or they would be dropped unanswered instead of answered.
-    const auto smallest_frame = std::max(core.max_text_bytes + proto::say_overhead_bytes,
+    // A line the broker accepts must fit in a frame it accepts, with the rest of its SAY or MSG
+    // (a MSG names a user, up to 256 bytes), and so must every other command a client sends (the
+    // longest: a PING from a session in the most rooms), or they would be dropped unanswered
+    // instead of answered.
+    const auto smallest_frame = std::max(core.max_text_bytes + proto::text_command_overhead_bytes,
                                          proto::longest_other_command_bytes);
     if (s.server.max_frame_bytes < static_cast<std::int64_t>(smallest_frame))
         return p + "max-frame-bytes must be from " + std::to_string(smallest_frame) +
-               " (a SAY of " + p + "max-text-bytes, and the longest other command) to " +
+               " (a SAY or MSG of " + p + "max-text-bytes, and the longest other command) to " +
                std::to_string(max_frame_bytes_limit);
     if (!s.allow_path.empty() && s.curve_secret_file.empty())
         return p + "allow needs " + p + "curve-secret";

@@ -65,6 +65,11 @@ session* session_table::find_by_peer(std::string_view peer) {
     return it == by_peer_.end() ? nullptr : &by_id_.at(it->second);
 }
 
+session* session_table::find_by_name(std::string_view name) {
+    const auto it = by_name_.find(proto::fold_name(name));
+    return it == by_name_.end() ? nullptr : &by_id_.at(it->second);
+}
+
 bool session_table::name_taken(std::string_view name) const {
     return by_name_.find(proto::fold_name(name)) != by_name_.end();
 }

@@ -66,6 +66,8 @@ public:
     session* find_by_peer(std::string_view peer);
     session* find_by_id(std::uint64_t id);
     bool name_taken(std::string_view name) const;
+    // The session under `name`, compared under ASCII case folding, pending or joined.
+    session* find_by_name(std::string_view name);
 
     std::size_t size() const { return by_id_.size(); }
     // Every session's id, oldest first.

@@ -121,6 +121,14 @@ proto::say conversation::compose(const std::string& room, std::string text) {
     return m;
 }
 
+proto::private_say conversation::compose_private(const std::string& to, std::string text) {
+    assert(welcomed_);
+    const std::uint64_t id = next_message_id_++;
+    proto::private_say m{session_->secret, to, id, std::move(text)};
+    unacknowledged_.emplace(id, said{{}, narrating_ ? m.text : std::string{}, to});
+    return m;
+}
+
 proto::who conversation::ask_roster(const std::string& room) {
     assert(welcomed_);
     ++lists_asked_;
@@ -247,6 +255,9 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
             const auto end = std::next(last);
             for (auto it = first; it != end;) {
                 tell(out, style::own, [&] {
+                    // A private message is no room's: it takes no prefix.
+                    if (!it->second.to.empty())
+                        return proto::private_line_to(it->second.to, it->second.text);
                     return prefix(it->second.room) + "[You] " + proto::printable(it->second.text);
                 });
                 it = unacknowledged_.erase(it);
@@ -304,14 +315,13 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
     } else if (const auto* rooms = std::get_if<proto::room_list>(&r)) {
         if (lists_asked_ > 0)
             --lists_asked_;
-        // "Rooms (2): #lobby (3), #ops (1)", as WHO's answer lists names.
-        tell(out, style::notice, [&] {
-            std::string text = "Rooms (" + std::to_string(rooms->rooms.size()) + "):";
-            for (std::size_t i = 0; i < rooms->rooms.size(); ++i)
-                text += (i == 0 ? " #" : ", #") + proto::printable(rooms->rooms[i].room) + " (" +
-                        std::to_string(rooms->rooms[i].members) + ")";
-            return text;
-        });
+        // One line per room, "#dev 2", for scripts to read.
+        for (const proto::room_size& room : rooms->rooms)
+            tell(out, style::notice, [&] {
+                return "#" + proto::printable(room.room) + " " + std::to_string(room.members);
+            });
+    } else if (const auto* p = std::get_if<proto::private_line>(&r)) {
+        tell(out, style::chat, [&] { return proto::private_line_from(p->from, p->text); });
     } else if (const auto* entry = std::get_if<proto::room_entered>(&r)) {
         // For a client that does not see its own JOIN (a SUB without the presence topic), or
         // sees this first. Its roster version is our JOIN's own number.

@@ -84,6 +84,8 @@ public:
     // These build commands for the session, remembering what they await. Require welcomed().
     // A SAY for the text, remembered until acknowledged or refused.
     proto::say compose(const std::string& room, std::string text);
+    // A MSG of the text to user `to`, remembered until acknowledged or refused.
+    proto::private_say compose_private(const std::string& to, std::string text);
     // A WHO, remembered until the roster comes back.
     proto::who ask_roster(const std::string& room);
     // A ROOMS, remembered until the list comes back.
@@ -173,6 +175,7 @@ private:
     struct said {
         std::string room;
         std::string text; // kept only to be printed
+        std::string to{}; // a private message's recipient
     };
     std::map<std::uint64_t, said> unacknowledged_;
     std::size_t undelivered_ = 0;

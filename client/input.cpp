@@ -60,6 +60,13 @@ user_input parse_input(std::string_view line) {
             return usage("/rooms");
         return list_rooms{};
     }
+    if (word == "/msg") {
+        if (words.size() < 3)
+            return usage("/msg NAME TEXT");
+        // The text is the rest of the line as typed, its inner spaces kept.
+        const auto after_name = static_cast<std::size_t>(words[2].data() - line.data());
+        return private_message{std::string{words[1]}, std::string{line.substr(after_name)}};
+    }
     if (word == "/help")
         return show_help{};
     return unknown_command{std::string{word}};
@@ -67,13 +74,14 @@ user_input parse_input(std::string_view line) {
 
 std::string_view help_text() {
     return "Commands:\n"
-           "  /join ROOM    join a room (#dev or dev) and talk there\n"
-           "  /part [ROOM]  leave a room (the current one); leaving the last leaves the chat\n"
-           "  /rooms        list the rooms that have people in them\n"
-           "  /who [ROOM]   list who is in a room (the current one)\n"
-           "  /quit         leave the chat (Ctrl-D and Ctrl-C do too)\n"
-           "  /help         show this list\n"
-           "  //text        send a line that starts with '/'";
+           "  /join ROOM       join a room (#dev or dev) and talk there\n"
+           "  /part [ROOM]     leave a room (the current one); leaving the last leaves the chat\n"
+           "  /rooms           list the rooms that have people in them\n"
+           "  /who [ROOM]      list who is in a room (the current one)\n"
+           "  /msg NAME TEXT   send TEXT to NAME alone\n"
+           "  /quit            leave the chat (Ctrl-D and Ctrl-C do too)\n"
+           "  /help            show this list\n"
+           "  //text           send a line that starts with '/'";
 }
 
 } // namespace zchat::client

@@ -28,6 +28,12 @@ struct part_room {
 struct list_rooms {
     bool operator==(const list_rooms&) const = default;
 };
+// "/msg bob hi there": a private message, the text as typed after the name.
+struct private_message {
+    std::string to;
+    std::string text;
+    bool operator==(const private_message&) const = default;
+};
 struct leave {
     bool operator==(const leave&) const = default;
 };
@@ -49,9 +55,10 @@ struct bad_usage {
 };
 
 using user_input = std::variant<empty_line, send_text, list_users, join_room, part_room, list_rooms,
-                                leave, show_help, unknown_command, bad_usage>;
+                                private_message, leave, show_help, unknown_command, bad_usage>;
 
-// "/quit", "/who [ROOM]", "/join ROOM", "/part [ROOM]", "/rooms", "/help" are commands; any other
+// "/quit", "/who [ROOM]", "/join ROOM", "/part [ROOM]", "/rooms", "/msg NAME TEXT", "/help" are
+// commands; any other
 // "/word" is unknown and never sent; "//text" sends "/text"; a line of nothing but spaces and tabs
 // is empty; anything else is chat text. A room is given with or without its leading '#', which
 // is taken off here; whether the rest is a room name is the caller's check.

@@ -3,7 +3,7 @@
 namespace zchat::client {
 namespace {
 
-constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::rooms);
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::msg);
 constexpr auto last_style = static_cast<std::uint8_t>(style::error);
 
 } // namespace
@@ -19,6 +19,12 @@ std::string encode(const pipe_message& m) {
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
+        frame += m.text;
+        break;
+    case pipe_kind::msg:
+        frame += static_cast<char>(static_cast<std::uint8_t>(m.to.size() >> 8));
+        frame += static_cast<char>(static_cast<std::uint8_t>(m.to.size()));
+        frame += m.to;
         frame += m.text;
         break;
     case pipe_kind::done:
@@ -50,6 +56,18 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     case pipe_kind::part:
         m.text = rest;
         return m;
+    case pipe_kind::msg: {
+        if (rest.size() < 2)
+            return std::nullopt;
+        const std::size_t length = static_cast<std::size_t>(static_cast<std::uint8_t>(rest[0]))
+                                       << 8 |
+                                   static_cast<std::uint8_t>(rest[1]);
+        if (rest.size() - 2 < length)
+            return std::nullopt;
+        m.to = rest.substr(2, length);
+        m.text = rest.substr(2 + length);
+        return m;
+    }
     case pipe_kind::done:
         if (rest.size() != 1)
             return std::nullopt;

@@ -18,13 +18,14 @@
 namespace zchat::client {
 
 // New kinds go last: a kind's number is its byte in the encoding.
-enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done, join, part, rooms };
+enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done, join, part, rooms, msg };
 
 struct pipe_message {
     pipe_kind kind = pipe_kind::quit;
     std::string text;           // say: the line typed; who, join, part: the room; print: the line
     style look = style::notice; // print
     int exit_code = 0;          // done: 0 to 255
+    std::string to{};           // msg: the recipient's name (text is the message)
     bool operator==(const pipe_message&) const = default;
 
     static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
@@ -36,6 +37,9 @@ struct pipe_message {
         return {pipe_kind::part, std::move(room), {}, 0};
     }
     static pipe_message rooms() { return of(pipe_kind::rooms); }
+    static pipe_message msg(std::string to, std::string text) {
+        return {pipe_kind::msg, std::move(text), {}, 0, std::move(to)};
+    }
     static pipe_message quit() { return of(pipe_kind::quit); }
     static pipe_message eof() { return of(pipe_kind::eof); }
     static pipe_message print(printed line) {
@@ -47,7 +51,8 @@ struct pipe_message {
 };
 
 // One frame: the kind byte, then for print the style byte and the text, for say, who, join and
-// part the text, for done the exit code byte.
+// part the text, for msg the recipient's length (2 bytes, big-endian), the recipient and the
+// text, for done the exit code byte.
 std::string encode(const pipe_message& m);
 // The message in a frame, or nothing if the frame is not one encode() makes (a bug of ours, as
 // only this program writes to the pipe).

@@ -4,7 +4,6 @@
 #include "proto/printable.hpp"
 #include "proto/runtime/process.hpp"
 #include "proto/validate.hpp"
-#include "proto/wording.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -134,6 +133,9 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
     case pipe_kind::rooms:
         typed_.push_back({m.kind, {}, {}});
         break;
+    case pipe_kind::msg:
+        typed_.push_back({m.kind, {}, std::move(m.text), std::move(m.to)});
+        break;
     case pipe_kind::join:
         if (auto room = room_named(m.text, out)) {
             chat_.open_room(*room, out.lines);
@@ -153,11 +155,8 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
             on_typed(pipe_message::eof(), now, out);
             return;
         }
-        // Nothing more from the room is shown from now on.
-        const bool tell_broker = chat_.close_room(*room);
-        out.lines.push_back(
-            {style::presence, proto::parted_room_line(*room, chat_.current_room())});
-        if (tell_broker)
+        // Nothing more from the room is shown from now on, not even our own leaving.
+        if (chat_.close_room(*room))
             typed_.push_back({m.kind, std::move(*room), {}});
         sync_rooms(out);
         break;
@@ -265,6 +264,8 @@ void session_core::send_typed(clock::time_point now, actions& out) {
         } else if (auto bad = proto::check_text(m.text, limits.max_text_bytes)) {
             out.lines.push_back({style::error, "! Not sent: " + bad->reason});
             ++refused_locally_;
+        } else if (m.kind == pipe_kind::msg) {
+            send(chat_.compose_private(m.to, std::move(m.text)), now, out);
         } else {
             send(chat_.compose(m.room, std::move(m.text)), now, out);
         }

@@ -105,12 +105,13 @@ private:
     session_settings settings_;
     bool encrypted_;
     conversation chat_;
-    // What was typed (say, who, part, rooms) and the room it is for, waiting for the join or for
-    // the pace.
+    // What was typed (say, who, part, rooms, msg) and the room (or, for msg, the user) it is
+    // for, waiting for the join or for the pace.
     struct typed_command {
         pipe_kind kind = pipe_kind::say;
         std::string room;
         std::string text;
+        std::string to{};
     };
     std::deque<typed_command> typed_;
     std::set<std::string> subscribed_rooms_; // on the current SUB

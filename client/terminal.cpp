@@ -170,6 +170,8 @@ void terminal::on_input_line(std::string_view line) {
                 tell_session(pipe_message::part(input.room));
             } else if constexpr (std::is_same_v<T, list_rooms>) {
                 tell_session(pipe_message::rooms());
+            } else if constexpr (std::is_same_v<T, private_message>) {
+                tell_session(pipe_message::msg(input.to, input.text));
             } else if constexpr (std::is_same_v<T, leave>) {
                 // In a script, /quit ends the input: what came before it is still delivered.
                 if (!options_.interactive) {

@@ -32,6 +32,13 @@ inline constexpr std::size_t max_text_bytes = 65536;
 // What a SAY's body takes besides its text (header, word, secret, the longest room, message id,
 // the text's length): a broker must accept commands of at least its text limit plus this.
 inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 4 + max_room_bytes + 8 + 4;
+// What a MSG's body takes besides its text (header, word, secret, the longest name, message id,
+// the text's length).
+inline constexpr std::size_t msg_overhead_bytes = 6 + 4 + 16 + 4 + max_name_bytes + 8 + 4;
+// The most a command carrying a text (SAY, MSG) takes besides it: a broker must accept commands
+// of at least its text limit plus this.
+inline constexpr std::size_t text_command_overhead_bytes =
+    say_overhead_bytes > msg_overhead_bytes ? say_overhead_bytes : msg_overhead_bytes;
 // The longest HELLO the codec accepts: a name at its cap, the longest room and a resume ticket.
 inline constexpr std::size_t longest_hello_bytes =
     6 + 6 + 4 + max_name_bytes + 4 + max_room_bytes + 1 + 24;
@@ -39,7 +46,7 @@ inline constexpr std::size_t longest_hello_bytes =
 // name.
 inline constexpr std::size_t longest_ping_bytes =
     6 + 5 + 16 + 4 + max_rooms_per_session * (4 + max_room_bytes + 8);
-// The longest command but SAY (whose length follows from its text): a broker must accept
+// The longest command but SAY and MSG (whose length follows from its text): a broker must accept
 // commands of at least this many bytes.
 inline constexpr std::size_t longest_other_command_bytes =
     longest_hello_bytes > longest_ping_bytes ? longest_hello_bytes : longest_ping_bytes;

@@ -61,6 +61,7 @@ enum class error_code : std::uint16_t {
     room_invalid = 18,
     not_in_room = 19,
     too_many_rooms = 20,
+    no_such_user = 21,
 };
 
 // Why a user left the room (LEAVE event). Wire values: never renumber.
@@ -152,7 +153,18 @@ struct ping {
     bool operator==(const ping&) const = default;
 };
 
-using command = std::variant<hello, ready, say, who, bye, ping, join, part, list_rooms>;
+// A private message to one user, by name: delivered to that user's connection alone (a PRIVATE
+// reply), never published.
+struct private_say {
+    session_secret secret{};
+    std::string to;
+    std::uint64_t message_id = 0;
+    std::string text;
+    bool operator==(const private_say&) const = default;
+};
+
+using command =
+    std::variant<hello, ready, say, who, bye, ping, join, part, list_rooms, private_say>;
 
 // ---- Replies: broker to one client, over ROUTER -> DEALER ----
 
@@ -220,7 +232,16 @@ struct room_list {
     bool operator==(const room_list&) const = default;
 };
 
-using reply = std::variant<welcome, error, ack, roster, room_entered, room_list>;
+// A private message for this session (answers nothing: another session's MSG).
+struct private_line {
+    std::string from;
+    std::uint64_t session_id = 0; // the sender's
+    std::uint64_t message_id = 0; // the sender's MSG's
+    std::string text;
+    bool operator==(const private_line&) const = default;
+};
+
+using reply = std::variant<welcome, error, ack, roster, room_entered, room_list, private_line>;
 
 // ---- Events: broker to every subscriber, over PUB -> SUB ----
 

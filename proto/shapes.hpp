@@ -208,6 +208,18 @@ constexpr auto describe(std::type_identity<list_rooms>) {
     return describe("ROOMS", value("secret", &list_rooms::secret));
 }
 
+constexpr auto describe(std::type_identity<private_say>) {
+    return describe(
+        "MSG", value("secret", &private_say::secret),
+        text("to", &private_say::to, max_name_bytes,
+             "the name of a joined session, compared under ASCII case folding (section 11)"),
+        value("message id", &private_say::message_id,
+              "chosen by the client, from the same series as its SAYs; echoed in ACK, PRIVATE "
+              "and ERROR"),
+        text("text", &private_say::text, max_text_bytes,
+             "section 12. At most 65536 bytes structurally."));
+}
+
 constexpr auto describe(std::type_identity<bye>) {
     return describe("BYE", value("secret", &bye::secret));
 }
@@ -266,7 +278,8 @@ constexpr auto describe(std::type_identity<error>) {
 constexpr auto describe(std::type_identity<ack>) {
     return describe(
         "ACK", value("message id", &ack::message_id, "the SAY's message id"),
-        value("seq", &ack::seq, "the chat sequence number of the LINE published for it"),
+        value("seq", &ack::seq,
+              "the chat sequence number of the LINE published for a SAY; 0 for a MSG"),
         value("count", &ack::count,
               "how many SAYs this ACK confirms, at least 1: the SAY with this message id and the "
               "`count` - 1 SAYs the broker accepted from this session just before it (section "
@@ -296,6 +309,14 @@ constexpr auto describe(std::type_identity<room_entered>) {
 constexpr auto describe(std::type_identity<room_list>) {
     return describe("ROOMS", value("rooms", &room_list::rooms,
                                    "one record per room that has members, in byte order of name"));
+}
+
+constexpr auto describe(std::type_identity<private_line>) {
+    return describe(
+        "PRIVATE", text("from", &private_line::from, max_name_bytes, "the sending session's name"),
+        value("session id", &private_line::session_id, "the sending session"),
+        value("message id", &private_line::message_id, "the MSG's message id"),
+        text("text", &private_line::text, max_text_bytes, "the MSG's text, byte for byte"));
 }
 
 // ---- Events (PROTOCOL.md, section 5) ----

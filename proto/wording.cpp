@@ -28,10 +28,6 @@ std::string joined_room_line(std::string_view room, std::size_t online) {
     return "> Joined #" + printable(room) + " (" + users_online(online) + ")";
 }
 
-std::string parted_room_line(std::string_view room, std::string_view current) {
-    return "< Left #" + printable(room) + " (now in #" + printable(current) + ")";
-}
-
 std::string entered_line(std::string_view name, std::size_t online) {
     return "> New user " + printable(name) + " entered (" + users_online(online) + ")";
 }
@@ -39,6 +35,14 @@ std::string entered_line(std::string_view name, std::size_t online) {
 std::string left_line(std::string_view name, std::size_t online, leave_reason reason) {
     return "< The user " + printable(name) + " left" + std::string{reason_note(reason)} + " (" +
            users_online(online) + ")";
+}
+
+std::string private_line_from(std::string_view sender, std::string_view text) {
+    return "*" + printable(sender) + "* " + printable(text);
+}
+
+std::string private_line_to(std::string_view recipient, std::string_view text) {
+    return "-> *" + printable(recipient) + "* " + printable(text);
 }
 
 std::string chat_line(std::string_view sender, std::string_view text) {

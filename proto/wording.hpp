@@ -18,8 +18,6 @@ std::string users_online(std::size_t online);
 std::string connected_line(std::size_t online, bool reconnected = false);
 // "> Joined #ops (2 users online)": a /join took effect.
 std::string joined_room_line(std::string_view room, std::size_t online);
-// "< Left #ops (now in #lobby)": the user left a room, and where typed lines go now.
-std::string parted_room_line(std::string_view room, std::string_view current);
 // "> New user bob entered (2 users online)"
 std::string entered_line(std::string_view name, std::size_t online);
 // "< The user bob left (1 user online)", with the reason when it was not their choice (quitting
@@ -28,5 +26,8 @@ std::string entered_line(std::string_view name, std::size_t online);
 std::string left_line(std::string_view name, std::size_t online, leave_reason reason);
 // "[bob] World"
 std::string chat_line(std::string_view sender, std::string_view text);
+// "*alice* hi": a private message from alice; "-> *bob* hi": ours to bob, once the broker has it.
+std::string private_line_from(std::string_view sender, std::string_view text);
+std::string private_line_to(std::string_view recipient, std::string_view text);
 
 } // namespace zchat::proto

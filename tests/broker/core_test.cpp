@@ -2222,5 +2222,69 @@ TEST(BrokerCore, SessionsThatANewNameBindingForbidsEnd) {
     EXPECT_EQ(s.broker().online(), 1u);
 }
 
+// ---- Private messages ----
+
+TEST(BrokerPrivate, AMsgReachesItsRecipientAloneIsAcknowledgedAndIsNeverPublished) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    s.join("peer-carol", "carol");
+    const outbox out = s.send("peer-alice", proto::private_say{alice.secret, "BOB", 4, "psst"});
+    EXPECT_TRUE(out.publications.empty());
+    EXPECT_TRUE(out.log.empty()); // its text is logged at debug level only
+    const auto replies = replies_of(out);
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(replies[0].peer, "peer-bob");
+    EXPECT_EQ(std::get<proto::private_line>(replies[0].reply),
+              (proto::private_line{"alice", alice.session_id, 4, "psst"}));
+    EXPECT_EQ(replies[1].peer, "peer-alice");
+    EXPECT_EQ(std::get<proto::ack>(replies[1].reply), (proto::ack{4, 0, 1}));
+}
+
+TEST(BrokerPrivate, AMsgToANameNobodyOnlineHasIsNoSuchUserWithItsMessageId) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "zed", 5, "hi"}),
+                        "peer-alice", error_code::no_such_user, 5));
+    // A session still joining is nobody to write to yet.
+    s.hello("peer-carol", "carol");
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "carol", 6, "hi"}),
+                        "peer-alice", error_code::no_such_user, 6));
+}
+
+TEST(BrokerPrivate, AMsgToOneselfComesBackAsPrivateAndAck) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const auto replies =
+        replies_of(s.send("peer-alice", proto::private_say{alice.secret, "alice", 1, "note"}));
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(std::get<proto::private_line>(replies[0].reply).text, "note");
+    EXPECT_EQ(std::get<proto::ack>(replies[1].reply).message_id, 1u);
+}
+
+TEST(BrokerPrivate, AMsgBreakingATextRuleIsRefusedWithItsMessageIdAndReachesNobody) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "bob", 7, ""}),
+                        "peer-alice", error_code::empty_text, 7));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "bob", 8, "a\nb"}),
+                        "peer-alice", error_code::control_char, 8));
+}
+
+TEST(BrokerRate, PrivateMessagesAreChargedLikeLines) {
+    config cfg = rate_config();
+    cfg.rate_per_second = 1;
+    cfg.rate_burst = 1;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob");
+    EXPECT_EQ(
+        replies_of(s.send("peer-alice", proto::private_say{alice.secret, "bob", 1, "a"})).size(),
+        2u);
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "bob", 2, "b"}),
+                        "peer-alice", error_code::rate_limited, 2));
+}
+
 } // namespace
 } // namespace zchat::broker

@@ -67,8 +67,8 @@ TEST(BrokerOptions, TheFrameLimitMustHoldAPingFromASessionInTheMostRooms) {
     s.server.core.max_text_bytes = 100;
     s.server.max_frame_bytes = 1438;
     EXPECT_EQ(check_settings(s, ""),
-              "max-frame-bytes must be from 1439 (a SAY of max-text-bytes, and the longest other "
-              "command) to 16777216");
+              "max-frame-bytes must be from 1439 (a SAY or MSG of max-text-bytes, and the longest "
+              "other command) to 16777216");
     s.server.max_frame_bytes = 1439;
     EXPECT_EQ(check_settings(s, ""), std::nullopt);
 }
@@ -86,16 +86,16 @@ TEST(BrokerOptions, MaxRoomsIsAPositiveCountOfRoomsKept) {
 
 TEST(BrokerOptions, ChecksBetweenOptionsNameThemAsTheUserWroteThem) {
     broker_settings s;
-    // A SAY of 2000 bytes of text in the longest room takes 2074 bytes.
+    // A MSG of 2000 bytes of text to the longest name takes 2298 bytes.
     s.server.core.max_text_bytes = 2000;
-    s.server.max_frame_bytes = 2073;
+    s.server.max_frame_bytes = 2297;
     EXPECT_EQ(check_settings(s, "--"),
-              "--max-frame-bytes must be from 2074 (a SAY of --max-text-bytes, and the longest "
-              "other command) to 16777216");
+              "--max-frame-bytes must be from 2298 (a SAY or MSG of --max-text-bytes, and the "
+              "longest other command) to 16777216");
     EXPECT_EQ(check_settings(s, ""),
-              "max-frame-bytes must be from 2074 (a SAY of max-text-bytes, and the longest other "
-              "command) to 16777216");
-    s.server.max_frame_bytes = 2074;
+              "max-frame-bytes must be from 2298 (a SAY or MSG of max-text-bytes, and the longest "
+              "other command) to 16777216");
+    s.server.max_frame_bytes = 2298;
     EXPECT_EQ(check_settings(s, "--"), std::nullopt);
     s.allow_path = "keys/";
     EXPECT_EQ(check_settings(s, "--"), "--allow needs --curve-secret");

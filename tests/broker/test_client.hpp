@@ -232,6 +232,9 @@ public:
     void join_room(const std::string& room) { send(proto::join{secret(), room}); }
     void part(const std::string& room) { send(proto::part{secret(), room}); }
     void list_rooms() { send(proto::list_rooms{secret()}); }
+    void msg(const std::string& to, std::uint64_t message_id, const std::string& text) {
+        send(proto::private_say{secret(), to, message_id, text});
+    }
 
     // The ROOM reply of the last successful join, if any.
     const std::optional<proto::room_entered>& entered() const { return entered_; }

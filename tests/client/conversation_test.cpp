@@ -201,6 +201,41 @@ TEST(Conversation, RefusedLineIsReportedAsNotSentAndCountedAsUndelivered) {
     EXPECT_EQ(c.unacknowledged(), 0u);
 }
 
+// ---- Private messages: no room, so no prefix even in several rooms ----
+
+TEST(Conversation, APrivateMessageIsShownAsFromItsSenderWithoutARoom) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    c.on_reply(proto::private_line{"bob", 9, 3, "psst \x1b[2J"}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "*bob* psst \\u{1B}[2J"}}));
+}
+
+TEST(Conversation, OurPrivateMessageIsShownToItsRecipientOnceAcknowledged) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    const proto::private_say m = c.compose_private("bob", "psst");
+    EXPECT_EQ(m, (proto::private_say{secret, "bob", m.message_id, "psst"}));
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(c.unacknowledged(), 1u);
+    c.on_reply(proto::ack{m.message_id, 0, 1}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::own, "-> *bob* psst"}}));
+    EXPECT_EQ(c.unacknowledged(), 0u);
+}
+
+TEST(Conversation, APrivateMessageToNobodyOnlineIsReportedAsNotSent) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    const proto::private_say m = c.compose_private("zed", "hi");
+    c.on_reply(proto::error{proto::error_code::no_such_user, m.message_id,
+                            "no user named 'zed' is online"},
+               out);
+    EXPECT_EQ(out,
+              (std::vector<printed>{
+                  {style::error, "! Not sent: no user named 'zed' is online (E_NO_SUCH_USER)"}}));
+    EXPECT_EQ(c.undelivered(), 1u);
+}
+
 TEST(Conversation, ErrorAboutNoLineIsReportedPlainly) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);
@@ -231,7 +266,7 @@ TEST(Conversation, RoomListNamesEachRoomWithItsMembers) {
     out.clear();
     c.ask_rooms();
     c.on_reply(proto::room_list{{{"dev", 1}, {"lobby", 12}}}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::notice, "Rooms (2): #dev (1), #lobby (12)"}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::notice, "#dev 1"}, {style::notice, "#lobby 12"}}));
     EXPECT_EQ(c.unanswered(), 0u);
 }
 

@@ -27,6 +27,14 @@ TEST(ParseInput, RoomCommandsTakeTheRoomWithOrWithoutItsHash) {
     EXPECT_EQ(parse_input("/who #ops"), user_input{list_users{"ops"}});
 }
 
+TEST(ParseInput, MsgTakesANameAndTheRestOfTheLineAsTyped) {
+    EXPECT_EQ(parse_input("/msg bob hi"), (user_input{private_message{"bob", "hi"}}));
+    EXPECT_EQ(parse_input("/msg \t bob   just  between us "),
+              (user_input{private_message{"bob", "just  between us "}}));
+    EXPECT_EQ(parse_input("/msg bob"), user_input{bad_usage{"! Usage: /msg NAME TEXT"}});
+    EXPECT_EQ(parse_input("/msg"), user_input{bad_usage{"! Usage: /msg NAME TEXT"}});
+}
+
 TEST(ParseInput, WhetherTheRoomIsARoomNameIsLeftToTheCaller) {
     EXPECT_EQ(parse_input("/join Ops!"), user_input{join_room{"Ops!"}});
     EXPECT_EQ(parse_input("/join ##ops"), user_input{join_room{"#ops"}});

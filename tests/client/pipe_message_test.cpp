@@ -19,6 +19,8 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::part(),
         pipe_message::part("ops"),
         pipe_message::rooms(),
+        pipe_message::msg("bob", "just  between us"),
+        pipe_message::msg(std::string(256, 'n'), ""),
         pipe_message::quit(),
         pipe_message::eof(),
         pipe_message::print({style::error, "! Not sent: text is empty"}),
@@ -34,7 +36,9 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
 
 TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(""));
-    EXPECT_FALSE(decode_pipe_message("\x09"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message("\x0a"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00'})); // msg without its name's length
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00', '\x05', 'b'})); // name cut short
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style
     EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x09'})); // no such style
     EXPECT_FALSE(decode_pipe_message(std::string(1, 5)));           // done without its code

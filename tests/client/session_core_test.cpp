@@ -367,7 +367,7 @@ TEST(SessionCore, APartUnsubscribesFromTheRoomAndSendsAPart) {
     EXPECT_EQ(parted.unsubscribe, room_topics("ops"));
     EXPECT_TRUE(parted.subscribe.empty());
     EXPECT_EQ(commands_of<proto::part>(parted), (std::vector{proto::part{secret, "ops"}}));
-    EXPECT_EQ(texts(parted), (lines{"< Left #ops (now in #lobby)"}));
+    EXPECT_TRUE(texts(parted).empty());
     EXPECT_EQ(s.core.chat().current_room(), "lobby");
     const actions said = s.typed(pipe_message::say("back"));
     ASSERT_EQ(commands_of<proto::say>(said).size(), 1u);
@@ -400,7 +400,7 @@ TEST(SessionCore, APartNamingARoomLeavesThatOne) {
     const actions parted = s.typed(pipe_message::part("lobby"));
     EXPECT_EQ(parted.unsubscribe, room_topics("lobby"));
     EXPECT_EQ(commands_of<proto::part>(parted), (std::vector{proto::part{secret, "lobby"}}));
-    EXPECT_EQ(texts(parted), (lines{"< Left #lobby (now in #ops)"}));
+    EXPECT_TRUE(texts(parted).empty());
     EXPECT_EQ(s.core.chat().rooms(), (std::vector<std::string>{"ops"}));
 }
 
@@ -457,6 +457,18 @@ TEST(SessionCore, WhoAndRoomsAskAboutTheRoomNamedOrTheCurrentOne) {
               (std::vector{proto::who{secret, "dev"}}));
     EXPECT_EQ(commands_of<proto::list_rooms>(s.typed(pipe_message::rooms())),
               (std::vector{proto::list_rooms{secret}}));
+}
+
+TEST(SessionCore, AMsgIsSentToItsRecipientWhateverTheRoomAndAnEmptyOneNotAtAll) {
+    script s;
+    s.join_two_rooms();
+    const auto sent = commands_of<proto::private_say>(s.typed(pipe_message::msg("bob", "psst")));
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].to, "bob");
+    EXPECT_EQ(sent[0].text, "psst");
+    const actions empty = s.typed(pipe_message::msg("bob", ""));
+    EXPECT_TRUE(empty.commands.empty());
+    EXPECT_EQ(texts(empty), (lines{"! Not sent: text is empty"}));
 }
 
 TEST(SessionCore, ANewSessionSubscribesToEveryRoomAndJoinsTheOthersAgain) {

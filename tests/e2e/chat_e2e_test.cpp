@@ -425,7 +425,8 @@ TEST_F(Chat, ALineSaidInARoomReachesItsMembersOnlyAndIsNamedWhereTheyAreInTwo) {
                                           entered("alice", 2),
                                           entered("carol", 3),
                                           "#ops Online (2): alice, carol",
-                                          "Rooms (2): #lobby (3), #ops (2)",
+                                          "#lobby 3",
+                                          "#ops 2",
                                           "[You] lobby only",
                                       }));
     EXPECT_EQ(alice.lines(stream::out), (lines{
@@ -436,7 +437,6 @@ TEST_F(Chat, ALineSaidInARoomReachesItsMembersOnlyAndIsNamedWhereTheyAreInTwo) {
                                             "#ops [You] done",
                                             "#lobby [bob] lobby only",
                                             "#lobby " + left("bob", 2),
-                                            "< Left #ops (now in #lobby)",
                                             "[You] back in the lobby",
                                         }));
     EXPECT_EQ(carol.lines(stream::out), (lines{
@@ -453,6 +453,44 @@ TEST_F(Chat, ALineSaidInARoomReachesItsMembersOnlyAndIsNamedWhereTheyAreInTwo) {
                                         }));
     for (const child_process* p : {&alice, &bob, &carol})
         EXPECT_EQ(p->lines(stream::err), lines{});
+}
+
+// A private message reaches its recipient alone, in whatever room, without a room prefix; one to
+// a name nobody online has reaches nobody and is reported as not delivered.
+TEST_F(Chat, APrivateMessageReachesItsRecipientAloneAndOneToNobodyIsRefused) {
+    child_process zed = client("zed", {"--room", "ops"});
+    ASSERT_TRUE(prints(zed, stream::out, connected(1)));
+    child_process mia = client("mia");
+    ASSERT_TRUE(prints(mia, stream::out, connected(1)));
+    child_process amy = client("amy");
+    ASSERT_TRUE(prints(amy, stream::out, connected(2)));
+    ASSERT_TRUE(prints(mia, stream::out, entered("amy", 2)));
+
+    amy.write("/msg Zed just  between us\n/msg nobody hello?\nto the lobby\n");
+    amy.close_stdin();
+    EXPECT_EQ(exit_of(amy), "exit 1") << transcript(amy);
+    ASSERT_TRUE(prints(zed, stream::out, "*amy* just  between us"));
+    ASSERT_TRUE(prints(mia, stream::out, left("amy", 1)));
+    zed.close_stdin();
+    mia.close_stdin();
+    EXPECT_EQ(exit_of(zed), "exit 0") << transcript(zed);
+    EXPECT_EQ(exit_of(mia), "exit 0") << transcript(mia);
+
+    EXPECT_EQ(amy.lines(stream::out), (lines{
+                                          connected(2),
+                                          "-> *Zed* just  between us",
+                                          "[You] to the lobby",
+                                      }));
+    EXPECT_EQ(amy.lines(stream::err),
+              (lines{"! Not sent: no user named 'nobody' is online (E_NO_SUCH_USER)",
+                     "! 1 line(s) were not delivered"}));
+    EXPECT_EQ(zed.lines(stream::out), (lines{connected(1), "*amy* just  between us"}));
+    EXPECT_EQ(mia.lines(stream::out), (lines{
+                                          connected(1),
+                                          entered("amy", 2),
+                                          "[amy] to the lobby",
+                                          left("amy", 1),
+                                      }));
 }
 
 TEST_F(Chat, AnUnknownCommandIsALocalErrorAndNeverSent) {
@@ -717,13 +755,13 @@ TEST(ChatBroker, LimitFlagsOutOfRangeAreUsageErrors) {
         {{"--max-name-chars", "65"}, "--max-name-chars must be from 1 to 64"},
         {{"--max-text-bytes", "0"}, "--max-text-bytes must be from 1 to 65536"},
         {{"--max-text-bytes", "65537"}, "--max-text-bytes must be from 1 to 65536"},
-        {{"--max-text-bytes", "2000", "--max-frame-bytes", "2073"},
-         "--max-frame-bytes must be from 2074 (a SAY of --max-text-bytes, and the longest other "
-         "command) to 16777216"},
+        {{"--max-text-bytes", "2000", "--max-frame-bytes", "2297"},
+         "--max-frame-bytes must be from 2298 (a SAY or MSG of --max-text-bytes, and the longest "
+         "other command) to 16777216"},
         // The longest other command is a PING from a session in the most rooms.
         {{"--max-text-bytes", "10", "--max-frame-bytes", "1438"},
-         "--max-frame-bytes must be from 1439 (a SAY of --max-text-bytes, and the longest other "
-         "command) to 16777216"},
+         "--max-frame-bytes must be from 1439 (a SAY or MSG of --max-text-bytes, and the "
+         "longest other command) to 16777216"},
         {{"--max-rooms", "0"}, "--max-rooms must be from 1 to 1000000"},
         {{"--max-errors", "1000001"}, "--max-errors must be from 0 to 1000000"},
         {{"--stats-interval", "0.001"}, "--stats-interval must be from 0.01 to 86400"},

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
         proto::encode(proto::command{proto::say{secret, "ops", 2, "in ops"}}),
         proto::encode(proto::command{proto::ping{secret, {{"lobby", 3}, {"ops", 1}}}}),
         proto::encode(proto::command{proto::list_rooms{secret}}),
+        proto::encode(proto::command{proto::private_say{secret, "bob", 3, "psst"}}),
         proto::encode(proto::command{proto::who{secret, "ops"}}),
         proto::encode(proto::command{proto::part{secret, "ops"}}),
         proto::encode(proto::command{proto::ping{secret, {}}}),
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
         proto::encode(proto::reply{proto::roster{"lobby", 1, {"alice", "bob"}}}),
         proto::encode(proto::reply{proto::room_entered{"ops", 0, 1, 1}}),
         proto::encode(proto::reply{proto::room_list{{{"lobby", 2}, {"ops", 1}}}}),
+        proto::encode(proto::reply{proto::private_line{"alice", 7, 3, "psst"}}),
         proto::encode(proto::event{proto::line{42, 2, "lobby", "alice", 1, 1, "Hello"}}),
         proto::encode(proto::event{proto::joined{42, 1, "lobby", "alice", 1, 1, 0}}),
         proto::encode(

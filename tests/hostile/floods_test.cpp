@@ -99,6 +99,74 @@ TEST(Floods, ASayFloodIsRateLimitedWithCappedErrorsAndCountedInFull) {
               acks);
 }
 
+// Private messages are rate-limited like lines: a flood of them reaches its victim no faster
+// than the rate and leaves the victim free to chat (the bystanders' oracle sees no line from
+// mallory: nothing private is published).
+TEST(Floods, APrivateMessageFloodIsRateLimitedLikeLinesAndNeverPublished) {
+    scene s;
+    constexpr std::uint64_t flood = 300;
+    std::uint64_t acks = 0;
+    std::uint64_t limited = 0;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        test::test_client victim(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(victim.join("victim"));
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        const auto started = clock::now();
+        for (std::uint64_t id = 1; id <= flood; ++id)
+            mallory.msg("victim", id, "psst " + std::to_string(id));
+        auto last_reply = started;
+        while (const auto r = recv_reply(mallory.dealer(), 1000ms)) {
+            last_reply = clock::now();
+            if (std::holds_alternative<proto::ack>(*r))
+                ++acks;
+            else if (const auto* e = std::get_if<proto::error>(&*r);
+                     e && e->code == error_code::rate_limited)
+                ++limited;
+            else
+                ADD_FAILURE() << "a flooder got " << describe(r);
+        }
+        const auto elapsed = std::chrono::ceil<milliseconds>(last_reply - started);
+        const auto refill = static_cast<std::uint64_t>(
+            std::ceil(static_cast<double>(elapsed.count()) * rate_per_second / 1000.0));
+        EXPECT_GE(acks, rate_burst);
+        EXPECT_LE(acks, rate_burst + refill + 1) << "over " << elapsed.count() << " ms";
+        EXPECT_GE(limited, 1u);
+        // The victim got exactly what was acknowledged, from mallory, and can still talk.
+        std::uint64_t received = 0;
+        while (const auto r = recv_reply(victim.dealer(), 300ms)) {
+            const auto* p = std::get_if<proto::private_line>(&*r);
+            ASSERT_TRUE(p) << describe(r);
+            EXPECT_EQ(p->from, "mallory");
+            ++received;
+        }
+        EXPECT_EQ(received, acks);
+        victim.say(1, "still here");
+        EXPECT_NO_THROW(victim.expect_reply<proto::ack>());
+        // A message to oneself comes back; one to a name just gone reaches nobody.
+        victim.msg("victim", 2, "note to self");
+        EXPECT_EQ(victim.expect_reply<proto::private_line>().text, "note to self");
+        EXPECT_NO_THROW(victim.expect_reply<proto::ack>());
+        victim.bye();
+        mallory.msg("victim", flood + 1, "are you there?");
+        const auto answer = recv_reply(mallory.dealer(), 3000ms);
+        ASSERT_TRUE(answer);
+        const bool delivered_or_gone = std::holds_alternative<proto::ack>(*answer) ||
+                                       is_error(answer, error_code::no_such_user) ||
+                                       is_error(answer, error_code::rate_limited);
+        EXPECT_TRUE(delivered_or_gone) << describe(answer);
+        mallory.bye();
+    }
+    const auto t = s.finish_uncounted();
+    ASSERT_TRUE(t);
+    EXPECT_GE(counter(*t, "E_RATE_LIMITED"), flood - acks);
+    const auto& events = s.chat.alice_saw();
+    EXPECT_EQ(
+        std::count_if(events.begin(), events.end(),
+                      [](const seen_event& e) { return e.kind == 'L' && e.name == "mallory"; }),
+        0);
+}
+
 TEST(Floods, AFlooderWhoKeepsOnIsEvictedWithAPublishedReason) {
     scene s;
     std::uint64_t sent = 0;

@@ -51,6 +51,9 @@ std::vector<command> sample_commands() {
         join{secret, longest_room},
         part{secret, "ops"},
         list_rooms{secret},
+        private_say{secret, "bob", 3, "just between us"},
+        private_say{secret, std::string(max_name_bytes, 'n'), u64_max,
+                    std::string(max_text_bytes, 'x')},
     };
 }
 
@@ -70,6 +73,8 @@ std::vector<reply> sample_replies() {
         room_entered{longest_room, u64_max, u64_max, u32_max},
         room_list{},
         room_list{{{"lobby", 3}, {"ops", 1}, {longest_room, u32_max}}},
+        private_line{"alice", 7, 3, "just between us"},
+        private_line{"Zo\xc3\xab", u64_max, u64_max, ""},
     };
 }
 
@@ -305,6 +310,26 @@ TEST(CodecEncoding, ASayTakesItsTextPlusTheDocumentedOverhead) {
               say_overhead_bytes + 2);
     EXPECT_LT(encode(command{say{secret, "lobby", 1, "hi"}}).front().size(),
               say_overhead_bytes + 2);
+}
+
+TEST(CodecEncoding, AMsgTakesItsTextPlusTheDocumentedOverheadTheMostOfAnyTextCommand) {
+    const std::string longest_name(max_name_bytes, 'n');
+    EXPECT_EQ(encode(command{private_say{secret, longest_name, 1, ""}}).front().size(),
+              msg_overhead_bytes);
+    EXPECT_EQ(encode(command{private_say{secret, longest_name, 1, "hi"}}).front().size(),
+              msg_overhead_bytes + 2);
+    EXPECT_EQ(text_command_overhead_bytes, std::max(say_overhead_bytes, msg_overhead_bytes));
+    EXPECT_EQ(text_command_overhead_bytes, 298u); // PROTOCOL.md section 14
+}
+
+// The word MSG is a command's; PRIVATE a reply's: each is refused in the other direction.
+TEST(CodecDecoding, MsgIsACommandAndPrivateAReply) {
+    const frame_list msg = encode(command{private_say{secret, "bob", 3, "hi"}});
+    const frame_list priv = encode(reply{private_line{"alice", 7, 3, "hi"}});
+    EXPECT_EQ(error_of(decode_reply(views(msg))), error_code::unknown_command);
+    EXPECT_EQ(error_of(decode_command(views(priv))), error_code::unknown_command);
+    EXPECT_EQ(std::get<command>(decode_command(views(msg))),
+              (command{private_say{secret, "bob", 3, "hi"}}));
 }
 
 TEST(CodecEncoding, TheLongestHelloIsANameAtItsCapTheLongestRoomAndATicket) {
@@ -1140,12 +1165,12 @@ TEST(ErrorName, GivesEveryCodeItsStableName) {
         {10, "E_NOT_JOINED"},     {11, "E_ALREADY_JOINED"},   {12, "E_SERVER_FULL"},
         {13, "E_EMPTY_TEXT"},     {14, "E_SESSION_REPLACED"}, {15, "E_EVICTED"},
         {16, "E_RATE_LIMITED"},   {17, "E_NAME_FORBIDDEN"},   {18, "E_ROOM_INVALID"},
-        {19, "E_NOT_IN_ROOM"},    {20, "E_TOO_MANY_ROOMS"},
+        {19, "E_NOT_IN_ROOM"},    {20, "E_TOO_MANY_ROOMS"},   {21, "E_NO_SUCH_USER"},
     };
     for (const auto& [number, name] : names)
         EXPECT_EQ(error_name(static_cast<error_code>(number)), name);
     EXPECT_EQ(error_name(static_cast<error_code>(0)), "E_UNKNOWN");
-    EXPECT_EQ(error_name(static_cast<error_code>(21)), "E_UNKNOWN");
+    EXPECT_EQ(error_name(static_cast<error_code>(22)), "E_UNKNOWN");
 }
 
 } // namespace

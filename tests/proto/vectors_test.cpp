@@ -127,6 +127,7 @@ const std::map<std::string, message>& expectations() {
         {"join_room", command{join{secret, "ops"}}},
         {"part_room", command{part{secret, "ops"}}},
         {"list_rooms", command{list_rooms{secret}}},
+        {"private_message", command{private_say{secret, "bob", 5, "just between us"}}},
         {"bye", command{bye{secret}}},
         {"ping_no_rooms", command{ping{secret, {}}}},
         {"ping_one_room", command{ping{secret, {{"lobby", 44}}}}},
@@ -157,6 +158,10 @@ const std::map<std::string, message>& expectations() {
         {"roster_three_names", reply{roster{"lobby", 5, {"alice", "Bob", zoe}}}},
         {"room_entered", reply{room_entered{"lobby", 41, 5, 3}}},
         {"room_entered_new_room", reply{room_entered{"ops", 0, 1, 1}}},
+        {"private_line", reply{private_line{"alice", 7, 5, "just between us"}}},
+        {"ack_of_msg", reply{ack{5, 0, 1}}},
+        {"error_no_such_user",
+         reply{error{error_code::no_such_user, 5, "no user named 'zed' is online"}}},
         {"room_list_empty", reply{room_list{}}},
         {"room_list_two_rooms", reply{room_list{{{"lobby", 3}, {"ops", 1}}}}},
 
