@@ -352,6 +352,12 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         refuse({s.peer, s.key}, bad->code, bad->reason, out, m.message_id);
         return;
     }
+    if (m.kind != proto::line_kind::text && m.kind != proto::line_kind::action) {
+        refuse({s.peer, s.key}, proto::error_code::malformed,
+               "unknown line kind " + std::to_string(static_cast<unsigned>(m.kind)), out,
+               m.message_id);
+        return;
+    }
     room* r = find_room(m.room);
     if (!r || !r->has(s.id)) {
         refuse({s.peer, s.key}, proto::error_code::not_in_room,
@@ -365,7 +371,7 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         out.log.push_back({log_level::debug, "say" + field("name", proto::printable(s.name)) +
                                                  field("room", r->name()) +
                                                  field("text", proto::printable(m.text))});
-    const proto::line line = r->say(s.id, m.message_id, m.text);
+    const proto::line line = r->say(s.id, m.message_id, m.text, m.kind);
     changed_rooms_.insert(r->name());
     ++counters_.events;
     publish(line, out);

@@ -30,9 +30,11 @@ proto::left room::leave(std::uint64_t id, proto::leave_reason reason) {
                        reason};
 }
 
-proto::line room::say(std::uint64_t id, std::uint64_t message_id, std::string text) {
+proto::line room::say(std::uint64_t id, std::uint64_t message_id, std::string text,
+                      proto::line_kind kind) {
     assert(has(id));
-    return proto::line{epoch_, ++seq_, name_, members_.at(id), id, message_id, std::move(text)};
+    return proto::line{epoch_, ++seq_,     name_,           members_.at(id),
+                       id,     message_id, std::move(text), kind};
 }
 
 std::vector<std::string> room::names() const {

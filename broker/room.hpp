@@ -30,8 +30,9 @@ public:
     proto::joined enter(std::uint64_t id, const std::string& member_name);
     // Removes member `id`; returns the LEAVE that announces it, with `reason`.
     proto::left leave(std::uint64_t id, proto::leave_reason reason);
-    // A line that member `id` said; returns the LINE that carries it.
-    proto::line say(std::uint64_t id, std::uint64_t message_id, std::string text);
+    // A line that member `id` said (or, for an action, did); returns the LINE that carries it.
+    proto::line say(std::uint64_t id, std::uint64_t message_id, std::string text,
+                    proto::line_kind kind = proto::line_kind::text);
 
     bool has(std::uint64_t id) const { return members_.contains(id); }
     std::size_t size() const { return members_.size(); }

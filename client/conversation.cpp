@@ -113,11 +113,11 @@ std::optional<proto::ready> conversation::answer(const proto::probe& p, std::vec
     return proto::ready{session_->secret};
 }
 
-proto::say conversation::compose(const std::string& room, std::string text) {
+proto::say conversation::compose(const std::string& room, std::string text, proto::line_kind kind) {
     assert(welcomed_);
     const std::uint64_t id = next_message_id_++;
-    proto::say m{session_->secret, room, id, std::move(text)};
-    unacknowledged_.emplace(id, said{room, narrating_ ? m.text : std::string{}});
+    proto::say m{session_->secret, room, id, std::move(text), kind};
+    unacknowledged_.emplace(id, said{room, narrating_ ? m.text : std::string{}, {}, kind});
     return m;
 }
 
@@ -235,8 +235,9 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                 track(*r, r->chat, ev.epoch, ev.seq, true, out);
                 // Our own lines are printed as "[You] ..." when the broker acknowledges them.
                 if (state_ == link::joined && ev.session_id != me)
-                    tell(out, style::chat,
-                         [&] { return prefix(ev.room) + proto::chat_line(ev.sender, ev.text); });
+                    tell(out, style::chat, [&] {
+                        return prefix(ev.room) + proto::chat_line(ev.sender, ev.text, ev.kind);
+                    });
             }
         },
         e);
@@ -258,6 +259,11 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
                     // A private message is no room's: it takes no prefix.
                     if (!it->second.to.empty())
                         return proto::private_line_to(it->second.to, it->second.text);
+                    // An action reads the same to its sender as to everyone else.
+                    if (it->second.kind == proto::line_kind::action)
+                        return prefix(it->second.room) + proto::chat_line(session_->name,
+                                                                          it->second.text,
+                                                                          proto::line_kind::action);
                     return prefix(it->second.room) + "[You] " + proto::printable(it->second.text);
                 });
                 it = unacknowledged_.erase(it);

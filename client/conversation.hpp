@@ -82,8 +82,9 @@ public:
     // A resumed session counts as joined again from its probe, since no JOIN will come.
     std::optional<proto::ready> answer(const proto::probe& p, std::vector<printed>& out);
     // These build commands for the session, remembering what they await. Require welcomed().
-    // A SAY for the text, remembered until acknowledged or refused.
-    proto::say compose(const std::string& room, std::string text);
+    // A SAY for the text (or action), remembered until acknowledged or refused.
+    proto::say compose(const std::string& room, std::string text,
+                       proto::line_kind kind = proto::line_kind::text);
     // A MSG of the text to user `to`, remembered until acknowledged or refused.
     proto::private_say compose_private(const std::string& to, std::string text);
     // A WHO, remembered until the roster comes back.
@@ -176,6 +177,7 @@ private:
         std::string room;
         std::string text; // kept only to be printed
         std::string to{}; // a private message's recipient
+        proto::line_kind kind = proto::line_kind::text;
     };
     std::map<std::uint64_t, said> unacknowledged_;
     std::size_t undelivered_ = 0;

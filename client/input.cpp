@@ -67,6 +67,12 @@ user_input parse_input(std::string_view line) {
         const auto after_name = static_cast<std::size_t>(words[2].data() - line.data());
         return private_message{std::string{words[1]}, std::string{line.substr(after_name)}};
     }
+    if (word == "/me") {
+        if (words.size() < 2)
+            return usage("/me TEXT");
+        const auto text_at = static_cast<std::size_t>(words[1].data() - line.data());
+        return send_action{std::string{line.substr(text_at)}};
+    }
     if (word == "/help")
         return show_help{};
     return unknown_command{std::string{word}};
@@ -79,6 +85,7 @@ std::string_view help_text() {
            "  /rooms           list the rooms that have people in them\n"
            "  /who [ROOM]      list who is in a room (the current one)\n"
            "  /msg NAME TEXT   send TEXT to NAME alone\n"
+           "  /me TEXT         an action: everyone sees \"* yourname TEXT\"\n"
            "  /quit            leave the chat (Ctrl-D and Ctrl-C do too)\n"
            "  /help            show this list\n"
            "  //text           send a line that starts with '/'";

@@ -11,6 +11,11 @@ struct send_text {
     std::string text;
     bool operator==(const send_text&) const = default;
 };
+// "/me waves": an action, the text as typed after "/me ".
+struct send_action {
+    std::string text;
+    bool operator==(const send_action&) const = default;
+};
 // A room argument is given as typed, with or without its '#'; empty when none was given (the
 // current room).
 struct list_users {
@@ -54,14 +59,15 @@ struct bad_usage {
     bool operator==(const bad_usage&) const = default;
 };
 
-using user_input = std::variant<empty_line, send_text, list_users, join_room, part_room, list_rooms,
-                                private_message, leave, show_help, unknown_command, bad_usage>;
+using user_input =
+    std::variant<empty_line, send_text, send_action, list_users, join_room, part_room, list_rooms,
+                 private_message, leave, show_help, unknown_command, bad_usage>;
 
-// "/quit", "/who [ROOM]", "/join ROOM", "/part [ROOM]", "/rooms", "/msg NAME TEXT", "/help" are
-// commands; any other
-// "/word" is unknown and never sent; "//text" sends "/text"; a line of nothing but spaces and tabs
-// is empty; anything else is chat text. A room is given with or without its leading '#', which
-// is taken off here; whether the rest is a room name is the caller's check.
+// "/quit", "/who [ROOM]", "/join ROOM", "/part [ROOM]", "/rooms", "/msg NAME TEXT", "/me TEXT",
+// "/help" are commands; any other "/word" is unknown and never sent; "//text" sends "/text"; a line
+// of nothing but spaces and tabs is empty; anything else is chat text. A room is given with or
+// without its leading '#', which is taken off here; whether the rest is a room name is the caller's
+// check.
 user_input parse_input(std::string_view line);
 
 // The text /help prints, one command per line.

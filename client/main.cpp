@@ -28,8 +28,8 @@ using zchat::runtime::exit_usage;
 
 constexpr const char* exit_codes_help =
     "\nInteractive use (stdin is a terminal): type to chat in the current room; /join ROOM,\n"
-    "/part, /rooms and /who manage rooms, /msg NAME TEXT talks to one user alone, /help lists\n"
-    "commands, /quit, Ctrl-D or Ctrl-C leave.\n"
+    "/part, /rooms and /who manage rooms, /msg NAME TEXT talks to one user alone, /me TEXT is\n"
+    "an action, /help lists commands, /quit, Ctrl-D or Ctrl-C leave.\n"
     "Scripted use (stdin is not a terminal):\n"
     "each line read is sent; at end of input the client waits until the broker has\n"
     "acknowledged every line (up to 5 s), then leaves.\n"

@@ -3,7 +3,7 @@
 namespace zchat::client {
 namespace {
 
-constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::msg);
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::act);
 constexpr auto last_style = static_cast<std::uint8_t>(style::error);
 
 } // namespace
@@ -16,6 +16,7 @@ std::string encode(const pipe_message& m) {
         frame += m.text;
         break;
     case pipe_kind::say:
+    case pipe_kind::act:
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
@@ -51,6 +52,7 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
         m.text = rest.substr(1);
         return m;
     case pipe_kind::say:
+    case pipe_kind::act:
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:

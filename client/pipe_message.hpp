@@ -18,7 +18,19 @@
 namespace zchat::client {
 
 // New kinds go last: a kind's number is its byte in the encoding.
-enum class pipe_kind : std::uint8_t { say, who, quit, eof, print, done, join, part, rooms, msg };
+enum class pipe_kind : std::uint8_t {
+    say,
+    who,
+    quit,
+    eof,
+    print,
+    done,
+    join,
+    part,
+    rooms,
+    msg,
+    act
+};
 
 struct pipe_message {
     pipe_kind kind = pipe_kind::quit;
@@ -29,6 +41,7 @@ struct pipe_message {
     bool operator==(const pipe_message&) const = default;
 
     static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
+    static pipe_message act(std::string text) { return {pipe_kind::act, std::move(text), {}, 0}; }
     static pipe_message who(std::string room = {}) {
         return {pipe_kind::who, std::move(room), {}, 0};
     }

@@ -123,6 +123,7 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         return;
     switch (m.kind) {
     case pipe_kind::say:
+    case pipe_kind::act:
         // A line goes to the room that is current when it is typed.
         typed_.push_back({m.kind, chat_.current_room(), std::move(m.text)});
         break;
@@ -267,7 +268,10 @@ void session_core::send_typed(clock::time_point now, actions& out) {
         } else if (m.kind == pipe_kind::msg) {
             send(chat_.compose_private(m.to, std::move(m.text)), now, out);
         } else {
-            send(chat_.compose(m.room, std::move(m.text)), now, out);
+            send(chat_.compose(m.room, std::move(m.text),
+                               m.kind == pipe_kind::act ? proto::line_kind::action
+                                                        : proto::line_kind::text),
+                 now, out);
         }
         // A script paced by the rate limit is making progress: the wait for the broker's
         // answers counts from the last line sent.

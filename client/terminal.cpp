@@ -162,6 +162,8 @@ void terminal::on_input_line(std::string_view line) {
             using T = std::decay_t<decltype(input)>;
             if constexpr (std::is_same_v<T, send_text>) {
                 tell_session(pipe_message::say(input.text));
+            } else if constexpr (std::is_same_v<T, send_action>) {
+                tell_session(pipe_message::act(input.text));
             } else if constexpr (std::is_same_v<T, list_users>) {
                 tell_session(pipe_message::who(input.room));
             } else if constexpr (std::is_same_v<T, join_room>) {

@@ -30,8 +30,8 @@ inline constexpr std::size_t max_name_bytes = 256;
 inline constexpr std::size_t max_text_bytes = 65536;
 
 // What a SAY's body takes besides its text (header, word, secret, the longest room, message id,
-// the text's length): a broker must accept commands of at least its text limit plus this.
-inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 4 + max_room_bytes + 8 + 4;
+// kind, the text's length): a broker must accept commands of at least its text limit plus this.
+inline constexpr std::size_t say_overhead_bytes = 6 + 4 + 16 + 4 + max_room_bytes + 8 + 1 + 4;
 // What a MSG's body takes besides its text (header, word, secret, the longest name, message id,
 // the text's length).
 inline constexpr std::size_t msg_overhead_bytes = 6 + 4 + 16 + 4 + max_name_bytes + 8 + 4;

@@ -64,6 +64,12 @@ enum class error_code : std::uint16_t {
     no_such_user = 21,
 };
 
+// What a chat line is (SAY, LINE). Wire values: never renumber.
+enum class line_kind : std::uint8_t {
+    text = 0,   // something said: "[bob] hi"
+    action = 1, // something done, IRC's /me: "* bob waves"
+};
+
 // Why a user left the room (LEAVE event). Wire values: never renumber.
 enum class leave_reason : std::uint8_t {
     quit = 1,
@@ -105,6 +111,7 @@ struct say {
     std::string room;
     std::uint64_t message_id = 0;
     std::string text;
+    line_kind kind = line_kind::text; // on the wire before the text
     bool operator==(const say&) const = default;
 };
 
@@ -257,6 +264,7 @@ struct line {
     std::uint64_t session_id = 0;
     std::uint64_t message_id = 0;
     std::string text;
+    line_kind kind = line_kind::text; // on the wire before the text
     bool operator==(const line&) const = default;
 };
 

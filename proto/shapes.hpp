@@ -161,6 +161,10 @@ constexpr auto describe(std::type_identity<rejection>) {
 
 // ---- Commands (PROTOCOL.md, section 3) ----
 
+inline constexpr std::string_view kind_rules =
+    "0: a line of text; 1: an action (`/me`), shown as `* name text`. Any other value is "
+    "`E_MALFORMED`.";
+
 constexpr auto describe(std::type_identity<hello>) {
     return describe(
         "HELLO",
@@ -185,6 +189,7 @@ constexpr auto describe(std::type_identity<say>) {
         value("message id", &say::message_id,
               "chosen by the client; echoed in ACK, LINE and ERROR. SHOULD be unique within the "
               "session and non-zero (an ERROR with message id 0 is about no particular SAY)."),
+        value("kind", &say::kind, kind_rules),
         text("text", &say::text, max_text_bytes, "section 12. At most 65536 bytes structurally."));
 }
 
@@ -333,6 +338,7 @@ constexpr auto describe(std::type_identity<line>) {
         text("sender", &line::sender, max_name_bytes, "the sending session's name"),
         value("session id", &line::session_id, "the sending session"),
         value("message id", &line::message_id, "the SAY's message id"),
+        value("kind", &line::kind, "the SAY's kind; show a value you do not know as 0"),
         text("text", &line::text, max_text_bytes, "the SAY's text, byte for byte"));
 }
 

@@ -45,7 +45,9 @@ std::string private_line_to(std::string_view recipient, std::string_view text) {
     return "-> *" + printable(recipient) + "* " + printable(text);
 }
 
-std::string chat_line(std::string_view sender, std::string_view text) {
+std::string chat_line(std::string_view sender, std::string_view text, line_kind kind) {
+    if (kind == line_kind::action)
+        return "* " + printable(sender) + " " + printable(text);
     return "[" + printable(sender) + "] " + printable(text);
 }
 

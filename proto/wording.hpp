@@ -24,8 +24,10 @@ std::string entered_line(std::string_view name, std::size_t online);
 // and leaving the room are):
 // "< The user bob left (timed out) (1 user online)".
 std::string left_line(std::string_view name, std::size_t online, leave_reason reason);
-// "[bob] World"
-std::string chat_line(std::string_view sender, std::string_view text);
+// "[bob] World"; for an action (/me), "* bob waves". A kind this client does not know reads as
+// text.
+std::string chat_line(std::string_view sender, std::string_view text,
+                      line_kind kind = line_kind::text);
 // "*alice* hi": a private message from alice; "-> *bob* hi": ours to bob, once the broker has it.
 std::string private_line_from(std::string_view sender, std::string_view text);
 std::string private_line_to(std::string_view recipient, std::string_view text);

@@ -490,6 +490,31 @@ TEST(BrokerCore, SayIsPublishedWithTheSenderFromTheSessionTableAndAcked) {
     EXPECT_TRUE(out.log.empty());
 }
 
+TEST(BrokerCore, AnActionIsPublishedAsAnActionLine) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+
+    const outbox out = s.send(
+        "peer-alice", proto::say{alice.secret, "lobby", 3, "waves", proto::line_kind::action});
+
+    EXPECT_EQ(only_event<proto::line>(out),
+              (proto::line{test_epoch, 1, "lobby", "alice", alice.session_id, 3, "waves",
+                           proto::line_kind::action}));
+    EXPECT_EQ(only_reply<proto::ack>(out, "peer-alice"), (proto::ack{3, 1}));
+}
+
+TEST(BrokerCore, ALineOfAnUnknownKindIsMalformedWithItsMessageIdAndNothingIsPublished) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+
+    const outbox out = s.send(
+        "peer-alice", proto::say{alice.secret, "lobby", 4, "hi", static_cast<proto::line_kind>(2)});
+
+    EXPECT_TRUE(refused(out, "peer-alice", error_code::malformed, 4));
+    // The next line is the room's first: the refused one took no number.
+    EXPECT_EQ(only_event<proto::line>(s.say("peer-alice", alice, 5, "fine")).seq, 1u);
+}
+
 // An event as "WORD room seq", or just its word for a broker-wide event.
 std::string summarised(const proto::event& e) {
     return std::visit(
@@ -791,7 +816,7 @@ TEST(BrokerCore, MalformedMessagesAreRefusedWithTheRightCodeAndTheBrokerCarriesO
          {body("HELLO").text(std::string(257, 'a')).text("lobby").u8(0)},
          error_code::too_long},
         {"text of 65537 bytes",
-         {body("SAY").secret(secret).text("lobby").u64(1).text(std::string(65537, 'a'))},
+         {body("SAY").secret(secret).text("lobby").u64(1).u8(0).text(std::string(65537, 'a'))},
          error_code::too_long},
         {"bad resume ticket",
          {body("HELLO").text("bob").text("lobby").u8(5).bytes("short")},

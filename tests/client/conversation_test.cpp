@@ -154,6 +154,29 @@ TEST(Conversation, OwnLineIsPrintedOnceOnAcknowledgementAndNeverFromTheEcho) {
     EXPECT_EQ(c.unacknowledged(), 0u);
 }
 
+TEST(Conversation, AnActionReadsTheSameToEveryoneTheSenderIncluded) {
+    std::vector<printed> out;
+    conversation c = in_two_rooms(out);
+    proto::line bob_waves = line_in("ops", 1, "waves");
+    bob_waves.kind = proto::line_kind::action;
+    c.on_event(bob_waves, out);
+    const proto::say say = c.compose("ops", "nods", proto::line_kind::action);
+    EXPECT_EQ(say.kind, proto::line_kind::action);
+    c.on_reply(proto::ack{say.message_id, 2}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#ops * bob waves"},
+                                         {style::own, "#ops * alice nods"}}));
+}
+
+TEST(Conversation, ALineOfAKindThisClientDoesNotKnowReadsAsText) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    proto::line odd = line_in("lobby", 1, "hi");
+    odd.kind = static_cast<proto::line_kind>(9);
+    c.on_event(odd, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] hi"}}));
+}
+
 TEST(Conversation, AnAckOfSeveralConfirmsTheLinesAcceptedJustBeforeItInOrder) {
     std::vector<printed> out;
     conversation c = joined_conversation(out);

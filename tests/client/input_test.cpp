@@ -35,6 +35,13 @@ TEST(ParseInput, MsgTakesANameAndTheRestOfTheLineAsTyped) {
     EXPECT_EQ(parse_input("/msg"), user_input{bad_usage{"! Usage: /msg NAME TEXT"}});
 }
 
+TEST(ParseInput, MeTakesTheRestOfTheLineAsTyped) {
+    EXPECT_EQ(parse_input("/me waves"), (user_input{send_action{"waves"}}));
+    EXPECT_EQ(parse_input("/me  \t waves  at  bob "), (user_input{send_action{"waves  at  bob "}}));
+    EXPECT_EQ(parse_input("/me"), user_input{bad_usage{"! Usage: /me TEXT"}});
+    EXPECT_EQ(parse_input("/me   "), user_input{bad_usage{"! Usage: /me TEXT"}});
+}
+
 TEST(ParseInput, WhetherTheRoomIsARoomNameIsLeftToTheCaller) {
     EXPECT_EQ(parse_input("/join Ops!"), user_input{join_room{"Ops!"}});
     EXPECT_EQ(parse_input("/join ##ops"), user_input{join_room{"#ops"}});

@@ -21,6 +21,7 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::rooms(),
         pipe_message::msg("bob", "just  between us"),
         pipe_message::msg(std::string(256, 'n'), ""),
+        pipe_message::act("waves"),
         pipe_message::quit(),
         pipe_message::eof(),
         pipe_message::print({style::error, "! Not sent: text is empty"}),
@@ -36,7 +37,7 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
 
 TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(""));
-    EXPECT_FALSE(decode_pipe_message("\x0a"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message("\x0b"));                      // no such kind
     EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00'})); // msg without its name's length
     EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00', '\x05', 'b'})); // name cut short
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style

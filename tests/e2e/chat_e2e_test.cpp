@@ -455,6 +455,27 @@ TEST_F(Chat, ALineSaidInARoomReachesItsMembersOnlyAndIsNamedWhereTheyAreInTwo) {
         EXPECT_EQ(p->lines(stream::err), lines{});
 }
 
+// "/me waves" is an action: everyone in the room sees "* amy waves", amy too, in place of
+// "[You] ...".
+TEST_F(Chat, AnActionReadsTheSameToEveryoneInTheRoom) {
+    child_process mia = client("mia");
+    ASSERT_TRUE(prints(mia, stream::out, connected(1)));
+    child_process amy = client("amy");
+    ASSERT_TRUE(prints(amy, stream::out, connected(2)));
+    ASSERT_TRUE(prints(mia, stream::out, entered("amy", 2)));
+
+    amy.write("/me waves  at mia\n");
+    ASSERT_TRUE(prints(mia, stream::out, "* amy waves  at mia"));
+    amy.close_stdin();
+    EXPECT_EQ(exit_of(amy), "exit 0") << transcript(amy);
+    mia.close_stdin();
+    EXPECT_EQ(exit_of(mia), "exit 0") << transcript(mia);
+
+    EXPECT_EQ(amy.lines(stream::out), (lines{connected(2), "* amy waves  at mia"}));
+    EXPECT_EQ(mia.lines(stream::out),
+              (lines{connected(1), entered("amy", 2), "* amy waves  at mia", left("amy", 1)}));
+}
+
 // A private message reaches its recipient alone, in whatever room, without a room prefix; one to
 // a name nobody online has reaches nobody and is reported as not delivered.
 TEST_F(Chat, APrivateMessageReachesItsRecipientAloneAndOneToNobodyIsRefused) {

@@ -187,7 +187,7 @@ std::vector<bad_message> cases() {
     joined(
         "SayWithForgedSender",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).u64(77).text("hi").text("bob");
+            return body("SAY").secret(s).text(lobby).u64(77).u8(0).text("hi").text("bob");
         },
         error_code::malformed, 0, "after its last field");
 
@@ -196,13 +196,13 @@ std::vector<bad_message> cases() {
     joined(
         "MessageIdOf9Bytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).bytes(std::string(9, '\0')).text("hi");
+            return body("SAY").secret(s).text(lobby).bytes(std::string(9, '\0')).u8(0).text("hi");
         },
         error_code::malformed);
     joined(
         "MessageIdOf7Bytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).bytes(std::string(7, '\0')).text("hi");
+            return body("SAY").secret(s).text(lobby).bytes(std::string(7, '\0')).u8(0).text("hi");
         },
         error_code::malformed);
     joined(
@@ -228,19 +228,19 @@ std::vector<bad_message> cases() {
     joined(
         "TextLengthPrefixOf65537WithTwoBytes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).u64(77).u32(65537).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u8(0).u32(65537).bytes("hi");
         },
         error_code::too_long, 0, "longer than 65536");
     joined(
         "TextLengthPrefixAllOnes",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).u64(77).u32(all_ones).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u8(0).u32(all_ones).bytes("hi");
         },
         error_code::too_long, 0, "longer than 65536");
     joined(
         "TextLengthPastTheEnd",
         [](const proto::session_secret& s) {
-            return body("SAY").secret(s).text(lobby).u64(77).u32(100).bytes("hi");
+            return body("SAY").secret(s).text(lobby).u64(77).u8(0).u32(100).bytes("hi");
         },
         error_code::malformed, 0, "cut short");
 
@@ -487,7 +487,8 @@ TEST(BodyBuilder, WritesWhatTheCodecWritesWhenTheBytesAreRight) {
     proto::session_secret s;
     s.fill(0xA5);
     EXPECT_EQ(body("HELLO").text("mallory").text(lobby).u8(0).str(), hello("mallory").front());
-    EXPECT_EQ(body("SAY").secret(s).text(lobby).u64(77).text("hi").str(), say(s, "hi").front());
+    EXPECT_EQ(body("SAY").secret(s).text(lobby).u64(77).u8(0).text("hi").str(),
+              say(s, "hi").front());
     EXPECT_EQ(body("READY").secret(s).str(),
               proto::encode(proto::command{proto::ready{s}}).front());
     EXPECT_EQ(body("WHO").secret(s).text(lobby).str(),

@@ -155,7 +155,7 @@ TEST(CodecEncoding, ACommandIsOneFrameTheHeaderTheWordThenItsFields) {
     EXPECT_EQ(encode(command{say{secret, "ops", 258, "hi"}}),
               (frame_list{std::string("ZCHAT\x02\x03SAY", 10) + bytes(secret) +
                           std::string("\0\0\0\x03ops", 7) + std::string("\0\0\0\0\0\0\x01\x02", 8) +
-                          std::string("\0\0\0\x02hi", 6)}));
+                          std::string("\0", 1) + std::string("\0\0\0\x02hi", 6)}));
     EXPECT_EQ(encode(command{hello{"bob", "lobby", std::nullopt}}),
               (frame_list{body("HELLO").text("bob").text("lobby").u8(0)}));
     EXPECT_EQ(encode(command{hello{"bob", "ops", resume_ticket{1, secret}}}),
@@ -205,8 +205,9 @@ TEST(CodecEncoding, ARoomsEventHasItsSeqAndRoomAfterTheEpoch) {
                     body("JOIN").u64(1).u64(2).text("ops").text("bob").u64(3).u32(4).u64(5)}));
     EXPECT_EQ(
         encode(event{line{1, 2, "ops", "bob", 3, 4, "hi"}}),
-        (frame_list{"chat/ops/",
-                    body("LINE").u64(1).u64(2).text("ops").text("bob").u64(3).u64(4).text("hi")}));
+        (frame_list{
+            "chat/ops/",
+            body("LINE").u64(1).u64(2).text("ops").text("bob").u64(3).u64(4).u8(0).text("hi")}));
 }
 
 TEST(CodecEncoding, ALineIsTwoFrames) {
@@ -518,13 +519,13 @@ TEST(DecodeCommand, RefusesMalformedMessagesWithTheDocumentedCode) {
          {body("HELLO").text(std::string(257, 'a')).text("lobby").u8(0)},
          error_code::too_long},
         {"a 65537-byte text",
-         {body("SAY").secret(secret).text("lobby").u64(1).text(std::string(65537, 'a'))},
+         {body("SAY").secret(secret).text("lobby").u64(1).u8(0).text(std::string(65537, 'a'))},
          error_code::too_long},
         {"a text length of 2^32 - 1 with 2 bytes",
-         {body("SAY").secret(secret).text("lobby").u64(1).u32(u32_max).bytes("hi")},
+         {body("SAY").secret(secret).text("lobby").u64(1).u8(0).u32(u32_max).bytes("hi")},
          error_code::too_long},
         {"a text length past the end",
-         {body("SAY").secret(secret).text("lobby").u64(1).u32(3).bytes("hi")},
+         {body("SAY").secret(secret).text("lobby").u64(1).u8(0).u32(3).bytes("hi")},
          error_code::malformed},
         {"a SAY without its room",
          {body("SAY").secret(secret).u64(1).text("hi")},
@@ -533,7 +534,7 @@ TEST(DecodeCommand, RefusesMalformedMessagesWithTheDocumentedCode) {
          {body("WHO").secret(secret).text("lobby").u8(0)},
          error_code::malformed},
         {"a forged sender after a SAY's text",
-         {body("SAY").secret(secret).text("lobby").u64(1).text("hi").text("[bob] hi")},
+         {body("SAY").secret(secret).text("lobby").u64(1).u8(0).text("hi").text("[bob] hi")},
          error_code::malformed},
         {"a JOIN without its room", {body("JOIN").secret(secret)}, error_code::malformed},
         {"a PART whose room is cut short",
@@ -555,7 +556,7 @@ TEST(DecodeCommand, RefusesARoomOver32BytesInEveryCommandThatNamesOne) {
     const std::vector<bad_command> cases{
         {"HELLO", {body("HELLO").text("bob").text(room_over_cap).u8(0)}, error_code::too_long},
         {"SAY",
-         {body("SAY").secret(secret).text(room_over_cap).u64(1).text("hi")},
+         {body("SAY").secret(secret).text(room_over_cap).u64(1).u8(0).text("hi")},
          error_code::too_long},
         {"WHO", {body("WHO").secret(secret).text(room_over_cap)}, error_code::too_long},
         {"JOIN", {body("JOIN").secret(secret).text(room_over_cap)}, error_code::too_long},
@@ -580,9 +581,9 @@ TEST(DecodeCommand, RefusesARoomOver32BytesInEveryCommandThatNamesOne) {
 TEST(DecodeCommand, AcceptsARoomOf32BytesInEveryCommandThatNamesOne) {
     EXPECT_EQ(decode_command_frames({body("HELLO").text("bob").text(longest_room).u8(0)}),
               (decoded<command>{hello{"bob", longest_room, std::nullopt}}));
-    EXPECT_EQ(
-        decode_command_frames({body("SAY").secret(secret).text(longest_room).u64(1).text("hi")}),
-        (decoded<command>{say{secret, longest_room, 1, "hi"}}));
+    EXPECT_EQ(decode_command_frames(
+                  {body("SAY").secret(secret).text(longest_room).u64(1).u8(0).text("hi")}),
+              (decoded<command>{say{secret, longest_room, 1, "hi"}}));
     EXPECT_EQ(decode_command_frames({body("WHO").secret(secret).text(longest_room)}),
               (decoded<command>{who{secret, longest_room}}));
     EXPECT_EQ(decode_command_frames({body("JOIN").secret(secret).text(longest_room)}),
@@ -604,8 +605,9 @@ TEST(DecodeCommand, LeavesWhetherARoomIsARoomNameToValidation) {
               (decoded<command>{who{secret, "#Ops"}}));
     EXPECT_EQ(decode_command_frames({body("PART").secret(secret).text("a/b")}),
               (decoded<command>{part{secret, "a/b"}}));
-    EXPECT_EQ(decode_command_frames({body("SAY").secret(secret).text("\xff").u64(1).text("hi")}),
-              (decoded<command>{say{secret, "\xff", 1, "hi"}}));
+    EXPECT_EQ(
+        decode_command_frames({body("SAY").secret(secret).text("\xff").u64(1).u8(0).text("hi")}),
+        (decoded<command>{say{secret, "\xff", 1, "hi"}}));
 }
 
 TEST(DecodeCommand, RefusesAPingWhosePositionCountLies) {
@@ -688,16 +690,25 @@ TEST(DecodeCommand, AnswersAVersionOnePeerInItsOwnFrames) {
 }
 
 TEST(DecodeCommand, ReportsTheFirstBadFieldInOrder) {
-    const std::string long_text_then_extra =
-        body("SAY").secret(secret).text("lobby").u64(1).text(std::string(65537, 'a')).bytes("x");
+    const std::string long_text_then_extra = body("SAY")
+                                                 .secret(secret)
+                                                 .text("lobby")
+                                                 .u64(1)
+                                                 .u8(0)
+                                                 .text(std::string(65537, 'a'))
+                                                 .bytes("x");
     EXPECT_EQ(error_of(decode_command_frames({long_text_then_extra})), error_code::too_long);
     const std::string short_resume_then_extra =
         body("HELLO").text("bob").text("lobby").u8(3).bytes("xyz");
     EXPECT_EQ(test::reason_of(decode_command_frames({short_resume_then_extra})),
               "resume must be empty or 24 bytes");
     // The room comes before the text: a long room decides over a long text.
-    const auto long_room_and_text = decode_command_frames(
-        {body("SAY").secret(secret).text(room_over_cap).u64(1).text(std::string(65537, 'a'))});
+    const auto long_room_and_text = decode_command_frames({body("SAY")
+                                                               .secret(secret)
+                                                               .text(room_over_cap)
+                                                               .u64(1)
+                                                               .u8(0)
+                                                               .text(std::string(65537, 'a'))});
     EXPECT_EQ(test::reason_of(long_room_and_text), "room is longer than 32 bytes");
 }
 
@@ -706,16 +717,18 @@ TEST(DecodeCommand, AcceptsANameOf256BytesAndATextOf65536Bytes) {
     EXPECT_EQ(decode_command_frames({body("HELLO").text(name).text("lobby").u8(0)}),
               (decoded<command>{hello{name, "lobby", std::nullopt}}));
     const std::string text(max_text_bytes, 'a');
-    EXPECT_EQ(decode_command_frames({body("SAY").secret(secret).text("lobby").u64(1).text(text)}),
-              (decoded<command>{say{secret, "lobby", 1, text}}));
+    EXPECT_EQ(
+        decode_command_frames({body("SAY").secret(secret).text("lobby").u64(1).u8(0).text(text)}),
+        (decoded<command>{say{secret, "lobby", 1, text}}));
 }
 
 TEST(DecodeCommand, LeavesNameAndTextContentToValidation) {
     // Structure only: bytes that validate.hpp refuses still decode.
     EXPECT_EQ(decode_command_frames({body("HELLO").text("").text("lobby").u8(0)}),
               (decoded<command>{hello{"", "lobby", std::nullopt}}));
-    EXPECT_EQ(decode_command_frames({body("SAY").secret(secret).text("lobby").u64(0).text("\xff")}),
-              (decoded<command>{say{secret, "lobby", 0, "\xff"}}));
+    EXPECT_EQ(
+        decode_command_frames({body("SAY").secret(secret).text("lobby").u64(0).u8(0).text("\xff")}),
+        (decoded<command>{say{secret, "lobby", 0, "\xff"}}));
 }
 
 TEST(DecodeCommand, ReadsAResumeTicketAsSessionIdThenSecret) {
@@ -858,8 +871,15 @@ TEST(DecodeEvent, RefusesMalformedEventsWithTheDocumentedCode) {
          {"presence/lobby/", body("JOIN").u64(1).u64(1).text("lobby").text("bob").u64(1).u32(1)},
          error_code::malformed},
         {"LINE with a 33-byte room",
-         {"chat/lobby/",
-          body("LINE").u64(1).u64(1).text(room_over_cap).text("bob").u64(1).u64(1).text("hi")},
+         {"chat/lobby/", body("LINE")
+                             .u64(1)
+                             .u64(1)
+                             .text(room_over_cap)
+                             .text("bob")
+                             .u64(1)
+                             .u64(1)
+                             .u8(0)
+                             .text("hi")},
          error_code::too_long},
         {"STATS counting more records than it holds",
          {"sys/stats/", body("STATS")
@@ -1074,6 +1094,7 @@ TEST(DecodeEventHeaders, CheckNothingButThatTheFieldsFit) {
                                      .text(std::string(300, 'x'))
                                      .u64(1)
                                      .u64(9)
+                                     .u8(0)
                                      .text("")};
     EXPECT_EQ(error_of(decode_event_frames(f)), error_code::too_long);
     EXPECT_EQ(headers_of(views(f), 8),

@@ -74,7 +74,7 @@ std::string rejected_text(const proto::stats& s) {
 std::string details(const proto::event& e) {
     return std::visit(
         overloaded{
-            [](const proto::line& l) { return proto::chat_line(l.sender, l.text); },
+            [](const proto::line& l) { return proto::chat_line(l.sender, l.text, l.kind); },
             [](const proto::joined& j) {
                 return proto::printable(j.name) + " (sid " + std::to_string(j.session_id) + ", " +
                        std::to_string(j.online) + " online, chat at " + std::to_string(j.chat_seq) +
@@ -179,6 +179,7 @@ json event_json(const proto::event& e, std::string_view topic) {
                        j["sender"] = l.sender;
                        j["session_id"] = l.session_id;
                        j["message_id"] = l.message_id;
+                       j["action"] = l.kind == proto::line_kind::action;
                        j["text"] = l.text;
                    },
                    [&](const proto::joined& x) {

@@ -170,9 +170,17 @@ TEST(TapJson, LineHasStableFieldsAndExactText) {
     EXPECT_EQ(j["sender"], "Zo\u00eb");
     EXPECT_EQ(j["session_id"], 1);
     EXPECT_EQ(j["message_id"], 2);
+    EXPECT_EQ(j["action"], false);
     EXPECT_EQ(j["text"], text);
     EXPECT_EQ(j["bytes"], 42);
     EXPECT_TRUE(out.starts_with(R"({"time":"2026-11-28T11:02:03.123Z","unix_time":)")) << out;
+}
+
+TEST(TapHumanLine, AnActionReadsAsTheClientShowsIt) {
+    proto::event waves = test::line_at(7, 2, "alice", "waves");
+    std::get<proto::line>(waves).kind = proto::line_kind::action;
+    EXPECT_EQ(human_line(event_note(waves)), "11:02:03.123 #2 line chat/lobby/ * alice waves");
+    EXPECT_EQ(json::parse(json_line(event_note(waves)))["action"], true);
 }
 
 TEST(TapJson, PresenceHeartbeatAndStatsFields) {
