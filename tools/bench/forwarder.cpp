@@ -11,6 +11,7 @@
 #include <array>
 #include <iostream>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace zchat::bench {
@@ -89,6 +90,9 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
     const std::string line_sender = std::string(4, '\0') + zero64;
     std::string line;
     std::string chat_topic;
+    // The room each connection's last HELLO named, so that its READY's JOIN is published in that
+    // room as zchat's is: the only thing the forwarder remembers of a client.
+    std::unordered_map<std::string, std::string> room_of_peer;
     std::vector<zmq::message_t> parts;
     std::array<zmq::pollitem_t, 2> items{{
         {router.handle(), 0, ZMQ_POLLIN, 0},
@@ -150,11 +154,14 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
                 auto probe = proto::encode(proto::event{proto::probe{}});
                 probe.front() = "probe/" + hello->name + "/";
                 send_frames(pub, probe);
+                room_of_peer[parts[0].to_string()] = hello->room;
             } else if (std::holds_alternative<proto::ready>(*command)) {
-                // zchat announces every join to everyone; the forwarder, which knows no names
-                // here, announces an empty one.
+                // zchat announces every join to everyone in the room; the forwarder, which knows
+                // no names here, announces an empty one.
+                const auto room = room_of_peer.find(parts[0].to_string());
                 proto::joined joined;
-                joined.room = proto::default_room;
+                joined.room =
+                    room != room_of_peer.end() ? room->second : std::string{proto::default_room};
                 send_frames(pub, proto::encode(proto::event{joined}));
             }
         }

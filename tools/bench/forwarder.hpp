@@ -2,13 +2,13 @@
 // zchat's architecture on this machine. No validation, no sessions, no sequencing:
 //
 // - SAY (its body's word is "SAY"): replies ACK(message id, seq 0, count 1) to the sender and
-//   publishes a LINE-shaped event under chat/lobby/ whose message id and text are copied from
-//   the SAY's bytes, not decoded; epoch, seq and session id are 0 and the sender name empty.
+//   publishes a LINE-shaped event under chat/<room>/ whose room, message id and text are copied
+//   from the SAY's bytes, not decoded; epoch, seq and session id are 0 and the sender name empty.
 // - HELLO: replies a WELCOME-shaped reply (zeros for the session) and publishes a PROBE under
 //   probe/<name>/, so a client can prove its SUB path (the bench's mimicked join, see
-//   worker.hpp).
-// - READY: publishes a JOIN-shaped event under presence/lobby/, as zchat announces every join
-//   to everyone.
+//   worker.hpp). It remembers the HELLO's room for the connection, and nothing else.
+// - READY: publishes a JOIN-shaped event under presence/<room>/, the room the connection's HELLO
+//   named (the lobby if none did), as zchat announces every join to the room.
 // - Anything else (PING, BYE, garbage) is read and dropped.
 // - Every second (zchat's default heartbeat interval) it publishes a HEARTBEAT, as zchat does.
 //

@@ -50,6 +50,7 @@ struct settings {
     std::string mode = "fixed";
     std::uint32_t clients = 10;
     std::uint32_t publishers = 2;
+    std::uint32_t rooms = 1;
     double rate = 1000;
     std::size_t size = 64;
     double duration = 5;
@@ -321,6 +322,7 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
     whole.target = base.baseline ? "baseline" : "zchat";
     whole.offered_rate = base.rate;
     whole.publishers = base.publishers;
+    whole.rooms = base.rooms;
     whole.payload_bytes = std::max(base.payload_bytes, min_payload_bytes);
     whole.bench_loop_threads = 0;
     const auto result_deadline =
@@ -349,9 +351,11 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     wc.pub_endpoint = t.pub;
     wc.baseline = t.name == "baseline";
     wc.clients = clients;
+    wc.all_clients = clients;
     wc.name_prefix = "b" + std::to_string(getpid() % 100000) + "r" + std::to_string(t.runs++) + "c";
     wc.publishers = publishers;
     wc.local_publishers = publishers;
+    wc.rooms = s.rooms;
     wc.rate = rate;
     wc.churn_rate = churn_rate;
     wc.payload_bytes = s.size;
@@ -540,8 +544,11 @@ int run(const settings& s) {
         std::cout << "zchat-bench " << s.mode << ": " << s.clients << " clients (" << s.publishers
                   << " publishing), " << s.size << "-byte lines, " << s.duration
                   << " s measured after " << s.warmup << " s warmup, on "
-                  << sysconf(_SC_NPROCESSORS_ONLN)
-                  << " cores; every line is due to every client, its sender included"
+                  << sysconf(_SC_NPROCESSORS_ONLN) << " cores; "
+                  << (s.rooms > 1 ? "the clients are spread over " + std::to_string(s.rooms) +
+                                        " rooms, and every line is due to every client of its "
+                                        "room, its sender included"
+                                  : "every line is due to every client, its sender included")
                   << (s.spawn.empty() || s.keep_rate_limit
                           ? ""
                           : "; the spawned broker's rate limit is lifted (--rate 0)")
@@ -621,6 +628,10 @@ int main(int argc, char** argv) {
         cxxopts::value(s.clients)->default_value("10"), "C");
     add("publishers", "how many of the clients send lines",
         cxxopts::value(s.publishers)->default_value("2"), "P");
+    add("rooms",
+        "spread the clients round-robin over N rooms, bench-0 to bench-<N-1> (1: all in the "
+        "lobby); a line is due to its room's clients only",
+        cxxopts::value(s.rooms)->default_value("1"), "N");
     add("rate",
         "lines per second offered by all publishers together (capacity: first step; churn: "
         "leave+join per second)",
@@ -655,8 +666,8 @@ int main(int argc, char** argv) {
     cli.positional_help("");
     cli.custom_help(
         "[--router EP --sub EP [--broker-pid PID] | HOST | --spawn PATH_TO_BROKER]\n"
-        "  --mode fixed|capacity|idle|churn --clients C --publishers P --rate R --size S\n"
-        "  --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
+        "  --mode fixed|capacity|idle|churn --clients C --publishers P [--rooms N] --rate R\n"
+        "  --size S --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("version")) {
@@ -667,7 +678,8 @@ int main(int argc, char** argv) {
             std::cout << cli.help(help_groups)
                       << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
                          "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
-                         "clients, the sender's own SUB included.\n"
+                         "clients (with --rooms N, all\nthose of its room), the sender's own SUB "
+                         "included.\n"
                          "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
                          "started or joined), 2 usage error.\n";
             return exit_ok;
@@ -704,6 +716,9 @@ int main(int argc, char** argv) {
                 throw cxxopts::exceptions::exception("--mode churn runs in one process");
             if (s.clients < 1 || s.clients > 10000)
                 throw cxxopts::exceptions::exception("--clients must be from 1 to 10000");
+            if (s.rooms < 1 || s.rooms > s.clients)
+                throw cxxopts::exceptions::exception(
+                    "--rooms must be from 1 to the number of clients");
             if ((s.mode == "fixed" || s.mode == "capacity") &&
                 (s.publishers < 1 || s.publishers > s.clients))
                 throw cxxopts::exceptions::exception(

@@ -73,10 +73,10 @@ std::optional<double> figure_value(const run_result& r, const std::string& key) 
 
 void json_run(std::ostringstream& out, const run_result& r) {
     out << "{\"target\":\"" << r.target << "\",\"clients\":" << r.clients
-        << ",\"publishers\":" << r.publishers << ",\"payload_bytes\":" << r.payload_bytes
-        << ",\"seconds\":" << json_number(r.seconds) << ",\"lines_due\":" << r.lines_due
-        << ",\"lines_sent\":" << r.lines_sent << ",\"lines_acked\":" << r.lines_acked
-        << ",\"deliveries\":" << r.deliveries
+        << ",\"publishers\":" << r.publishers << ",\"rooms\":" << r.rooms
+        << ",\"payload_bytes\":" << r.payload_bytes << ",\"seconds\":" << json_number(r.seconds)
+        << ",\"lines_due\":" << r.lines_due << ",\"lines_sent\":" << r.lines_sent
+        << ",\"lines_acked\":" << r.lines_acked << ",\"deliveries\":" << r.deliveries
         << ",\"expected_deliveries\":" << json_number(expected_deliveries(r))
         << ",\"generator_bound\":" << (generator_bound(r) ? "true" : "false")
         << ",\"generator_note\":" << json_string(generator_note(r))
@@ -135,14 +135,17 @@ std::string ratio_line(const std::string& mode, const comparison& c) {
     const run_result& z = c.zchat;
     std::string text;
     std::optional<double> r;
+    // Over several rooms a line goes to its room's clients only, so say how many rooms.
+    const std::string clients = std::to_string(z.clients) + " clients" +
+                                (z.rooms > 1 ? " in " + std::to_string(z.rooms) + " rooms" : "");
     if (mode == "capacity") {
-        text = "capacity " + thousands(z.offered_rate) + " lines/s x " + std::to_string(z.clients) +
-               " clients (" + thousands(delivery_rate(z)) + " deliveries/s)";
+        text = "capacity " + thousands(z.offered_rate) + " lines/s x " + clients + " (" +
+               thousands(delivery_rate(z)) + " deliveries/s)";
         if (c.baseline)
             r = ratio(z.offered_rate, c.baseline->offered_rate);
     } else {
-        text = mode + " " + thousands(z.offered_rate) + " lines/s x " + std::to_string(z.clients) +
-               " clients: " + thousands(delivery_rate(z)) + " deliveries/s, e2e p99 " +
+        text = mode + " " + thousands(z.offered_rate) + " lines/s x " + clients + ": " +
+               thousands(delivery_rate(z)) + " deliveries/s, e2e p99 " +
                number(static_cast<double>(z.e2e_latency.percentile(99)) / 1e6) + " ms";
         if (c.baseline) {
             // The throughput figure is fixed by the offered rate, so compare what differs: the
@@ -218,7 +221,7 @@ std::string json_report(const std::string& mode, const comparison& result,
 }
 
 std::string csv_header() {
-    std::string header = "mode,target,clients,publishers,payload_bytes";
+    std::string header = "mode,target,clients,publishers,rooms,payload_bytes";
     for (const auto& f : figures(run_result{}))
         header += "," + f.key;
     return header + "\n";
@@ -230,7 +233,7 @@ std::string csv_rows(const std::string& mode, const comparison& c) {
         if (!r)
             continue;
         out << mode << ',' << r->target << ',' << r->clients << ',' << r->publishers << ','
-            << r->payload_bytes;
+            << r->rooms << ',' << r->payload_bytes;
         for (const auto& f : figures(*r))
             out << ',' << (f.value ? json_number(f.value) : "");
         out << '\n';

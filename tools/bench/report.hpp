@@ -25,7 +25,7 @@ std::string human_table(const comparison& c);
 
 // The closing line. mode "capacity": "capacity 412,345 lines/s x 100 clients = 0.93x baseline";
 // otherwise "fixed 1,000 lines/s x 10 clients: 10,000 deliveries/s = 1.00x baseline". Without a
-// baseline the ratio part reads "(no baseline)".
+// baseline the ratio part reads "(no baseline)". Over several rooms "x 30 clients in 3 rooms".
 std::string ratio_line(const std::string& mode, const comparison& c);
 
 // Capacity with a baseline: end-to-end latency of zchat against the forwarder at each rate both

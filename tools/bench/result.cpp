@@ -24,6 +24,7 @@ std::string percent(double fraction) {
 void merge(run_result& whole, const run_result& part) {
     whole.clients += part.clients;
     whole.lines_due += part.lines_due;
+    whole.deliveries_due += part.deliveries_due;
     whole.lines_sent += part.lines_sent;
     whole.lines_acked += part.lines_acked;
     whole.refused += part.refused;
@@ -49,7 +50,8 @@ std::string serialize(const run_result& r) {
         << r.deliveries << "\ngap_loss " << r.gap_loss << "\nseq_gaps " << r.seq_gaps
         << "\nloop_cpu " << r.bench_loop_cpu_seconds << "\nloop_threads " << r.bench_loop_threads
         << "\nack " << r.ack_latency.serialize() << "\ne2e " << r.e2e_latency.serialize()
-        << "\nlag " << r.send_lag.serialize() << "\nerror " << r.first_error << "\nend\n";
+        << "\nlag " << r.send_lag.serialize() << "\ndeliveries_due " << r.deliveries_due
+        << "\nerror " << r.first_error << "\nend\n";
     return out.str();
 }
 
@@ -89,6 +91,8 @@ std::optional<run_result> parse_run_result(const std::string& text) {
             ok = static_cast<bool>(v >> r.seconds);
         else if (key == "lines_due")
             ok = static_cast<bool>(v >> r.lines_due);
+        else if (key == "deliveries_due")
+            ok = static_cast<bool>(v >> r.deliveries_due);
         else if (key == "lines_sent")
             ok = static_cast<bool>(v >> r.lines_sent);
         else if (key == "lines_acked")
@@ -116,7 +120,7 @@ std::optional<run_result> parse_run_result(const std::string& text) {
 }
 
 double expected_deliveries(const run_result& r) {
-    return static_cast<double>(r.lines_due) * r.clients;
+    return static_cast<double>(r.deliveries_due);
 }
 
 double achieved_rate(const run_result& r) {

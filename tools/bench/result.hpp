@@ -16,8 +16,10 @@ namespace zchat::bench {
 struct run_result {
     std::string target;        // "zchat" or "baseline"
     double offered_rate = 0;   // lines/s asked for
-    std::uint32_t clients = 0; // every client subscribes; each line is due to all of them
+    std::uint32_t clients = 0; // every client subscribes; each line is due to all of its room
     std::uint32_t publishers = 0;
+    // The rooms the clients are spread over (1: all in the default room).
+    std::uint32_t rooms = 1;
     std::size_t payload_bytes = 0;
     double seconds = 0; // length of the measured window
 
@@ -31,6 +33,8 @@ struct run_result {
     histogram ack_latency;         // ns, from intended send time to ACK
     histogram e2e_latency;         // ns, from intended send time to LINE received
     histogram send_lag;            // ns, from intended to actual send time
+    // Each line due x the clients of its room (its sender included): the deliveries expected.
+    std::uint64_t deliveries_due = 0;
 
     // Process figures over the window; nullopt when unknown (an external broker without pid).
     std::optional<double> broker_cpu_seconds;
@@ -54,7 +58,8 @@ struct run_result {
 };
 
 // Adds a worker's share of a run to the whole: counts add up, histograms merge, CPU seconds
-// add up and loop threads are counted. Process figures of the broker are left alone.
+// add up and loop threads are counted. The run's settings (rate, publishers, rooms, ...) and the
+// process figures of the broker are left alone.
 void merge(run_result& whole, const run_result& part);
 
 // A line-based text form of the counts and histograms (not the process figures), for a worker
@@ -63,7 +68,7 @@ std::string serialize(const run_result& r);
 std::optional<run_result> parse_run_result(const std::string& text);
 
 // Derived figures.
-double expected_deliveries(const run_result& r); // lines due x clients (sender included)
+double expected_deliveries(const run_result& r); // deliveries_due
 double achieved_rate(const run_result& r);       // lines ACKed per second
 double delivery_rate(const run_result& r);       // LINE deliveries per second
 double loss_fraction(const run_result& r);       // 1 - deliveries / expected

@@ -1,5 +1,6 @@
 #include "tools/bench/worker.hpp"
 
+#include "tools/bench/online_counts.hpp"
 #include "tools/bench/pacing.hpp"
 #include "tools/bench/payload.hpp"
 #include "tools/bench/ready_set.hpp"
@@ -62,6 +63,7 @@ struct sim_client {
     zmq::socket_t sub;
     std::string name;
     std::optional<std::uint32_t> publisher; // global publisher index
+    std::uint32_t room_index = 0;           // the one room it joins (room_of_client)
     // What zchat-client decides, decided by the same code: the join, the READY, when to PING,
     // the lines awaiting an ACK and the event sequence. It prints nothing here.
     client::conversation room{std::string{proto::default_room}, client::narration::off};
@@ -89,6 +91,7 @@ public:
         result_.offered_rate = config.rate;
         result_.clients = config.clients;
         result_.publishers = config.publishers;
+        result_.rooms = config.rooms;
         result_.payload_bytes = std::max(config.payload_bytes, min_payload_bytes);
     }
 
@@ -110,18 +113,21 @@ private:
     void open() {
         clients_.reserve(cfg_.clients);
         if (cfg_.churn_rate > 0) {
-            // Watches every JOIN and LEAVE in the room the bench's clients join, to check the
+            // Watches every JOIN and LEAVE in the rooms the bench's clients join, to check the
             // online count each one announces (another room's count is another count).
             monitor_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
             monitor_.set(zmq::sockopt::linger, 0);
             monitor_.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
-            monitor_.set(zmq::sockopt::subscribe, proto::presence_topic(proto::default_room));
+            for (std::uint32_t r = 0; r < cfg_.rooms; ++r)
+                monitor_.set(zmq::sockopt::subscribe,
+                             proto::presence_topic(room_name(r, cfg_.rooms)));
             monitor_.connect(cfg_.pub_endpoint);
         }
         for (std::uint32_t i = 0; i < cfg_.clients; ++i) {
             sim_client c;
             if (i < cfg_.local_publishers)
                 c.publisher = cfg_.first_publisher + i;
+            c.room_index = room_of_client(cfg_, i);
             clients_.push_back(std::move(c));
             connect(i, cfg_.name_prefix + std::to_string(cfg_.first_client + i));
         }
@@ -147,7 +153,8 @@ private:
         c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
         c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
         c.name = std::move(name);
-        c.room = client::conversation(std::string{proto::default_room}, client::narration::off);
+        const std::string room = room_name(c.room_index, cfg_.rooms);
+        c.room = client::conversation(room, client::narration::off);
         c.room.start_attempt();
         c.ready_sent = false;
         c.probe_topic.clear();
@@ -157,8 +164,7 @@ private:
             // The forwarder answers every HELLO with the same WELCOME, zeros where zchat has a
             // session, and its PROBE (under the client's name) may overtake that WELCOME: the
             // client takes it as given from the start.
-            c.room.welcome(
-                proto::welcome{.name = c.name, .room = std::string{proto::default_room}});
+            c.room.welcome(proto::welcome{.name = c.name, .room = room});
             c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
             c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
         }
@@ -166,10 +172,11 @@ private:
         c.sub.set(zmq::sockopt::linger, 0);
         c.sub.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
         // Subscribed before connecting, as zchat-client does, so that once the probe arrives
-        // every other subscription is in force too.
-        for (const std::string_view prefix :
-             {proto::topic::chat, proto::topic::presence, proto::topic::system})
-            c.sub.set(zmq::sockopt::subscribe, prefix);
+        // every other subscription is in force too. Only its own room's topics: a line is due
+        // to the clients of its room alone.
+        for (const std::string& topic : {proto::chat_topic(room), proto::presence_topic(room),
+                                         std::string{proto::topic::system}})
+            c.sub.set(zmq::sockopt::subscribe, topic);
         c.sub.connect(cfg_.pub_endpoint);
         c.dealer.connect(cfg_.router_endpoint);
         ready_.add(c.dealer.get(zmq::sockopt::fd), dealer_key(c));
@@ -204,7 +211,7 @@ private:
     }
 
     void send_hello(sim_client& c) {
-        send(c, proto::hello{c.name, std::string{proto::default_room}, std::nullopt});
+        send(c, proto::hello{c.name, c.room.current_room(), std::nullopt});
         c.last_hello = now_ns();
     }
 
@@ -316,12 +323,15 @@ private:
             wait_until(next_due);
         }
         result_.seconds = std::chrono::duration<double>(cfg_.duration).count();
-        // This worker's share of the lines due: its own publishers' lines.
+        // This worker's share of the lines due: its own publishers' lines, each due to every
+        // client of its room, those of other workers included.
         if (schedule_)
             for (const auto& c : clients_)
                 if (c.publisher) {
                     const auto [first, end] = window_lines(*c.publisher);
                     result_.lines_due += end - first;
+                    result_.deliveries_due +=
+                        (end - first) * room_members(cfg_, room_of_publisher(cfg_, *c.publisher));
                 }
         if (first_error_)
             result_.first_error = *first_error_;
@@ -363,8 +373,8 @@ private:
     }
 
     // Every line of this worker's publishers is sent and ACKed, and every subscriber here has
-    // received the last line due in the window of every publisher, those of other worker
-    // processes included.
+    // received the last line due in the window of every publisher in its room, those of other
+    // worker processes included.
     bool complete(const std::vector<std::uint64_t>& last_line) const {
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             const auto& c = clients_[i];
@@ -377,7 +387,7 @@ private:
         for (std::uint32_t p = 0; p < cfg_.publishers; ++p) {
             const std::uint64_t last = window_lines(p).second;
             for (const auto& sub : clients_)
-                if (sub.last_id_from[p] < last)
+                if (sub.room_index == room_of_publisher(cfg_, p) && sub.last_id_from[p] < last)
                     return false;
         }
         return true;
@@ -511,8 +521,9 @@ private:
         }
     }
 
-    // Each JOIN must announce one more user online than the event before it, each LEAVE one
-    // fewer: the presence events are sequenced, so the count is checked event by event.
+    // Each JOIN must announce one more user online in its room than the room's event before it,
+    // each LEAVE one fewer: a room's presence events are sequenced, so its count is checked
+    // event by event.
     void drain_monitor() {
         for (;;) {
             if (!receive(monitor_))
@@ -525,23 +536,18 @@ private:
     }
 
     void check_presence(const proto::event& e) {
-        std::int64_t online = 0;
-        int change = 0;
-        if (const auto* j = std::get_if<proto::joined>(&e)) {
-            online = j->online;
-            change = 1;
-        } else if (const auto* l = std::get_if<proto::left>(&e)) {
-            online = l->online;
-            change = -1;
-        } else {
+        bool agrees = true;
+        if (const auto* j = std::get_if<proto::joined>(&e))
+            agrees = online_.record(j->room, j->online, 1);
+        else if (const auto* l = std::get_if<proto::left>(&e))
+            agrees = online_.record(l->room, l->online, -1);
+        else
             return;
-        }
         ++result_.presence_events;
-        if (!result_.initial_online)
-            result_.initial_online = online - change;
-        else if (online != *result_.final_online + change)
+        if (!agrees)
             ++result_.online_mismatches;
-        result_.final_online = online;
+        result_.initial_online = online_.initial();
+        result_.final_online = online_.latest();
     }
 
     // Lets the conversation follow the event stream, and counts what it finds missing once the
@@ -639,10 +645,10 @@ private:
             c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
             send(c, proto::bye{c.room.secret()});
         }
-        // With churn, the monitor waits (boundedly) for every LEAVE, so the final online count
-        // can be compared with the one before the bench's clients came.
+        // With churn, the monitor waits (boundedly) for every LEAVE, so each room's final online
+        // count can be compared with the one before the bench's clients came.
         const auto deadline = now_ns() + std::chrono::seconds(3);
-        while (monitor_ && now_ns() < deadline && result_.final_online != result_.initial_online)
+        while (monitor_ && now_ns() < deadline && !online_.settled())
             wait_until(now_ns() + sweep_interval);
         clients_.clear();
     }
@@ -658,6 +664,7 @@ private:
     std::optional<pacing> churn_schedule_;
     std::uint64_t churned_ = 0;
     zmq::socket_t monitor_;
+    online_counts online_; // what the monitor has seen, room by room
     nanoseconds window_start_{};
     nanoseconds window_end_{};
     nanoseconds last_sweep_{};

@@ -1,11 +1,13 @@
 // A swarm of simulated zchat clients in one thread: each holds a DEALER and a SUB, joins through
 // the real handshake (HELLO -> WELCOME -> probe subscription -> PROBE -> READY -> own JOIN),
 // PINGs when it has sent nothing for the heartbeat interval, and the publishers among them send
-// chat lines on the pacing schedule. Every client subscribes to the chat and receives every line,
-// its own included. What a client decides (the join, the READY, when to PING, which lines await
-// an ACK, missed events) is zchat-client's own pure core, client::conversation, told not to
-// print; the bench adds the pacing, the send times in the payload and the measurements, and reads
-// each LINE by its header alone (proto::decode_event_headers).
+// chat lines on the pacing schedule. Each client joins one room (the default room, or one of
+// worker_config::rooms dealt round-robin: room_of_client), subscribes to that room's topics only
+// and receives every line said there, its own included. What a client decides (the join, the
+// READY, when to PING, which lines await an ACK, missed events) is zchat-client's own pure core,
+// client::conversation, told not to print; the bench adds the pacing, the send times in the
+// payload and the measurements, and reads each LINE by its header alone
+// (proto::decode_event_headers).
 //
 // Against the baseline forwarder the same code runs with one difference, the join: the
 // forwarder keeps no sessions, so a client subscribes to probe/<name>/ and repeats HELLO every
@@ -15,7 +17,7 @@
 // the same code.
 //
 // With churn, clients take turns to say BYE and join again on new sockets under a new name, and
-// one more SUB (the monitor) checks the online count of every JOIN and LEAVE.
+// one more SUB (the monitor) checks the online count of every JOIN and LEAVE, room by room.
 //
 // Owns its own ZeroMQ context and sockets; call run() from one thread. Throws worker_error when
 // the clients cannot join, zmq::error_t on socket failure.

@@ -1,5 +1,8 @@
 #include "tools/bench/worker_config.hpp"
 
+#include "proto/message.hpp"
+
+#include <cassert>
 #include <sstream>
 
 namespace zchat::bench {
@@ -29,14 +32,14 @@ std::string serialize(const worker_config& c) {
     std::ostringstream out;
     out.precision(17);
     out << "router " << c.router_endpoint << "\nsub " << c.pub_endpoint << "\nbaseline "
-        << c.baseline << "\nclients " << c.clients << "\nname_prefix " << c.name_prefix
-        << "\nfirst_client " << c.first_client << "\npublishers " << c.publishers
-        << "\nlocal_publishers " << c.local_publishers << "\nfirst_publisher " << c.first_publisher
-        << "\nrate " << c.rate << "\nchurn_rate " << c.churn_rate << "\npayload_bytes "
-        << c.payload_bytes << "\nwarmup_ms " << c.warmup.count() << "\nduration_ms "
-        << c.duration.count() << "\ndrain_timeout_ms " << c.drain_timeout.count()
-        << "\njoin_timeout_ms " << c.join_timeout.count() << "\nsub_rcvhwm " << c.sub_rcvhwm
-        << "\nend\n";
+        << c.baseline << "\nclients " << c.clients << "\nall_clients " << c.all_clients
+        << "\nname_prefix " << c.name_prefix << "\nfirst_client " << c.first_client
+        << "\npublishers " << c.publishers << "\nlocal_publishers " << c.local_publishers
+        << "\nfirst_publisher " << c.first_publisher << "\nrooms " << c.rooms << "\nrate " << c.rate
+        << "\nchurn_rate " << c.churn_rate << "\npayload_bytes " << c.payload_bytes
+        << "\nwarmup_ms " << c.warmup.count() << "\nduration_ms " << c.duration.count()
+        << "\ndrain_timeout_ms " << c.drain_timeout.count() << "\njoin_timeout_ms "
+        << c.join_timeout.count() << "\nsub_rcvhwm " << c.sub_rcvhwm << "\nend\n";
     return out.str();
 }
 
@@ -61,6 +64,8 @@ std::optional<worker_config> parse_worker_config(const std::string& text) {
             ok = read_number(value, c.baseline);
         else if (key == "clients")
             ok = read_number(value, c.clients);
+        else if (key == "all_clients")
+            ok = read_number(value, c.all_clients);
         else if (key == "first_client")
             ok = read_number(value, c.first_client);
         else if (key == "publishers")
@@ -69,6 +74,8 @@ std::optional<worker_config> parse_worker_config(const std::string& text) {
             ok = read_number(value, c.local_publishers);
         else if (key == "first_publisher")
             ok = read_number(value, c.first_publisher);
+        else if (key == "rooms")
+            ok = read_number(value, c.rooms);
         else if (key == "rate")
             ok = read_number(value, c.rate);
         else if (key == "churn_rate")
@@ -91,6 +98,30 @@ std::optional<worker_config> parse_worker_config(const std::string& text) {
             return std::nullopt;
     }
     return std::nullopt;
+}
+
+std::string room_name(std::uint32_t room, std::uint32_t rooms) {
+    assert(room < rooms);
+    return rooms == 1 ? std::string{proto::default_room} : "bench-" + std::to_string(room);
+}
+
+std::uint32_t room_of_publisher(const worker_config& c, std::uint32_t publisher) {
+    return publisher % c.rooms;
+}
+
+std::uint32_t room_of_client(const worker_config& c, std::uint32_t local) {
+    assert(local < c.clients);
+    if (local < c.local_publishers)
+        return room_of_publisher(c, c.first_publisher + local);
+    // The workers before this one hold first_client clients, first_publisher of them publishers.
+    const std::uint32_t quiet_before = c.first_client - c.first_publisher;
+    return (c.publishers + quiet_before + (local - c.local_publishers)) % c.rooms;
+}
+
+std::uint32_t room_members(const worker_config& c, std::uint32_t room) {
+    assert(room < c.rooms);
+    // Dealt round-robin from room 0 (publishers and then the others make one sequence).
+    return c.all_clients / c.rooms + (room < c.all_clients % c.rooms ? 1 : 0);
 }
 
 } // namespace zchat::bench

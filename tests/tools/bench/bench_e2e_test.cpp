@@ -168,6 +168,32 @@ TEST_F(BenchEndToEnd, WorkersThatJoinedFirstStayJoinedWhileTheOthersJoin) {
     expect_no_loss(doc["zchat"]);
 }
 
+// Over rooms a line is due to its room's clients only. 6 clients in 3 rooms make rooms of 2, and
+// the 3 publishers are dealt one to each room, across both worker processes; a subscriber that
+// heard another room's lines, or a line that reached only part of its room, changes the count.
+// The forwarder publishes each line under its SAY's room too, so the baseline is the same load.
+TEST_F(BenchEndToEnd, LinesOverRoomsReachTheirRoomOnlyAndNoneIsLost) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --clients 6 --publishers 3 --rooms 3 --rate 60 --duration 1"
+                         " --warmup 0.3 --procs 2 --baseline --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const char* target : {"zchat", "baseline"}) {
+        SCOPED_TRACE(target);
+        const auto& run = doc[target];
+        EXPECT_EQ(run["rooms"], 3);
+        const auto due = run["lines_due"].get<std::uint64_t>();
+        EXPECT_GT(due, 0u);
+        EXPECT_EQ(run["lines_acked"].get<std::uint64_t>(), due);
+        EXPECT_EQ(run["expected_deliveries"].get<double>(), static_cast<double>(due * 2));
+        EXPECT_EQ(run["deliveries"].get<std::uint64_t>(), due * 2);
+        EXPECT_EQ(run["loss_percent"].get<double>(), 0);
+        EXPECT_EQ(run["gap_loss_percent"].get<double>(), 0);
+        EXPECT_EQ(run["seq_gaps"].get<double>(), 0);
+        EXPECT_EQ(run["refused"].get<double>(), 0);
+    }
+}
+
 TEST_F(BenchEndToEnd, IdleModeReportsMemoryAndCpuPerClient) {
     const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
                          " --mode idle --clients 5 --duration 1 --warmup 0.2");
@@ -189,6 +215,17 @@ TEST_F(BenchEndToEnd, ChurnKeepsTheOnlineCountCorrect) {
         << r.out;
 }
 
+// Each room's online count goes its own way; the monitor checks every JOIN and LEAVE against
+// the count of its own room.
+TEST_F(BenchEndToEnd, ChurnOverRoomsKeepsEachRoomsOnlineCountCorrect) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --mode churn --clients 8 --rooms 2 --rate 16 --duration 1 --warmup 0.2");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("0 inconsistent; 0 online before the bench, 0 after it left: correct"),
+              std::string::npos)
+        << r.out;
+}
+
 TEST_F(BenchEndToEnd, TheHumanSummaryEndsWithTheRatioLine) {
     const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
                          " --clients 4 --publishers 4 --rate 40 --duration 1 --warmup 0.2"
@@ -204,8 +241,9 @@ TEST_F(BenchEndToEnd, TheHumanSummaryEndsWithTheRatioLine) {
 TEST_F(BenchEndToEnd, HelpDescribesTheOptions) {
     const auto r = bench("--help");
     EXPECT_EQ(r.exit_code, 0);
-    for (const char* option : {"--spawn", "--mode", "--clients", "--publishers", "--rate", "--size",
-                               "--duration", "--warmup", "--baseline", "--json", "--csv", "--hgrm"})
+    for (const char* option :
+         {"--spawn", "--mode", "--clients", "--publishers", "--rooms", "--rate", "--size",
+          "--duration", "--warmup", "--baseline", "--json", "--csv", "--hgrm"})
         EXPECT_NE(r.out.find(option), std::string::npos) << option;
     // How the bench starts its own baseline is not for people.
     EXPECT_EQ(r.out.find("--forwarder"), std::string::npos) << r.out;
@@ -223,6 +261,12 @@ TEST_F(BenchEndToEnd, BadOptionsAreUsageErrors) {
     EXPECT_EQ(bench("--spawn x --mode sideways").exit_code, 2);
     EXPECT_EQ(bench("--spawn x --clients 2 --publishers 3").exit_code, 2);
     EXPECT_EQ(bench("--spawn x --size 10").exit_code, 2);
+    const auto no_rooms = bench("--spawn x --clients 4 --rooms 0");
+    EXPECT_EQ(no_rooms.exit_code, 2);
+    EXPECT_NE(no_rooms.err.find("--rooms must be from 1 to the number of clients"),
+              std::string::npos)
+        << no_rooms.err;
+    EXPECT_EQ(bench("--spawn x --clients 4 --publishers 4 --rooms 5").exit_code, 2);
 }
 
 // --sub names the broker's PUB endpoint as in every connecting tool; the old --pub still works

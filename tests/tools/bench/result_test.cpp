@@ -17,7 +17,8 @@ run_result sample_run(std::string target, double rate) {
     r.lines_due = static_cast<std::uint64_t>(rate * 2);
     r.lines_sent = r.lines_due;
     r.lines_acked = r.lines_due;
-    r.deliveries = r.lines_due * 10;
+    r.deliveries_due = r.lines_due * 10;
+    r.deliveries = r.deliveries_due;
     for (std::uint64_t i = 1; i <= 1000; ++i) {
         r.e2e_latency.record(i * 1000);
         r.ack_latency.record(i * 500);
@@ -43,6 +44,19 @@ TEST(Result, RatesAndLossFollowFromTheCounts) {
     EXPECT_DOUBLE_EQ(*broker_cpu_per_delivery_us(r), 1e6 / 19000);
     r.broker_cpu_seconds.reset();
     EXPECT_FALSE(broker_cpu_per_delivery_us(r));
+}
+
+// Over rooms a line is due to its room's clients only: the workers count what is due, and loss
+// is measured against that, not against lines x all clients.
+TEST(Result, LossOverRoomsIsCountedAgainstTheRoomsMembers) {
+    run_result r = sample_run("zchat", 1000); // 2,000 lines due, 10 clients
+    r.rooms = 3;
+    r.deliveries_due = 7000; // say 1,000 lines in a room of 4, 500 in each room of 3
+    r.deliveries = 7000;
+    EXPECT_DOUBLE_EQ(expected_deliveries(r), 7000);
+    EXPECT_DOUBLE_EQ(loss_fraction(r), 0);
+    r.deliveries = 6930;
+    EXPECT_DOUBLE_EQ(loss_fraction(r), 0.01);
 }
 
 TEST(Result, RatioIsZchatOverBaselineAndUndefinedWithoutOne) {
@@ -92,6 +106,15 @@ TEST(Report, TheCapacityLineEndsWithTheRatioToTheBaseline) {
     c.baseline.reset();
     EXPECT_EQ(ratio_line("capacity", c),
               "capacity 412,345 lines/s x 10 clients (4,123,450 deliveries/s) (no baseline)");
+}
+
+TEST(Report, TheClosingLineSaysHowManyRoomsTheClientsAreIn) {
+    comparison c{sample_run("zchat", 1000), std::nullopt};
+    c.zchat.rooms = 3;
+    const std::string line = ratio_line("fixed", c);
+    EXPECT_TRUE(line.starts_with("fixed 1,000 lines/s x 10 clients in 3 rooms: 10,000 "
+                                 "deliveries/s"))
+        << line;
 }
 
 TEST(Report, LatencyIsComparedAtEachRateBothPassed) {
@@ -151,6 +174,7 @@ TEST(Result, AWorkersShareSurvivesTheTextForm) {
     ASSERT_TRUE(back);
     EXPECT_EQ(back->target, "zchat");
     EXPECT_EQ(back->lines_due, r.lines_due);
+    EXPECT_EQ(back->deliveries_due, r.deliveries_due);
     EXPECT_EQ(back->deliveries, r.deliveries);
     EXPECT_EQ(back->refused, 3u);
     EXPECT_EQ(back->first_error, r.first_error);
@@ -163,7 +187,8 @@ TEST(Result, AWorkersShareSurvivesTheTextForm) {
 TEST(Result, SharesOfWorkersAddUpToTheWhole) {
     run_result whole = sample_run("zchat", 1000);
     whole.clients = 0;
-    whole.lines_due = whole.lines_sent = whole.lines_acked = whole.deliveries = 0;
+    whole.lines_due = whole.deliveries_due = whole.lines_sent = whole.lines_acked = 0;
+    whole.deliveries = 0;
     whole.e2e_latency.clear();
     whole.bench_loop_threads = 0;
     whole.bench_loop_cpu_seconds = 0;
@@ -172,6 +197,7 @@ TEST(Result, SharesOfWorkersAddUpToTheWhole) {
     merge(whole, part);
     EXPECT_EQ(whole.clients, 20u);
     EXPECT_EQ(whole.lines_due, 2 * part.lines_due);
+    EXPECT_EQ(whole.deliveries_due, 2 * part.deliveries_due);
     EXPECT_EQ(whole.deliveries, 2 * part.deliveries);
     EXPECT_EQ(whole.e2e_latency.count(), 2 * part.e2e_latency.count());
     EXPECT_EQ(whole.bench_loop_threads, 2u);
