@@ -9,6 +9,9 @@
 namespace zchat::broker {
 namespace {
 
+// About how many bytes of lines one HISTORY reply carries (one longer line is sent alone).
+constexpr std::size_t history_reply_bytes = 64 * 1024;
+
 std::uint64_t frame_bytes(const proto::frame_list& frames) {
     std::uint64_t n = 0;
     for (const auto& f : frames)
@@ -130,6 +133,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         on_list_rooms(*s, out);
     else if (private_say)
         on_private_say(*s, *private_say, out);
+    else if (const auto* f = std::get_if<proto::fetch>(&command))
+        on_fetch(*s, *f, out);
     else
         end_session(*s, proto::leave_reason::quit, out);
 }
@@ -301,7 +306,7 @@ room* core::room_to_enter(std::string_view name) {
     // A room opened after one was forgotten numbers its events in a later generation, above
     // whatever a forgotten room of the same name numbered.
     const std::string key{name};
-    return &rooms_.try_emplace(key, key, epoch_, rooms_forgotten_).first->second;
+    return &rooms_.try_emplace(key, key, epoch_, rooms_forgotten_, cfg_.history).first->second;
 }
 
 void core::enter(session& s, room& r, outbox& out) {
@@ -371,11 +376,52 @@ void core::on_say(session& s, const proto::say& m, outbox& out) {
         out.log.push_back({log_level::debug, "say" + field("name", proto::printable(s.name)) +
                                                  field("room", r->name()) +
                                                  field("text", proto::printable(m.text))});
-    const proto::line line = r->say(s.id, m.message_id, m.text, m.kind);
+    const proto::line line = r->say(s.id, m.message_id, m.text, m.kind, now_);
     changed_rooms_.insert(r->name());
     ++counters_.events;
     publish(line, out);
     reply(s.peer, proto::ack{m.message_id, line.seq}, out);
+}
+
+void core::on_fetch(const session& s, const proto::fetch& m, outbox& out) {
+    const room* r = find_room(m.room);
+    if (!r || !r->has(s.id)) {
+        refuse({s.peer, s.key}, proto::error_code::not_in_room,
+               "you are not in #" + proto::printable(m.room), out);
+        return;
+    }
+    if (m.first == 0 || m.first > m.last) {
+        refuse({s.peer, s.key}, proto::error_code::bad_range,
+               "FETCH " + std::to_string(m.first) + ".." + std::to_string(m.last) +
+                   " is no range: first must be at least 1 and at most last",
+               out);
+        return;
+    }
+    // The work is bounded by the lines the room keeps, however wide the range asked for.
+    std::vector<proto::history_line> lines = r->history(m.first, m.last, now_);
+    if (logs(cfg_.logging, log_level::debug))
+        out.log.push_back({log_level::debug, "fetch" + field("name", proto::printable(s.name)) +
+                                                 field("room", r->name()) +
+                                                 field("first", std::to_string(m.first)) +
+                                                 field("last", std::to_string(m.last)) +
+                                                 field("lines", std::to_string(lines.size()))});
+    // As many HISTORY replies as keep each one near history_reply_bytes, so that no reply grows
+    // with the history size; each holds at least one line.
+    proto::history h{r->name(), m.first, m.last, 0, {}};
+    std::size_t bytes = 0;
+    for (proto::history_line& line : lines) {
+        const std::size_t size = proto::history_line_bytes(line);
+        if (!h.lines.empty() && bytes + size > history_reply_bytes) {
+            h.more = 1;
+            reply(s.peer, h, out);
+            h.lines.clear();
+            bytes = 0;
+        }
+        bytes += size;
+        h.lines.push_back(std::move(line));
+    }
+    h.more = 0;
+    reply(s.peer, h, out);
 }
 
 void core::on_private_say(session& s, const proto::private_say& m, outbox& out) {
@@ -556,6 +602,11 @@ std::vector<std::string> core::reconfigure(const config& next) {
     take(cfg_.rate_burst, next.rate_burst, "burst", " (for sessions that join from now on)");
     take(cfg_.max_clients, next.max_clients, "max-clients");
     take(cfg_.max_rooms, next.max_rooms, "max-rooms");
+    if (cfg_.history.lines != next.history.lines) {
+        take(cfg_.history.lines, next.history.lines, "history-size");
+        for (auto& [name, r] : rooms_)
+            r.keep(cfg_.history);
+    }
     take(cfg_.max_errors, next.max_errors, "max-errors");
     if (cfg_.stats_interval != next.stats_interval) {
         changed.push_back("stats-interval " + std::to_string(cfg_.stats_interval.count()) +

@@ -31,6 +31,8 @@ struct config {
     // Rooms the broker keeps, with members or not: an empty room keeps its sequence numbers
     // until its place is needed for a new one.
     std::size_t max_rooms = 1000;
+    // What each room keeps of its chat for FETCH (`--history-size` sets the lines).
+    history_limits history;
     std::chrono::milliseconds heartbeat_interval = proto::default_heartbeat_interval;
     std::uint32_t liveness = proto::default_liveness;
     // How often a pending session's probe is repeated, and how long the broker waits for the
@@ -141,6 +143,7 @@ private:
     void on_join(session& s, const proto::join& m, outbox& out);
     void on_part(session& s, const proto::part& m, outbox& out);
     void on_list_rooms(const session& s, outbox& out);
+    void on_fetch(const session& s, const proto::fetch& m, outbox& out);
     // The room of that name, if the broker keeps it.
     room* find_room(std::string_view name);
     // The room to enter: the one kept under that name, or a new one, in the place of an empty

@@ -21,6 +21,7 @@ constexpr double max_stats_seconds = 86400;
 constexpr std::uint64_t max_errors_limit = 1'000'000;
 constexpr std::uint64_t max_clients_limit = 1'000'000;
 constexpr std::uint64_t max_rooms_limit = 1'000'000;
+constexpr std::uint64_t max_history_lines = 100'000;
 constexpr std::uint64_t max_rate_limit = 1'000'000;
 constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 // A name of N code points takes up to 4N bytes, and the name field holds max_name_bytes.
@@ -74,6 +75,13 @@ const option_spec options_table[] = {
      [](const broker_settings& s) { return shown(s.server.core.max_rooms); },
      [](broker_settings& s, std::string_view t) {
          return read_number(t, 1, max_rooms_limit, s.server.core.max_rooms);
+     }},
+    {"history-size", "N",
+     "latest lines each room keeps for clients that join it or missed some (0: none); fewer "
+     "when they hold over 64 KiB of text",
+     [](const broker_settings& s) { return shown(s.server.core.history.lines); },
+     [](broker_settings& s, std::string_view t) {
+         return read_number(t, 0, max_history_lines, s.server.core.history.lines);
      }},
     {"heartbeat-ms", "MS", "interval of broker heartbeats and of client heartbeats, in ms",
      [](const broker_settings& s) { return shown(s.server.core.heartbeat_interval.count()); },

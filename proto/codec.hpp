@@ -51,6 +51,12 @@ inline constexpr std::size_t longest_ping_bytes =
 inline constexpr std::size_t longest_other_command_bytes =
     longest_hello_bytes > longest_ping_bytes ? longest_hello_bytes : longest_ping_bytes;
 
+// The bytes one history line takes in a HISTORY's `lines`: its fixed fields, its sender and its
+// text.
+constexpr std::size_t history_line_bytes(const history_line& l) {
+    return 8 + 4 + 4 + l.sender.size() + 8 + 8 + 1 + 4 + l.text.size();
+}
+
 struct decode_error {
     error_code code = error_code::malformed;
     std::string reason;

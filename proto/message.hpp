@@ -62,6 +62,7 @@ enum class error_code : std::uint16_t {
     not_in_room = 19,
     too_many_rooms = 20,
     no_such_user = 21,
+    bad_range = 22,
 };
 
 // What a chat line is (SAY, LINE). Wire values: never renumber.
@@ -170,8 +171,18 @@ struct private_say {
     bool operator==(const private_say&) const = default;
 };
 
+// Asks for the lines of a room numbered first to last (both included) that the broker still
+// keeps: what was said before the client entered, or what it missed (PROTOCOL.md, section 7a).
+struct fetch {
+    session_secret secret{};
+    std::string room;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    bool operator==(const fetch&) const = default;
+};
+
 using command =
-    std::variant<hello, ready, say, who, bye, ping, join, part, list_rooms, private_say>;
+    std::variant<hello, ready, say, who, bye, ping, join, part, list_rooms, private_say, fetch>;
 
 // ---- Replies: broker to one client, over ROUTER -> DEALER ----
 
@@ -248,7 +259,31 @@ struct private_line {
     bool operator==(const private_line&) const = default;
 };
 
-using reply = std::variant<welcome, error, ack, roster, room_entered, room_list, private_line>;
+// One line of a room's history: its LINE, less what the HISTORY says once, and with its age.
+struct history_line {
+    std::uint64_t seq = 0;
+    std::uint32_t age_ms = 0; // how long before the HISTORY the broker published it
+    std::string sender;
+    std::uint64_t session_id = 0;
+    std::uint64_t message_id = 0;
+    line_kind kind = line_kind::text;
+    std::string text;
+    bool operator==(const history_line&) const = default;
+};
+
+// Answers FETCH: the lines of the range the broker keeps, in order, spread over as many HISTORY
+// replies as their size needs; every one but the last has `more` set.
+struct history {
+    std::string room;
+    std::uint64_t first = 0; // the FETCH's range
+    std::uint64_t last = 0;
+    std::uint8_t more = 0; // 1: another HISTORY for the same FETCH follows
+    std::vector<history_line> lines;
+    bool operator==(const history&) const = default;
+};
+
+using reply =
+    std::variant<welcome, error, ack, roster, room_entered, room_list, private_line, history>;
 
 // ---- Events: broker to every subscriber, over PUB -> SUB ----
 

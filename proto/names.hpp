@@ -39,7 +39,7 @@ constexpr std::optional<Enum> value_in(const name_table<Enum, N>& table, std::st
     return std::nullopt;
 }
 
-inline constexpr name_table<error_code, 21> error_names{{
+inline constexpr name_table<error_code, 22> error_names{{
     {error_code::malformed, "E_MALFORMED"},
     {error_code::bad_signature, "E_BAD_SIGNATURE"},
     {error_code::unsupported_version, "E_VERSION"},
@@ -61,6 +61,7 @@ inline constexpr name_table<error_code, 21> error_names{{
     {error_code::not_in_room, "E_NOT_IN_ROOM"},
     {error_code::too_many_rooms, "E_TOO_MANY_ROOMS"},
     {error_code::no_such_user, "E_NO_SUCH_USER"},
+    {error_code::bad_range, "E_BAD_RANGE"},
 }};
 
 // "E_NOT_JOINED", or "E_UNKNOWN" for a code this version does not know.

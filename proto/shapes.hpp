@@ -29,7 +29,7 @@ enum class encoding { u8, u16, u32, u64, secret, resume, utf8, utf8_list, record
 template <class T>
 inline constexpr bool is_record =
     std::is_same_v<T, room_position> || std::is_same_v<T, room_size> ||
-    std::is_same_v<T, room_head> || std::is_same_v<T, rejection>;
+    std::is_same_v<T, room_head> || std::is_same_v<T, rejection> || std::is_same_v<T, history_line>;
 
 template <class T>
 inline constexpr bool is_record_list = false;
@@ -159,6 +159,19 @@ constexpr auto describe(std::type_identity<rejection>) {
                            value("count", &rejection::count, "refusals with it"));
 }
 
+constexpr auto describe(std::type_identity<history_line>) {
+    return describe_record(
+        value("seq", &history_line::seq, "the LINE's chat sequence number"),
+        value("age ms", &history_line::age_ms,
+              "how many milliseconds before this HISTORY the broker published the LINE (at most "
+              "2^32 - 1)"),
+        text("sender", &history_line::sender, max_name_bytes, "the LINE's sender"),
+        value("session id", &history_line::session_id, "the LINE's session id"),
+        value("message id", &history_line::message_id, "the LINE's message id"),
+        value("kind", &history_line::kind, "the LINE's kind"),
+        text("text", &history_line::text, max_text_bytes, "the LINE's text"));
+}
+
 // ---- Commands (PROTOCOL.md, section 3) ----
 
 inline constexpr std::string_view kind_rules =
@@ -223,6 +236,14 @@ constexpr auto describe(std::type_identity<private_say>) {
               "and ERROR"),
         text("text", &private_say::text, max_text_bytes,
              "section 12. At most 65536 bytes structurally."));
+}
+
+constexpr auto describe(std::type_identity<fetch>) {
+    return describe(
+        "FETCH", value("secret", &fetch::secret),
+        text("room", &fetch::room, max_room_bytes, "a room the session is in"),
+        value("first", &fetch::first, "the first chat sequence number wanted, at least 1"),
+        value("last", &fetch::last, "the last one wanted, at least `first`"));
 }
 
 constexpr auto describe(std::type_identity<bye>) {
@@ -322,6 +343,18 @@ constexpr auto describe(std::type_identity<private_line>) {
         value("session id", &private_line::session_id, "the sending session"),
         value("message id", &private_line::message_id, "the MSG's message id"),
         text("text", &private_line::text, max_text_bytes, "the MSG's text, byte for byte"));
+}
+
+constexpr auto describe(std::type_identity<history>) {
+    return describe(
+        "HISTORY", text("room", &history::room, max_room_bytes, "the FETCH's room"),
+        value("first", &history::first, "the FETCH's first"),
+        value("last", &history::last, "the FETCH's last"),
+        value("more", &history::more,
+              "1 if another HISTORY answering the same FETCH follows, 0 in the last one"),
+        value("lines", &history::lines,
+              "the lines of the room numbered `first` to `last` that the broker keeps and this "
+              "HISTORY carries, in increasing seq order (section 7a)"));
 }
 
 // ---- Events (PROTOCOL.md, section 5) ----

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <string>
 #include <type_traits>
 #include <unordered_set>
@@ -2309,6 +2310,160 @@ TEST(BrokerRate, PrivateMessagesAreChargedLikeLines) {
         2u);
     EXPECT_TRUE(refused(s.send("peer-alice", proto::private_say{alice.secret, "bob", 2, "b"}),
                         "peer-alice", error_code::rate_limited, 2));
+}
+
+// ---- History (PROTOCOL.md, section 7a) ----
+
+// The HISTORY replies an outbox holds, which must be all its replies, to `peer`.
+std::vector<proto::history> histories_of(const outbox& out, std::string_view peer) {
+    std::vector<proto::history> result;
+    for (const sent_reply& r : replies_of(out)) {
+        EXPECT_EQ(r.peer, peer);
+        if (const auto* h = std::get_if<proto::history>(&r.reply))
+            result.push_back(*h);
+        else
+            ADD_FAILURE() << "a reply other than HISTORY";
+    }
+    return result;
+}
+
+std::vector<std::uint64_t> seqs_of(const std::vector<proto::history_line>& lines) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& l : lines)
+        seqs.push_back(l.seq);
+    return seqs;
+}
+
+TEST(BrokerHistory, FetchAnswersWithTheLinesKeptInOrderWithTheirAgeAndPublishesNothing) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    const proto::welcome bob = s.join("peer-bob", "bob");
+    s.say("peer-alice", alice, 1, "one");
+    s.now += 2s;
+    s.send("peer-bob", proto::say{bob.secret, "lobby", 7, "waves", proto::line_kind::action});
+    s.now += 500ms;
+
+    const outbox out = s.send("peer-bob", proto::fetch{bob.secret, "lobby", 1, 2});
+
+    EXPECT_TRUE(out.publications.empty());
+    EXPECT_EQ(histories_of(out, "peer-bob"),
+              (std::vector<proto::history>{
+                  {"lobby",
+                   1,
+                   2,
+                   0,
+                   {{1, 2500, "alice", alice.session_id, 1, proto::line_kind::text, "one"},
+                    {2, 500, "bob", bob.session_id, 7, proto::line_kind::action, "waves"}}}}));
+}
+
+TEST(BrokerHistory, AnyRangeIsAnsweredWithWhatIsKeptOfItAndNoMore) {
+    config cfg = test_config();
+    cfg.history.lines = 3;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (std::uint64_t id = 1; id <= 5; ++id)
+        s.say("peer-alice", alice, id, "line " + std::to_string(id));
+    const auto fetch = [&](std::uint64_t first, std::uint64_t last) {
+        const auto answers = histories_of(
+            s.send("peer-alice", proto::fetch{alice.secret, "lobby", first, last}), "peer-alice");
+        EXPECT_EQ(answers.size(), 1u);
+        EXPECT_EQ(answers.at(0).first, first);
+        EXPECT_EQ(answers.at(0).last, last);
+        EXPECT_EQ(answers.at(0).more, 0u);
+        return seqs_of(answers.at(0).lines);
+    };
+    using seqs = std::vector<std::uint64_t>;
+    EXPECT_EQ(fetch(1, 5), (seqs{3, 4, 5}));
+    EXPECT_EQ(fetch(1, UINT64_MAX), (seqs{3, 4, 5}));
+    EXPECT_EQ(fetch(4, 4), (seqs{4}));
+    EXPECT_EQ(fetch(1, 2), seqs{});
+    EXPECT_EQ(fetch(6, 1000), seqs{});
+}
+
+TEST(BrokerHistory, AReversedOrZeroRangeIsABadRangeAndAnotherRoomIsNotInRoom) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.join("peer-bob", "bob", "ops");
+    s.say("peer-alice", alice, 1, "hi");
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 5, 3}),
+                        "peer-alice", error_code::bad_range));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 0, 3}),
+                        "peer-alice", error_code::bad_range));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::fetch{alice.secret, "ops", 1, 3}), "peer-alice",
+                        error_code::not_in_room));
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::fetch{alice.secret, "Not a room", 1, 3}),
+                        "peer-alice", error_code::not_in_room));
+    const proto::welcome pending = s.hello("peer-carol", "carol");
+    EXPECT_TRUE(refused(s.send("peer-carol", proto::fetch{pending.secret, "lobby", 1, 1}),
+                        "peer-carol", error_code::not_joined));
+}
+
+TEST(BrokerHistory, ALongAnswerIsSpreadOverHistoriesOfBoundedSizeInOrder) {
+    config cfg = test_config();
+    cfg.rate_per_second = 0;
+    cfg.history = {100, 1024 * 1024};
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (std::uint64_t id = 1; id <= 40; ++id)
+        s.say("peer-alice", alice, id, std::string(4000, 'x'));
+
+    const outbox out = s.send("peer-alice", proto::fetch{alice.secret, "lobby", 1, 40});
+
+    const auto answers = histories_of(out, "peer-alice");
+    ASSERT_GE(answers.size(), 3u);
+    std::vector<std::uint64_t> all;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        EXPECT_EQ(answers[i].more, i + 1 < answers.size() ? 1u : 0u);
+        EXPECT_EQ(answers[i].first, 1u);
+        EXPECT_EQ(answers[i].last, 40u);
+        const auto seqs = seqs_of(answers[i].lines);
+        all.insert(all.end(), seqs.begin(), seqs.end());
+    }
+    std::vector<std::uint64_t> expected(40);
+    std::iota(expected.begin(), expected.end(), 1u);
+    EXPECT_EQ(all, expected);
+    for (const auto& r : out.replies)
+        EXPECT_LE(r.frames.front().size(), 64u * 1024 + 100);
+}
+
+TEST(BrokerHistory, WithHistoryOffNothingIsKept) {
+    config cfg = test_config();
+    cfg.history.lines = 0;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    s.say("peer-alice", alice, 1, "hi");
+    const auto answers =
+        histories_of(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 1, 1}), "peer-alice");
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_TRUE(answers[0].lines.empty());
+}
+
+TEST(BrokerHistory, AReloadToASmallerHistoryForgetsTheOldestLinesAtOnce) {
+    script s;
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    for (std::uint64_t id = 1; id <= 5; ++id)
+        s.say("peer-alice", alice, id, "line");
+    config next = test_config();
+    next.history.lines = 2;
+    EXPECT_EQ(s.broker().reconfigure(next), (names{"history-size 200 -> 2"}));
+    const auto answers =
+        histories_of(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 1, 5}), "peer-alice");
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(seqs_of(answers[0].lines), (std::vector<std::uint64_t>{4, 5}));
+}
+
+TEST(BrokerHistory, AFetchIsChargedLikeALine) {
+    config cfg = rate_config();
+    cfg.rate_per_second = 1;
+    cfg.rate_burst = 1;
+    script s(cfg);
+    const proto::welcome alice = s.join("peer-alice", "alice");
+    EXPECT_EQ(
+        histories_of(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 1, 1}), "peer-alice")
+            .size(),
+        1u);
+    EXPECT_TRUE(refused(s.send("peer-alice", proto::fetch{alice.secret, "lobby", 1, 1}),
+                        "peer-alice", error_code::rate_limited));
 }
 
 } // namespace

@@ -468,6 +468,7 @@ TEST_F(Chat, AnActionReadsTheSameToEveryoneInTheRoom) {
     ASSERT_TRUE(prints(mia, stream::out, "* amy waves  at mia"));
     amy.close_stdin();
     EXPECT_EQ(exit_of(amy), "exit 0") << transcript(amy);
+    ASSERT_TRUE(prints(mia, stream::out, left("amy", 1)));
     mia.close_stdin();
     EXPECT_EQ(exit_of(mia), "exit 0") << transcript(mia);
 

@@ -54,6 +54,9 @@ std::vector<command> sample_commands() {
         private_say{secret, "bob", 3, "just between us"},
         private_say{secret, std::string(max_name_bytes, 'n'), u64_max,
                     std::string(max_text_bytes, 'x')},
+        say{secret, "ops", 3, "waves", line_kind::action},
+        fetch{secret, "lobby", 1, 20},
+        fetch{secret, longest_room, u64_max, u64_max},
     };
 }
 
@@ -75,6 +78,14 @@ std::vector<reply> sample_replies() {
         room_list{{{"lobby", 3}, {"ops", 1}, {longest_room, u32_max}}},
         private_line{"alice", 7, 3, "just between us"},
         private_line{"Zo\xc3\xab", u64_max, u64_max, ""},
+        history{"lobby", 1, 20, 0, {}},
+        history{"ops",
+                40,
+                u64_max,
+                1,
+                {{41, 1500, "alice", 7, 3, line_kind::text, "earlier"},
+                 {42, u32_max, std::string(max_name_bytes, 'n'), u64_max, u64_max,
+                  line_kind::action, std::string(max_text_bytes, 'x')}}},
     };
 }
 
@@ -82,6 +93,7 @@ std::vector<event> sample_events() {
     return {
         line{test::epoch, 43, "lobby", "alice", 7, 1, "Hello, world"},
         line{test::epoch, 1, "ops", "Zo\xc3\xab", 9, 2, "tab\there"},
+        line{test::epoch, 2, "ops", "alice", 7, 3, "waves", line_kind::action},
         joined{test::epoch, 5, "lobby", "alice", 7, 3, 42},
         joined{u64_max, u64_max, longest_room, "bob", u64_max, u32_max, u64_max},
         left{test::epoch, 6, "lobby", "alice", 7, 2, leave_reason::quit},
@@ -1187,11 +1199,12 @@ TEST(ErrorName, GivesEveryCodeItsStableName) {
         {13, "E_EMPTY_TEXT"},     {14, "E_SESSION_REPLACED"}, {15, "E_EVICTED"},
         {16, "E_RATE_LIMITED"},   {17, "E_NAME_FORBIDDEN"},   {18, "E_ROOM_INVALID"},
         {19, "E_NOT_IN_ROOM"},    {20, "E_TOO_MANY_ROOMS"},   {21, "E_NO_SUCH_USER"},
+        {22, "E_BAD_RANGE"},
     };
     for (const auto& [number, name] : names)
         EXPECT_EQ(error_name(static_cast<error_code>(number)), name);
     EXPECT_EQ(error_name(static_cast<error_code>(0)), "E_UNKNOWN");
-    EXPECT_EQ(error_name(static_cast<error_code>(22)), "E_UNKNOWN");
+    EXPECT_EQ(error_name(static_cast<error_code>(23)), "E_UNKNOWN");
 }
 
 } // namespace

@@ -25,14 +25,15 @@ void expect_every_wire_value_named_once(const name_table<Enum, N>& table, unsign
 }
 
 TEST(Names, EveryErrorCodeHasOneName) {
-    expect_every_wire_value_named_once(error_names, 1, 21);
+    expect_every_wire_value_named_once(error_names, 1, 22);
     EXPECT_EQ(error_name(error_code::not_joined), "E_NOT_JOINED");
     EXPECT_EQ(error_name(error_code::room_invalid), "E_ROOM_INVALID");
     EXPECT_EQ(error_name(error_code::not_in_room), "E_NOT_IN_ROOM");
     EXPECT_EQ(error_name(error_code::too_many_rooms), "E_TOO_MANY_ROOMS");
     EXPECT_EQ(value_in(error_names, "E_ROOM_INVALID"), error_code::room_invalid);
     EXPECT_EQ(error_name(error_code::no_such_user), "E_NO_SUCH_USER");
-    EXPECT_EQ(error_name(static_cast<error_code>(22)), "E_UNKNOWN");
+    EXPECT_EQ(error_name(error_code::bad_range), "E_BAD_RANGE");
+    EXPECT_EQ(error_name(static_cast<error_code>(23)), "E_UNKNOWN");
     EXPECT_EQ(error_name(error_code::unsupported_version), "E_VERSION");
     EXPECT_EQ(error_name(static_cast<error_code>(999)), "E_UNKNOWN");
 }
