@@ -18,7 +18,8 @@ std::string error_text(const proto::error& e) {
 
 } // namespace
 
-conversation::conversation(std::string room, narration n) : narrating_(n == narration::on) {
+conversation::conversation(std::string room, narration n, catch_up c)
+    : narrating_(n == narration::on), catch_up_(c) {
     rooms_.emplace_back().name = std::move(room);
 }
 
@@ -153,7 +154,12 @@ proto::join conversation::join(const std::string& room) {
 std::size_t conversation::unanswered() const {
     const auto joins = std::count_if(rooms_.begin(), rooms_.end(),
                                      [](const room_view& r) { return r.join_sent && !r.entered; });
-    return unacknowledged_.size() + lists_asked_ + static_cast<std::size_t>(joins);
+    std::size_t fetches = 0;
+    for (const room_view& r : rooms_)
+        for (const queued& q : r.waiting)
+            if (const auto* a = std::get_if<awaited_range>(&q); a && !a->answered)
+                ++fetches;
+    return unacknowledged_.size() + lists_asked_ + static_cast<std::size_t>(joins) + fetches;
 }
 
 std::string conversation::prefix(std::string_view room) const {
@@ -167,8 +173,18 @@ void conversation::entered(room_view& r, std::uint64_t chat_seq, std::uint32_t o
     r.entered = true;
     r.join_due = false;
     r.join_sent = false;
-    // LINEs numbered above chat_seq came after the entry: follow the chat from there.
-    track(r, r.chat, session_->epoch, chat_seq, false, out);
+    // LINEs numbered above chat_seq came after the entry: follow the chat from there. Those up
+    // to it are the room's history, if this is a room we were not following.
+    using verdict = proto::sequence_verdict::kind;
+    const verdict v = track(r, r.chat, session_->epoch, chat_seq, false, out).what;
+    const std::uint64_t generation_start = proto::room_generation(chat_seq)
+                                           << proto::room_generation_shift;
+    if (catch_up_.history_lines > 0 && chat_seq > generation_start &&
+        (v == verdict::first || v == verdict::restart || v == verdict::reopened)) {
+        const std::uint64_t count =
+            std::min<std::uint64_t>(chat_seq - generation_start, catch_up_.history_lines);
+        await(r, chat_seq - count + 1, chat_seq, true);
+    }
     if (state_ == link::joining && !resumed_ && r.name == session_->room)
         joined_now(online, out);
     else if (state_ == link::joined)
@@ -233,11 +249,7 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                 if (!r || !r->entered)
                     return;
                 track(*r, r->chat, ev.epoch, ev.seq, true, out);
-                // Our own lines are printed as "[You] ..." when the broker acknowledges them.
-                if (state_ == link::joined && ev.session_id != me)
-                    tell(out, style::chat, [&] {
-                        return prefix(ev.room) + proto::chat_line(ev.sender, ev.text, ev.kind);
-                    });
+                show_line(*r, ev, out);
             }
         },
         e);
@@ -326,6 +338,8 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
             tell(out, style::notice, [&] {
                 return "#" + proto::printable(room.room) + " " + std::to_string(room.members);
             });
+    } else if (const auto* h = std::get_if<proto::history>(&r)) {
+        on_history(*h, out);
     } else if (const auto* p = std::get_if<proto::private_line>(&r)) {
         tell(out, style::chat, [&] { return proto::private_line_from(p->from, p->text); });
     } else if (const auto* entry = std::get_if<proto::room_entered>(&r)) {
@@ -351,6 +365,8 @@ void conversation::joined_now(std::size_t online, std::vector<printed>& out) {
 void conversation::lose(std::string why, std::vector<printed>& out) {
     if (state_ == link::lost || state_ == link::ended)
         return;
+    // What the old session was waiting for will not come: show what did, in order.
+    give_up_fetches(out);
     state_ = link::lost;
     welcomed_ = false;
     tell(out, style::error, [&] { return "! " + why + "; reconnecting..."; });
@@ -403,17 +419,156 @@ proto::ping conversation::ping() const {
     return p;
 }
 
-void conversation::track(room_view& r, proto::sequence_tracker& sequence, std::uint64_t epoch,
-                         std::uint64_t seq, bool sequenced, std::vector<printed>& out) {
+proto::sequence_verdict conversation::track(room_view& r, proto::sequence_tracker& sequence,
+                                            std::uint64_t epoch, std::uint64_t seq, bool sequenced,
+                                            std::vector<printed>& out) {
     // A restarted broker is a new run, not a gap; a number already seen is not news.
-    const std::uint64_t missed = sequence.follow(epoch, seq, sequenced).missed();
-    if (missed == 0)
-        return;
+    const proto::sequence_verdict verdict = sequence.follow(epoch, seq, sequenced);
+    if (verdict.missed() == 0)
+        return verdict;
+    // Lost lines may still be in the room's history; lost JOINs and LEAVEs are not.
+    if (&sequence == &r.chat && catch_up_.fill_gaps && welcomed_)
+        await(r, verdict.first_missed, verdict.last_missed, false);
+    else
+        report_missed(r, verdict.missed(), out);
+    return verdict;
+}
+
+void conversation::report_missed(const room_view& r, std::uint64_t missed,
+                                 std::vector<printed>& out) {
     missed_ += missed;
     tell(out, style::error, [&] {
         return prefix(r.name) + "! Missed " + std::to_string(missed) +
                (missed == 1 ? " event" : " events") + " from the chat server";
     });
+}
+
+void conversation::await(room_view& r, std::uint64_t first, std::uint64_t last, bool earlier) {
+    r.waiting.emplace_back(awaited_range{first, last, earlier, false, false, {}, {}});
+}
+
+std::size_t conversation::fetches_due() const {
+    std::size_t due = 0;
+    if (welcomed_)
+        for (const room_view& r : rooms_)
+            for (const queued& q : r.waiting)
+                if (const auto* a = std::get_if<awaited_range>(&q); a && !a->sent)
+                    ++due;
+    return due;
+}
+
+proto::fetch conversation::next_fetch(clock::time_point now) {
+    assert(welcomed_);
+    for (room_view& r : rooms_)
+        for (queued& q : r.waiting)
+            if (auto* a = std::get_if<awaited_range>(&q); a && !a->sent) {
+                a->sent = true;
+                a->sent_at = now;
+                return proto::fetch{session_->secret, r.name, a->first, a->last};
+            }
+    assert(false && "next_fetch without a fetch due");
+    return {};
+}
+
+std::optional<conversation::clock::time_point> conversation::fetch_deadline() const {
+    std::optional<clock::time_point> deadline;
+    for (const room_view& r : rooms_)
+        for (const queued& q : r.waiting)
+            if (const auto* a = std::get_if<awaited_range>(&q); a && a->sent && !a->answered) {
+                const auto due = a->sent_at + silence_limit();
+                deadline = deadline ? std::min(*deadline, due) : due;
+            }
+    return deadline;
+}
+
+void conversation::expire_fetches(clock::time_point now, std::vector<printed>& out) {
+    for (room_view& r : rooms_) {
+        bool expired = false;
+        for (queued& q : r.waiting)
+            if (auto* a = std::get_if<awaited_range>(&q);
+                a && a->sent && !a->answered && now >= a->sent_at + silence_limit()) {
+                a->answered = true;
+                expired = true;
+            }
+        if (expired)
+            show_waiting(r, out);
+    }
+}
+
+void conversation::give_up_fetches(std::vector<printed>& out) {
+    for (room_view& r : rooms_) {
+        for (queued& q : r.waiting)
+            if (auto* a = std::get_if<awaited_range>(&q))
+                a->answered = true;
+        show_waiting(r, out);
+    }
+}
+
+void conversation::on_history(const proto::history& h, std::vector<printed>& out) {
+    room_view* r = find(h.room);
+    if (!r)
+        return; // a room closed since: nothing of it is shown any more
+    for (queued& q : r->waiting)
+        if (auto* a = std::get_if<awaited_range>(&q);
+            a && a->sent && !a->answered && a->first == h.first && a->last == h.last) {
+            // Only lines of the range asked for, in order: a broker cannot make us show more.
+            for (const proto::history_line& line : h.lines)
+                if (line.seq >= a->first && line.seq <= a->last &&
+                    (a->lines.empty() || line.seq > a->lines.back().seq))
+                    a->lines.push_back(line);
+            a->answered = h.more == 0;
+            show_waiting(*r, out);
+            return;
+        }
+}
+
+void conversation::show_line(room_view& r, const proto::line& l, std::vector<printed>& out) {
+    if (r.waiting.empty())
+        show_live(r, l, out);
+    else
+        r.waiting.emplace_back(l);
+}
+
+void conversation::show_waiting(room_view& r, std::vector<printed>& out) {
+    while (!r.waiting.empty()) {
+        const queued& front = r.waiting.front();
+        if (const auto* l = std::get_if<proto::line>(&front)) {
+            show_live(r, *l, out);
+        } else {
+            const auto& a = std::get<awaited_range>(front);
+            if (!a.answered)
+                return;
+            show_range(r, a, out);
+        }
+        r.waiting.pop_front();
+    }
+}
+
+void conversation::show_live(const room_view& r, const proto::line& l, std::vector<printed>& out) {
+    // Our own lines are printed as "[You] ..." when the broker acknowledges them.
+    if (state_ == link::joined && l.session_id != session_->session_id)
+        tell(out, style::chat,
+             [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); });
+}
+
+void conversation::show_range(const room_view& r, const awaited_range& a,
+                              std::vector<printed>& out) {
+    if (a.earlier) {
+        // Marked, so that no earlier line reads the same as a live one.
+        for (const proto::history_line& l : a.lines)
+            tell(out, style::history, [&] {
+                return prefix(r.name) + "~ " + proto::chat_line(l.sender, l.text, l.kind);
+            });
+        return;
+    }
+    // The history keeps a room's latest lines, so those it no longer had are the oldest.
+    const std::uint64_t wanted = a.last - a.first + 1;
+    if (wanted > a.lines.size())
+        report_missed(r, wanted - a.lines.size(), out);
+    for (const proto::history_line& l : a.lines)
+        if (state_ == link::joined && l.session_id != session_->session_id)
+            tell(out, style::chat,
+                 [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); });
 }
 
 } // namespace zchat::client

@@ -13,16 +13,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace zchat::client {
 
 // How a printed line should look; the terminal decides what that means (colour or not).
-enum class style { chat, own, presence, notice, error };
+// history: a line said before this client entered the room.
+enum class style { chat, own, presence, notice, error, history };
 
 struct printed {
     style look = style::notice;
@@ -34,6 +37,14 @@ struct printed {
 // clients reads no lines, and skips the cost of writing them.
 enum class narration { on, off };
 
+// What a conversation asks the broker for besides the live stream (PROTOCOL.md, section 7a).
+struct catch_up {
+    // On entering a room afresh, fetch up to this many lines said before; 0 none.
+    std::uint32_t history_lines = 0;
+    // Fetch the lines missing from a room's chat, and show them in order before later ones.
+    bool fill_gaps = false;
+};
+
 // Where the session stands. A join attempt goes joining -> joined; the broker or the network
 // can then make it lost (join again) or ended (give up).
 enum class link { joining, joined, lost, ended };
@@ -44,7 +55,7 @@ public:
 
     // `room` is the first room, which the HELLO names. With narration::off, no method appends
     // anything to its `out` argument.
-    explicit conversation(std::string room, narration n = narration::on);
+    explicit conversation(std::string room, narration n = narration::on, catch_up c = {});
 
     // Starts a join attempt: a HELLO is about to be sent, naming current_room() and carrying
     // ticket() if there is one.
@@ -97,6 +108,17 @@ public:
     // The secret that proves this session, for BYE. Requires welcomed().
     const proto::session_secret& secret() const { return session_->secret; }
 
+    // FETCHes waiting to be sent: history on entering a room, and gap fill.
+    std::size_t fetches_due() const;
+    // The oldest FETCH due, sent at `now`: its answer is awaited until fetch_deadline().
+    // Requires fetches_due() > 0.
+    proto::fetch next_fetch(clock::time_point now);
+    // When the oldest FETCH sent stops being waited for, if one is.
+    std::optional<clock::time_point> fetch_deadline() const;
+    // Gives up on FETCHes sent longer ago than the silence limit (an ERROR answered them, or the
+    // reply went missing): a gap is reported as lost, and the lines held behind it are shown.
+    void expire_fetches(clock::time_point now, std::vector<printed>& out);
+
     // Reacts to an event from the SUB socket, appending what to print.
     void on_event(const proto::event& e, std::vector<printed>& out);
     // Follows a room's sequence for an event known by its header alone
@@ -111,7 +133,7 @@ public:
 
     // Lines sent and neither acknowledged nor refused yet.
     std::size_t unacknowledged() const { return unacknowledged_.size(); }
-    // Requests (lines, WHOs, ROOMS and JOINs) the broker has not answered yet.
+    // Requests (lines, WHOs, ROOMS, JOINs and FETCHes) the broker has not answered yet.
     std::size_t unanswered() const;
     // Lines refused by the broker or lost with a connection.
     std::size_t undelivered() const { return undelivered_; }
@@ -134,7 +156,22 @@ public:
     proto::ping ping() const;
 
 private:
-    // One room as this client follows it: its two sequences, and where its membership stands.
+    // A range of a room's chat asked for with FETCH: what the history holds comes in HISTORY
+    // replies, and the room's later lines wait behind it so that everything shows in order.
+    struct awaited_range {
+        std::uint64_t first = 0;
+        std::uint64_t last = 0;
+        bool earlier = false;  // said before we entered (history), rather than a gap
+        bool sent = false;     // the FETCH went out
+        bool answered = false; // its last HISTORY came (or it was given up)
+        clock::time_point sent_at{};
+        std::vector<proto::history_line> lines;
+    };
+    // What a room shows next, in order: a live line, or the lines of a range being fetched.
+    using queued = std::variant<proto::line, awaited_range>;
+
+    // One room as this client follows it: its two sequences, where its membership stands, and
+    // what waits to be shown.
     struct room_view {
         std::string name;
         bool entered = false;   // its JOIN (or ROOM) came: the broker counts us in it
@@ -142,6 +179,7 @@ private:
         bool join_sent = false; // and was, unanswered yet
         proto::sequence_tracker chat;
         proto::sequence_tracker presence;
+        std::deque<queued> waiting; // empty unless a FETCH is awaited
     };
 
     room_view* find(std::string_view room);
@@ -155,9 +193,24 @@ private:
     void joined_now(std::size_t online, std::vector<printed>& out);
     // Ends the current session: reports what it leaves unconfirmed, then waits for a rejoin.
     void lose(std::string why, std::vector<printed>& out);
-    // Follows one of a room's sequences, reporting missed events once per gap.
-    void track(room_view& r, proto::sequence_tracker& sequence, std::uint64_t epoch,
-               std::uint64_t seq, bool sequenced, std::vector<printed>& out);
+    // Follows one of a room's sequences, reporting missed events once per gap, or, for a gap in
+    // the chat with fill_gaps, fetching it.
+    proto::sequence_verdict track(room_view& r, proto::sequence_tracker& sequence,
+                                  std::uint64_t epoch, std::uint64_t seq, bool sequenced,
+                                  std::vector<printed>& out);
+    void report_missed(const room_view& r, std::uint64_t missed, std::vector<printed>& out);
+    // Asks for a range of a room's chat, whose lines (and the room's later ones) wait for it.
+    void await(room_view& r, std::uint64_t first, std::uint64_t last, bool earlier);
+    // Shows a live line of a room now, or after what it waits for.
+    void show_line(room_view& r, const proto::line& l, std::vector<printed>& out);
+    // Shows what waits in a room, from the front, up to the first range still awaited.
+    void show_waiting(room_view& r, std::vector<printed>& out);
+    // Shows a line as it arrived live, or a fetched range's lines and what it lacks.
+    void show_live(const room_view& r, const proto::line& l, std::vector<printed>& out);
+    void show_range(const room_view& r, const awaited_range& a, std::vector<printed>& out);
+    // Gives up waiting for every range of every room, showing what came and what waited.
+    void give_up_fetches(std::vector<printed>& out);
+    void on_history(const proto::history& h, std::vector<printed>& out);
     // Appends the line `text()` makes, if this conversation narrates.
     template <class Text>
     void tell(std::vector<printed>& out, style look, Text&& text) const {
@@ -166,6 +219,7 @@ private:
     }
 
     bool narrating_;
+    catch_up catch_up_;
     std::vector<room_view> rooms_; // never empty; the current room last
     std::optional<proto::welcome> session_;
     link state_ = link::joining;

@@ -51,7 +51,7 @@ std::string login_name() {
 // more often than a broker on a host called "world", so it is refused rather than guessed.
 bool word_after_message(int argc, char** argv) {
     const std::set<std::string_view> take_a_value{
-        "--router",           "--sub",          "--name", "--room",
+        "--router",           "--sub",          "--name", "--room",   "--history",
         "--curve-server-key", "--curve-secret", "-m",     "--message"};
     bool seen_message = false;
     for (int i = 1; i < argc; ++i) {
@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
     add("name", "name to chat under (default: your login name)", cxxopts::value(session.name),
         "NAME");
     add("room", "the room to join (#dev or dev; default: #lobby)", cxxopts::value(room), "ROOM");
+    add("history", "lines said before to show on entering a room (0: none)",
+        cxxopts::value(session.history_lines)->default_value("20"), "N");
     add("m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
         cxxopts::value(message), "TEXT");
@@ -111,7 +113,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> positional{"host"};
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
-    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [-m TEXT]\n"
+    cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [--history N] [-m TEXT]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     try {

@@ -4,7 +4,7 @@ namespace zchat::client {
 namespace {
 
 constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::act);
-constexpr auto last_style = static_cast<std::uint8_t>(style::error);
+constexpr auto last_style = static_cast<std::uint8_t>(style::history);
 
 } // namespace
 

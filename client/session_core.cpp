@@ -18,7 +18,8 @@ std::string seconds(std::chrono::milliseconds ms) {
 } // namespace
 
 session_core::session_core(session_settings settings, bool encrypted)
-    : settings_(std::move(settings)), encrypted_(encrypted), chat_(settings_.room),
+    : settings_(std::move(settings)), encrypted_(encrypted),
+      chat_(settings_.room, narration::on, catch_up{settings_.history_lines, true}),
       retry_(settings_.first_retry) {}
 
 void session_core::start(clock::time_point now, actions& out) {
@@ -236,7 +237,7 @@ void session_core::on_connection_dropped(clock::time_point now) {
 }
 
 bool session_core::sends_waiting() const {
-    return !typed_.empty() || !chat_.joins_due().empty();
+    return !typed_.empty() || !chat_.joins_due().empty() || chat_.fetches_due() > 0;
 }
 
 void session_core::send_typed(clock::time_point now, actions& out) {
@@ -254,6 +255,13 @@ void session_core::send_typed(clock::time_point now, actions& out) {
             send(chat_.join(*join), now, out);
             continue;
         }
+        // History and gap fill before what was typed, so that a room's lines show soon.
+        if (chat_.fetches_due() > 0) {
+            send(chat_.next_fetch(now), now, out);
+            continue;
+        }
+        if (typed_.empty())
+            break;
         typed_command m = std::move(typed_.front());
         typed_.pop_front();
         if (m.kind == pipe_kind::who) {
@@ -336,6 +344,8 @@ void session_core::tick(clock::time_point now, actions& out) {
         if (now - last_heard_ >= chat_.silence_limit() || (dropped_at_ && now >= drop_deadline())) {
             chat_.connection_lost(out.lines);
             begin_attempt(now, out);
+        } else {
+            chat_.expire_fetches(now, out.lines);
         }
         break;
     }
@@ -391,6 +401,8 @@ session_core::clock::time_point session_core::next_deadline(clock::time_point no
             next = std::min(next, drop_deadline());
         if (sends_waiting())
             next = std::min(next, pace_.next_token(now));
+        if (const auto fetch = chat_.fetch_deadline())
+            next = std::min(next, *fetch);
         break;
     }
     if (const auto ping = chat_.ping_due_at())

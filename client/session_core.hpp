@@ -28,6 +28,9 @@ struct session_settings {
     std::string name;
     // The room to join first (PROTOCOL.md, section 11a: without its '#').
     std::string room{proto::default_room};
+    // Lines said before entering a room to show first (--history); a client also fills the
+    // gaps in its rooms' chat from the broker's history.
+    std::uint32_t history_lines = 20;
     // First join: no WELCOME within this means the broker is unreachable.
     std::chrono::milliseconds connect_timeout{5000};
     // WELCOME came but no probe reached the SUB within this: the SUB leg is broken.
@@ -87,7 +90,7 @@ private:
     void on_joined(clock::time_point now, actions& out);
     void send(const proto::command& c, clock::time_point now, actions& out);
     void send_typed(clock::time_point now, actions& out);
-    // Whether something typed, or a JOIN, waits to be sent.
+    // Whether something typed, a JOIN or a FETCH waits to be sent.
     bool sends_waiting() const;
     // Subscribes to the chat and presence of every room the conversation has, and unsubscribes
     // from those it no longer has.

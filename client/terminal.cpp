@@ -30,6 +30,8 @@ const char* colour_of(style look) {
         return "\033[36m";
     case style::error:
         return "\033[31m";
+    case style::history:
+        return "\033[2m"; // dim: earlier conversation
     case style::chat:
         return "";
     }

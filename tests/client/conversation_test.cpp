@@ -689,6 +689,154 @@ TEST(Conversation, GapInTheChatIsReportedOnceWithTheCount) {
     EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 5}}));
 }
 
+// ---- History and gap fill (PROTOCOL.md, section 7a) ----
+
+const conversation::clock::time_point fetched_at{std::chrono::seconds(50)};
+
+proto::history_line kept(std::uint64_t seq, std::string text, std::string sender = "bob",
+                         std::uint64_t session_id = 9) {
+    return proto::history_line{
+        seq, 1000, std::move(sender), session_id, seq, proto::line_kind::text, std::move(text)};
+}
+
+// A conversation that fetches history and fills gaps, welcomed, not yet in its room.
+conversation catching_up(std::uint32_t history_lines) {
+    conversation c("lobby", narration::on, catch_up{history_lines, true});
+    c.welcome(welcome_for_me());
+    return c;
+}
+
+TEST(ConversationHistory, EnteringFetchesTheLastLinesAndShowsThemMarkedBeforeLiveOnes) {
+    std::vector<printed> out;
+    conversation c = catching_up(3);
+    c.on_event(own_join("lobby", 4, 2, 5), out); // the chat stands at 5
+    ASSERT_EQ(c.fetches_due(), 1u);
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 3, 5}));
+    EXPECT_EQ(c.fetches_due(), 0u);
+    EXPECT_EQ(c.unanswered(), 1u);
+    c.on_event(line_in("lobby", 6, "live"), out); // arrives first, shown after the history
+    c.on_reply(
+        proto::history{"lobby", 3, 5, 0, {kept(3, "three"), kept(4, "four"), kept(5, "five")}},
+        out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Connected to the chat server (2 users online)"},
+                       {style::history, "~ [bob] three"},
+                       {style::history, "~ [bob] four"},
+                       {style::history, "~ [bob] five"},
+                       {style::chat, "[bob] live"}}));
+    EXPECT_EQ(c.unanswered(), 0u);
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+TEST(ConversationHistory, ARoomWithFewerLinesThanAskedIsFetchedFromItsFirstAndAnEmptyOneNot) {
+    std::vector<printed> out;
+    conversation c = catching_up(20);
+    c.on_event(own_join("lobby", 1, 1, 2), out);
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 1, 2}));
+    // A room opened in a later generation starts its numbers there: nothing before that.
+    c.open_room("ops", out);
+    c.join("ops");
+    const std::uint64_t generation = std::uint64_t{3} << proto::room_generation_shift;
+    c.on_reply(proto::room_entered{"ops", generation, generation + 1, 1}, out);
+    EXPECT_EQ(c.fetches_due(), 0u);
+}
+
+TEST(ConversationHistory, HistoryInSeveralRoomsTakesTheRoomPrefixAndASplitAnswerIsOneRange) {
+    std::vector<printed> out;
+    conversation c = catching_up(5);
+    c.on_event(own_join("lobby", 1, 1, 0), out);
+    c.open_room("ops", out);
+    c.join("ops");
+    c.on_reply(proto::room_entered{"ops", 2, 3, 2}, out);
+    out.clear();
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "ops", 1, 2}));
+    c.on_reply(proto::history{"ops", 1, 2, 1, {kept(1, "one")}}, out);
+    c.on_reply(proto::history{"ops", 1, 2, 0, {kept(2, "two")}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::history, "#ops ~ [bob] one"},
+                                         {style::history, "#ops ~ [bob] two"}}));
+}
+
+TEST(ConversationGapFill, AGapIsFetchedAndShownInOrderWithOnlyWhatTheHistoryLostReported) {
+    std::vector<printed> out;
+    conversation c = catching_up(0);
+    c.on_event(own_join("lobby", 1, 2, 0), out);
+    c.on_event(line_in("lobby", 1, "one"), out);
+    out.clear();
+    c.on_event(line_in("lobby", 5, "five"), out);
+    c.on_event(line_in("lobby", 6, "six"), out);
+    EXPECT_TRUE(out.empty()); // held until the gap is filled
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 2, 4}));
+    c.on_reply(proto::history{"lobby", 2, 4, 0, {kept(3, "three"), kept(4, "four")}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 1 event from the chat server"},
+                                         {style::chat, "[bob] three"},
+                                         {style::chat, "[bob] four"},
+                                         {style::chat, "[bob] five"},
+                                         {style::chat, "[bob] six"}}));
+    EXPECT_EQ(c.missed(), 1u);
+}
+
+TEST(ConversationGapFill, AGapAtTheTailFoundByAHeartbeatIsFilledToo) {
+    std::vector<printed> out;
+    conversation c = catching_up(0);
+    c.on_event(own_join("lobby", 1, 2, 0), out);
+    out.clear();
+    c.on_event(proto::heartbeat{epoch, 2, 1000, {{"lobby", 2, 1}}}, out);
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 1, 2}));
+    c.on_reply(proto::history{"lobby", 1, 2, 0, {kept(1, "one"), kept(2, "two")}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] one"}, {style::chat, "[bob] two"}}));
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+TEST(ConversationGapFill, AnUnansweredFetchIsGivenUpAfterTheSilenceLimitAndTheGapReported) {
+    std::vector<printed> out;
+    conversation c = catching_up(0);
+    c.on_event(own_join("lobby", 1, 2, 0), out);
+    out.clear();
+    c.on_event(line_in("lobby", 3, "three"), out);
+    c.next_fetch(fetched_at);
+    ASSERT_TRUE(c.fetch_deadline());
+    EXPECT_EQ(*c.fetch_deadline(), fetched_at + c.silence_limit());
+    c.expire_fetches(fetched_at + c.silence_limit() - std::chrono::milliseconds(1), out);
+    EXPECT_TRUE(out.empty());
+    c.expire_fetches(fetched_at + c.silence_limit(), out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 2 events from the chat server"},
+                                         {style::chat, "[bob] three"}}));
+    EXPECT_FALSE(c.fetch_deadline());
+    // A late answer changes nothing.
+    out.clear();
+    c.on_reply(proto::history{"lobby", 1, 2, 0, {kept(1, "one")}}, out);
+    EXPECT_TRUE(out.empty());
+}
+
+TEST(ConversationGapFill, LinesOutsideTheRangeOrOutOfOrderAreNotShown) {
+    std::vector<printed> out;
+    conversation c = catching_up(0);
+    c.on_event(own_join("lobby", 1, 2, 0), out);
+    c.on_event(line_in("lobby", 4, "four"), out);
+    c.next_fetch(fetched_at);
+    out.clear();
+    c.on_reply(proto::history{"lobby", 1, 3, 0, {kept(2, "two"), kept(1, "one"), kept(9, "nine")}},
+               out);
+    EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 2 events from the chat server"},
+                                         {style::chat, "[bob] two"},
+                                         {style::chat, "[bob] four"}}));
+}
+
+TEST(ConversationGapFill, LosingTheSessionShowsWhatWasHeldAndReportsTheGap) {
+    std::vector<printed> out;
+    conversation c = catching_up(0);
+    c.on_event(own_join("lobby", 1, 2, 0), out);
+    c.on_event(line_in("lobby", 2, "two"), out);
+    c.next_fetch(fetched_at);
+    out.clear();
+    c.connection_lost(out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::error, "! Missed 1 event from the chat server"},
+                       {style::chat, "[bob] two"},
+                       {style::error, "! Connection to the chat server lost; reconnecting..."}}));
+    EXPECT_EQ(c.unanswered(), 0u);
+}
+
 TEST(Conversation, ChatAndPresenceAreTwoSequences) {
     std::vector<printed> out;
     conversation c = joined_conversation(out); // presence at 1, chat at 0

@@ -134,8 +134,10 @@ TEST_F(Chat, TwoUsersTakeTurnsLeaveAndTheBrokerCloses) {
                                             "[user2] World",
                                             "< The user user2 left (1 user online)",
                                         }));
+    // What was said before user2 came shows first, marked as earlier conversation.
     EXPECT_EQ(user2.lines(stream::out), (lines{
                                             "> Connected to the chat server (2 users online)",
+                                            "~ [user1] Hello",
                                             "[You] World",
                                         }));
     EXPECT_EQ(user1.lines(stream::err), lines{});
@@ -198,12 +200,14 @@ TEST_F(Chat, ThreeUsersSeeEachOtherComeSpeakAndGo) {
                                         }));
     EXPECT_EQ(user2.lines(stream::out), (lines{
                                             "> Connected to the chat server (2 users online)",
+                                            "~ [user1] Anyone here?",
                                             "> New user user3 entered (3 users online)",
                                             "[user3] Hi, user3 here",
                                             "[You] And user2",
                                         }));
     EXPECT_EQ(user3.lines(stream::out), (lines{
                                             "> Connected to the chat server (3 users online)",
+                                            "~ [user1] Anyone here?",
                                             "[You] Hi, user3 here",
                                             "[user2] And user2",
                                             "< The user user2 left (2 users online)",
@@ -289,7 +293,8 @@ TEST_F(Chat, APipedLineReachesAListenerEveryTime) {
 
     for (int run = 1; run <= 10; ++run) {
         SCOPED_TRACE("run " + std::to_string(run));
-        child_process ci = client("ci");
+        // Without the earlier runs' lines as history: this is about the line of this run.
+        child_process ci = client("ci", {"--history", "0"});
         ci.write("deploy finished\n");
         ci.close_stdin();
         EXPECT_EQ(exit_of(ci), "exit 0") << transcript(ci);
@@ -590,7 +595,7 @@ TEST_F(Chat, QuotesBackslashesAndNonAsciiArriveIntact) {
     lines log;
     for (const auto& [name, typed, shown, logged] : samples) {
         SCOPED_TRACE(name + ": " + typed);
-        child_process sender = client(name);
+        child_process sender = client(name, {"--history", "0"});
         sender.write(typed + '\n');
         sender.close_stdin();
         EXPECT_EQ(exit_of(sender), "exit 0") << transcript(sender);
@@ -811,7 +816,8 @@ TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {
 
     child_process too_long = client("bob", "0123456789A");
     EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
-    EXPECT_EQ(too_long.lines(stream::out), lines{connected(1)});
+    // The line that fitted is the room's history now.
+    EXPECT_EQ(too_long.lines(stream::out), (lines{connected(1), "~ [bob] 0123456789"}));
 }
 
 // A config file sets what it names; a flag given as well wins.

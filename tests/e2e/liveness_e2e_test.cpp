@@ -186,6 +186,8 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
 
     bob.send_signal(SIGSTOP);
     ASSERT_TRUE(prints(alice, stream::out, timed_out("bob", 1), departure_bound));
+    alice.write("said while bob was away\n");
+    ASSERT_TRUE(prints(alice, stream::out, "[You] said while bob was away"));
     bob.write("typed while stopped\n");
     bob.send_signal(SIGCONT);
 
@@ -214,6 +216,11 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
     alice.write("/who\n");
     EXPECT_TRUE(prints(alice, stream::out, "Online (2): alice, bob"));
     EXPECT_EQ(alice.lines(stream::err), lines{});
+    // What was said while bob was away is in the room's history: his new session fetches it,
+    // so he sees it in its place and misses nothing.
+    EXPECT_EQ(count_of(bob.lines(stream::out), "[alice] said while bob was away"), 1);
+    for (const std::string& line : bob.lines(stream::err))
+        EXPECT_FALSE(contains(line, "Missed")) << line;
 }
 
 // F12: the broker itself stopped (SIGSTOP) for 10 intervals, twice the expiry, and continued,

@@ -430,6 +430,18 @@ std::vector<bad_message> cases() {
     // A room the session never entered, its name valid, even the longest.
     joined("SayRoomNotEntered", say_in(std::string(32, 'r')), error_code::not_in_room, 77);
     joined("PartRoomNotEntered", part("ops"), error_code::not_in_room);
+    // FETCH (section 7a): a range backwards or from 0 is refused; a room not entered too. A
+    // range, however wide, is answered with what the history keeps (tests/broker, BrokerHistory).
+    const auto fetch = [](std::string room, std::uint64_t first, std::uint64_t last) {
+        return [room, first, last](const proto::session_secret& s) {
+            return proto::encode(proto::command{proto::fetch{s, room, first, last}});
+        };
+    };
+    joined("FetchReversedRange", fetch(lobby, 9, 3), error_code::bad_range, 0, "no range");
+    joined("FetchFromZero", fetch(lobby, 0, UINT64_MAX), error_code::bad_range, 0, "no range");
+    joined("FetchRoomNotEntered", fetch("ops", 1, 2), error_code::not_in_room, 0, "not in #");
+    joined("FetchRoomOf33Bytes", fetch(std::string(33, 'r'), 1, 2), error_code::too_long, 0,
+           "longer than 32");
     // Over 32 bytes, a room field is refused by the codec (section 2), whatever the command, so
     // the ERROR names no SAY.
     const std::string room_of_33(33, 'r');
