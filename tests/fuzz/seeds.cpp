@@ -95,8 +95,21 @@ int main(int argc, char** argv) {
         // What a version 1 client sends: a frame per field.
         proto::frame_list{"ZCHAT\x01", "HELLO", "alice", ""},
     };
+    // History and actions, for the "history" core seed below.
+    const std::vector<proto::frame_list> history_messages{
+        proto::encode(
+            proto::command{proto::say{secret, "lobby", 3, "waves", proto::line_kind::action}}),
+        proto::encode(proto::command{proto::fetch{secret, "lobby", 1, 2}}),
+        proto::encode(proto::command{proto::fetch{secret, "lobby", 9, 3}}),
+        proto::encode(proto::command{proto::fetch{secret, "lobby", 1, UINT64_MAX}}),
+        proto::encode(proto::reply{proto::history{
+            "lobby", 1, 2, 0, {{1, 1500, "alice", 1, 1, proto::line_kind::text, "Hello"}}}}),
+    };
     for (std::size_t i = 0; i < messages.size(); ++i)
         write(dir / "decode" / ("message-" + std::to_string(i)), fuzz::join_frames(messages[i]));
+    for (std::size_t i = 0; i < history_messages.size(); ++i)
+        write(dir / "decode" / ("history-" + std::to_string(i)),
+              fuzz::join_frames(history_messages[i]));
 
     // The core learns secrets from a counter (fuzz_core.cpp), so secret 1 is the first session's.
     // join-chat-leave: peer 0 joins the lobby, says a line, asks who is there and pings; peer 1
@@ -116,6 +129,13 @@ int main(int argc, char** argv) {
               core_message(0, 1, messages[11]) + core_message(0, 1, messages[15]) +
               core_message(0, 1, messages[12]) + core_message(0, 1, messages[13]) +
               core_message(0, 1, messages[3]) + core_message(0, 1, messages[5]));
+    // history: peer 0 joins the lobby, says a line and an action, fetches them, fetches a
+    // reversed range and the widest one, and says goodbye.
+    write(dir / "core" / "history",
+          core_message(0, 1, messages[0]) + core_message(0, 1, messages[2]) +
+              core_message(0, 1, messages[3]) + core_message(0, 5, history_messages[0]) +
+              core_message(0, 5, history_messages[1]) + core_message(0, 1, history_messages[2]) +
+              core_message(0, 1, history_messages[3]) + core_message(0, 1, messages[5]));
     std::cout << "seeds written to " << dir << '\n';
     return 0;
 }
