@@ -69,11 +69,13 @@ void decode_say(benchmark::State& state) {
 BENCHMARK(decode_say);
 
 // The core with `others` joined sessions besides alice's, who then says the same line over and
-// over; range(0) is the log level (info, or debug: every line logged).
+// over; range(0) is the log level (info, or debug: every line logged), range(2) the lines the
+// room's history keeps (0: none), so the history's cost shows as a ratio in one run.
 void core_say(benchmark::State& state) {
     broker::config cfg;
     cfg.rate_per_second = 0; // unlimited, as in a benchmark
     cfg.logging = state.range(0) == 0 ? broker::log_level::info : broker::log_level::debug;
+    cfg.history.lines = static_cast<std::size_t>(state.range(2));
     std::uint8_t secrets = 0;
     broker::core core(cfg, 42, [&secrets] {
         proto::session_secret s{};
@@ -111,7 +113,9 @@ void core_say(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(core_say)->ArgsProduct({{0, 1}, {0, 100}})->ArgNames({"debug", "others"});
+BENCHMARK(core_say)
+    ->ArgsProduct({{0, 1}, {0, 100}, {0, 200}})
+    ->ArgNames({"debug", "others", "history"});
 
 } // namespace
 
