@@ -78,7 +78,7 @@ const option_spec options_table[] = {
      }},
     {"history-size", "N",
      "latest lines each room keeps for clients that join it or missed some (0: none); fewer "
-     "when they hold over 64 KiB of text",
+     "when they take over 64 KiB",
      [](const broker_settings& s) { return shown(s.server.core.history.lines); },
      [](broker_settings& s, std::string_view t) {
          return read_number(t, 0, max_history_lines, s.server.core.history.lines);

@@ -1,5 +1,6 @@
 #include "broker/room.hpp"
 
+#include "proto/codec.hpp"
 #include "proto/validate.hpp"
 
 #include <algorithm>
@@ -36,15 +37,17 @@ proto::line room::say(std::uint64_t id, std::uint64_t message_id, std::string te
                       proto::line_kind kind, time_point now) {
     assert(has(id));
     proto::line line{epoch_, ++seq_, name_, members_.at(id), id, message_id, std::move(text), kind};
-    if (limits_.lines > 0 && line.text.size() <= limits_.text_bytes) {
-        kept_.push_back({now, {line.seq, 0, line.sender, id, message_id, kind, line.text}});
-        kept_text_bytes_ += line.text.size();
+    proto::history_line kept{line.seq, 0, line.sender, id, message_id, kind, line.text};
+    const std::size_t bytes = proto::history_line_bytes(kept);
+    if (limits_.lines > 0 && bytes <= limits_.bytes) {
+        kept_.push_back({now, std::move(kept)});
+        kept_bytes_ += bytes;
         trim();
     } else {
         // A line the history cannot hold ends it: what is kept must run without a hole up to
         // the latest line.
         kept_.clear();
-        kept_text_bytes_ = 0;
+        kept_bytes_ = 0;
     }
     return line;
 }
@@ -76,9 +79,8 @@ void room::keep(history_limits limits) {
 }
 
 void room::trim() {
-    while (!kept_.empty() &&
-           (kept_.size() > limits_.lines || kept_text_bytes_ > limits_.text_bytes)) {
-        kept_text_bytes_ -= kept_.front().line.text.size();
+    while (!kept_.empty() && (kept_.size() > limits_.lines || kept_bytes_ > limits_.bytes)) {
+        kept_bytes_ -= proto::history_line_bytes(kept_.front().line);
         kept_.pop_front();
     }
 }

@@ -20,11 +20,13 @@
 
 namespace zchat::broker {
 
-// How much of its chat a room keeps: its latest `lines` lines, fewer when their texts would take
-// more than `text_bytes` in all. {0, ...} keeps none.
+// How much of its chat a room keeps: its latest `lines` lines, fewer when they would take more
+// than `bytes` in all, counted as a HISTORY reply carries them (proto::history_line_bytes), so
+// that a room's memory stays bounded whatever the line count allowed and the lines kept fit
+// one reply. {0, ...} keeps none.
 struct history_limits {
     std::size_t lines = 200;
-    std::size_t text_bytes = 64 * 1024;
+    std::size_t bytes = 64 * 1024;
 };
 
 class room {
@@ -51,9 +53,9 @@ public:
                                              time_point now) const;
     // Keeps at most this from now on, forgetting the oldest lines at once if need be.
     void keep(history_limits limits);
-    // Lines kept, and their text bytes.
+    // Lines kept, and the bytes they count for (history_limits).
     std::size_t kept_lines() const { return kept_.size(); }
-    std::size_t kept_text_bytes() const { return kept_text_bytes_; }
+    std::size_t kept_bytes() const { return kept_bytes_; }
 
     bool has(std::uint64_t id) const { return members_.contains(id); }
     std::size_t size() const { return members_.size(); }
@@ -84,7 +86,7 @@ private:
     history_limits limits_;
     // The latest lines, oldest first: their seqs run without a hole up to seq_.
     std::deque<kept_line> kept_;
-    std::size_t kept_text_bytes_ = 0;
+    std::size_t kept_bytes_ = 0;
 };
 
 } // namespace zchat::broker

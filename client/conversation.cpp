@@ -168,15 +168,20 @@ std::string conversation::prefix(std::string_view room) const {
     return "#" + proto::printable(room) + " ";
 }
 
-void conversation::entered(room_view& r, std::uint64_t chat_seq, std::uint32_t online,
+void conversation::entered(room_view& r, std::uint64_t epoch, std::uint64_t roster_version,
+                           std::uint64_t chat_seq, std::uint32_t online,
                            std::vector<printed>& out) {
     r.entered = true;
+    // Who came and went while we were not in the room is not lost: the entry's count says who is
+    // here now. The presence is followed afresh from our entry; the chat is not (below).
+    r.presence = {};
+    r.presence.follow(epoch, roster_version, true);
     r.join_due = false;
     r.join_sent = false;
     // LINEs numbered above chat_seq came after the entry: follow the chat from there. Those up
     // to it are the room's history, if this is a room we were not following.
     using verdict = proto::sequence_verdict::kind;
-    const verdict v = track(r, r.chat, session_->epoch, chat_seq, false, out).what;
+    const verdict v = track(r, r.chat, epoch, chat_seq, false, out).what;
     const std::uint64_t generation_start = proto::room_generation(chat_seq)
                                            << proto::room_generation_shift;
     if (catch_up_.history_lines > 0 && chat_seq > generation_start &&
@@ -217,8 +222,7 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                 if (!r)
                     return;
                 if (ev.session_id == me && !r->entered) {
-                    track(*r, r->presence, ev.epoch, ev.seq, true, out);
-                    entered(*r, ev.chat_seq, ev.online, out);
+                    entered(*r, ev.epoch, ev.seq, ev.chat_seq, ev.online, out);
                 } else if (r->entered) {
                     track(*r, r->presence, ev.epoch, ev.seq, true, out);
                     if (state_ == link::joined && ev.session_id != me)
@@ -248,7 +252,11 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                 room_view* r = find(ev.room);
                 if (!r || !r->entered)
                     return;
-                track(*r, r->chat, ev.epoch, ev.seq, true, out);
+                // A number already seen is a line already shown, or one our entry's history
+                // shows: a LINE said before our JOIN that the SUB delivers after its reply.
+                if (track(*r, r->chat, ev.epoch, ev.seq, true, out).what ==
+                    proto::sequence_verdict::kind::backwards)
+                    return;
                 show_line(*r, ev, out);
             }
         },
@@ -346,8 +354,7 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
         // For a client that does not see its own JOIN (a SUB without the presence topic), or
         // sees this first. Its roster version is our JOIN's own number.
         if (room_view* v = find(entry->room); v && !v->entered && welcomed_) {
-            track(*v, v->presence, session_->epoch, entry->roster_version, true, out);
-            entered(*v, entry->seq, entry->online, out);
+            entered(*v, session_->epoch, entry->roster_version, entry->seq, entry->online, out);
         }
     }
 }

@@ -187,9 +187,10 @@ private:
     // Where every line about `room` starts: "#room " while this client is in several rooms, or
     // for a room it is not in; nothing otherwise.
     std::string prefix(std::string_view room) const;
-    // The broker counts us in `r` now, as its JOIN (carrying chat_seq) or ROOM (seq) says.
-    void entered(room_view& r, std::uint64_t chat_seq, std::uint32_t online,
-                 std::vector<printed>& out);
+    // The broker counts us in `r` now, as its JOIN (carrying chat_seq) or ROOM (seq) says;
+    // `roster_version` is the presence number of our entry.
+    void entered(room_view& r, std::uint64_t epoch, std::uint64_t roster_version,
+                 std::uint64_t chat_seq, std::uint32_t online, std::vector<printed>& out);
     void joined_now(std::size_t online, std::vector<printed>& out);
     // Ends the current session: reports what it leaves unconfirmed, then waits for a rejoin.
     void lose(std::string why, std::vector<printed>& out);

@@ -99,7 +99,8 @@ TEST(RoomHistory, KeepsTheLatestLinesWithTheirAgeAndWhatTheLineCarried) {
     r.say(7, 3, "three", text, t0 + 2s);
     r.say(7, 4, "four", text, t0 + 3s);
     EXPECT_EQ(r.kept_lines(), 3u);
-    EXPECT_EQ(r.kept_text_bytes(), 12u);
+    // Each counts as a HISTORY reply carries it: 37 bytes of fixed fields, "alice", its text.
+    EXPECT_EQ(r.kept_bytes(), 3 * (37 + 5) + 12u);
     EXPECT_EQ(r.history(1, 4, t0 + 3500ms),
               (std::vector<proto::history_line>{
                   {2, 2500, "alice", 7, 2, proto::line_kind::action, "two"},
@@ -122,17 +123,18 @@ TEST(RoomHistory, ReturnsOnlyWhatIsKeptWithinTheRangeInOrder) {
     EXPECT_EQ(seqs(r.history(0, UINT64_MAX, now)), (seq_list{6, 7, 8, 9, 10}));
 }
 
-TEST(RoomHistory, KeepsFewerLinesWhenTheirTextWouldPassItsByteLimit) {
-    room r("lobby", epoch, 0, {100, 10});
+TEST(RoomHistory, KeepsFewerLinesWhenTheyWouldPassItsByteLimit) {
+    // A line of four letters from alice counts 37 + 5 + 4 = 46 bytes: two fit in 100.
+    room r("lobby", epoch, 0, {100, 100});
     r.enter(1, "alice");
     r.say(1, 1, "aaaa", text, t0);
     r.say(1, 2, "bbbb", text, t0);
     r.say(1, 3, "cccc", text, t0);
     EXPECT_EQ(seqs(r.history(1, 3, t0)), (std::vector<std::uint64_t>{2, 3}));
-    EXPECT_EQ(r.kept_text_bytes(), 8u);
+    EXPECT_EQ(r.kept_bytes(), 92u);
     // A line longer than the whole limit cannot be kept, and the lines before it are no longer
     // the latest: the history starts again after it.
-    r.say(1, 4, std::string(11, 'x'), text, t0);
+    r.say(1, 4, std::string(59, 'x'), text, t0);
     EXPECT_EQ(r.kept_lines(), 0u);
     r.say(1, 5, "e", text, t0);
     EXPECT_EQ(seqs(r.history(1, 5, t0)), (std::vector<std::uint64_t>{5}));
@@ -145,7 +147,7 @@ TEST(RoomHistory, ASmallerLimitForgetsTheOldestAtOnceAndZeroKeepsNothing) {
     EXPECT_EQ(seqs(r.history(1, 10, t0)), (std::vector<std::uint64_t>{7, 8, 9, 10}));
     r.keep({0, 1000});
     EXPECT_EQ(r.kept_lines(), 0u);
-    EXPECT_EQ(r.kept_text_bytes(), 0u);
+    EXPECT_EQ(r.kept_bytes(), 0u);
     r.say(1, 11, "not kept", text, t0);
     EXPECT_TRUE(r.history(1, 11, t0).empty());
     // A larger limit lets it grow again from the next line.

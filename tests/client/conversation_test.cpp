@@ -553,14 +553,15 @@ TEST(Conversation, ANewSessionJoinsItsOtherRoomsAgain) {
     EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 0}, {"ops", 0}}));
 }
 
-// Between the two sessions the room's presence moved on by our old session's LEAVE, which we
-// missed, and our new entry, which the ROOM reply and our own JOIN both tell: one event missed,
-// whichever of the two comes first.
-TEST(Conversation, ANewSessionCountsOnlyWhatHappenedWhileAwayAsMissed) {
+// Between the two sessions the room's presence moved on by our old session's LEAVE and our new
+// entry, and its chat by two lines. Who came and went while we were away is not lost (the
+// reconnect line says who is here now), but the lines are: only they count as missed, whichever
+// of the ROOM reply and our own JOIN comes first.
+TEST(Conversation, ANewSessionCountsOnlyTheLinesSaidWhileAwayAsMissed) {
     for (const bool reply_first : {true, false}) {
         SCOPED_TRACE(reply_first ? "ROOM first" : "JOIN first");
         std::vector<printed> out;
-        conversation c = joined_conversation(out); // presence at 1
+        conversation c = joined_conversation(out); // presence at 1, chat at 0
         c.connection_lost(out);
         c.start_attempt();
         proto::welcome fresh = welcome_for_me();
@@ -568,8 +569,8 @@ TEST(Conversation, ANewSessionCountsOnlyWhatHappenedWhileAwayAsMissed) {
         c.welcome(fresh);
         c.answer(proto::probe{epoch, me + 1}, out);
         out.clear();
-        const proto::room_entered entry{"lobby", 0, 3, 1};
-        const proto::joined own{epoch, 3, "lobby", "alice", me + 1, 1, 0};
+        const proto::room_entered entry{"lobby", 2, 3, 1};
+        const proto::joined own{epoch, 3, "lobby", "alice", me + 1, 1, 2};
         if (reply_first) {
             c.on_reply(entry, out);
             c.on_event(own, out);
@@ -578,9 +579,13 @@ TEST(Conversation, ANewSessionCountsOnlyWhatHappenedWhileAwayAsMissed) {
             c.on_reply(entry, out);
         }
         EXPECT_EQ(out, (std::vector<printed>{
-                           {style::error, "! Missed 1 event from the chat server"},
+                           {style::error, "! Missed 2 events from the chat server"},
                            {style::presence, "> Reconnected to the chat server (1 user online)"}}));
-        EXPECT_EQ(c.missed(), 1u);
+        EXPECT_EQ(c.missed(), 2u);
+        // Presence goes on from our entry.
+        out.clear();
+        c.on_event(proto::left{epoch, 4, "lobby", "bob", 9, 0, proto::leave_reason::quit}, out);
+        EXPECT_EQ(c.missed(), 2u);
     }
 }
 
@@ -726,6 +731,24 @@ TEST(ConversationHistory, EnteringFetchesTheLastLinesAndShowsThemMarkedBeforeLiv
                        {style::chat, "[bob] live"}}));
     EXPECT_EQ(c.unanswered(), 0u);
     EXPECT_EQ(c.missed(), 0u);
+}
+
+// The ROOM reply can come before a LINE said just before our JOIN, which the SUB delivers late:
+// that line is in the history fetched, and is shown there once, not again as live.
+TEST(ConversationHistory, ALineSaidBeforeTheEntryThatComesAfterTheReplyIsShownOnceFromHistory) {
+    std::vector<printed> out;
+    conversation c = catching_up(2);
+    c.join("lobby");
+    c.on_reply(proto::room_entered{"lobby", 5, 4, 2}, out); // the chat stands at 5
+    c.on_event(line_in("lobby", 5, "five"), out);
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 4, 5}));
+    c.on_reply(proto::history{"lobby", 4, 5, 0, {kept(4, "four"), kept(5, "five")}}, out);
+    c.on_event(line_in("lobby", 6, "six"), out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Connected to the chat server (2 users online)"},
+                       {style::history, "~ [bob] four"},
+                       {style::history, "~ [bob] five"},
+                       {style::chat, "[bob] six"}}));
 }
 
 TEST(ConversationHistory, ARoomWithFewerLinesThanAskedIsFetchedFromItsFirstAndAnEmptyOneNot) {

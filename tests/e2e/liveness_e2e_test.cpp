@@ -220,7 +220,7 @@ TEST_F(Liveness, AStoppedClientIsTimedOutThenRejoinsByItselfWhenContinued) {
     // so he sees it in its place and misses nothing.
     EXPECT_EQ(count_of(bob.lines(stream::out), "[alice] said while bob was away"), 1);
     for (const std::string& line : bob.lines(stream::err))
-        EXPECT_FALSE(contains(line, "Missed")) << line;
+        EXPECT_FALSE(contains(line, "Missed")) << transcript(bob);
 }
 
 // F12: the broker itself stopped (SIGSTOP) for 10 intervals, twice the expiry, and continued,
@@ -258,7 +258,7 @@ TEST_F(Liveness, APausedBrokerExpiresNobodyAndALineAfterwardsReachesEveryone) {
         for (const std::string& line : p->lines(stream::out))
             EXPECT_FALSE(line.starts_with("< ")) << "somebody left: " << line;
         for (const std::string& line : p->lines(stream::err))
-            EXPECT_FALSE(contains(line, "Missed")) << line;
+            EXPECT_FALSE(contains(line, "Missed")) << transcript(bob);
     }
     for (const std::string& line : log_entries(broker_.process()))
         EXPECT_FALSE(line.starts_with("INFO leave ")) << "the broker saw somebody leave: " << line;
