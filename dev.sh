@@ -7,7 +7,8 @@
 #   ./dev.sh build                     build only
 #   ./dev.sh package                   build, then make the Debian package (in the build folder)
 #
-# BUILD_DIR (default: build) and ZCHAT_CMAKE_ARGS (extra cmake arguments) can be set.
+# BUILD_DIR (default: build), ZCHAT_CMAKE_ARGS (extra cmake arguments) and ZCHAT_TEST_JOBS (tests
+# run at once, default: the number of cores) can be set.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -48,7 +49,7 @@ test)
     install_missing
     configure
     cmake --build "$build_dir" -j"$(nproc)"
-    ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)"
+    ctest --test-dir "$build_dir" --output-on-failure -j"${ZCHAT_TEST_JOBS:-$(nproc)}"
     ;;
 build)
     install_missing
