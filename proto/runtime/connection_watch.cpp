@@ -4,14 +4,22 @@
 
 #include <atomic>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace zchat::runtime {
 namespace {
 
-constexpr int watched_events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED;
+constexpr int watched_events =
+    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
+
+// A plain handshake has nothing to fail on but the broker closing it, and a broker that closes
+// every one expects CURVE. It cannot always say so: when it reads our greeting before it has
+// sent the rest of its own, it closes the connection before we learn its mechanism (libzmq
+// 4.3.4 under load), and we see the handshake break off without a reason. One such break may
+// be a broker stopping; this many in a row are not.
+constexpr int plain_breaks_before_mismatch = 3;
 
 handshake_failure describe(std::uint16_t event, std::uint32_t value) {
     switch (event) {
@@ -41,6 +49,36 @@ handshake_failure describe(std::uint16_t event, std::uint32_t value) {
 
 } // namespace
 
+void connection_reader::note(std::uint16_t event, std::uint32_t value, bool plain) {
+    switch (event) {
+    case ZMQ_EVENT_DISCONNECTED:
+        news_.dropped = true;
+        return;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        broken_handshakes_ = 0;
+        return;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        if (plain && ++broken_handshakes_ >= plain_breaks_before_mismatch) {
+            record(describe(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                            ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH));
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    record(describe(event, value));
+}
+
+void connection_reader::record(handshake_failure failure) {
+    if (!news_.failure || !news_.failure->final)
+        news_.failure = std::move(failure);
+}
+
+connection_news connection_reader::take() {
+    return std::exchange(news_, {});
+}
+
 connection_watch::connection_watch(zmq::context_t& ctx, zmq::socket_t& watched)
     : watched_(watched), events_(ctx, zmq::socket_type::pair) {
     // One inproc name per watch: a program may watch several sockets, one after another.
@@ -57,7 +95,8 @@ connection_watch::~connection_watch() {
 }
 
 connection_news connection_watch::read() {
-    connection_news news;
+    // Read here, not when the watch began: a program may turn CURVE on after making the watch.
+    const bool plain = watched_.get(zmq::sockopt::mechanism) == ZMQ_NULL;
     std::vector<zmq::message_t> parts;
     while (zmq::recv_multipart(events_, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
         // Frame 1: the event (16 bits) and its value (32 bits), in the host's byte order.
@@ -66,14 +105,11 @@ connection_news connection_watch::read() {
             std::uint32_t value = 0;
             std::memcpy(&event, parts[0].data(), sizeof event);
             std::memcpy(&value, parts[0].data<char>() + sizeof event, sizeof value);
-            if (event == ZMQ_EVENT_DISCONNECTED)
-                news.dropped = true;
-            else if (!news.failure || !news.failure->final)
-                news.failure = describe(event, value);
+            reader_.note(event, value, plain);
         }
         parts.clear();
     }
-    return news;
+    return reader_.take();
 }
 
 } // namespace zchat::runtime

@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,23 @@ struct connection_news {
     bool dropped = false;
 };
 
+// A socket monitor's events read as news: apart from the socket, so that the reading is
+// unit-tested without a broker.
+class connection_reader {
+public:
+    // One event (ZMQ_EVENT_*) and its value, from a socket without CURVE (plain) or with it.
+    void note(std::uint16_t event, std::uint32_t value, bool plain);
+    // What was noted since the last take().
+    connection_news take();
+
+private:
+    void record(handshake_failure failure);
+
+    // Handshakes that broke off in a row, since the last one that succeeded.
+    int broken_handshakes_ = 0;
+    connection_news news_;
+};
+
 // Poll events(); when it is readable, read() says what happened. The watched socket must
 // outlive the watch.
 class connection_watch {
@@ -47,6 +65,7 @@ public:
 private:
     zmq::socket_t& watched_;
     zmq::socket_t events_;
+    connection_reader reader_;
 };
 
 } // namespace zchat::runtime
