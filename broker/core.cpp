@@ -678,12 +678,14 @@ void core::shut_down(outbox& out) {
 }
 
 void core::reply(std::string_view peer, const proto::reply& r, outbox& out) {
-    send_reply(peer, proto::encode(r), out);
+    const auto* a = std::get_if<proto::ack>(&r);
+    send_reply(peer, proto::encode(r), out, a ? std::optional{*a} : std::nullopt);
 }
 
-void core::send_reply(std::string_view peer, proto::frame_list frames, outbox& out) {
+void core::send_reply(std::string_view peer, proto::frame_list frames, outbox& out,
+                      std::optional<proto::ack> ack) {
     counters_.bytes_out += frame_bytes(frames);
-    out.replies.push_back({std::string{peer}, std::move(frames)});
+    out.replies.push_back({std::string{peer}, std::move(frames), ack});
 }
 
 void core::publish(const proto::event& e, outbox& out) {

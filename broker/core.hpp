@@ -176,7 +176,8 @@ private:
     // The ERROR that ends a session (E_EVICTED, E_SESSION_REPLACED), sent whatever the cap.
     void tell_session_ended(std::string_view peer, proto::error_code code, std::string reason,
                             outbox& out);
-    void send_reply(std::string_view peer, proto::frame_list frames, outbox& out);
+    void send_reply(std::string_view peer, proto::frame_list frames, outbox& out,
+                    std::optional<proto::ack> ack = std::nullopt);
     void publish_probe(session& s, time_point now, outbox& out);
     void publish(const proto::event& e, outbox& out);
     // Publishes STATS, and logs the counters if they changed since they were last logged.

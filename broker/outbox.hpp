@@ -5,6 +5,7 @@
 #include "broker/log.hpp"
 #include "proto/codec.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ namespace zchat::broker {
 struct addressed_reply {
     std::string peer; // the ROUTER routing id of the recipient
     proto::frame_list frames;
+    std::optional<proto::ack> ack; // what the frames say, when they are an ACK (for batching.hpp)
 };
 
 struct outbox {

@@ -1,5 +1,7 @@
 #include "broker/server.hpp"
 
+#include "broker/batching.hpp"
+
 #include <malloc.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -380,6 +382,8 @@ void server::return_free_memory() {
 }
 
 void server::flush(log_sink& log) {
+    fold_acks(out_.replies);
+    batch_publications(out_.publications);
     bursts_.sent(out_.replies.size() + out_.publications.size());
     for (const auto& r : out_.replies) {
         // ROUTER drops replies to peers that are gone; that is the behaviour we want.

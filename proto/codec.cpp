@@ -17,8 +17,6 @@
 namespace zchat::proto {
 namespace {
 
-// The signature and version: the first bytes of every body.
-constexpr std::size_t header_bytes = 6;
 // A word's length is one byte; no word is longer than this.
 constexpr std::size_t max_word_bytes = 16;
 // Length prefixes of utf8 fields and counts of lists and records.
@@ -288,7 +286,7 @@ void skip(body_reader& r, const Field& field, seen_texts& texts) {
 std::optional<decode_error> check_header(std::string_view body) {
     if (body.empty())
         return decode_error{error_code::malformed, "empty message"};
-    if (body.size() < header_bytes || body.substr(0, signature.size()) != signature)
+    if (body.size() < signature_bytes || body.substr(0, signature.size()) != signature)
         return decode_error{error_code::bad_signature, "not a zchat message (expected ZCHAT)"};
     const auto version = static_cast<std::uint8_t>(body[signature.size()]);
     if (version != protocol_version)
@@ -349,7 +347,7 @@ struct decoder_table<std::variant<M...>> {
 template <class V>
 decoded<V> decode_body(std::string_view body) {
     using table = decoder_table<V>;
-    body_reader r(body, header_bytes);
+    body_reader r(body, signature_bytes);
     if (r.remaining() == 0)
         return decode_error{error_code::malformed, "missing word"};
     const auto index = table::word(r);
@@ -452,6 +450,11 @@ frame_list encode_batch(std::span<const event> events) {
     return {topic_of(events.front()), std::move(body)};
 }
 
+void extend_batch(frame_list& batch, const frame_list& more) {
+    assert(batch.size() == 2 && more.size() == 2 && batch[0] == more[0]);
+    batch[1].append(more[1], signature_bytes);
+}
+
 frame_list encode_v1_error(const error& e) {
     std::string signature_frame{signature};
     signature_frame.push_back(static_cast<char>(retired_version));
@@ -463,7 +466,7 @@ frame_list encode_v1_error(const error& e) {
 }
 
 bool is_v1_message(std::span<const std::string_view> frames) {
-    return !frames.empty() && frames[0].size() == header_bytes &&
+    return !frames.empty() && frames[0].size() == signature_bytes &&
            frames[0].starts_with(signature) &&
            static_cast<std::uint8_t>(frames[0].back()) == retired_version;
 }
@@ -481,7 +484,7 @@ decoded<std::vector<event>> decode_events(std::span<const std::string_view> fram
     auto body = event_body(frames);
     if (auto* bad = std::get_if<decode_error>(&body))
         return *bad;
-    body_reader r(std::get<std::string_view>(body), header_bytes);
+    body_reader r(std::get<std::string_view>(body), signature_bytes);
     if (r.remaining() == 0)
         return decode_error{error_code::malformed, "missing event word"};
     std::vector<event> events;
@@ -514,7 +517,7 @@ bool decode_event_headers(std::span<const std::string_view> frames, std::size_t 
     auto body = event_body(frames);
     if (std::holds_alternative<decode_error>(body))
         return false;
-    body_reader r(std::get<std::string_view>(body), header_bytes);
+    body_reader r(std::get<std::string_view>(body), signature_bytes);
     if (r.remaining() == 0)
         return false;
     // A room's event has its room as its first text field; LINE's text is its last field.

@@ -25,6 +25,9 @@ namespace zchat::proto {
 
 using frame_list = std::vector<std::string>;
 
+// The signature and version that begin every body.
+inline constexpr std::size_t signature_bytes = 6;
+
 // Hard structural caps (PROTOCOL.md, "Framing").
 inline constexpr std::size_t max_name_bytes = 256;
 inline constexpr std::size_t max_text_bytes = 65536;
@@ -93,6 +96,10 @@ frame_list encode(const event& e);
 // topic of the first, then the body. `events` is not empty and every event has that topic. A
 // batch of one is the same message as encode(event).
 frame_list encode_batch(std::span<const event> events);
+// Appends the events of `more`, a message encode() or encode_batch() made, to the body of
+// `batch`, another such message with the same topic: the result is the message encode_batch()
+// makes of both messages' events. For a sender that batches what it has already encoded.
+void extend_batch(frame_list& batch, const frame_list& more);
 
 // Version 1 framed every field as a frame and promised that ERROR's layout would let any client
 // read why it was refused (PROTOCOL.md, section 16). So a version-1 peer is answered E_VERSION in

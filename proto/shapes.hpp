@@ -427,7 +427,8 @@ constexpr auto describe(std::type_identity<stats>) {
               "sum of the frame sizes of every message received (routing id not counted)"),
         value("bytes out", &stats::bytes_out,
               "sum of the frame sizes of every reply and event sent before this STATS (not "
-              "counting it), once per event however many subscribers receive it"),
+              "counting it), once per event however many subscribers receive it, each counted "
+              "as if sent alone (a batch or a cumulative ACK does not lower it)"),
         value("expired", &stats::expired,
               "sessions ended as timed out (announced with LEAVE reason 2 in each of their rooms)"),
         value("evicted", &stats::evicted,

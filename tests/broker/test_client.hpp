@@ -257,21 +257,29 @@ private:
         return welcome_ ? welcome_->secret : proto::session_secret{};
     }
 
+    // The next event: the next of the last batch received, or the first of a new message.
     std::optional<received_event> receive_event(clock::time_point deadline) {
-        auto frames = receive_frames(sub_, deadline);
-        if (!frames)
-            return std::nullopt;
-        const auto v = proto::views(*frames);
-        auto decoded = proto::decode_event(v);
-        if (const auto* bad = std::get_if<proto::decode_error>(&decoded))
-            throw test_client_error("undecodable event: " + bad->reason);
-        return received_event{frames->front(), std::get<proto::event>(std::move(decoded))};
+        if (batched_.empty()) {
+            auto frames = receive_frames(sub_, deadline);
+            if (!frames)
+                return std::nullopt;
+            const auto v = proto::views(*frames);
+            auto decoded = proto::decode_events(v);
+            if (const auto* bad = std::get_if<proto::decode_error>(&decoded))
+                throw test_client_error("undecodable event: " + bad->reason);
+            for (proto::event& e : std::get<std::vector<proto::event>>(decoded))
+                batched_.push_back({frames->front(), std::move(e)});
+        }
+        received_event e = std::move(batched_.front());
+        batched_.pop_front();
+        return e;
     }
 
     test_client_options options_;
     zmq::socket_t dealer_;
     zmq::socket_t sub_;
     std::deque<received_event> set_aside_;
+    std::deque<received_event> batched_; // the rest of the last message's events
     std::optional<proto::welcome> welcome_;
     std::optional<proto::room_entered> entered_;
     std::string room_{"lobby"};

@@ -14,12 +14,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -65,7 +67,9 @@ TEST(Floods, ASayFloodIsRateLimitedWithCappedErrorsAndCountedInFull) {
         while (const auto r = recv_reply(mallory.dealer(), 1000ms)) {
             last_reply = clock::now();
             if (const auto* a = std::get_if<proto::ack>(&*r)) {
-                ++acks;
+                // A cumulative ACK also confirms the count - 1 accepted SAYs before the one it
+                // names.
+                acks += a->count;
                 EXPECT_TRUE(answered.insert(a->message_id).second) << "two answers to one SAY";
             } else if (const auto* e = std::get_if<proto::error>(&*r);
                        e && e->code == error_code::rate_limited) {
@@ -99,6 +103,70 @@ TEST(Floods, ASayFloodIsRateLimitedWithCappedErrorsAndCountedInFull) {
               acks);
 }
 
+// Lines that piled up while the broker could not run (SIGSTOP) go out, once it runs again, in
+// fewer messages than lines: batches of the lobby's chat and cumulative ACKs (PROTOCOL.md,
+// sections 5 and 19). Each line arrives once and in order, and the ACKs confirm every SAY.
+TEST(Floods, LinesThatPiledUpGoOutInBatchesCompleteAndInOrder) {
+    scene s;
+    {
+        test::test_client mallory(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+        ASSERT_NO_THROW(mallory.join("mallory"));
+        zmq::socket_t watcher(s.ctx, zmq::socket_type::sub);
+        watcher.set(zmq::sockopt::linger, 0);
+        watcher.set(zmq::sockopt::subscribe, proto::chat_topic(lobby));
+        watcher.connect(s.broker.pub());
+        // The watcher hears the lobby once a bystanders' line reaches it.
+        ASSERT_TRUE(test::receive_frames(watcher, clock::now() + 5s));
+
+        ASSERT_EQ(::kill(s.broker.pid(), SIGSTOP), 0);
+        for (std::uint64_t id = 1; id <= rate_burst; ++id)
+            mallory.say(id, "piled up " + std::to_string(id));
+        std::this_thread::sleep_for(200ms); // for the SAYs to reach the broker's host
+        ASSERT_EQ(::kill(s.broker.pid(), SIGCONT), 0);
+
+        std::uint64_t confirmed = 0;
+        std::uint64_t ack_messages = 0;
+        while (confirmed < rate_burst) {
+            const auto r = recv_reply(mallory.dealer(), 3000ms);
+            const auto* ack = r ? std::get_if<proto::ack>(&*r) : nullptr;
+            ASSERT_NE(ack, nullptr) << "after " << confirmed << " confirmed: " << describe(r);
+            confirmed += ack->count;
+            ++ack_messages;
+            EXPECT_EQ(ack->message_id, confirmed) << "an ACK names the last SAY it confirms";
+        }
+        EXPECT_EQ(confirmed, rate_burst);
+        EXPECT_LT(ack_messages, rate_burst);
+
+        std::vector<std::uint64_t> ids; // mallory's lines, as the watcher received them
+        std::uint64_t messages = 0;     // the messages that carried them
+        const auto deadline = clock::now() + 5s;
+        while (ids.size() < rate_burst) {
+            const auto frames = test::receive_frames(watcher, deadline);
+            ASSERT_TRUE(frames) << "the watcher saw " << ids.size() << " of mallory's lines";
+            const auto v = proto::views(*frames);
+            auto decoded = proto::decode_events(v);
+            ASSERT_TRUE(std::holds_alternative<std::vector<proto::event>>(decoded));
+            bool carried = false;
+            for (const proto::event& e : std::get<std::vector<proto::event>>(decoded)) {
+                const auto* l = std::get_if<proto::line>(&e);
+                if (l && l->sender == "mallory") {
+                    EXPECT_EQ(l->text, "piled up " + std::to_string(l->message_id));
+                    ids.push_back(l->message_id);
+                    carried = true;
+                }
+            }
+            messages += carried ? 1 : 0;
+        }
+        std::vector<std::uint64_t> in_order(rate_burst);
+        std::iota(in_order.begin(), in_order.end(), 1);
+        EXPECT_EQ(ids, in_order);
+        EXPECT_LT(messages, rate_burst);
+        mallory.bye();
+        EXPECT_NO_THROW(mallory.take_event<proto::left>());
+    }
+    ASSERT_TRUE(s.finish({}));
+}
+
 // Private messages are rate-limited like lines: a flood of them reaches its victim no faster
 // than the rate and leaves the victim free to chat (the bystanders' oracle sees no line from
 // mallory: nothing private is published).
@@ -118,8 +186,8 @@ TEST(Floods, APrivateMessageFloodIsRateLimitedLikeLinesAndNeverPublished) {
         auto last_reply = started;
         while (const auto r = recv_reply(mallory.dealer(), 1000ms)) {
             last_reply = clock::now();
-            if (std::holds_alternative<proto::ack>(*r))
-                ++acks;
+            if (const auto* a = std::get_if<proto::ack>(&*r))
+                acks += a->count;
             else if (const auto* e = std::get_if<proto::error>(&*r);
                      e && e->code == error_code::rate_limited)
                 ++limited;
@@ -178,8 +246,8 @@ TEST(Floods, AFlooderWhoKeepsOnIsEvictedWithAPublishedReason) {
         const auto id = mallory.welcome()->session_id;
         const auto take_replies = [&](milliseconds wait) {
             while (const auto r = recv_reply(mallory.dealer(), wait)) {
-                if (std::holds_alternative<proto::ack>(*r))
-                    ++acks;
+                if (const auto* a = std::get_if<proto::ack>(&*r))
+                    acks += a->count;
                 else if (const auto* e = std::get_if<proto::error>(&*r))
                     ++errors[e->code];
                 wait = 0ms;

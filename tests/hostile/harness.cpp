@@ -462,15 +462,27 @@ void conversation::pump(milliseconds timeout) {
                 fail(sp.name + " got " + describe(shown) + " instead of an ACK");
                 continue;
             }
-            const auto it = sp.sent_at.find(ack->message_id);
+            auto it = sp.sent_at.find(ack->message_id);
             if (it == sp.sent_at.end()) {
                 fail(sp.name + " got an ACK for unknown or already ACKed message " +
                      std::to_string(ack->message_id));
                 continue;
             }
-            worst_ack_ = std::max(worst_ack_, std::chrono::ceil<milliseconds>(now - it->second));
-            sp.sent_at.erase(it);
-            sp.acked[ack->message_id] = ack->seq;
+            // A cumulative ACK confirms the SAY it names and the count - 1 unconfirmed ones
+            // just before it, whose seqs it does not give (0 here).
+            for (std::uint32_t confirmed = 0; confirmed < std::max(ack->count, 1u); ++confirmed) {
+                worst_ack_ =
+                    std::max(worst_ack_, std::chrono::ceil<milliseconds>(now - it->second));
+                sp.acked[it->first] = confirmed == 0 ? ack->seq : 0;
+                if (it == sp.sent_at.begin()) {
+                    sp.sent_at.erase(it);
+                    if (confirmed + 1 < ack->count)
+                        fail(sp.name + " got an ACK of " + std::to_string(ack->count) +
+                             " with fewer lines waiting");
+                    break;
+                }
+                it = std::prev(sp.sent_at.erase(it));
+            }
         }
     }
     for (int who = 0; who < 2; ++who) {
@@ -544,21 +556,21 @@ bool conversation::stop_and_check() {
         }
     }
     for (int who = 0; who < 2; ++who) {
-        // The lobby's LINEs by their chat sequence number, which the ACKs give.
-        std::map<std::uint64_t, const seen_event*> by_seq;
+        // The lobby's LINEs by sender and message id; an ACK that named the line also gave its
+        // chat sequence number.
+        std::map<std::pair<std::string, std::uint64_t>, const seen_event*> by_id;
         for (const auto& e : listeners_[who].events)
             if (e.kind == 'L' && e.room == proto::default_room)
-                by_seq[e.seq] = &e;
+                by_id[{e.name, e.message_id}] = &e;
         for (const auto& sp : speakers_) {
             for (const auto& [id, seq] : sp.acked) {
-                const auto it = by_seq.find(seq);
-                const bool right = it != by_seq.end() && it->second->kind == 'L' &&
-                                   it->second->name == sp.name && it->second->message_id == id &&
+                const auto it = by_id.find({sp.name, id});
+                const bool right = it != by_id.end() && (seq == 0 || it->second->seq == seq) &&
                                    it->second->text == sp.sent.at(id);
                 if (!right) {
-                    ADD_FAILURE() << "bystanders: " << speakers_[who].name
-                                  << " did not see the LINE with seq " << seq << " (" << sp.name
-                                  << "'s message " << id << ")";
+                    ADD_FAILURE() << "bystanders: " << speakers_[who].name << " did not see "
+                                  << sp.name << "'s message " << id << " (seq " << seq
+                                  << ", 0 if its ACK named a later one)";
                     ok = false;
                 }
             }
