@@ -13,8 +13,11 @@
 
 namespace zchat::broker {
 
-// The largest batch body made; an event longer than this goes alone.
-inline constexpr std::size_t max_batch_body_bytes = 64 * 1024;
+// The largest batch body made; an event longer than this goes alone. Small, because the PUB
+// queues each subscriber's messages up to a count (ZMQ_SNDHWM), not bytes: a subscriber that
+// stops reading may hold that many batches. 8 KiB is about 70 lines of 64 bytes, and libzmq
+// writes to a connection in 8 KiB batches of its own.
+inline constexpr std::size_t max_batch_body_bytes = 8 * 1024;
 
 // Joins each run of consecutive publications with one topic into batches of at most `max_body`
 // bytes, in order. A subscriber then receives exactly the events it would have, in the same

@@ -159,8 +159,9 @@ server::server(zmq::context_t& ctx, const server_options& options)
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::maxmsgsize, options.max_frame_bytes);
     pub_.set(zmq::sockopt::linger, pub_linger_ms);
-    // Events are queued for each subscriber up to as many as the lag the core tolerates in one
-    // room; past it the PUB socket drops for that subscriber only and never blocks the broker.
+    // Messages are queued for each subscriber up to as many as the lag the core tolerates in one
+    // room (a batch counts as one, hence batches are small: batching.hpp); past it the PUB
+    // socket drops for that subscriber only and never blocks the broker.
     pub_.set(zmq::sockopt::sndhwm, static_cast<int>(options.core.max_lag));
     router_endpoint_ = bind(router_, "router", options.router_endpoint);
     pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
