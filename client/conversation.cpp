@@ -563,7 +563,7 @@ void conversation::show_range(const room_view& r, const awaited_range& a,
     if (a.earlier) {
         // Marked, so that no earlier line reads the same as a live one.
         for (const proto::history_line& l : a.lines)
-            tell(out, style::history, [&] {
+            tell_said_before(out, style::history, l, [&] {
                 return prefix(r.name) + "~ " + proto::chat_line(l.sender, l.text, l.kind);
             });
         return;
@@ -574,8 +574,9 @@ void conversation::show_range(const room_view& r, const awaited_range& a,
         report_missed(r, wanted - a.lines.size(), out);
     for (const proto::history_line& l : a.lines)
         if (state_ == link::joined && l.session_id != session_->session_id)
-            tell(out, style::chat,
-                 [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); });
+            tell_said_before(out, style::chat, l, [&] {
+                return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind);
+            });
 }
 
 } // namespace zchat::client

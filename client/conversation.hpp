@@ -30,6 +30,9 @@ enum class style { chat, own, presence, notice, error, history };
 struct printed {
     style look = style::notice;
     std::string text;
+    // For a line from the broker's history: how long before it arrived it was said, so that a
+    // timestamp shows its own time rather than its arrival's. Nothing for every other line.
+    std::optional<std::chrono::milliseconds> age{};
     bool operator==(const printed&) const = default;
 };
 
@@ -217,6 +220,13 @@ private:
     void tell(std::vector<printed>& out, style look, Text&& text) const {
         if (narrating_)
             out.push_back({look, std::forward<Text>(text)()});
+    }
+    // As tell(), for a line of the broker's history.
+    template <class Text>
+    void tell_said_before(std::vector<printed>& out, style look, const proto::history_line& l,
+                          Text&& text) const {
+        if (narrating_)
+            out.push_back({look, std::forward<Text>(text)(), std::chrono::milliseconds{l.age_ms}});
     }
 
     bool narrating_;

@@ -2,6 +2,7 @@
 #include "client/input.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
+#include "client/timestamp.hpp"
 #include "proto/defaults.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
@@ -16,6 +17,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -83,6 +85,8 @@ int main(int argc, char** argv) {
     std::string curve_server_key_file;
     std::string curve_secret_file;
     bool help_only = false; // -m /help: print the commands, connect to nobody
+    std::string timestamp_format;
+    std::optional<bool> timestamps; // --timestamps or --no-timestamps; else: when interactive
     auto add = cli.add_options();
     add("router", "broker endpoint for commands",
         cxxopts::value(session.router_endpoint)
@@ -97,6 +101,12 @@ int main(int argc, char** argv) {
     add("room", "the room to join (#dev or dev; default: #lobby)", cxxopts::value(room), "ROOM");
     add("history", "lines said before to show on entering a room (0: none)",
         cxxopts::value(session.history_lines)->default_value("20"), "N");
+    add("timestamps", "show the time before every line, also when not interactive (interactive "
+                      "use shows it by default)");
+    add("no-timestamps", "show no time before lines, also interactively");
+    add("timestamp-format", "the time before a line, in strftime's format",
+        cxxopts::value(timestamp_format)->default_value(zchat::client::default_timestamp_format),
+        "FORMAT");
     add("m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
         cxxopts::value(message), "TEXT");
@@ -114,6 +124,7 @@ int main(int argc, char** argv) {
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [--history N] [-m TEXT]\n"
+                    "  [--timestamps | --no-timestamps] [--timestamp-format FORMAT]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     try {
@@ -170,6 +181,13 @@ int main(int argc, char** argv) {
         }
         if (!curve_secret_file.empty() && curve_server_key_file.empty())
             throw cxxopts::exceptions::exception("--curve-secret needs --curve-server-key");
+        if (args.count("timestamps") && args.count("no-timestamps"))
+            throw cxxopts::exceptions::exception("give --timestamps or --no-timestamps, not both");
+        if (args.count("timestamps") || args.count("no-timestamps"))
+            timestamps = args.count("timestamps") > 0;
+        if (timestamp_format.empty())
+            throw cxxopts::exceptions::exception(
+                "--timestamp-format needs a format, such as %H:%M");
         for (const std::string& endpoint : {session.router_endpoint, session.sub_endpoint}) {
             const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
             if (problem && problem->usage)
@@ -205,6 +223,9 @@ int main(int argc, char** argv) {
         session.name = login_name();
     terminal.interactive = !terminal.message && isatty(STDIN_FILENO);
     terminal.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    // Scripts read the lines as they are unless they ask for times.
+    if (timestamps.value_or(terminal.interactive))
+        terminal.timestamp_format = timestamp_format;
     terminal.prompt = session.name + "> ";
 
     const int signal_fd = zchat::runtime::stop_signal_descriptor();

@@ -13,6 +13,12 @@ std::string encode(const pipe_message& m) {
     switch (m.kind) {
     case pipe_kind::print:
         frame += static_cast<char>(m.look);
+        frame += static_cast<char>(m.age ? 1 : 0);
+        if (m.age) {
+            const auto ms = static_cast<std::uint32_t>(m.age->count());
+            for (int shift = 24; shift >= 0; shift -= 8)
+                frame += static_cast<char>(static_cast<std::uint8_t>(ms >> shift));
+        }
         frame += m.text;
         break;
     case pipe_kind::say:
@@ -45,12 +51,24 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     pipe_message m = pipe_message::of(static_cast<pipe_kind>(frame[0]));
     const std::string_view rest = frame.substr(1);
     switch (m.kind) {
-    case pipe_kind::print:
-        if (rest.empty() || static_cast<std::uint8_t>(rest[0]) > last_style)
+    case pipe_kind::print: {
+        if (rest.size() < 2 || static_cast<std::uint8_t>(rest[0]) > last_style ||
+            static_cast<std::uint8_t>(rest[1]) > 1)
             return std::nullopt;
         m.look = static_cast<style>(rest[0]);
-        m.text = rest.substr(1);
+        std::size_t text_at = 2;
+        if (rest[1] == 1) {
+            if (rest.size() < 6)
+                return std::nullopt;
+            std::uint32_t ms = 0;
+            for (std::size_t i = 2; i < 6; ++i)
+                ms = ms << 8 | static_cast<std::uint8_t>(rest[i]);
+            m.age = std::chrono::milliseconds{ms};
+            text_at = 6;
+        }
+        m.text = rest.substr(text_at);
         return m;
+    }
     case pipe_kind::say:
     case pipe_kind::act:
     case pipe_kind::who:

@@ -10,6 +10,7 @@
 
 #include "client/conversation.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct pipe_message {
     style look = style::notice; // print
     int exit_code = 0;          // done: 0 to 255
     std::string to{};           // msg: the recipient's name (text is the message)
+    std::optional<std::chrono::milliseconds> age{}; // print: as printed::age
     bool operator==(const pipe_message&) const = default;
 
     static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
@@ -56,14 +58,15 @@ struct pipe_message {
     static pipe_message quit() { return of(pipe_kind::quit); }
     static pipe_message eof() { return of(pipe_kind::eof); }
     static pipe_message print(printed line) {
-        return {pipe_kind::print, std::move(line.text), line.look, 0};
+        return {pipe_kind::print, std::move(line.text), line.look, 0, {}, line.age};
     }
     static pipe_message done(int exit_code) { return {pipe_kind::done, {}, {}, exit_code}; }
     // A message of `kind` carrying nothing yet.
     static pipe_message of(pipe_kind kind) { return {kind, {}, {}, 0}; }
 };
 
-// One frame: the kind byte, then for print the style byte and the text, for say, who, join and
+// One frame: the kind byte, then for print the style byte, 0 or 1 for whether an age follows,
+// the age in milliseconds (4 bytes, big-endian) if it does, and the text, for say, who, join and
 // part the text, for msg the recipient's length (2 bytes, big-endian), the recipient and the
 // text, for done the exit code byte.
 std::string encode(const pipe_message& m);

@@ -3,6 +3,7 @@
 #include "client/conversation.hpp"
 #include "client/input.hpp"
 #include "client/pipe.hpp"
+#include "client/timestamp.hpp"
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -111,7 +112,7 @@ void terminal::take_from_session() {
         if (m->kind == pipe_kind::done)
             session_exit_ = m->exit_code;
         else if (m->kind == pipe_kind::print)
-            show(m->look, m->text);
+            show(m->look, m->text, m->age);
     }
 }
 
@@ -237,8 +238,13 @@ void terminal::end_input() {
     }
 }
 
-void terminal::show(style s, const std::string& text) {
+void terminal::show(style s, const std::string& text,
+                    std::optional<std::chrono::milliseconds> age) {
     std::FILE* out = s == style::error ? stderr : stdout;
+    const std::string time =
+        options_.timestamp_format
+            ? timestamp(said_at(std::chrono::system_clock::now(), age), *options_.timestamp_format)
+            : std::string{};
     const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
     char* saved_line = nullptr;
     int saved_point = 0;
@@ -250,7 +256,8 @@ void terminal::show(style s, const std::string& text) {
         rl_redisplay();
     }
     const char* colour = options_.colour ? colour_of(s) : "";
-    std::fprintf(out, "%s%s%s\n", colour, text.c_str(), *colour ? "\033[0m" : "");
+    std::fprintf(out, "%s%s%s%s%s\n", time.c_str(), time.empty() ? "" : " ", colour, text.c_str(),
+                 *colour ? "\033[0m" : "");
     std::fflush(out);
     if (redraw) {
         rl_restore_prompt();

@@ -11,6 +11,7 @@
 
 #include <zmq.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@ struct terminal_options {
     bool colour = false;      // stdout is a terminal and NO_COLOR is not set
     std::string prompt;
     std::optional<std::string> message; // -m: send this one line instead of reading stdin
+    // The strftime format of the time shown before every line, or nothing for no time.
+    std::optional<std::string> timestamp_format;
 };
 
 class terminal {
@@ -39,7 +42,9 @@ private:
     static void on_readline(char* raw); // readline's line callback
     void on_input_line(std::string_view line);
     void read_script_input();
-    void show(style look, const std::string& text);
+    // `age`: as printed::age, for the time shown before the line.
+    void show(style look, const std::string& text,
+              std::optional<std::chrono::milliseconds> age = std::nullopt);
     void end_input();
     void stop_readline();
     // Hands a message to the receive thread. Never blocks for good: if the thread has ended,

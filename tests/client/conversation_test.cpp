@@ -698,6 +698,9 @@ TEST(Conversation, GapInTheChatIsReportedOnceWithTheCount) {
 
 const conversation::clock::time_point fetched_at{std::chrono::seconds(50)};
 
+// What kept() lines carry: said a second before the HISTORY that brings them.
+const std::optional<std::chrono::milliseconds> said_a_second_before{1000};
+
 proto::history_line kept(std::uint64_t seq, std::string text, std::string sender = "bob",
                          std::uint64_t session_id = 9) {
     return proto::history_line{
@@ -725,9 +728,9 @@ TEST(ConversationHistory, EnteringFetchesTheLastLinesAndShowsThemMarkedBeforeLiv
         out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::presence, "> Connected to the chat server (2 users online)"},
-                       {style::history, "~ [bob] three"},
-                       {style::history, "~ [bob] four"},
-                       {style::history, "~ [bob] five"},
+                       {style::history, "~ [bob] three", said_a_second_before},
+                       {style::history, "~ [bob] four", said_a_second_before},
+                       {style::history, "~ [bob] five", said_a_second_before},
                        {style::chat, "[bob] live"}}));
     EXPECT_EQ(c.unanswered(), 0u);
     EXPECT_EQ(c.missed(), 0u);
@@ -746,8 +749,8 @@ TEST(ConversationHistory, ALineSaidBeforeTheEntryThatComesAfterTheReplyIsShownOn
     c.on_event(line_in("lobby", 6, "six"), out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::presence, "> Connected to the chat server (2 users online)"},
-                       {style::history, "~ [bob] four"},
-                       {style::history, "~ [bob] five"},
+                       {style::history, "~ [bob] four", said_a_second_before},
+                       {style::history, "~ [bob] five", said_a_second_before},
                        {style::chat, "[bob] six"}}));
 }
 
@@ -775,8 +778,9 @@ TEST(ConversationHistory, HistoryInSeveralRoomsTakesTheRoomPrefixAndASplitAnswer
     EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "ops", 1, 2}));
     c.on_reply(proto::history{"ops", 1, 2, 1, {kept(1, "one")}}, out);
     c.on_reply(proto::history{"ops", 1, 2, 0, {kept(2, "two")}}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::history, "#ops ~ [bob] one"},
-                                         {style::history, "#ops ~ [bob] two"}}));
+    EXPECT_EQ(out,
+              (std::vector<printed>{{style::history, "#ops ~ [bob] one", said_a_second_before},
+                                    {style::history, "#ops ~ [bob] two", said_a_second_before}}));
 }
 
 TEST(ConversationGapFill, AGapIsFetchedAndShownInOrderWithOnlyWhatTheHistoryLostReported) {
@@ -790,9 +794,10 @@ TEST(ConversationGapFill, AGapIsFetchedAndShownInOrderWithOnlyWhatTheHistoryLost
     EXPECT_TRUE(out.empty()); // held until the gap is filled
     EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 2, 4}));
     c.on_reply(proto::history{"lobby", 2, 4, 0, {kept(3, "three"), kept(4, "four")}}, out);
+    // Filled lines show when they were said; the live ones arrived as they were said.
     EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 1 event from the chat server"},
-                                         {style::chat, "[bob] three"},
-                                         {style::chat, "[bob] four"},
+                                         {style::chat, "[bob] three", said_a_second_before},
+                                         {style::chat, "[bob] four", said_a_second_before},
                                          {style::chat, "[bob] five"},
                                          {style::chat, "[bob] six"}}));
     EXPECT_EQ(c.missed(), 1u);
@@ -806,7 +811,8 @@ TEST(ConversationGapFill, AGapAtTheTailFoundByAHeartbeatIsFilledToo) {
     c.on_event(proto::heartbeat{epoch, 2, 1000, {{"lobby", 2, 1}}}, out);
     EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 1, 2}));
     c.on_reply(proto::history{"lobby", 1, 2, 0, {kept(1, "one"), kept(2, "two")}}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] one"}, {style::chat, "[bob] two"}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] one", said_a_second_before},
+                                         {style::chat, "[bob] two", said_a_second_before}}));
     EXPECT_EQ(c.missed(), 0u);
 }
 
@@ -841,7 +847,7 @@ TEST(ConversationGapFill, LinesOutsideTheRangeOrOutOfOrderAreNotShown) {
     c.on_reply(proto::history{"lobby", 1, 3, 0, {kept(2, "two"), kept(1, "one"), kept(9, "nine")}},
                out);
     EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 2 events from the chat server"},
-                                         {style::chat, "[bob] two"},
+                                         {style::chat, "[bob] two", said_a_second_before},
                                          {style::chat, "[bob] four"}}));
 }
 

@@ -26,6 +26,8 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::eof(),
         pipe_message::print({style::error, "! Not sent: text is empty"}),
         pipe_message::print({style::chat, std::string("a\0b", 3)}),
+        pipe_message::print({style::history, "~ [bob] hi", std::chrono::milliseconds{0}}),
+        pipe_message::print({style::chat, "[bob] hi", std::chrono::milliseconds{4294967295}}),
         pipe_message::done(0),
         pipe_message::done(255),
     };
@@ -42,9 +44,12 @@ TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00', '\x05', 'b'})); // name cut short
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style
     EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x09'})); // no such style
-    EXPECT_FALSE(decode_pipe_message(std::string(1, 5)));           // done without its code
-    EXPECT_FALSE(decode_pipe_message(std::string{'\x08', 'x'}));    // rooms carries nothing
-    EXPECT_FALSE(decode_pipe_message(std::string{'\x02', 'x'}));    // nor does quit
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x00'})); // print without its age flag
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x00', '\x02'}));         // no such flag
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x00', '\x01', '\x00'})); // age cut short
+    EXPECT_FALSE(decode_pipe_message(std::string(1, 5)));        // done without its code
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x08', 'x'})); // rooms carries nothing
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x02', 'x'})); // nor does quit
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "tests/e2e/chat_lines.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
+#include "tests/support/pty_process.hpp"
 #include "tests/support/running_broker.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -19,9 +20,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -762,6 +766,10 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
         {{"--message=hello", "world"},
          "-m takes one argument: quote a message of several words (-m 'hello world'), and give "
          "a HOST before -m"},
+        {{"--timestamps", "--no-timestamps", "-m", "hi"},
+         "give --timestamps or --no-timestamps, not both"},
+        {{"--timestamp-format", "", "-m", "hi"},
+         "--timestamp-format needs a format, such as %H:%M"},
     };
     expect_usage_errors(client_path, "zchat-client",
                         {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"}, cases);
@@ -818,6 +826,68 @@ TEST(ChatBroker, NameAndTextLimitsAreTheOnesGivenAndClientsAreToldThem) {
     EXPECT_EQ(exit_of(too_long), "exit 1") << transcript(too_long);
     // The line that fitted is the room's history now.
     EXPECT_EQ(too_long.lines(stream::out), (lines{connected(1), "~ [bob] 0123456789"}));
+}
+
+// --timestamps puts the local time before every line (scripts see none unless they ask, which
+// the other tests check); a line from the room's history shows when it was said, not when it
+// arrived.
+TEST_F(Chat, TimestampsShowWhenEachLineWasSaidHistoryIncluded) {
+    using std::chrono::system_clock;
+    const std::time_t before = system_clock::to_time_t(system_clock::now());
+    child_process alice = client("alice", {"-m", "said first"});
+    ASSERT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    std::this_thread::sleep_for(2500ms);
+    child_process bob =
+        client("bob", {"--timestamps", "--timestamp-format", "%s", "-m", "said later"});
+    ASSERT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    const std::time_t after = system_clock::to_time_t(system_clock::now());
+
+    // Each line: the seconds since the epoch, a space, the line as it is without times.
+    std::vector<std::time_t> times;
+    lines shown;
+    for (const std::string& line : bob.lines(stream::out)) {
+        const auto space = line.find(' ');
+        ASSERT_NE(space, std::string::npos) << line;
+        times.push_back(std::stol(line.substr(0, space)));
+        shown.push_back(line.substr(space + 1));
+    }
+    ASSERT_EQ(shown, (lines{connected(1), "~ [alice] said first", "[You] said later"}))
+        << transcript(bob);
+    EXPECT_GE(times[1], before);
+    EXPECT_LE(times[1], before + 2) << "alice's line shows when she said it";
+    EXPECT_GE(times[0] - times[1], 2) << "bob came 2.5 s after alice spoke";
+    EXPECT_LE(times[0], after);
+    EXPECT_GE(times[2], times[0]);
+    EXPECT_LE(times[2], after);
+}
+
+// At a terminal every line starts with the time it arrived, and --no-timestamps leaves it out.
+TEST_F(Chat, AtATerminalEveryLineStartsWithItsTimeUnlessAskedNotTo) {
+    const std::vector<std::string> plain_terminal{"TERM=dumb", "NO_COLOR=1"};
+    const auto at_terminal = [&](const std::string& name, lines extra) {
+        lines args{"--router", broker_.router(), "--sub", broker_.pub(), "--name", name};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return std::make_unique<pty_process>(client_path, std::move(args), plain_terminal);
+    };
+    const auto alice = at_terminal("alice", {});
+    ASSERT_TRUE(alice->wait_for(
+        std::regex(R"([0-9]{2}:[0-9]{2} > Connected to the chat server \(1 user online\))")))
+        << alice->screen();
+    alice->type("hello\r");
+    ASSERT_TRUE(alice->wait_for(std::regex(R"([0-9]{2}:[0-9]{2} \[You\] hello)")))
+        << alice->screen();
+    alice->type("/quit\r");
+    EXPECT_EQ(alice->wait_for_exit(), 0) << alice->screen();
+
+    const auto bob = at_terminal("bob", {"--no-timestamps"});
+    ASSERT_TRUE(bob->wait_for(std::regex(R"(~ \[alice\] hello)"))) << bob->screen();
+    EXPECT_TRUE(std::regex_search(
+        bob->screen(), std::regex(R"(> Connected to the chat server \(1 user online\))")))
+        << bob->screen();
+    EXPECT_FALSE(std::regex_search(bob->screen(), std::regex("[0-9]{2}:[0-9]{2} ")))
+        << bob->screen();
+    bob->type("/quit\r");
+    EXPECT_EQ(bob->wait_for_exit(), 0) << bob->screen();
 }
 
 // A config file sets what it names; a flag given as well wins.
