@@ -41,15 +41,20 @@ void fold_acks(std::vector<addressed_reply>& replies) {
         if (before.ack && next.ack) {
             before.ack = proto::ack{next.ack->message_id, next.ack->seq,
                                     before.ack->count + next.ack->count};
-            before.frames = proto::encode(proto::reply{*before.ack});
             next.frames.clear(); // every reply that is sent has a frame
             folded = true;
         } else {
             at->second = i;
         }
     }
-    if (folded)
-        std::erase_if(replies, [](const addressed_reply& r) { return r.frames.empty(); });
+    if (!folded)
+        return;
+    std::erase_if(replies, [](const addressed_reply& r) { return r.frames.empty(); });
+    // Each folded ACK is encoded once, whatever it took in. The core sends counts of 1, so a
+    // larger count is one this fold made.
+    for (addressed_reply& r : replies)
+        if (r.ack && r.ack->count > 1)
+            r.frames = proto::encode(proto::reply{*r.ack});
 }
 
 } // namespace zchat::broker

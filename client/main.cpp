@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -185,9 +186,10 @@ int main(int argc, char** argv) {
             throw cxxopts::exceptions::exception("give --timestamps or --no-timestamps, not both");
         if (args.count("timestamps") || args.count("no-timestamps"))
             timestamps = args.count("timestamps") > 0;
-        if (timestamp_format.empty())
+        if (zchat::client::timestamp(std::chrono::system_clock::now(), timestamp_format).empty())
             throw cxxopts::exceptions::exception(
-                "--timestamp-format needs a format, such as %H:%M");
+                "--timestamp-format '" + timestamp_format +
+                "' makes no time (or one over 200 bytes): give a strftime format, such as %H:%M");
         for (const std::string& endpoint : {session.router_endpoint, session.sub_endpoint}) {
             const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
             if (problem && problem->usage)

@@ -6,6 +6,20 @@ namespace {
 constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::act);
 constexpr auto last_style = static_cast<std::uint8_t>(style::history);
 
+// Numbers in a frame are big-endian, `bytes` long.
+void put_number(std::string& frame, std::uint32_t value, int bytes) {
+    for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8)
+        frame += static_cast<char>(static_cast<std::uint8_t>(value >> shift));
+}
+
+// The number in the first `bytes` of `from`, which has at least that many.
+std::uint32_t number_at(std::string_view from, int bytes) {
+    std::uint32_t value = 0;
+    for (int i = 0; i < bytes; ++i)
+        value = value << 8 | static_cast<std::uint8_t>(from[static_cast<std::size_t>(i)]);
+    return value;
+}
+
 } // namespace
 
 std::string encode(const pipe_message& m) {
@@ -14,11 +28,8 @@ std::string encode(const pipe_message& m) {
     case pipe_kind::print:
         frame += static_cast<char>(m.look);
         frame += static_cast<char>(m.age ? 1 : 0);
-        if (m.age) {
-            const auto ms = static_cast<std::uint32_t>(m.age->count());
-            for (int shift = 24; shift >= 0; shift -= 8)
-                frame += static_cast<char>(static_cast<std::uint8_t>(ms >> shift));
-        }
+        if (m.age)
+            put_number(frame, static_cast<std::uint32_t>(m.age->count()), 4);
         frame += m.text;
         break;
     case pipe_kind::say:
@@ -29,8 +40,7 @@ std::string encode(const pipe_message& m) {
         frame += m.text;
         break;
     case pipe_kind::msg:
-        frame += static_cast<char>(static_cast<std::uint8_t>(m.to.size() >> 8));
-        frame += static_cast<char>(static_cast<std::uint8_t>(m.to.size()));
+        put_number(frame, static_cast<std::uint32_t>(m.to.size()), 2);
         frame += m.to;
         frame += m.text;
         break;
@@ -60,10 +70,7 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
         if (rest[1] == 1) {
             if (rest.size() < 6)
                 return std::nullopt;
-            std::uint32_t ms = 0;
-            for (std::size_t i = 2; i < 6; ++i)
-                ms = ms << 8 | static_cast<std::uint8_t>(rest[i]);
-            m.age = std::chrono::milliseconds{ms};
+            m.age = std::chrono::milliseconds{number_at(rest.substr(2), 4)};
             text_at = 6;
         }
         m.text = rest.substr(text_at);
@@ -79,9 +86,7 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     case pipe_kind::msg: {
         if (rest.size() < 2)
             return std::nullopt;
-        const std::size_t length = static_cast<std::size_t>(static_cast<std::uint8_t>(rest[0]))
-                                       << 8 |
-                                   static_cast<std::uint8_t>(rest[1]);
+        const std::size_t length = number_at(rest, 2);
         if (rest.size() - 2 < length)
             return std::nullopt;
         m.to = rest.substr(2, length);

@@ -769,7 +769,11 @@ TEST(CommandLine, AClientMessageOrNameThatSaysNothingIsAUsageError) {
         {{"--timestamps", "--no-timestamps", "-m", "hi"},
          "give --timestamps or --no-timestamps, not both"},
         {{"--timestamp-format", "", "-m", "hi"},
-         "--timestamp-format needs a format, such as %H:%M"},
+         "--timestamp-format '' makes no time (or one over 200 bytes): give a strftime format, "
+         "such as %H:%M"},
+        {{"--timestamp-format", std::string(250, 'x'), "-m", "hi"},
+         "--timestamp-format '" + std::string(250, 'x') +
+             "' makes no time (or one over 200 bytes): give a strftime format, such as %H:%M"},
     };
     expect_usage_errors(client_path, "zchat-client",
                         {"--router", "tcp://127.0.0.1:1", "--sub", "tcp://127.0.0.1:1"}, cases);
