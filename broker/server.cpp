@@ -280,8 +280,12 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             timeout = std::max(wait, std::chrono::milliseconds(0));
         }
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1, timeout);
+        // One reading of the clock per wakeup, for the check below and for everything the core
+        // is handed: a stop between two readings would be seen by the core (and its clients
+        // expired) but not by the check, and the next wakeup would not be late.
+        const time_point now = clock::now();
         if (ticked && deadline != time_point::max()) {
-            const auto late = clock::now() - deadline;
+            const auto late = now - deadline;
             if (late > pause_limit)
                 core_.excuse_pause(late - pause_limit, out_);
         }
@@ -313,9 +317,9 @@ void server::run(const run_control& control, log_sink& log, const reread_options
                 frames.push_back(parts[i].to_string_view());
             const credential who =
                 allowed_ && parts.size() > 1 ? credential_of(parts[1], *allowed_) : credential{};
-            core_.handle(parts[0].to_string_view(), frames, clock::now(), out_, who);
+            core_.handle(parts[0].to_string_view(), frames, now, out_, who);
         }
-        core_.tick(clock::now(), out_);
+        core_.tick(now, out_);
         ticked = true;
         if (const auto held = refusals_logged_.held_back(clock::now()))
             log.write(log_level::warn,
