@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <type_traits>
 #include <utility>
 
@@ -28,6 +29,40 @@ void conversation::start_attempt() {
     resumed_ = false;
     if (state_ != link::ended)
         state_ = link::joining;
+}
+
+bool mentions(std::string_view text, std::string_view name) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    // Letters, digits and the characters names are made of continue a word; anything else
+    // (spaces, punctuation, '@') ends one. Bytes of multibyte characters continue a word.
+    const auto in_word = [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return std::isalnum(u) || c == '_' || c == '-' || u >= 0x80;
+    };
+    if (name.empty() || text.size() < name.size())
+        return false;
+    for (std::size_t at = 0; at + name.size() <= text.size(); ++at) {
+        if (!std::equal(name.begin(), name.end(), text.begin() + static_cast<std::ptrdiff_t>(at),
+                        [&](char a, char b) { return lower(a) == lower(b); }))
+            continue;
+        const std::size_t end = at + name.size();
+        if ((at == 0 || !in_word(text[at - 1])) && (end == text.size() || !in_word(text[end])))
+            return true;
+    }
+    return false;
+}
+
+std::string_view conversation::status() const {
+    switch (state_) {
+    case link::joining:
+        return ever_joined_ ? "reconnecting" : "connecting";
+    case link::lost:
+        return "reconnecting";
+    case link::joined:
+    case link::ended:
+        return "";
+    }
+    return "";
 }
 
 bool conversation::welcome(const proto::welcome& w) {
@@ -349,7 +384,8 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
     } else if (const auto* h = std::get_if<proto::history>(&r)) {
         on_history(*h, out);
     } else if (const auto* p = std::get_if<proto::private_line>(&r)) {
-        tell(out, style::chat, [&] { return proto::private_line_from(p->from, p->text); });
+        tell_said(out, style::chat, p->from, true,
+                  [&] { return proto::private_line_from(p->from, p->text); });
     } else if (const auto* entry = std::get_if<proto::room_entered>(&r)) {
         // For a client that does not see its own JOIN (a SUB without the presence topic), or
         // sees this first. Its roster version is our JOIN's own number.
@@ -554,8 +590,8 @@ void conversation::show_waiting(room_view& r, std::vector<printed>& out) {
 void conversation::show_live(const room_view& r, const proto::line& l, std::vector<printed>& out) {
     // Our own lines are printed as "[You] ..." when the broker acknowledges them.
     if (state_ == link::joined && l.session_id != session_->session_id)
-        tell(out, style::chat,
-             [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); });
+        tell_said(out, style::chat, l.sender, mentions_me(l.text),
+                  [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); });
 }
 
 void conversation::show_range(const room_view& r, const awaited_range& a,
@@ -563,9 +599,10 @@ void conversation::show_range(const room_view& r, const awaited_range& a,
     if (a.earlier) {
         // Marked, so that no earlier line reads the same as a live one.
         for (const proto::history_line& l : a.lines)
-            tell_said_before(out, style::history, l, [&] {
-                return prefix(r.name) + "~ " + proto::chat_line(l.sender, l.text, l.kind);
-            });
+            tell_said(
+                out, style::history, l.sender, false,
+                [&] { return prefix(r.name) + "~ " + proto::chat_line(l.sender, l.text, l.kind); },
+                std::chrono::milliseconds{l.age_ms});
         return;
     }
     // The history keeps a room's latest lines, so those it no longer had are the oldest.
@@ -574,9 +611,10 @@ void conversation::show_range(const room_view& r, const awaited_range& a,
         report_missed(r, wanted - a.lines.size(), out);
     for (const proto::history_line& l : a.lines)
         if (state_ == link::joined && l.session_id != session_->session_id)
-            tell_said_before(out, style::chat, l, [&] {
-                return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind);
-            });
+            tell_said(
+                out, style::chat, l.sender, mentions_me(l.text),
+                [&] { return prefix(r.name) + proto::chat_line(l.sender, l.text, l.kind); },
+                std::chrono::milliseconds{l.age_ms});
 }
 
 } // namespace zchat::client

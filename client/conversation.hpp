@@ -9,6 +9,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/message.hpp"
+#include "proto/printable.hpp"
 #include "proto/sequence_tracker.hpp"
 
 #include <chrono>
@@ -33,8 +34,18 @@ struct printed {
     // For a line from the broker's history: how long before it arrived it was said, so that a
     // timestamp shows its own time rather than its arrival's. Nothing for every other line.
     std::optional<std::chrono::milliseconds> age{};
+    // Who said the line, as its text shows the name, so that a terminal can give the name its
+    // colour; empty for a line that is nobody's.
+    std::string speaker{};
+    // Whether the line is someone else's that names this client, or a private message to it:
+    // a terminal makes it stand out and rings its bell.
+    bool mentions_you = false;
     bool operator==(const printed&) const = default;
 };
+
+// Whether `text` names `name` as a word of its own, in any case of ASCII letters ("Alice:",
+// "@alice", "hi alice!"; not "malice").
+bool mentions(std::string_view text, std::string_view name);
 
 // Whether a conversation produces the lines to print. A load generator simulating thousands of
 // clients reads no lines, and skips the cost of writing them.
@@ -71,6 +82,9 @@ public:
     bool joined() const { return state_ == link::joined; }
     // Whether this client has been joined at some point (so a new join is a reconnection).
     bool ever_joined() const { return ever_joined_; }
+    // How the link stands, for the prompt of a terminal: "connecting" before the first join,
+    // "reconnecting" from a lost session until the next is joined, else nothing.
+    std::string_view status() const;
     // The last WELCOME. Requires welcomed() or a session lost since.
     const proto::welcome& session() const { return *session_; }
     // Proof of the last session, for taking it over after a reconnect.
@@ -221,12 +235,18 @@ private:
         if (narrating_)
             out.push_back({look, std::forward<Text>(text)()});
     }
-    // As tell(), for a line of the broker's history.
+    // As tell(), for a line `sender` said, now or (with an age) earlier.
     template <class Text>
-    void tell_said_before(std::vector<printed>& out, style look, const proto::history_line& l,
-                          Text&& text) const {
+    void tell_said(std::vector<printed>& out, style look, std::string_view sender,
+                   bool mentions_you, Text&& text,
+                   std::optional<std::chrono::milliseconds> age = std::nullopt) const {
         if (narrating_)
-            out.push_back({look, std::forward<Text>(text)(), std::chrono::milliseconds{l.age_ms}});
+            out.push_back(
+                {look, std::forward<Text>(text)(), age, proto::printable(sender), mentions_you});
+    }
+    // Whether a line of someone else's mentions this client.
+    bool mentions_me(std::string_view text) const {
+        return session_ && mentions(text, session_->name);
     }
 
     bool narrating_;

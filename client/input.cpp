@@ -75,7 +75,23 @@ user_input parse_input(std::string_view line) {
     }
     if (word == "/help")
         return show_help{};
+    if (word == "/clear") {
+        if (words.size() != 1)
+            return usage("/clear");
+        return clear_screen{};
+    }
     return unknown_command{std::string{word}};
+}
+
+pasted_lines split_paste(std::string_view text) {
+    pasted_lines split;
+    for (std::size_t end; (end = text.find_first_of("\r\n")) != std::string_view::npos;) {
+        split.lines.emplace_back(text.substr(0, end));
+        const bool crlf = text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n';
+        text.remove_prefix(end + (crlf ? 2 : 1));
+    }
+    split.rest = text;
+    return split;
 }
 
 std::string_view help_text() {
@@ -88,6 +104,7 @@ std::string_view help_text() {
            "  /me TEXT         an action: everyone sees \"* yourname TEXT\"\n"
            "  /quit            leave the chat (Ctrl-D and Ctrl-C do too)\n"
            "  /help            show this list\n"
+           "  /clear           clear the screen\n"
            "  //text           send a line that starts with '/'";
 }
 

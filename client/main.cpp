@@ -1,6 +1,7 @@
 // zchat-client: command line -> terminal thread + receive thread -> exit code.
 #include "client/input.hpp"
 #include "client/session.hpp"
+#include "client/state_path.hpp"
 #include "client/terminal.hpp"
 #include "client/timestamp.hpp"
 #include "proto/defaults.hpp"
@@ -40,7 +41,7 @@ constexpr const char* exit_codes_help =
     "both connections then use CurveZMQ. --curve-secret names our secret key file, needed when\n"
     "the broker admits listed keys only; without it a key is made for this run.\n"
     "\nExit codes: 0 success, 1 runtime failure (unreachable, refused, name taken, line not\n"
-    "delivered), 2 usage error (bad flag, malformed endpoint, unusable key file).\n";
+    "delivered), 2 usage error (bad flag, malformed endpoint, unusable key or --log file).\n";
 
 std::string login_name() {
     if (const char* user = std::getenv("USER"); user && *user)
@@ -54,8 +55,8 @@ std::string login_name() {
 // more often than a broker on a host called "world", so it is refused rather than guessed.
 bool word_after_message(int argc, char** argv) {
     const std::set<std::string_view> take_a_value{
-        "--router",           "--sub",          "--name", "--room",   "--history",
-        "--curve-server-key", "--curve-secret", "-m",     "--message"};
+        "--router",           "--sub",          "--name", "--room",    "--history",
+        "--curve-server-key", "--curve-secret", "-m",     "--message", "--log"};
     bool seen_message = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
     std::string curve_secret_file;
     bool help_only = false; // -m /help: print the commands, connect to nobody
     std::string timestamp_format;
+    std::string log_file;
+    bool no_bell = false;
     std::optional<bool> timestamps; // --timestamps or --no-timestamps; else: when interactive
     auto add = cli.add_options();
     add("router", "broker endpoint for commands",
@@ -105,12 +108,17 @@ int main(int argc, char** argv) {
     add("timestamps", "show the time before every line, also when not interactive (interactive "
                       "use shows it by default)");
     add("no-timestamps", "show no time before lines, also interactively");
+    add("no-bell", "do not ring the terminal's bell for a line that mentions you");
     add("timestamp-format", "the time before a line, in strftime's format",
         cxxopts::value(timestamp_format)->default_value(zchat::client::default_timestamp_format),
         "FORMAT");
     add("m,message",
         "send this one line (or run this one /command), wait for its acknowledgement, leave",
         cxxopts::value(message), "TEXT");
+    add("log",
+        "append every line shown to FILE, each after its full date and time (the file "
+        "is created readable by its owner only)",
+        cxxopts::value(log_file), "FILE");
     add("h,help", "print this help and exit");
     add("version", "print the version and exit");
     add("host", "broker host on the default ports", cxxopts::value(host));
@@ -125,7 +133,8 @@ int main(int argc, char** argv) {
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
     cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [--history N] [-m TEXT]\n"
-                    "  [--timestamps | --no-timestamps] [--timestamp-format FORMAT]\n"
+                    "  [--timestamps | --no-timestamps] [--timestamp-format FORMAT] [--no-bell]\n"
+                    "  [--log FILE]\n"
                     "  [--curve-server-key FILE [--curve-secret FILE]]");
 
     try {
@@ -184,6 +193,7 @@ int main(int argc, char** argv) {
             throw cxxopts::exceptions::exception("--curve-secret needs --curve-server-key");
         if (args.count("timestamps") && args.count("no-timestamps"))
             throw cxxopts::exceptions::exception("give --timestamps or --no-timestamps, not both");
+        no_bell = args.count("no-bell") > 0;
         if (args.count("timestamps") || args.count("no-timestamps"))
             timestamps = args.count("timestamps") > 0;
         if (zchat::client::timestamp(std::chrono::system_clock::now(), timestamp_format).empty())
@@ -221,18 +231,37 @@ int main(int argc, char** argv) {
             return exit_failure;
         }
     }
+    if (!log_file.empty()) {
+        try {
+            terminal.log.emplace(log_file);
+        } catch (const std::runtime_error& e) {
+            // Like a key file: the command line names a file we cannot use.
+            std::cerr << "zchat-client: " << e.what() << '\n';
+            return exit_usage;
+        }
+    }
     if (session.name.empty())
         session.name = login_name();
     terminal.interactive = !terminal.message && isatty(STDIN_FILENO);
-    terminal.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    const char* terminal_kind = std::getenv("TERM");
+    const char* no_colour = std::getenv("NO_COLOR");
+    terminal.cursor_control =
+        terminal_kind && *terminal_kind && std::string_view{terminal_kind} != "dumb";
+    // NO_COLOR counts when set to anything but the empty string (no-color.org).
+    terminal.colour =
+        isatty(STDOUT_FILENO) && terminal.cursor_control && !(no_colour && *no_colour);
+    terminal.bell = terminal.interactive && isatty(STDOUT_FILENO) && !no_bell;
     // Scripts read the lines as they are unless they ask for times.
     if (timestamps.value_or(terminal.interactive))
         terminal.timestamp_format = timestamp_format;
     terminal.prompt = session.name + "> ";
+    if (terminal.interactive)
+        terminal.history_file =
+            zchat::client::input_history_path(std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
 
     const int signal_fd = zchat::runtime::stop_signal_descriptor();
     zmq::context_t ctx;
-    zchat::client::terminal term(ctx, terminal, signal_fd);
+    zchat::client::terminal term(ctx, std::move(terminal), signal_fd);
     zchat::client::session receiver(ctx, session, term.pipe_endpoint());
     std::thread receive_thread([&receiver] { receiver.run(); });
     const int code = term.run();

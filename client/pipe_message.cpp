@@ -3,8 +3,11 @@
 namespace zchat::client {
 namespace {
 
-constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::act);
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::status);
 constexpr auto last_style = static_cast<std::uint8_t>(style::history);
+// The flags byte of a print.
+constexpr std::uint8_t has_age = 1;
+constexpr std::uint8_t mentions_you = 2;
 
 // Numbers in a frame are big-endian, `bytes` long.
 void put_number(std::string& frame, std::uint32_t value, int bytes) {
@@ -27,9 +30,11 @@ std::string encode(const pipe_message& m) {
     switch (m.kind) {
     case pipe_kind::print:
         frame += static_cast<char>(m.look);
-        frame += static_cast<char>(m.age ? 1 : 0);
+        frame += static_cast<char>((m.age ? has_age : 0) | (m.mentions_you ? mentions_you : 0));
         if (m.age)
             put_number(frame, static_cast<std::uint32_t>(m.age->count()), 4);
+        put_number(frame, static_cast<std::uint32_t>(m.to.size()), 2);
+        frame += m.to;
         frame += m.text;
         break;
     case pipe_kind::say:
@@ -37,6 +42,7 @@ std::string encode(const pipe_message& m) {
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
+    case pipe_kind::status:
         frame += m.text;
         break;
     case pipe_kind::msg:
@@ -63,17 +69,23 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     switch (m.kind) {
     case pipe_kind::print: {
         if (rest.size() < 2 || static_cast<std::uint8_t>(rest[0]) > last_style ||
-            static_cast<std::uint8_t>(rest[1]) > 1)
+            (static_cast<std::uint8_t>(rest[1]) & ~(has_age | mentions_you)) != 0)
             return std::nullopt;
         m.look = static_cast<style>(rest[0]);
-        std::size_t text_at = 2;
-        if (rest[1] == 1) {
-            if (rest.size() < 6)
+        const auto flags = static_cast<std::uint8_t>(rest[1]);
+        m.mentions_you = (flags & mentions_you) != 0;
+        std::string_view after = rest.substr(2);
+        if (flags & has_age) {
+            if (after.size() < 4)
                 return std::nullopt;
-            m.age = std::chrono::milliseconds{number_at(rest.substr(2), 4)};
-            text_at = 6;
+            m.age = std::chrono::milliseconds{number_at(after, 4)};
+            after.remove_prefix(4);
         }
-        m.text = rest.substr(text_at);
+        if (after.size() < 2 || after.size() - 2 < number_at(after, 2))
+            return std::nullopt;
+        const std::size_t length = number_at(after, 2);
+        m.to = after.substr(2, length);
+        m.text = after.substr(2 + length);
         return m;
     }
     case pipe_kind::say:
@@ -81,6 +93,7 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
+    case pipe_kind::status:
         m.text = rest;
         return m;
     case pipe_kind::msg: {

@@ -5,7 +5,8 @@
 // Terminal -> receive thread: say (a typed line), who, join and part (each with a room, or for
 // who and part none: the current room), rooms, quit (leave now), eof (input ended: leave once
 // every line is acknowledged).
-// Receive thread -> terminal: print (a line in a style), done (the exit code; the last message).
+// Receive thread -> terminal: print (a line in a style), status (how the link stands, for the
+// prompt: empty once joined), done (the exit code; the last message).
 #pragma once
 
 #include "client/conversation.hpp"
@@ -30,16 +31,18 @@ enum class pipe_kind : std::uint8_t {
     part,
     rooms,
     msg,
-    act
+    act,
+    status
 };
 
 struct pipe_message {
     pipe_kind kind = pipe_kind::quit;
-    std::string text;           // say: the line typed; who, join, part: the room; print: the line
+    std::string text; // say: the line typed; who, join, part: the room; print: the line; status
     style look = style::notice; // print
     int exit_code = 0;          // done: 0 to 255
-    std::string to{};           // msg: the recipient's name (text is the message)
+    std::string to{}; // msg: the recipient's name (text is the message); print: the speaker
     std::optional<std::chrono::milliseconds> age{}; // print: as printed::age
+    bool mentions_you = false;                      // print: as printed::mentions_you
     bool operator==(const pipe_message&) const = default;
 
     static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
@@ -58,17 +61,24 @@ struct pipe_message {
     static pipe_message quit() { return of(pipe_kind::quit); }
     static pipe_message eof() { return of(pipe_kind::eof); }
     static pipe_message print(printed line) {
-        return {pipe_kind::print, std::move(line.text), line.look, 0, {}, line.age};
+        return {pipe_kind::print, std::move(line.text), line.look, 0, std::move(line.speaker),
+                line.age,         line.mentions_you};
+    }
+    // The line a print carries.
+    printed line() const { return {look, text, age, to, mentions_you}; }
+    static pipe_message status(std::string text) {
+        return {pipe_kind::status, std::move(text), {}, 0};
     }
     static pipe_message done(int exit_code) { return {pipe_kind::done, {}, {}, exit_code}; }
     // A message of `kind` carrying nothing yet.
     static pipe_message of(pipe_kind kind) { return {kind, {}, {}, 0}; }
 };
 
-// One frame: the kind byte, then for print the style byte, 0 or 1 for whether an age follows,
-// the age in milliseconds (4 bytes, big-endian) if it does, and the text, for say, who, join and
+// One frame: the kind byte, then for print the style byte, a flags byte (1: an age follows,
+// 2: the line mentions you), the age in milliseconds (4 bytes, big-endian) if one does, the
+// speaker's length (2 bytes, big-endian), the speaker and the text, for say, who, join and
 // part the text, for msg the recipient's length (2 bytes, big-endian), the recipient and the
-// text, for done the exit code byte.
+// text, for status the text, for done the exit code byte.
 std::string encode(const pipe_message& m);
 // The message in a frame, or nothing if the frame is not one encode() makes (a bug of ours, as
 // only this program writes to the pipe).

@@ -170,6 +170,12 @@ void session::send_command(const proto::command& c) {
 }
 
 void session::flush_printed() {
+    // The status first: the lines that tell of the change are then shown with the prompt
+    // that goes with it.
+    if (const std::string_view status = core_.chat().status(); status != told_status_) {
+        told_status_ = status;
+        pipe::send(pipe_, pipe_message::status(told_status_));
+    }
     for (const auto& line : printed_)
         pipe::send(pipe_, pipe_message::print(line));
     printed_.clear();

@@ -62,7 +62,8 @@ private:
     session_core core_;
     actions todo_; // filled by the core, emptied by apply()
     std::vector<printed> printed_;
-    int result_ = -1; // set when the session must end
+    std::string told_status_; // the link's status as the terminal last heard it
+    int result_ = -1;         // set when the session must end
 };
 
 } // namespace zchat::client

@@ -175,8 +175,9 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
             drain_deadline_ = now + settings_.drain_timeout;
         break;
     case pipe_kind::print:
+    case pipe_kind::status:
     case pipe_kind::done:
-        assert(false && "the terminal sends no print or done");
+        assert(false && "the terminal sends no print, status or done");
         break;
     }
     if (!over_ && chat_.joined() && m.kind != pipe_kind::eof)

@@ -2,6 +2,7 @@
 
 #include "client/conversation.hpp"
 #include "client/input.hpp"
+#include "client/look.hpp"
 #include "client/pipe.hpp"
 #include "client/timestamp.hpp"
 
@@ -10,9 +11,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace zchat::client {
 namespace {
@@ -20,24 +24,6 @@ namespace {
 // readline's callback interface takes a plain function, so the one terminal in the process is
 // reachable from it through this pointer while run() is active.
 terminal* active_terminal = nullptr;
-
-const char* colour_of(style look) {
-    switch (look) {
-    case style::own:
-        return "\033[1m";
-    case style::presence:
-        return "\033[32m";
-    case style::notice:
-        return "\033[36m";
-    case style::error:
-        return "\033[31m";
-    case style::history:
-        return "\033[2m"; // dim: earlier conversation
-    case style::chat:
-        return "";
-    }
-    return "";
-}
 
 // Counts the terminal rows a submitted line took, to erase it before "[You] ..." replaces it.
 int rows_taken(std::size_t prompt_chars, std::string_view line) {
@@ -52,11 +38,48 @@ int rows_taken(std::size_t prompt_chars, std::string_view line) {
     return cols > 0 ? static_cast<int>(chars / static_cast<std::size_t>(cols)) + 1 : 1;
 }
 
+// Reads a bracketed paste up to the terminal's end marker. Past max_paste_bytes the text is
+// read to its end but not kept; `cut` says so.
+std::string read_paste(bool& cut) {
+    constexpr std::string_view end_marker = "\033[201~";
+    constexpr std::size_t max_paste_bytes = 1 << 20;
+    std::string text;
+    std::string tail; // the last bytes read, to find the marker once the text is full
+    cut = false;
+    for (int c; (c = rl_read_key()) != EOF && c != 0;) {
+        tail.push_back(static_cast<char>(c));
+        if (tail.ends_with(end_marker)) {
+            text.append(tail, 0, tail.size() - end_marker.size());
+            break;
+        }
+        if (tail.size() > end_marker.size()) {
+            if (text.size() < max_paste_bytes)
+                text.push_back(tail.front());
+            else
+                cut = true;
+            tail.erase(0, 1);
+        }
+    }
+    return text;
+}
+
+// The input history keeps the last lines typed, across runs.
+constexpr int max_history_lines = 1000;
+
+bool is_yes(std::string_view answer) {
+    const auto first = answer.find_first_not_of(" \t");
+    const auto last = answer.find_last_not_of(" \t");
+    if (first == std::string_view::npos)
+        return false;
+    const std::string_view word = answer.substr(first, last - first + 1);
+    return word == "y" || word == "Y" || word == "yes" || word == "Yes" || word == "YES";
+}
+
 } // namespace
 
 terminal::terminal(zmq::context_t& ctx, terminal_options options, int signal_fd)
     : options_(std::move(options)), signal_fd_(signal_fd), pipe_(ctx, zmq::socket_type::pair),
-      pipe_endpoint_("inproc://zchat-client-pipe") {
+      pipe_endpoint_("inproc://zchat-client-pipe"), prompt_(options_.prompt) {
     pipe_.bind(pipe_endpoint_);
 }
 
@@ -66,10 +89,18 @@ int terminal::run() {
         end_input();
     }
     if (options_.interactive) {
+        load_input_history();
         active_terminal = this;
         // Signals arrive through signal_fd; readline must not install handlers of its own.
         rl_catch_signals = 0;
+        // Without colour, not even readline's highlight of a region.
+        if (!options_.colour)
+            rl_variable_bind("enable-active-region", "off");
+        rl_startup_hook = &terminal::put_next_input;
         rl_callback_handler_install(options_.prompt.c_str(), &terminal::on_readline);
+        // After the install, which binds readline's own paste function where nothing else is.
+        for (Keymap map : {emacs_standard_keymap, vi_insertion_keymap})
+            rl_bind_keyseq_in_map("\033[200~", &terminal::on_paste, map);
     }
 
     // The session may have ended already, while the -m line waited for it (a refused join):
@@ -100,6 +131,8 @@ int terminal::run() {
         take_from_session();
     }
     stop_readline();
+    if (options_.interactive)
+        save_input_history();
     const int exit_code = *session_exit_;
     return exit_code == 0 && script_mistakes_ > 0 ? 1 : exit_code;
 }
@@ -112,7 +145,9 @@ void terminal::take_from_session() {
         if (m->kind == pipe_kind::done)
             session_exit_ = m->exit_code;
         else if (m->kind == pipe_kind::print)
-            show(m->look, m->text, m->age);
+            show(m->line());
+        else if (m->kind == pipe_kind::status)
+            show_status(m->text);
     }
 }
 
@@ -148,15 +183,133 @@ void terminal::on_readline(char* raw) {
     }
     const std::string line{raw};
     std::free(raw);
-    if (!line.empty())
-        add_history(line.c_str());
+    const bool answering = !t->unconfirmed_paste_.empty();
+    if (!answering)
+        t->remember(line);
     // Erase the line as typed: it comes back as "[You] ..." once the broker has it.
-    std::printf("\033[%dA\033[J", rows_taken(t->options_.prompt.size(), line));
+    std::printf("\033[%dA\033[J", rows_taken(std::strlen(rl_prompt), line));
     std::fflush(stdout);
     // readline redraws the prompt itself once this callback returns.
     t->in_readline_callback_ = true;
-    t->on_input_line(line);
+    if (answering)
+        t->answer_paste_question(line);
+    else
+        t->on_input_line(line);
     t->in_readline_callback_ = false;
+}
+
+int terminal::on_paste(int, int) {
+    terminal* t = active_terminal;
+    bool cut = false;
+    pasted_lines paste = split_paste(read_paste(cut));
+    if (!t->unconfirmed_paste_.empty()) {
+        t->show(style::error, "! First answer whether to send the lines pasted before: this "
+                              "paste was not taken");
+        return 0;
+    }
+    if (cut)
+        t->show(style::error, "! The paste was over 1 MiB: only its first 1 MiB is taken");
+    if (paste.lines.empty()) {
+        rl_insert_text(paste.rest.c_str());
+        return 0;
+    }
+    // As if typed: the first line end submits the input line with the paste's start in it.
+    const std::string input(rl_line_buffer, static_cast<std::size_t>(rl_end));
+    const auto point = static_cast<std::size_t>(rl_point);
+    paste.lines.front() = input.substr(0, point) + paste.lines.front() + input.substr(point);
+    rl_replace_line("", 0);
+    if (paste.lines.size() > paste_lines_sent_unasked) {
+        t->unconfirmed_paste_ = std::move(paste.lines);
+        t->input_if_declined_ = input;
+        t->input_if_sent_ = std::move(paste.rest);
+        const std::string question =
+            "Send " + std::to_string(t->unconfirmed_paste_.size()) + " lines? [y/N] ";
+        rl_set_prompt(question.c_str());
+        rl_redisplay();
+        return 0;
+    }
+    rl_redisplay();
+    t->send_pasted(paste.lines);
+    rl_insert_text(paste.rest.c_str());
+    rl_redisplay();
+    return 0;
+}
+
+void terminal::send_pasted(const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) {
+        remember(line);
+        on_input_line(line);
+    }
+}
+
+void terminal::answer_paste_question(std::string_view answer) {
+    const std::vector<std::string> lines = std::move(unconfirmed_paste_);
+    unconfirmed_paste_.clear();
+    rl_set_prompt(prompt_.c_str());
+    if (is_yes(answer)) {
+        send_pasted(lines);
+        next_input_ = std::move(input_if_sent_);
+    } else {
+        show(style::notice, "Not sent: the " + std::to_string(lines.size()) + " pasted lines");
+        next_input_ = std::move(input_if_declined_);
+    }
+}
+
+void terminal::remember(const std::string& line) {
+    if (line.empty())
+        return;
+    add_history(line.c_str());
+    ++remembered_;
+}
+
+void terminal::load_input_history() {
+    if (!options_.history_file)
+        return;
+    const std::filesystem::path& file = *options_.history_file;
+    std::error_code failed;
+    std::filesystem::create_directories(file.parent_path(), failed);
+    const int error = failed ? failed.value() : read_history(file.c_str());
+    stifle_history(max_history_lines);
+    if (error != 0 && error != ENOENT) {
+        show(style::error, "! The input history " + file.string() + " cannot be read (" +
+                               std::strerror(error) + "): it is not kept");
+        options_.history_file.reset();
+    }
+}
+
+void terminal::save_input_history() {
+    if (!options_.history_file || remembered_ == 0)
+        return;
+    const std::filesystem::path& file = *options_.history_file;
+    // Appended, so that two clients open at once both keep their lines; readline writes a new
+    // file with mode 0600, as what was typed is nobody else's business.
+    const int error = std::filesystem::exists(file)
+                          ? append_history(std::min(remembered_, history_length), file.c_str())
+                          : write_history(file.c_str());
+    if (error == 0)
+        history_truncate_file(file.c_str(), max_history_lines);
+    else
+        show(style::error, "! The input history " + file.string() + " cannot be written (" +
+                               std::strerror(error) + ")");
+}
+
+void terminal::show_status(const std::string& status) {
+    prompt_ = (status.empty() ? "" : "[" + status + "] ") + options_.prompt;
+    // A question about a paste keeps the prompt until it is answered.
+    if (!active_terminal || !unconfirmed_paste_.empty())
+        return;
+    rl_set_prompt(prompt_.c_str());
+    if (!in_readline_callback_)
+        rl_redisplay();
+}
+
+int terminal::put_next_input() {
+    terminal* t = active_terminal;
+    if (t && !t->next_input_.empty()) {
+        rl_insert_text(t->next_input_.c_str());
+        t->next_input_.clear();
+    }
+    return 0;
 }
 
 void terminal::on_input_line(std::string_view line) {
@@ -184,6 +337,12 @@ void terminal::on_input_line(std::string_view line) {
                 } else if (!quitting_) {
                     quitting_ = true;
                     tell_session(pipe_message::quit());
+                }
+            } else if constexpr (std::is_same_v<T, clear_screen>) {
+                // A script has no screen: there is nothing to clear.
+                if (options_.interactive && options_.cursor_control) {
+                    std::fputs("\033[H\033[2J", stdout);
+                    std::fflush(stdout);
                 }
             } else if constexpr (std::is_same_v<T, show_help>) {
                 show(style::notice, std::string{help_text()});
@@ -238,13 +397,11 @@ void terminal::end_input() {
     }
 }
 
-void terminal::show(style s, const std::string& text,
-                    std::optional<std::chrono::milliseconds> age) {
-    std::FILE* out = s == style::error ? stderr : stdout;
+void terminal::show(const printed& line) {
+    std::FILE* out = line.look == style::error ? stderr : stdout;
+    const auto said = said_at(std::chrono::system_clock::now(), line.age);
     const std::string time =
-        options_.timestamp_format
-            ? timestamp(said_at(std::chrono::system_clock::now(), age), *options_.timestamp_format)
-            : std::string{};
+        options_.timestamp_format ? timestamp(said, *options_.timestamp_format) : std::string{};
     const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
     char* saved_line = nullptr;
     int saved_point = 0;
@@ -255,9 +412,9 @@ void terminal::show(style s, const std::string& text,
         rl_replace_line("", 0);
         rl_redisplay();
     }
-    const char* colour = options_.colour ? colour_of(s) : "";
-    std::fprintf(out, "%s%s%s%s%s\n", time.c_str(), time.empty() ? "" : " ", colour, text.c_str(),
-                 *colour ? "\033[0m" : "");
+    std::fprintf(out, "%s%s%s%s\n", time.c_str(), time.empty() ? "" : " ",
+                 styled(line, options_.colour).c_str(),
+                 line.mentions_you && options_.bell ? "\a" : "");
     std::fflush(out);
     if (redraw) {
         rl_restore_prompt();
@@ -265,6 +422,14 @@ void terminal::show(style s, const std::string& text,
         rl_point = saved_point;
         rl_redisplay();
         std::free(saved_line);
+    }
+    if (options_.log) {
+        if (const auto failed = options_.log->write(said, line.text)) {
+            const std::string path = options_.log->path();
+            options_.log.reset();
+            show(style::error, "! The transcript " + path + " cannot be written (" + *failed +
+                                   "): nothing more is recorded in it");
+        }
     }
 }
 

@@ -8,22 +8,31 @@
 
 #include "client/conversation.hpp"
 #include "client/pipe_message.hpp"
+#include "client/transcript.hpp"
 
 #include <zmq.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace zchat::client {
 
 struct terminal_options {
-    bool interactive = false; // stdin is a terminal: readline, prompt, slash-command help
-    bool colour = false;      // stdout is a terminal and NO_COLOR is not set
+    bool interactive = false;    // stdin is a terminal: readline, prompt, slash-command help
+    bool colour = false;         // stdout is a terminal and NO_COLOR is not set
+    bool cursor_control = false; // the terminal moves the cursor and clears (TERM is not dumb)
+    bool bell = false;           // ring the terminal's bell for a line that mentions us
     std::string prompt;
     std::optional<std::string> message; // -m: send this one line instead of reading stdin
     // The strftime format of the time shown before every line, or nothing for no time.
     std::optional<std::string> timestamp_format;
+    std::optional<transcript> log; // --log FILE: where every line shown is recorded as well
+    // Where the input history is kept between interactive runs; nowhere if nothing.
+    std::optional<std::filesystem::path> history_file;
 };
 
 class terminal {
@@ -40,11 +49,25 @@ public:
 
 private:
     static void on_readline(char* raw); // readline's line callback
+    // readline's function for the terminal's start-of-paste sequence: reads the paste, sends
+    // its lines as if typed one by one (after asking, for many) and leaves the rest for editing.
+    static int on_paste(int count, int key);
+    // readline's startup hook: puts next_input_ in the fresh input line.
+    static int put_next_input();
+    void send_pasted(const std::vector<std::string>& lines);
+    // Adds a line to the input history (Up and Down recall it).
+    void remember(const std::string& line);
+    // Reads the history of earlier runs; writes this run's lines after them.
+    void load_input_history();
+    void save_input_history();
+    // The answer to "Send N lines? [y/N]", typed on the input line.
+    void answer_paste_question(std::string_view answer);
+    // Puts the link's status ("reconnecting") before the prompt, or takes it away (empty).
+    void show_status(const std::string& status);
     void on_input_line(std::string_view line);
     void read_script_input();
-    // `age`: as printed::age, for the time shown before the line.
-    void show(style look, const std::string& text,
-              std::optional<std::chrono::milliseconds> age = std::nullopt);
+    void show(const printed& line);
+    void show(style look, std::string text) { show(printed{look, std::move(text)}); }
     void end_input();
     void stop_readline();
     // Hands a message to the receive thread. Never blocks for good: if the thread has ended,
@@ -62,6 +85,14 @@ private:
     std::size_t script_mistakes_ = 0; // unknown commands in scripted input: exit 1 at the end
     bool quitting_ = false;
     bool in_readline_callback_ = false;
+    // A paste of many lines waiting for the user's yes, and the input line to go back to: as
+    // it was before the paste (no) or what the paste left after its last line end (yes).
+    std::vector<std::string> unconfirmed_paste_;
+    std::string input_if_declined_;
+    std::string input_if_sent_;
+    std::string prompt_;     // the prompt, with the link's status before it when there is one
+    std::string next_input_; // for the next input line, once readline has started it
+    int remembered_ = 0;     // lines this run added to the input history
     std::optional<int> session_exit_; // set by the receive thread's "done"
 };
 

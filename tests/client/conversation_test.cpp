@@ -11,7 +11,10 @@ namespace zchat::client {
 
 // So that a failed comparison shows the lines, not their bytes.
 void PrintTo(const printed& p, std::ostream* os) {
-    *os << "{style " << static_cast<int>(p.look) << ", \"" << p.text << "\"}";
+    *os << "{style " << static_cast<int>(p.look) << ", \"" << p.text << "\"";
+    if (!p.speaker.empty())
+        *os << ", speaker " << p.speaker << (p.mentions_you ? ", mentions you" : "");
+    *os << "}";
 }
 
 namespace {
@@ -127,7 +130,7 @@ TEST(Conversation, OthersArePrintedAsTheOriginalPrintedThem) {
     c.on_event(proto::left{epoch, 4, "lobby", "carol", 10, 0, proto::leave_reason::timed_out}, out);
     const std::vector<printed> expected{
         {style::presence, "> New user bob entered (2 users online)"},
-        {style::chat, "[bob] World"},
+        {style::chat, "[bob] World", std::nullopt, "bob"},
         {style::presence, "< The user bob left (1 user online)"},
         {style::presence, "< The user carol left (timed out) (0 users online)"},
     };
@@ -163,7 +166,7 @@ TEST(Conversation, AnActionReadsTheSameToEveryoneTheSenderIncluded) {
     const proto::say say = c.compose("ops", "nods", proto::line_kind::action);
     EXPECT_EQ(say.kind, proto::line_kind::action);
     c.on_reply(proto::ack{say.message_id, 2}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#ops * bob waves"},
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#ops * bob waves", std::nullopt, "bob"},
                                          {style::own, "#ops * alice nods"}}));
 }
 
@@ -174,7 +177,7 @@ TEST(Conversation, ALineOfAKindThisClientDoesNotKnowReadsAsText) {
     proto::line odd = line_in("lobby", 1, "hi");
     odd.kind = static_cast<proto::line_kind>(9);
     c.on_event(odd, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] hi"}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] hi", std::nullopt, "bob"}}));
 }
 
 TEST(Conversation, AnAckOfSeveralConfirmsTheLinesAcceptedJustBeforeItInOrder) {
@@ -230,7 +233,8 @@ TEST(Conversation, APrivateMessageIsShownAsFromItsSenderWithoutARoom) {
     std::vector<printed> out;
     conversation c = in_two_rooms(out);
     c.on_reply(proto::private_line{"bob", 9, 3, "psst \x1b[2J"}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "*bob* psst \\u{1B}[2J"}}));
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::chat, "*bob* psst \\u{1B}[2J", std::nullopt, "bob", true}}));
 }
 
 TEST(Conversation, OurPrivateMessageIsShownToItsRecipientOnceAcknowledged) {
@@ -314,6 +318,40 @@ TEST(Conversation, ShutdownLosesTheSession) {
     EXPECT_EQ(c.state(), link::lost);
 }
 
+TEST(Conversation, ALineThatNamesYouOrIsToYouAloneMentionsYouButNotAnEarlierOne) {
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    out.clear();
+    c.on_event(line_in("lobby", 1, "Alice: lunch?"), out);
+    c.on_event(line_in("lobby", 2, "that was malicious"), out);
+    c.on_reply(proto::private_line{"bob", 9, 4, "psst"}, out);
+    EXPECT_EQ(out,
+              (std::vector<printed>{{style::chat, "[bob] Alice: lunch?", std::nullopt, "bob", true},
+                                    {style::chat, "[bob] that was malicious", std::nullopt, "bob"},
+                                    {style::chat, "*bob* psst", std::nullopt, "bob", true}}));
+}
+
+TEST(Mentions, TheNameAsAWordOfItsOwnInAnyCase) {
+    for (const char* text : {"alice", "hi alice!", "@alice", "ALICE: ship it", "ok, Alice."})
+        EXPECT_TRUE(mentions(text, "alice")) << text;
+    for (const char* text : {"malice", "alices", "alice_b", "bob-alice", "", "ali"})
+        EXPECT_FALSE(mentions(text, "alice")) << text;
+    EXPECT_TRUE(mentions("gr\xC3\xBC\xC3\x9F dich, j\xC3\xBCrgen", "j\xC3\xBCrgen"));
+}
+
+TEST(Conversation, TheStatusSaysConnectingThenNothingThenReconnectingUntilJoinedAgain) {
+    conversation first("lobby");
+    first.start_attempt();
+    EXPECT_EQ(first.status(), "connecting");
+    std::vector<printed> out;
+    conversation c = joined_conversation(out);
+    EXPECT_EQ(c.status(), "");
+    c.on_event(proto::shutdown{epoch}, out);
+    EXPECT_EQ(c.status(), "reconnecting");
+    c.start_attempt();
+    EXPECT_EQ(c.status(), "reconnecting");
+}
+
 // ---- Rooms ----
 
 TEST(Conversation, EnteringASecondRoomPrintsJoinedWithItsCount) {
@@ -380,8 +418,8 @@ TEST(Conversation, InTwoRoomsEveryLineAboutARoomStartsWithItsName) {
     c.on_reply(proto::ack{c.compose("ops", "hey").message_id, 2}, out);
     c.on_reply(proto::roster{"ops", 3, {"alice", "carol"}}, out);
     const std::vector<printed> expected{
-        {style::chat, "#lobby [bob] hi"},
-        {style::chat, "#ops [carol] deploying"},
+        {style::chat, "#lobby [bob] hi", std::nullopt, "bob"},
+        {style::chat, "#ops [carol] deploying", std::nullopt, "carol"},
         {style::presence, "#ops > New user dave entered (3 users online)"},
         {style::presence, "#ops < The user dave left (2 users online)"},
         {style::own, "#ops [You] hey"},
@@ -396,7 +434,7 @@ TEST(Conversation, WhileJoiningASecondRoomTheFirstIsPrefixedAlready) {
     c.open_room("ops", out);
     out.clear();
     c.on_event(line_in("lobby", 1, "hi"), out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#lobby [bob] hi"}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#lobby [bob] hi", std::nullopt, "bob"}}));
 }
 
 TEST(Conversation, NothingIsShownFromARoomItIsNotIn) {
@@ -429,7 +467,7 @@ TEST(Conversation, ClosingARoomMakesTheRoomJoinedBeforeItCurrent) {
     c.on_event(line_in("lobby", 1, "gone too"), out);
     c.on_event(line_in("ops", 1, "still here"), out);
     // Back in one room: no prefix.
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] still here"}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] still here", std::nullopt, "bob"}}));
 }
 
 // A /part then a /join of the same room: the LEAVE of the first stay may come after the room was
@@ -445,7 +483,8 @@ TEST(Conversation, OurOwnPartOfAnEarlierStayEndsNothingOnceTheRoomIsEnteredAgain
     c.on_event(proto::left{epoch, 2, "ops", "alice", me, 0, proto::leave_reason::parted}, out);
     c.on_event(line_in("ops", 1, "still here"), out);
     EXPECT_EQ(c.state(), link::joined);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "#ops [bob] still here"}}));
+    EXPECT_EQ(out,
+              (std::vector<printed>{{style::chat, "#ops [bob] still here", std::nullopt, "bob"}}));
     EXPECT_EQ(c.missed(), 0u);
 }
 
@@ -686,9 +725,9 @@ TEST(Conversation, GapInTheChatIsReportedOnceWithTheCount) {
     c.on_event(line_in("lobby", 1, "a"), out);
     c.on_event(line_in("lobby", 5, "b"), out);
     const std::vector<printed> expected{
-        {style::chat, "[bob] a"},
+        {style::chat, "[bob] a", std::nullopt, "bob"},
         {style::error, "! Missed 3 events from the chat server"},
-        {style::chat, "[bob] b"},
+        {style::chat, "[bob] b", std::nullopt, "bob"},
     };
     EXPECT_EQ(out, expected);
     EXPECT_EQ(c.ping().positions, (std::vector<proto::room_position>{{"lobby", 5}}));
@@ -728,10 +767,10 @@ TEST(ConversationHistory, EnteringFetchesTheLastLinesAndShowsThemMarkedBeforeLiv
         out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::presence, "> Connected to the chat server (2 users online)"},
-                       {style::history, "~ [bob] three", said_a_second_before},
-                       {style::history, "~ [bob] four", said_a_second_before},
-                       {style::history, "~ [bob] five", said_a_second_before},
-                       {style::chat, "[bob] live"}}));
+                       {style::history, "~ [bob] three", said_a_second_before, "bob"},
+                       {style::history, "~ [bob] four", said_a_second_before, "bob"},
+                       {style::history, "~ [bob] five", said_a_second_before, "bob"},
+                       {style::chat, "[bob] live", std::nullopt, "bob"}}));
     EXPECT_EQ(c.unanswered(), 0u);
     EXPECT_EQ(c.missed(), 0u);
 }
@@ -749,9 +788,9 @@ TEST(ConversationHistory, ALineSaidBeforeTheEntryThatComesAfterTheReplyIsShownOn
     c.on_event(line_in("lobby", 6, "six"), out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::presence, "> Connected to the chat server (2 users online)"},
-                       {style::history, "~ [bob] four", said_a_second_before},
-                       {style::history, "~ [bob] five", said_a_second_before},
-                       {style::chat, "[bob] six"}}));
+                       {style::history, "~ [bob] four", said_a_second_before, "bob"},
+                       {style::history, "~ [bob] five", said_a_second_before, "bob"},
+                       {style::chat, "[bob] six", std::nullopt, "bob"}}));
 }
 
 TEST(ConversationHistory, ARoomWithFewerLinesThanAskedIsFetchedFromItsFirstAndAnEmptyOneNot) {
@@ -778,9 +817,9 @@ TEST(ConversationHistory, HistoryInSeveralRoomsTakesTheRoomPrefixAndASplitAnswer
     EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "ops", 1, 2}));
     c.on_reply(proto::history{"ops", 1, 2, 1, {kept(1, "one")}}, out);
     c.on_reply(proto::history{"ops", 1, 2, 0, {kept(2, "two")}}, out);
-    EXPECT_EQ(out,
-              (std::vector<printed>{{style::history, "#ops ~ [bob] one", said_a_second_before},
-                                    {style::history, "#ops ~ [bob] two", said_a_second_before}}));
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::history, "#ops ~ [bob] one", said_a_second_before, "bob"},
+                       {style::history, "#ops ~ [bob] two", said_a_second_before, "bob"}}));
 }
 
 TEST(ConversationGapFill, AGapIsFetchedAndShownInOrderWithOnlyWhatTheHistoryLostReported) {
@@ -796,10 +835,10 @@ TEST(ConversationGapFill, AGapIsFetchedAndShownInOrderWithOnlyWhatTheHistoryLost
     c.on_reply(proto::history{"lobby", 2, 4, 0, {kept(3, "three"), kept(4, "four")}}, out);
     // Filled lines show when they were said; the live ones arrived as they were said.
     EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 1 event from the chat server"},
-                                         {style::chat, "[bob] three", said_a_second_before},
-                                         {style::chat, "[bob] four", said_a_second_before},
-                                         {style::chat, "[bob] five"},
-                                         {style::chat, "[bob] six"}}));
+                                         {style::chat, "[bob] three", said_a_second_before, "bob"},
+                                         {style::chat, "[bob] four", said_a_second_before, "bob"},
+                                         {style::chat, "[bob] five", std::nullopt, "bob"},
+                                         {style::chat, "[bob] six", std::nullopt, "bob"}}));
     EXPECT_EQ(c.missed(), 1u);
 }
 
@@ -811,8 +850,8 @@ TEST(ConversationGapFill, AGapAtTheTailFoundByAHeartbeatIsFilledToo) {
     c.on_event(proto::heartbeat{epoch, 2, 1000, {{"lobby", 2, 1}}}, out);
     EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 1, 2}));
     c.on_reply(proto::history{"lobby", 1, 2, 0, {kept(1, "one"), kept(2, "two")}}, out);
-    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] one", said_a_second_before},
-                                         {style::chat, "[bob] two", said_a_second_before}}));
+    EXPECT_EQ(out, (std::vector<printed>{{style::chat, "[bob] one", said_a_second_before, "bob"},
+                                         {style::chat, "[bob] two", said_a_second_before, "bob"}}));
     EXPECT_EQ(c.missed(), 0u);
 }
 
@@ -829,7 +868,7 @@ TEST(ConversationGapFill, AnUnansweredFetchIsGivenUpAfterTheSilenceLimitAndTheGa
     EXPECT_TRUE(out.empty());
     c.expire_fetches(fetched_at + c.silence_limit(), out);
     EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 2 events from the chat server"},
-                                         {style::chat, "[bob] three"}}));
+                                         {style::chat, "[bob] three", std::nullopt, "bob"}}));
     EXPECT_FALSE(c.fetch_deadline());
     // A late answer changes nothing.
     out.clear();
@@ -847,8 +886,8 @@ TEST(ConversationGapFill, LinesOutsideTheRangeOrOutOfOrderAreNotShown) {
     c.on_reply(proto::history{"lobby", 1, 3, 0, {kept(2, "two"), kept(1, "one"), kept(9, "nine")}},
                out);
     EXPECT_EQ(out, (std::vector<printed>{{style::error, "! Missed 2 events from the chat server"},
-                                         {style::chat, "[bob] two", said_a_second_before},
-                                         {style::chat, "[bob] four"}}));
+                                         {style::chat, "[bob] two", said_a_second_before, "bob"},
+                                         {style::chat, "[bob] four", std::nullopt, "bob"}}));
 }
 
 TEST(ConversationGapFill, LosingTheSessionShowsWhatWasHeldAndReportsTheGap) {
@@ -861,7 +900,7 @@ TEST(ConversationGapFill, LosingTheSessionShowsWhatWasHeldAndReportsTheGap) {
     c.connection_lost(out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::error, "! Missed 1 event from the chat server"},
-                       {style::chat, "[bob] two"},
+                       {style::chat, "[bob] two", std::nullopt, "bob"},
                        {style::error, "! Connection to the chat server lost; reconnecting..."}}));
     EXPECT_EQ(c.unanswered(), 0u);
 }
@@ -893,11 +932,11 @@ TEST(Conversation, GapsAreFoundPerRoomAndOneRoomsGapDoesNotDisturbAnother) {
     c.on_event(proto::joined{epoch, 4, "lobby", "carol", 10, 3, 2}, out);
     c.on_event(proto::joined{epoch, 2, "ops", "carol", 10, 2, 4}, out);
     const std::vector<printed> expected{
-        {style::chat, "#lobby [bob] a"},
-        {style::chat, "#ops [bob] b"},
+        {style::chat, "#lobby [bob] a", std::nullopt, "bob"},
+        {style::chat, "#ops [bob] b", std::nullopt, "bob"},
         {style::error, "#ops ! Missed 2 events from the chat server"},
-        {style::chat, "#ops [bob] c"},
-        {style::chat, "#lobby [bob] d"},
+        {style::chat, "#ops [bob] c", std::nullopt, "bob"},
+        {style::chat, "#lobby [bob] d", std::nullopt, "bob"},
         {style::error, "#lobby ! Missed 2 events from the chat server"},
         {style::presence, "#lobby > New user carol entered (3 users online)"},
         {style::presence, "#ops > New user carol entered (2 users online)"},

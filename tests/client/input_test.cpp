@@ -75,5 +75,19 @@ TEST(ParseInput, LeadingSpaceKeepsTextAsText) {
     EXPECT_EQ(parse_input(" /quit"), user_input{send_text{" /quit"}});
 }
 
+TEST(SplitPaste, EachLineEndEndsALineAndTheRestIsLeftForEditing) {
+    EXPECT_EQ(split_paste("one\ntwo\r\nthree\rfour"),
+              (pasted_lines{{"one", "two", "three"}, "four"}));
+    EXPECT_EQ(split_paste("one\n"), (pasted_lines{{"one"}, ""}));
+    EXPECT_EQ(split_paste("no line end"), (pasted_lines{{}, "no line end"}));
+    EXPECT_EQ(split_paste(""), (pasted_lines{}));
+}
+
+TEST(SplitPaste, EmptyLinesAndTabsAreKept) {
+    EXPECT_EQ(split_paste("a\n\n\tb\r\n\r\n"), (pasted_lines{{"a", "", "\tb", ""}, ""}));
+    // CR then LF is one line end; LF then CR is two.
+    EXPECT_EQ(split_paste("a\n\rb"), (pasted_lines{{"a", ""}, "b"}));
+}
+
 } // namespace
 } // namespace zchat::client

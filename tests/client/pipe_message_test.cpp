@@ -28,6 +28,8 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::print({style::chat, std::string("a\0b", 3)}),
         pipe_message::print({style::history, "~ [bob] hi", std::chrono::milliseconds{0}}),
         pipe_message::print({style::chat, "[bob] hi", std::chrono::milliseconds{4294967295}}),
+        pipe_message::status("reconnecting"),
+        pipe_message::status(""),
         pipe_message::done(0),
         pipe_message::done(255),
     };
@@ -39,7 +41,7 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
 
 TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(""));
-    EXPECT_FALSE(decode_pipe_message("\x0b"));                      // no such kind
+    EXPECT_FALSE(decode_pipe_message("\x0c"));                      // no such kind
     EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00'})); // msg without its name's length
     EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00', '\x05', 'b'})); // name cut short
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style

@@ -82,6 +82,8 @@ public:
     }
 
     std::vector<std::string> printed;
+    // The link's statuses the session told, in order; not counted as printed lines.
+    std::vector<std::string> statuses;
 
 private:
     static std::string next_endpoint() {
@@ -95,6 +97,10 @@ private:
         auto m = decode_pipe_message(frame.to_string_view());
         if (!m)
             throw std::runtime_error("the session sent a frame that is not a pipe message");
+        if (m->kind == pipe_kind::status) {
+            statuses.push_back(m->text);
+            return receive();
+        }
         return *m;
     }
 
@@ -122,6 +128,8 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     EXPECT_TRUE(alice.printed.empty());
+    // The terminal heard it was connecting until the join, then that all was well.
+    EXPECT_EQ(alice.statuses, (std::vector<std::string>{"connecting", ""}));
 }
 
 TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <future>
 #include <thread>
+#include <utility>
 
 namespace zchat::client {
 namespace {
@@ -25,7 +26,7 @@ TEST(Terminal, ASessionThatEndedBeforeTheLineWasHandedOverEndsTheTerminal) {
     ASSERT_GE(signal_fd, 0);
     terminal_options options;
     options.message = "hello";
-    terminal term(ctx, options, signal_fd);
+    terminal term(ctx, std::move(options), signal_fd);
     auto ended = std::async(std::launch::async, [&term] { return term.run(); });
     // The terminal is waiting to hand its line over; the receive thread comes, and says at
     // once that it is done, before the terminal has had a turn.

@@ -51,6 +51,16 @@ TEST_F(Timestamp, AFormatThatMakesNothingOrTooMuchGivesNothing) {
     EXPECT_EQ(timestamp(afternoon, std::string(300, 'x')), "");
 }
 
+TEST_F(Timestamp, ATranscriptTimeIsFullISO8601WithTheOffsetFromUTC) {
+    EXPECT_EQ(iso8601(afternoon), "2026-12-04T14:02:05+00:00");
+    setenv("TZ", "CET-1", 1);
+    tzset();
+    EXPECT_EQ(iso8601(afternoon), "2026-12-04T15:02:05+01:00");
+    setenv("TZ", "NST+3:30", 1);
+    tzset();
+    EXPECT_EQ(iso8601(afternoon), "2026-12-04T10:32:05-03:30");
+}
+
 TEST_F(Timestamp, AHistoryLineWasSaidItsAgeBeforeItArrived) {
     EXPECT_EQ(said_at(afternoon, std::nullopt), afternoon);
     EXPECT_EQ(timestamp(said_at(afternoon, 125'000ms), "%H:%M:%S"), "14:00:00");

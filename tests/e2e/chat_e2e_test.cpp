@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,6 +78,17 @@ protected:
         return child_process(client_path, std::move(args));
     }
 
+    // A client of this test's broker on a terminal of kind `term`, without colours, keeping its
+    // input history in this test's own state directory.
+    std::unique_ptr<pty_process> at_terminal(const std::string& name, lines extra = {},
+                                             const std::string& term = "dumb") {
+        lines args{"--router", broker_.router(), "--sub", broker_.pub(), "--name", name};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return std::make_unique<pty_process>(
+            client_path, std::move(args),
+            lines{"TERM=" + term, "NO_COLOR=1", "XDG_STATE_HOME=" + state_.path().string()});
+    }
+
     // Stops the broker as an operator would and expects a clean exit.
     void stop_broker(int sig = SIGINT) {
         broker_.process().send_signal(sig);
@@ -106,6 +118,7 @@ protected:
     }
 
     running_broker broker_;
+    temp_dir state_;
 };
 
 // The first scenario of the original chat: two users take turns, leave, and the broker closes.
@@ -867,13 +880,7 @@ TEST_F(Chat, TimestampsShowWhenEachLineWasSaidHistoryIncluded) {
 
 // At a terminal every line starts with the time it arrived, and --no-timestamps leaves it out.
 TEST_F(Chat, AtATerminalEveryLineStartsWithItsTimeUnlessAskedNotTo) {
-    const std::vector<std::string> plain_terminal{"TERM=dumb", "NO_COLOR=1"};
-    const auto at_terminal = [&](const std::string& name, lines extra) {
-        lines args{"--router", broker_.router(), "--sub", broker_.pub(), "--name", name};
-        args.insert(args.end(), extra.begin(), extra.end());
-        return std::make_unique<pty_process>(client_path, std::move(args), plain_terminal);
-    };
-    const auto alice = at_terminal("alice", {});
+    const auto alice = at_terminal("alice");
     ASSERT_TRUE(alice->wait_for(
         std::regex(R"([0-9]{2}:[0-9]{2} > Connected to the chat server \(1 user online\))")))
         << alice->screen();
@@ -892,6 +899,163 @@ TEST_F(Chat, AtATerminalEveryLineStartsWithItsTimeUnlessAskedNotTo) {
         << bob->screen();
     bob->type("/quit\r");
     EXPECT_EQ(bob->wait_for_exit(), 0) << bob->screen();
+}
+
+// A paste (bracketed, as terminals send it) of several lines sends them in order as if typed one
+// by one; what follows the last line end stays on the input line. More than five lines are sent
+// only once the user says yes.
+TEST_F(Chat, APasteOfSeveralLinesSendsEachInOrderAndAsksFirstForMany) {
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
+    const auto alice = at_terminal("alice", {"--no-timestamps"}, "xterm");
+    ASSERT_TRUE(alice->wait_for(std::regex(R"(Connected to the chat server)"))) << alice->screen();
+    const auto paste = [&](const std::string& text) {
+        alice->type("\033[200~" + text + "\033[201~");
+    };
+
+    alice->type("so: ");
+    paste("one\ntwo\r\nthree\rstill editing");
+    for (const char* line : {"[alice] so: one", "[alice] two", "[alice] three"})
+        ASSERT_TRUE(prints(bob, stream::out, line)) << alice->screen();
+    alice->type(", done\r");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] still editing, done")) << alice->screen();
+
+    const std::string seven = "1\n2\n3\n4\n5\n6\n7\n";
+    paste(seven);
+    ASSERT_TRUE(alice->wait_for(std::regex(R"(Send 7 lines\? \[y/N\])"))) << alice->screen();
+    alice->type("n\r");
+    ASSERT_TRUE(alice->wait_for(std::regex("Not sent: the 7 pasted lines"))) << alice->screen();
+    paste(seven);
+    paste("a paste while asked\n"); // not taken: the question comes first
+    ASSERT_TRUE(alice->wait_for(std::regex("this paste was not taken"))) << alice->screen();
+    alice->type("y\r");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] 7")) << alice->screen();
+    lines said;
+    for (const std::string& line : bob.lines(stream::out))
+        if (line.starts_with("[alice] "))
+            said.push_back(line.substr(8));
+    EXPECT_EQ(said, (lines{"so: one", "two", "three", "still editing, done", "1", "2", "3", "4",
+                           "5", "6", "7"}));
+
+    alice->type("/quit\r");
+    EXPECT_EQ(alice->wait_for_exit(), 0) << alice->screen();
+}
+
+// Up recalls what was typed before, in this run and in earlier ones: the input history is kept
+// in $XDG_STATE_HOME/zchat/history, readable by its owner only. /clear clears the screen.
+TEST_F(Chat, UpRecallsLinesTypedInAnEarlierRunAndClearClearsTheScreen) {
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
+    const auto first = at_terminal("alice", {"--no-timestamps"}, "xterm");
+    ASSERT_TRUE(first->wait_for(std::regex("Connected to the chat server"))) << first->screen();
+    first->type("said in the first run\r");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] said in the first run"));
+    first->type("/clear\r");
+    ASSERT_TRUE(first->wait_for(std::regex("\033\\[H\033\\[2J"))) << first->screen();
+    first->type("/quit\r");
+    ASSERT_EQ(first->wait_for_exit(), 0) << first->screen();
+
+    const std::filesystem::path history = state_.path() / "zchat" / "history";
+    std::ifstream kept(history);
+    lines typed;
+    for (std::string line; std::getline(kept, line);)
+        typed.push_back(line);
+    EXPECT_EQ(typed, (lines{"said in the first run", "/clear", "/quit"}));
+    EXPECT_EQ(std::filesystem::status(history).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+    const auto second = at_terminal("alice", {"--no-timestamps"}, "xterm");
+    ASSERT_TRUE(second->wait_for(std::regex("Connected to the chat server"))) << second->screen();
+    second->type("\033[A\033[A\033[A\r"); // Up three times: /quit, /clear, then the line
+    ASSERT_TRUE(second->wait_for(std::regex(R"(\[You\] said in the first run)")))
+        << second->screen();
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] said in the first run"));
+    const lines heard = bob.lines(stream::out);
+    EXPECT_EQ(std::count(heard.begin(), heard.end(), "[alice] said in the first run"), 2);
+    second->type("/quit\r");
+    EXPECT_EQ(second->wait_for_exit(), 0) << second->screen();
+}
+
+// On a terminal that takes colour, a speaker's name has its colour; with NO_COLOR or TERM=dumb
+// not one SGR sequence is written. A line that names you rings the bell, unless --no-bell.
+TEST_F(Chat, ColourFollowsTheTerminalAndALineNamingYouRingsTheBell) {
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
+    struct terminal_case {
+        std::string term;
+        std::string no_colour;
+        lines extra;
+        bool colour;
+        bool bell;
+    };
+    const std::regex sgr("\033\\[[0-9;]*m");
+    int said = 0;
+    for (const terminal_case& t :
+         {terminal_case{"xterm", "", {}, true, true}, terminal_case{"xterm", "1", {}, false, true},
+          terminal_case{"dumb", "", {}, false, true},
+          terminal_case{"xterm", "", {"--no-bell"}, true, false}}) {
+        SCOPED_TRACE("TERM=" + t.term + " NO_COLOR=" + t.no_colour);
+        lines args{"--router", broker_.router(), "--sub", broker_.pub(), "--name", "alice"};
+        args.insert(args.end(), t.extra.begin(), t.extra.end());
+        pty_process alice(client_path, args,
+                          {"TERM=" + t.term, "NO_COLOR=" + t.no_colour,
+                           "XDG_STATE_HOME=" + state_.path().string()});
+        ASSERT_TRUE(alice.wait_for(std::regex("Connected to the chat server"))) << alice.screen();
+        const std::string line = "hey alice, are you there " + std::to_string(++said);
+        bob.write(line + "\n");
+        ASSERT_TRUE(alice.wait_for(std::regex(line + "(\033\\[0m)?\a?\r?\n"))) << alice.screen();
+        EXPECT_EQ(std::regex_search(alice.screen(), sgr), t.colour) << alice.screen();
+        EXPECT_EQ(alice.screen().find('\a') != std::string::npos, t.bell) << alice.screen();
+        if (t.colour) { // the speaker's name in a colour of its own
+            EXPECT_TRUE(
+                std::regex_search(alice.screen(), std::regex("\\[\033\\[[0-9]+mbob\033\\[39m\\]")))
+                << alice.screen();
+        }
+        alice.type("/quit\r");
+        EXPECT_EQ(alice.wait_for_exit(), 0) << alice.screen();
+    }
+}
+
+// --log FILE records every line shown, each after its full ISO 8601 time, in a file only its
+// owner may read, appending run after run; a file that cannot be opened is a usage error.
+TEST_F(Chat, ATranscriptRecordsEveryLineShownWithItsFullTime) {
+    const temp_dir dir;
+    const std::string log = dir / "chat.log";
+    child_process bob = client("bob");
+    ASSERT_TRUE(prints(bob, stream::out, "> Connected to the chat server (1 user online)"));
+    for (const char* said : {"first run", "second run"}) {
+        child_process alice = client("alice", {"--log", log, "--history", "0"});
+        ASSERT_TRUE(prints(alice, stream::out, "> Connected to the chat server (2 users online)"));
+        alice.write(std::string{said} + "\n");
+        ASSERT_TRUE(prints(alice, stream::out, "[You] "s + said));
+        bob.write("heard: "s + said + "\n");
+        ASSERT_TRUE(prints(alice, stream::out, "[bob] heard: "s + said));
+        alice.close_stdin();
+        EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    }
+
+    struct stat info {};
+    ASSERT_EQ(::stat(log.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    std::ifstream file(log);
+    const std::regex record(
+        R"(([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}) (.*))");
+    lines texts;
+    for (std::string line; std::getline(file, line);) {
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(line, m, record)) << line;
+        texts.push_back(m[2]);
+    }
+    EXPECT_EQ(texts,
+              (lines{"> Connected to the chat server (2 users online)", "[You] first run",
+                     "[bob] heard: first run", "> Connected to the chat server (2 users online)",
+                     "[You] second run", "[bob] heard: second run"}));
+
+    child_process nowhere = client("carol", {"--log", dir / "missing/chat.log"});
+    EXPECT_EQ(exit_of(nowhere), "exit 2") << transcript(nowhere);
+    EXPECT_EQ(nowhere.lines(stream::err),
+              lines{"zchat-client: cannot open the transcript " + (dir / "missing/chat.log") +
+                    ": No such file or directory"});
 }
 
 // A config file sets what it names; a flag given as well wins.

@@ -12,6 +12,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/proc_status.hpp"
+#include "tests/support/pty_process.hpp"
 #include "tests/support/running_broker.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -28,6 +29,7 @@
 #include <functional>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -262,6 +264,37 @@ TEST_F(Liveness, APausedBrokerExpiresNobodyAndALineAfterwardsReachesEveryone) {
     }
     for (const std::string& line : log_entries(broker_.process()))
         EXPECT_FALSE(line.starts_with("INFO leave ")) << "the broker saw somebody leave: " << line;
+}
+
+// On a terminal the prompt says when the link is down: "[reconnecting] alice> " from noticing
+// the loss until the client has joined again, and then "alice> " once more.
+TEST_F(Liveness, AtATerminalThePromptSaysReconnectingWhileTheLinkIsDown) {
+    const temp_dir state;
+    pty_process alice(client_path,
+                      {"--router", broker_.router(), "--sub", broker_.pub(), "--name", "alice",
+                       "--no-timestamps"},
+                      {"TERM=xterm", "NO_COLOR=1", "XDG_STATE_HOME=" + state.path().string()});
+    ASSERT_TRUE(alice.wait_for(std::regex("Connected to the chat server"))) << alice.screen();
+    broker_.process().send_signal(SIGKILL);
+    ASSERT_EQ(exit_of(broker_.process()), "exit 137");
+    ASSERT_TRUE(alice.wait_for(std::regex(R"(\[reconnecting\] alice> )"), rejoin_bound))
+        << alice.screen();
+
+    running_broker again({.args = broker_args, .router = broker_.router(), .pub = broker_.pub()});
+    // The plain prompt, drawn after the line that says the client is back.
+    const auto plain_prompt_after_rejoin = [](const std::string& shown) {
+        const std::size_t back = shown.rfind("Reconnected to the chat server");
+        if (back == std::string::npos)
+            return false;
+        for (std::size_t at = shown.find("alice> ", back); at != std::string::npos;
+             at = shown.find("alice> ", at + 1))
+            if (shown[at - 1] != ' ')
+                return true;
+        return false;
+    };
+    ASSERT_TRUE(alice.wait_for(plain_prompt_after_rejoin, rejoin_bound)) << alice.screen();
+    alice.type("/quit\r");
+    EXPECT_EQ(alice.wait_for_exit(), 0) << alice.screen();
 }
 
 // F3: the broker killed and started again on the same endpoints. Every client notices the

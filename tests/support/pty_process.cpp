@@ -81,9 +81,15 @@ std::size_t pty_process::pump(milliseconds timeout) {
 }
 
 bool pty_process::wait_for(const std::regex& pattern, milliseconds timeout) {
+    return wait_for([&](const std::string& shown) { return std::regex_search(shown, pattern); },
+                    timeout);
+}
+
+bool pty_process::wait_for(const std::function<bool(const std::string&)>& shows,
+                           milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        if (std::regex_search(screen_, pattern))
+        if (shows(screen_))
             return true;
         const auto left =
             std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <string>
@@ -35,6 +36,9 @@ public:
     // Reads what the terminal shows until `pattern` matches somewhere in it, or `timeout`
     // passes; returns whether it matched.
     bool wait_for(const std::regex& pattern, milliseconds timeout = milliseconds{10000});
+    // The same, until `shows` accepts all that the terminal has shown.
+    bool wait_for(const std::function<bool(const std::string&)>& shows,
+                  milliseconds timeout = milliseconds{10000});
 
     // Everything the terminal has shown so far.
     const std::string& screen() const { return screen_; }
