@@ -149,20 +149,31 @@ std::optional<proto::ready> conversation::answer(const proto::probe& p, std::vec
     return proto::ready{session_->secret};
 }
 
-proto::say conversation::compose(const std::string& room, std::string text, proto::line_kind kind) {
+proto::say conversation::compose(const std::string& room, std::string text, proto::line_kind kind,
+                                 std::uint32_t typed_id) {
     assert(welcomed_);
     const std::uint64_t id = next_message_id_++;
     proto::say m{session_->secret, room, id, std::move(text), kind};
-    unacknowledged_.emplace(id, said{room, narrating_ ? m.text : std::string{}, {}, kind});
+    unacknowledged_.emplace(id,
+                            said{room, narrating_ ? m.text : std::string{}, {}, kind, typed_id});
     return m;
 }
 
-proto::private_say conversation::compose_private(const std::string& to, std::string text) {
+proto::private_say conversation::compose_private(const std::string& to, std::string text,
+                                                 std::uint32_t typed_id) {
     assert(welcomed_);
     const std::uint64_t id = next_message_id_++;
     proto::private_say m{session_->secret, to, id, std::move(text)};
-    unacknowledged_.emplace(id, said{{}, narrating_ ? m.text : std::string{}, to});
+    unacknowledged_.emplace(
+        id, said{{}, narrating_ ? m.text : std::string{}, to, proto::line_kind::text, typed_id});
     return m;
+}
+
+conversation::unacknowledged_lines::iterator
+conversation::settle(unacknowledged_lines::iterator it) {
+    if (it->second.typed_id != 0)
+        settled_.push_back(it->second.typed_id);
+    return unacknowledged_.erase(it);
 }
 
 proto::who conversation::ask_roster(const std::string& room) {
@@ -321,7 +332,7 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
                                                                           proto::line_kind::action);
                     return prefix(it->second.room) + "[You] " + proto::printable(it->second.text);
                 });
-                it = unacknowledged_.erase(it);
+                it = settle(it);
             }
         }
     } else if (const auto* e = std::get_if<proto::error>(&r)) {
@@ -330,7 +341,7 @@ void conversation::on_reply(const proto::reply& r, std::vector<printed>& out) {
         // below names it with the others that may not have been delivered.
         if (e->message_id != 0 && it != unacknowledged_.end() &&
             e->code != proto::error_code::not_joined) {
-            unacknowledged_.erase(it);
+            settle(it);
             ++undelivered_;
         }
         switch (e->code) {
@@ -420,7 +431,8 @@ void conversation::lose(std::string why, std::vector<printed>& out) {
                    proto::printable(line.text);
         });
     undelivered_ += unacknowledged_.size();
-    unacknowledged_.clear();
+    for (auto it = unacknowledged_.begin(); it != unacknowledged_.end();)
+        it = settle(it);
     lists_asked_ = 0;
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,10 +112,15 @@ public:
     std::optional<proto::ready> answer(const proto::probe& p, std::vector<printed>& out);
     // These build commands for the session, remembering what they await. Require welcomed().
     // A SAY for the text (or action), remembered until acknowledged or refused.
+    // A `typed_id` other than 0 is reported by take_settled() once the line is acknowledged,
+    // refused or lost with the connection.
     proto::say compose(const std::string& room, std::string text,
-                       proto::line_kind kind = proto::line_kind::text);
+                       proto::line_kind kind = proto::line_kind::text, std::uint32_t typed_id = 0);
     // A MSG of the text to user `to`, remembered until acknowledged or refused.
-    proto::private_say compose_private(const std::string& to, std::string text);
+    proto::private_say compose_private(const std::string& to, std::string text,
+                                       std::uint32_t typed_id = 0);
+    // The typed ids of the lines settled since the last call, in the order they were settled.
+    std::vector<std::uint32_t> take_settled() { return std::exchange(settled_, {}); }
     // A WHO, remembered until the roster comes back.
     proto::who ask_roster(const std::string& room);
     // A ROOMS, remembered until the list comes back.
@@ -263,8 +269,13 @@ private:
         std::string text; // kept only to be printed
         std::string to{}; // a private message's recipient
         proto::line_kind kind = proto::line_kind::text;
+        std::uint32_t typed_id = 0;
     };
-    std::map<std::uint64_t, said> unacknowledged_;
+    using unacknowledged_lines = std::map<std::uint64_t, said>;
+    // Forgets a line that was acknowledged, refused or lost, noting it as settled.
+    unacknowledged_lines::iterator settle(unacknowledged_lines::iterator it);
+    unacknowledged_lines unacknowledged_;
+    std::vector<std::uint32_t> settled_;
     std::size_t undelivered_ = 0;
     std::size_t lists_asked_ = 0; // WHOs and ROOMS
     std::uint64_t missed_ = 0;

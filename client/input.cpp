@@ -102,7 +102,8 @@ std::string_view help_text() {
            "  /who [ROOM]      list who is in a room (the current one)\n"
            "  /msg NAME TEXT   send TEXT to NAME alone\n"
            "  /me TEXT         an action: everyone sees \"* yourname TEXT\"\n"
-           "  /quit            leave the chat (Ctrl-D and Ctrl-C do too)\n"
+           "  /quit            leave once your lines are confirmed (Ctrl-D and Ctrl-C do too;\n"
+           "                   Ctrl-C again leaves at once)\n"
            "  /help            show this list\n"
            "  /clear           clear the screen\n"
            "  //text           send a line that starts with '/'";

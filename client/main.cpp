@@ -33,7 +33,8 @@ using zchat::runtime::exit_usage;
 constexpr const char* exit_codes_help =
     "\nInteractive use (stdin is a terminal): type to chat in the current room; /join ROOM,\n"
     "/part, /rooms and /who manage rooms, /msg NAME TEXT talks to one user alone, /me TEXT is\n"
-    "an action, /help lists commands, /quit, Ctrl-D or Ctrl-C leave.\n"
+    "an action, /help lists commands, /quit, Ctrl-D or Ctrl-C leave once every line is\n"
+    "confirmed (at most 5 s; Ctrl-C again: at once). A paste of more than 5 lines asks first.\n"
     "Scripted use (stdin is not a terminal):\n"
     "each line read is sent; at end of input the client waits until the broker has\n"
     "acknowledged every line (up to 5 s), then leaves.\n"
@@ -41,7 +42,8 @@ constexpr const char* exit_codes_help =
     "both connections then use CurveZMQ. --curve-secret names our secret key file, needed when\n"
     "the broker admits listed keys only; without it a key is made for this run.\n"
     "\nExit codes: 0 success, 1 runtime failure (unreachable, refused, name taken, line not\n"
-    "delivered), 2 usage error (bad flag, malformed endpoint, unusable key or --log file).\n";
+    "delivered or not confirmed), 2 usage error (bad flag, malformed endpoint, unusable key\n"
+    "or --log file).\n";
 
 std::string login_name() {
     if (const char* user = std::getenv("USER"); user && *user)

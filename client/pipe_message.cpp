@@ -3,7 +3,7 @@
 namespace zchat::client {
 namespace {
 
-constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::status);
+constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::settled);
 constexpr auto last_style = static_cast<std::uint8_t>(style::history);
 // The flags byte of a print.
 constexpr std::uint8_t has_age = 1;
@@ -39,13 +39,20 @@ std::string encode(const pipe_message& m) {
         break;
     case pipe_kind::say:
     case pipe_kind::act:
+        put_number(frame, m.typed_id, 4);
+        frame += m.text;
+        break;
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
     case pipe_kind::status:
         frame += m.text;
         break;
+    case pipe_kind::settled:
+        put_number(frame, m.typed_id, 4);
+        break;
     case pipe_kind::msg:
+        put_number(frame, m.typed_id, 4);
         put_number(frame, static_cast<std::uint32_t>(m.to.size()), 2);
         frame += m.to;
         frame += m.text;
@@ -90,20 +97,31 @@ std::optional<pipe_message> decode_pipe_message(std::string_view frame) {
     }
     case pipe_kind::say:
     case pipe_kind::act:
+        if (rest.size() < 4)
+            return std::nullopt;
+        m.typed_id = number_at(rest, 4);
+        m.text = rest.substr(4);
+        return m;
     case pipe_kind::who:
     case pipe_kind::join:
     case pipe_kind::part:
     case pipe_kind::status:
         m.text = rest;
         return m;
+    case pipe_kind::settled:
+        if (rest.size() != 4)
+            return std::nullopt;
+        m.typed_id = number_at(rest, 4);
+        return m;
     case pipe_kind::msg: {
-        if (rest.size() < 2)
+        if (rest.size() < 6)
             return std::nullopt;
-        const std::size_t length = number_at(rest, 2);
-        if (rest.size() - 2 < length)
+        m.typed_id = number_at(rest, 4);
+        const std::size_t length = number_at(rest.substr(4), 2);
+        if (rest.size() - 6 < length)
             return std::nullopt;
-        m.to = rest.substr(2, length);
-        m.text = rest.substr(2 + length);
+        m.to = rest.substr(6, length);
+        m.text = rest.substr(6 + length);
         return m;
     }
     case pipe_kind::done:

@@ -6,7 +6,8 @@
 // who and part none: the current room), rooms, quit (leave now), eof (input ended: leave once
 // every line is acknowledged).
 // Receive thread -> terminal: print (a line in a style), status (how the link stands, for the
-// prompt: empty once joined), done (the exit code; the last message).
+// prompt: empty once joined), settled (a typed line is confirmed, refused or given up on: no
+// longer pending), done (the exit code; the last message).
 #pragma once
 
 #include "client/conversation.hpp"
@@ -32,7 +33,8 @@ enum class pipe_kind : std::uint8_t {
     rooms,
     msg,
     act,
-    status
+    status,
+    settled
 };
 
 struct pipe_message {
@@ -43,10 +45,21 @@ struct pipe_message {
     std::string to{}; // msg: the recipient's name (text is the message); print: the speaker
     std::optional<std::chrono::milliseconds> age{}; // print: as printed::age
     bool mentions_you = false;                      // print: as printed::mentions_you
+    // say, act, msg: the terminal's number for the line; settled: the line that was confirmed,
+    // refused or given up on.
+    std::uint32_t typed_id = 0;
     bool operator==(const pipe_message&) const = default;
 
-    static pipe_message say(std::string text) { return {pipe_kind::say, std::move(text), {}, 0}; }
-    static pipe_message act(std::string text) { return {pipe_kind::act, std::move(text), {}, 0}; }
+    static pipe_message say(std::string text, std::uint32_t typed_id = 0) {
+        pipe_message m{pipe_kind::say, std::move(text), {}, 0};
+        m.typed_id = typed_id;
+        return m;
+    }
+    static pipe_message act(std::string text, std::uint32_t typed_id = 0) {
+        pipe_message m{pipe_kind::act, std::move(text), {}, 0};
+        m.typed_id = typed_id;
+        return m;
+    }
     static pipe_message who(std::string room = {}) {
         return {pipe_kind::who, std::move(room), {}, 0};
     }
@@ -55,8 +68,15 @@ struct pipe_message {
         return {pipe_kind::part, std::move(room), {}, 0};
     }
     static pipe_message rooms() { return of(pipe_kind::rooms); }
-    static pipe_message msg(std::string to, std::string text) {
-        return {pipe_kind::msg, std::move(text), {}, 0, std::move(to)};
+    static pipe_message msg(std::string to, std::string text, std::uint32_t typed_id = 0) {
+        pipe_message m{pipe_kind::msg, std::move(text), {}, 0, std::move(to)};
+        m.typed_id = typed_id;
+        return m;
+    }
+    static pipe_message settled(std::uint32_t typed_id) {
+        pipe_message m = of(pipe_kind::settled);
+        m.typed_id = typed_id;
+        return m;
     }
     static pipe_message quit() { return of(pipe_kind::quit); }
     static pipe_message eof() { return of(pipe_kind::eof); }
@@ -76,7 +96,8 @@ struct pipe_message {
 
 // One frame: the kind byte, then for print the style byte, a flags byte (1: an age follows,
 // 2: the line mentions you), the age in milliseconds (4 bytes, big-endian) if one does, the
-// speaker's length (2 bytes, big-endian), the speaker and the text, for say, who, join and
+// speaker's length (2 bytes, big-endian), the speaker and the text; for say, act and msg first
+// the typed id (4 bytes, big-endian), for settled only that; for say, who, join and
 // part the text, for msg the recipient's length (2 bytes, big-endian), the recipient and the
 // text, for status the text, for done the exit code byte.
 std::string encode(const pipe_message& m);

@@ -176,6 +176,8 @@ void session::flush_printed() {
         told_status_ = status;
         pipe::send(pipe_, pipe_message::status(told_status_));
     }
+    for (const std::uint32_t typed_id : core_.take_settled())
+        pipe::send(pipe_, pipe_message::settled(typed_id));
     for (const auto& line : printed_)
         pipe::send(pipe_, pipe_message::print(line));
     printed_.clear();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 namespace zchat::client {
 namespace {
@@ -126,7 +127,7 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
     case pipe_kind::say:
     case pipe_kind::act:
         // A line goes to the room that is current when it is typed.
-        typed_.push_back({m.kind, chat_.current_room(), std::move(m.text)});
+        typed_.push_back({m.kind, chat_.current_room(), std::move(m.text), {}, m.typed_id});
         break;
     case pipe_kind::who:
         if (auto room = room_named(m.text, out))
@@ -136,7 +137,7 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         typed_.push_back({m.kind, {}, {}});
         break;
     case pipe_kind::msg:
-        typed_.push_back({m.kind, {}, std::move(m.text), std::move(m.to)});
+        typed_.push_back({m.kind, {}, std::move(m.text), std::move(m.to), m.typed_id});
         break;
     case pipe_kind::join:
         if (auto room = room_named(m.text, out)) {
@@ -164,9 +165,19 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         break;
     }
     case pipe_kind::quit:
-        if (chat_.welcomed())
-            send(proto::bye{chat_.secret()}, now, out);
-        end(runtime::exit_ok, out);
+        // The first quit leaves once what was typed is confirmed, as the end of the input does,
+        // but waits at most the drain timeout even before a first join; a second one, or one
+        // with nothing to wait for, leaves now.
+        if (input_ended_ || unconfirmed_lines() == 0) {
+            leave_now(now, out);
+            return;
+        }
+        out.lines.push_back(
+            {style::notice, "Leaving once the chat server confirms " +
+                                std::to_string(unconfirmed_lines()) + " line(s), within " +
+                                seconds(settings_.drain_timeout) + " (Ctrl-C again leaves now)"});
+        input_ended_ = true;
+        drain_deadline_ = now + settings_.drain_timeout;
         break;
     case pipe_kind::eof:
         input_ended_ = true;
@@ -176,8 +187,9 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
         break;
     case pipe_kind::print:
     case pipe_kind::status:
+    case pipe_kind::settled:
     case pipe_kind::done:
-        assert(false && "the terminal sends no print, status or done");
+        assert(false && "the terminal sends no print, status, settled or done");
         break;
     }
     if (!over_ && chat_.joined() && m.kind != pipe_kind::eof)
@@ -274,12 +286,15 @@ void session_core::send_typed(clock::time_point now, actions& out) {
         } else if (auto bad = proto::check_text(m.text, limits.max_text_bytes)) {
             out.lines.push_back({style::error, "! Not sent: " + bad->reason});
             ++refused_locally_;
+            if (m.typed_id != 0)
+                refused_here_.push_back(m.typed_id);
         } else if (m.kind == pipe_kind::msg) {
-            send(chat_.compose_private(m.to, std::move(m.text)), now, out);
+            send(chat_.compose_private(m.to, std::move(m.text), m.typed_id), now, out);
         } else {
             send(chat_.compose(m.room, std::move(m.text),
                                m.kind == pipe_kind::act ? proto::line_kind::action
-                                                        : proto::line_kind::text),
+                                                        : proto::line_kind::text,
+                               m.typed_id),
                  now, out);
         }
         // A script paced by the rate limit is making progress: the wait for the broker's
@@ -361,6 +376,35 @@ void session_core::tick(clock::time_point now, actions& out) {
         send(chat_.ping(), now, out);
 }
 
+std::vector<std::uint32_t> session_core::take_settled() {
+    std::vector<std::uint32_t> settled = std::exchange(refused_here_, {});
+    const std::vector<std::uint32_t> by_broker = chat_.take_settled();
+    settled.insert(settled.end(), by_broker.begin(), by_broker.end());
+    return settled;
+}
+
+std::size_t session_core::unconfirmed_lines() const {
+    const auto typed_lines = std::count_if(typed_.begin(), typed_.end(), [](const auto& t) {
+        return t.kind == pipe_kind::say || t.kind == pipe_kind::act || t.kind == pipe_kind::msg;
+    });
+    return static_cast<std::size_t>(typed_lines) + chat_.unacknowledged();
+}
+
+void session_core::leave_now(clock::time_point now, actions& out) {
+    if (chat_.welcomed())
+        send(proto::bye{chat_.secret()}, now, out);
+    const std::size_t unconfirmed = unconfirmed_lines();
+    const std::size_t undelivered = chat_.undelivered() + refused_locally_;
+    if (unconfirmed > 0)
+        out.lines.push_back({style::error, "! " + std::to_string(unconfirmed + undelivered) +
+                                               " line(s) not confirmed by the chat server; they "
+                                               "may not have been delivered"});
+    else if (undelivered > 0)
+        out.lines.push_back(
+            {style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered"});
+    end(unconfirmed + undelivered > 0 ? runtime::exit_failure : runtime::exit_ok, out);
+}
+
 void session_core::check_drain(clock::time_point now, actions& out) {
     const std::size_t undelivered = chat_.undelivered() + refused_locally_;
     if (chat_.joined() && !sends_waiting() && chat_.unanswered() == 0) {
@@ -375,8 +419,8 @@ void session_core::check_drain(clock::time_point now, actions& out) {
         return;
     }
     if (drain_deadline_ && now >= *drain_deadline_) {
-        const std::size_t waiting = typed_.size() + chat_.unacknowledged();
-        out.lines.push_back({style::error, "! " + std::to_string(waiting + undelivered) +
+        out.lines.push_back({style::error, "! " +
+                                               std::to_string(unconfirmed_lines() + undelivered) +
                                                " line(s) not confirmed by the chat server within " +
                                                seconds(settings_.drain_timeout) +
                                                "; they may not have been delivered"});

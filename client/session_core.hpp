@@ -71,7 +71,8 @@ public:
     // Something arrived that did not decode: `what` is "reply" or "event".
     void on_unreadable(std::string_view what, const proto::decode_error& e, clock::time_point now,
                        actions& out);
-    // What the terminal thread sent: say, who, join, part, rooms, quit or eof.
+    // What the terminal thread sent: say, who, join, part, rooms, quit or eof. The first quit
+    // leaves once every line is confirmed (within the drain timeout), a second at once.
     void on_typed(pipe_message m, clock::time_point now, actions& out);
     // A security handshake failed, with its reason; a `final` one will fail again on every retry.
     void on_handshake_failure(const std::string& reason, bool final, actions& out);
@@ -83,6 +84,9 @@ public:
     clock::time_point next_deadline(clock::time_point now) const;
 
     const conversation& chat() const { return chat_; }
+    // The typed ids (pipe_message::typed_id) of the lines settled since the last call: confirmed,
+    // refused here or by the broker, or lost with a connection.
+    std::vector<std::uint32_t> take_settled();
     bool over() const { return over_; }
 
 private:
@@ -99,6 +103,12 @@ private:
     // name is not a room name.
     std::optional<std::string> room_named(const std::string& typed, actions& out);
     void end(int exit_code, actions& out);
+    // Lines typed (say, act, msg) that the broker has not confirmed: waiting to be sent, or
+    // sent and not acknowledged.
+    std::size_t unconfirmed_lines() const;
+    // Says goodbye and ends: exit 1, saying how many, if lines are still unconfirmed or were
+    // not delivered (refused, or lost with a connection).
+    void leave_now(clock::time_point now, actions& out);
     // What is due once the input has ended: leave when all is answered, or give up in time.
     void check_drain(clock::time_point now, actions& out);
     std::chrono::milliseconds attempt_window() const;
@@ -115,10 +125,12 @@ private:
         std::string room;
         std::string text;
         std::string to{};
+        std::uint32_t typed_id = 0;
     };
     std::deque<typed_command> typed_;
-    std::set<std::string> subscribed_rooms_; // on the current SUB
-    std::size_t refused_locally_ = 0;        // lines not sent because they break the broker's rules
+    std::vector<std::uint32_t> refused_here_; // typed ids of lines check_text refused
+    std::set<std::string> subscribed_rooms_;  // on the current SUB
+    std::size_t refused_locally_ = 0; // lines not sent because they break the broker's rules
     std::optional<std::string> handshake_trouble_; // why the last handshake failed, if it did
     clock::time_point attempt_started_{};
     clock::time_point welcomed_at_{};

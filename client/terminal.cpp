@@ -5,6 +5,7 @@
 #include "client/look.hpp"
 #include "client/pipe.hpp"
 #include "client/timestamp.hpp"
+#include "proto/printable.hpp"
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -75,6 +76,18 @@ bool is_yes(std::string_view answer) {
     return word == "y" || word == "Y" || word == "yes" || word == "Yes" || word == "YES";
 }
 
+// The rows a line of `text` printed with a line end takes on a screen `cols` wide.
+int rows_on_screen(std::string_view text, int cols) {
+    std::size_t chars = 0;
+    for (const char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++chars;
+    if (cols <= 0 || chars == 0)
+        return 1;
+    const auto width = static_cast<std::size_t>(cols);
+    return static_cast<int>((chars + width - 1) / width);
+}
+
 } // namespace
 
 terminal::terminal(zmq::context_t& ctx, terminal_options options, int signal_fd)
@@ -116,10 +129,8 @@ int terminal::run() {
 
         if (items[1].revents & ZMQ_POLLIN) {
             signalfd_siginfo info{};
-            if (read(signal_fd_, &info, sizeof info) > 0 && !quitting_) {
-                quitting_ = true;
-                tell_session(pipe_message::quit());
-            }
+            if (read(signal_fd_, &info, sizeof info) > 0)
+                quit();
         }
         // A hang-up without data (the writer closed) shows as POLLERR; read() then sees the end.
         if (reading_ && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
@@ -148,6 +159,8 @@ void terminal::take_from_session() {
             show(m->line());
         else if (m->kind == pipe_kind::status)
             show_status(m->text);
+        else if (m->kind == pipe_kind::settled)
+            settle(m->typed_id);
     }
 }
 
@@ -166,12 +179,84 @@ void terminal::tell_session(const pipe_message& m) {
 void terminal::stop_readline() {
     if (!active_terminal)
         return;
-    // Leave the terminal as we found it: no prompt or half-typed line behind us.
+    // Leave the terminal as we found it: no prompt, half-typed line or pending lines behind us.
     rl_replace_line("", 0);
     rl_callback_handler_remove();
     std::fputs("\r\033[K", stdout);
+    erase_pending();
     std::fflush(stdout);
     active_terminal = nullptr;
+}
+
+std::uint32_t terminal::pending(std::string_view typed) {
+    const std::uint32_t id = ++last_typed_id_;
+    if (shows_pending()) {
+        pending_.push_back({id, proto::printable(typed)});
+        above_input([] {});
+    }
+    return id;
+}
+
+void terminal::settle(std::uint32_t typed_id) {
+    const auto it = std::find_if(pending_.begin(), pending_.end(),
+                                 [&](const pending_line& p) { return p.typed_id == typed_id; });
+    if (it == pending_.end())
+        return;
+    pending_.erase(it);
+    above_input([] {});
+}
+
+bool terminal::shows_pending() const {
+    return options_.interactive && options_.cursor_control && active_terminal;
+}
+
+void terminal::erase_pending() {
+    // The cursor is at the start of the row below the pending lines: the input line's.
+    if (pending_rows_ > 0)
+        std::printf("\033[%dA\r\033[J", pending_rows_);
+    pending_rows_ = 0;
+}
+
+void terminal::draw_pending() {
+    if (!shows_pending())
+        return;
+    int rows = 0;
+    int cols = 0;
+    rl_get_screen_size(&rows, &cols);
+    for (const pending_line& p : pending_) {
+        const std::string text = "\u2026 " + p.text; // "… ": not confirmed yet
+        std::printf("%s%s%s\n", options_.colour ? "\033[2m" : "", text.c_str(),
+                    options_.colour ? "\033[0m" : "");
+        pending_rows_ += rows_on_screen(text, cols);
+    }
+}
+
+template <class Print>
+void terminal::above_input(Print&& print) {
+    // Inside readline's line callback the input line is off the screen already, and readline
+    // draws it again once the callback returns.
+    const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
+    char* saved_line = nullptr;
+    int saved_point = 0;
+    if (redraw) {
+        saved_point = rl_point;
+        saved_line = rl_copy_text(0, rl_end);
+        rl_save_prompt();
+        rl_replace_line("", 0);
+        rl_redisplay();
+    }
+    erase_pending();
+    std::fflush(stdout);
+    print();
+    draw_pending();
+    std::fflush(stdout);
+    if (redraw) {
+        rl_restore_prompt();
+        rl_replace_line(saved_line, 0);
+        rl_point = saved_point;
+        rl_redisplay();
+        std::free(saved_line);
+    }
 }
 
 void terminal::on_readline(char* raw) {
@@ -317,9 +402,9 @@ void terminal::on_input_line(std::string_view line) {
         [&](const auto& input) {
             using T = std::decay_t<decltype(input)>;
             if constexpr (std::is_same_v<T, send_text>) {
-                tell_session(pipe_message::say(input.text));
+                tell_session(pipe_message::say(input.text, pending(line)));
             } else if constexpr (std::is_same_v<T, send_action>) {
-                tell_session(pipe_message::act(input.text));
+                tell_session(pipe_message::act(input.text, pending(line)));
             } else if constexpr (std::is_same_v<T, list_users>) {
                 tell_session(pipe_message::who(input.room));
             } else if constexpr (std::is_same_v<T, join_room>) {
@@ -329,15 +414,13 @@ void terminal::on_input_line(std::string_view line) {
             } else if constexpr (std::is_same_v<T, list_rooms>) {
                 tell_session(pipe_message::rooms());
             } else if constexpr (std::is_same_v<T, private_message>) {
-                tell_session(pipe_message::msg(input.to, input.text));
+                tell_session(pipe_message::msg(input.to, input.text, pending(line)));
             } else if constexpr (std::is_same_v<T, leave>) {
                 // In a script, /quit ends the input: what came before it is still delivered.
-                if (!options_.interactive) {
+                if (!options_.interactive)
                     end_input();
-                } else if (!quitting_) {
-                    quitting_ = true;
-                    tell_session(pipe_message::quit());
-                }
+                else
+                    quit();
             } else if constexpr (std::is_same_v<T, clear_screen>) {
                 // A script has no screen: there is nothing to clear.
                 if (options_.interactive && options_.cursor_control) {
@@ -388,13 +471,21 @@ void terminal::end_input() {
     if (!reading_)
         return;
     reading_ = false;
-    if (options_.interactive && !quitting_) {
-        // Ctrl-D at the prompt means leave now, as /quit does.
-        quitting_ = true;
-        tell_session(pipe_message::quit());
-    } else if (!quitting_) {
+    // Ctrl-D at the prompt means leave, as /quit does.
+    if (options_.interactive)
+        quit();
+    else if (!quitting_)
         tell_session(pipe_message::eof());
-    }
+}
+
+void terminal::quit() {
+    tell_session(pipe_message::quit());
+    if (quitting_)
+        return;
+    quitting_ = true;
+    // Nothing typed from now on would be waited for: the input ends here.
+    reading_ = false;
+    stop_readline();
 }
 
 void terminal::show(const printed& line) {
@@ -402,27 +493,12 @@ void terminal::show(const printed& line) {
     const auto said = said_at(std::chrono::system_clock::now(), line.age);
     const std::string time =
         options_.timestamp_format ? timestamp(said, *options_.timestamp_format) : std::string{};
-    const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
-    char* saved_line = nullptr;
-    int saved_point = 0;
-    if (redraw) {
-        saved_point = rl_point;
-        saved_line = rl_copy_text(0, rl_end);
-        rl_save_prompt();
-        rl_replace_line("", 0);
-        rl_redisplay();
-    }
-    std::fprintf(out, "%s%s%s%s\n", time.c_str(), time.empty() ? "" : " ",
-                 styled(line, options_.colour).c_str(),
-                 line.mentions_you && options_.bell ? "\a" : "");
-    std::fflush(out);
-    if (redraw) {
-        rl_restore_prompt();
-        rl_replace_line(saved_line, 0);
-        rl_point = saved_point;
-        rl_redisplay();
-        std::free(saved_line);
-    }
+    above_input([&] {
+        std::fprintf(out, "%s%s%s%s\n", time.c_str(), time.empty() ? "" : " ",
+                     styled(line, options_.colour).c_str(),
+                     line.mentions_you && options_.bell ? "\a" : "");
+        std::fflush(out);
+    });
     if (options_.log) {
         if (const auto failed = options_.log->write(said, line.text)) {
             const std::string path = options_.log->path();

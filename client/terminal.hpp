@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -67,8 +68,21 @@ private:
     void on_input_line(std::string_view line);
     void read_script_input();
     void show(const printed& line);
+    // Prints what `print` prints above the input line, and the pending lines beneath it.
+    template <class Print>
+    void above_input(Print&& print);
+    // A line typed to be sent: its typed id, and, on a terminal that can redraw, a pending line
+    // shown (dim, after "…") until the session settles it.
+    std::uint32_t pending(std::string_view typed);
+    void settle(std::uint32_t typed_id);
+    bool shows_pending() const;
+    void erase_pending();
+    void draw_pending();
     void show(style look, std::string text) { show(printed{look, std::move(text)}); }
     void end_input();
+    // Asks the session to leave: the first time once every line is confirmed (within the
+    // drain timeout), the next time at once. The input ends at the first.
+    void quit();
     void stop_readline();
     // Hands a message to the receive thread. Never blocks for good: if the thread has ended,
     // its last message ("done") is waiting here, and the message is dropped.
@@ -93,6 +107,13 @@ private:
     std::string prompt_;     // the prompt, with the link's status before it when there is one
     std::string next_input_; // for the next input line, once readline has started it
     int remembered_ = 0;     // lines this run added to the input history
+    struct pending_line {
+        std::uint32_t typed_id;
+        std::string text;
+    };
+    std::vector<pending_line> pending_; // typed, not yet confirmed, oldest first
+    std::uint32_t last_typed_id_ = 0;
+    int pending_rows_ = 0;            // the screen rows the pending lines take now
     std::optional<int> session_exit_; // set by the receive thread's "done"
 };
 

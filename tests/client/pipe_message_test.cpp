@@ -13,6 +13,10 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
     const std::vector<pipe_message> all{
         pipe_message::say("hello \xE2\x9C\x93 world"),
         pipe_message::say(""),
+        pipe_message::say("numbered", 4294967295),
+        pipe_message::act("waves", 7),
+        pipe_message::msg("bob", "psst", 8),
+        pipe_message::settled(8),
         pipe_message::who(),
         pipe_message::who("ops"),
         pipe_message::join("ops"),
@@ -41,9 +45,12 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
 
 TEST(PipeMessage, AFrameThatIsNotOursDecodesToNothing) {
     EXPECT_FALSE(decode_pipe_message(""));
-    EXPECT_FALSE(decode_pipe_message("\x0c"));                      // no such kind
-    EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00'})); // msg without its name's length
-    EXPECT_FALSE(decode_pipe_message(std::string{'\x09', '\x00', '\x05', 'b'})); // name cut short
+    EXPECT_FALSE(decode_pipe_message("\x0d"));                              // no such kind
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x00', '\x00', '\x00'})); // say: id cut short
+    EXPECT_FALSE(decode_pipe_message(std::string{'\x0c', '\x00', '\x00', '\x00'})); // settled too
+    const std::string msg_id{'\x09', '\x00', '\x00', '\x00', '\x01'};
+    EXPECT_FALSE(decode_pipe_message(msg_id + '\x00')); // msg without its name's length
+    EXPECT_FALSE(decode_pipe_message(msg_id + std::string{'\x00', '\x05', 'b'})); // name cut short
     EXPECT_FALSE(decode_pipe_message(std::string(1, 4)));           // print without its style
     EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x09'})); // no such style
     EXPECT_FALSE(decode_pipe_message(std::string{'\x04', '\x00'})); // print without its age flag

@@ -309,6 +309,75 @@ TEST(SessionCore, QuitLeavesAtOnceAndNothingFollows) {
     EXPECT_FALSE(after.exit_code);
 }
 
+TEST(SessionCore, AFirstQuitWaitsForTheLinesStillUnconfirmedThenLeaves) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("one"));
+    const actions quit = s.typed(pipe_message::quit());
+    EXPECT_EQ(texts(quit), (lines{"Leaving once the chat server confirms 1 line(s), within 5 s "
+                                  "(Ctrl-C again leaves now)"}));
+    EXPECT_FALSE(quit.exit_code);
+    EXPECT_TRUE(commands_of<proto::bye>(quit).empty());
+    s.now = t0 + 1s;
+    s.reply(proto::ack{1, 1});
+    const actions left = s.tick_at(t0 + 1s);
+    EXPECT_EQ(commands_of<proto::bye>(left), (std::vector{proto::bye{secret}}));
+    EXPECT_EQ(left.exit_code, runtime::exit_ok);
+}
+
+TEST(SessionCore, AQuitWhileTheBrokerIsFrozenReportsTheUnconfirmedLinesAfterTheWait) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("one"));
+    s.typed(pipe_message::msg("bob", "two"));
+    s.typed(pipe_message::who()); // not a line: not counted
+    s.typed(pipe_message::quit());
+    EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
+    const actions gave_up = s.tick_at(t0 + 5s);
+    EXPECT_EQ(texts(gave_up), (lines{"! 2 line(s) not confirmed by the chat server within 5 s; "
+                                     "they may not have been delivered"}));
+    EXPECT_EQ(gave_up.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, ASecondQuitLeavesAtOnceSayingHowManyLinesAreUnconfirmed) {
+    script s;
+    s.start(); // never joined: the line waits for a join that does not come
+    s.typed(pipe_message::say("one"));
+    EXPECT_FALSE(s.typed(pipe_message::quit()).exit_code);
+    s.now = t0 + 1s;
+    const actions now = s.typed(pipe_message::quit());
+    EXPECT_EQ(texts(now), (lines{"! 1 line(s) not confirmed by the chat server; they may not "
+                                 "have been delivered"}));
+    EXPECT_TRUE(commands_of<proto::bye>(now).empty()); // no session to say goodbye to
+    EXPECT_EQ(now.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, QuitAfterALineWasLostWithTheConnectionLeavesAtOnceWithExitCodeOne) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("lost"));
+    s.event(proto::shutdown{epoch});
+    const actions quit = s.typed(pipe_message::quit());
+    EXPECT_EQ(texts(quit), (lines{"! 1 line(s) were not delivered"}));
+    EXPECT_EQ(quit.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, ATypedLineIsSettledOnceConfirmedRefusedOrLost) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("confirmed", 1));
+    s.typed(pipe_message::say(std::string(5000, 'x'), 2)); // over the 4096 bytes announced
+    s.typed(pipe_message::msg("nobody", "refused", 3));
+    s.typed(pipe_message::say("lost", 4));
+    EXPECT_EQ(s.core.take_settled(), (std::vector<std::uint32_t>{2}));
+    s.reply(proto::ack{1, 1});
+    s.reply(proto::error{proto::error_code::no_such_user, 2, "no such user"});
+    EXPECT_EQ(s.core.take_settled(), (std::vector<std::uint32_t>{1, 3}));
+    s.event(proto::shutdown{epoch});
+    EXPECT_EQ(s.core.take_settled(), (std::vector<std::uint32_t>{4}));
+    EXPECT_EQ(s.core.take_settled(), (std::vector<std::uint32_t>{}));
+}
+
 TEST(SessionCore, AJoinConfirmedByItsRoomReplyBeforeItsJoinEventStartsTheSessionAllTheSame) {
     // The broker publishes the JOIN and replies ROOM at once; the reply may be read first.
     script s;

@@ -84,6 +84,8 @@ public:
     std::vector<std::string> printed;
     // The link's statuses the session told, in order; not counted as printed lines.
     std::vector<std::string> statuses;
+    // The typed ids of the lines the session settled, in order.
+    std::vector<std::uint32_t> settled;
 
 private:
     static std::string next_endpoint() {
@@ -99,6 +101,10 @@ private:
             throw std::runtime_error("the session sent a frame that is not a pipe message");
         if (m->kind == pipe_kind::status) {
             statuses.push_back(m->text);
+            return receive();
+        }
+        if (m->kind == pipe_kind::settled) {
+            settled.push_back(m->typed_id);
             return receive();
         }
         return *m;
@@ -123,11 +129,13 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     running_broker broker(ctx);
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
-    alice.type(pipe_message::say("Hello"));
+    alice.type(pipe_message::say("Hello", 1));
     EXPECT_EQ(alice.next_line(), "[You] Hello");
     alice.type(pipe_message::eof());
     EXPECT_EQ(alice.wait_exit(), runtime::exit_ok);
     EXPECT_TRUE(alice.printed.empty());
+    // The terminal heard the line was settled before it was shown as sent.
+    EXPECT_EQ(alice.settled, (std::vector<std::uint32_t>{1}));
     // The terminal heard it was connecting until the join, then that all was well.
     EXPECT_EQ(alice.statuses, (std::vector<std::string>{"connecting", ""}));
 }

@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
@@ -295,6 +296,55 @@ TEST_F(Liveness, AtATerminalThePromptSaysReconnectingWhileTheLinkIsDown) {
     ASSERT_TRUE(alice.wait_for(plain_prompt_after_rejoin, rejoin_bound)) << alice.screen();
     alice.type("/quit\r");
     EXPECT_EQ(alice.wait_for_exit(), 0) << alice.screen();
+}
+
+// A line typed at a terminal while the broker is frozen is not lost without a word: it shows as
+// pending at once, the first Ctrl-C waits for its confirmation, a second leaves at once, saying a
+// line was not confirmed, with exit code 1. A broker that thaws in time confirms the line, and
+// Ctrl-C leaves with 0.
+TEST_F(Liveness, CtrlCWaitsForUnconfirmedLinesAndASecondOneLeavesNowWithExitCodeOne) {
+    const temp_dir state;
+    const auto at_terminal = [&](const std::string& name) {
+        return std::make_unique<pty_process>(
+            client_path,
+            std::vector<std::string>{"--router", broker_.router(), "--sub", broker_.pub(), "--name",
+                                     name, "--no-timestamps"},
+            std::vector<std::string>{"TERM=xterm", "NO_COLOR=1",
+                                     "XDG_STATE_HOME=" + state.path().string()});
+    };
+    const std::regex leaving(R"(Leaving once the chat server confirms 1 line\(s\))");
+
+    const auto alice = at_terminal("alice");
+    ASSERT_TRUE(alice->wait_for(std::regex("Connected to the chat server"))) << alice->screen();
+    broker_.process().send_signal(SIGSTOP);
+    // Ctrl-C (a signal) flushes what the terminal has not yet handed over: wait until the line
+    // is submitted (readline's echo of it, erased).
+    const std::regex submitted("\033\\[1A\033\\[J");
+    alice->type("typed into the freeze\r");
+    ASSERT_TRUE(alice->wait_for(submitted)) << alice->screen();
+    // Shown at once, as pending: after "…", until the broker confirms it.
+    ASSERT_TRUE(alice->wait_for(std::regex("\u2026 typed into the freeze"))) << alice->screen();
+    alice->type("\x03");
+    ASSERT_TRUE(alice->wait_for(leaving)) << alice->screen();
+    alice->type("\x03");
+    EXPECT_EQ(alice->wait_for_exit(), 1) << alice->screen();
+    EXPECT_TRUE(std::regex_search(alice->screen(),
+                                  std::regex(R"(! 1 line\(s\) not confirmed by the chat server; )"
+                                             R"(they may not have been delivered)")))
+        << alice->screen();
+    broker_.process().send_signal(SIGCONT);
+
+    const auto bob = at_terminal("bob");
+    ASSERT_TRUE(bob->wait_for(std::regex("Connected to the chat server"))) << bob->screen();
+    broker_.process().send_signal(SIGSTOP);
+    bob->type("said just before a thaw\r");
+    ASSERT_TRUE(bob->wait_for(std::regex("\u2026 said just before a thaw"))) << bob->screen();
+    bob->type("\x03");
+    ASSERT_TRUE(bob->wait_for(leaving)) << bob->screen();
+    broker_.process().send_signal(SIGCONT);
+    EXPECT_EQ(bob->wait_for_exit(), 0) << bob->screen();
+    EXPECT_TRUE(std::regex_search(bob->screen(), std::regex(R"(\[You\] said just before a thaw)")))
+        << bob->screen();
 }
 
 // F3: the broker killed and started again on the same endpoints. Every client notices the
