@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 packages=(g++ cmake make pkg-config libzmq3-dev cppzmq-dev libcxxopts-dev libreadline-dev
           libgtest-dev nlohmann-json3-dev faketime libinih-dev libsystemd-dev dpkg-dev file
-          scdoc libbenchmark-dev)
+          scdoc libbenchmark-dev libutf8proc-dev)
 build_dir=${BUILD_DIR:-build}
 
 install_missing() {

@@ -27,16 +27,12 @@ namespace {
 terminal* active_terminal = nullptr;
 
 // Counts the terminal rows a submitted line took, to erase it before "[You] ..." replaces it.
-int rows_taken(std::size_t prompt_chars, std::string_view line) {
+int rows_taken(std::string_view prompt, std::string_view line) {
     int rows = 0;
     int cols = 0;
     rl_get_screen_size(&rows, &cols);
-    std::size_t chars = prompt_chars;
-    for (const char c : line) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-            ++chars;
-    }
-    return cols > 0 ? static_cast<int>(chars / static_cast<std::size_t>(cols)) + 1 : 1;
+    const std::size_t columns = proto::display_width(prompt) + proto::display_width(line);
+    return cols > 0 ? static_cast<int>(columns / static_cast<std::size_t>(cols)) + 1 : 1;
 }
 
 // Reads a bracketed paste up to the terminal's end marker. Past max_paste_bytes the text is
@@ -78,14 +74,11 @@ bool is_yes(std::string_view answer) {
 
 // The rows a line of `text` printed with a line end takes on a screen `cols` wide.
 int rows_on_screen(std::string_view text, int cols) {
-    std::size_t chars = 0;
-    for (const char c : text)
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-            ++chars;
-    if (cols <= 0 || chars == 0)
+    const std::size_t columns = proto::display_width(text);
+    if (cols <= 0 || columns == 0)
         return 1;
     const auto width = static_cast<std::size_t>(cols);
-    return static_cast<int>((chars + width - 1) / width);
+    return static_cast<int>((columns + width - 1) / width);
 }
 
 } // namespace
@@ -272,7 +265,7 @@ void terminal::on_readline(char* raw) {
     if (!answering)
         t->remember(line);
     // Erase the line as typed: it comes back as "[You] ..." once the broker has it.
-    std::printf("\033[%dA\033[J", rows_taken(std::strlen(rl_prompt), line));
+    std::printf("\033[%dA\033[J", rows_taken(rl_prompt, line));
     std::fflush(stdout);
     // readline redraws the prompt itself once this callback returns.
     t->in_readline_callback_ = true;

@@ -5,6 +5,7 @@
 // trust that every peer it hears from enforces the same rules.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,7 +14,12 @@ namespace zchat::proto {
 // Returns text with nothing that can move the cursor, change colours or reorder what follows:
 // TAB becomes a space; other controls (C0, DEL, C1), invisible or bidi characters and
 // noncharacters become a visible escape such as "\u{1B}"; each malformed UTF-8 byte becomes
-// U+FFFD.
+// U+FFFD. Inside an emoji sequence (a grapheme cluster that starts with a pictographic
+// character) a zero-width joiner before another pictographic character, variation selectors
+// and tag characters are kept: they make one emoji of several, and reorder nothing.
 std::string printable(std::string_view text);
+
+// The terminal columns `text` takes, for text that printable() made.
+std::size_t display_width(std::string_view text);
 
 } // namespace zchat::proto

@@ -1,5 +1,7 @@
 #include "proto/utf8.hpp"
 
+#include <utf8proc.h>
+
 #include <cstdint>
 
 namespace zchat::proto::utf8 {
@@ -45,13 +47,31 @@ char32_t next(std::string_view text, std::size_t& pos) {
 }
 
 bool is_invisible(char32_t cp) {
-    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
-           cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) ||
-           (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-           cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF0 && cp <= 0xFFFB) ||
-           (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
-           (cp >= 0xE0000 && cp <= 0xE0FFF);
+    const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
+    return p->ignorable || p->category == UTF8PROC_CATEGORY_CN || (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
+bool is_space(char32_t cp) {
+    const utf8proc_category_t c = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+    return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
+}
+
+bool is_private_use(char32_t cp) {
+    return utf8proc_category(static_cast<utf8proc_int32_t>(cp)) == UTF8PROC_CATEGORY_CO;
+}
+
+bool is_pictographic(char32_t cp) {
+    return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->boundclass ==
+           UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
+}
+
+bool cluster_break(char32_t before, char32_t cp, std::int32_t& state) {
+    return utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(before),
+                                            static_cast<utf8proc_int32_t>(cp), &state);
+}
+
+int column_width(char32_t cp) {
+    return utf8proc_charwidth(static_cast<utf8proc_int32_t>(cp));
 }
 
 } // namespace zchat::proto::utf8

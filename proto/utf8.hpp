@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace zchat::proto::utf8 {
@@ -46,10 +47,29 @@ constexpr bool is_noncharacter(char32_t cp) {
     return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp <= 0x10FFFF && (cp & 0xFFFE) == 0xFFFE);
 }
 
-// Characters that render as nothing or reorder text: Unicode's Default_Ignorable_Code_Point set
-// (zero-width, joiners, bidi controls, fillers, variation selectors, tags and other format
-// characters) plus the interlinear annotation controls U+FFF9..U+FFFB. Allowed in chat text,
-// refused in names, escaped by printers.
+// Characters that render as nothing or reorder text, or whose rendering is unknown: Unicode's
+// Default_Ignorable_Code_Point set (zero-width, joiners, bidi controls, fillers, variation
+// selectors, tags and other format characters), the interlinear annotation controls
+// U+FFF9..U+FFFB, and every code point unassigned in the Unicode version of libutf8proc (15.0
+// in Debian 12). Allowed in chat text, refused in names, escaped by printers (but see
+// printable() for emoji sequences).
 bool is_invisible(char32_t cp);
+
+// Unicode's space separators, line and paragraph separators (categories Zs, Zl, Zp).
+bool is_space(char32_t cp);
+
+// Private-use code points (category Co): their meaning is a private agreement.
+bool is_private_use(char32_t cp);
+
+// Unicode's Extended_Pictographic: the characters emoji sequences are made of.
+bool is_pictographic(char32_t cp);
+
+// Whether Unicode's grapheme cluster rules (UAX #29) put a boundary between `before` and `cp`.
+// `state` carries what the rules must remember across a cluster; start it at 0 for a text.
+bool cluster_break(char32_t before, char32_t cp, std::int32_t& state);
+
+// The columns a terminal gives `cp`: 0 (combining, invisible), 1, or 2 (East Asian wide and
+// emoji).
+int column_width(char32_t cp);
 
 } // namespace zchat::proto::utf8

@@ -8,14 +8,8 @@
 namespace zchat::proto {
 namespace {
 
-bool is_space(char32_t cp) {
-    return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
-
 bool is_unusable_in_name(char32_t cp) {
-    const bool private_use = (cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000;
-    return private_use || utf8::is_noncharacter(cp) || cp == 0xFFFD;
+    return utf8::is_private_use(cp) || utf8::is_noncharacter(cp) || cp == 0xFFFD;
 }
 
 enum class script { none, latin, greek, cyrillic };
@@ -55,7 +49,7 @@ std::optional<decode_error> check_name(std::string_view name, std::size_t max_ch
         ++chars;
         if (utf8::is_control(cp))
             return decode_error{error_code::control_char, "name contains a control character"};
-        if (is_space(cp))
+        if (utf8::is_space(cp))
             return decode_error{error_code::name_invalid, "name contains a space"};
         if (utf8::is_invisible(cp) || is_unusable_in_name(cp))
             return decode_error{error_code::name_invalid,

@@ -120,5 +120,46 @@ TEST(Printable, NeverLetsAControlByteThrough) {
     EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos);
 }
 
+// Emoji sequences are one picture each: a zero-width joiner between two pictographic
+// characters, variation selectors and tag characters stay inside them. The same invisible
+// characters anywhere else are escaped, as bidi controls always are (CVE-2021-42574).
+TEST(Printable, KeepsEmojiSequencesWholeAndEscapesTheirPartsElsewhere) {
+    const std::string technologist = "\U0001F469\u200D\U0001F4BB"; // woman, ZWJ, laptop
+    const std::string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+    const std::string red_heart = "\u2764\uFE0F"; // heart, VS16
+    const std::string scotland = "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074"
+                                 "\U000E007F"; // black flag, tags g b s c t, cancel tag
+    const std::string thumbs_dark = "\U0001F44D\U0001F3FF"; // skin tone modifier
+    for (const std::string& emoji : {technologist, family, red_heart, scotland, thumbs_dark})
+        EXPECT_EQ(printable("hi " + emoji + "!"), "hi " + emoji + "!");
+    const std::vector<print_case> cases{
+        {"ZWJ between letters", "a\u200Db", "a\\u{200D}b"},
+        {"ZWJ after an emoji, before a letter", "\U0001F469\u200Da", "\U0001F469\\u{200D}a"},
+        {"ZWJ ending the text", "\U0001F469\u200D", "\U0001F469\\u{200D}"},
+        {"ZWJ starting the text", "\u200D\U0001F4BB", "\\u{200D}\U0001F4BB"},
+        {"variation selector after a letter", "a\uFE0F", "a\\u{FE0F}"},
+        {"bidi override inside an emoji sequence", "\U0001F469\u202E\U0001F4BB",
+         "\U0001F469\\u{202E}\U0001F4BB"},
+        {"zero-width space after an emoji", "\U0001F469\u200B", "\U0001F469\\u{200B}"},
+        {"an unassigned code point", "\U0003FFFD", "\\u{3FFFD}"},
+    };
+    for (const print_case& c : cases)
+        EXPECT_EQ(printable(c.input), c.expected) << c.what;
+}
+
+TEST(Printable, CombiningMarksAndCjkAreShownAsTheyAre) {
+    for (const std::string s : {"e\u0301", "\u6F22\u5B57", "\uD55C\uAD6D\uC5B4"})
+        EXPECT_EQ(printable(s), s);
+}
+
+TEST(DisplayWidth, CountsTheColumnsATerminalGives) {
+    EXPECT_EQ(display_width(""), 0u);
+    EXPECT_EQ(display_width("[bob] hi"), 8u);
+    EXPECT_EQ(display_width("\u6F22\u5B57"), 4u); // wide
+    EXPECT_EQ(display_width("e\u0301"), 1u);      // combining acute: no column
+    EXPECT_EQ(display_width("\U0001F44B"), 2u);   // emoji
+    EXPECT_EQ(display_width("\\u{1B}"), 6u);      // an escape is its visible characters
+}
+
 } // namespace
 } // namespace zchat::proto
