@@ -57,8 +57,8 @@ std::string login_name() {
 // more often than a broker on a host called "world", so it is refused rather than guessed.
 bool word_after_message(int argc, char** argv) {
     const std::set<std::string_view> take_a_value{
-        "--router",           "--sub",          "--name", "--room",    "--history",
-        "--curve-server-key", "--curve-secret", "-m",     "--message", "--log"};
+        "--router",       "--sub", "--name",    "--room", "--history",         "--curve-server-key",
+        "--curve-secret", "-m",    "--message", "--log",  "--timestamp-format"};
     bool seen_message = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -247,8 +247,8 @@ int main(int argc, char** argv) {
     terminal.interactive = !terminal.message && isatty(STDIN_FILENO);
     const char* terminal_kind = std::getenv("TERM");
     const char* no_colour = std::getenv("NO_COLOR");
-    terminal.cursor_control =
-        terminal_kind && *terminal_kind && std::string_view{terminal_kind} != "dumb";
+    terminal.cursor_control = isatty(STDOUT_FILENO) && terminal_kind && *terminal_kind &&
+                              std::string_view{terminal_kind} != "dumb";
     // NO_COLOR counts when set to anything but the empty string (no-color.org).
     terminal.colour =
         isatty(STDOUT_FILENO) && terminal.cursor_control && !(no_colour && *no_colour);

@@ -3,8 +3,9 @@
 // pipe.hpp moves the encoded messages.
 //
 // Terminal -> receive thread: say (a typed line), who, join and part (each with a room, or for
-// who and part none: the current room), rooms, quit (leave now), eof (input ended: leave once
-// every line is acknowledged).
+// who and part none: the current room), rooms, quit (leave once every line is acknowledged,
+// within the drain timeout; a second quit: leave now), eof (input ended: leave once every line
+// is acknowledged).
 // Receive thread -> terminal: print (a line in a style), status (how the link stands, for the
 // prompt: empty once joined), settled (a typed line is confirmed, refused or given up on: no
 // longer pending), done (the exit code; the last message).

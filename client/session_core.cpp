@@ -177,6 +177,7 @@ void session_core::on_typed(pipe_message m, clock::time_point now, actions& out)
                                 std::to_string(unconfirmed_lines()) + " line(s), within " +
                                 seconds(settings_.drain_timeout) + " (Ctrl-C again leaves now)"});
         input_ended_ = true;
+        quitting_ = true;
         drain_deadline_ = now + settings_.drain_timeout;
         break;
     case pipe_kind::eof:
@@ -298,8 +299,9 @@ void session_core::send_typed(clock::time_point now, actions& out) {
                  now, out);
         }
         // A script paced by the rate limit is making progress: the wait for the broker's
-        // answers counts from the last line sent.
-        if (drain_deadline_)
+        // answers counts from the last line sent. A quit promised to wait no longer than the
+        // timeout, and does not.
+        if (drain_deadline_ && !quitting_)
             drain_deadline_ = now + settings_.drain_timeout;
     }
 }
@@ -396,10 +398,10 @@ void session_core::leave_now(clock::time_point now, actions& out) {
     const std::size_t unconfirmed = unconfirmed_lines();
     const std::size_t undelivered = chat_.undelivered() + refused_locally_;
     if (unconfirmed > 0)
-        out.lines.push_back({style::error, "! " + std::to_string(unconfirmed + undelivered) +
+        out.lines.push_back({style::error, "! " + std::to_string(unconfirmed) +
                                                " line(s) not confirmed by the chat server; they "
                                                "may not have been delivered"});
-    else if (undelivered > 0)
+    if (undelivered > 0)
         out.lines.push_back(
             {style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered"});
     end(unconfirmed + undelivered > 0 ? runtime::exit_failure : runtime::exit_ok, out);
@@ -419,14 +421,18 @@ void session_core::check_drain(clock::time_point now, actions& out) {
         return;
     }
     if (drain_deadline_ && now >= *drain_deadline_) {
-        out.lines.push_back({style::error, "! " +
-                                               std::to_string(unconfirmed_lines() + undelivered) +
-                                               " line(s) not confirmed by the chat server within " +
-                                               seconds(settings_.drain_timeout) +
-                                               "; they may not have been delivered"});
+        // Lines lost with a connection count among the undelivered: they too may or may not
+        // have arrived. With none of either, only an answer to a WHO, JOIN or FETCH is missing.
+        const std::size_t unsure = unconfirmed_lines() + undelivered;
+        if (unsure > 0)
+            out.lines.push_back({style::error, "! " + std::to_string(unsure) +
+                                                   " line(s) not confirmed by the chat server "
+                                                   "within " +
+                                                   seconds(settings_.drain_timeout) +
+                                                   "; they may not have been delivered"});
         if (chat_.joined())
             send(proto::bye{chat_.secret()}, now, out);
-        end(runtime::exit_failure, out);
+        end(unsure > 0 ? runtime::exit_failure : runtime::exit_ok, out);
     }
 }
 

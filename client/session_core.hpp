@@ -140,6 +140,7 @@ private:
     proto::token_bucket pace_{0, 0}; // our own sends, within the broker's announced rate
     std::optional<clock::time_point> drain_deadline_;
     bool input_ended_ = false;
+    bool quitting_ = false; // a quit came: the drain deadline stays where it was set
     bool over_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include "client/timestamp.hpp"
 #include "proto/printable.hpp"
 
+#include <poll.h>
 #include <readline/history.h>
 #include <readline/readline.h>
 #include <sys/signalfd.h>
@@ -35,19 +36,26 @@ int rows_taken(std::string_view prompt, std::string_view line) {
     return cols > 0 ? static_cast<int>(columns / static_cast<std::size_t>(cols)) + 1 : 1;
 }
 
+// Whether a byte of input comes within `timeout`.
+bool input_within(std::chrono::milliseconds timeout) {
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    return poll(&in, 1, static_cast<int>(timeout.count())) > 0;
+}
+
 // Reads a bracketed paste up to the terminal's end marker. Past max_paste_bytes the text is
-// read to its end but not kept; `cut` says so.
+// read to its end but not kept; `cut` says so. A terminal sends a paste in one go: a pause of a
+// second (a start marker typed by hand, a paste cut off) ends it with what came.
 std::string read_paste(bool& cut) {
     constexpr std::string_view end_marker = "\033[201~";
     constexpr std::size_t max_paste_bytes = 1 << 20;
     std::string text;
     std::string tail; // the last bytes read, to find the marker once the text is full
     cut = false;
-    for (int c; (c = rl_read_key()) != EOF && c != 0;) {
+    for (int c; input_within(std::chrono::seconds(1)) && (c = rl_read_key()) != EOF;) {
         tail.push_back(static_cast<char>(c));
         if (tail.ends_with(end_marker)) {
             text.append(tail, 0, tail.size() - end_marker.size());
-            break;
+            return text;
         }
         if (tail.size() > end_marker.size()) {
             if (text.size() < max_paste_bytes)
@@ -57,7 +65,7 @@ std::string read_paste(bool& cut) {
             tail.erase(0, 1);
         }
     }
-    return text;
+    return text + tail;
 }
 
 // The input history keeps the last lines typed, across runs.
@@ -70,15 +78,6 @@ bool is_yes(std::string_view answer) {
         return false;
     const std::string_view word = answer.substr(first, last - first + 1);
     return word == "y" || word == "Y" || word == "yes" || word == "Yes" || word == "YES";
-}
-
-// The rows a line of `text` printed with a line end takes on a screen `cols` wide.
-int rows_on_screen(std::string_view text, int cols) {
-    const std::size_t columns = proto::display_width(text);
-    if (cols <= 0 || columns == 0)
-        return 1;
-    const auto width = static_cast<std::size_t>(cols);
-    return static_cast<int>((columns + width - 1) / width);
 }
 
 } // namespace
@@ -216,11 +215,17 @@ void terminal::draw_pending() {
     int rows = 0;
     int cols = 0;
     rl_get_screen_size(&rows, &cols);
-    for (const pending_line& p : pending_) {
-        const std::string text = "\u2026 " + p.text; // "… ": not confirmed yet
+    // One row each, with a column to spare, so that erasing them counts right even where a
+    // terminal draws a character wider or narrower than Unicode's width says. Only the last
+    // rows above the input line: a screenful of pending lines would scroll the count away.
+    const auto shown =
+        std::min<std::size_t>(pending_.size(), static_cast<std::size_t>(std::max(1, rows / 2)));
+    for (auto p = pending_.end() - static_cast<std::ptrdiff_t>(shown); p != pending_.end(); ++p) {
+        const std::string text = first_columns("\u2026 " + p->text, // "… ": not confirmed yet
+                                               static_cast<std::size_t>(std::max(cols - 2, 1)));
         std::printf("%s%s%s\n", options_.colour ? "\033[2m" : "", text.c_str(),
                     options_.colour ? "\033[0m" : "");
-        pending_rows_ += rows_on_screen(text, cols);
+        ++pending_rows_;
     }
 }
 
@@ -229,9 +234,16 @@ void terminal::above_input(Print&& print) {
     // Inside readline's line callback the input line is off the screen already, and readline
     // draws it again once the callback returns.
     const bool redraw = options_.interactive && active_terminal && !in_readline_callback_;
+    // A history search keeps its own prompt in readline's one saved-prompt slot: leave both
+    // alone, clear what is shown and have readline draw it all again.
+    const bool searching = redraw && RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH);
+    if (redraw)
+        rl_reset_screen_size(); // the window may have changed size since
     char* saved_line = nullptr;
     int saved_point = 0;
-    if (redraw) {
+    if (searching) {
+        rl_clear_visible_line();
+    } else if (redraw) {
         saved_point = rl_point;
         saved_line = rl_copy_text(0, rl_end);
         rl_save_prompt();
@@ -243,8 +255,13 @@ void terminal::above_input(Print&& print) {
     print();
     draw_pending();
     std::fflush(stdout);
-    if (redraw) {
+    if (searching) {
+        rl_forced_update_display();
+    } else if (redraw) {
         rl_restore_prompt();
+        // A status that came during a search shows now.
+        if (unconfirmed_paste_.empty() && prompt_ != rl_prompt)
+            rl_set_prompt(prompt_.c_str());
         rl_replace_line(saved_line, 0);
         rl_point = saved_point;
         rl_redisplay();
@@ -308,13 +325,23 @@ int terminal::on_paste(int, int) {
     }
     rl_redisplay();
     t->send_pasted(paste.lines);
-    rl_insert_text(paste.rest.c_str());
-    rl_redisplay();
+    // A pasted /quit ends the input: there is no input line to put the rest on.
+    if (active_terminal) {
+        rl_insert_text(paste.rest.c_str());
+        rl_redisplay();
+    }
     return 0;
 }
 
 void terminal::send_pasted(const std::vector<std::string>& lines) {
-    for (const std::string& line : lines) {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        // As with a script, nothing after a /quit is taken: say so rather than drop it.
+        if (quitting_) {
+            show(style::error, "! Not sent: the " + std::to_string(lines.size() - i) +
+                                   " pasted line(s) after /quit");
+            return;
+        }
+        const std::string& line = lines[i];
         remember(line);
         on_input_line(line);
     }
@@ -361,7 +388,8 @@ void terminal::save_input_history() {
     const std::filesystem::path& file = *options_.history_file;
     // Appended, so that two clients open at once both keep their lines; readline writes a new
     // file with mode 0600, as what was typed is nobody else's business.
-    const int error = std::filesystem::exists(file)
+    std::error_code unknown;
+    const int error = std::filesystem::exists(file, unknown)
                           ? append_history(std::min(remembered_, history_length), file.c_str())
                           : write_history(file.c_str());
     if (error == 0)
@@ -373,8 +401,10 @@ void terminal::save_input_history() {
 
 void terminal::show_status(const std::string& status) {
     prompt_ = (status.empty() ? "" : "[" + status + "] ") + options_.prompt;
-    // A question about a paste keeps the prompt until it is answered.
-    if (!active_terminal || !unconfirmed_paste_.empty())
+    // A question about a paste keeps the prompt until it is answered, a history search until
+    // it ends (the next line shown puts it in place).
+    if (!active_terminal || !unconfirmed_paste_.empty() ||
+        RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH))
         return;
     rl_set_prompt(prompt_.c_str());
     if (!in_readline_callback_)
@@ -418,6 +448,8 @@ void terminal::on_input_line(std::string_view line) {
                 // A script has no screen: there is nothing to clear.
                 if (options_.interactive && options_.cursor_control) {
                     std::fputs("\033[H\033[2J", stdout);
+                    pending_rows_ = 0;
+                    draw_pending();
                     std::fflush(stdout);
                 }
             } else if constexpr (std::is_same_v<T, show_help>) {

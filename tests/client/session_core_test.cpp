@@ -352,6 +352,34 @@ TEST(SessionCore, ASecondQuitLeavesAtOnceSayingHowManyLinesAreUnconfirmed) {
     EXPECT_EQ(now.exit_code, runtime::exit_failure);
 }
 
+TEST(SessionCore, AQuitWaitsNoLongerThanTheDrainTimeoutEvenWhileLinesAreStillPaced) {
+    script s;
+    s.join();
+    for (int i = 0; i < 100; ++i) // more than the burst: the rest is paced at 18 a second
+        s.typed(pipe_message::say("line " + std::to_string(i)));
+    s.typed(pipe_message::quit());
+    for (auto t = 100ms; t < 5s; t += 100ms)
+        EXPECT_FALSE(s.tick_at(t0 + t).exit_code) << t.count();
+    const actions gave_up = s.tick_at(t0 + 5s);
+    EXPECT_EQ(gave_up.exit_code, runtime::exit_failure);
+}
+
+TEST(SessionCore, AQuitWithOnlyAQuestionUnansweredLeavesWithZeroAfterTheWait) {
+    script s;
+    s.join();
+    s.typed(pipe_message::say("one"));
+    s.typed(pipe_message::who());
+    s.typed(pipe_message::quit());
+    s.reply(proto::ack{1, 1}); // the line is confirmed; the WHO never answered
+    for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
+        s.now = t0 + t;
+        s.event(proto::heartbeat{epoch, 1, 1000, {}});
+    }
+    const actions left = s.tick_at(t0 + 5s);
+    EXPECT_EQ(texts(left), lines{});
+    EXPECT_EQ(left.exit_code, runtime::exit_ok);
+}
+
 TEST(SessionCore, QuitAfterALineWasLostWithTheConnectionLeavesAtOnceWithExitCodeOne) {
     script s;
     s.join();

@@ -940,8 +940,22 @@ TEST_F(Chat, APasteOfSeveralLinesSendsEachInOrderAndAsksFirstForMany) {
     EXPECT_EQ(said, (lines{"so: one", "two", "three", "still editing, done", "1", "2", "3", "4",
                            "5", "6", "7"}));
 
-    alice->type("/quit\r");
+    // A start marker whose end never comes (typed by hand, or a paste cut off) does not hang
+    // the client: after a second without input, what came is on the input line.
+    alice->type("\033[200~no end marker");
+    std::this_thread::sleep_for(1500ms);
+    alice->type(", typed on\r");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] no end marker, typed on")) << alice->screen();
+
+    // A pasted /quit ends the input: what followed it is not sent, and the client says so.
+    paste("bye\n/quit\nnot this\n");
     EXPECT_EQ(alice->wait_for_exit(), 0) << alice->screen();
+    EXPECT_TRUE(std::regex_search(alice->screen(),
+                                  std::regex(R"(Not sent: the 1 pasted line\(s\) after /quit)")))
+        << alice->screen();
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] bye"));
+    const lines heard = bob.lines(stream::out);
+    EXPECT_EQ(std::count(heard.begin(), heard.end(), "[alice] not this"), 0);
 }
 
 // Up recalls what was typed before, in this run and in earlier ones: the input history is kept

@@ -130,7 +130,9 @@ TEST(Printable, KeepsEmojiSequencesWholeAndEscapesTheirPartsElsewhere) {
     const std::string scotland = "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074"
                                  "\U000E007F"; // black flag, tags g b s c t, cancel tag
     const std::string thumbs_dark = "\U0001F44D\U0001F3FF"; // skin tone modifier
-    for (const std::string& emoji : {technologist, family, red_heart, scotland, thumbs_dark})
+    const std::string toned_technologist = "\U0001F469\U0001F3FD\u200D\U0001F4BB";
+    for (const std::string& emoji :
+         {technologist, family, red_heart, scotland, thumbs_dark, toned_technologist})
         EXPECT_EQ(printable("hi " + emoji + "!"), "hi " + emoji + "!");
     const std::vector<print_case> cases{
         {"ZWJ between letters", "a\u200Db", "a\\u{200D}b"},
@@ -142,9 +144,20 @@ TEST(Printable, KeepsEmojiSequencesWholeAndEscapesTheirPartsElsewhere) {
          "\U0001F469\\u{202E}\U0001F4BB"},
         {"zero-width space after an emoji", "\U0001F469\u200B", "\U0001F469\\u{200B}"},
         {"an unassigned code point", "\U0003FFFD", "\\u{3FFFD}"},
+        {"tags hiding text after a thumbs-up", "\U0001F44D\U000E0068\U000E0069",
+         "\U0001F44D\\u{E0068}\\u{E0069}"},
+        {"a second variation selector", "\u2764\uFE0F\uFE0F", "\u2764\uFE0F\\u{FE0F}"},
     };
     for (const print_case& c : cases)
         EXPECT_EQ(printable(c.input), c.expected) << c.what;
+    std::string flag = "\U0001F3F4";
+    std::string long_flag = flag;
+    for (int i = 0; i < 9; ++i)
+        long_flag += "\U000E0061";
+    EXPECT_EQ(printable(long_flag), flag + "\U000E0061\U000E0061\U000E0061\U000E0061\U000E0061"
+                                           "\U000E0061\U000E0061\U000E0061\\u{E0061}");
+    const std::string keycap = "#\uFE0F\u20E3";
+    EXPECT_EQ(printable(keycap), keycap);
 }
 
 TEST(Printable, CombiningMarksAndCjkAreShownAsTheyAre) {
