@@ -3,20 +3,17 @@
 // Every wait is a bounded poll for a reply or event; nothing sleeps.
 #include "broker/server.hpp"
 
+#include "tests/broker/in_process_broker.hpp"
 #include "tests/broker/loopback_options.hpp"
 #include "tests/broker/test_client.hpp"
 #include "tests/proto/support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <exception>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <thread>
 
 namespace zchat::broker {
@@ -32,78 +29,24 @@ config fast_config() {
     return cfg;
 }
 
-// A server bound to wildcard loopback ports, serving in a thread of its own until stop(). The
-// log stream belongs to that thread while it runs, so log() may only be read after stop().
+// The in-process broker with a context of its own and a way to connect test clients to it.
 class running_broker {
 public:
     explicit running_broker(config cfg = fast_config()) : running_broker(loopback_options(cfg)) {}
-    explicit running_broker(const server_options& options)
-        : server_(ctx, options), stop_fd_(eventfd(0, EFD_CLOEXEC)),
-          sink_(log_, options.core.logging) {
-        if (stop_fd_ < 0)
-            throw std::system_error(errno, std::generic_category(), "eventfd");
-        thread_ = std::thread([this] {
-            try {
-                run_control control;
-                control.stop_fd = stop_fd_;
-                server_.run(control, sink_);
-            } catch (...) {
-                failure_ = std::current_exception();
-            }
-        });
-    }
-    running_broker(const running_broker&) = delete;
-    running_broker& operator=(const running_broker&) = delete;
+    explicit running_broker(const server_options& options) : broker_(ctx, options) {}
 
-    ~running_broker() {
-        if (thread_.joinable()) {
-            signal_stop();
-            thread_.join();
-        }
-        close(stop_fd_);
-    }
-
-    // Asks run() to return, waits until it has, and rethrows anything it threw.
-    void stop() {
-        signal_stop();
-        thread_.join();
-        if (failure_)
-            std::rethrow_exception(failure_);
-    }
-
-    // The broker's log, one entry per line, without the time: "INFO join name=alice online=1".
-    // Only after stop().
-    names log_lines() const {
-        EXPECT_FALSE(thread_.joinable()) << "the log is read while the broker runs";
-        names lines;
-        std::istringstream in(log_.str());
-        for (std::string line; std::getline(in, line);)
-            lines.push_back(line.substr(line.find(' ') + 1));
-        return lines;
-    }
+    void stop() { broker_.stop(); }
+    names log_lines() const { return broker_.log_lines(); }
+    const server& bound() const { return broker_.bound(); }
 
     test_client connect(test::test_client_options options = {}) {
-        return test_client(ctx, server_.router_endpoint(), server_.pub_endpoint(),
-                           std::move(options));
+        return test_client(ctx, broker_.router(), broker_.pub(), std::move(options));
     }
-
-    const server& bound() const { return server_; }
 
     zmq::context_t ctx; // first member: outlives every socket of the server
 
 private:
-    void signal_stop() const {
-        const std::uint64_t one = 1;
-        if (write(stop_fd_, &one, sizeof one) != sizeof one)
-            ADD_FAILURE() << "cannot signal the broker to stop";
-    }
-
-    server server_;
-    int stop_fd_;
-    std::ostringstream log_;
-    log_sink sink_;
-    std::thread thread_;
-    std::exception_ptr failure_;
+    test::in_process_broker broker_;
 };
 
 std::string_view code_of(const proto::error& e) {

@@ -3,45 +3,16 @@
 #include "broker/server.hpp"
 #include "client/pipe.hpp"
 #include "client/session.hpp"
-#include "tests/broker/loopback_options.hpp"
+#include "tests/broker/in_process_broker.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include <sstream>
 #include <thread>
 
 namespace zchat::client {
 namespace {
 
 using namespace std::chrono_literals;
-
-class running_broker {
-public:
-    explicit running_broker(zmq::context_t& ctx, broker::config cfg = {})
-        : stop_fd_(eventfd(0, EFD_CLOEXEC)), server_(ctx, broker::loopback_options(cfg)),
-          thread_([this] {
-              broker::run_control control;
-              control.stop_fd = stop_fd_;
-              server_.run(control, log_);
-          }) {}
-    ~running_broker() {
-        const std::uint64_t one = 1;
-        EXPECT_EQ(write(stop_fd_, &one, sizeof one), static_cast<ssize_t>(sizeof one));
-        thread_.join();
-        close(stop_fd_);
-    }
-    const std::string& router() const { return server_.router_endpoint(); }
-    const std::string& pub() const { return server_.pub_endpoint(); }
-
-private:
-    int stop_fd_;
-    std::ostringstream log_text_;
-    broker::log_sink log_{log_text_, broker::log_level::info};
-    broker::server server_;
-    std::thread thread_;
-};
 
 // One client session in its own thread, with the test holding the terminal's end of the pipe.
 class client_under_test {
@@ -116,7 +87,7 @@ private:
     std::thread thread_;
 };
 
-session_options options_for(const running_broker& b, std::string name) {
+session_options options_for(const test::in_process_broker& b, std::string name) {
     session_options o;
     o.router_endpoint = b.router();
     o.sub_endpoint = b.pub();
@@ -126,7 +97,7 @@ session_options options_for(const running_broker& b, std::string name) {
 
 TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     alice.type(pipe_message::say("Hello", 1));
@@ -142,7 +113,7 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
 
 TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     client_under_test alice(ctx, options_for(broker, "alice"));
     alice.type(pipe_message::say("early"));
     alice.type(pipe_message::who());
@@ -155,7 +126,7 @@ TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {
 
 TEST(ClientSession, SeesOthersChatAndLeave) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     {
@@ -176,7 +147,7 @@ TEST(ClientSession, ScriptFasterThanTheRateLimitIsSlowedDownNeverRefused) {
     broker::config cfg;
     cfg.rate_per_second = 40;
     cfg.rate_burst = 4;
-    running_broker broker(ctx, cfg);
+    test::in_process_broker broker(ctx, cfg);
     client_under_test alice(ctx, options_for(broker, "alice"));
     constexpr int lines = 30;
     for (int i = 1; i <= lines; ++i)
@@ -190,7 +161,7 @@ TEST(ClientSession, ScriptFasterThanTheRateLimitIsSlowedDownNeverRefused) {
 
 TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     alice.type(pipe_message::say("bell\x07"));
@@ -203,7 +174,7 @@ TEST(ClientSession, LineRefusedLocallyIsReportedAndFailsTheExit) {
 
 TEST(ClientSession, TakenNameEndsTheSessionWithTheBrokersReason) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     client_under_test alice(ctx, options_for(broker, "alice"));
     EXPECT_EQ(alice.next_line(), "> Connected to the chat server (1 user online)");
     client_under_test impostor(ctx, options_for(broker, "Alice"));
@@ -229,7 +200,7 @@ TEST(ClientSession, UnreachableBrokerFailsWithinTheConnectTimeout) {
 
 TEST(ClientSession, SubscriberThatNeverConfirmsFailsInsteadOfPretending) {
     zmq::context_t ctx;
-    running_broker broker(ctx);
+    test::in_process_broker broker(ctx, broker::config{});
     session_options o = options_for(broker, "alice");
     o.sub_endpoint = "tcp://127.0.0.1:1";
     o.join_timeout = 300ms;
