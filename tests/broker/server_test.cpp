@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include <cstdint>
 #include <sstream>
 #include <string>

@@ -370,7 +370,7 @@ TEST(SessionCore, AQuitWithOnlyAQuestionUnansweredLeavesWithZeroAfterTheWait) {
     s.typed(pipe_message::say("one"));
     s.typed(pipe_message::who());
     s.typed(pipe_message::quit());
-    s.reply(proto::ack{1, 1}); // the line is confirmed; the WHO never answered
+    s.reply(proto::ack{1, 1});              // the line is confirmed; the WHO never answered
     for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
         s.now = t0 + t;
         s.event(proto::heartbeat{epoch, 1, 1000, {}});
