@@ -1,7 +1,5 @@
 #include "client/look.hpp"
 
-#include "proto/printable.hpp"
-
 #include <array>
 #include <cstdint>
 
@@ -51,21 +49,6 @@ int name_colour(std::string_view name) {
         hash *= 16777619u;
     }
     return colours[hash % colours.size()];
-}
-
-std::string first_columns(std::string_view text, std::size_t columns) {
-    std::size_t used = 0;
-    std::size_t end = 0;
-    while (end < text.size()) {
-        std::size_t next = end + 1;
-        while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80)
-            ++next;
-        used += proto::display_width(text.substr(end, next - end));
-        if (used > columns)
-            break;
-        end = next;
-    }
-    return std::string{text.substr(0, end)};
 }
 
 std::string styled(const printed& line, bool colour) {

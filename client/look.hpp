@@ -16,8 +16,4 @@ int name_colour(std::string_view name);
 // `line`'s text with the SGR sequences of its look; without `colour`, the text as it is.
 std::string styled(const printed& line, bool colour);
 
-// As much of `text` (printable text) from its start as fits in `columns` terminal columns, cut
-// between code points.
-std::string first_columns(std::string_view text, std::size_t columns);
-
 } // namespace zchat::client

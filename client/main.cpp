@@ -166,6 +166,8 @@ int main(int argc, char** argv) {
             session.sub_endpoint =
                 zchat::runtime::tcp_endpoint(host, zchat::proto::default_pub_port);
         }
+        if (args.count("log") && log_file.empty())
+            throw cxxopts::exceptions::exception("--log needs a file name");
         if (args.count("name") && session.name.empty())
             throw cxxopts::exceptions::exception("--name needs a non-empty name");
         if (room.starts_with('#'))
@@ -250,8 +252,7 @@ int main(int argc, char** argv) {
     terminal.cursor_control = isatty(STDOUT_FILENO) && terminal_kind && *terminal_kind &&
                               std::string_view{terminal_kind} != "dumb";
     // NO_COLOR counts when set to anything but the empty string (no-color.org).
-    terminal.colour =
-        isatty(STDOUT_FILENO) && terminal.cursor_control && !(no_colour && *no_colour);
+    terminal.colour = terminal.cursor_control && !(no_colour && *no_colour);
     terminal.bell = terminal.interactive && isatty(STDOUT_FILENO) && !no_bell;
     // Scripts read the lines as they are unless they ask for times.
     if (timestamps.value_or(terminal.interactive))

@@ -408,19 +408,13 @@ void session_core::leave_now(clock::time_point now, actions& out) {
 }
 
 void session_core::check_drain(clock::time_point now, actions& out) {
-    const std::size_t undelivered = chat_.undelivered() + refused_locally_;
+    // Everything answered, so no line is unconfirmed: leaving reports only the undelivered.
     if (chat_.joined() && !sends_waiting() && chat_.unanswered() == 0) {
-        send(proto::bye{chat_.secret()}, now, out);
-        if (undelivered > 0) {
-            out.lines.push_back(
-                {style::error, "! " + std::to_string(undelivered) + " line(s) were not delivered"});
-            end(runtime::exit_failure, out);
-        } else {
-            end(runtime::exit_ok, out);
-        }
+        leave_now(now, out);
         return;
     }
     if (drain_deadline_ && now >= *drain_deadline_) {
+        const std::size_t undelivered = chat_.undelivered() + refused_locally_;
         // Lines lost with a connection count among the undelivered: they too may or may not
         // have arrived. With none of either, only an answer to a WHO, JOIN or FETCH is missing.
         const std::size_t unsure = unconfirmed_lines() + undelivered;

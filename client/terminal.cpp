@@ -221,8 +221,9 @@ void terminal::draw_pending() {
     const auto shown =
         std::min<std::size_t>(pending_.size(), static_cast<std::size_t>(std::max(1, rows / 2)));
     for (auto p = pending_.end() - static_cast<std::ptrdiff_t>(shown); p != pending_.end(); ++p) {
-        const std::string text = first_columns("\u2026 " + p->text, // "… ": not confirmed yet
-                                               static_cast<std::size_t>(std::max(cols - 2, 1)));
+        const std::string text =
+            proto::first_columns("\u2026 " + p->text, // "… ": not confirmed yet
+                                 static_cast<std::size_t>(std::max(cols - 2, 1)));
         std::printf("%s%s%s\n", options_.colour ? "\033[2m" : "", text.c_str(),
                     options_.colour ? "\033[0m" : "");
         ++pending_rows_;

@@ -81,13 +81,33 @@ std::string printable(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// The columns of the code point at text[pos], advancing pos past it (a malformed byte: one).
+std::size_t next_columns(std::string_view text, std::size_t& pos) {
+    const char32_t cp = utf8::next(text, pos);
+    return cp == utf8::invalid ? 1 : static_cast<std::size_t>(utf8::column_width(cp));
+}
+
+} // namespace
+
 std::size_t display_width(std::string_view text) {
     std::size_t columns = 0;
-    for (std::size_t pos = 0; pos < text.size();) {
-        const char32_t cp = utf8::next(text, pos);
-        columns += cp == utf8::invalid ? 1 : static_cast<std::size_t>(utf8::column_width(cp));
-    }
+    for (std::size_t pos = 0; pos < text.size();)
+        columns += next_columns(text, pos);
     return columns;
+}
+
+std::string first_columns(std::string_view text, std::size_t columns) {
+    std::size_t used = 0;
+    std::size_t end = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        used += next_columns(text, pos);
+        if (used > columns)
+            break;
+        end = pos;
+    }
+    return std::string{text.substr(0, end)};
 }
 
 } // namespace zchat::proto

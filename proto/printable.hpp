@@ -22,4 +22,8 @@ std::string printable(std::string_view text);
 // The terminal columns `text` takes, for text that printable() made.
 std::size_t display_width(std::string_view text);
 
+// As much of `text` (printable() text) from its start as fits in `columns` terminal columns,
+// cut between code points.
+std::string first_columns(std::string_view text, std::size_t columns);
+
 } // namespace zchat::proto

@@ -35,14 +35,6 @@ TEST(Look, ALineThatMentionsYouIsBold) {
               "\033[1m[" + bob + "bob\033[39m] alice?\033[0m");
 }
 
-TEST(Look, FirstColumnsCutsBetweenCharactersByTheirWidth) {
-    EXPECT_EQ(first_columns("hello", 3), "hel");
-    EXPECT_EQ(first_columns("hello", 10), "hello");
-    EXPECT_EQ(first_columns("\u6F22\u5B57x", 3), "\u6F22"); // two columns each
-    EXPECT_EQ(first_columns("e\u0301e", 1), "e\u0301");     // the accent takes none
-    EXPECT_EQ(first_columns("", 5), "");
-}
-
 TEST(Look, ANameKeepsItsColourAndNamesAreSpreadOverSeveral) {
     EXPECT_EQ(name_colour("alice"), name_colour("alice"));
     std::set<int> used;

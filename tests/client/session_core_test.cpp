@@ -82,6 +82,12 @@ public:
         now = t;
         return call([&](actions& a) { core.tick(now, a); });
     }
+    // The broker heartbeating every second from `now` up to `last`.
+    void heartbeats_until(clock::time_point last) {
+        for (now += 1s; now <= last; now += 1s)
+            event(proto::heartbeat{epoch, 1, 1000, {}});
+        now -= 1s;
+    }
     // Start, WELCOME, probe and the session's own JOIN of #lobby: joined at `now`.
     void join() {
         start();
@@ -286,10 +292,7 @@ TEST(SessionCore, AtTheEndOfInputUnconfirmedLinesAreReportedAfterTheDrainTimeout
     s.typed(pipe_message::say("one"));
     s.typed(pipe_message::say("two"));
     s.typed(pipe_message::eof());
-    for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
-        s.now = t0 + t;
-        s.event(proto::heartbeat{epoch, 1, 1000, {}});
-    }
+    s.heartbeats_until(t0 + 4s); // the broker is there
     EXPECT_FALSE(s.tick_at(t0 + 5s - 1ms).exit_code);
     const actions gave_up = s.tick_at(t0 + 5s);
     EXPECT_EQ(texts(gave_up), (lines{"! 2 line(s) not confirmed by the chat server within 5 s; "
@@ -370,11 +373,8 @@ TEST(SessionCore, AQuitWithOnlyAQuestionUnansweredLeavesWithZeroAfterTheWait) {
     s.typed(pipe_message::say("one"));
     s.typed(pipe_message::who());
     s.typed(pipe_message::quit());
-    s.reply(proto::ack{1, 1});              // the line is confirmed; the WHO never answered
-    for (const auto t : {1s, 2s, 3s, 4s}) { // the broker is there, heartbeating
-        s.now = t0 + t;
-        s.event(proto::heartbeat{epoch, 1, 1000, {}});
-    }
+    s.reply(proto::ack{1, 1});   // the line is confirmed; the WHO never answered
+    s.heartbeats_until(t0 + 4s); // the broker is there
     const actions left = s.tick_at(t0 + 5s);
     EXPECT_EQ(texts(left), lines{});
     EXPECT_EQ(left.exit_code, runtime::exit_ok);

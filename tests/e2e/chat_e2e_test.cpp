@@ -1073,6 +1073,10 @@ TEST_F(Chat, ATranscriptRecordsEveryLineShownWithItsFullTime) {
     EXPECT_EQ(nowhere.lines(stream::err),
               lines{"zchat-client: cannot open the transcript " + (dir / "missing/chat.log") +
                     ": No such file or directory"});
+    child_process unnamed = client("carol", {"--log", ""});
+    EXPECT_EQ(exit_of(unnamed), "exit 2") << transcript(unnamed);
+    EXPECT_EQ(unnamed.lines(stream::err),
+              lines{"zchat-client: --log needs a file name (try --help)"});
 }
 
 // A config file sets what it names; a flag given as well wins.

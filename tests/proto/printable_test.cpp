@@ -174,5 +174,13 @@ TEST(DisplayWidth, CountsTheColumnsATerminalGives) {
     EXPECT_EQ(display_width("\\u{1B}"), 6u);      // an escape is its visible characters
 }
 
+TEST(FirstColumns, CutsBetweenCharactersByTheirWidth) {
+    EXPECT_EQ(first_columns("hello", 3), "hel");
+    EXPECT_EQ(first_columns("hello", 10), "hello");
+    EXPECT_EQ(first_columns("\u6F22\u5B57x", 3), "\u6F22"); // two columns each
+    EXPECT_EQ(first_columns("e\u0301e", 1), "e\u0301");     // the accent takes none
+    EXPECT_EQ(first_columns("", 5), "");
+}
+
 } // namespace
 } // namespace zchat::proto
