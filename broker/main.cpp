@@ -6,6 +6,7 @@
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
 #include "proto/runtime/started_line.hpp"
+#include "proto/runtime/verbosity.hpp"
 
 #include <cxxopts.hpp>
 #include <systemd/sd-daemon.h>
@@ -155,9 +156,10 @@ int main(int argc, char** argv) {
             help += " (default: " + d + ")";
         adder(std::string{o.name}, help, cxxopts::value<std::string>(), std::string{o.value_name});
     }
-    adder("v,verbose", "log one level more (repeatable: -vv)")(
-        "q,quiet", "log one level less (repeatable: -qq)")("h,help", "print this help and exit")(
-        "version", "print the version and exit");
+    zchat::runtime::add_verbosity_options(cli, "log one level less (repeatable: -qq)",
+                                          "log one level more (repeatable: -vv)");
+    cli.add_options()("h,help", "print this help and exit")("version",
+                                                            "print the version and exit");
     zchat::runtime::add_help_man_option(cli);
     cli.custom_help(usage_line());
     // The groups --help lists, and so the man page: not the hidden one.
@@ -183,8 +185,7 @@ int main(int argc, char** argv) {
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         told.testing = args.count("test-config") > 0;
-        told.verbosity =
-            static_cast<int>(args.count("verbose")) - static_cast<int>(args.count("quiet"));
+        told.verbosity = zchat::runtime::verbosity(args);
         if (args.count("config"))
             told.config_file = args["config"].as<std::string>();
         for (const auto& o : zchat::broker::broker_options())

@@ -26,8 +26,9 @@
 namespace zchat::client {
 
 // How a printed line should look; the terminal decides what that means (colour or not).
-// history: a line said before this client entered the room.
-enum class style { chat, own, presence, notice, error, history };
+// history: a line said before this client entered the room; detail: about the connection itself
+// (where to, what the broker announced), for -v.
+enum class style { chat, own, presence, notice, error, history, detail };
 
 struct printed {
     style look = style::notice;

@@ -17,7 +17,8 @@ std::string_view sgr_of(style look) {
     case style::error:
         return "\033[31m";
     case style::history:
-        return "\033[2m"; // dim: earlier conversation
+    case style::detail:
+        return "\033[2m"; // dim: earlier conversation, or what only -v asked for
     case style::chat:
         return "";
     }
@@ -37,6 +38,18 @@ std::size_t name_position(std::string_view text, std::string_view speaker) {
 }
 
 } // namespace
+
+bool shown_at(style look, int verbosity) {
+    if (look == style::presence)
+        return verbosity >= 0;
+    if (look == style::detail)
+        return verbosity > 0;
+    return true;
+}
+
+bool on_stderr(style look) {
+    return look == style::error || look == style::detail;
+}
 
 int name_colour(std::string_view name) {
     // Not red, green or cyan, which errors, presence and notices use; readable on dark and light

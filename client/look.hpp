@@ -10,6 +10,15 @@
 
 namespace zchat::client {
 
+// Whether a line of this look is shown at this verbosity (-q -1, -v 1): who comes and goes and
+// the connection's own notices not under -q, details of the connection only under -v; what is
+// said, answers to what was asked, and errors always.
+bool shown_at(style look, int verbosity);
+
+// Whether a line of this look goes to stderr rather than stdout: errors, and -v's details, so
+// that a script reading stdout sees the same lines at every verbosity but -q.
+bool on_stderr(style look);
+
 // The SGR foreground colour of `name`: one of a fixed set, chosen by a hash of the name.
 int name_colour(std::string_view name);
 

@@ -9,6 +9,7 @@
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/runtime/verbosity.hpp"
 #include "proto/validate.hpp"
 
 #include <cxxopts.hpp>
@@ -121,13 +122,16 @@ int main(int argc, char** argv) {
         "append every line shown to FILE, each after its full date and time (the file "
         "is created readable by its owner only)",
         cxxopts::value(log_file), "FILE");
-    add("h,help", "print this help and exit");
-    add("version", "print the version and exit");
-    add("host", "broker host on the default ports", cxxopts::value(host));
     add("curve-server-key", "the broker's CURVE public key file: encrypt both connections",
         cxxopts::value(curve_server_key_file), "FILE");
     add("curve-secret", "our CURVE secret key file (with --curve-server-key)",
         cxxopts::value(curve_secret_file), "FILE");
+    zchat::runtime::add_verbosity_options(
+        cli, "show no presence lines (who enters and leaves, connected)",
+        "also show on stderr where the client connects and what the broker announced");
+    cli.add_options()("h,help", "print this help and exit")(
+        "version", "print the version and exit")("host", "broker host on the default ports",
+                                                 cxxopts::value(host));
     zchat::runtime::add_help_man_option(cli);
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
@@ -137,7 +141,7 @@ int main(int argc, char** argv) {
     cli.custom_help("[--router EP] [--sub EP] [--name NAME] [--room ROOM] [--history N] [-m TEXT]\n"
                     "  [--timestamps | --no-timestamps] [--timestamp-format FORMAT] [--no-bell]\n"
                     "  [--log FILE]\n"
-                    "  [--curve-server-key FILE [--curve-secret FILE]]");
+                    "  [--curve-server-key FILE [--curve-secret FILE]] [-q|-v]");
 
     try {
         const auto args = cli.parse(argc, argv);
@@ -198,6 +202,7 @@ int main(int argc, char** argv) {
         if (args.count("timestamps") && args.count("no-timestamps"))
             throw cxxopts::exceptions::exception("give --timestamps or --no-timestamps, not both");
         no_bell = args.count("no-bell") > 0;
+        terminal.verbosity = zchat::runtime::verbosity(args);
         if (args.count("timestamps") || args.count("no-timestamps"))
             timestamps = args.count("timestamps") > 0;
         if (zchat::client::timestamp(std::chrono::system_clock::now(), timestamp_format).empty())

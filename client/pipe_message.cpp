@@ -4,7 +4,7 @@ namespace zchat::client {
 namespace {
 
 constexpr auto last_kind = static_cast<std::uint8_t>(pipe_kind::settled);
-constexpr auto last_style = static_cast<std::uint8_t>(style::history);
+constexpr auto last_style = static_cast<std::uint8_t>(style::detail);
 // The flags byte of a print.
 constexpr std::uint8_t has_age = 1;
 constexpr std::uint8_t mentions_you = 2;

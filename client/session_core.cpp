@@ -16,6 +16,20 @@ std::string seconds(std::chrono::milliseconds ms) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ms).count()) + " s";
 }
 
+// What the broker announced in its WELCOME, for -v.
+std::string welcome_detail(const proto::welcome& w) {
+    const std::string rate = w.rate_per_second == 0
+                                 ? "no rate limit"
+                                 : std::to_string(w.rate_per_second) + " lines/s in bursts of " +
+                                       std::to_string(w.rate_burst);
+    return "* Session " + std::to_string(w.session_id) + " as " + proto::printable(w.name) +
+           ": heartbeat every " + std::to_string(w.heartbeat_ms) + " ms (expired after " +
+           std::to_string(w.liveness) + " silent), " + rate + ", names up to " +
+           std::to_string(w.max_name_chars) + " characters, lines up to " +
+           std::to_string(w.max_text_bytes) + " bytes, up to " + std::to_string(w.max_rooms) +
+           " rooms";
+}
+
 } // namespace
 
 session_core::session_core(session_settings settings, bool encrypted)
@@ -34,6 +48,9 @@ void session_core::begin_attempt(clock::time_point now, actions& out) {
     dropped_at_.reset();
     chat_.start_attempt();
     attempt_started_ = now;
+    out.lines.push_back({style::detail, "* Connecting to " + settings_.router_endpoint +
+                                            " (commands) and " + settings_.sub_endpoint +
+                                            " (events)" + (encrypted_ ? ", encrypted" : "")});
     send(proto::hello{settings_.name, chat_.current_room(), chat_.ticket()}, now, out);
 }
 
@@ -44,6 +61,7 @@ void session_core::on_reply(const proto::reply& r, clock::time_point now, action
         if (!chat_.welcome(*w))
             return;
         welcomed_at_ = now;
+        out.lines.push_back({style::detail, welcome_detail(*w)});
         out.subscribe.push_back(proto::probe_topic(w->session_id));
         return;
     }

@@ -515,7 +515,9 @@ void terminal::quit() {
 }
 
 void terminal::show(const printed& line) {
-    std::FILE* out = line.look == style::error ? stderr : stdout;
+    if (!shown_at(line.look, options_.verbosity))
+        return;
+    std::FILE* out = on_stderr(line.look) ? stderr : stdout;
     const auto said = said_at(std::chrono::system_clock::now(), line.age);
     const std::string time =
         options_.timestamp_format ? timestamp(said, *options_.timestamp_format) : std::string{};

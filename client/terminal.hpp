@@ -27,6 +27,7 @@ struct terminal_options {
     bool colour = false;         // stdout is a terminal and NO_COLOR is not set
     bool cursor_control = false; // the terminal moves the cursor and clears (TERM is not dumb)
     bool bell = false;           // ring the terminal's bell for a line that mentions us
+    int verbosity = 0;           // -v and -q: which lines are shown (look.hpp, shown_at)
     std::string prompt;
     std::optional<std::string> message; // -m: send this one line instead of reading stdin
     // The strftime format of the time shown before every line, or nothing for no time.

@@ -1,9 +1,11 @@
-// How lines look on a colour terminal, and that without colour they are exactly their text.
+// How lines look on a colour terminal, that without colour they are exactly their text, and
+// which lines -q and -v show where.
 #include "client/look.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 namespace zchat::client {
 namespace {
@@ -43,6 +45,27 @@ TEST(Look, ANameKeepsItsColourAndNamesAreSpreadOverSeveral) {
     EXPECT_GE(used.size(), 3u);
     for (const int c : used)
         EXPECT_TRUE(c != 31 && c != 32 && c != 36) << c; // the colours of errors, presence, notices
+}
+
+// -q leaves out who comes and goes; -v adds the connection's details; nothing else changes.
+TEST(Look, QuietHidesPresenceAndVerboseAddsDetailsAlone) {
+    const std::vector<style> always{style::chat, style::own, style::notice, style::error,
+                                    style::history};
+    for (const int verbosity : {-2, -1, 0, 1, 2}) {
+        SCOPED_TRACE(verbosity);
+        for (const style look : always)
+            EXPECT_TRUE(shown_at(look, verbosity));
+        EXPECT_EQ(shown_at(style::presence, verbosity), verbosity >= 0);
+        EXPECT_EQ(shown_at(style::detail, verbosity), verbosity >= 1);
+    }
+}
+
+TEST(Look, ErrorsAndDetailsGoToStderrEverythingElseToStdout) {
+    for (const style look :
+         {style::chat, style::own, style::presence, style::notice, style::history})
+        EXPECT_FALSE(on_stderr(look));
+    EXPECT_TRUE(on_stderr(style::error));
+    EXPECT_TRUE(on_stderr(style::detail));
 }
 
 } // namespace

@@ -31,6 +31,7 @@ TEST(PipeMessage, EveryKindRoundTripsWithWhatItCarries) {
         pipe_message::print({style::error, "! Not sent: text is empty"}),
         pipe_message::print({style::chat, std::string("a\0b", 3)}),
         pipe_message::print({style::history, "~ [bob] hi", std::chrono::milliseconds{0}}),
+        pipe_message::print({style::detail, "* Connecting to tcp://broker:5555"}),
         pipe_message::print({style::chat, "[bob] hi", std::chrono::milliseconds{4294967295}}),
         pipe_message::status("reconnecting"),
         pipe_message::status(""),

@@ -45,10 +45,21 @@ lines room_topics(const std::string& room) {
     return {proto::chat_topic(room), proto::presence_topic(room)};
 }
 
+// The lines a terminal shows by default: all but -v's details.
 lines texts(const actions& a) {
     lines out;
     for (const auto& p : a.lines)
-        out.push_back(p.text);
+        if (p.look != style::detail)
+            out.push_back(p.text);
+    return out;
+}
+
+// -v's details alone.
+lines details(const actions& a) {
+    lines out;
+    for (const auto& p : a.lines)
+        if (p.look == style::detail)
+            out.push_back(p.text);
     return out;
 }
 
@@ -133,6 +144,22 @@ TEST(SessionCore, JoinsWithHelloThenReadyAndSwapsTheProbeSubscription) {
     const actions joined = s.event(own_join("lobby", 1, 1));
     EXPECT_EQ(joined.unsubscribe, lines{proto::probe_topic(me)});
     EXPECT_EQ(texts(joined), (lines{"> Connected to the chat server (1 user online)"}));
+}
+
+// What -v shows: where each attempt connects, and what the broker announced.
+TEST(SessionCore, DetailsSayWhereItConnectsAndWhatTheBrokerAnnounced) {
+    script s(settings(), true);
+    EXPECT_EQ(details(s.start()), lines{"* Connecting to tcp://broker:5555 (commands) and "
+                                        "tcp://broker:5556 (events), encrypted"});
+    EXPECT_EQ(details(s.reply(welcome_for_me())),
+              lines{"* Session 5 as alice: heartbeat every 1000 ms (expired after 3 silent), 20 "
+                    "lines/s in bursts of 40, names up to 32 characters, lines up to 4096 bytes, "
+                    "up to 32 rooms"});
+    proto::welcome unlimited = welcome_for_me();
+    unlimited.rate_per_second = 0;
+    script t;
+    t.start();
+    EXPECT_NE(details(t.reply(unlimited)).at(0).find(", no rate limit,"), std::string::npos);
 }
 
 TEST(SessionCore, NoAnswerWithinTheConnectTimeoutGivesUpNamingTheEndpoint) {

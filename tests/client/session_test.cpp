@@ -55,6 +55,9 @@ public:
     std::vector<std::string> printed;
     // The link's statuses the session told, in order; not counted as printed lines.
     std::vector<std::string> statuses;
+    // The lines for -v, in order; not counted as printed lines, as a terminal does not show them
+    // by default.
+    std::vector<std::string> details;
     // The typed ids of the lines the session settled, in order.
     std::vector<std::uint32_t> settled;
 
@@ -76,6 +79,10 @@ private:
         }
         if (m->kind == pipe_kind::settled) {
             settled.push_back(m->typed_id);
+            return receive();
+        }
+        if (m->kind == pipe_kind::print && m->look == style::detail) {
+            details.push_back(m->text);
             return receive();
         }
         return *m;
@@ -109,6 +116,11 @@ TEST(ClientSession, JoinsSendsAndLeavesCleanlyAtEndOfInput) {
     EXPECT_EQ(alice.settled, (std::vector<std::uint32_t>{1}));
     // The terminal heard it was connecting until the join, then that all was well.
     EXPECT_EQ(alice.statuses, (std::vector<std::string>{"connecting", ""}));
+    // And, for -v, where it connected and what the broker announced.
+    ASSERT_EQ(alice.details.size(), 2u);
+    EXPECT_EQ(alice.details[0], "* Connecting to " + broker.router() + " (commands) and " +
+                                    broker.pub() + " (events)");
+    EXPECT_TRUE(alice.details[1].starts_with("* Session ")) << alice.details[1];
 }
 
 TEST(ClientSession, LinesTypedBeforeTheJoinAreSentAfterIt) {

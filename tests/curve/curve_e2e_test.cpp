@@ -83,6 +83,23 @@ TEST(Keygen, RefusesToReplaceKeysUnlessForced) {
     EXPECT_EQ(exit_of(no_base), "exit 2");
 }
 
+// -q prints nothing on success (the keys are still written); -v adds each file's path and mode.
+TEST(Keygen, QuietPrintsNothingAndVerboseNamesEachFileWithItsMode) {
+    temp_dir dir;
+    child_process quiet(keygen_path, {"-q", dir / "quiet"});
+    EXPECT_EQ(exit_of(quiet), "exit 0") << transcript(quiet);
+    EXPECT_EQ(quiet.lines(stream::out), lines{});
+    EXPECT_EQ(key_in(dir / "quiet.pub").size(), 40u);
+
+    child_process verbose(keygen_path, {"-v", dir / "loud"});
+    EXPECT_EQ(exit_of(verbose), "exit 0") << transcript(verbose);
+    const lines out = verbose.lines(stream::out);
+    ASSERT_EQ(out.size(), 4u) << transcript(verbose);
+    EXPECT_TRUE(out[0].starts_with("Public key: ")) << out[0];
+    EXPECT_EQ(out[2], (dir / "loud") + ".pub: mode 0644");
+    EXPECT_EQ(out[3], (dir / "loud") + ".secret: mode 0600");
+}
+
 // A raw SUB socket subscribed to everything, holding `public_key`/`secret_key` (or no keys).
 class listener {
 public:

@@ -302,6 +302,38 @@ TEST_F(Chat, AnInvalidNameIsRefusedWithTheReason) {
     EXPECT_EQ(watcher.next_line(stream::out), entered("ok", 2));
 }
 
+// -q shows what is said and nothing of who comes and goes; errors would still reach stderr.
+TEST_F(Chat, AQuietClientShowsTheChatWithoutPresenceLines) {
+    child_process alice = client("alice", {"-q"});
+    ASSERT_TRUE(
+        prints(broker_.process(), stream::err, log_entry_starting_with("INFO join name=alice")));
+    child_process bob = client("bob", {"-m", "hi"});
+    EXPECT_EQ(exit_of(bob), "exit 0") << transcript(bob);
+    ASSERT_TRUE(prints(alice, stream::out, "[bob] hi"));
+    ASSERT_TRUE(
+        prints(broker_.process(), stream::err, log_entry_starting_with("INFO leave name=bob")));
+    alice.write("bye\n");
+    ASSERT_TRUE(prints(alice, stream::out, "[You] bye"));
+    alice.close_stdin();
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    EXPECT_EQ(alice.lines(stream::out), (lines{"[bob] hi", "[You] bye"}));
+    EXPECT_EQ(alice.lines(stream::err), lines{});
+}
+
+// -v adds, on stderr, where the client connects and what the broker announced; stdout is as
+// without it.
+TEST_F(Chat, AVerboseClientSaysWhereItConnectsOnStderr) {
+    child_process alice = client("alice", {"-v", "-m", "hi"});
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    EXPECT_EQ(alice.lines(stream::out), (lines{connected(1), "[You] hi"}));
+    const lines err = alice.lines(stream::err);
+    ASSERT_EQ(err.size(), 2u) << transcript(alice);
+    EXPECT_EQ(err[0], "* Connecting to " + broker_.router() + " (commands) and " + broker_.pub() +
+                          " (events)");
+    EXPECT_TRUE(err[1].starts_with("* Session ")) << err[1];
+    EXPECT_NE(err[1].find(" as alice: heartbeat every "), std::string::npos) << err[1];
+}
+
 // `printf 'deploy finished\n' | zchat-client --name ci`: the line is written and stdin closed
 // before the client has even connected, and it arrives every time.
 TEST_F(Chat, APipedLineReachesAListenerEveryTime) {

@@ -1,6 +1,7 @@
 // The man pages against --help: for each executable, the options its --help lists are the
 // options its --help-man prints and its built page (build/man/) lists under OPTIONS, and the
-// hidden ones appear in neither. The real executables are run and the real pages read.
+// hidden ones appear in neither; and the options every executable shares. The real executables are
+// run and the real pages read.
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -111,6 +112,22 @@ TEST(ManPages, EachPageListsExactlyTheOptionsHelpLists) {
             EXPECT_FALSE(mentions(page, hidden)) << "--" << hidden << " in " << page_path(e);
         for (const char* placeholder : {"@OPTIONS@", "@VERSION@"})
             EXPECT_EQ(page.find(placeholder), std::string::npos) << placeholder;
+    }
+}
+
+// One vocabulary: every executable takes -q/--quiet, -v/--verbose, -h/--help and --version, with
+// the same short forms, and says in its help what each does for it.
+TEST(ManPages, EveryExecutableTakesTheCommonOptions) {
+    for (const executable& e : executables) {
+        SCOPED_TRACE(e.name);
+        const std::string help = output_of(e.path, "--help");
+        for (const char* option :
+             {"\n  -q, --quiet ", "\n  -v, --verbose ", "\n  -h, --help ", "\n      --version "})
+            EXPECT_NE(help.find(option), std::string::npos) << option << " in\n" << help;
+        for (const char* flag : {"-q", "-v"}) {
+            child_process p(e.path, {flag, "--version"});
+            EXPECT_EQ(exit_of(p), "exit 0") << transcript(p);
+        }
     }
 }
 

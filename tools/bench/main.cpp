@@ -5,6 +5,7 @@
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/runtime/verbosity.hpp"
 #include "tools/bench/child_process.hpp"
 #include "tools/bench/forwarder.hpp"
 #include "tools/bench/payload.hpp"
@@ -46,6 +47,7 @@ struct settings {
     std::string spawn;
     long broker_pid = 0;
     std::vector<std::string> broker_args;
+    int verbosity = 0; // -v and -q: progress lines, and the spawned broker's log level
     bool keep_rate_limit = false;
     std::string mode = "fixed";
     std::uint32_t clients = 10;
@@ -86,11 +88,18 @@ milliseconds ms(double seconds) {
     return milliseconds(static_cast<long>(seconds * 1000));
 }
 
+// -q and -v: progress on stderr never (below 0), on a terminal only (0, so that logs and pipes
+// stay clean), or also into a pipe or file, a line a second (above 0). Set once, by main.
+int progress_verbosity = 0;
+
 void progress(const std::string& text) {
-    // A progress line on a terminal only, so logs and pipes stay clean.
     static const bool terminal = isatty(STDERR_FILENO) != 0;
+    if (progress_verbosity < 0)
+        return;
     if (terminal)
         std::cerr << "\r\033[K" << text << std::flush;
+    else if (progress_verbosity > 0 && !text.empty())
+        std::cerr << "zchat-bench: " << text << std::endl;
 }
 
 // The 1-minute load average, so a reader can see that other work shared the machine.
@@ -518,6 +527,10 @@ int run(const settings& s) {
             argv.push_back("--rate");
             argv.push_back("0");
         }
+        // Its log, a line for each client that joins, would bury the figures: warnings only
+        // (-q: errors only; -v: all it logs by default).
+        for (int level = s.verbosity; level < 1; ++level)
+            argv.push_back("-q");
         argv.insert(argv.end(), s.broker_args.begin(), s.broker_args.end());
         start(zchat, argv);
     } else {
@@ -650,8 +663,11 @@ int main(int argc, char** argv) {
         cxxopts::value(s.procs)->default_value("1"), "K");
     add("max-steps", "capacity: most rate steps", cxxopts::value(s.max_steps)->default_value("15"),
         "N");
-    add("h,help", "print this help and exit");
-    add("version", "print the version and exit");
+    zchat::runtime::add_verbosity_options(cli, "no progress line on stderr",
+                                          "progress on stderr also when it is not a terminal, a "
+                                          "line a second");
+    cli.add_options()("h,help", "print this help and exit")("version",
+                                                            "print the version and exit");
     // How the bench starts its own baseline and its workers: not for people, so not in --help;
     // and the old spelling of --sub, kept for a release.
     auto add_hidden = cli.add_options(zchat::runtime::hidden_group);
@@ -667,7 +683,8 @@ int main(int argc, char** argv) {
     cli.custom_help(
         "[--router EP --sub EP [--broker-pid PID] | HOST | --spawn PATH_TO_BROKER]\n"
         "  --mode fixed|capacity|idle|churn --clients C --publishers P [--rooms N] --rate R\n"
-        "  --size S --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]");
+        "  --size S --duration T --warmup T [--baseline] [--json] [--csv FILE] [--hgrm FILE]\n"
+        "  [-q|-v]");
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("version")) {
@@ -676,10 +693,11 @@ int main(int argc, char** argv) {
         }
         if (args.count("help")) {
             std::cout << cli.help(help_groups)
-                      << "\nA spawned broker is started with --rate 0 (its per-session rate limit "
-                         "lifted) unless\n--keep-rate-limit is given. Each line is due to all C "
-                         "clients (with --rooms N, all\nthose of its room), the sender's own SUB "
-                         "included.\n"
+                      << "\nA spawned broker is started with --rate 0 (its per-session rate "
+                         "limit lifted) unless\n--keep-rate-limit is given, and logs warnings "
+                         "only (-q: errors; -v: as by default).\nEach line is due to all C "
+                         "clients (with --rooms N, all those of its room), the sender's\nown SUB "
+                         "included. Progress shows on stderr when it is a terminal.\n"
                          "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
                          "started or joined), 2 usage error.\n";
             return exit_ok;
@@ -693,6 +711,8 @@ int main(int argc, char** argv) {
         if (args.count("worker"))
             return serve_share();
         forwarder = args.count("forwarder") > 0;
+        s.verbosity = zchat::runtime::verbosity(args);
+        progress_verbosity = s.verbosity;
         if (args.count("pub") && !forwarder)
             std::cerr << "zchat-bench: --pub is deprecated; use --sub (the same endpoint)\n";
         if (args.count("host")) {

@@ -2,9 +2,11 @@
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/runtime/verbosity.hpp"
 
 #include <cxxopts.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -19,8 +21,18 @@ constexpr const char* more_help =
     "0600, to keep). For the broker: give BASE.pub to every client (--curve-server-key) and\n"
     "start it with --curve-secret BASE.secret. For a client: start it with --curve-server-key\n"
     "BROKER.pub --curve-secret BASE.secret and add the public key to the broker's --allow\n"
-    "list, optionally followed by the one name it may use.\n"
+    "list, optionally followed by the one name it may use. It prints the public key and the\n"
+    "files written (-q: nothing; -v: also each file's full path and mode).\n"
     "\nExit codes: 0 success, 1 a file cannot be written, 2 usage error.\n";
+
+// "/full/path/BASE.pub: mode 0644", for -v.
+std::string described(const std::string& file) {
+    const auto path = std::filesystem::absolute(file);
+    const auto mode = std::filesystem::status(path).permissions() & std::filesystem::perms::mask;
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+    return path.string() + ": mode " + octal;
+}
 
 } // namespace
 
@@ -28,8 +40,11 @@ int main(int argc, char** argv) {
     cxxopts::Options cli("zchat-keygen", "Makes a CurveZMQ key pair for zchat.");
     std::string base;
     bool force = false;
-    cli.add_options()("f,force", "replace existing key files", cxxopts::value(force))(
-        "h,help", "print this help and exit")("version", "print the version and exit")(
+    cli.add_options()("f,force", "replace existing key files", cxxopts::value(force));
+    zchat::runtime::add_verbosity_options(cli, "print nothing when all went well",
+                                          "also print each file's full path and mode");
+    cli.add_options()("h,help", "print this help and exit")("version",
+                                                            "print the version and exit")(
         "base", "path and name of the key files, without extension", cxxopts::value(base));
     zchat::runtime::add_help_man_option(cli);
     // The groups --help lists, and so the man page: not the hidden one.
@@ -37,8 +52,9 @@ int main(int argc, char** argv) {
     const std::vector<std::string> positional{"base"};
     cli.parse_positional(positional);
     cli.positional_help("BASE");
-    cli.custom_help("[--force]");
+    cli.custom_help("[--force] [-q|-v]");
 
+    int verbosity = 0;
     try {
         const auto args = cli.parse(argc, argv);
         if (args.count("help")) {
@@ -58,6 +74,7 @@ int main(int argc, char** argv) {
                                                  args.unmatched().front() + "'");
         if (base.empty())
             throw cxxopts::exceptions::exception("give the BASE name of the key files");
+        verbosity = zchat::runtime::verbosity(args);
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-keygen: " << e.what() << " (try --help)\n";
         return exit_usage;
@@ -73,8 +90,12 @@ int main(int argc, char** argv) {
         zchat::runtime::write_key_file(base + ".secret", key_kind::secret_key, keys.secret_key,
                                        force);
         zchat::runtime::write_key_file(base + ".pub", key_kind::public_key, keys.public_key, force);
-        std::cout << "Public key: " << keys.public_key << '\n'
-                  << "Wrote " << base << ".pub and " << base << ".secret (keep it private)\n";
+        if (verbosity >= 0)
+            std::cout << "Public key: " << keys.public_key << '\n'
+                      << "Wrote " << base << ".pub and " << base << ".secret (keep it private)\n";
+        if (verbosity > 0)
+            for (const char* extension : {".pub", ".secret"})
+                std::cout << described(base + extension) << '\n';
     } catch (const zchat::runtime::key_error& e) {
         std::cerr << "zchat-keygen: " << e.what() << '\n';
         return exit_failure;

@@ -9,6 +9,7 @@
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
 #include "proto/runtime/process.hpp"
+#include "proto/runtime/verbosity.hpp"
 #include "proto/validate.hpp"
 #include "tools/tap/filter.hpp"
 #include "tools/tap/format.hpp"
@@ -54,6 +55,8 @@ constexpr const char* more_help =
     "\n-F tokens: %I ISO-8601 time (UTC), %U unix time, %e epoch, %s seq, %k kind, %t topic,\n"
     "%r room, %n sender or name, %i session id, %o online count, %p text (or description),\n"
     "%j JSON object, %% percent; escapes \\t \\n \\0 \\\\. Alerts and gaps go to stderr with -F.\n"
+    "\nStatus lines on stderr say when the tap waits and when events start arriving (-q: none;\n"
+    "-v: also what it subscribed to and each dropped connection).\n"
     "\nExit codes: 0 success (--count reached, --timeout with at least one event, Ctrl-C or\n"
     "SIGTERM, a closed output pipe), 1 runtime failure, 2 usage error (bad flag, malformed\n"
     "endpoint, unusable key file), 3 --timeout ran out before any event was shown.\n";
@@ -73,6 +76,7 @@ struct settings {
     bool colour = false;
     std::string curve_server_key_file; // empty: no CURVE
     std::string curve_secret_file;     // empty: a key pair for this run
+    int verbosity = 0;                 // -v and -q: status lines on stderr
 };
 
 class usage_error : public std::runtime_error {
@@ -143,6 +147,10 @@ public:
         if (settings_.timeout)
             deadline = start.steady + *settings_.timeout;
         status("waiting for events from " + settings_.endpoint);
+        std::string topics;
+        for (const auto& topic : filter_.subscriptions())
+            topics += (topics.empty() ? "" : ", ") + (topic.empty() ? "every topic" : topic);
+        status("subscribed to " + topics, detail);
         try {
             const int code = loop(deadline);
             finish();
@@ -179,8 +187,12 @@ private:
                 return exit_ok;
             // A refusal would repeat for ever while the tap waited for events that never come.
             // Other failures may pass (a broker restarting), so the tap says so once and waits.
-            auto failure = (items[2].revents & ZMQ_POLLIN) ? watch_.read().failure : std::nullopt;
-            if (failure) {
+            const auto news =
+                (items[2].revents & ZMQ_POLLIN) ? watch_.read() : runtime::connection_news{};
+            if (news.dropped)
+                status("the connection to " + settings_.endpoint + " dropped; reconnecting",
+                       detail);
+            if (const auto& failure = news.failure) {
                 if (failure->final)
                     throw std::runtime_error("cannot watch " + settings_.endpoint + ": " +
                                              failure->reason);
@@ -289,7 +301,11 @@ private:
                                       : tap::human_summary(t.wall, summary));
     }
 
-    void status(const std::string& text) {
+    // A status line of the default level, or of -v's.
+    static constexpr int detail = 1;
+    void status(const std::string& text, int level = 0) {
+        if (settings_.verbosity < level)
+            return;
         try {
             write_line(STDERR_FILENO, "zchat-tap: " + text);
         } catch (const output_closed&) {
@@ -357,9 +373,12 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         cxxopts::value(s.curve_server_key_file), "FILE");
     add("curve-secret", "our CURVE secret key file (with --curve-server-key)",
         cxxopts::value(s.curve_secret_file), "FILE");
-    add("h,help", "print this help and exit");
-    add("version", "print the version and exit");
-    add("host", "broker host on the default port", cxxopts::value(host));
+    zchat::runtime::add_verbosity_options(cli, "no status lines on stderr",
+                                          "also say on stderr what the tap subscribed to and when "
+                                          "its connection drops");
+    cli.add_options()("h,help", "print this help and exit")(
+        "version", "print the version and exit")("host", "broker host on the default port",
+                                                 cxxopts::value(host));
     zchat::runtime::add_help_man_option(cli);
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
@@ -369,7 +388,7 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     cli.custom_help("[--sub EP] [--topic TOPIC]... [--room ROOM]... [--exclude PREFIX]...\n"
                     "  [--no-heartbeats]"
                     " [--json | -F FMT] [-C N] [-W SECONDS] [--stats [SECONDS]]\n"
-                    "  [--curve-server-key FILE [--curve-secret FILE]]");
+                    "  [--curve-server-key FILE [--curve-secret FILE]] [-q|-v]");
 
     const auto words = joined_stats_value(argc, argv);
     std::vector<const char*> pointers;
@@ -407,6 +426,7 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
         s.topics.push_back(proto::presence_topic(room));
     }
     s.hide_heartbeats = args.count("no-heartbeats") > 0;
+    s.verbosity = runtime::verbosity(args);
     if (args.count("json"))
         s.output = mode::json;
     if (args.count("format")) {

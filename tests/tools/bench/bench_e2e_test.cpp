@@ -56,6 +56,17 @@ protected:
         return r;
     }
 
+    // Runs zchat-bench with `args` on a pseudo-terminal (script(1), util-linux), and returns what
+    // the terminal showed: stdout and stderr together.
+    std::string on_terminal(const std::string& args) {
+        const fs::path out = dir_ / "terminal";
+        const std::string command = "script -qec 'timeout -k 5 100 " +
+                                    std::string{ZCHAT_BENCH_PATH} + " " + args + "' /dev/null >" +
+                                    out.string() + " </dev/null";
+        EXPECT_EQ(std::system(command.c_str()), 0) << command;
+        return slurp(out);
+    }
+
     fs::path dir_;
 };
 
@@ -280,6 +291,29 @@ TEST_F(BenchEndToEnd, TheOldPubSpellingStillWorksWithADeprecationLine) {
     EXPECT_EQ(bench("--router tcp://127.0.0.1:1 --sub tcp://127.0.0.1:1 --size 10")
                   .err.find("deprecated"),
               std::string::npos);
+}
+
+// Progress goes to a terminal by default, never with -q, and with -v into a pipe too, as lines;
+// the spawned broker logs its warnings, and with -v all it logs by default.
+TEST_F(BenchEndToEnd, QuietHidesTheProgressAndVerboseWritesItIntoAPipe) {
+    const std::string run = "--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                            " --clients 2 --publishers 1 --rate 50 --duration 1.5 --warmup 0.5";
+    EXPECT_NE(on_terminal(run).find("\r\033[Kzchat 50 lines/s: "), std::string::npos);
+    const std::string quiet = on_terminal(run + " -q");
+    EXPECT_EQ(quiet.find("lines/s: "), std::string::npos) << quiet;
+    EXPECT_NE(quiet.find("deliveries/s"), std::string::npos) << quiet;
+
+    const auto piped = bench(run);
+    ASSERT_EQ(piped.exit_code, 0) << piped.err;
+    // No progress, and of the spawned broker's log only its warnings (the lifted rate limit).
+    EXPECT_EQ(piped.err.find("lines/s: "), std::string::npos) << piped.err;
+    EXPECT_EQ(piped.err.find(" INFO "), std::string::npos) << piped.err;
+    const auto verbose = bench(run + " -v");
+    ASSERT_EQ(verbose.exit_code, 0) << verbose.err;
+    EXPECT_NE(verbose.err.find("zchat-bench: zchat 50 lines/s: measure: "), std::string::npos)
+        << verbose.err;
+    EXPECT_EQ(verbose.err.find('\r'), std::string::npos) << verbose.err;
+    EXPECT_NE(verbose.err.find(" INFO join "), std::string::npos) << verbose.err;
 }
 
 TEST_F(BenchEndToEnd, ABrokerThatCannotStartIsARuntimeFailure) {

@@ -494,6 +494,32 @@ TEST(TapEndToEnd, SaysWhenTheBrokerGoesAwayAndWhenItComesBack) {
     EXPECT_NE(restart->find(" == restart: new epoch "), std::string::npos) << *restart;
 }
 
+// -q: not one status line; -v: also what the tap subscribed to, and each dropped connection.
+TEST(TapEndToEnd, QuietWritesNoStatusLinesAndVerboseAlsoTellsOfDroppedConnections) {
+    running_broker broker(fast_heartbeats());
+    child_process quiet(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "-q", "-W", "0.5"});
+    EXPECT_EQ(quiet.wait_for_exit(line_timeout), 0);
+    EXPECT_NE(quiet.read_rest(stream::out, 1s), "");
+    EXPECT_EQ(quiet.read_rest(stream::err, 1s), "");
+
+    auto first = std::make_unique<running_broker>(fast_heartbeats());
+    const std::string pub = first->pub();
+    auto tap = start_tap({"--sub", pub, "-v", "-t", "heartbeat"});
+    const std::vector<std::string> status{"zchat-tap: waiting for events from " + pub,
+                                          "zchat-tap: subscribed to sys/heartbeat/",
+                                          "zchat-tap: receiving events from " + pub};
+    for (const std::string& expected : status) {
+        const auto line = tap->next_line(stream::err, line_timeout);
+        ASSERT_TRUE(line) << expected;
+        EXPECT_EQ(*line, expected);
+    }
+    first->process().send_signal(SIGKILL);
+    ASSERT_TRUE(first->process().wait_for_exit(line_timeout));
+    const auto dropped = tap->next_line(stream::err, line_timeout);
+    ASSERT_TRUE(dropped);
+    EXPECT_EQ(*dropped, "zchat-tap: the connection to " + pub + " dropped; reconnecting");
+}
+
 TEST(TapEndToEnd, ATapStartedBeforeTheBrokerWaitsForIt) {
     // A port that was free a moment ago: bound by the kernel's choice, then released.
     std::string endpoint;
