@@ -1,5 +1,6 @@
 #include "broker/core.hpp"
 
+#include "broker/peer_key.hpp"
 #include "proto/printable.hpp"
 #include "proto/validate.hpp"
 #include "proto/wording.hpp"
@@ -47,6 +48,11 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
         // what it sends is not heard.
         refuse(from, proto::error_code::evicted, "your key was removed from the broker's allowlist",
                out);
+        return;
+    }
+    if (!who.may_relay && relayed(peer)) {
+        refuse(from, proto::error_code::malformed,
+               "commands through a relay are refused: the relay's key may not carry them", out);
         return;
     }
     auto decoded = proto::decode_command(frames);

@@ -70,6 +70,9 @@ struct credential {
     std::string_view key;
     std::string_view bound_name;
     bool revoked = false;
+    // Whether the connection may carry other clients' commands, as a relay does (PROTOCOL.md,
+    // section 2a): any connection without CURVE.
+    bool may_relay = true;
 };
 
 class core {

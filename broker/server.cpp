@@ -1,6 +1,8 @@
 #include "broker/server.hpp"
 
 #include "broker/batching.hpp"
+#include "broker/peer_key.hpp"
+#include "proto/envelope.hpp"
 
 #include <malloc.h>
 #include <sys/random.h>
@@ -50,13 +52,14 @@ void fill_random(void* buffer, std::size_t size) {
     }
 }
 
-// Sends `frames` as one message, after `envelope` (a ROUTER's routing id) if not empty. `parts`
-// is scratch space, reused so that sending allocates nothing once it has grown.
+// Sends `frames` as one message, after `envelope` (a ROUTER's routing id, and the identities of
+// the relays after it), if any. `parts` is scratch space, reused so that sending allocates
+// nothing once it has grown.
 void send_frames(zmq::socket_t& socket, std::vector<zmq::const_buffer>& parts,
-                 std::string_view envelope, const proto::frame_list& frames) {
+                 std::span<const std::string_view> envelope, const proto::frame_list& frames) {
     parts.clear();
-    if (!envelope.empty())
-        parts.push_back(zmq::buffer(envelope));
+    for (const std::string_view hop : envelope)
+        parts.push_back(zmq::buffer(hop));
     for (const std::string& frame : frames)
         parts.push_back(zmq::buffer(frame));
     zmq::send_multipart(socket, parts);
@@ -313,11 +316,18 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             if (!zmq::recv_multipart(router_, std::back_inserter(parts), zmq::recv_flags::dontwait))
                 break;
             frames.clear();
-            for (std::size_t i = 1; i < parts.size(); ++i)
-                frames.push_back(parts[i].to_string_view());
-            const credential who =
+            for (const zmq::message_t& part : parts)
+                frames.push_back(part.to_string_view());
+            // Through relays, the identities before the body are the path back (PROTOCOL.md,
+            // section 2a); anything else is handed over as it came, to be refused.
+            const std::size_t hops =
+                proto::acceptable_envelope(frames) ? proto::envelope_length(frames) : 1;
+            const std::string_view peer = peer_key(std::span{frames}.first(hops), peer_scratch_);
+            credential who =
                 allowed_ && parts.size() > 1 ? credential_of(parts[1], *allowed_) : credential{};
-            core_.handle(parts[0].to_string_view(), frames, now, out_, who);
+            // Under CURVE every connection is a key, and no key has a relay's role yet.
+            who.may_relay = options_.curve_secret_key.empty();
+            core_.handle(peer, std::span{frames}.subspan(hops), now, out_, who);
         }
         core_.tick(now, out_);
         ticked = true;
@@ -392,7 +402,7 @@ void server::flush(log_sink& log) {
     bursts_.sent(out_.replies.size() + out_.publications.size());
     for (const auto& r : out_.replies) {
         // ROUTER drops replies to peers that are gone; that is the behaviour we want.
-        send_frames(router_, parts_, r.peer, r.frames);
+        send_frames(router_, parts_, hops_of(r.peer).view(), r.frames);
     }
     for (const auto& frames : out_.publications)
         send_frames(pub_, parts_, {}, frames);

@@ -106,6 +106,7 @@ private:
     core core_;
     outbox out_;
     std::vector<zmq::const_buffer> parts_; // the frames of the message being sent
+    std::string peer_scratch_;             // the key of a peer behind relays (peer_key.hpp)
     // One refused handshake is logged per window and the rest counted, so that a peer retrying
     // cannot flood the log.
     flood_summary refusals_logged_{std::chrono::seconds(10)};

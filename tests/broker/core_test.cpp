@@ -2,6 +2,7 @@
 // outbox and decoded with the protocol library. No sockets and no sleeps: time is a time_point
 // the test moves by hand, and secrets come from a counter so every session's secret is known.
 #include "broker/core.hpp"
+#include "broker/peer_key.hpp"
 
 #include "proto/codec.hpp"
 #include "tests/proto/support.hpp"
@@ -2208,6 +2209,30 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
                   s.send("peer-a", proto::say{alice.secret, "lobby", 1, "still"}, "alice"))
                   .text,
               "still");
+}
+
+// A connection that may not carry other clients' commands (under CURVE: no relay role) is
+// refused what it forwards, along the forwarded path; its own commands are heard as ever.
+TEST(BrokerCore, CommandsThroughAConnectionThatMayNotRelayAreRefused) {
+    script s;
+    const credential no_relay{
+        .key = "key-r", .bound_name = "", .revoked = false, .may_relay = false};
+    std::string scratch;
+    const std::vector<std::string_view> path{"peer-r", "client-1"};
+    const std::string relayed_peer{peer_key(path, scratch)};
+    const outbox out = s.send_as(
+        relayed_peer, proto::encode(proto::hello{"mallory", "lobby", std::nullopt}), no_relay);
+    EXPECT_TRUE(refused(out, relayed_peer, error_code::malformed));
+    EXPECT_EQ(s.broker().session_count(), 0u);
+    only_reply<proto::welcome>(
+        s.send_as("peer-r", proto::encode(proto::hello{"relay", "lobby", std::nullopt}), no_relay),
+        "peer-r");
+    // Without CURVE any connection may relay.
+    const credential anyone{.key = "", .bound_name = "", .revoked = false};
+    only_reply<proto::welcome>(
+        s.send_as(relayed_peer, proto::encode(proto::hello{"alice", "lobby", std::nullopt}),
+                  anyone),
+        relayed_peer);
 }
 
 // A reload that binds names differently ends the sessions the new bindings forbid: a key now

@@ -3,6 +3,7 @@
 // Every wait is a bounded poll for a reply or event; nothing sleeps.
 #include "broker/server.hpp"
 
+#include "proto/envelope.hpp"
 #include "tests/broker/in_process_broker.hpp"
 #include "tests/broker/loopback_options.hpp"
 #include "tests/broker/test_client.hpp"
@@ -322,6 +323,64 @@ TEST(BrokerServer, MalformedMessagesGetErrorsAndTheBrokerServesTheNextClient) {
     alice.say(1, "still serving");
     EXPECT_EQ(alice.expect_reply<proto::ack>().seq, 1u);
     EXPECT_EQ(mallory.join("mallory").session_id, 2u);
+}
+
+// The reply a relay receives for one of its clients: the identities of the path, then the reply.
+struct relayed_reply {
+    proto::frame_list path;
+    proto::reply reply;
+};
+
+relayed_reply next_relayed(test_client& relay) {
+    auto frames = relay.next_reply_frames();
+    if (!frames || frames->empty())
+        throw test::test_client_error("no reply for the relay");
+    const std::string_view body = frames->back();
+    auto decoded = proto::decode_reply(std::span{&body, 1});
+    if (!std::holds_alternative<proto::reply>(decoded))
+        throw test::test_client_error("the relay received a reply it cannot decode");
+    frames->pop_back();
+    return {std::move(*frames), std::get<proto::reply>(std::move(decoded))};
+}
+
+// A relay forwards each client's commands after the client's identity, and a relay below it adds
+// its own (PROTOCOL.md, section 2a): each path is a peer of its own, answered along that path.
+TEST(BrokerServer, CommandsThroughRelaysAreAnsweredAlongTheirPath) {
+    running_broker broker;
+    test_client relay = broker.connect();
+    const auto hello = [](const std::string& name) {
+        return proto::encode(proto::command{proto::hello{name, "lobby", std::nullopt}}).front();
+    };
+    relay.send_frames({"client-1", hello("alice")});
+    relay.send_frames({"relay-2", "client-1", hello("bob")});
+    const relayed_reply to_alice = next_relayed(relay);
+    const relayed_reply to_bob = next_relayed(relay);
+    EXPECT_EQ(to_alice.path, proto::frame_list{"client-1"});
+    EXPECT_EQ(std::get<proto::welcome>(to_alice.reply).name, "alice");
+    EXPECT_EQ(to_bob.path, (proto::frame_list{"relay-2", "client-1"}));
+    EXPECT_EQ(std::get<proto::welcome>(to_bob.reply).name, "bob");
+
+    // The same client identity behind another hop is another peer: alice's secret proves nothing
+    // there, and a malformed command is answered along its own path too.
+    const auto& alice = std::get<proto::welcome>(to_alice.reply);
+    relay.send_frames({"relay-2", "client-1",
+                       proto::encode(proto::command{proto::who{alice.secret, "lobby"}}).front()});
+    const relayed_reply refused = next_relayed(relay);
+    EXPECT_EQ(refused.path, (proto::frame_list{"relay-2", "client-1"}));
+    EXPECT_EQ(code_of(std::get<proto::error>(refused.reply)), "E_NOT_JOINED");
+    relay.send_frames({"client-1", proto::test::body("SHOUT").text("x")});
+    const relayed_reply unknown = next_relayed(relay);
+    EXPECT_EQ(unknown.path, proto::frame_list{"client-1"});
+    EXPECT_EQ(code_of(std::get<proto::error>(unknown.reply)), "E_UNKNOWN_COMMAND");
+
+    // Nine identities are more than a path may hold: refused to the connection itself, whose
+    // first frame is then no body.
+    proto::frame_list too_long(proto::max_hops, "hop");
+    too_long.push_back(hello("carol"));
+    relay.send_frames(too_long);
+    const relayed_reply direct = next_relayed(relay);
+    EXPECT_EQ(direct.path, proto::frame_list{});
+    EXPECT_EQ(code_of(std::get<proto::error>(direct.reply)), "E_BAD_SIGNATURE");
 }
 
 TEST(BrokerServer, TooLongTextIsRefusedWithTheMessageId) {

@@ -1,0 +1,22 @@
+#include "proto/envelope.hpp"
+
+namespace zchat::proto {
+
+std::size_t envelope_length(std::span<const std::string_view> frames) {
+    std::size_t n = 0;
+    while (n < frames.size() && !frames[n].starts_with("ZCHAT"))
+        ++n;
+    return n;
+}
+
+bool acceptable_envelope(std::span<const std::string_view> frames) {
+    const std::size_t hops = envelope_length(frames);
+    if (hops == 0 || hops > max_hops || hops == frames.size())
+        return false;
+    for (std::size_t i = 0; i < hops; ++i)
+        if (frames[i].empty() || frames[i].size() > max_hop_bytes)
+            return false;
+    return true;
+}
+
+} // namespace zchat::proto
