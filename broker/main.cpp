@@ -158,9 +158,7 @@ int main(int argc, char** argv) {
     }
     zchat::runtime::add_verbosity_options(cli, "log one level less (repeatable: -qq)",
                                           "log one level more (repeatable: -vv)");
-    cli.add_options()("h,help", "print this help and exit")("version",
-                                                            "print the version and exit");
-    zchat::runtime::add_help_man_option(cli);
+    zchat::runtime::add_help_and_version(cli);
     cli.custom_help(usage_line());
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
@@ -170,18 +168,8 @@ int main(int argc, char** argv) {
     instructions told;
     try {
         const auto args = cli.parse(argc, argv);
-        if (args.count("help")) {
-            std::cout << cli.help(help_groups) << exit_codes_help << std::flush;
+        if (zchat::runtime::answer_help_or_version(cli, args, help_groups, {}, exit_codes_help))
             return exit_ok;
-        }
-        if (args.count("help-man")) {
-            std::cout << zchat::runtime::man_options(cli, help_groups, {}) << std::flush;
-            return exit_ok;
-        }
-        if (args.count("version")) {
-            std::cout << "zchat-broker " << ZCHAT_VERSION << '\n';
-            return exit_ok;
-        }
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         told.testing = args.count("test-config") > 0;
@@ -258,9 +246,7 @@ int main(int argc, char** argv) {
         std::cout << "Chat broker stopped" << std::endl;
     } catch (const zchat::broker::bind_error& e) {
         std::cerr << "zchat-broker: " << e.what() << '\n';
-        const int code = e.errno_code;
-        const bool malformed = code == EINVAL || code == EPROTONOSUPPORT || code == ENODEV;
-        return malformed ? exit_usage : exit_failure;
+        return e.malformed() ? exit_usage : exit_failure;
     } catch (const zmq::error_t& e) {
         std::cerr << "zchat-broker: " << e.what() << '\n';
         return exit_failure;

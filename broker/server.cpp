@@ -65,18 +65,6 @@ void send_frames(zmq::socket_t& socket, std::vector<zmq::const_buffer>& parts,
     zmq::send_multipart(socket, parts);
 }
 
-// Binds and returns the endpoint actually bound, with a wildcard port resolved.
-std::string bind(zmq::socket_t& socket, const char* role, const std::string& endpoint) {
-    try {
-        socket.bind(endpoint);
-    } catch (const zmq::error_t& e) {
-        throw bind_error(std::string{"cannot bind "} + role + " endpoint '" + endpoint +
-                             "': " + e.what(),
-                         e.num());
-    }
-    return socket.get(zmq::sockopt::last_endpoint);
-}
-
 void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
     socket.set(zmq::sockopt::curve_server, true);
     socket.set(zmq::sockopt::curve_secretkey, secret_key);
@@ -151,7 +139,7 @@ server::server(zmq::context_t& ctx, const server_options& options)
     if (allowed_) {
         zap_ = zmq::socket_t(ctx, zmq::socket_type::rep);
         zap_.set(zmq::sockopt::linger, 0);
-        bind(zap_, "ZAP handler", zap_endpoint);
+        runtime::bind_endpoint(zap_, "ZAP handler", zap_endpoint);
     }
     if (!options.curve_secret_key.empty()) {
         use_curve(router_, options.curve_secret_key);
@@ -166,8 +154,8 @@ server::server(zmq::context_t& ctx, const server_options& options)
     // room (a batch counts as one, hence batches are small: batching.hpp); past it the PUB
     // socket drops for that subscriber only and never blocks the broker.
     pub_.set(zmq::sockopt::sndhwm, static_cast<int>(options.core.max_lag));
-    router_endpoint_ = bind(router_, "router", options.router_endpoint);
-    pub_endpoint_ = bind(pub_, "pub", options.pub_endpoint);
+    router_endpoint_ = runtime::bind_endpoint(router_, "router", options.router_endpoint);
+    pub_endpoint_ = runtime::bind_endpoint(pub_, "pub", options.pub_endpoint);
 }
 
 void server::reconfigure(const server_options& next, log_sink& log) {

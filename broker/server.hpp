@@ -8,6 +8,7 @@
 #include "broker/core.hpp"
 #include "broker/log_sink.hpp"
 #include "proto/defaults.hpp"
+#include "proto/runtime/bind.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -21,12 +22,7 @@
 
 namespace zchat::broker {
 
-// An endpoint could not be bound: says which one and why; errno_code tells a malformed endpoint
-// (EINVAL, EPROTONOSUPPORT, ...) from one that is merely unavailable (EADDRINUSE, ...).
-struct bind_error : std::runtime_error {
-    bind_error(const std::string& what, int code) : std::runtime_error(what), errno_code(code) {}
-    int errno_code;
-};
+using runtime::bind_error;
 
 struct server_options {
     std::string router_endpoint{proto::default_router_endpoint};

@@ -129,10 +129,8 @@ int main(int argc, char** argv) {
     zchat::runtime::add_verbosity_options(
         cli, "show no presence lines (who enters and leaves, connected)",
         "also show on stderr where the client connects and what the broker announced");
-    cli.add_options()("h,help", "print this help and exit")(
-        "version", "print the version and exit")("host", "broker host on the default ports",
-                                                 cxxopts::value(host));
-    zchat::runtime::add_help_man_option(cli);
+    zchat::runtime::add_help_and_version(cli);
+    cli.add_options()("host", "broker host on the default ports", cxxopts::value(host));
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
     const std::vector<std::string> positional{"host"};
@@ -145,18 +143,9 @@ int main(int argc, char** argv) {
 
     try {
         const auto args = cli.parse(argc, argv);
-        if (args.count("help")) {
-            std::cout << cli.help(help_groups) << exit_codes_help << std::flush;
+        if (zchat::runtime::answer_help_or_version(cli, args, help_groups, positional,
+                                                   exit_codes_help))
             return exit_ok;
-        }
-        if (args.count("help-man")) {
-            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
-            return exit_ok;
-        }
-        if (args.count("version")) {
-            std::cout << "zchat-client " << ZCHAT_VERSION << '\n';
-            return exit_ok;
-        }
         if (word_after_message(argc, argv))
             throw cxxopts::exceptions::exception(
                 "-m takes one argument: quote a message of several words (-m 'hello world'), "

@@ -1,6 +1,7 @@
 #include "proto/runtime/man_options.hpp"
 
 #include <algorithm>
+#include <iostream>
 
 namespace zchat::runtime {
 namespace {
@@ -43,9 +44,26 @@ std::string description(const cxxopts::HelpOptionDetails& o) {
 
 } // namespace
 
-void add_help_man_option(cxxopts::Options& cli) {
+void add_help_and_version(cxxopts::Options& cli) {
+    cli.add_options()("h,help", "print this help and exit")("version",
+                                                            "print the version and exit");
     cli.add_options(hidden_group)("help-man",
                                   "print the man page's OPTIONS section (scdoc) and exit");
+}
+
+bool answer_help_or_version(const cxxopts::Options& cli, const cxxopts::ParseResult& args,
+                            const std::vector<std::string>& groups,
+                            const std::vector<std::string>& positional,
+                            std::string_view more_help) {
+    if (args.count("help"))
+        std::cout << cli.help(groups) << more_help << std::flush;
+    else if (args.count("help-man"))
+        std::cout << man_options(cli, groups, positional) << std::flush;
+    else if (args.count("version"))
+        std::cout << cli.program() << ' ' << ZCHAT_VERSION << '\n';
+    else
+        return false;
+    return true;
 }
 
 std::string man_options(const cxxopts::Options& cli, const std::vector<std::string>& groups,

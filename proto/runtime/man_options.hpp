@@ -7,6 +7,7 @@
 #include <cxxopts.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zchat::runtime {
@@ -15,8 +16,15 @@ namespace zchat::runtime {
 // lists only the unnamed group, so neither --help nor the man page shows these.
 inline constexpr const char* hidden_group = "internal";
 
-// Adds --help-man to `cli`, in the hidden group.
-void add_help_man_option(cxxopts::Options& cli);
+// Adds -h/--help and --version, which every executable takes, and --help-man in the hidden group.
+void add_help_and_version(cxxopts::Options& cli);
+
+// What every executable answers before looking at anything else, on stdout: --help (the options
+// of `groups`, then `more_help`), --help-man (man_options) and --version ("PROGRAM VERSION").
+// Returns whether `args` asked for one of them, which the caller then ends with exit code 0.
+bool answer_help_or_version(const cxxopts::Options& cli, const cxxopts::ParseResult& args,
+                            const std::vector<std::string>& groups,
+                            const std::vector<std::string>& positional, std::string_view more_help);
 
 // "# OPTIONS", then each option of `groups` in the order `cli.help(groups)` lists them: a line
 // such as `*-t*, *--topic* _TOPIC_` (`*--stats*[=_SECONDS_]` for a value that may be left out),

@@ -2,7 +2,7 @@
 // --curve-secret and --allow, and real clients and taps that hold listed keys, unlisted keys,
 // the wrong broker key or no key at all. Raw SUB sockets in the test stand in for a peer that
 // only listens, so "never sees a single event" is checked against one that does.
-#include "tests/e2e/relay.hpp"
+#include "tests/e2e/tcp_link.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/running_broker.hpp"
@@ -365,7 +365,7 @@ TEST_F(Curve, BrokerRefusesAnUnusableKeyOrAllowlistAndAllowWithoutCurve) {
     EXPECT_EQ(exit_of(allow_alone), "exit 2");
 }
 
-// What a relay between the clients and the broker copied while alice said `text` to bob, with
+// What a TCP link between the clients and the broker copied while alice said `text` to bob, with
 // the broker started with `broker_args` and the clients with `client_keys(name)`.
 struct wire {
     std::string to_broker;
@@ -375,7 +375,7 @@ struct wire {
 template <class KeysOf>
 wire capture_chat(const std::string& text, const lines& broker_args, KeysOf client_keys) {
     running_broker broker{broker_args};
-    relay middle({broker.router(), broker.pub()});
+    tcp_link middle({broker.router(), broker.pub()});
     const auto client = [&](const std::string& name) {
         lines args{"--router", middle.endpoint(0), "--sub", middle.endpoint(1), "--name", name};
         const lines keys = client_keys(name);

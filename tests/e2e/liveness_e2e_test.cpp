@@ -1,14 +1,14 @@
 // End-to-end liveness faults (F1-F6 and F9 of RELIABILITY.md): real zchat-broker and
 // zchat-client processes on loopback, a client killed or stopped, the broker killed and
 // restarted on the same endpoints, the network between a client and the broker cut or frozen
-// through the test relay, a subscriber that never reads, and the broker's wall clock jumping.
+// through the test TCP link, a subscriber that never reads, and the broker's wall clock jumping.
 // What is checked is what users see (the lines the clients print) and the online counts.
 //
 // The broker runs with short intervals, so a fault shows within a second. The bounds of
 // RELIABILITY.md are waited for with some slack for a loaded machine (sanitizers, ctest -j):
 // a wait that runs out fails the test, but nothing asserts how fast a thing happened.
 #include "tests/e2e/chat_lines.hpp"
-#include "tests/e2e/relay.hpp"
+#include "tests/e2e/tcp_link.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/proc_status.hpp"
@@ -408,7 +408,7 @@ TEST_F(Liveness, AfterABrokerCrashAndRestartEveryClientRejoinsAndTheCountIsRight
 // sees it leave and enter. (libzmq would reconnect the DEALER by itself, under a new routing id
 // the broker does not know; the client notices the reset and resumes its session at once.)
 TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
-    relay net({broker_.router(), broker_.pub()});
+    tcp_link net({broker_.router(), broker_.pub()});
     child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
     child_process bob = client_at("bob", net.endpoint(0), net.endpoint(1));
@@ -423,7 +423,7 @@ TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
         << transcript(alice) << "\nbob:\n"
         << transcript(bob) << "\nbroker:\n"
         << transcript(broker_.process());
-    EXPECT_GT(net.accepted(), before); // bob did reconnect through the relay
+    EXPECT_GT(net.accepted(), before); // bob did reconnect through the link
     // bob noticed the reset at once and took his session over (the broker logs a reconnect).
     EXPECT_TRUE(printed(bob, stream::err, lost));
     EXPECT_TRUE(printed(bob, stream::out, reconnected(2)));
@@ -440,11 +440,11 @@ TEST_F(Liveness, AConnectionResetAndReconnectedWithinTheExpiryKeepsTheSession) {
         EXPECT_FALSE(line.starts_with("INFO leave ")) << line;
 }
 
-// F5, a pulled cable: the relay holds every byte, both ways, for longer than the expiry, with
+// F5, a pulled cable: the link holds every byte, both ways, for longer than the expiry, with
 // the sockets left open. The broker times the client out, the client says it lost the
 // connection, and once the cable is back it rejoins by itself, as one session under its name.
 TEST_F(Liveness, AFrozenLinkLongerThanTheExpiryTimesTheClientOutAndItRejoinsAfterTheHeal) {
-    relay net({broker_.router(), broker_.pub()});
+    tcp_link net({broker_.router(), broker_.pub()});
     child_process alice = client("alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
     const std::size_t fds_without_bob = open_fds(broker_.process().pid());

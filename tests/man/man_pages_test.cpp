@@ -29,6 +29,7 @@ struct executable {
 const std::vector<executable> executables{
     {"zchat-broker", ZCHAT_BROKER_PATH, {"help-man"}},
     {"zchat-client", ZCHAT_CLIENT_PATH, {"help-man"}},
+    {"zchat-relay", ZCHAT_RELAY_PATH, {"help-man"}},
     {"zchat-tap", ZCHAT_TAP_PATH, {"help-man"}},
     {"zchat-bench", ZCHAT_BENCH_PATH, {"help-man", "forwarder", "worker", "pub"}},
     {"zchat-keygen", ZCHAT_KEYGEN_PATH, {"help-man"}},

@@ -34,6 +34,7 @@ TEST(Envelope, AcceptsOneToEightIdentitiesOfOneTo255BytesBeforeABody) {
     frames nine(max_hops + 1, "hop");
     nine.push_back(body);
     EXPECT_FALSE(acceptable_envelope(nine));
+    EXPECT_FALSE(acceptable_envelope(eight, max_hops - 1)); // a relay's limit: one for itself
 
     EXPECT_FALSE(acceptable_envelope(frames{body}));              // no identity at all
     EXPECT_FALSE(acceptable_envelope(frames{"alice"}));           // no body

@@ -88,6 +88,14 @@ milliseconds ms(double seconds) {
     return milliseconds(static_cast<long>(seconds * 1000));
 }
 
+constexpr const char* more_help =
+    "\nA spawned broker is started with --rate 0 (its per-session rate limit lifted) unless\n"
+    "--keep-rate-limit is given, and logs warnings only (-q: errors; -v: as by default).\n"
+    "Each line is due to all C clients (with --rooms N, all those of its room), the sender's\n"
+    "own SUB included. Progress shows on stderr when it is a terminal.\n"
+    "Exit codes: 0 success, 1 runtime failure (a broker that cannot be started or joined), 2 "
+    "usage error.\n";
+
 // -q and -v: progress on stderr never (below 0), on a terminal only (0, so that logs and pipes
 // stay clean), or also into a pipe or file, a line a second (above 0). Set once, by main.
 int progress_verbosity = 0;
@@ -666,15 +674,13 @@ int main(int argc, char** argv) {
     zchat::runtime::add_verbosity_options(cli, "no progress line on stderr",
                                           "progress on stderr also when it is not a terminal, a "
                                           "line a second");
-    cli.add_options()("h,help", "print this help and exit")("version",
-                                                            "print the version and exit");
+    zchat::runtime::add_help_and_version(cli);
     // How the bench starts its own baseline and its workers: not for people, so not in --help;
     // and the old spelling of --sub, kept for a release.
     auto add_hidden = cli.add_options(zchat::runtime::hidden_group);
     add_hidden("forwarder", "run as the baseline forwarder (used by --baseline)");
     add_hidden("worker", "run as one worker of --procs, its share read from stdin");
     add_hidden("pub", "the old name of --sub", cxxopts::value(s.pub), "EP");
-    zchat::runtime::add_help_man_option(cli);
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
     const std::vector<std::string> positional{"host"};
@@ -687,25 +693,8 @@ int main(int argc, char** argv) {
         "  [-q|-v]");
     try {
         const auto args = cli.parse(argc, argv);
-        if (args.count("version")) {
-            std::cout << "zchat-bench " << ZCHAT_VERSION << '\n';
+        if (zchat::runtime::answer_help_or_version(cli, args, help_groups, positional, more_help))
             return exit_ok;
-        }
-        if (args.count("help")) {
-            std::cout << cli.help(help_groups)
-                      << "\nA spawned broker is started with --rate 0 (its per-session rate "
-                         "limit lifted) unless\n--keep-rate-limit is given, and logs warnings "
-                         "only (-q: errors; -v: as by default).\nEach line is due to all C "
-                         "clients (with --rooms N, all those of its room), the sender's\nown SUB "
-                         "included. Progress shows on stderr when it is a terminal.\n"
-                         "Exit codes: 0 success, 1 runtime failure (a broker that cannot be "
-                         "started or joined), 2 usage error.\n";
-            return exit_ok;
-        }
-        if (args.count("help-man")) {
-            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
-            return exit_ok;
-        }
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::no_such_option(args.unmatched().front());
         if (args.count("worker"))

@@ -43,10 +43,9 @@ int main(int argc, char** argv) {
     cli.add_options()("f,force", "replace existing key files", cxxopts::value(force));
     zchat::runtime::add_verbosity_options(cli, "print nothing when all went well",
                                           "also print each file's full path and mode");
-    cli.add_options()("h,help", "print this help and exit")("version",
-                                                            "print the version and exit")(
-        "base", "path and name of the key files, without extension", cxxopts::value(base));
-    zchat::runtime::add_help_man_option(cli);
+    zchat::runtime::add_help_and_version(cli);
+    cli.add_options()("base", "path and name of the key files, without extension",
+                      cxxopts::value(base));
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
     const std::vector<std::string> positional{"base"};
@@ -57,18 +56,8 @@ int main(int argc, char** argv) {
     int verbosity = 0;
     try {
         const auto args = cli.parse(argc, argv);
-        if (args.count("help")) {
-            std::cout << cli.help(help_groups) << more_help << std::flush;
+        if (zchat::runtime::answer_help_or_version(cli, args, help_groups, positional, more_help))
             return exit_ok;
-        }
-        if (args.count("help-man")) {
-            std::cout << zchat::runtime::man_options(cli, help_groups, positional) << std::flush;
-            return exit_ok;
-        }
-        if (args.count("version")) {
-            std::cout << "zchat-keygen " << ZCHAT_VERSION << '\n';
-            return exit_ok;
-        }
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::exception("unexpected argument '" +
                                                  args.unmatched().front() + "'");

@@ -376,10 +376,8 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     zchat::runtime::add_verbosity_options(cli, "no status lines on stderr",
                                           "also say on stderr what the tap subscribed to and when "
                                           "its connection drops");
-    cli.add_options()("h,help", "print this help and exit")(
-        "version", "print the version and exit")("host", "broker host on the default port",
-                                                 cxxopts::value(host));
-    zchat::runtime::add_help_man_option(cli);
+    zchat::runtime::add_help_and_version(cli);
+    cli.add_options()("host", "broker host on the default port", cxxopts::value(host));
     // The groups --help lists, and so the man page: not the hidden one.
     const std::vector<std::string> help_groups{""};
     const std::vector<std::string> positional{"host"};
@@ -395,18 +393,7 @@ settings parse(cxxopts::Options& cli, int argc, char** argv, bool& done) {
     for (const auto& w : words)
         pointers.push_back(w.c_str());
     const auto args = cli.parse(static_cast<int>(pointers.size()), pointers.data());
-    if (args.count("help")) {
-        std::cout << cli.help(help_groups) << more_help << std::flush;
-        done = true;
-        return s;
-    }
-    if (args.count("help-man")) {
-        std::cout << runtime::man_options(cli, help_groups, positional) << std::flush;
-        done = true;
-        return s;
-    }
-    if (args.count("version")) {
-        std::cout << "zchat-tap " << ZCHAT_VERSION << '\n';
+    if (runtime::answer_help_or_version(cli, args, help_groups, positional, more_help)) {
         done = true;
         return s;
     }

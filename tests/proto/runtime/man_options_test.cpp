@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace zchat::runtime {
 namespace {
@@ -39,20 +44,42 @@ TEST(ManOptions, LeavesOutWhatHelpLeavesOut) {
     cli.add_options()("shown", "listed")("host", "a positional argument",
                                          cxxopts::value<std::string>());
     cli.add_options(hidden_group)("worker", "for the executable itself");
-    add_help_man_option(cli);
+    add_help_and_version(cli);
     cli.parse_positional({"host"});
 
-    EXPECT_EQ(man_options(cli, {""}, {"host"}), "# OPTIONS\n\n*--shown*\n\tlisted\n");
+    EXPECT_EQ(man_options(cli, {""}, {"host"}),
+              "# OPTIONS\n\n*--shown*\n\tlisted\n\n*-h*, *--help*\n\tprint this help and exit\n"
+              "\n*--version*\n\tprint the version and exit\n");
     const std::string help = cli.help({""});
     EXPECT_EQ(help.find("--worker"), std::string::npos) << help;
     EXPECT_EQ(help.find("--help-man"), std::string::npos) << help;
 }
 
-TEST(ManOptions, HelpManIsAFlagTheExecutableCanAskFor) {
+// What `argv` makes answer_help_or_version print, or nothing if it answers nothing.
+std::optional<std::string> answer_to(std::vector<const char*> argv) {
     cxxopts::Options cli("zchat-test", "");
-    add_help_man_option(cli);
-    const char* argv[] = {"zchat-test", "--help-man"};
-    EXPECT_EQ(cli.parse(2, argv).count("help-man"), 1u);
+    cli.add_options()("shown", "listed");
+    add_help_and_version(cli);
+    const auto args = cli.parse(static_cast<int>(argv.size()), argv.data());
+    std::ostringstream out;
+    std::streambuf* const saved = std::cout.rdbuf(out.rdbuf());
+    const bool answered = answer_help_or_version(cli, args, {""}, {}, "\nMore.\n");
+    std::cout.rdbuf(saved);
+    if (!answered)
+        return std::nullopt;
+    return out.str();
+}
+
+TEST(ManOptions, HelpHelpManAndVersionAreAnsweredOnStdout) {
+    EXPECT_EQ(answer_to({"zchat-test", "--version"}), "zchat-test " ZCHAT_VERSION "\n");
+    const auto help = answer_to({"zchat-test", "-h"});
+    ASSERT_TRUE(help);
+    EXPECT_NE(help->find("--shown"), std::string::npos) << *help;
+    EXPECT_TRUE(help->ends_with("\nMore.\n")) << *help;
+    const auto page = answer_to({"zchat-test", "--help-man"});
+    ASSERT_TRUE(page);
+    EXPECT_TRUE(page->starts_with("# OPTIONS\n")) << *page;
+    EXPECT_EQ(answer_to({"zchat-test", "--shown"}), std::nullopt);
 }
 
 TEST(ManOptions, HelpTextIsLiteralInScdoc) {

@@ -1,8 +1,8 @@
-// The test relay on its own, with plain TCP sockets at both ends: bytes pass through both ways,
+// The test link on its own, with plain TCP sockets at both ends: bytes pass through both ways,
 // a freeze holds them (and new connections) back without closing anything, a heal delivers what
 // was held, a cut resets both ends, and the capture keeps a copy of every byte per direction.
 // Absence is checked with a bounded wait that must run out; everything else waits for the bytes.
-#include "tests/e2e/relay.hpp"
+#include "tests/e2e/tcp_link.hpp"
 #include "tests/support/child_process.hpp"
 
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Long enough to be sure that nothing is coming through a frozen relay on a loaded machine,
+// Long enough to be sure that nothing is coming through a frozen link on a loaded machine,
 // short enough to keep the test quick.
 constexpr auto quiet = 300ms;
 
@@ -53,7 +53,7 @@ sockaddr_in loopback(int port) {
     return addr;
 }
 
-// A listening socket on a free loopback port: the relay's target.
+// A listening socket on a free loopback port: the link's target.
 class target {
 public:
     target() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
@@ -67,7 +67,7 @@ public:
     }
     std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 
-    // The next connection the relay made to us, or nullopt if none comes within `timeout`.
+    // The next connection the link made to us, or nullopt if none comes within `timeout`.
     std::optional<fd_t> accept(std::chrono::milliseconds timeout) {
         pollfd p{fd_.get(), POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
@@ -130,17 +130,17 @@ struct connection {
     fd_t server;
 };
 
-connection connect_through(relay& r, target& t) {
+connection connect_through(tcp_link& r, target& t) {
     fd_t client = connect_to(r.endpoint(0));
     std::optional<fd_t> server = t.accept(child_process::default_timeout);
     if (!server)
-        throw process_error("the relay never connected to the target");
+        throw process_error("the tcp_link never connected to the target");
     return {std::move(client), std::move(*server)};
 }
 
-TEST(Relay, CopiesBytesBothWaysAndKeepsACopyOfEach) {
+TEST(TcpLink, CopiesBytesBothWaysAndKeepsACopyOfEach) {
     target t;
-    relay r({t.endpoint()});
+    tcp_link r({t.endpoint()});
     connection c = connect_through(r, t);
 
     send_all(c.client, "hello target");
@@ -155,15 +155,15 @@ TEST(Relay, CopiesBytesBothWaysAndKeepsACopyOfEach) {
     EXPECT_EQ(r.accepted(), 1u);
 }
 
-TEST(Relay, AFreezeHoldsBytesAndConnectionsBackAndAHealDeliversThem) {
+TEST(TcpLink, AFreezeHoldsBytesAndConnectionsBackAndAHealDeliversThem) {
     target t;
-    relay r({t.endpoint()});
+    tcp_link r({t.endpoint()});
     connection c = connect_through(r, t);
 
     r.freeze();
     send_all(c.client, "held");
     send_all(c.server, "held too");
-    fd_t late = connect_to(r.endpoint(0)); // the kernel completes it; the relay does not
+    fd_t late = connect_to(r.endpoint(0)); // the kernel completes it; the link does not
     EXPECT_EQ(receive(c.server, 4, quiet), "");
     EXPECT_EQ(receive(c.client, 8, quiet), "");
     EXPECT_FALSE(t.accept(quiet));
@@ -184,9 +184,9 @@ TEST(Relay, AFreezeHoldsBytesAndConnectionsBackAndAHealDeliversThem) {
     EXPECT_EQ(r.accepted(), 2u);
 }
 
-TEST(Relay, ACutResetsBothEndsAndNewConnectionsStillPassThrough) {
+TEST(TcpLink, ACutResetsBothEndsAndNewConnectionsStillPassThrough) {
     target t;
-    relay r({t.endpoint()});
+    tcp_link r({t.endpoint()});
     connection c = connect_through(r, t);
 
     r.cut();
@@ -199,22 +199,22 @@ TEST(Relay, ACutResetsBothEndsAndNewConnectionsStillPassThrough) {
     EXPECT_EQ(r.accepted(), 2u);
 }
 
-TEST(Relay, AClientOfADeadTargetIsDroppedAtOnce) {
+TEST(TcpLink, AClientOfADeadTargetIsDroppedAtOnce) {
     std::string endpoint;
     {
         target gone;
         endpoint = gone.endpoint();
     }
-    relay r({endpoint});
+    tcp_link r({endpoint});
     fd_t client = connect_to(r.endpoint(0));
     const std::optional<int> end = read_end(client, child_process::default_timeout);
     ASSERT_TRUE(end);
     EXPECT_LE(*end, 0); // ended, by a reset or in order; never data
 }
 
-TEST(Relay, RefusesATargetThatIsNotALoopbackPort) {
-    EXPECT_THROW(relay({"tcp://example.com:80"}), process_error);
-    EXPECT_THROW(relay({"tcp://127.0.0.1:0"}), process_error);
+TEST(TcpLink, RefusesATargetThatIsNotALoopbackPort) {
+    EXPECT_THROW(tcp_link({"tcp://example.com:80"}), process_error);
+    EXPECT_THROW(tcp_link({"tcp://127.0.0.1:0"}), process_error);
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// A TCP relay for end-to-end tests: it stands between clients and the broker, so a test can
+// A TCP link for end-to-end tests: it stands between clients and the broker, so a test can
 // break the network between them without root. It listens on a free loopback port for each
 // target and copies the bytes of every connection it accepts to and from that target, in a
 // thread of its own. The test can freeze it (stop copying and accepting, but keep every socket
@@ -10,7 +10,7 @@
 //
 // What it is not: a proxy that understands ZMTP, or a traffic shaper; it only copies bytes.
 // Loopback IPv4 targets only. The capture grows with the traffic, so it suits short tests. The
-// public member functions may be called from the test's thread while the relay's own thread
+// public member functions may be called from the test's thread while the link's own thread
 // runs; nothing else is shared.
 #pragma once
 
@@ -24,23 +24,23 @@
 
 namespace zchat::test {
 
-class relay {
+class tcp_link {
 public:
-    // Starts relaying to each of `targets` ("tcp://127.0.0.1:PORT"). Throws process_error if a
+    // Starts copying to each of `targets` ("tcp://127.0.0.1:PORT"). Throws process_error if a
     // target is not of that form or a port cannot be bound.
-    explicit relay(const std::vector<std::string>& targets);
+    explicit tcp_link(const std::vector<std::string>& targets);
 
     // Closes every connection and stops the thread.
-    ~relay();
+    ~tcp_link();
 
-    relay(const relay&) = delete;
-    relay& operator=(const relay&) = delete;
+    tcp_link(const tcp_link&) = delete;
+    tcp_link& operator=(const tcp_link&) = delete;
 
     // Where to connect instead of targets[i]: "tcp://127.0.0.1:PORT".
     std::string endpoint(std::size_t i) const;
 
     // Stops copying bytes and accepting connections; every open socket stays open. Returns once
-    // the relay's thread has stopped.
+    // the link's thread has stopped.
     void freeze();
     // Copies and accepts again, starting with what was held back meanwhile.
     void heal();
@@ -48,11 +48,11 @@ public:
     // connections are accepted as before. Returns once it is done.
     void cut();
 
-    // Connections accepted so far, for checking that a client did reconnect through the relay.
+    // Connections accepted so far, for checking that a client did reconnect through the link.
     std::uint64_t accepted() const { return accepted_.load(); }
 
     // Every byte copied so far towards the targets (what clients sent), and from them (what
-    // the targets sent back), over all connections and targets, each in the order the relay
+    // the targets sent back), over all connections and targets, each in the order the link
     // read it. Bytes held back by a freeze count once they are read. Any thread.
     std::string bytes_to_target() const;
     std::string bytes_from_target() const;
@@ -77,7 +77,7 @@ private:
     // stream or on an error.
     bool read_into(int from, std::string& buffer, std::string& capture);
     // Closes what is left and marks every order as done once the thread has ended, however
-    // it ended; on the relay's thread.
+    // it ended; on the link's thread.
     void finish();
     static void close_link(link& l, bool reset);
 

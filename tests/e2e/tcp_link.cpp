@@ -1,4 +1,4 @@
-#include "tests/e2e/relay.hpp"
+#include "tests/e2e/tcp_link.hpp"
 
 #include "tests/support/child_process.hpp"
 
@@ -18,7 +18,7 @@ namespace zchat::test {
 namespace {
 
 constexpr std::string_view loopback_prefix = "tcp://127.0.0.1:";
-// Bytes held for one direction of one link before the relay stops reading that side: enough for
+// Bytes held for one direction of one link before the link stops reading that side: enough for
 // any burst a test makes, small enough that a stalled reader pushes back on the writer.
 constexpr std::size_t max_buffered = 256 * 1024;
 
@@ -40,13 +40,13 @@ sockaddr_in loopback(std::uint16_t port) {
 
 std::uint16_t port_of(const std::string& endpoint) {
     if (!endpoint.starts_with(loopback_prefix))
-        throw process_error("relay: not a loopback endpoint: " + endpoint);
+        throw process_error("tcp_link: not a loopback endpoint: " + endpoint);
     const std::string digits = endpoint.substr(loopback_prefix.size());
     const bool numeric = !digits.empty() && digits.size() <= 5 &&
                          digits.find_first_not_of("0123456789") == std::string::npos;
     const int port = numeric ? std::stoi(digits) : 0;
     if (port <= 0 || port > 65535)
-        throw process_error("relay: bad port in " + endpoint);
+        throw process_error("tcp_link: bad port in " + endpoint);
     return static_cast<std::uint16_t>(port);
 }
 
@@ -85,10 +85,10 @@ bool write_from(int to, std::string& buffer) {
 
 } // namespace
 
-relay::relay(const std::vector<std::string>& targets) {
+tcp_link::tcp_link(const std::vector<std::string>& targets) {
     std::array<int, 2> wake{};
     if (::pipe2(wake.data(), O_CLOEXEC) != 0)
-        throw process_error(os_error("relay: pipe2"));
+        throw process_error(os_error("tcp_link: pipe2"));
     wake_read_ = wake[0];
     wake_write_ = wake[1];
     for (const auto& target : targets) {
@@ -99,7 +99,7 @@ relay::relay(const std::vector<std::string>& targets) {
         if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
             ::listen(fd, 64) != 0 ||
             ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
-            const std::string error = os_error("relay: cannot listen on loopback");
+            const std::string error = os_error("tcp_link: cannot listen on loopback");
             if (fd >= 0)
                 ::close(fd);
             for (const int l : listeners_)
@@ -117,7 +117,7 @@ relay::relay(const std::vector<std::string>& targets) {
     });
 }
 
-relay::~relay() {
+tcp_link::~tcp_link() {
     command(order::stop);
     thread_.join();
     for (const int fd : listeners_)
@@ -126,33 +126,33 @@ relay::~relay() {
     ::close(wake_write_);
 }
 
-std::string relay::bytes_to_target() const {
+std::string tcp_link::bytes_to_target() const {
     std::lock_guard lock(mutex_);
     return captured_to_target_;
 }
 
-std::string relay::bytes_from_target() const {
+std::string tcp_link::bytes_from_target() const {
     std::lock_guard lock(mutex_);
     return captured_from_target_;
 }
 
-std::string relay::endpoint(std::size_t i) const {
+std::string tcp_link::endpoint(std::size_t i) const {
     return std::string{loopback_prefix} + std::to_string(ports_.at(i));
 }
 
-void relay::freeze() {
+void tcp_link::freeze() {
     command(order::freeze);
 }
 
-void relay::heal() {
+void tcp_link::heal() {
     command(order::heal);
 }
 
-void relay::cut() {
+void tcp_link::cut() {
     command(order::cut);
 }
 
-void relay::command(order o) {
+void tcp_link::command(order o) {
     std::unique_lock lock(mutex_);
     const std::uint64_t ticket = ++orders_sent_;
     const char byte = static_cast<char>(o);
@@ -161,7 +161,7 @@ void relay::command(order o) {
     done_cv_.wait(lock, [&] { return orders_done_ >= ticket || ended_; });
 }
 
-void relay::finish() {
+void tcp_link::finish() {
     // After a stop there are none; after a failed poll these would otherwise stay open.
     for (link& l : links_)
         close_link(l, false);
@@ -173,7 +173,7 @@ void relay::finish() {
     done_cv_.notify_all();
 }
 
-void relay::run() {
+void tcp_link::run() {
     std::vector<pollfd> fds;
     for (;;) {
         // The wake pipe first, then the listeners, then two entries per link.
@@ -248,7 +248,7 @@ void relay::run() {
     }
 }
 
-void relay::accept_from(std::size_t listener) {
+void tcp_link::accept_from(std::size_t listener) {
     for (;;) {
         const int down =
             ::accept4(listeners_[listener], nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -267,7 +267,7 @@ void relay::accept_from(std::size_t listener) {
     }
 }
 
-bool relay::pump(link& l, short down_events, short up_events) {
+bool tcp_link::pump(link& l, short down_events, short up_events) {
     constexpr short ended = POLLERR | POLLNVAL;
     if ((down_events | up_events) & ended)
         return false;
@@ -283,7 +283,7 @@ bool relay::pump(link& l, short down_events, short up_events) {
     return open && up_ok && down_ok;
 }
 
-bool relay::read_into(int from, std::string& buffer, std::string& capture) {
+bool tcp_link::read_into(int from, std::string& buffer, std::string& capture) {
     std::array<char, 16384> chunk{};
     for (;;) {
         const ssize_t n = ::read(from, chunk.data(), chunk.size());
@@ -303,7 +303,7 @@ bool relay::read_into(int from, std::string& buffer, std::string& capture) {
     }
 }
 
-void relay::close_link(link& l, bool reset) {
+void tcp_link::close_link(link& l, bool reset) {
     for (const int fd : {l.downstream, l.upstream}) {
         if (fd < 0)
             continue;

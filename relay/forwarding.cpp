@@ -1,0 +1,45 @@
+#include "relay/forwarding.hpp"
+
+#include "proto/envelope.hpp"
+
+#include <variant>
+
+namespace zchat::relay {
+
+forwarding::forwarding(double answers_per_second)
+    : answers_(answers_per_second, answers_per_second) {}
+
+verdict forwarding::from_below(std::span<const std::string_view> frames, time_point now) {
+    if (proto::acceptable_envelope(frames, proto::max_hops - 1))
+        return verdict::forward;
+    // What the broker would answer a client connected to it directly: its decoding of the
+    // frames after the sender's identity (section 9 of PROTOCOL.md refuses every such message).
+    const auto decoded = proto::decode_command(frames.subspan(frames.empty() ? 0 : 1));
+    const auto* bad = std::get_if<proto::decode_error>(&decoded);
+    if (frames.empty() || !bad || !answers_.take(now)) {
+        ++totals_.dropped;
+        return verdict::drop;
+    }
+    answer_ = proto::encode(proto::reply{proto::error{bad->code, 0, bad->reason}});
+    ++totals_.answered_here;
+    return verdict::answer;
+}
+
+verdict forwarding::from_above(std::span<const std::string_view> frames) {
+    if (frames.size() < 2 || frames.front().empty()) {
+        ++totals_.dropped;
+        return verdict::drop;
+    }
+    return verdict::forward;
+}
+
+void forwarding::carried(direction way, bool sent) {
+    if (!sent)
+        ++totals_.dropped;
+    else if (way == direction::up)
+        ++totals_.commands_up;
+    else
+        ++totals_.replies_down;
+}
+
+} // namespace zchat::relay

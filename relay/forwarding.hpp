@@ -1,0 +1,69 @@
+// What a relay does with each command and reply it carries, decided without sockets: a command
+// from below goes up as it came (the relay's ROUTER has put the sender's identity first, which is
+// the relay's hop of the envelope: PROTOCOL.md, section 2a), unless the broker could not route
+// its answer back, and a reply from above goes down to the identity it names first.
+//
+// Pure, like the broker's core: time is an argument, and the socket loop (relay.hpp) carries
+// out what this decides.
+#pragma once
+
+#include "proto/codec.hpp"
+#include "proto/token_bucket.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace zchat::relay {
+
+// What was carried and refused since the relay started.
+struct counters {
+    std::uint64_t commands_up = 0;   // commands forwarded to the broker (or the relay above)
+    std::uint64_t replies_down = 0;  // replies forwarded to a client (or a relay below)
+    std::uint64_t answered_here = 0; // commands refused here, with the broker's ERROR
+    std::uint64_t dropped = 0;       // neither: unroutable replies, refusals over their rate
+    bool operator==(const counters&) const = default;
+};
+
+enum class direction { up, down };
+
+enum class verdict {
+    forward, // send the frames on as they came
+    answer,  // send the sender answer_to_sender() instead
+    drop,
+};
+
+class forwarding {
+public:
+    using time_point = std::chrono::steady_clock::time_point;
+
+    // The relay answers at most `answers_per_second` commands itself (bursts of as many), so
+    // that a flood of junk costs it little; the rest it drops, counted.
+    explicit forwarding(double answers_per_second = 100);
+
+    // A message from below, as the relay's ROUTER receives it: the sender's routing id, then
+    // what it sent. A message whose envelope the broker would not accept (no body, an empty or
+    // too long identity, too many hops once the relay's own identity is added above) would be
+    // answered to the relay itself, never to its sender: the relay answers it with the ERROR
+    // the broker gives such a message.
+    verdict from_below(std::span<const std::string_view> frames, time_point now);
+    // The ERROR for the last message from_below answered, for its sender.
+    const proto::frame_list& answer_to_sender() const { return answer_; }
+
+    // A message from above, as the relay's DEALER receives it: the identities left of the path
+    // (the next one first), then the reply. Forwarded if it names a next hop.
+    verdict from_above(std::span<const std::string_view> frames);
+
+    // Counts a message forwarded one way: `sent`, or dropped because the queue that way was full.
+    void carried(direction way, bool sent);
+
+    const counters& totals() const { return totals_; }
+
+private:
+    proto::token_bucket answers_;
+    proto::frame_list answer_;
+    counters totals_;
+};
+
+} // namespace zchat::relay

@@ -1,0 +1,56 @@
+// zchat-relay's sockets and threads: an XSUB connected to the broker's PUB and an XPUB bound for
+// subscribers, joined by libzmq's own proxy (zmq_proxy_steerable) in a thread of their own, so
+// events and subscriptions pass unchanged; and a ROUTER bound for clients' commands with a DEALER
+// connected to the broker's ROUTER, joined by a small loop of the relay's own (forwarding.hpp)
+// in the calling thread. Chained relays are relays whose upstream is another relay.
+#pragma once
+
+#include "relay/forwarding.hpp"
+
+#include <zmq.hpp>
+
+#include <string>
+#include <thread>
+
+namespace zchat::relay {
+
+struct relay_options {
+    std::string upstream_router; // the broker's (or upper relay's) ROUTER, to connect to
+    std::string upstream_sub;    // its PUB
+    std::string bind_router;     // for clients' commands
+    std::string bind_pub;        // for clients' subscribers
+    int max_frame_bytes = 65536; // a bigger frame from below drops its connection unread
+};
+
+class relay {
+public:
+    // Connects upstream and binds below; the events start to flow at once. Throws
+    // runtime::bind_error for an endpoint that cannot be bound, zmq::error_t for one that
+    // cannot be connected to.
+    relay(zmq::context_t& ctx, const relay_options& options);
+    ~relay();
+    relay(const relay&) = delete;
+    relay& operator=(const relay&) = delete;
+
+    // The endpoints bound, wildcard ports resolved.
+    const std::string& router_endpoint() const { return router_endpoint_; }
+    const std::string& pub_endpoint() const { return pub_endpoint_; }
+
+    // Carries commands and replies until `stop_fd` becomes readable, then stops the events too.
+    void run(int stop_fd);
+
+    const counters& totals() const { return forwarding_.totals(); }
+
+private:
+    void stop_events();
+
+    zmq::socket_t down_router_;
+    zmq::socket_t up_dealer_;
+    zmq::socket_t control_; // the proxy's steering socket, our end
+    std::string router_endpoint_;
+    std::string pub_endpoint_;
+    forwarding forwarding_;
+    std::thread events_;
+};
+
+} // namespace zchat::relay

@@ -1,0 +1,82 @@
+// The relay's decisions, without sockets: commands go up as they came unless the broker could
+// not answer them along their path, which the relay answers itself as the broker would; replies
+// go down when they name the next hop; everything is counted.
+#include "relay/forwarding.hpp"
+
+#include "proto/envelope.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace zchat::relay {
+namespace {
+
+using namespace std::chrono_literals;
+using frames = std::vector<std::string_view>;
+const forwarding::time_point t0 = forwarding::time_point{} + 1h;
+
+const std::string hello =
+    proto::encode(proto::command{proto::hello{"alice", "lobby", std::nullopt}}).front();
+const std::string welcome_body = proto::encode(proto::reply{proto::welcome{}}).front();
+
+proto::error_code answered_code(const forwarding& f) {
+    const auto& answer = f.answer_to_sender();
+    const std::vector<std::string_view> views(answer.begin(), answer.end());
+    const auto decoded = proto::decode_reply(views);
+    return std::get<proto::error>(std::get<proto::reply>(decoded)).code;
+}
+
+TEST(Forwarding, CommandsWithARoutableEnvelopeGoUpAsTheyCame) {
+    forwarding f;
+    EXPECT_EQ(f.from_below(frames{"client", hello}, t0), verdict::forward);
+    // From a relay below: its client's identity comes first in what it sends.
+    EXPECT_EQ(f.from_below(frames{"relay-below", "client", hello}, t0), verdict::forward);
+    // A command of two frames is the broker's to refuse, and it can answer along the path.
+    EXPECT_EQ(f.from_below(frames{"client", hello, "extra"}, t0), verdict::forward);
+    f.carried(direction::up, true);
+    f.carried(direction::up, false); // the queue up was full
+    EXPECT_EQ(f.totals(), (counters{.commands_up = 1, .dropped = 1}));
+}
+
+// What the broker would answer to the relay itself, never to the client, the relay answers the
+// client with: the same ERROR as a direct client gets.
+TEST(Forwarding, CommandsTheBrokerCouldNotAnswerAlongTheirPathAreAnsweredHere) {
+    forwarding f;
+    EXPECT_EQ(f.from_below(frames{"client", "GET / HTTP/1.1"}, t0), verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::bad_signature);
+    EXPECT_EQ(f.from_below(frames{"client", ""}, t0), verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::malformed);
+    // With the relay's own identity above them, max_hops identities would be one too many.
+    frames too_long(proto::max_hops, "hop");
+    too_long.push_back(hello);
+    EXPECT_EQ(f.from_below(too_long, t0), verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::bad_signature);
+    EXPECT_EQ(f.totals().answered_here, 3u);
+}
+
+TEST(Forwarding, AnswersHereAreLimitedAndTheRestDropped) {
+    forwarding f(2);
+    for (int i = 0; i < 2; ++i)
+        EXPECT_EQ(f.from_below(frames{"client", "junk"}, t0), verdict::answer);
+    EXPECT_EQ(f.from_below(frames{"client", "junk"}, t0), verdict::drop);
+    EXPECT_EQ(f.from_below(frames{"client", "junk"}, t0 + 1s), verdict::answer);
+    EXPECT_EQ(f.totals(), (counters{.answered_here = 3, .dropped = 1}));
+}
+
+TEST(Forwarding, RepliesGoDownWhenTheyNameTheNextHop) {
+    forwarding f;
+    EXPECT_EQ(f.from_above(frames{"client", welcome_body}), verdict::forward);
+    EXPECT_EQ(f.from_above(frames{"relay-below", "client", welcome_body}), verdict::forward);
+    f.carried(direction::down, true);
+    // The broker answered the relay itself: nobody below to give it to.
+    EXPECT_EQ(f.from_above(frames{welcome_body}), verdict::drop);
+    EXPECT_EQ(f.from_above(frames{"", welcome_body}), verdict::drop);
+    EXPECT_EQ(f.totals(), (counters{.replies_down = 1, .dropped = 2}));
+}
+
+} // namespace
+} // namespace zchat::relay
