@@ -3,6 +3,7 @@
 #include "broker/batching.hpp"
 #include "broker/peer_key.hpp"
 #include "proto/envelope.hpp"
+#include "proto/runtime/random.hpp"
 
 #include <malloc.h>
 #include <sys/random.h>
@@ -37,20 +38,6 @@ constexpr std::chrono::milliseconds handshake_timeout{5000};
 // connection that has sent nothing for at least this many intervals after one is closed.
 constexpr std::uint32_t zmtp_heartbeat_factor = 60;
 constexpr std::uint32_t zmtp_min_timeout_factor = 5;
-
-void fill_random(void* buffer, std::size_t size) {
-    auto* bytes = static_cast<unsigned char*>(buffer);
-    while (size > 0) {
-        const ssize_t got = getrandom(bytes, size, 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            throw std::system_error(errno, std::generic_category(), "getrandom");
-        }
-        bytes += got;
-        size -= static_cast<std::size_t>(got);
-    }
-}
 
 // Sends `frames` as one message, after `envelope` (a ROUTER's routing id, and the identities of
 // the relays after it), if any. `parts` is scratch space, reused so that sending allocates
@@ -121,21 +108,15 @@ credential credential_of(zmq::message_t& message, const allowlist& allowed) {
 
 proto::session_secret random_secret() {
     proto::session_secret secret{};
-    fill_random(secret.data(), secret.size());
+    runtime::fill_random(secret.data(), secret.size());
     return secret;
-}
-
-std::uint64_t random_epoch() {
-    std::uint64_t epoch = 0;
-    while (epoch == 0)
-        fill_random(&epoch, sizeof epoch);
-    return epoch;
 }
 
 server::server(zmq::context_t& ctx, const server_options& options)
     : allowed_(options.allowed), router_(ctx, zmq::socket_type::router),
       pub_(ctx, zmq::socket_type::pub), options_(options),
-      core_(with_bound_names(options.core, options.allowed), random_epoch(), random_secret) {
+      core_(with_bound_names(options.core, options.allowed), runtime::random_epoch(),
+            random_secret) {
     if (allowed_) {
         zap_ = zmq::socket_t(ctx, zmq::socket_type::rep);
         zap_.set(zmq::sockopt::linger, 0);

@@ -114,7 +114,5 @@ private:
 
 // A session secret from the operating system's cryptographic random source.
 proto::session_secret random_secret();
-// A random, non-zero broker epoch.
-std::uint64_t random_epoch();
 
 } // namespace zchat::broker

@@ -406,6 +406,8 @@ std::string topic_of(const event& e) {
                 return std::string{topic::system} + "shutdown/";
             else if constexpr (std::is_same_v<T, stats>)
                 return std::string{topic::system} + "stats/";
+            else if constexpr (std::is_same_v<T, relay_stats>)
+                return std::string{topic::system} + "relay/";
             else
                 return probe_topic(ev.session_id);
         },

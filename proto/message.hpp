@@ -381,10 +381,36 @@ struct stats {
     bool operator==(const stats&) const = default;
 };
 
-using event = std::variant<line, joined, left, heartbeat, probe, shutdown, stats>;
+// A relay's counters since it started, published below it every stats interval, for taps
+// connected to it or to a relay under it (PROTOCOL.md, section 2a).
+struct relay_stats {
+    std::uint64_t epoch = 0; // the relay's own run, not the broker's
+    std::string relay;       // the endpoint it binds for clients' commands
+    std::uint64_t uptime_ms = 0;
+    std::uint32_t clients = 0;          // connections to its ROUTER now
+    std::uint32_t subscribers = 0;      // connections to its XPUB now
+    std::uint64_t commands_up = 0;      // commands passed up
+    std::uint64_t replies_down = 0;     // replies passed down
+    std::uint64_t answered_here = 0;    // commands refused by the relay itself
+    std::uint64_t dropped = 0;          // commands and replies neither passed nor answered
+    std::uint64_t events_down = 0;      // messages from above passed below, once each
+    std::uint64_t subscriptions_up = 0; // subscribe and unsubscribe messages passed up
+    bool operator==(const relay_stats&) const = default;
+};
+
+using event = std::variant<line, joined, left, heartbeat, probe, shutdown, stats, relay_stats>;
 
 // Which event a message is: the alternatives of proto::event, in order.
-enum class event_kind : std::uint8_t { line, joined, left, heartbeat, probe, shutdown, stats };
+enum class event_kind : std::uint8_t {
+    line,
+    joined,
+    left,
+    heartbeat,
+    probe,
+    shutdown,
+    stats,
+    relay_stats
+};
 
 static_assert(std::is_same_v<std::variant_alternative_t<0, event>, line> &&
                   std::is_same_v<std::variant_alternative_t<1, event>, joined> &&
@@ -393,7 +419,8 @@ static_assert(std::is_same_v<std::variant_alternative_t<0, event>, line> &&
                   std::is_same_v<std::variant_alternative_t<4, event>, probe> &&
                   std::is_same_v<std::variant_alternative_t<5, event>, shutdown> &&
                   std::is_same_v<std::variant_alternative_t<6, event>, stats> &&
-                  std::variant_size_v<event> == 7,
+                  std::is_same_v<std::variant_alternative_t<7, event>, relay_stats> &&
+                  std::variant_size_v<event> == 8,
               "event_kind follows the event variant's order");
 
 constexpr event_kind event_kind_of(const event& e) {

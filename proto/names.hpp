@@ -100,7 +100,7 @@ constexpr std::string_view reason_words(leave_reason reason) {
     return name_in(leave_reason_words, reason, "unknown reason");
 }
 
-inline constexpr name_table<event_kind, 7> event_kind_names{{
+inline constexpr name_table<event_kind, 8> event_kind_names{{
     {event_kind::line, "line"},
     {event_kind::joined, "join"},
     {event_kind::left, "leave"},
@@ -108,9 +108,10 @@ inline constexpr name_table<event_kind, 7> event_kind_names{{
     {event_kind::probe, "probe"},
     {event_kind::shutdown, "shutdown"},
     {event_kind::stats, "stats"},
+    {event_kind::relay_stats, "relay"},
 }};
 
-// "line", "join", "leave", "heartbeat", "probe", "shutdown" or "stats".
+// "line", "join", "leave", "heartbeat", "probe", "shutdown", "stats" or "relay".
 constexpr std::string_view kind_name(event_kind kind) {
     return name_in(event_kind_names, kind, "unknown");
 }

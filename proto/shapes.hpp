@@ -442,6 +442,31 @@ constexpr auto describe(std::type_identity<stats>) {
               "suppresses some); none if nothing was refused"));
 }
 
+constexpr auto describe(std::type_identity<relay_stats>) {
+    return describe(
+        "RELAY",
+        value("epoch", &relay_stats::epoch,
+              "the relay's own run: a random non-zero number for each start of the relay"),
+        text("relay", &relay_stats::relay, max_text_bytes,
+             "the endpoint the relay binds for clients' commands, as its start line says"),
+        value("uptime ms", &relay_stats::uptime_ms, "milliseconds since the relay started"),
+        value("clients", &relay_stats::clients,
+              "connections to its command endpoint now (clients, and relays below it)"),
+        value("subscribers", &relay_stats::subscribers, "connections to its event endpoint now"),
+        value("commands up", &relay_stats::commands_up, "commands passed up"),
+        value("replies down", &relay_stats::replies_down, "replies passed down"),
+        value("answered here", &relay_stats::answered_here,
+              "commands the relay refused itself, with the ERROR the broker gives them"),
+        value("dropped", &relay_stats::dropped,
+              "commands and replies neither passed nor answered: a full queue, a reply naming "
+              "no one below, refusals over their rate"),
+        value("events down", &relay_stats::events_down,
+              "messages from above passed below, once each however many subscribers receive "
+              "them"),
+        value("subscriptions up", &relay_stats::subscriptions_up,
+              "subscribe and unsubscribe messages passed up"));
+}
+
 // The description of message M.
 template <class M>
 inline constexpr auto shape_of = describe(std::type_identity<M>{});

@@ -2,9 +2,18 @@
 
 #include "proto/envelope.hpp"
 
+#include <zmq.h>
+
 #include <variant>
 
 namespace zchat::relay {
+
+void connection_count::note(std::uint16_t event) {
+    if (event == ZMQ_EVENT_ACCEPTED)
+        ++count_;
+    else if (event == ZMQ_EVENT_DISCONNECTED && count_ > 0)
+        --count_;
+}
 
 forwarding::forwarding(double answers_per_second)
     : answers_(answers_per_second, answers_per_second) {}

@@ -26,6 +26,17 @@ struct counters {
     bool operator==(const counters&) const = default;
 };
 
+// How many connections a bound socket has, from its monitor's events.
+class connection_count {
+public:
+    // One event (ZMQ_EVENT_*) of the socket's monitor.
+    void note(std::uint16_t event);
+    std::uint32_t now() const { return count_; }
+
+private:
+    std::uint32_t count_ = 0;
+};
+
 enum class direction { up, down };
 
 enum class verdict {

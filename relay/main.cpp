@@ -29,9 +29,11 @@ constexpr const char* more_help =
     "sessions, names and limits stay exact at the one broker. Relays can be chained: the\n"
     "upstream of one relay may be another. Commands through relays are refused by a broker\n"
     "running CURVE, and the relay itself speaks no CURVE yet.\n"
-    "\nThe line `Chat relay started: router EP, pub EP` goes to standard output once bound;\n"
-    "at the stop (SIGINT or SIGTERM) the counts of commands and replies carried go to standard\n"
-    "error (-q: not; -v: also the endpoints it connects to, at the start).\n"
+    "\nEvery --stats-interval it publishes its counters below it, as a RELAY event on sys/relay/\n"
+    "(zchat-tap -t relay shows them). The line `Chat relay started: router EP, pub EP` goes\n"
+    "to standard output once bound; at the stop (SIGINT or SIGTERM) the counts of commands\n"
+    "and replies carried go to standard error (-q: not; -v: also the endpoints it connects\n"
+    "to, at the start).\n"
     "\nExit codes: 0 success, 1 runtime failure (cannot bind), 2 usage error (bad flag,\n"
     "malformed endpoint).\n";
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
                                         "connect to it: fan-out near them, one broker behind.");
     zchat::relay::relay_options options;
     std::string host;
+    double stats_seconds = 5;
     auto add = cli.add_options();
     add("router", "upstream endpoint for commands: the broker's ROUTER (or a relay's)",
         cxxopts::value(options.upstream_router)
@@ -56,6 +59,10 @@ int main(int argc, char** argv) {
         cxxopts::value(options.bind_router), "EP");
     add("bind-pub", "endpoint to bind for clients' subscribers (required)",
         cxxopts::value(options.bind_pub), "EP");
+    add("stats-interval",
+        "seconds between the relay's RELAY events (its counters, on sys/relay/ below it); "
+        "fractions allowed",
+        cxxopts::value(stats_seconds)->default_value("5"), "S");
     add("max-frame-bytes",
         "largest command accepted from below; a bigger one drops the sender's connection unread",
         cxxopts::value(options.max_frame_bytes)->default_value("65536"), "N");
@@ -67,8 +74,8 @@ int main(int argc, char** argv) {
     const std::vector<std::string> positional{"host"};
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
-    cli.custom_help("[--router EP --sub EP] --bind-router EP --bind-pub EP [--max-frame-bytes N]\n"
-                    "  [-q|-v]");
+    cli.custom_help("[--router EP --sub EP] --bind-router EP --bind-pub EP [--stats-interval S]\n"
+                    "  [--max-frame-bytes N] [-q|-v]");
 
     int verbosity = 0;
     try {
@@ -92,6 +99,10 @@ int main(int argc, char** argv) {
                 "give the endpoints to bind below: --bind-router EP --bind-pub EP");
         if (options.max_frame_bytes < 1024)
             throw cxxopts::exceptions::exception("--max-frame-bytes must be at least 1024");
+        if (!(stats_seconds >= 0.01 && stats_seconds <= 86400))
+            throw cxxopts::exceptions::exception(
+                "--stats-interval must be from 0.01 to 86400 seconds");
+        options.stats_interval = std::chrono::milliseconds(static_cast<long>(stats_seconds * 1000));
         for (const std::string& endpoint : {options.upstream_router, options.upstream_sub}) {
             const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
             if (problem && problem->usage)

@@ -1,12 +1,14 @@
 #include "relay/relay.hpp"
 
+#include "proto/codec.hpp"
 #include "proto/runtime/bind.hpp"
+#include "proto/runtime/random.hpp"
 
 #include <zmq_addon.hpp>
 
 #include <array>
 #include <atomic>
-#include <chrono>
+#include <cstring>
 #include <iterator>
 #include <vector>
 
@@ -26,10 +28,13 @@ constexpr int max_batch = 256;
 constexpr int handshake_ms = 5000;
 constexpr int heartbeat_ms = 10000;
 constexpr int heartbeat_timeout_ms = 30000;
+// The proxy answers STATISTICS between two messages; it is never busy for long.
+constexpr int statistics_wait_ms = 1000;
 
-std::string next_control_endpoint() {
+// A name for one of this process's inproc endpoints, unique among its relays.
+std::string inproc_endpoint(const char* what) {
     static std::atomic<int> counter{0};
-    return "inproc://zchat-relay-control-" + std::to_string(++counter);
+    return std::string{"inproc://zchat-relay-"} + what + "-" + std::to_string(++counter);
 }
 
 void guard_connections(zmq::socket_t& socket) {
@@ -38,17 +43,45 @@ void guard_connections(zmq::socket_t& socket) {
     socket.set(zmq::sockopt::heartbeat_timeout, heartbeat_timeout_ms);
 }
 
+// A PAIR that receives the connection events of `watched` (accepted and disconnected).
+zmq::socket_t connection_log(zmq::context_t& ctx, zmq::socket_t& watched, const char* what) {
+    const std::string endpoint = inproc_endpoint(what);
+    if (zmq_socket_monitor(watched.handle(), endpoint.c_str(),
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+        throw zmq::error_t();
+    zmq::socket_t log(ctx, zmq::socket_type::pair);
+    log.set(zmq::sockopt::linger, 0);
+    log.connect(endpoint);
+    return log;
+}
+
+// Notes every event waiting on a monitor's PAIR.
+void read_connection_log(zmq::socket_t& log, connection_count& count) {
+    std::vector<zmq::message_t> parts;
+    while (zmq::recv_multipart(log, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+        if (!parts.empty() && parts[0].size() >= sizeof(std::uint16_t)) {
+            std::uint16_t event = 0;
+            std::memcpy(&event, parts[0].data(), sizeof event);
+            count.note(event);
+        }
+        parts.clear();
+    }
+}
+
 } // namespace
 
 relay::relay(zmq::context_t& ctx, const relay_options& options)
-    : down_router_(ctx, zmq::socket_type::router), up_dealer_(ctx, zmq::socket_type::dealer),
-      control_(ctx, zmq::socket_type::pair) {
+    : options_(options), epoch_(runtime::random_epoch()),
+      started_(std::chrono::steady_clock::now()), down_router_(ctx, zmq::socket_type::router),
+      up_dealer_(ctx, zmq::socket_type::dealer), control_(ctx, zmq::socket_type::pair),
+      stats_pub_(ctx, zmq::socket_type::pub) {
     zmq::socket_t up_sub(ctx, zmq::socket_type::xsub);
     zmq::socket_t down_pub(ctx, zmq::socket_type::xpub);
     zmq::socket_t proxy_control(ctx, zmq::socket_type::pair);
     for (zmq::socket_t* s :
-         {&down_router_, &up_dealer_, &control_, &up_sub, &down_pub, &proxy_control})
+         {&down_router_, &up_dealer_, &control_, &stats_pub_, &up_sub, &down_pub, &proxy_control})
         s->set(zmq::sockopt::linger, 0);
+    control_.set(zmq::sockopt::rcvtimeo, statistics_wait_ms);
     down_router_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options.max_frame_bytes));
     down_router_.set(zmq::sockopt::sndhwm, command_queue);
     down_router_.set(zmq::sockopt::rcvhwm, command_queue);
@@ -58,10 +91,17 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     down_pub.set(zmq::sockopt::sndhwm, event_queue);
     guard_connections(down_router_);
     guard_connections(down_pub);
+    router_log_ = connection_log(ctx, down_router_, "router-log");
+    pub_log_ = connection_log(ctx, down_pub, "pub-log");
 
-    const std::string control = next_control_endpoint();
+    const std::string control = inproc_endpoint("control");
     control_.bind(control);
     proxy_control.connect(control);
+    // The XSUB reads the broker above and the relay's own counters: a subscription from below
+    // reaches both, so RELAY events flow only while someone below wants them.
+    const std::string own_events = inproc_endpoint("stats");
+    stats_pub_.bind(own_events);
+    up_sub.connect(own_events);
     up_dealer_.connect(options.upstream_router);
     up_sub.connect(options.upstream_sub);
     router_endpoint_ = runtime::bind_endpoint(down_router_, "router", options.bind_router);
@@ -85,6 +125,39 @@ void relay::stop_events() {
     events_.join();
 }
 
+proto::relay_stats relay::stats_now() {
+    read_connection_log(router_log_, clients_);
+    read_connection_log(pub_log_, subscribers_);
+    proto::relay_stats s;
+    s.epoch = epoch_;
+    s.relay = router_endpoint_;
+    s.uptime_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - started_)
+                                                 .count());
+    s.clients = clients_.now();
+    s.subscribers = subscribers_.now();
+    const counters& c = forwarding_.totals();
+    s.commands_up = c.commands_up;
+    s.replies_down = c.replies_down;
+    s.answered_here = c.answered_here;
+    s.dropped = c.dropped;
+    // The proxy's own counts, in its order: messages and bytes received and sent by the XSUB
+    // (frontend), then by the XPUB (backend), each a native u64.
+    control_.send(zmq::str_buffer("STATISTICS"), zmq::send_flags::none);
+    std::vector<zmq::message_t> parts;
+    if (zmq::recv_multipart(control_, std::back_inserter(parts)) && parts.size() == 8) {
+        const auto count = [&](std::size_t i) {
+            std::uint64_t n = 0;
+            if (parts[i].size() == sizeof n)
+                std::memcpy(&n, parts[i].data(), sizeof n);
+            return n;
+        };
+        s.subscriptions_up = count(2); // sent out the XSUB
+        s.events_down = count(6);      // sent out the XPUB
+    }
+    return s;
+}
+
 void relay::run(int stop_fd) {
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
@@ -102,17 +175,20 @@ void relay::run(int stop_fd) {
         forwarding_.carried(way,
                             zmq::send_multipart(to, parts, zmq::send_flags::dontwait).has_value());
     };
+    using clock = std::chrono::steady_clock;
+    auto next_stats = clock::now() + options_.stats_interval;
     for (;;) {
         std::array<zmq::pollitem_t, 3> items{{
             {down_router_.handle(), 0, ZMQ_POLLIN, 0},
             {up_dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, stop_fd, ZMQ_POLLIN, 0},
         }};
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_stats - clock::now());
+        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
         if (items[2].revents & ZMQ_POLLIN)
             break;
         for (int i = 0; i < max_batch && read(down_router_); ++i) {
-            switch (forwarding_.from_below(frames, std::chrono::steady_clock::now())) {
+            switch (forwarding_.from_below(frames, clock::now())) {
             case verdict::forward:
                 pass(up_dealer_, direction::up);
                 break;
@@ -130,6 +206,14 @@ void relay::run(int stop_fd) {
         for (int i = 0; i < max_batch && read(up_dealer_); ++i)
             if (forwarding_.from_above(frames) == verdict::forward)
                 pass(down_router_, direction::down);
+        if (clock::now() >= next_stats) {
+            next_stats = clock::now() + options_.stats_interval;
+            const proto::frame_list event = proto::encode(proto::event{stats_now()});
+            std::vector<zmq::const_buffer> message;
+            for (const std::string& frame : event)
+                message.push_back(zmq::buffer(frame));
+            zmq::send_multipart(stats_pub_, message, zmq::send_flags::dontwait);
+        }
     }
     stop_events();
 }

@@ -9,6 +9,8 @@
 
 #include <zmq.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -20,6 +22,8 @@ struct relay_options {
     std::string bind_router;     // for clients' commands
     std::string bind_pub;        // for clients' subscribers
     int max_frame_bytes = 65536; // a bigger frame from below drops its connection unread
+    // How often the relay publishes its counters below it (RELAY, topic sys/relay/).
+    std::chrono::milliseconds stats_interval{5000};
 };
 
 class relay {
@@ -37,16 +41,27 @@ public:
     const std::string& pub_endpoint() const { return pub_endpoint_; }
 
     // Carries commands and replies until `stop_fd` becomes readable, then stops the events too.
+    // Publishes its counters every stats interval meanwhile.
     void run(int stop_fd);
 
     const counters& totals() const { return forwarding_.totals(); }
 
 private:
     void stop_events();
+    // The RELAY event: the loop's counters, the proxy's and the connections below now.
+    proto::relay_stats stats_now();
 
+    relay_options options_;
+    std::uint64_t epoch_;
+    std::chrono::steady_clock::time_point started_;
     zmq::socket_t down_router_;
     zmq::socket_t up_dealer_;
-    zmq::socket_t control_; // the proxy's steering socket, our end
+    zmq::socket_t control_;    // the proxy's steering socket, our end
+    zmq::socket_t stats_pub_;  // where RELAY events enter the stream below (the XSUB reads it)
+    zmq::socket_t router_log_; // connections to the ROUTER (a socket monitor's events)
+    zmq::socket_t pub_log_;    // connections to the XPUB
+    connection_count clients_;
+    connection_count subscribers_;
     std::string router_endpoint_;
     std::string pub_endpoint_;
     forwarding forwarding_;

@@ -58,7 +58,7 @@ TEST(Names, EachEventKindIsNamedByItsAlternative) {
     EXPECT_EQ(kind_name(probe{}), "probe");
     EXPECT_EQ(kind_name(shutdown{}), "shutdown");
     EXPECT_EQ(kind_name(stats{}), "stats");
-    expect_every_wire_value_named_once(event_kind_names, 0, 6);
+    expect_every_wire_value_named_once(event_kind_names, 0, 7);
 }
 
 } // namespace

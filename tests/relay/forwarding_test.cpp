@@ -6,6 +6,7 @@
 #include "proto/envelope.hpp"
 
 #include <gtest/gtest.h>
+#include <zmq.h>
 
 #include <string>
 #include <string_view>
@@ -76,6 +77,18 @@ TEST(Forwarding, RepliesGoDownWhenTheyNameTheNextHop) {
     EXPECT_EQ(f.from_above(frames{welcome_body}), verdict::drop);
     EXPECT_EQ(f.from_above(frames{"", welcome_body}), verdict::drop);
     EXPECT_EQ(f.totals(), (counters{.replies_down = 1, .dropped = 2}));
+}
+
+TEST(ConnectionCount, CountsAcceptedConnectionsUntilTheyDisconnect) {
+    connection_count count;
+    count.note(ZMQ_EVENT_ACCEPTED);
+    count.note(ZMQ_EVENT_ACCEPTED);
+    count.note(ZMQ_EVENT_CONNECTED); // not a connection to a bound socket: ignored
+    count.note(ZMQ_EVENT_DISCONNECTED);
+    EXPECT_EQ(count.now(), 1u);
+    count.note(ZMQ_EVENT_DISCONNECTED);
+    count.note(ZMQ_EVENT_DISCONNECTED); // never below none
+    EXPECT_EQ(count.now(), 0u);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -184,6 +185,31 @@ TEST(RelayEndToEnd, ATapWatchesThroughARelay) {
     }
     EXPECT_TRUE(seen) << transcript(tap);
     EXPECT_EQ(exit_of(tap), "exit 0") << transcript(tap);
+}
+
+// Every --stats-interval a relay publishes its counters below it: a tap under a chain of two
+// sees both relays' RELAY events, each naming its relay, and the broker's own stream has none.
+TEST(RelayEndToEnd, RelaysPublishTheirCountersBelowThem) {
+    running_broker broker(quick_broker());
+    running_relay near(broker.router(), broker.pub(), {}, {"--stats-interval", "0.1"});
+    running_relay far(near.router(), near.pub(), {}, {"--stats-interval", "0.1"});
+    child_process alice = client("alice", far.router(), far.pub(), {"-m", "counted"});
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+
+    child_process below(ZCHAT_TAP_PATH,
+                        {"--sub", far.pub(), "-t", "relay", "-F", "%p", "-C", "6", "-W", "20"});
+    EXPECT_EQ(exit_of(below, 25s), "exit 0") << transcript(below);
+    std::set<std::string> relays;
+    for (const std::string& l : below.lines(stream::out)) {
+        // "relay tcp://127.0.0.1:PORT up 0.3 s, 1 clients, ..."
+        ASSERT_TRUE(l.starts_with("relay ")) << l;
+        relays.insert(l.substr(6, l.find(" up ") - 6));
+        EXPECT_NE(l.find(" commands up, "), std::string::npos) << l;
+    }
+    EXPECT_EQ(relays, (std::set<std::string>{near.router(), far.router()}));
+
+    child_process above(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "-t", "relay", "-W", "0.5"});
+    EXPECT_EQ(exit_of(above), "exit 3") << transcript(above);
 }
 
 } // namespace

@@ -20,13 +20,14 @@ bool any_prefix_of(const std::vector<std::string>& prefixes, std::string_view to
 } // namespace
 
 std::string topic_prefix(std::string_view argument) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> shorthands{{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> shorthands{{
         {"chat", proto::topic::chat},
         {"presence", proto::topic::presence},
         {"sys", proto::topic::system},
         {"probe", proto::topic::probe},
         {"heartbeat", heartbeat_topic},
         {"stats", "sys/stats/"},
+        {"relay", "sys/relay/"},
         {"shutdown", "sys/shutdown/"},
         {"line", proto::topic::chat},
         {"join", proto::topic::presence},

@@ -107,6 +107,17 @@ std::string details(const proto::event& e) {
                        " evicted, " + std::to_string(s.lagging) + " lagging, rejected " +
                        rejected_text(s);
             },
+            [](const proto::relay_stats& r) {
+                return "relay " + proto::printable(r.relay) + " up " +
+                       fixed(static_cast<double>(r.uptime_ms) / 1000.0, 1) + " s, " +
+                       std::to_string(r.clients) + " clients, " + std::to_string(r.subscribers) +
+                       " subscribers, " + std::to_string(r.commands_up) + " commands up, " +
+                       std::to_string(r.replies_down) + " replies down, " +
+                       std::to_string(r.events_down) + " events down, " +
+                       std::to_string(r.subscriptions_up) + " subscriptions up, " +
+                       std::to_string(r.answered_here) + " answered here, " +
+                       std::to_string(r.dropped) + " dropped";
+            },
         },
         e);
 }
@@ -225,6 +236,18 @@ json event_json(const proto::event& e, std::string_view topic) {
                                                {"name", proto::error_name(code)},
                                                {"count", count}});
                        j["rejected"] = std::move(rejected);
+                   },
+                   [&](const proto::relay_stats& r) {
+                       j["relay"] = r.relay;
+                       j["uptime_ms"] = r.uptime_ms;
+                       j["clients"] = r.clients;
+                       j["subscribers"] = r.subscribers;
+                       j["commands_up"] = r.commands_up;
+                       j["replies_down"] = r.replies_down;
+                       j["answered_here"] = r.answered_here;
+                       j["dropped"] = r.dropped;
+                       j["events_down"] = r.events_down;
+                       j["subscriptions_up"] = r.subscriptions_up;
                    },
                },
                e);

@@ -51,7 +51,7 @@ constexpr int max_batch = 256;
 
 constexpr const char* more_help =
     "\nTOPIC and PREFIX are topic prefixes; the words chat, presence, sys, probe, heartbeat,\n"
-    "stats, shutdown, line, join and leave stand for their topics (e.g. chat = chat/).\n"
+    "stats, relay, shutdown, line, join and leave stand for their topics (e.g. chat = chat/).\n"
     "\n-F tokens: %I ISO-8601 time (UTC), %U unix time, %e epoch, %s seq, %k kind, %t topic,\n"
     "%r room, %n sender or name, %i session id, %o online count, %p text (or description),\n"
     "%j JSON object, %% percent; escapes \\t \\n \\0 \\\\. Alerts and gaps go to stderr with -F.\n"

@@ -19,6 +19,12 @@ monitor::monitor(monitor_options options) : options_(options) {}
 std::vector<note> monitor::observe(observation what, stamp now) {
     std::vector<note> out;
     const auto* event = std::get_if<observed_event>(&what);
+    // A relay's counters come from the relay, in its own epoch: they say nothing of the broker's
+    // run, liveness or sequences, and are shown as they are.
+    if (event && std::holds_alternative<proto::relay_stats>(event->event)) {
+        out.push_back({now, std::move(*event)});
+        return out;
+    }
     if (silent_ && last_arrival_) {
         back b;
         b.silent_ms = elapsed_ms(*last_arrival_, now.steady);

@@ -165,6 +165,23 @@ TEST_F(BenchEndToEnd, ClientsSplitOverWorkerProcessesLoseNothing) {
 // them a quarter to all of their lines (E_NOT_JOINED). The window is 200 ms: the joins of 400
 // clients spread over more than that, and a window of 300 ms already misses a blocked worker
 // half of the time; the test runs alone (see CMakeLists.txt) so that no other test starves it.
+// --relays: the broker's only connections are the relays', and nothing is lost through them.
+TEST_F(BenchEndToEnd, ClientsBehindRelaysLoseNothing) {
+    const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                         " --clients 6 --publishers 6 --rate 60 --duration 1 --warmup 0.3"
+                         " --procs 2 --relays 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("the clients connect through 2 relays"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("relays since they started: CPU "), std::string::npos) << r.out;
+    const auto json = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
+                            " --clients 6 --publishers 6 --rate 60 --duration 1 --warmup 0.3"
+                            " --procs 2 --relays 2 --json");
+    ASSERT_EQ(json.exit_code, 0) << json.err << json.out;
+    expect_no_loss(nlohmann::json::parse(json.out)["zchat"]);
+    EXPECT_EQ(
+        bench("--spawn " + std::string{ZCHAT_BROKER_PATH} + " --procs 3 --relays 2").exit_code, 2);
+}
+
 TEST_F(BenchEndToEnd, WorkersThatJoinedFirstStayJoinedWhileTheOthersJoin) {
     // Under AddressSanitizer everything is several times slower, the joins' spread included.
     const std::string heartbeat_ms = zchat::test::built_with_address_sanitizer ? "200" : "50";

@@ -372,8 +372,8 @@ TEST(TapStatsLines, PeriodAndSummaryInBothForms) {
     EXPECT_TRUE(j["online"].is_null());
     EXPECT_EQ(human_summary(at(0).wall, s),
               "11:02:03.123 summary: 12 events in 4.0 s (line 10, join 0, leave 0, heartbeat 2, "
-              "probe 0, shutdown 0, stats 0, undecodable 0), 1000 bytes, ? online, 3 missed, "
-              "0 restarts, 0 alerts");
+              "probe 0, shutdown 0, stats 0, relay 0, undecodable 0), 1000 bytes, ? online, "
+              "3 missed, 0 restarts, 0 alerts");
 }
 
 } // namespace

@@ -68,6 +68,22 @@ TEST(TapMonitor, ConsecutiveEventsPassThroughWithoutNotes) {
     EXPECT_EQ(m.alerts(), 0u);
 }
 
+// A relay's counters come in the relay's own epoch: no restart, and no sign of the broker's life.
+TEST(TapMonitor, ARelaysCountersAreShownAndSayNothingOfTheBroker) {
+    monitor m;
+    proto::relay_stats counters;
+    counters.epoch = epoch_b;
+    counters.relay = "tcp://127.0.0.1:6555";
+    const auto notes = feed(m, {heartbeat_at(epoch_a), counters, line_at(epoch_a, 1)});
+    EXPECT_EQ(kinds(notes), (kind_list{"heartbeat", "relay", "line"}));
+    EXPECT_EQ(m.restarts(), 0u);
+    EXPECT_EQ(m.alerts(), 0u);
+    // Relay counters alone, a second after the broker's last heartbeat (every 1000 ms): the
+    // broker is missed all the same.
+    m.observe(arrived(counters), at(1500));
+    EXPECT_EQ(all_of<alert>(m.check(at(3002))).size(), 1u);
+}
+
 TEST(TapMonitor, MissedSequencedEventsAreAGapBeforeTheEventThatShowsIt) {
     monitor m;
     const auto notes = feed(m, {line_at(epoch_a, 1), line_at(epoch_a, 2), line_at(epoch_a, 5)});
