@@ -619,8 +619,12 @@ int run(const settings& s) {
                           ? "; the clients connect through " + std::to_string(s.relays) + " relays"
                           : "")
                   << "; load average " << load_average() << std::endl;
-    if (s.mode == "idle")
-        return run_idle(zchat, base, s);
+    if (s.mode == "idle") {
+        const int code = run_idle(zchat, base, s);
+        if (!zchat.relays.empty())
+            std::cout << relays_line(zchat) << std::flush;
+        return code;
+    }
     if (s.mode == "churn")
         return run_churn(zchat, s);
 
