@@ -289,8 +289,7 @@ void server::run(const run_control& control, log_sink& log, const reread_options
                 frames.push_back(part.to_string_view());
             // Through relays, the identities before the body are the path back (PROTOCOL.md,
             // section 2a); anything else is handed over as it came, to be refused.
-            const std::size_t hops =
-                proto::acceptable_envelope(frames) ? proto::envelope_length(frames) : 1;
+            const std::size_t hops = std::max<std::size_t>(proto::accepted_hops(frames), 1);
             const std::string_view peer = peer_key(std::span{frames}.first(hops), peer_scratch_);
             credential who =
                 allowed_ && parts.size() > 1 ? credential_of(parts[1], *allowed_) : credential{};

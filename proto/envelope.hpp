@@ -19,9 +19,9 @@ inline constexpr std::size_t max_hop_bytes = 255;
 // before the first frame that begins with "ZCHAT". All of them if none does.
 std::size_t envelope_length(std::span<const std::string_view> frames);
 
-// Whether `frames` carry an envelope a broker accepts: 1 to `most` identities, each 1 to
-// max_hop_bytes long, followed by at least one frame. A relay accepts one identity fewer, since
-// its own comes before them at the broker.
-bool acceptable_envelope(std::span<const std::string_view> frames, std::size_t most = max_hops);
+// The identities of the envelope `frames` carry, if a broker accepts it: 1 to `most` of them,
+// each 1 to max_hop_bytes long, followed by at least one frame; 0 if it does not. A relay
+// accepts one identity fewer, since its own comes before them at the broker.
+std::size_t accepted_hops(std::span<const std::string_view> frames, std::size_t most = max_hops);
 
 } // namespace zchat::proto

@@ -19,7 +19,7 @@ forwarding::forwarding(double answers_per_second)
     : answers_(answers_per_second, answers_per_second) {}
 
 verdict forwarding::from_below(std::span<const std::string_view> frames, time_point now) {
-    if (proto::acceptable_envelope(frames, proto::max_hops - 1))
+    if (proto::accepted_hops(frames, proto::max_hops - 1) > 0)
         return verdict::forward;
     // What the broker would answer a client connected to it directly: its decoding of the
     // frames after the sender's identity (section 9 of PROTOCOL.md refuses every such message).

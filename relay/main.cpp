@@ -130,6 +130,9 @@ int main(int argc, char** argv) {
                       << t.replies_down << " replies down; answered " << t.answered_here
                       << " here, dropped " << t.dropped << '\n';
         std::cout << "Chat relay stopped" << std::endl;
+    } catch (const zchat::relay::malformed_endpoint& e) {
+        std::cerr << "zchat-relay: " << e.what() << " (try --help)\n";
+        return exit_usage;
     } catch (const zchat::runtime::bind_error& e) {
         std::cerr << "zchat-relay: " << e.what() << '\n';
         return e.malformed() ? exit_usage : exit_failure;

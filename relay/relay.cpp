@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstring>
 #include <iterator>
+#include <utility>
 #include <vector>
 
 namespace zchat::relay {
@@ -102,8 +103,15 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     const std::string own_events = inproc_endpoint("stats");
     stats_pub_.bind(own_events);
     up_sub.connect(own_events);
-    up_dealer_.connect(options.upstream_router);
-    up_sub.connect(options.upstream_sub);
+    for (auto [socket, endpoint] : {std::pair{&up_dealer_, &options.upstream_router},
+                                    std::pair{&up_sub, &options.upstream_sub}}) {
+        try {
+            socket->connect(*endpoint);
+        } catch (const zmq::error_t& e) {
+            throw malformed_endpoint("malformed upstream endpoint '" + *endpoint +
+                                     "': " + e.what());
+        }
+    }
     router_endpoint_ = runtime::bind_endpoint(down_router_, "router", options.bind_router);
     pub_endpoint_ = runtime::bind_endpoint(down_pub, "pub", options.bind_pub);
 

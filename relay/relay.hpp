@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -26,10 +27,15 @@ struct relay_options {
     std::chrono::milliseconds stats_interval{5000};
 };
 
+// An upstream endpoint libzmq cannot connect to as written: a usage error.
+struct malformed_endpoint : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
 class relay {
 public:
     // Connects upstream and binds below; the events start to flow at once. Throws
-    // runtime::bind_error for an endpoint that cannot be bound, zmq::error_t for one that
+    // runtime::bind_error for an endpoint that cannot be bound, malformed_endpoint for one that
     // cannot be connected to.
     relay(zmq::context_t& ctx, const relay_options& options);
     ~relay();

@@ -23,24 +23,24 @@ TEST(Envelope, EndsBeforeTheFirstFrameWithTheSignaturesLetters) {
 }
 
 TEST(Envelope, AcceptsOneToEightIdentitiesOfOneTo255BytesBeforeABody) {
-    EXPECT_TRUE(acceptable_envelope(frames{"alice", body}));
-    EXPECT_TRUE(acceptable_envelope(frames{"r1", "r2", "alice", body, "more"}));
+    EXPECT_EQ(accepted_hops(frames{"alice", body}), 1u);
+    EXPECT_EQ(accepted_hops(frames{"r1", "r2", "alice", body, "more"}), 3u);
     const std::string longest(max_hop_bytes, 'x');
-    EXPECT_TRUE(acceptable_envelope(frames{longest, body}));
+    EXPECT_EQ(accepted_hops(frames{longest, body}), 1u);
 
     frames eight(max_hops, "hop");
     eight.push_back(body);
-    EXPECT_TRUE(acceptable_envelope(eight));
+    EXPECT_EQ(accepted_hops(eight), max_hops);
     frames nine(max_hops + 1, "hop");
     nine.push_back(body);
-    EXPECT_FALSE(acceptable_envelope(nine));
-    EXPECT_FALSE(acceptable_envelope(eight, max_hops - 1)); // a relay's limit: one for itself
+    EXPECT_EQ(accepted_hops(nine), 0u);
+    EXPECT_EQ(accepted_hops(eight, max_hops - 1), 0u); // a relay's limit: one for itself
 
-    EXPECT_FALSE(acceptable_envelope(frames{body}));              // no identity at all
-    EXPECT_FALSE(acceptable_envelope(frames{"alice"}));           // no body
-    EXPECT_FALSE(acceptable_envelope(frames{"alice", "", body})); // an empty identity
+    EXPECT_EQ(accepted_hops(frames{body}), 0u);              // no identity at all
+    EXPECT_EQ(accepted_hops(frames{"alice"}), 0u);           // no body
+    EXPECT_EQ(accepted_hops(frames{"alice", "", body}), 0u); // an empty identity
     const std::string too_long(max_hop_bytes + 1, 'x');
-    EXPECT_FALSE(acceptable_envelope(frames{"alice", too_long, body}));
+    EXPECT_EQ(accepted_hops(frames{"alice", too_long, body}), 0u);
 }
 
 } // namespace

@@ -115,6 +115,30 @@ TEST(RelayEndToEnd, ClientsOnTheBrokerARelayAndAChainedRelaySeeOneConversation) 
     EXPECT_NE(totals[0].find("answered 0 here, dropped 0"), std::string::npos) << totals[0];
 }
 
+// A relay's command line: each mistake is one line naming it, exit code 2, and nothing bound.
+TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
+    const lines below{"--bind-router", "tcp://127.0.0.1:*", "--bind-pub", "tcp://127.0.0.1:*"};
+    const std::vector<std::pair<lines, std::string>> cases{
+        {{"--router", "foo"},
+         "zchat-relay: malformed upstream endpoint 'foo': Invalid argument "
+         "(try --help)"},
+        {{"--stats-interval", "0"},
+         "zchat-relay: --stats-interval must be from 0.01 to 86400 seconds (try --help)"},
+        {{"--bind-pub", "nonsense"},
+         "zchat-relay: cannot bind pub endpoint 'nonsense': Invalid argument"},
+    };
+    for (const auto& [args, message] : cases) {
+        lines all = below;
+        all.insert(all.end(), args.begin(), args.end());
+        child_process p(ZCHAT_RELAY_PATH, all);
+        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
+        EXPECT_EQ(p.lines(stream::err), lines{message});
+        EXPECT_EQ(p.lines(stream::out), lines{});
+    }
+    child_process unbound(ZCHAT_RELAY_PATH, {"--bind-router", "tcp://127.0.0.1:*"});
+    EXPECT_EQ(exit_of(unbound), "exit 2") << transcript(unbound);
+}
+
 // Bad input through a relay draws the ERRORs it draws at the broker, and harms nobody.
 TEST(RelayEndToEnd, BadInputThroughARelayDrawsTheBrokersErrors) {
     running_broker broker(quick_broker());
