@@ -50,9 +50,8 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
                out);
         return;
     }
-    if (!who.may_relay && relayed(peer)) {
-        refuse(from, proto::error_code::malformed,
-               "commands through a relay are refused: the relay's key may not carry them", out);
+    if (who.refusal) {
+        refuse(from, proto::error_code::malformed, who.refusal, out);
         return;
     }
     auto decoded = proto::decode_command(frames);

@@ -70,9 +70,10 @@ struct credential {
     std::string_view key;
     std::string_view bound_name;
     bool revoked = false;
-    // Whether the connection may carry other clients' commands, as a relay does (PROTOCOL.md,
-    // section 2a): any connection without CURVE.
-    bool may_relay = true;
+    // Set when the envelope is one its connection may not send (PROTOCOL.md, section 2a: under
+    // CURVE only a relay's key relays, and always with its client's key): the command is refused
+    // with E_MALFORMED for this reason.
+    const char* refusal = nullptr;
 };
 
 class core {
@@ -232,7 +233,7 @@ private:
     // ERROR budgets of peers without a session, bounded like the expired peers above.
     static constexpr double errors_per_second = 10;
     static constexpr std::size_t max_remembered_strangers = 4096;
-    std::unordered_map<std::string, proto::token_bucket, string_hash, std::equal_to<>>
+    std::unordered_map<std::string, proto::token_bucket, proto::string_hash, std::equal_to<>>
         stranger_errors_;
     std::deque<std::string> stranger_order_;
 };

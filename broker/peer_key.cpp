@@ -38,8 +38,4 @@ hop_list hops_of(std::string_view key) {
     return out;
 }
 
-bool relayed(std::string_view key) {
-    return hops_of(key).count > 1;
-}
-
 } // namespace zchat::broker

@@ -30,7 +30,4 @@ struct hop_list {
 };
 hop_list hops_of(std::string_view key);
 
-// Whether the key's path runs through at least one relay.
-bool relayed(std::string_view key);
-
 } // namespace zchat::broker

@@ -30,8 +30,6 @@ constexpr std::chrono::milliseconds rebind_patience{5000};
 constexpr std::chrono::milliseconds rebind_retry{5};
 // Time given to the shutdown event to leave the PUB socket on close.
 constexpr int pub_linger_ms = 1000;
-// Where libzmq sends every security handshake of the context for approval (ZeroMQ RFC 27).
-constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
 // Longest a peer may take over the ZMTP handshake (CURVE included) before it is dropped.
 constexpr std::chrono::milliseconds handshake_timeout{5000};
 // ZMTP heartbeats go out on each connection every this many broker heartbeat intervals, and a
@@ -50,12 +48,6 @@ void send_frames(zmq::socket_t& socket, std::vector<zmq::const_buffer>& parts,
     for (const std::string& frame : frames)
         parts.push_back(zmq::buffer(frame));
     zmq::send_multipart(socket, parts);
-}
-
-void use_curve(zmq::socket_t& socket, const std::string& secret_key) {
-    socket.set(zmq::sockopt::curve_server, true);
-    socket.set(zmq::sockopt::curve_secretkey, secret_key);
-    socket.set(zmq::sockopt::zap_domain, std::string{zap_domain});
 }
 
 // What both sockets do about connections that go bad below the protocol: a peer stalled in the
@@ -85,23 +77,29 @@ void guard_connections(zmq::socket_t& socket, const config& cfg) {
     socket.set(zmq::sockopt::heartbeat_timeout, ms(cfg.heartbeat_interval * timeout_factor));
 }
 
-config with_bound_names(config cfg, const std::optional<allowlist>& allowed) {
+config with_bound_names(config cfg, const std::optional<runtime::allowlist>& allowed) {
     if (allowed)
         cfg.bound_names = allowed->bound_names();
     return cfg;
 }
 
-// Who sent `message`: its key, from the User-Id libzmq attached to each message of the
-// connection once the ZAP handler accepted that key, and what the allowlist says of the key now.
-credential credential_of(zmq::message_t& message, const allowlist& allowed) {
-    const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
+// What the allowlist says now of the key `key` (Z85): the name it is bound to, or that it is no
+// longer listed.
+credential credential_of(std::string_view key, const runtime::allowlist& allowed) {
     credential who;
-    who.key = user_id ? std::string_view{user_id} : std::string_view{};
-    if (const std::string* name = allowed.folded_name_of(who.key))
-        who.bound_name = *name;
+    who.key = key;
+    if (const runtime::allowlist::entry* listed = allowed.find(key))
+        who.bound_name = listed->folded;
     else
         who.revoked = true;
     return who;
+}
+
+// The User-Id libzmq attached to each message of a connection once the ZAP handler accepted its
+// key: the key.
+std::string_view user_id_of(zmq::message_t& message) {
+    const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
+    return user_id ? std::string_view{user_id} : std::string_view{};
 }
 
 } // namespace
@@ -117,14 +115,11 @@ server::server(zmq::context_t& ctx, const server_options& options)
       pub_(ctx, zmq::socket_type::pub), options_(options),
       core_(with_bound_names(options.core, options.allowed), runtime::random_epoch(),
             random_secret) {
-    if (allowed_) {
-        zap_ = zmq::socket_t(ctx, zmq::socket_type::rep);
-        zap_.set(zmq::sockopt::linger, 0);
-        runtime::bind_endpoint(zap_, "ZAP handler", zap_endpoint);
-    }
+    if (allowed_)
+        zap_.emplace(ctx);
     if (!options.curve_secret_key.empty()) {
-        use_curve(router_, options.curve_secret_key);
-        use_curve(pub_, options.curve_secret_key);
+        runtime::serve_curve(router_, options.curve_secret_key);
+        runtime::serve_curve(pub_, options.curve_secret_key);
     }
     guard_connections(router_, options.core);
     guard_connections(pub_, options.core);
@@ -173,8 +168,8 @@ void server::reconfigure(const server_options& next, log_sink& log) {
         // removed key sends is heard again (credential_of).
         core_.end_sessions_not_allowed(
             [this](std::string_view key) -> std::optional<std::string_view> {
-                if (const std::string* name = allowed_->folded_name_of(key))
-                    return *name;
+                if (const runtime::allowlist::entry* listed = allowed_->find(key))
+                    return listed->folded;
                 return std::nullopt;
             },
             out_);
@@ -213,6 +208,10 @@ void server::reconfigure(const server_options& next, log_sink& log) {
 
 void server::run(const run_control& control, log_sink& log, const reread_options& reread) {
     using clock = std::chrono::steady_clock;
+    // Without an allowlist there are no relays' keys: without CURVE any connection may relay;
+    // with CURVE alone, none.
+    const proto::carrier no_allowlist_carrier =
+        options_.curve_secret_key.empty() ? proto::carrier::anyone : proto::carrier::client;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
     // Without an allowlist there is no ZAP socket, and its item, last, is left out of the poll;
@@ -222,7 +221,7 @@ void server::run(const run_control& control, log_sink& log, const reread_options
         {nullptr, control.stop_fd, ZMQ_POLLIN, 0},
         {nullptr, control.reload_fd, ZMQ_POLLIN, 0},
         {nullptr, control.reopen_fd, ZMQ_POLLIN, 0},
-        {zap_.handle(), 0, ZMQ_POLLIN, 0},
+        {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
     }};
     // One read takes a signalfd's siginfo or an eventfd's count alike.
     const auto signalled = [](int fd) {
@@ -287,15 +286,25 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             frames.clear();
             for (const zmq::message_t& part : parts)
                 frames.push_back(part.to_string_view());
-            // Through relays, the identities before the body are the path back (PROTOCOL.md,
-            // section 2a); anything else is handed over as it came, to be refused.
-            const std::size_t hops = std::max<std::size_t>(proto::accepted_hops(frames), 1);
-            const std::string_view peer = peer_key(std::span{frames}.first(hops), peer_scratch_);
-            credential who =
-                allowed_ && parts.size() > 1 ? credential_of(parts[1], *allowed_) : credential{};
-            // Under CURVE every connection is a key, and no key has a relay's role yet.
-            who.may_relay = options_.curve_secret_key.empty();
-            core_.handle(peer, std::span{frames}.subspan(hops), now, out_, who);
+            // Through relays, the identities before the body are the path back, and under CURVE
+            // the relay's key vouches for its client's key (PROTOCOL.md, section 2a).
+            const std::string_view connection_key =
+                allowed_ && parts.size() > 1 ? user_id_of(parts[1]) : std::string_view{};
+            const runtime::allowlist::entry* listed =
+                allowed_ ? allowed_->find(connection_key) : nullptr;
+            const proto::envelope_split split =
+                proto::split_envelope(frames, !allowed_                 ? no_allowlist_carrier
+                                              : listed && listed->relay ? proto::carrier::relay
+                                                                        : proto::carrier::client);
+            const std::string_view peer =
+                peer_key(std::span{frames}.first(split.identities), peer_scratch_);
+            credential who;
+            if (allowed_)
+                who = credential_of(split.client_key.empty() ? connection_key : split.client_key,
+                                    *allowed_);
+            who.revoked = who.revoked || (allowed_ && !listed);
+            who.refusal = split.refusal;
+            core_.handle(peer, std::span{frames}.subspan(split.body), now, out_, who);
         }
         core_.tick(now, out_);
         ticked = true;
@@ -317,19 +326,19 @@ void server::run(const run_control& control, log_sink& log, const reread_options
 }
 
 bool server::answer_zap_request(log_sink& log) {
-    std::vector<zmq::message_t> parts;
-    if (!zmq::recv_multipart(zap_, std::back_inserter(parts), zmq::recv_flags::dontwait))
+    const std::optional<runtime::zap_answer> answered = zap_->answer_one(*allowed_);
+    if (!answered)
         return false;
-    std::vector<std::string_view> request;
-    for (const auto& p : parts)
-        request.push_back(p.to_string_view());
-    const zap_answer answer = answer_zap(*allowed_, request);
-    send_frames(zap_, parts_, {}, answer.reply);
+    const runtime::zap_answer& answer = *answered;
     if (answer.allowed)
         return true;
     ++refused_;
     if (refusals_logged_.occurred(std::chrono::steady_clock::now()))
-        log.write(log_level::warn, answer.log_line);
+        log.write(log_level::warn,
+                  "handshake-refused" + field("address", answer.address) +
+                      field("reason", answer.reason) +
+                      (answer.domain.empty() ? "" : field("domain", answer.domain)) +
+                      (answer.key.empty() ? "" : field("key", answer.key)));
     return true;
 }
 

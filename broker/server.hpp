@@ -3,12 +3,12 @@
 // both sockets; nothing here decides anything about the protocol.
 #pragma once
 
-#include "broker/access.hpp"
 #include "broker/burst_watch.hpp"
 #include "broker/core.hpp"
 #include "broker/log_sink.hpp"
 #include "proto/defaults.hpp"
 #include "proto/runtime/bind.hpp"
+#include "proto/runtime/zap_handler.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -37,7 +37,7 @@ struct server_options {
     std::string curve_secret_key;
     // Set (with a secret key), only clients whose public key is listed may connect, to either
     // socket, and a name bound to a key is that key's alone.
-    std::optional<allowlist> allowed;
+    std::optional<runtime::allowlist> allowed;
     // Where main sends the log (empty: standard error); the server only reports a change.
     std::string log_file;
 };
@@ -92,8 +92,8 @@ private:
     void return_free_memory();
 
     // Declared first so that it is bound before the sockets it vets, and closed after them.
-    zmq::socket_t zap_;
-    std::optional<allowlist> allowed_;
+    std::optional<runtime::zap_handler> zap_;
+    std::optional<runtime::allowlist> allowed_;
     zmq::socket_t router_;
     zmq::socket_t pub_;
     std::string router_endpoint_;

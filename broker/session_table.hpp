@@ -2,8 +2,8 @@
 // and by folded name. Pure bookkeeping: no sockets, no clocks read, no protocol decisions.
 #pragma once
 
-#include "broker/string_hash.hpp"
 #include "proto/message.hpp"
+#include "proto/string_hash.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <chrono>
@@ -78,7 +78,8 @@ public:
     const session& at(std::uint64_t id) const { return by_id_.at(id); }
 
 private:
-    using index = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
+    using index =
+        std::unordered_map<std::string, std::uint64_t, proto::string_hash, std::equal_to<>>;
 
     std::unordered_map<std::uint64_t, session> by_id_;
     index by_peer_;

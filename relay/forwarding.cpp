@@ -18,18 +18,30 @@ void connection_count::note(std::uint16_t event) {
 forwarding::forwarding(double answers_per_second)
     : answers_(answers_per_second, answers_per_second) {}
 
-verdict forwarding::from_below(std::span<const std::string_view> frames, time_point now) {
-    if (proto::accepted_hops(frames, proto::max_hops - 1) > 0)
-        return verdict::forward;
-    // What the broker would answer a client connected to it directly: its decoding of the
-    // frames after the sender's identity (section 9 of PROTOCOL.md refuses every such message).
-    const auto decoded = proto::decode_command(frames.subspan(frames.empty() ? 0 : 1));
-    const auto* bad = std::get_if<proto::decode_error>(&decoded);
-    if (frames.empty() || !bad || !answers_.take(now)) {
+verdict forwarding::from_below(std::span<const std::string_view> frames, time_point now,
+                               proto::carrier from) {
+    const proto::envelope_split split = proto::split_envelope(frames, from, proto::max_hops - 1);
+    if (split.accepted && !split.refusal)
+        return from == proto::carrier::client ? verdict::forward_with_key : verdict::forward;
+    proto::error refused{proto::error_code::malformed, 0, split.refusal ? split.refusal : ""};
+    if (!split.accepted) {
+        // What the broker would answer a client connected to it directly: its decoding of the
+        // frames after the sender's identity (section 9 of PROTOCOL.md refuses every such
+        // message).
+        const auto decoded = proto::decode_command(frames.subspan(frames.empty() ? 0 : 1));
+        const auto* bad = std::get_if<proto::decode_error>(&decoded);
+        if (frames.empty() || !bad) {
+            ++totals_.dropped;
+            return verdict::drop;
+        }
+        refused.code = bad->code;
+        refused.reason = bad->reason;
+    }
+    if (!answers_.take(now)) {
         ++totals_.dropped;
         return verdict::drop;
     }
-    answer_ = proto::encode(proto::reply{proto::error{bad->code, 0, bad->reason}});
+    answer_ = proto::encode(proto::reply{refused});
     ++totals_.answered_here;
     return verdict::answer;
 }

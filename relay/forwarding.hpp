@@ -1,13 +1,15 @@
 // What a relay does with each command and reply it carries, decided without sockets: a command
 // from below goes up as it came (the relay's ROUTER has put the sender's identity first, which is
-// the relay's hop of the envelope: PROTOCOL.md, section 2a), unless the broker could not route
-// its answer back, and a reply from above goes down to the identity it names first.
+// the relay's hop of the envelope: PROTOCOL.md, section 2a), with its client's key after the
+// identities under CURVE, unless the broker could not route its answer back or would refuse the
+// envelope; a reply from above goes down to the identity it names first.
 //
 // Pure, like the broker's core: time is an argument, and the socket loop (relay.hpp) carries
 // out what this decides.
 #pragma once
 
 #include "proto/codec.hpp"
+#include "proto/envelope.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <chrono>
@@ -40,8 +42,9 @@ private:
 enum class direction { up, down };
 
 enum class verdict {
-    forward, // send the frames on as they came
-    answer,  // send the sender answer_to_sender() instead
+    forward,          // send the frames on as they came
+    forward_with_key, // send them on with the sender's CURVE key (Z85) after its identity
+    answer,           // send the sender answer_to_sender() instead
     drop,
 };
 
@@ -54,11 +57,13 @@ public:
     explicit forwarding(double answers_per_second = 100);
 
     // A message from below, as the relay's ROUTER receives it: the sender's routing id, then
-    // what it sent. A message whose envelope the broker would not accept (no body, an empty or
-    // too long identity, too many hops once the relay's own identity is added above) would be
-    // answered to the relay itself, never to its sender: the relay answers it with the ERROR
-    // the broker gives such a message.
-    verdict from_below(std::span<const std::string_view> frames, time_point now);
+    // what it sent; `from` says what the sender's key may send (without CURVE: anything). A
+    // message whose envelope the broker would not accept (no body, an empty or too long
+    // identity, too many hops once the relay's own identity is added above) would be answered
+    // to the relay itself, never to its sender: the relay answers it with the ERROR the broker
+    // gives such a message, as it answers an envelope the sender's key may not send.
+    verdict from_below(std::span<const std::string_view> frames, time_point now,
+                       proto::carrier from = proto::carrier::anyone);
     // The ERROR for the last message from_below answered, for its sender.
     const proto::frame_list& answer_to_sender() const { return answer_; }
 

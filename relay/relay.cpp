@@ -2,6 +2,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/runtime/bind.hpp"
+#include "proto/runtime/curve_client.hpp"
 #include "proto/runtime/random.hpp"
 
 #include <zmq_addon.hpp>
@@ -92,6 +93,18 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     down_pub.set(zmq::sockopt::sndhwm, event_queue);
     guard_connections(down_router_);
     guard_connections(down_pub);
+    if (options.allowed) {
+        // The relay answers its own connections' handshakes, from the same allowlist as the
+        // broker's; above, it is a CURVE client with its own key, which the broker's allowlist
+        // lists as a relay's.
+        zap_.emplace(ctx);
+        runtime::serve_curve(down_router_, options.curve_secret_key);
+        runtime::serve_curve(down_pub, options.curve_secret_key);
+        const runtime::curve_client_keys keys{options.upstream_server_key, options.curve_public_key,
+                                              options.curve_secret_key};
+        runtime::use_curve(up_dealer_, keys);
+        runtime::use_curve(up_sub, keys);
+    }
     router_log_ = connection_log(ctx, down_router_, "router-log");
     pub_log_ = connection_log(ctx, down_pub, "pub-log");
 
@@ -166,6 +179,15 @@ proto::relay_stats relay::stats_now() {
     return s;
 }
 
+proto::carrier relay::carrier_of(zmq::message_t& message, std::string_view& key) const {
+    if (!options_.allowed)
+        return proto::carrier::anyone;
+    const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
+    key = user_id ? std::string_view{user_id} : std::string_view{};
+    const runtime::allowlist::entry* listed = options_.allowed->find(key);
+    return listed && listed->relay ? proto::carrier::relay : proto::carrier::client;
+}
+
 void relay::run(int stop_fd) {
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
@@ -186,20 +208,40 @@ void relay::run(int stop_fd) {
     using clock = std::chrono::steady_clock;
     auto next_stats = clock::now() + options_.stats_interval;
     for (;;) {
-        std::array<zmq::pollitem_t, 3> items{{
+        // Without CURVE there is no ZAP handler, and its item, last, is left out of the poll.
+        std::array<zmq::pollitem_t, 4> items{{
             {down_router_.handle(), 0, ZMQ_POLLIN, 0},
             {up_dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, stop_fd, ZMQ_POLLIN, 0},
+            {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
         }};
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_stats - clock::now());
-        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
+        zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1,
+                  std::max(wait, std::chrono::milliseconds(0)));
         if (items[2].revents & ZMQ_POLLIN)
             break;
+        for (int i = 0; i < max_batch && zap_ && (items[3].revents & ZMQ_POLLIN); ++i) {
+            const auto answered = zap_->answer_one(*options_.allowed);
+            if (!answered)
+                break;
+            if (!answered->allowed)
+                ++handshakes_refused_;
+        }
         for (int i = 0; i < max_batch && read(down_router_); ++i) {
-            switch (forwarding_.from_below(frames, clock::now())) {
+            std::string_view key;
+            const proto::carrier from =
+                parts.size() > 1 ? carrier_of(parts[1], key) : proto::carrier::anyone;
+            switch (forwarding_.from_below(frames, clock::now(), from)) {
             case verdict::forward:
                 pass(up_dealer_, direction::up);
                 break;
+            case verdict::forward_with_key: {
+                // The key goes up between the sender's identity and its command.
+                zmq::message_t with_key(key.data(), key.size());
+                parts.insert(parts.begin() + 1, std::move(with_key));
+                pass(up_dealer_, direction::up);
+                break;
+            }
             case verdict::answer: {
                 std::vector<zmq::const_buffer> answer{zmq::buffer(frames.front())};
                 for (const std::string& f : forwarding_.answer_to_sender())

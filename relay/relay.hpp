@@ -5,12 +5,14 @@
 // in the calling thread. Chained relays are relays whose upstream is another relay.
 #pragma once
 
+#include "proto/runtime/zap_handler.hpp"
 #include "relay/forwarding.hpp"
 
 #include <zmq.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -25,6 +27,13 @@ struct relay_options {
     int max_frame_bytes = 65536; // a bigger frame from below drops its connection unread
     // How often the relay publishes its counters below it (RELAY, topic sys/relay/).
     std::chrono::milliseconds stats_interval{5000};
+    // CURVE, all or nothing: the relay's own key pair (Z85), as a server below and as a client
+    // above; the public key of what it connects to; the keys it admits below, each client's
+    // sent up with its commands (PROTOCOL.md, section 2a).
+    std::string curve_secret_key;
+    std::string curve_public_key;
+    std::string upstream_server_key;
+    std::optional<runtime::allowlist> allowed;
 };
 
 // An upstream endpoint libzmq cannot connect to as written: a usage error.
@@ -51,13 +60,20 @@ public:
     void run(int stop_fd);
 
     const counters& totals() const { return forwarding_.totals(); }
+    // Handshakes the ZAP handler refused (keys not on the allowlist, peers without CURVE).
+    std::uint64_t handshakes_refused() const { return handshakes_refused_; }
 
 private:
     void stop_events();
+    // What the key of the connection `message` came on may send (PROTOCOL.md, section 2a), and
+    // the key.
+    proto::carrier carrier_of(zmq::message_t& message, std::string_view& key) const;
     // The RELAY event: the loop's counters, the proxy's and the connections below now.
     proto::relay_stats stats_now();
 
     relay_options options_;
+    std::optional<runtime::zap_handler> zap_; // with CURVE
+    std::uint64_t handshakes_refused_ = 0;
     std::uint64_t epoch_;
     std::chrono::steady_clock::time_point started_;
     zmq::socket_t down_router_;

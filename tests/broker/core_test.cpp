@@ -2211,23 +2211,22 @@ TEST(BrokerCore, SessionsOfKeysRemovedFromTheAllowlistEndAndTheirConnectionsAreN
               "still");
 }
 
-// A connection that may not carry other clients' commands (under CURVE: no relay role) is
-// refused what it forwards, along the forwarded path; its own commands are heard as ever.
-TEST(BrokerCore, CommandsThroughAConnectionThatMayNotRelayAreRefused) {
+// A command whose envelope its connection may not send (PROTOCOL.md, section 2a; the server
+// splits the envelope and says why) is refused with that reason, along its path.
+TEST(BrokerCore, ACommandWithAnEnvelopeItsConnectionMayNotSendIsRefusedWithTheReason) {
     script s;
-    const credential no_relay{
-        .key = "key-r", .bound_name = "", .revoked = false, .may_relay = false};
+    credential no_relay{.key = "key-r", .bound_name = "", .revoked = false};
+    no_relay.refusal = "commands through a relay are refused: the key that sent this one is not a "
+                       "relay's";
     std::string scratch;
     const std::vector<std::string_view> path{"peer-r", "client-1"};
     const std::string relayed_peer{peer_key(path, scratch)};
     const outbox out = s.send_as(
         relayed_peer, proto::encode(proto::hello{"mallory", "lobby", std::nullopt}), no_relay);
-    EXPECT_TRUE(refused(out, relayed_peer, error_code::malformed));
+    ASSERT_TRUE(refused(out, relayed_peer, error_code::malformed));
+    EXPECT_EQ(only_reply<proto::error>(out, relayed_peer).reason, no_relay.refusal);
     EXPECT_EQ(s.broker().session_count(), 0u);
-    only_reply<proto::welcome>(
-        s.send_as("peer-r", proto::encode(proto::hello{"relay", "lobby", std::nullopt}), no_relay),
-        "peer-r");
-    // Without CURVE any connection may relay.
+    // Without a refusal the same path joins.
     const credential anyone{.key = "", .bound_name = "", .revoked = false};
     only_reply<proto::welcome>(
         s.send_as(relayed_peer, proto::encode(proto::hello{"alice", "lobby", std::nullopt}),

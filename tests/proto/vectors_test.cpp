@@ -4,6 +4,7 @@
 // scripts/gen-test-vectors writes it with an encoder of its own, so these tests are where the two
 // implementations are compared.
 #include "proto/codec.hpp"
+#include "proto/envelope.hpp"
 #include "proto/validate.hpp"
 
 #include "tests/proto/support.hpp"
@@ -15,6 +16,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -29,8 +31,10 @@ using test::secret;
 
 struct vector_block {
     std::string name;
-    std::string kind;       // command, reply, event, batch, or invalid-command/-reply/-event
+    std::string kind;       // command, reply, event, batch, invalid-command/-reply/-event, or
+                            // envelope-anyone/-client/-relay
     std::string error_name; // for the invalid kinds: the E_ name expected
+    std::string routing;    // for the envelope kinds: "<N> [key] [<E_CODE>]"
     frame_list frames;
     int line = 0;
 };
@@ -73,7 +77,7 @@ std::vector<vector_block> load_vectors() {
             continue;
         }
         if (line.starts_with("name: ")) {
-            blocks.push_back({line.substr(6), {}, {}, {}, number});
+            blocks.push_back({line.substr(6), {}, {}, {}, {}, number});
             open = true;
         } else if (!open) {
             ADD_FAILURE() << "line " << number << ": outside a block: " << line;
@@ -81,8 +85,11 @@ std::vector<vector_block> load_vectors() {
             const std::string kind = line.substr(6);
             const auto space = kind.find(' ');
             blocks.back().kind = kind.substr(0, space);
-            if (space != std::string::npos)
-                blocks.back().error_name = kind.substr(space + 1);
+            const std::string rest = space == std::string::npos ? "" : kind.substr(space + 1);
+            if (blocks.back().kind.starts_with("envelope-"))
+                blocks.back().routing = rest;
+            else
+                blocks.back().error_name = rest;
         } else if (blocks.back().kind.empty()) {
             ADD_FAILURE() << "line " << number << ": frame before the kind line";
         } else {
@@ -239,9 +246,10 @@ TEST(GoldenVectors, FileHasWellFormedBlocksWithUniqueNames) {
     for (const vector_block& v : vectors()) {
         SCOPED_TRACE(v.name);
         EXPECT_TRUE(names.insert(v.name).second) << "duplicate name at line " << v.line;
-        const std::set<std::string> kinds{"command",      "reply",           "event",
-                                          "batch",        "invalid-command", "invalid-reply",
-                                          "invalid-event"};
+        const std::set<std::string> kinds{"command",       "reply",           "event",
+                                          "batch",         "invalid-command", "invalid-reply",
+                                          "invalid-event", "envelope-anyone", "envelope-client",
+                                          "envelope-relay"};
         EXPECT_TRUE(kinds.contains(v.kind)) << "unknown kind '" << v.kind << "'";
         EXPECT_EQ(v.kind.starts_with("invalid-"), !v.error_name.empty());
     }
@@ -250,7 +258,7 @@ TEST(GoldenVectors, FileHasWellFormedBlocksWithUniqueNames) {
 TEST(GoldenVectors, EveryValidVectorHasAnExpectationAndEveryExpectationAVector) {
     std::set<std::string> valid;
     for (const vector_block& v : vectors()) {
-        if (!v.kind.starts_with("invalid-")) {
+        if (!v.kind.starts_with("invalid-") && !v.kind.starts_with("envelope-")) {
             valid.insert(v.name);
             EXPECT_TRUE(expectations().contains(v.name)) << v.name << " has no expectation";
         }
@@ -407,6 +415,51 @@ TEST(GoldenVectors, EveryInvalidReplyAndEventFailsToDecodeWithItsErrorCode) {
         }
     }
     EXPECT_GE(count, 16);
+}
+
+// The envelope vectors (PROTOCOL.md, section 2a) split as their kind line says: the path, the
+// client's key, and either the command or the refusal the broker answers along the path.
+TEST(GoldenVectors, EveryEnvelopeSplitsIntoItsPathKeyAndCommandOrIsRefused) {
+    const std::map<std::string, carrier> carriers{{"envelope-anyone", carrier::anyone},
+                                                  {"envelope-client", carrier::client},
+                                                  {"envelope-relay", carrier::relay}};
+    std::set<std::string> seen;
+    for (const vector_block& v : vectors()) {
+        const auto from = carriers.find(v.kind);
+        if (from == carriers.end())
+            continue;
+        SCOPED_TRACE(v.name);
+        seen.insert(v.kind + (v.routing.find("E_") == std::string::npos ? "" : " refused"));
+        std::istringstream routing(v.routing);
+        std::size_t path = 0;
+        routing >> path;
+        bool key = false;
+        std::string code_name;
+        for (std::string word; routing >> word;) {
+            if (word == "key")
+                key = true;
+            else
+                code_name = word;
+        }
+        const std::vector<std::string_view> frames = views(v.frames);
+        const envelope_split split = split_envelope(frames, from->second);
+        EXPECT_EQ(split.identities, path);
+        EXPECT_EQ(split.client_key, key ? frames[path] : std::string_view{});
+        const auto command = test::decode_command_frames(
+            frame_list(v.frames.begin() + static_cast<std::ptrdiff_t>(split.body), v.frames.end()));
+        if (code_name.empty()) {
+            EXPECT_TRUE(split.accepted && !split.refusal);
+            EXPECT_EQ(error_of(command), std::nullopt);
+        } else if (split.refusal) {
+            EXPECT_EQ(code_name, "E_MALFORMED");
+        } else {
+            EXPECT_FALSE(split.accepted);
+            EXPECT_EQ(error_of(command), code_named(code_name));
+        }
+    }
+    EXPECT_EQ(seen, (std::set<std::string>{"envelope-anyone", "envelope-anyone refused",
+                                           "envelope-client", "envelope-client refused",
+                                           "envelope-relay", "envelope-relay refused"}));
 }
 
 TEST(GoldenVectors, CoverEveryCommandReplyAndEventAndEveryDecodingError) {

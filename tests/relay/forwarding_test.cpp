@@ -59,6 +59,28 @@ TEST(Forwarding, CommandsTheBrokerCouldNotAnswerAlongTheirPathAreAnsweredHere) {
     EXPECT_EQ(f.totals().answered_here, 3u);
 }
 
+// Under CURVE a client's command goes up with its key; a relay's key below sends the keys of its
+// clients itself; an envelope the sender's key may not send is answered here as the broker would.
+TEST(Forwarding, UnderCurveEachCommandGoesUpWithItsClientsKey) {
+    using proto::carrier;
+    forwarding f;
+    const std::string key(proto::key_chars, 'K');
+    EXPECT_EQ(f.from_below(frames{"client", hello}, t0, carrier::client),
+              verdict::forward_with_key);
+    EXPECT_EQ(f.from_below(frames{"relay-below", "client", key, hello}, t0, carrier::relay),
+              verdict::forward);
+    // A client posing as a relay, and a relay sending no key.
+    EXPECT_EQ(f.from_below(frames{"client", "other", hello}, t0, carrier::client), verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::malformed);
+    EXPECT_EQ(f.from_below(frames{"relay-below", "client", hello}, t0, carrier::relay),
+              verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::malformed);
+    // A malformed command is refused as ever, whoever sends it.
+    EXPECT_EQ(f.from_below(frames{"client", "GET /"}, t0, carrier::client), verdict::answer);
+    EXPECT_EQ(answered_code(f), proto::error_code::bad_signature);
+    EXPECT_EQ(f.totals().answered_here, 3u);
+}
+
 TEST(Forwarding, AnswersHereAreLimitedAndTheRestDropped) {
     forwarding f(2);
     for (int i = 0; i < 2; ++i)

@@ -6,6 +6,7 @@
 #include "proto/envelope.hpp"
 #include "tests/broker/test_client.hpp"
 #include "tests/e2e/chat_lines.hpp"
+#include "tests/relay/usage_errors.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/outcome.hpp"
 #include "tests/support/running_broker.hpp"
@@ -117,8 +118,7 @@ TEST(RelayEndToEnd, ClientsOnTheBrokerARelayAndAChainedRelaySeeOneConversation) 
 
 // A relay's command line: each mistake is one line naming it, exit code 2, and nothing bound.
 TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
-    const lines below{"--bind-router", "tcp://127.0.0.1:*", "--bind-pub", "tcp://127.0.0.1:*"};
-    const std::vector<std::pair<lines, std::string>> cases{
+    expect_usage_errors({
         {{"--router", "foo"},
          "zchat-relay: malformed upstream endpoint 'foo': Invalid argument "
          "(try --help)"},
@@ -126,15 +126,7 @@ TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
          "zchat-relay: --stats-interval must be from 0.01 to 86400 seconds (try --help)"},
         {{"--bind-pub", "nonsense"},
          "zchat-relay: cannot bind pub endpoint 'nonsense': Invalid argument"},
-    };
-    for (const auto& [args, message] : cases) {
-        lines all = below;
-        all.insert(all.end(), args.begin(), args.end());
-        child_process p(ZCHAT_RELAY_PATH, all);
-        EXPECT_EQ(exit_of(p), "exit 2") << transcript(p);
-        EXPECT_EQ(p.lines(stream::err), lines{message});
-        EXPECT_EQ(p.lines(stream::out), lines{});
-    }
+    });
     child_process unbound(ZCHAT_RELAY_PATH, {"--bind-router", "tcp://127.0.0.1:*"});
     EXPECT_EQ(exit_of(unbound), "exit 2") << transcript(unbound);
 }

@@ -5,11 +5,11 @@
 #include <functional>
 #include <string_view>
 
-namespace zchat::broker {
+namespace zchat::proto {
 
 struct string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-} // namespace zchat::broker
+} // namespace zchat::proto

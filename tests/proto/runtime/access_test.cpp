@@ -1,6 +1,6 @@
 // The CURVE allowlist and the ZAP handler's answers, without sockets: requests are scripted as
 // the frames libzmq sends to inproc://zeromq.zap.01 (ZeroMQ RFC 27).
-#include "broker/access.hpp"
+#include "proto/runtime/access.hpp"
 
 #include "proto/runtime/curve_keys.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -13,17 +13,17 @@
 #include <unordered_set>
 #include <vector>
 
-namespace zchat::broker {
+namespace zchat::runtime {
 namespace {
 
 using test::temp_dir;
 
 // A distinct 32-byte key per seed, raw and in Z85.
 std::string raw_key(char seed) {
-    return std::string(runtime::curve_key_bytes, seed);
+    return std::string(curve_key_bytes, seed);
 }
 std::string z85_key(char seed) {
-    return runtime::z85_encode_key(raw_key(seed));
+    return z85_encode_key(raw_key(seed));
 }
 
 std::string error_of(const std::function<void()>& action) {
@@ -38,11 +38,11 @@ TEST(Allowlist, ReadsKeysWithOrWithoutANameAndSkipsCommentsAndTheKeyFileHeader) 
                     z85_key('a') + " Alice\r\n" + z85_key('b') + "\n#\n",
                 "team.txt");
     EXPECT_EQ(allowed.size(), 2u);
-    ASSERT_NE(allowed.folded_name_of(z85_key('a')), nullptr);
-    EXPECT_EQ(*allowed.folded_name_of(z85_key('a')), "alice");
-    ASSERT_NE(allowed.folded_name_of(z85_key('b')), nullptr);
-    EXPECT_EQ(*allowed.folded_name_of(z85_key('b')), "");
-    EXPECT_EQ(allowed.folded_name_of(z85_key('c')), nullptr);
+    ASSERT_NE(allowed.find(z85_key('a')), nullptr);
+    EXPECT_EQ(allowed.find(z85_key('a'))->folded, "alice");
+    ASSERT_NE(allowed.find(z85_key('b')), nullptr);
+    EXPECT_EQ(allowed.find(z85_key('b'))->folded, "");
+    EXPECT_EQ(allowed.find(z85_key('c')), nullptr);
     EXPECT_EQ(allowed.bound_names(), (std::unordered_set<std::string>{"alice"}));
 }
 
@@ -57,7 +57,8 @@ TEST(Allowlist, BadLinesAreErrorsNamingTheFileAndLine) {
               "team.txt:1: the name 'bad\\u{1B}name' is not valid: name contains a control "
               "character");
     EXPECT_EQ(add(z85_key('a') + " alice\n" + z85_key('a') + " bob\n"),
-              "team.txt:2: the key " + z85_key('a') + " is listed twice with different names");
+              "team.txt:2: the key " + z85_key('a') +
+                  " is listed twice with different names or roles");
     EXPECT_EQ(add(z85_key('a') + " alice\n" + z85_key('a') + " alice\n"), "(no error)");
 }
 
@@ -70,8 +71,8 @@ TEST(Allowlist, LoadsAFileOrEveryVisibleFileOfADirectory) {
     allowlist from_dir;
     from_dir.load(dir.path().string());
     EXPECT_EQ(from_dir.size(), 2u);
-    ASSERT_NE(from_dir.folded_name_of(z85_key('b')), nullptr);
-    EXPECT_EQ(*from_dir.folded_name_of(z85_key('b')), "bob");
+    ASSERT_NE(from_dir.find(z85_key('b')), nullptr);
+    EXPECT_EQ(from_dir.find(z85_key('b'))->folded, "bob");
 
     allowlist from_file;
     from_file.load(dir / "alice.pub");
@@ -97,22 +98,48 @@ allowlist alice_and_anyone() {
     return allowed;
 }
 
+// A line "relay KEY" lists a relay's key: admitted like a client's, bound to no name, and marked
+// as one that may carry other clients' commands.
+TEST(Allowlist, ARelaysKeyIsListedWithItsRoleAndNoName) {
+    allowlist allowed;
+    allowed.add("relay " + z85_key('r') + "\n" + z85_key('a') + " alice\n", "team.txt");
+    ASSERT_NE(allowed.find(z85_key('r')), nullptr);
+    EXPECT_TRUE(allowed.find(z85_key('r'))->relay);
+    EXPECT_EQ(allowed.find(z85_key('r'))->folded, "");
+    EXPECT_FALSE(allowed.find(z85_key('a'))->relay);
+    EXPECT_EQ(allowed.bound_names(), (std::unordered_set<std::string>{"alice"}));
+    const auto request = curve_request(raw_key('r'));
+    EXPECT_TRUE(answer_zap(allowed, views(request)).allowed);
+
+    const auto add = [](const std::string& text) {
+        return error_of([&] { allowlist{}.add(text, "team.txt"); });
+    };
+    EXPECT_EQ(add("relay " + z85_key('r') + " edge\n"),
+              "team.txt:1: a relay's key joins under no name; got 'relay " + z85_key('r') +
+                  " edge'");
+    EXPECT_EQ(add("relay edge\n"), "team.txt:1: expected 'relay' and a relay's 40-character Z85 "
+                                   "public key, alone; got 'relay edge'");
+    EXPECT_EQ(add("relay " + z85_key('r') + "\n" + z85_key('r') + "\n"),
+              "team.txt:2: the key " + z85_key('r') +
+                  " is listed twice with different names or roles");
+}
+
 TEST(Zap, ListedKeyIsAcceptedWithTheKeyAsTheUserIdAndItsBoundNameIsLookedUpByIt) {
     const allowlist allowed = alice_and_anyone();
     const auto request = curve_request(raw_key('a'));
     const zap_answer a = answer_zap(allowed, views(request));
     EXPECT_TRUE(a.allowed);
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "200", "OK", z85_key('a'), ""}));
-    EXPECT_EQ(a.log_line, "");
-    ASSERT_NE(allowed.folded_name_of(z85_key('a')), nullptr);
-    EXPECT_EQ(*allowed.folded_name_of(z85_key('a')), "alice");
+    EXPECT_EQ(a.reason, "");
+    ASSERT_NE(allowed.find(z85_key('a')), nullptr);
+    EXPECT_EQ(allowed.find(z85_key('a'))->folded, "alice");
 
     const auto unnamed = curve_request(raw_key('b'));
     EXPECT_EQ(answer_zap(allowed, views(unnamed)).reply,
               (proto::frame_list{"1.0", "req-7", "200", "OK", z85_key('b'), ""}));
-    ASSERT_NE(allowed.folded_name_of(z85_key('b')), nullptr);
-    EXPECT_EQ(*allowed.folded_name_of(z85_key('b')), "");
-    EXPECT_EQ(allowed.folded_name_of(z85_key('c')), nullptr);
+    ASSERT_NE(allowed.find(z85_key('b')), nullptr);
+    EXPECT_EQ(allowed.find(z85_key('b'))->folded, "");
+    EXPECT_EQ(allowed.find(z85_key('c')), nullptr);
 }
 
 TEST(Allowlist, AReloadTellsWhichKeysWereRemoved) {
@@ -129,9 +156,9 @@ TEST(Zap, UnlistedKeyIsRefusedAndLoggedWithTheKey) {
     const zap_answer a = answer_zap(alice_and_anyone(), views(request));
     EXPECT_FALSE(a.allowed);
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-7", "400", "key not allowed", "", ""}));
-    EXPECT_EQ(a.log_line, "handshake-refused address=127.0.0.1 reason=\"key not on the "
-                          "allowlist\" key=" +
-                              z85_key('c'));
+    EXPECT_EQ(a.reason, "key not on the allowlist");
+    EXPECT_EQ(a.address, "127.0.0.1");
+    EXPECT_EQ(a.key, z85_key('c'));
 }
 
 TEST(Zap, AnEmptyAllowlistAdmitsNobody) {
@@ -149,13 +176,16 @@ TEST(Zap, AnythingButCurveOfOurDomainIsRefusedAndAMalformedRequestIsAServerError
     const std::vector<std::string> plain{"1.0", "req-8", "zchat", "127.0.0.1", "", "NULL"};
     const zap_answer a = answer_zap(allowed, views(plain));
     EXPECT_EQ(a.reply, (proto::frame_list{"1.0", "req-8", "400", "CURVE required", "", ""}));
-    EXPECT_EQ(a.log_line, "handshake-refused address=127.0.0.1 reason=\"it does not speak CURVE\"");
+    EXPECT_EQ(a.reason, "it does not speak CURVE");
+    EXPECT_EQ(a.key, "");
 
     const auto short_key = curve_request("short");
     EXPECT_EQ(answer_zap(allowed, views(short_key)).reply[3], "malformed CURVE credentials");
     auto other_domain = curve_request(raw_key('a'));
     other_domain[2] = "elsewhere";
-    EXPECT_EQ(answer_zap(allowed, views(other_domain)).reply[3], "unknown ZAP domain");
+    const zap_answer elsewhere = answer_zap(allowed, views(other_domain));
+    EXPECT_EQ(elsewhere.reply[3], "unknown ZAP domain");
+    EXPECT_EQ(elsewhere.domain, "elsewhere");
 
     for (const std::vector<std::string>& bad :
          {std::vector<std::string>{"1.0", "req-9"},
@@ -168,4 +198,4 @@ TEST(Zap, AnythingButCurveOfOurDomainIsRefusedAndAMalformedRequestIsAServerError
 }
 
 } // namespace
-} // namespace zchat::broker
+} // namespace zchat::runtime

@@ -1,6 +1,4 @@
-#include "broker/access.hpp"
-
-#include "broker/log.hpp"
+#include "proto/runtime/access.hpp"
 
 #include "proto/printable.hpp"
 #include "proto/runtime/curve_keys.hpp"
@@ -12,10 +10,11 @@
 #include <sstream>
 #include <vector>
 
-namespace zchat::broker {
+namespace zchat::runtime {
 namespace {
 
 constexpr std::string_view public_key_header = "== CURVE PUBLIC KEY ==";
+constexpr std::string_view relay_role = "relay ";
 constexpr std::string_view zap_version = "1.0";
 // Longest name a key may be bound to; the broker's own name rules apply on top.
 constexpr std::size_t max_bound_name_chars = 64;
@@ -43,26 +42,36 @@ void allowlist::add(std::string_view text, const std::string& source) {
         // A key never contains a space, so "# ..." cannot be one.
         if (line.empty() || line == public_key_header || line == "#" || line.starts_with("# "))
             continue;
+        const std::string_view text_line = line;
 
         const std::string where = source + ":" + std::to_string(line_number) + ": ";
+        entry listed;
+        listed.relay = line.starts_with(relay_role);
+        if (listed.relay)
+            line.remove_prefix(relay_role.size());
         const std::string_view key = line.substr(0, std::min(line.find(' '), line.size()));
         std::string_view name = line.substr(key.size());
         while (name.starts_with(' '))
             name.remove_prefix(1);
-        const std::optional<std::string> raw_key = runtime::z85_decode_key(key);
-        if (!raw_key)
+        if (!z85_decode_key(key))
             throw allowlist_error(where +
-                                  "expected a 40-character Z85 public key, then "
-                                  "optionally a name; got '" +
-                                  proto::printable(line) + "'");
+                                  (listed.relay ? "expected 'relay' and a relay's 40-character "
+                                                  "Z85 public key, alone; got '"
+                                                : "expected a 40-character Z85 public key, then "
+                                                  "optionally a name; got '") +
+                                  proto::printable(text_line) + "'");
+        if (listed.relay && !name.empty())
+            throw allowlist_error(where + "a relay's key joins under no name; got '" +
+                                  proto::printable(text_line) + "'");
         if (auto bad = proto::check_name(name, max_bound_name_chars); bad && !name.empty())
             throw allowlist_error(where + "the name '" + proto::printable(name) +
                                   "' is not valid: " + bad->reason);
-        const auto [it, added] =
-            names_.emplace(std::string{key}, bound_name{std::string{name}, proto::fold_name(name)});
-        if (!added && it->second.name != name)
+        listed.name = name;
+        listed.folded = proto::fold_name(name);
+        const auto [it, added] = entries_.emplace(std::string{key}, listed);
+        if (!added && it->second != listed)
             throw allowlist_error(where + "the key " + std::string{key} +
-                                  " is listed twice with different names");
+                                  " is listed twice with different names or roles");
     }
 }
 
@@ -74,9 +83,9 @@ void allowlist::load(const std::string& path) {
         return;
     }
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(path, ec)) {
-        if (entry.is_regular_file() && !entry.path().filename().string().starts_with('.'))
-            files.push_back(entry.path());
+    for (const auto& file : fs::directory_iterator(path, ec)) {
+        if (file.is_regular_file() && !file.path().filename().string().starts_with('.'))
+            files.push_back(file.path());
     }
     if (ec)
         throw allowlist_error("cannot read allowlist directory " + path + ": " + ec.message());
@@ -85,24 +94,24 @@ void allowlist::load(const std::string& path) {
         add(read_file(file), file.string());
 }
 
-const std::string* allowlist::folded_name_of(std::string_view key) const {
-    const auto it = names_.find(key);
-    return it == names_.end() ? nullptr : &it->second.folded;
+const allowlist::entry* allowlist::find(std::string_view key) const {
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
 }
 
 std::unordered_set<std::string> allowlist::keys_missing_from(const allowlist& next) const {
     std::unordered_set<std::string> missing;
-    for (const auto& [key, name] : names_)
-        if (!next.names_.contains(key))
+    for (const auto& [key, listed] : entries_)
+        if (!next.entries_.contains(key))
             missing.insert(key);
     return missing;
 }
 
 std::unordered_set<std::string> allowlist::bound_names() const {
     std::unordered_set<std::string> names;
-    for (const auto& [key, name] : names_) {
-        if (!name.folded.empty())
-            names.insert(name.folded);
+    for (const auto& [key, listed] : entries_) {
+        if (!listed.folded.empty())
+            names.insert(listed.folded);
     }
     return names;
 }
@@ -112,35 +121,39 @@ zap_answer answer_zap(const allowlist& allowed, std::span<const std::string_view
     const auto field = [&](std::size_t i) {
         return i < request.size() ? request[i] : std::string_view{};
     };
-    const auto answer = [&](std::string_view code, std::string_view text, std::string user_id,
-                            std::string log_line) {
-        return zap_answer{{std::string{zap_version}, std::string{field(1)}, std::string{code},
-                           std::string{text}, std::move(user_id), ""},
-                          code == "200",
-                          std::move(log_line)};
+    const auto answer = [&](std::string_view code, std::string_view text, std::string user_id) {
+        zap_answer a;
+        a.reply = {std::string{zap_version}, std::string{field(1)}, std::string{code},
+                   std::string{text},        std::move(user_id),    ""};
+        a.allowed = code == "200";
+        return a;
     };
-    const auto refused = [address = proto::printable(field(3))](std::string_view why) {
-        return "handshake-refused" + broker::field("address", address) +
-               broker::field("reason", why);
+    const auto refused = [&](std::string_view code, std::string_view text, std::string_view why) {
+        zap_answer a = answer(code, text, "");
+        a.reason = why;
+        a.address = proto::printable(field(3));
+        return a;
     };
     if (request.size() < 6 || field(0) != zap_version)
-        return answer("500", "malformed ZAP request", "", refused("malformed ZAP request"));
-    if (field(2) != zap_domain)
-        return answer("400", "unknown ZAP domain", "",
-                      refused("unknown ZAP domain") +
-                          broker::field("domain", proto::printable(field(2))));
+        return refused("500", "malformed ZAP request", "malformed ZAP request");
+    if (field(2) != zap_domain) {
+        zap_answer a = refused("400", "unknown ZAP domain", "unknown ZAP domain");
+        a.domain = proto::printable(field(2));
+        return a;
+    }
     if (field(5) != "CURVE")
-        return answer("400", "CURVE required", "", refused("it does not speak CURVE"));
-    if (request.size() != 7 || field(6).size() != runtime::curve_key_bytes)
-        return answer("400", "malformed CURVE credentials", "",
-                      refused("malformed CURVE credentials"));
-    std::string key = runtime::z85_encode_key(field(6));
-    if (!allowed.folded_name_of(key))
-        return answer("400", "key not allowed", "",
-                      refused("key not on the allowlist") + broker::field("key", key));
+        return refused("400", "CURVE required", "it does not speak CURVE");
+    if (request.size() != 7 || field(6).size() != curve_key_bytes)
+        return refused("400", "malformed CURVE credentials", "malformed CURVE credentials");
+    std::string key = z85_encode_key(field(6));
+    if (!allowed.find(key)) {
+        zap_answer a = refused("400", "key not allowed", "key not on the allowlist");
+        a.key = std::move(key);
+        return a;
+    }
     // The key itself: the server looks up its name per message, so that a reload that removes
     // the key or rebinds its name applies to connections already made.
-    return answer("200", "OK", std::move(key), "");
+    return answer("200", "OK", std::move(key));
 }
 
-} // namespace zchat::broker
+} // namespace zchat::runtime

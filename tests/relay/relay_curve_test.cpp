@@ -1,0 +1,157 @@
+// CurveZMQ through relays, end to end: a broker with an allowlist that lists two relays' keys
+// under the relay role, a relay and a relay chained below it that speak CURVE above and below,
+// and real clients with listed, bound, unlisted and borrowed keys. A client's key is checked at
+// the relay it connects to, and the name bound to it holds at the broker as if it had connected
+// there; a relay whose key lacks the role carries nothing.
+#include "proto/runtime/curve_keys.hpp"
+#include "tests/e2e/chat_lines.hpp"
+#include "tests/relay/usage_errors.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/outcome.hpp"
+#include "tests/support/running_broker.hpp"
+#include "tests/support/running_relay.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace zchat::test {
+namespace {
+
+using lines = std::vector<std::string>;
+
+const std::string client_path = ZCHAT_CLIENT_PATH;
+
+// Writes a fresh key pair as `who`.pub and `who`.secret in `dir`; returns the public key.
+std::string key_pair(const temp_dir& dir, const std::string& who) {
+    const runtime::curve_key_pair pair = runtime::generate_key_pair();
+    runtime::write_key_file(dir / (who + ".pub"), runtime::key_kind::public_key, pair.public_key,
+                            false);
+    runtime::write_key_file(dir / (who + ".secret"), runtime::key_kind::secret_key, pair.secret_key,
+                            false);
+    return pair.public_key;
+}
+
+class RelayCurve : public ::testing::Test {
+protected:
+    void SetUp() override {
+        for (const char* who : {"broker", "near", "far", "alice", "bob", "mallory"})
+            keys_.push_back(key_pair(dir_, who));
+        // alice's key may join only as alice; bob's under any other name; mallory is unlisted.
+        allow_ = dir_.write("allow", "relay " + keys_[1] + "\nrelay " + keys_[2] + "\n" + keys_[3] +
+                                         " alice\n" + keys_[4] + "\n");
+    }
+
+    // A relay below `router`/`pub` whose server key is `above`'s, holding the key pair `own`.
+    running_relay relay(const std::string& router, const std::string& pub, const std::string& own,
+                        const std::string& above, const std::string& allow) {
+        return running_relay(router, pub, {},
+                             {"--curve-secret", dir_ / (own + ".secret"), "--curve-server-key",
+                              dir_ / (above + ".pub"), "--allow", allow});
+    }
+
+    // A client of the relay (or broker) at `router`/`pub`, whose key is `server`'s.
+    child_process client(const std::string& name, const std::string& router, const std::string& pub,
+                         const std::string& server, const std::string& key, lines extra = {}) {
+        lines args{"--router",
+                   router,
+                   "--sub",
+                   pub,
+                   "--name",
+                   name,
+                   "--curve-server-key",
+                   dir_ / (server + ".pub"),
+                   "--curve-secret",
+                   dir_ / (key + ".secret")};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return child_process(client_path, std::move(args));
+    }
+
+    running_broker broker(const std::string& allow) {
+        return running_broker(lines{"--curve-secret", dir_ / "broker.secret", "--allow", allow,
+                                    "--heartbeat-ms", "200"});
+    }
+
+    temp_dir dir_;
+    lines keys_;
+    std::string allow_;
+};
+
+TEST_F(RelayCurve, ClientsThroughChainedCurveRelaysChatAndTheirKeysBindTheirNames) {
+    running_broker b = broker(allow_);
+    running_relay near = relay(b.router(), b.pub(), "near", "broker", allow_);
+    running_relay far = relay(near.router(), near.pub(), "far", "near", allow_);
+
+    child_process bob = client("bob", b.router(), b.pub(), "broker", "bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(1)));
+    child_process alice = client("alice", far.router(), far.pub(), "far", "alice");
+    ASSERT_TRUE(prints(alice, stream::out, connected(2)));
+    ASSERT_TRUE(prints(bob, stream::out, entered("alice", 2)));
+    alice.write("hello through two relays\n");
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] hello through two relays"));
+    bob.write("/msg alice and back\n");
+    ASSERT_TRUE(prints(alice, stream::out, "*bob* and back"));
+
+    // alice's key joins as alice only, through a relay as at the broker.
+    child_process posing = client("carol", near.router(), near.pub(), "near", "alice", {"-m", "x"});
+    EXPECT_EQ(exit_of(posing), "exit 1") << transcript(posing);
+    EXPECT_EQ(posing.lines(stream::err),
+              lines{"! Cannot join the chat: your key may only join as 'alice' "
+                    "(E_NAME_FORBIDDEN)"});
+    // Nor may bob's key take alice's name, through a relay or not.
+    child_process borrowing = client("alice2", far.router(), far.pub(), "far", "bob", {"-m", "x"});
+    EXPECT_EQ(exit_of(borrowing), "exit 0") << "an unbound key joins under a free name";
+    child_process taking = client("Alice", far.router(), far.pub(), "far", "bob", {"-m", "x"});
+    EXPECT_EQ(exit_of(taking), "exit 1") << transcript(taking);
+    EXPECT_EQ(taking.lines(stream::err),
+              lines{"! Cannot join the chat: the name 'Alice' belongs to another key "
+                    "(E_NAME_FORBIDDEN)"});
+    // An unlisted key is refused at the relay, before a frame reaches anyone.
+    child_process outsider = client("mallory", far.router(), far.pub(), "far", "mallory");
+    EXPECT_EQ(exit_of(outsider), "exit 1") << transcript(outsider);
+    EXPECT_EQ(outsider.lines(stream::err),
+              lines{"! Cannot join the chat at " + far.router() +
+                    ": the broker refused our key (it is not on the broker's allowlist)"});
+
+    alice.close_stdin();
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    ASSERT_TRUE(prints(bob, stream::out, left("alice", 1)));
+    EXPECT_EQ(far.stop(), 0);
+    const lines totals = far.process().lines(stream::err);
+    ASSERT_EQ(totals.size(), 1u) << transcript(far.process());
+    EXPECT_TRUE(totals[0].ends_with("; refused 2 handshakes")) << totals[0];
+}
+
+// A relay's key listed as a client's (without "relay ") carries nothing: its client is told why.
+TEST_F(RelayCurve, ARelayWhoseKeyLacksTheRelayRoleCarriesNothing) {
+    const std::string no_role = dir_.write("no-role", keys_[1] + "\n" + keys_[3] + " alice\n");
+    running_broker b = broker(no_role);
+    running_relay near = relay(b.router(), b.pub(), "near", "broker", no_role);
+    child_process alice = client("alice", near.router(), near.pub(), "near", "alice", {"-m", "x"});
+    EXPECT_EQ(exit_of(alice), "exit 1") << transcript(alice);
+    EXPECT_EQ(alice.lines(stream::err),
+              lines{"! Cannot join the chat: commands through a relay are refused: the key that "
+                    "sent this one is not a relay's (E_MALFORMED)"});
+}
+
+// The CURVE flags go together, and an unusable key file or allowlist is a usage error.
+TEST_F(RelayCurve, CurveFlagsGoTogetherAndUnusableFilesAreUsageErrors) {
+    const std::string bad_allow = dir_.write("bad-allow", "relay nonsense\n");
+    expect_usage_errors({
+        {{"--curve-secret", dir_ / "near.secret"},
+         "zchat-relay: --curve-secret, --curve-server-key and --allow go together (try --help)"},
+        {{"--curve-secret", dir_ / "near.secret", "--curve-server-key", dir_ / "broker.pub",
+          "--allow", bad_allow},
+         "zchat-relay: " + bad_allow +
+             ":1: expected 'relay' and a relay's 40-character Z85 public key, alone; got "
+             "'relay nonsense'"},
+        {{"--curve-secret", dir_ / "none.secret", "--curve-server-key", dir_ / "broker.pub",
+          "--allow", allow_},
+         "zchat-relay: cannot read " + (dir_ / "none.secret") + ": No such file or directory"},
+    });
+}
+
+} // namespace
+} // namespace zchat::test
