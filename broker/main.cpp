@@ -13,13 +13,9 @@
 
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 namespace {
 
@@ -47,12 +43,7 @@ constexpr const char* exit_codes_help =
     "configuration (the config file, or a key or allowlist file it names; every problem under\n"
     "--test-config).\n";
 
-// A problem with what the broker was told to do, and the exit code it calls for.
-struct refusal {
-    int exit_code;
-    std::string message;
-    bool help_hint = false; // a flag was wrong: point at --help
-};
+using zchat::runtime::refusal;
 
 // Reads the key and allowlist files into `s`, and says what the broker will accept, as log
 // fields.
@@ -102,19 +93,9 @@ std::optional<refusal> settle(const instructions& told, broker_settings& s,
     const int usage = told.testing ? exit_config : exit_usage;
     const std::string& config_file = told.config_file;
     const auto& flags = told.flags;
-    if (!config_file.empty()) {
-        std::ifstream in(config_file);
-        if (!in)
-            return refusal{exit_config, "cannot read " + config_file + ": " + std::strerror(errno)};
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (auto bad = zchat::broker::apply_config(s, text.str(), config_file))
-            return refusal{exit_config, *bad};
-    }
-    for (const auto& [name, value] : flags) {
-        if (auto bad = zchat::broker::find_option(name)->set(s, value))
-            return refusal{usage, "--" + name + " " + *bad, true};
-    }
+    if (auto bad = zchat::runtime::read_settings(s, zchat::broker::broker_options(), config_file,
+                                                 flags, told.testing))
+        return bad;
     auto& level = s.server.core.logging;
     for (int i = 0; i < told.verbosity; ++i)
         level = zchat::broker::more_verbose(level);
@@ -146,16 +127,10 @@ int main(int argc, char** argv) {
     control.reopen_fd = zchat::runtime::reopen_signal_descriptor();
     cxxopts::Options cli("zchat-broker", "The zchat chat broker: a ROUTER for what clients send, "
                                          "a PUB socket that fans events out.");
-    const broker_settings defaults;
-    auto adder = cli.add_options();
-    adder("config", "read settings from this file first", cxxopts::value<std::string>(), "FILE")(
+    cli.add_options()("config", "read settings from this file first", cxxopts::value<std::string>(),
+                      "FILE")(
         "test-config", "check the configuration (file, flags, key files) and exit: 0 if usable");
-    for (const auto& o : zchat::broker::broker_options()) {
-        std::string help{o.help};
-        if (const std::string d = o.default_text(defaults); !d.empty())
-            help += " (default: " + d + ")";
-        adder(std::string{o.name}, help, cxxopts::value<std::string>(), std::string{o.value_name});
-    }
+    zchat::runtime::add_table_options(cli, zchat::broker::broker_options(), broker_settings{});
     zchat::runtime::add_verbosity_options(cli, "log one level less (repeatable: -qq)",
                                           "log one level more (repeatable: -vv)");
     zchat::runtime::add_help_and_version(cli);
@@ -176,9 +151,7 @@ int main(int argc, char** argv) {
         told.verbosity = zchat::runtime::verbosity(args);
         if (args.count("config"))
             told.config_file = args["config"].as<std::string>();
-        for (const auto& o : zchat::broker::broker_options())
-            if (args.count(std::string{o.name}))
-                told.flags.emplace(o.name, args[std::string{o.name}].as<std::string>());
+        told.flags = zchat::runtime::table_flags(args, zchat::broker::broker_options());
         if (auto bad = settle(told, settings, curve_text)) {
             std::cerr << "zchat-broker: " << bad->message << (bad->help_hint ? " (try --help)" : "")
                       << '\n';

@@ -3,21 +3,17 @@
 #include "proto/codec.hpp"
 
 #include <algorithm>
-#include <ini.h>
-
-#include <charconv>
-#include <cmath>
 #include <cstdint>
-#include <limits>
 
 namespace zchat::broker {
 namespace {
 
+using runtime::read_number;
+using runtime::read_text;
+
 // Bounds that keep liveness x interval meaningful and far from overflow.
 constexpr std::uint64_t max_heartbeat_ms = 3'600'000;
 constexpr std::uint64_t max_liveness = 1000;
-constexpr double min_stats_seconds = 0.01;
-constexpr double max_stats_seconds = 86400;
 constexpr std::uint64_t max_errors_limit = 1'000'000;
 constexpr std::uint64_t max_clients_limit = 1'000'000;
 constexpr std::uint64_t max_rooms_limit = 1'000'000;
@@ -26,31 +22,6 @@ constexpr std::uint64_t max_rate_limit = 1'000'000;
 constexpr std::int64_t max_frame_bytes_limit = 16 * 1024 * 1024;
 // A name of N code points takes up to 4N bytes, and the name field holds max_name_bytes.
 constexpr std::uint64_t max_name_chars_limit = proto::max_name_bytes / 4;
-
-std::string range(std::uint64_t low, std::uint64_t high) {
-    return "must be from " + std::to_string(low) + " to " + std::to_string(high);
-}
-
-// A whole number from `low` to `high`, or why not.
-template <class Number>
-std::optional<std::string> read_number(std::string_view text, std::uint64_t low, std::uint64_t high,
-                                       Number& into) {
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-        return "must be a whole number ('" + std::string{text} + "' is not)";
-    if (v < low || v > high)
-        return range(low, high);
-    into = static_cast<Number>(v);
-    return std::nullopt;
-}
-
-std::optional<std::string> read_text(std::string_view text, std::string& into) {
-    if (text.empty())
-        return "must not be empty";
-    into = text;
-    return std::nullopt;
-}
 
 template <class Number>
 std::string shown(Number n) {
@@ -99,18 +70,9 @@ const option_spec options_table[] = {
      }},
     {"stats-interval", "S",
      "seconds between published STATS events (counters for taps); fractions allowed",
-     [](const broker_settings& s) {
-         const auto ms = s.server.core.stats_interval.count();
-         return ms % 1000 == 0 ? shown(ms / 1000) : shown(static_cast<double>(ms) / 1000);
-     },
-     [](broker_settings& s, std::string_view t) -> std::optional<std::string> {
-         double seconds = 0;
-         const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), seconds);
-         if (t.empty() || ec != std::errc{} || end != t.data() + t.size() ||
-             !(seconds >= min_stats_seconds && seconds <= max_stats_seconds))
-             return "must be from 0.01 to 86400";
-         s.server.core.stats_interval = std::chrono::milliseconds(std::lround(seconds * 1000));
-         return std::nullopt;
+     [](const broker_settings& s) { return runtime::shown_seconds(s.server.core.stats_interval); },
+     [](broker_settings& s, std::string_view t) {
+         return runtime::read_seconds(t, s.server.core.stats_interval);
      }},
     {"rate", "N",
      "messages per second each client may send on average; 0 lifts the limit (for benchmarks "
@@ -174,31 +136,6 @@ const option_spec options_table[] = {
      [](broker_settings& s, std::string_view t) { return read_text(t, s.allow_path); }},
 };
 
-struct config_reading {
-    broker_settings* settings;
-    std::string error; // without the "SOURCE:LINE: " that the line number adds
-};
-
-// inih calls this for each `key = value`; returning 0 stops the reading, and ini_parse_string
-// then returns that line's number.
-int on_config_line(void* user, const char* section, const char* key, const char* value) {
-    auto& reading = *static_cast<config_reading*>(user);
-    if (section && *section) {
-        reading.error = "sections are not used; put every setting at the top level";
-        return 0;
-    }
-    const option_spec* option = find_option(key);
-    if (!option) {
-        reading.error = "unknown setting '" + std::string{key} + "'";
-        return 0;
-    }
-    if (auto bad = option->set(*reading.settings, value ? value : "")) {
-        reading.error = std::string{key} + " " + *bad;
-        return 0;
-    }
-    return 1;
-}
-
 } // namespace
 
 std::span<const option_spec> broker_options() {
@@ -206,10 +143,7 @@ std::span<const option_spec> broker_options() {
 }
 
 const option_spec* find_option(std::string_view name) {
-    for (const option_spec& o : options_table)
-        if (o.name == name)
-            return &o;
-    return nullptr;
+    return runtime::find_option(broker_options(), name);
 }
 
 std::optional<std::string> check_settings(const broker_settings& s, std::string_view prefix) {
@@ -234,13 +168,7 @@ std::optional<std::string> check_settings(const broker_settings& s, std::string_
 
 std::optional<std::string> apply_config(broker_settings& s, const std::string& text,
                                         std::string_view source) {
-    config_reading reading{&s, {}};
-    const int line = ini_parse_string(text.c_str(), &on_config_line, &reading);
-    if (line == 0)
-        return std::nullopt;
-    if (reading.error.empty())
-        reading.error = "not a 'key = value' line";
-    return std::string{source} + ":" + std::to_string(line) + ": " + reading.error;
+    return runtime::apply_config(s, broker_options(), text, source);
 }
 
 } // namespace zchat::broker

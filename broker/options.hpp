@@ -1,13 +1,13 @@
-// The broker's settings, described once: each option's name (the flag --NAME and the config file
-// key NAME), its value's name, its help and default, and how its text is read and checked. The
-// command line, the config file (--config FILE) and --help all follow this one table, and the
-// checks between options (a frame must hold the longest SAY, --allow needs --curve-secret)
-// live here beside it.
+// The broker's settings, described once in its option table (proto/runtime/option_table.hpp):
+// the command line, the config file (--config FILE) and --help all follow it, and the checks
+// between options (a frame must hold the longest SAY, --allow needs --curve-secret) live here
+// beside it.
 //
 // Pure: reads text, touches no socket. main.cpp decides exit codes.
 #pragma once
 
 #include "broker/server.hpp"
+#include "proto/runtime/option_table.hpp"
 
 #include <optional>
 #include <span>
@@ -24,15 +24,7 @@ struct broker_settings {
     std::string allow_path;
 };
 
-struct option_spec {
-    std::string_view name;       // "heartbeat-ms": --heartbeat-ms and the key heartbeat-ms
-    std::string_view value_name; // "MS", shown in the usage line
-    std::string_view help;
-    // The default as shown in --help, read from default-constructed settings.
-    std::string (*default_text)(const broker_settings&);
-    // Reads `text` into the settings; the reason it cannot ("must be from 1 to 64"), if so.
-    std::optional<std::string> (*set)(broker_settings&, std::string_view text);
-};
+using option_spec = runtime::option_spec<broker_settings>;
 
 // Every option, in the order --help lists them.
 std::span<const option_spec> broker_options();

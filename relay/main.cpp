@@ -1,27 +1,36 @@
-// zchat-relay: command line -> relay (relay.hpp) -> exit code.
+// zchat-relay: command line and config file -> settings (options.hpp) -> relay (relay.hpp) ->
+// exit code.
 #include "proto/defaults.hpp"
 #include "proto/runtime/bind.hpp"
 #include "proto/runtime/curve_keys.hpp"
 #include "proto/runtime/endpoint.hpp"
 #include "proto/runtime/man_options.hpp"
+#include "proto/runtime/option_table.hpp"
 #include "proto/runtime/process.hpp"
 #include "proto/runtime/started_line.hpp"
 #include "proto/runtime/verbosity.hpp"
+#include "relay/options.hpp"
 #include "relay/relay.hpp"
 
 #include <cxxopts.hpp>
+#include <systemd/sd-daemon.h>
 
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace {
 
+using zchat::relay::relay_settings;
+using zchat::runtime::exit_config;
 using zchat::runtime::exit_failure;
 using zchat::runtime::exit_ok;
 using zchat::runtime::exit_usage;
+using zchat::runtime::refusal;
 
 constexpr const char* more_help =
     "\nClients, taps and benches connect to a relay exactly as to a broker: to its --bind-router\n"
@@ -34,23 +43,58 @@ constexpr const char* more_help =
     "as 'relay KEY'), and below, as a server admitting the keys of --allow (the broker's list):\n"
     "clients connect with the relay's public key, and each command goes up with its client's\n"
     "key, so names bound to keys hold through relays. The allowlist is read once, at the start.\n"
+    "\nConfig file: one `name = value` a line, the names of the long options above (without\n"
+    "--), `#` comments; options on the command line override it, and HOST overrides its router\n"
+    "and sub.\n"
     "\nEvery --stats-interval it publishes its counters below it, as a RELAY event on sys/relay/\n"
     "(zchat-tap -t relay shows them). The line `Chat relay started: router EP, pub EP` goes\n"
     "to standard output once bound; at the stop (SIGINT or SIGTERM) the counts of commands\n"
     "and replies carried (and of handshakes refused, with CURVE) go to standard error (-q: not;\n"
     "-v: also the endpoints it connects to, at the start).\n"
     "\nExit codes: 0 success, 1 runtime failure (cannot bind), 2 usage error (bad flag,\n"
-    "malformed endpoint, unusable key file or allowlist).\n";
+    "malformed endpoint, unusable key file or allowlist on the command line), 78 unusable\n"
+    "configuration (the config file, or a key or allowlist file it names; every problem under\n"
+    "--test-config).\n";
 
-// Reads the key files and the allowlist into `options`. Throws key_error or allowlist_error.
-void load_curve(zchat::relay::relay_options& options, const std::string& secret_file,
-                const std::string& server_key_file, const std::string& allow_path) {
-    using namespace zchat::runtime;
-    options.curve_secret_key = read_key_file(secret_file, key_kind::secret_key);
-    options.curve_public_key = public_key_of(options.curve_secret_key);
-    options.upstream_server_key = read_key_file(server_key_file, key_kind::public_key);
-    options.allowed.emplace();
-    options.allowed->load(allow_path);
+// What the relay was told: a config file (or none) and the flags that override it.
+struct instructions {
+    std::string config_file;
+    std::map<std::string, std::string> flags;
+    bool testing = false; // --test-config: every problem is a configuration problem
+};
+
+// Settings from the config file, then the flags, then the key files and allowlist they name;
+// what is wrong, if anything.
+std::optional<refusal> settle(const instructions& told, relay_settings& s) {
+    if (auto bad = zchat::runtime::read_settings(s, zchat::relay::relay_option_table(),
+                                                 told.config_file, told.flags, told.testing))
+        return bad;
+    const int usage = told.testing ? exit_config : exit_usage;
+    if (auto bad = zchat::relay::check_settings(s, told.config_file.empty() ? "--" : ""))
+        return told.config_file.empty() ? refusal{usage, *bad, true}
+                                        : refusal{exit_config, told.config_file + ": " + *bad};
+    for (const std::string& endpoint : {s.relay.upstream_router, s.relay.upstream_sub}) {
+        const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
+        if (problem && problem->usage)
+            return refusal{usage, problem->reason, true};
+    }
+    if (s.allow_path.empty())
+        return std::nullopt;
+    try {
+        using namespace zchat::runtime;
+        s.relay.curve_secret_key = read_key_file(s.curve_secret_file, key_kind::secret_key);
+        s.relay.curve_public_key = public_key_of(s.relay.curve_secret_key);
+        s.relay.upstream_server_key = read_key_file(s.curve_server_key_file, key_kind::public_key);
+        s.relay.allowed.emplace();
+        s.relay.allowed->load(s.allow_path);
+    } catch (const std::runtime_error& e) {
+        // A key file or the allowlist (key_error, allowlist_error): named, with the line.
+        const bool from_flags = told.flags.contains("curve-secret") ||
+                                told.flags.contains("curve-server-key") ||
+                                told.flags.contains("allow");
+        return refusal{from_flags ? usage : exit_config, e.what()};
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -59,50 +103,25 @@ int main(int argc, char** argv) {
     const int stop_fd = zchat::runtime::stop_signal_descriptor();
     cxxopts::Options cli("zchat-relay", "Carries a zchat broker's traffic for the clients that "
                                         "connect to it: fan-out near them, one broker behind.");
-    zchat::relay::relay_options options;
-    std::string host;
-    double stats_seconds = 5;
-    std::string curve_secret_file;
-    std::string curve_server_key_file;
-    std::string allow_path;
-    auto add = cli.add_options();
-    add("router", "upstream endpoint for commands: the broker's ROUTER (or a relay's)",
-        cxxopts::value(options.upstream_router)
-            ->default_value(std::string{zchat::proto::default_router_endpoint}),
-        "EP");
-    add("sub", "upstream endpoint for events: the broker's PUB (or a relay's)",
-        cxxopts::value(options.upstream_sub)
-            ->default_value(std::string{zchat::proto::default_pub_endpoint}),
-        "EP");
-    add("bind-router", "endpoint to bind for clients' commands (required)",
-        cxxopts::value(options.bind_router), "EP");
-    add("bind-pub", "endpoint to bind for clients' subscribers (required)",
-        cxxopts::value(options.bind_pub), "EP");
-    add("stats-interval",
-        "seconds between the relay's RELAY events (its counters, on sys/relay/ below it); "
-        "fractions allowed",
-        cxxopts::value(stats_seconds)->default_value("5"), "S");
-    add("max-frame-bytes",
-        "largest command accepted from below; a bigger one drops the sender's connection unread",
-        cxxopts::value(options.max_frame_bytes)->default_value("65536"), "N");
-    add("curve-secret", "the relay's CURVE secret key file: CurveZMQ above and below",
-        cxxopts::value(curve_secret_file), "FILE");
-    add("curve-server-key", "the CURVE public key file of the broker (or relay) above",
-        cxxopts::value(curve_server_key_file), "FILE");
-    add("allow", "the client and relay keys admitted below: the broker's allowlist",
-        cxxopts::value(allow_path), "FILE_OR_DIR");
+    cli.add_options()("config", "read settings from this file first", cxxopts::value<std::string>(),
+                      "FILE")(
+        "test-config", "check the configuration (file, flags, key files) and exit: 0 if usable");
+    zchat::runtime::add_table_options(cli, zchat::relay::relay_option_table(), relay_settings{});
     zchat::runtime::add_verbosity_options(cli, "say nothing at the stop",
                                           "also say where the relay connects, at the start");
     zchat::runtime::add_help_and_version(cli);
+    std::string host;
     cli.add_options()("host", "upstream host on the default ports", cxxopts::value(host));
     const std::vector<std::string> help_groups{""};
     const std::vector<std::string> positional{"host"};
     cli.parse_positional(positional);
     cli.positional_help("[HOST]");
-    cli.custom_help("[--router EP --sub EP] --bind-router EP --bind-pub EP [--stats-interval S]\n"
-                    "  [--max-frame-bytes N] [--curve-secret FILE --curve-server-key FILE\n"
-                    "  --allow FILE_OR_DIR] [-q|-v]");
+    cli.custom_help("[--config FILE] [--test-config] [--router EP --sub EP] --bind-router EP\n"
+                    "  --bind-pub EP [--stats-interval S] [--max-frame-bytes N]\n"
+                    "  [--curve-secret FILE --curve-server-key FILE --allow FILE_OR_DIR] [-q|-v]");
 
+    relay_settings settings;
+    instructions told;
     int verbosity = 0;
     try {
         const auto args = cli.parse(argc, argv);
@@ -111,46 +130,34 @@ int main(int argc, char** argv) {
         if (!args.unmatched().empty())
             throw cxxopts::exceptions::exception("unexpected argument '" +
                                                  args.unmatched().front() + "'");
+        told.testing = args.count("test-config") > 0;
+        if (args.count("config"))
+            told.config_file = args["config"].as<std::string>();
+        told.flags = zchat::runtime::table_flags(args, zchat::relay::relay_option_table());
         if (args.count("host")) {
             if (args.count("router") || args.count("sub"))
                 throw cxxopts::exceptions::exception(
                     "give either HOST or --router/--sub, not both");
-            options.upstream_router =
+            told.flags["router"] =
                 zchat::runtime::tcp_endpoint(host, zchat::proto::default_router_port);
-            options.upstream_sub =
-                zchat::runtime::tcp_endpoint(host, zchat::proto::default_pub_port);
+            told.flags["sub"] = zchat::runtime::tcp_endpoint(host, zchat::proto::default_pub_port);
         }
-        if (options.bind_router.empty() || options.bind_pub.empty())
-            throw cxxopts::exceptions::exception(
-                "give the endpoints to bind below: --bind-router EP --bind-pub EP");
-        if (options.max_frame_bytes < 1024)
-            throw cxxopts::exceptions::exception("--max-frame-bytes must be at least 1024");
-        if (!(stats_seconds >= 0.01 && stats_seconds <= 86400))
-            throw cxxopts::exceptions::exception(
-                "--stats-interval must be from 0.01 to 86400 seconds");
-        options.stats_interval = std::chrono::milliseconds(static_cast<long>(stats_seconds * 1000));
-        for (const std::string& endpoint : {options.upstream_router, options.upstream_sub}) {
-            const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
-            if (problem && problem->usage)
-                throw cxxopts::exceptions::exception(problem->reason);
-        }
-        const std::size_t curve_flags =
-            args.count("curve-secret") + args.count("curve-server-key") + args.count("allow");
-        if (curve_flags != 0 && curve_flags != 3)
-            throw cxxopts::exceptions::exception(
-                "--curve-secret, --curve-server-key and --allow go together");
-        if (curve_flags == 3)
-            load_curve(options, curve_secret_file, curve_server_key_file, allow_path);
         verbosity = zchat::runtime::verbosity(args);
-    } catch (const std::runtime_error& e) {
-        // A key file or the allowlist (key_error, allowlist_error): named, with the line.
-        std::cerr << "zchat-relay: " << e.what() << '\n';
-        return exit_usage;
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-relay: " << e.what() << " (try --help)\n";
         return exit_usage;
     }
+    if (auto bad = settle(told, settings)) {
+        std::cerr << "zchat-relay: " << bad->message << (bad->help_hint ? " (try --help)" : "")
+                  << '\n';
+        return bad->exit_code;
+    }
+    if (told.testing) {
+        std::cout << "zchat-relay: configuration OK" << std::endl;
+        return exit_ok;
+    }
 
+    const zchat::relay::relay_options& options = settings.relay;
     try {
         zmq::context_t ctx;
         zchat::relay::relay relay(ctx, options);
@@ -160,7 +167,11 @@ int main(int argc, char** argv) {
         std::cout << zchat::runtime::started_line("Chat relay",
                                                   {relay.router_endpoint(), relay.pub_endpoint()})
                   << std::endl;
+        // Under systemd (Type=notify), both endpoints are bound: the service is up. Elsewhere
+        // this does nothing.
+        sd_notify(0, "READY=1");
         relay.run(stop_fd);
+        sd_notify(0, "STOPPING=1");
         const auto& t = relay.totals();
         if (verbosity >= 0)
             std::cerr << "zchat-relay: carried " << t.commands_up << " commands up and "

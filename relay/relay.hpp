@@ -5,6 +5,7 @@
 // in the calling thread. Chained relays are relays whose upstream is another relay.
 #pragma once
 
+#include "proto/defaults.hpp"
 #include "proto/runtime/zap_handler.hpp"
 #include "relay/forwarding.hpp"
 
@@ -20,8 +21,9 @@
 namespace zchat::relay {
 
 struct relay_options {
-    std::string upstream_router; // the broker's (or upper relay's) ROUTER, to connect to
-    std::string upstream_sub;    // its PUB
+    // The broker's (or upper relay's) ROUTER, to connect to, and its PUB.
+    std::string upstream_router{proto::default_router_endpoint};
+    std::string upstream_sub{proto::default_pub_endpoint};
     std::string bind_router;     // for clients' commands
     std::string bind_pub;        // for clients' subscribers
     int max_frame_bytes = 65536; // a bigger frame from below drops its connection unread

@@ -11,6 +11,7 @@
 #include "tests/support/outcome.hpp"
 #include "tests/support/running_broker.hpp"
 #include "tests/support/running_relay.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -123,7 +124,7 @@ TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
          "zchat-relay: malformed upstream endpoint 'foo': Invalid argument "
          "(try --help)"},
         {{"--stats-interval", "0"},
-         "zchat-relay: --stats-interval must be from 0.01 to 86400 seconds (try --help)"},
+         "zchat-relay: --stats-interval must be from 0.01 to 86400 (try --help)"},
         {{"--bind-pub", "nonsense"},
          "zchat-relay: cannot bind pub endpoint 'nonsense': Invalid argument"},
     });
@@ -226,6 +227,67 @@ TEST(RelayEndToEnd, RelaysPublishTheirCountersBelowThem) {
 
     child_process above(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "-t", "relay", "-W", "0.5"});
     EXPECT_EQ(exit_of(above), "exit 3") << transcript(above);
+}
+
+// A config file names what the flags name; flags and a HOST override it; --test-config checks
+// it without binding; a file that cannot be used is exit code 78, naming the file and line.
+TEST(RelayEndToEnd, AConfigFileSetsTheRelayUpAndItsMistakesAreConfigurationErrors) {
+    running_broker broker(quick_broker());
+    temp_dir dir;
+    const std::string conf =
+        dir.write("relay.conf",
+                  "# the broker above\nrouter = " + broker.router() + "\nsub = " + broker.pub() +
+                      "\nbind-router = tcp://127.0.0.1:*\nbind-pub = tcp://127.0.0.1:*\n"
+                      "stats-interval = 0.5\n");
+    child_process check(ZCHAT_RELAY_PATH, {"--config", conf, "--test-config"});
+    EXPECT_EQ(exit_of(check), "exit 0") << transcript(check);
+    EXPECT_EQ(check.lines(stream::out), lines{"zchat-relay: configuration OK"});
+    // The example shipped with the relay is a usable configuration too.
+    child_process example(ZCHAT_RELAY_PATH,
+                          {"--config", ZCHAT_EXAMPLE_RELAY_CONFIG, "--test-config"});
+    EXPECT_EQ(exit_of(example), "exit 0") << transcript(example);
+
+    running_relay relay(lines{"--config", conf});
+    child_process alice = client("alice", relay.router(), relay.pub(), {"-m", "configured"});
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    EXPECT_EQ(alice.lines(stream::out), (lines{connected(1), "[You] configured"}));
+
+    const std::string broken = dir.write("broken.conf", "router = tcp://127.0.0.1:1\nbind = x\n");
+    const std::string unbound = dir.write("unbound.conf", "router = tcp://127.0.0.1:1\n");
+    const std::string keyless = dir.write(
+        "keyless.conf", "bind-router = tcp://127.0.0.1:*\nbind-pub = tcp://127.0.0.1:*\n"
+                        "curve-secret = " +
+                            (dir / "none.secret") + "\ncurve-server-key = " + (dir / "none.pub") +
+                            "\nallow = " + (dir / "none.txt") + "\n");
+    const std::vector<std::pair<lines, std::string>> cases{
+        {{"--config", broken}, "zchat-relay: " + broken + ":2: unknown setting 'bind'"},
+        {{"--config", unbound},
+         "zchat-relay: " + unbound +
+             ": give the endpoints to bind below: bind-router EP bind-pub EP"},
+        {{"--config", keyless},
+         "zchat-relay: cannot read " + (dir / "none.secret") + ": No such file or directory"},
+        {{"--config", dir / "missing.conf"},
+         "zchat-relay: cannot read " + (dir / "missing.conf") + ": No such file or directory"},
+        // Under --test-config a bad flag is a configuration problem too.
+        {{"--config", conf, "--test-config", "--stats-interval", "0"},
+         "zchat-relay: --stats-interval must be from 0.01 to 86400 (try --help)"},
+    };
+    for (const auto& [args, message] : cases) {
+        child_process p(ZCHAT_RELAY_PATH, args);
+        EXPECT_EQ(exit_of(p), "exit 78") << transcript(p);
+        EXPECT_EQ(p.lines(stream::err), lines{message});
+        EXPECT_EQ(p.lines(stream::out), lines{});
+    }
+    // Flags complete the file and win over it, and a HOST replaces the file's upstream (here
+    // one where nothing listens, which --test-config does not try).
+    child_process overridden(ZCHAT_RELAY_PATH,
+                             {"--config", unbound, "--test-config", "--bind-router", "tcp://*:1",
+                              "--bind-pub", "tcp://*:2", "relay-host"});
+    EXPECT_EQ(exit_of(overridden), "exit 0") << transcript(overridden);
+    running_relay flagged(lines{"--config", unbound, "--bind-router", "tcp://127.0.0.1:*",
+                                "--bind-pub", "tcp://127.0.0.1:*", "-q"});
+    EXPECT_EQ(flagged.stop(), 0);
+    EXPECT_EQ(flagged.process().lines(stream::err), lines{});
 }
 
 } // namespace

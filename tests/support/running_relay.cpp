@@ -23,7 +23,10 @@ std::vector<std::string> command_line(const std::string& router, const std::stri
 
 running_relay::running_relay(const std::string& router, const std::string& pub, relay_binding below,
                              std::vector<std::string> args)
-    : process_(ZCHAT_RELAY_PATH, command_line(router, pub, below, args)) {
+    : running_relay(command_line(router, pub, below, args)) {}
+
+running_relay::running_relay(std::vector<std::string> command_line)
+    : process_(ZCHAT_RELAY_PATH, std::move(command_line)) {
     const std::optional<std::string> line = process_.next_line(stream::out);
     const auto endpoints = line ? runtime::parse_started_line(*line) : std::nullopt;
     if (!endpoints) {

@@ -24,6 +24,8 @@ public:
     // endpoints. Throws process_error if it does not report its endpoints.
     running_relay(const std::string& router, const std::string& pub, relay_binding below = {},
                   std::vector<std::string> args = {});
+    // Starts the relay with `command_line` alone (a --config, say).
+    explicit running_relay(std::vector<std::string> command_line);
 
     // The endpoints it bound below: what clients connect to, as to a broker.
     const std::string& router() const { return router_; }
