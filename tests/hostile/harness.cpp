@@ -586,12 +586,13 @@ bool conversation::stop_and_check() {
 
 // ---- probe_serves ----
 
-std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_broker& broker,
-                                      const std::string& name, milliseconds welcome_within) {
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const std::string& router,
+                                      const std::string& pub, const std::string& name,
+                                      milliseconds welcome_within) {
     try {
         test::test_client_options o = fast_join();
         o.timeout = 3000ms;
-        test::test_client c(ctx, broker.router(), broker.pub(), o);
+        test::test_client c(ctx, router, pub, o);
         const auto t0 = clock::now();
         const std::string lobby{proto::default_room};
         c.send(proto::hello{name, lobby, std::nullopt});
@@ -663,11 +664,18 @@ test::broker_options broker_options(std::vector<std::string> case_args) {
     return {.args = std::move(args), .drain = true};
 }
 
+std::optional<test::running_relay> relay_in_front(const test::running_broker& broker, route way) {
+    if (way == route::direct)
+        return std::nullopt;
+    return std::optional<test::running_relay>(std::in_place, broker.router(), broker.pub());
+}
+
 } // namespace
 
-scene::scene(std::vector<std::string> broker_args)
-    : broker(broker_options(std::move(broker_args))), chat(ctx, broker.router(), broker.pub()),
-      fds_before(test::open_fds(broker.pid())), rss_before_kib(test::rss_kib(broker.pid())) {}
+scene::scene(std::vector<std::string> broker_args, route way)
+    : broker(broker_options(std::move(broker_args))), relay(relay_in_front(broker, way)),
+      chat(ctx, router(), pub()), fds_before(test::open_fds(broker.pid())),
+      rss_before_kib(test::rss_kib(broker.pid())) {}
 
 std::optional<totals> scene::finish(const std::map<std::string, std::uint64_t>& rejected,
                                     milliseconds fd_timeout, std::vector<std::string>* roster) {
@@ -680,7 +688,7 @@ std::optional<totals> scene::finish(const std::map<std::string, std::uint64_t>& 
 
 std::optional<totals> scene::finish_uncounted(milliseconds fd_timeout,
                                               std::vector<std::string>* roster) {
-    auto names = probe_serves(ctx, broker, "probe", probe_welcome_within);
+    auto names = probe_serves(ctx, router(), pub(), "probe", probe_welcome_within);
     for (const char* who : {"alice", "bob", "probe"})
         EXPECT_NE(std::find(names.begin(), names.end(), who), names.end())
             << "O1: the probe's ROSTER lacks " << who;
@@ -709,6 +717,8 @@ std::optional<totals> scene::count_and_stop() {
     // The bystanders and the probe are done and every attacker is gone, so STATS settles on the
     // whole case. One comes every tenth of a second; allow for a loaded machine.
     const std::optional<proto::stats> st = settled_stats(ctx, broker.pub(), 5s);
+    const std::optional<std::uint64_t> relay_answered =
+        relay ? stop_relay() : std::optional<std::uint64_t>{0};
     const std::optional<int> code = broker.stop(10s);
     const test::child_process& proc = broker.process();
     EXPECT_EQ(code, std::optional<int>{0}) << "the broker did not exit cleanly on SIGINT; stderr:\n"
@@ -737,7 +747,27 @@ std::optional<totals> scene::count_and_stop() {
         return std::nullopt;
     }
     t.errors_not_sent = *not_sent;
+    if (!relay_answered)
+        return std::nullopt;
+    t.relay_answered = *relay_answered;
     return t;
+}
+
+std::optional<std::uint64_t> scene::stop_relay() {
+    const std::optional<int> code = relay->stop(10s);
+    const test::child_process& proc = relay->process();
+    EXPECT_EQ(code, std::optional<int>{0}) << "the relay did not exit cleanly on SIGTERM; stderr:\n"
+                                           << proc.text(test::stream::err);
+    // "zchat-relay: carried 12 commands up and 12 replies down; answered 1 here, dropped 0"
+    static const std::regex answered{"; answered ([0-9]+) here"};
+    for (const std::string& line : proc.lines(test::stream::err)) {
+        std::smatch m;
+        if (std::regex_search(line, m, answered))
+            return std::stoull(m[1]);
+    }
+    ADD_FAILURE() << "the relay logged no count of what it answered; stderr:\n"
+                  << proc.text(test::stream::err);
+    return std::nullopt;
 }
 
 } // namespace zchat::hostile

@@ -23,6 +23,7 @@
 #include "tests/broker/test_client.hpp"
 #include "tests/support/message_body.hpp"
 #include "tests/support/running_broker.hpp"
+#include "tests/support/running_relay.hpp"
 #include "tests/support/sanitizer.hpp"
 
 #include <gtest/gtest.h>
@@ -77,6 +78,8 @@ struct totals {
     std::uint64_t errors_not_sent = 0;
     // By E_ name; every refusal counts, answered or over the ERROR cap.
     std::map<std::string, std::uint64_t> rejected;
+    // Behind a relay: the commands it answered itself, from its count at the stop.
+    std::uint64_t relay_answered = 0;
 };
 
 // Connects a SUB of its own to the broker's PUB at `pub` and returns the first STATS event whose
@@ -281,8 +284,8 @@ test::test_client_options fast_join();
 // A fresh client joins under `name` (HELLO -> WELCOME within `welcome_within`), says a line and
 // gets its ACK, asks WHO and gets a ROSTER, and leaves with BYE. Records failures; returns the
 // ROSTER's names (empty on failure).
-std::vector<std::string> probe_serves(zmq::context_t& ctx, const test::running_broker& broker,
-                                      const std::string& name = "probe",
+std::vector<std::string> probe_serves(zmq::context_t& ctx, const std::string& router,
+                                      const std::string& pub, const std::string& name = "probe",
                                       milliseconds welcome_within = 1000ms);
 
 // ---- Small oracles ----
@@ -299,6 +302,10 @@ bool terminal_safe(const std::string& line);
 
 // ---- One case's stage ----
 
+// Where everybody of a scene connects: the broker itself, or a zchat-relay in front of it (the
+// relay's end-to-end runs; PROTOCOL.md, section 2a).
+enum class route { direct, through_relay };
+
 // A broker, the bystanders' conversation, and the baseline taken once they are talking.
 // finish() runs the oracles that follow every attack: O1 (a probe client is served), O3 (fds back
 // to baseline, RSS within a bound), O2 (the conversation is whole), O4 (the counters once all is
@@ -309,10 +316,14 @@ class scene {
 public:
     // The broker runs with `broker_args` after --stats-interval 0.1 (so that O4's STATS comes
     // within a tenth of a second), and its output is drained while it runs.
-    explicit scene(std::vector<std::string> broker_args = {});
+    explicit scene(std::vector<std::string> broker_args = {}, route way = route::direct);
 
     zmq::context_t ctx;
     test::running_broker broker;
+    std::optional<test::running_relay> relay; // through_relay: in front of the broker
+    // Where clients, attackers and the probe connect.
+    const std::string& router() const { return relay ? relay->router() : broker.router(); }
+    const std::string& pub() const { return relay ? relay->pub() : broker.pub(); }
     conversation chat;
     const std::size_t fds_before;
     const std::size_t rss_before_kib;
@@ -331,8 +342,11 @@ public:
                                            std::vector<std::string>* roster = nullptr);
 
 private:
-    // O4: the counters from the next STATS, then SIGINT and a clean exit (records failures).
+    // O4: the counters from the next STATS, then SIGINT and a clean exit (records failures),
+    // the relay's first.
     std::optional<totals> count_and_stop();
+    // The relay's clean stop, and the commands it answered itself.
+    std::optional<std::uint64_t> stop_relay();
 };
 
 } // namespace zchat::hostile

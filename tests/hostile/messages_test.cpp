@@ -6,9 +6,11 @@
 // documented silent drop), that nothing else comes back, then the oracles of scene::finish: a
 // probe client is served, fds return to the baseline, RSS stays bounded, the conversation lost
 // nothing, and the shutdown counters hold exactly this one rejection. Each case has a broker of its
-// own, so every counter is the case's alone.
+// own, so every counter is the case's alone. Every case runs again with everyone connected
+// through a zchat-relay, which must draw the same ERROR and stay up.
 #include "tests/hostile/harness.hpp"
 
+#include "proto/envelope.hpp"
 #include "tests/broker/test_client.hpp"
 
 #include <gtest/gtest.h>
@@ -515,26 +517,35 @@ TEST(BodyBuilder, WritesWhatTheCodecWritesWhenTheBytesAreRight) {
               proto::encode(proto::command{proto::ping{s, {{lobby, 9}, {"ops", 0}}}}).front());
 }
 
-class BadMessage : public ::testing::TestWithParam<bad_message> {};
-
-TEST_P(BadMessage, DrawsItsErrorAndHarmsNobody) {
-    const bad_message& m = GetParam();
-    scene s;
+// Sends the bad message, directly or through a relay, and checks its ERROR (or its silence), that
+// a joined sender's session is unharmed, and the scene's oracles. Through a relay, what the
+// broker could not answer along its path the relay answers itself, and the broker never counts.
+void check_bad_message(const bad_message& m, route way) {
+    scene s({}, way);
+    bool answered_by_relay = false;
     {
         std::optional<test::test_client> mallory;
         std::optional<raw_peer> raw;
         zmq::socket_t* socket = nullptr;
         proto::session_secret secret = zero_secret;
         if (m.from == sender::joined) {
-            mallory.emplace(s.ctx, s.broker.router(), s.broker.pub(), fast_join());
+            mallory.emplace(s.ctx, s.router(), s.pub(), fast_join());
             ASSERT_NO_THROW(mallory->join("mallory"));
             secret = mallory->welcome()->secret;
             socket = &mallory->dealer();
         } else {
-            raw.emplace(s.ctx, s.broker.router());
+            raw.emplace(s.ctx, s.router());
             socket = &raw->socket();
         }
-        send_frames(*socket, m.build(secret));
+        const frames sent = m.build(secret);
+        if (way == route::through_relay) {
+            std::vector<std::string_view> at_relay{"sender-id"};
+            at_relay.insert(at_relay.end(), sent.begin(), sent.end());
+            answered_by_relay =
+                !proto::split_envelope(at_relay, proto::carrier::anyone, proto::max_hops - 1)
+                     .accepted;
+        }
+        send_frames(*socket, sent);
         const auto first = recv_reply(*socket, m.expect ? 3000ms : 300ms);
         if (m.expect) {
             const auto* e = first ? std::get_if<proto::error>(&*first) : nullptr;
@@ -560,10 +571,32 @@ TEST_P(BadMessage, DrawsItsErrorAndHarmsNobody) {
             EXPECT_NO_THROW(mallory->take_event<proto::left>());
         }
     }
-    s.finish({{std::string{proto::error_name(m.expect.value_or(error_code::not_joined))}, 1}});
+    const std::string code{proto::error_name(m.expect.value_or(error_code::not_joined))};
+    const auto t = answered_by_relay ? s.finish({}) : s.finish({{code, 1}});
+    if (t) {
+        EXPECT_EQ(t->relay_answered, answered_by_relay ? 1u : 0u);
+    }
+}
+
+class BadMessage : public ::testing::TestWithParam<bad_message> {};
+
+TEST_P(BadMessage, DrawsItsErrorAndHarmsNobody) {
+    check_bad_message(GetParam(), route::direct);
+}
+
+// Every bad message again through a relay: the same ERROR, and the relay carries on. These run
+// in the plain build only, as the relay's end-to-end tests do.
+class BadMessageThroughRelay : public ::testing::TestWithParam<bad_message> {};
+
+TEST_P(BadMessageThroughRelay, DrawsTheSameErrorAndHarmsNobody) {
+    check_bad_message(GetParam(), route::through_relay);
 }
 
 INSTANTIATE_TEST_SUITE_P(Hostile, BadMessage, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<bad_message>& p) {
+                             return p.param.name;
+                         });
+INSTANTIATE_TEST_SUITE_P(Hostile, BadMessageThroughRelay, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<bad_message>& p) {
                              return p.param.name;
                          });
