@@ -563,4 +563,13 @@ std::vector<std::string_view> views(const frame_list& frames) {
     return {frames.begin(), frames.end()};
 }
 
+std::string_view word_of(std::string_view body) {
+    if (body.size() <= signature_bytes)
+        return {};
+    const auto length = static_cast<unsigned char>(body[signature_bytes]);
+    if (body.size() < signature_bytes + 1 + length)
+        return {};
+    return body.substr(signature_bytes + 1, length);
+}
+
 } // namespace zchat::proto

@@ -148,4 +148,9 @@ bool decode_event_headers(std::span<const std::string_view> frames, std::size_t 
 // Views of owned frames, for feeding encoder output back into a decoder.
 std::vector<std::string_view> views(const frame_list& frames);
 
+// The word of a body (its first element after the signature: "WELCOME", "BYE"), without decoding
+// the rest; empty if the body is too short to hold one. For a relay, which looks at a few kinds
+// of message only and passes every one on unread.
+std::string_view word_of(std::string_view body);
+
 } // namespace zchat::proto

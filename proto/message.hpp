@@ -389,6 +389,7 @@ struct relay_stats {
     std::uint64_t uptime_ms = 0;
     std::uint32_t clients = 0;          // connections to its ROUTER now
     std::uint32_t subscribers = 0;      // connections to its XPUB now
+    std::uint32_t sessions = 0;         // sessions of clients below it, welcomed and alive now
     std::uint64_t commands_up = 0;      // commands passed up
     std::uint64_t replies_down = 0;     // replies passed down
     std::uint64_t answered_here = 0;    // commands refused by the relay itself

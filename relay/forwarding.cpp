@@ -15,14 +15,55 @@ void connection_count::note(std::uint16_t event) {
         --count_;
 }
 
+namespace {
+
+// The identities before the body, each after its length: one string per path, however many hops.
+void encode_path(std::span<const std::string_view> identities, std::string& path) {
+    path.clear();
+    for (const std::string_view id : identities) {
+        path += static_cast<char>(id.size());
+        path += id;
+    }
+}
+
+} // namespace
+
+void session_watch::welcomed(std::string path, std::chrono::milliseconds silence_allowed,
+                             time_point now) {
+    sessions_.insert_or_assign(std::move(path), session{silence_allowed, now + silence_allowed});
+}
+
+void session_watch::heard(std::string_view path, time_point now) {
+    const auto it = sessions_.find(path);
+    if (it != sessions_.end())
+        it->second.deadline = now + it->second.silence_allowed;
+}
+
+void session_watch::left(std::string_view path) {
+    const auto it = sessions_.find(path);
+    if (it != sessions_.end())
+        sessions_.erase(it);
+}
+
+std::uint32_t session_watch::count(time_point now) {
+    std::erase_if(sessions_, [now](const auto& s) { return s.second.deadline <= now; });
+    return static_cast<std::uint32_t>(sessions_.size());
+}
+
 forwarding::forwarding(double answers_per_second)
     : answers_(answers_per_second, answers_per_second) {}
 
 verdict forwarding::from_below(std::span<const std::string_view> frames, time_point now,
                                proto::carrier from) {
     const proto::envelope_split split = proto::split_envelope(frames, from, proto::max_hops - 1);
-    if (split.accepted && !split.refusal)
+    if (split.accepted && !split.refusal) {
+        encode_path(frames.first(split.identities), path_);
+        if (proto::word_of(frames[split.body]) == "BYE")
+            sessions_.left(path_);
+        else
+            sessions_.heard(path_, now);
         return from == proto::carrier::client ? verdict::forward_with_key : verdict::forward;
+    }
     proto::error refused{proto::error_code::malformed, 0, split.refusal ? split.refusal : ""};
     if (!split.accepted) {
         // What the broker would answer a client connected to it directly: its decoding of the
@@ -46,10 +87,20 @@ verdict forwarding::from_below(std::span<const std::string_view> frames, time_po
     return verdict::answer;
 }
 
-verdict forwarding::from_above(std::span<const std::string_view> frames) {
+verdict forwarding::from_above(std::span<const std::string_view> frames, time_point now) {
     if (frames.size() < 2 || frames.front().empty()) {
         ++totals_.dropped;
         return verdict::drop;
+    }
+    const std::size_t identities = proto::envelope_length(frames);
+    if (identities < frames.size() && proto::word_of(frames[identities]) == "WELCOME") {
+        const auto decoded = proto::decode_reply(frames.subspan(identities));
+        const auto* r = std::get_if<proto::reply>(&decoded);
+        if (const auto* w = r ? std::get_if<proto::welcome>(r) : nullptr) {
+            encode_path(frames.first(identities), path_);
+            sessions_.welcomed(path_, std::chrono::milliseconds(w->heartbeat_ms) * w->liveness,
+                               now);
+        }
     }
     return verdict::forward;
 }

@@ -10,12 +10,15 @@
 
 #include "proto/codec.hpp"
 #include "proto/envelope.hpp"
+#include "proto/string_hash.hpp"
 #include "proto/token_bucket.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace zchat::relay {
 
@@ -37,6 +40,29 @@ public:
 
 private:
     std::uint32_t count_ = 0;
+};
+
+// The sessions a relay carries now: the paths below it that the broker welcomed (a WELCOME went
+// down to them), until they say BYE or fall silent for as long as the WELCOME allowed (liveness x
+// heartbeat interval), as the broker would expire them. A path is every identity of the envelope
+// at this relay, so the clients of a relay below count one each.
+class session_watch {
+public:
+    using time_point = std::chrono::steady_clock::time_point;
+
+    void welcomed(std::string path, std::chrono::milliseconds silence_allowed, time_point now);
+    // A command from `path`: it is alive (if it is a session).
+    void heard(std::string_view path, time_point now);
+    void left(std::string_view path);
+    // Sessions heard within their allowance at `now`; forgets the others.
+    std::uint32_t count(time_point now);
+
+private:
+    struct session {
+        std::chrono::milliseconds silence_allowed;
+        time_point deadline;
+    };
+    std::unordered_map<std::string, session, proto::string_hash, std::equal_to<>> sessions_;
 };
 
 enum class direction { up, down };
@@ -69,15 +95,19 @@ public:
 
     // A message from above, as the relay's DEALER receives it: the identities left of the path
     // (the next one first), then the reply. Forwarded if it names a next hop.
-    verdict from_above(std::span<const std::string_view> frames);
+    verdict from_above(std::span<const std::string_view> frames, time_point now);
 
     // Counts a message forwarded one way: `sent`, or dropped because the queue that way was full.
     void carried(direction way, bool sent);
 
     const counters& totals() const { return totals_; }
+    // Sessions carried now (session_watch).
+    std::uint32_t sessions(time_point now) { return sessions_.count(now); }
 
 private:
     proto::token_bucket answers_;
+    session_watch sessions_;
+    std::string path_; // scratch: the path of the message at hand
     proto::frame_list answer_;
     counters totals_;
 };

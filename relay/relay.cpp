@@ -157,6 +157,7 @@ proto::relay_stats relay::stats_now() {
                                                  .count());
     s.clients = clients_.now();
     s.subscribers = subscribers_.now();
+    s.sessions = forwarding_.sessions(std::chrono::steady_clock::now());
     const counters& c = forwarding_.totals();
     s.commands_up = c.commands_up;
     s.replies_down = c.replies_down;
@@ -254,7 +255,7 @@ void relay::run(int stop_fd) {
             }
         }
         for (int i = 0; i < max_batch && read(up_dealer_); ++i)
-            if (forwarding_.from_above(frames) == verdict::forward)
+            if (forwarding_.from_above(frames, clock::now()) == verdict::forward)
                 pass(down_router_, direction::down);
         if (clock::now() >= next_stats) {
             next_stats = clock::now() + options_.stats_interval;

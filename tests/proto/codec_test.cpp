@@ -1207,5 +1207,15 @@ TEST(ErrorName, GivesEveryCodeItsStableName) {
     EXPECT_EQ(error_name(static_cast<error_code>(23)), "E_UNKNOWN");
 }
 
+// The word of a body, read without decoding the rest: what a relay looks at.
+TEST(Codec, TheWordOfABodyIsReadWithoutTheRest) {
+    EXPECT_EQ(word_of(encode(command{bye{}}).front()), "BYE");
+    EXPECT_EQ(word_of(encode(reply{welcome{}}).front()), "WELCOME");
+    const std::string header = encode(command{bye{}}).front().substr(0, signature_bytes);
+    EXPECT_EQ(word_of(header), "");
+    EXPECT_EQ(word_of(header + "\x07WEL"), "");
+    EXPECT_EQ(word_of(""), "");
+}
+
 } // namespace
 } // namespace zchat::proto

@@ -221,7 +221,7 @@ const std::map<std::string, message>& expectations() {
                                {error_code::not_joined, 7},
                                {error_code::not_in_room, 1}}}}},
         {"stats_nothing_rejected", event{stats{epoch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {}}}},
-        {"relay", event{relay_stats{0x5EED0F2E1A7B3C4D, "tcp://10.0.0.7:5555", 60000, 120, 118,
+        {"relay", event{relay_stats{0x5EED0F2E1A7B3C4D, "tcp://10.0.0.7:5555", 60000, 120, 118, 117,
                                     4800, 4790, 3, 0, 125000, 480}}},
         {"batch_of_two_lines", std::vector<event>{line{epoch, 50, "lobby", "alice", 7, 4, "one"},
                                                   line{epoch, 51, "lobby", "Bob", 10, 1, "two"}}},

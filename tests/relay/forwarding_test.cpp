@@ -92,13 +92,39 @@ TEST(Forwarding, AnswersHereAreLimitedAndTheRestDropped) {
 
 TEST(Forwarding, RepliesGoDownWhenTheyNameTheNextHop) {
     forwarding f;
-    EXPECT_EQ(f.from_above(frames{"client", welcome_body}), verdict::forward);
-    EXPECT_EQ(f.from_above(frames{"relay-below", "client", welcome_body}), verdict::forward);
+    EXPECT_EQ(f.from_above(frames{"client", welcome_body}, t0), verdict::forward);
+    EXPECT_EQ(f.from_above(frames{"relay-below", "client", welcome_body}, t0), verdict::forward);
     f.carried(direction::down, true);
     // The broker answered the relay itself: nobody below to give it to.
-    EXPECT_EQ(f.from_above(frames{welcome_body}), verdict::drop);
-    EXPECT_EQ(f.from_above(frames{"", welcome_body}), verdict::drop);
+    EXPECT_EQ(f.from_above(frames{welcome_body}, t0), verdict::drop);
+    EXPECT_EQ(f.from_above(frames{"", welcome_body}, t0), verdict::drop);
     EXPECT_EQ(f.totals(), (counters{.replies_down = 1, .dropped = 2}));
+}
+
+// A session is carried from its WELCOME until its BYE, or until it has been silent for as long
+// as the WELCOME allowed (liveness x heartbeat); each path below counts once.
+TEST(Forwarding, SessionsAreCarriedFromTheirWelcomeUntilByeOrSilence) {
+    forwarding f;
+    proto::welcome w;
+    w.heartbeat_ms = 100;
+    w.liveness = 3; // 300 ms of silence allowed
+    const std::string welcome = proto::encode(proto::reply{w}).front();
+    const std::string bye = proto::encode(proto::command{proto::bye{}}).front();
+    const std::string ping = proto::encode(proto::command{proto::ping{}}).front();
+    EXPECT_EQ(f.sessions(t0), 0u);
+    EXPECT_EQ(f.from_above(frames{"alice", welcome}, t0), verdict::forward);
+    EXPECT_EQ(f.from_above(frames{"relay-below", "bob", welcome}, t0), verdict::forward);
+    EXPECT_EQ(f.from_above(frames{"relay-below", "carol", welcome}, t0), verdict::forward);
+    EXPECT_EQ(f.sessions(t0), 3u);
+    // bob keeps talking; alice and carol fall silent; then bob leaves.
+    EXPECT_EQ(f.from_below(frames{"relay-below", "bob", ping}, t0 + 200ms), verdict::forward);
+    EXPECT_EQ(f.sessions(t0 + 299ms), 3u);
+    EXPECT_EQ(f.sessions(t0 + 300ms), 1u);
+    EXPECT_EQ(f.from_below(frames{"relay-below", "bob", bye}, t0 + 400ms), verdict::forward);
+    EXPECT_EQ(f.sessions(t0 + 400ms), 0u);
+    // A command from a path never welcomed is no session.
+    EXPECT_EQ(f.from_below(frames{"dave", ping}, t0 + 400ms), verdict::forward);
+    EXPECT_EQ(f.sessions(t0 + 400ms), 0u);
 }
 
 TEST(ConnectionCount, CountsAcceptedConnectionsUntilTheyDisconnect) {

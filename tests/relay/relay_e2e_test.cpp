@@ -210,20 +210,30 @@ TEST(RelayEndToEnd, RelaysPublishTheirCountersBelowThem) {
     running_broker broker(quick_broker());
     running_relay near(broker.router(), broker.pub(), {}, {"--stats-interval", "0.1"});
     running_relay far(near.router(), near.pub(), {}, {"--stats-interval", "0.1"});
-    child_process alice = client("alice", far.router(), far.pub(), {"-m", "counted"});
-    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    child_process alice = client("alice", far.router(), far.pub());
+    ASSERT_TRUE(prints(alice, stream::out, connected(1)));
 
-    child_process below(ZCHAT_TAP_PATH,
-                        {"--sub", far.pub(), "-t", "relay", "-F", "%p", "-C", "6", "-W", "20"});
-    EXPECT_EQ(exit_of(below, 25s), "exit 0") << transcript(below);
+    // Each relay's counters, as a tap below both shows them: alice's session is carried by both.
+    const auto counters_below = [&] {
+        child_process tap(ZCHAT_TAP_PATH,
+                          {"--sub", far.pub(), "-t", "relay", "-F", "%p", "-C", "6", "-W", "20"});
+        EXPECT_EQ(exit_of(tap, 25s), "exit 0") << transcript(tap);
+        return tap.lines(stream::out);
+    };
     std::set<std::string> relays;
-    for (const std::string& l : below.lines(stream::out)) {
-        // "relay tcp://127.0.0.1:PORT up 0.3 s, 1 clients, ..."
+    for (const std::string& l : counters_below()) {
+        // "relay tcp://127.0.0.1:PORT up 0.3 s, 1 clients, 2 subscribers, 1 sessions, ..."
         ASSERT_TRUE(l.starts_with("relay ")) << l;
         relays.insert(l.substr(6, l.find(" up ") - 6));
+        EXPECT_NE(l.find(" subscribers, 1 sessions, "), std::string::npos) << l;
         EXPECT_NE(l.find(" commands up, "), std::string::npos) << l;
     }
     EXPECT_EQ(relays, (std::set<std::string>{near.router(), far.router()}));
+    // Once she has said BYE, neither carries a session.
+    alice.close_stdin();
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    for (const std::string& l : counters_below())
+        EXPECT_NE(l.find(" subscribers, 0 sessions, "), std::string::npos) << l;
 
     child_process above(ZCHAT_TAP_PATH, {"--sub", broker.pub(), "-t", "relay", "-W", "0.5"});
     EXPECT_EQ(exit_of(above), "exit 3") << transcript(above);

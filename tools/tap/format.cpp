@@ -111,7 +111,8 @@ std::string details(const proto::event& e) {
                 return "relay " + proto::printable(r.relay) + " up " +
                        fixed(static_cast<double>(r.uptime_ms) / 1000.0, 1) + " s, " +
                        std::to_string(r.clients) + " clients, " + std::to_string(r.subscribers) +
-                       " subscribers, " + std::to_string(r.commands_up) + " commands up, " +
+                       " subscribers, " + std::to_string(r.sessions) + " sessions, " +
+                       std::to_string(r.commands_up) + " commands up, " +
                        std::to_string(r.replies_down) + " replies down, " +
                        std::to_string(r.events_down) + " events down, " +
                        std::to_string(r.subscriptions_up) + " subscriptions up, " +
@@ -242,6 +243,7 @@ json event_json(const proto::event& e, std::string_view topic) {
                        j["uptime_ms"] = r.uptime_ms;
                        j["clients"] = r.clients;
                        j["subscribers"] = r.subscribers;
+                       j["sessions"] = r.sessions;
                        j["commands_up"] = r.commands_up;
                        j["replies_down"] = r.replies_down;
                        j["answered_here"] = r.answered_here;
