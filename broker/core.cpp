@@ -10,6 +10,10 @@
 namespace zchat::broker {
 namespace {
 
+// Why a session carried by a relay whose key was removed is not heard, or ends.
+constexpr const char* relay_removed =
+    "the relay that carries your commands was removed from the broker's allowlist";
+
 // About how many bytes of lines one HISTORY reply carries (one longer line is sent alone).
 constexpr std::size_t history_reply_bytes = 64 * 1024;
 
@@ -43,10 +47,12 @@ void core::handle(std::string_view peer, std::span<const std::string_view> frame
     const sender from{peer, who.key};
     for (const std::string_view f : frames)
         counters_.bytes_in += f.size();
-    if (who.revoked) {
+    if (who.revoked || who.relay_revoked) {
         // The connection outlives its key's removal (a connection cannot be closed from here);
         // what it sends is not heard.
-        refuse(from, proto::error_code::evicted, "your key was removed from the broker's allowlist",
+        refuse(from, proto::error_code::evicted,
+               who.relay_revoked ? relay_removed
+                                 : "your key was removed from the broker's allowlist",
                out);
         return;
     }
@@ -172,6 +178,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, const credenti
         if (s && s->joined && s->secret == m.resume->secret &&
             proto::fold_name(s->name) == folded && (!own || own == s)) {
             resume(*s, peer, now, out);
+            s->relay_key = who.relay_key;
             welcome(*s, m.room, out);
             publish_probe(*s, now, out);
             return;
@@ -201,6 +208,7 @@ void core::on_hello(std::string_view peer, const proto::hello& m, const credenti
     }
     session& s = sessions_.add(std::string{peer}, m.name, next_session_id_++, make_secret_(), now);
     s.key = who.key;
+    s.relay_key = who.relay_key;
     s.rate = proto::token_bucket(cfg_.rate_per_second, cfg_.rate_burst);
     s.first_room = m.room;
     welcome(s, m.room, out);
@@ -643,6 +651,8 @@ void core::end_sessions_not_allowed(
         std::string why;
         if (!bound)
             why = "your key was removed from the broker's allowlist";
+        else if (!s.relay_key.empty() && !bound_name_of(s.relay_key))
+            why = relay_removed;
         else if (!bound->empty() && *bound != folded)
             why = "your key may now only join as '" + std::string{*bound} + "'";
         else if (bound->empty() && cfg_.bound_names.contains(folded))

@@ -74,6 +74,10 @@ struct credential {
     // CURVE only a relay's key relays, and always with its client's key): the command is refused
     // with E_MALFORMED for this reason.
     const char* refusal = nullptr;
+    // Through relays: the key of the relay connected to the broker, and whether it has since
+    // been removed from the allowlist (then nothing it carries is heard).
+    std::string_view relay_key{};
+    bool relay_revoked = false;
 };
 
 class core {

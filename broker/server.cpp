@@ -299,10 +299,16 @@ void server::run(const run_control& control, log_sink& log, const reread_options
             const std::string_view peer =
                 peer_key(std::span{frames}.first(split.identities), peer_scratch_);
             credential who;
-            if (allowed_)
+            if (allowed_) {
                 who = credential_of(split.client_key.empty() ? connection_key : split.client_key,
                                     *allowed_);
-            who.revoked = who.revoked || (allowed_ && !listed);
+                // A key no longer listed: the sender's own, or the relay's that carries it.
+                const bool relayed = split.identities > 1;
+                who.revoked = who.revoked || (!listed && !relayed);
+                who.relay_revoked = !listed && relayed;
+                if (relayed)
+                    who.relay_key = connection_key;
+            }
             who.refusal = split.refusal;
             core_.handle(peer, std::span{frames}.subspan(split.body), now, out_, who);
         }

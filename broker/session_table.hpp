@@ -29,6 +29,9 @@ struct session {
     // The CURVE key that joined (Z85), as the server passes it on ("" without an allowlist):
     // every later command must come with the same.
     std::string key;
+    // Through relays under CURVE: the key of the relay connected to the broker that carries the
+    // session ("" for a direct connection); a reload that removes it ends the session.
+    std::string relay_key;
     // While the broker waits for the SUB to confirm (a new join, or a resumed session on a
     // new connection): since when, and when to probe next.
     time_point probing_since{};

@@ -35,13 +35,16 @@ envelope_split split_envelope(std::span<const std::string_view> frames, carrier 
     }
     split.accepted = true;
     split.body = before_body;
-    if (keyed)
+    // Only a relay's key vouches for another: from a client's key the frame is skipped on the
+    // way back, and the envelope refused.
+    if (keyed && from == carrier::relay)
         split.client_key = frames[split.identities];
     if (from == carrier::client && before_body > 1)
         split.refusal =
             "commands through a relay are refused: the key that sent this one is not a relay's";
     else if (from == carrier::relay && !keyed)
-        split.refusal = "a relay's key must send each command after its client's identity and key";
+        split.refusal = "a relay's key must send each command after its client's identity and key "
+                        "(this key is listed as a relay's, so it cannot join itself)";
     return split;
 }
 

@@ -41,7 +41,7 @@ inline constexpr std::size_t key_chars = 40;
 struct envelope_split {
     std::size_t identities = 1;  // frames [0, identities) are the path back
     std::size_t body = 1;        // the command is the frames from here on
-    std::string_view client_key; // from a relay: the key it vouches for (the last envelope frame)
+    std::string_view client_key; // from a relay's key: the key it vouches for (the last frame)
     // A well-formed envelope the carrier may not send: refused with E_MALFORMED, for this reason.
     const char* refusal = nullptr;
     // Whether the envelope is well formed: otherwise the frames after the first are decoded as

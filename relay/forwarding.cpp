@@ -83,6 +83,7 @@ verdict forwarding::from_below(std::span<const std::string_view> frames, time_po
         return verdict::drop;
     }
     answer_ = proto::encode(proto::reply{refused});
+    answer_path_ = split.identities;
     ++totals_.answered_here;
     return verdict::answer;
 }

@@ -90,8 +90,11 @@ public:
     // gives such a message, as it answers an envelope the sender's key may not send.
     verdict from_below(std::span<const std::string_view> frames, time_point now,
                        proto::carrier from = proto::carrier::anyone);
-    // The ERROR for the last message from_below answered, for its sender.
+    // The ERROR for the last message from_below answered, and how many of its first frames to
+    // send it after: the sender's identity, and those of a relay's clients below it, so that a
+    // client behind a relay below hears why.
     const proto::frame_list& answer_to_sender() const { return answer_; }
+    std::size_t answer_path() const { return answer_path_; }
 
     // A message from above, as the relay's DEALER receives it: the identities left of the path
     // (the next one first), then the reply. Forwarded if it names a next hop.
@@ -109,6 +112,7 @@ private:
     session_watch sessions_;
     std::string path_; // scratch: the path of the message at hand
     proto::frame_list answer_;
+    std::size_t answer_path_ = 1;
     counters totals_;
 };
 

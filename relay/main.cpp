@@ -170,7 +170,9 @@ int main(int argc, char** argv) {
         // Under systemd (Type=notify), both endpoints are bound: the service is up. Elsewhere
         // this does nothing.
         sd_notify(0, "READY=1");
-        relay.run(stop_fd);
+        relay.run(stop_fd, [](const std::string& problem) {
+            std::cerr << "zchat-relay: " << problem << std::endl;
+        });
         sd_notify(0, "STOPPING=1");
         const auto& t = relay.totals();
         if (verbosity >= 0)

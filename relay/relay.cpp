@@ -76,7 +76,7 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     : options_(options), epoch_(runtime::random_epoch()),
       started_(std::chrono::steady_clock::now()), down_router_(ctx, zmq::socket_type::router),
       up_dealer_(ctx, zmq::socket_type::dealer), control_(ctx, zmq::socket_type::pair),
-      stats_pub_(ctx, zmq::socket_type::pub) {
+      stats_pub_(ctx, zmq::socket_type::pub), upstream_(ctx, up_dealer_) {
     zmq::socket_t up_sub(ctx, zmq::socket_type::xsub);
     zmq::socket_t down_pub(ctx, zmq::socket_type::xpub);
     zmq::socket_t proxy_control(ctx, zmq::socket_type::pair);
@@ -189,7 +189,8 @@ proto::carrier relay::carrier_of(zmq::message_t& message, std::string_view& key)
     return listed && listed->relay ? proto::carrier::relay : proto::carrier::client;
 }
 
-void relay::run(int stop_fd) {
+void relay::run(int stop_fd, const std::function<void(const std::string&)>& warn) {
+    std::set<std::string> warned;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
     const auto read = [&](zmq::socket_t& from) {
@@ -210,10 +211,11 @@ void relay::run(int stop_fd) {
     auto next_stats = clock::now() + options_.stats_interval;
     for (;;) {
         // Without CURVE there is no ZAP handler, and its item, last, is left out of the poll.
-        std::array<zmq::pollitem_t, 4> items{{
+        std::array<zmq::pollitem_t, 5> items{{
             {down_router_.handle(), 0, ZMQ_POLLIN, 0},
             {up_dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, stop_fd, ZMQ_POLLIN, 0},
+            {upstream_.events().handle(), 0, ZMQ_POLLIN, 0},
             {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
         }};
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_stats - clock::now());
@@ -221,7 +223,13 @@ void relay::run(int stop_fd) {
                   std::max(wait, std::chrono::milliseconds(0)));
         if (items[2].revents & ZMQ_POLLIN)
             break;
-        for (int i = 0; i < max_batch && zap_ && (items[3].revents & ZMQ_POLLIN); ++i) {
+        if (items[3].revents & ZMQ_POLLIN) {
+            const runtime::connection_news news = upstream_.read();
+            if (news.failure && warned.insert(news.failure->reason).second)
+                warn("cannot connect upstream to " + options_.upstream_router + ": " +
+                     news.failure->reason);
+        }
+        for (int i = 0; i < max_batch && zap_ && (items[4].revents & ZMQ_POLLIN); ++i) {
             const auto answered = zap_->answer_one(*options_.allowed);
             if (!answered)
                 break;
@@ -230,8 +238,11 @@ void relay::run(int stop_fd) {
         }
         for (int i = 0; i < max_batch && read(down_router_); ++i) {
             std::string_view key;
-            const proto::carrier from =
-                parts.size() > 1 ? carrier_of(parts[1], key) : proto::carrier::anyone;
+            // Under CURVE every message has a key; a message of one frame, whose key there is no
+            // frame to read from, is no relay's.
+            const proto::carrier from = parts.size() > 1   ? carrier_of(parts[1], key)
+                                        : options_.allowed ? proto::carrier::client
+                                                           : proto::carrier::anyone;
             switch (forwarding_.from_below(frames, clock::now(), from)) {
             case verdict::forward:
                 pass(up_dealer_, direction::up);
@@ -244,7 +255,10 @@ void relay::run(int stop_fd) {
                 break;
             }
             case verdict::answer: {
-                std::vector<zmq::const_buffer> answer{zmq::buffer(frames.front())};
+                std::vector<zmq::const_buffer> answer;
+                for (const std::string_view hop :
+                     std::span{frames}.first(forwarding_.answer_path()))
+                    answer.push_back(zmq::buffer(hop));
                 for (const std::string& f : forwarding_.answer_to_sender())
                     answer.push_back(zmq::buffer(f));
                 zmq::send_multipart(down_router_, answer, zmq::send_flags::dontwait);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "proto/defaults.hpp"
+#include "proto/runtime/connection_watch.hpp"
 #include "proto/runtime/zap_handler.hpp"
 #include "relay/forwarding.hpp"
 
@@ -13,7 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -58,8 +61,9 @@ public:
     const std::string& pub_endpoint() const { return pub_endpoint_; }
 
     // Carries commands and replies until `stop_fd` becomes readable, then stops the events too.
-    // Publishes its counters every stats interval meanwhile.
-    void run(int stop_fd);
+    // Publishes its counters every stats interval meanwhile, and tells `warn` why a handshake
+    // upstream fails (once for each reason), since its clients would only see silence.
+    void run(int stop_fd, const std::function<void(const std::string&)>& warn);
 
     const counters& totals() const { return forwarding_.totals(); }
     // Handshakes the ZAP handler refused (keys not on the allowlist, peers without CURVE).
@@ -84,6 +88,7 @@ private:
     zmq::socket_t stats_pub_;  // where RELAY events enter the stream below (the XSUB reads it)
     zmq::socket_t router_log_; // connections to the ROUTER (a socket monitor's events)
     zmq::socket_t pub_log_;    // connections to the XPUB
+    runtime::connection_watch upstream_; // the DEALER's handshakes with what is above
     connection_count clients_;
     connection_count subscribers_;
     std::string router_endpoint_;

@@ -2234,6 +2234,45 @@ TEST(BrokerCore, ACommandWithAnEnvelopeItsConnectionMayNotSendIsRefusedWithTheRe
         relayed_peer);
 }
 
+// A session carried by a relay ends when the relay's key is removed, though its own key stays
+// listed, and whatever that relay carries afterwards is refused with the reason.
+TEST(BrokerCore, SessionsCarriedByARelayWhoseKeyIsRemovedEnd) {
+    script s;
+    std::string scratch;
+    const std::vector<std::string_view> path{"peer-r", "client-1"};
+    const std::string relayed{peer_key(path, scratch)};
+    credential via_relay{.key = "key-d", .bound_name = "", .revoked = false};
+    via_relay.relay_key = "key-r";
+    const auto dave = only_reply<proto::welcome>(
+        s.send_as(relayed, proto::encode(proto::hello{"dave", "lobby", std::nullopt}), via_relay),
+        relayed);
+    s.send_as(relayed, proto::encode(proto::ready{dave.secret}), via_relay);
+    ASSERT_EQ(s.broker().online(), 1u);
+
+    const auto without_relay = [](std::string_view key) -> std::optional<std::string_view> {
+        if (key == "key-d")
+            return "";
+        return std::nullopt;
+    };
+    outbox out;
+    s.broker().end_sessions_not_allowed(without_relay, out);
+    const auto replies = replies_of(out);
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].peer, relayed);
+    EXPECT_EQ(std::get<proto::error>(replies[0].reply).reason,
+              "the relay that carries your commands was removed from the broker's allowlist");
+    const auto gone = departures(out);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].reason, proto::leave_reason::key_revoked);
+
+    via_relay.relay_revoked = true;
+    const outbox later =
+        s.send_as(relayed, proto::encode(proto::hello{"dave", "lobby", std::nullopt}), via_relay);
+    ASSERT_TRUE(refused(later, relayed, error_code::evicted));
+    EXPECT_EQ(only_reply<proto::error>(later, relayed).reason,
+              "the relay that carries your commands was removed from the broker's allowlist");
+}
+
 // A reload that binds names differently ends the sessions the new bindings forbid: a key now
 // bound to another name, and an unbound key under a name now bound to another key.
 TEST(BrokerCore, SessionsThatANewNameBindingForbidsEnd) {

@@ -69,16 +69,22 @@ TEST(Forwarding, UnderCurveEachCommandGoesUpWithItsClientsKey) {
               verdict::forward_with_key);
     EXPECT_EQ(f.from_below(frames{"relay-below", "client", key, hello}, t0, carrier::relay),
               verdict::forward);
-    // A client posing as a relay, and a relay sending no key.
+    // A client posing as a relay, and a relay sending no key: answered along the identities,
+    // so that the client of a relay below hears why.
     EXPECT_EQ(f.from_below(frames{"client", "other", hello}, t0, carrier::client), verdict::answer);
     EXPECT_EQ(answered_code(f), proto::error_code::malformed);
+    EXPECT_EQ(f.answer_path(), 2u);
+    EXPECT_EQ(f.from_below(frames{"relay-below", "client", key, hello}, t0, carrier::client),
+              verdict::answer);
+    EXPECT_EQ(f.answer_path(), 2u);
     EXPECT_EQ(f.from_below(frames{"relay-below", "client", hello}, t0, carrier::relay),
               verdict::answer);
     EXPECT_EQ(answered_code(f), proto::error_code::malformed);
     // A malformed command is refused as ever, whoever sends it.
     EXPECT_EQ(f.from_below(frames{"client", "GET /"}, t0, carrier::client), verdict::answer);
     EXPECT_EQ(answered_code(f), proto::error_code::bad_signature);
-    EXPECT_EQ(f.totals().answered_here, 3u);
+    EXPECT_EQ(f.answer_path(), 1u);
+    EXPECT_EQ(f.totals().answered_here, 4u);
 }
 
 TEST(Forwarding, AnswersHereAreLimitedAndTheRestDropped) {
