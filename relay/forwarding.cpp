@@ -78,12 +78,28 @@ verdict forwarding::from_below(std::span<const std::string_view> frames, time_po
         refused.code = bad->code;
         refused.reason = bad->reason;
     }
+    return answer(std::move(refused), split.identities, now);
+}
+
+verdict forwarding::from_unlisted_key(std::span<const std::string_view> frames, time_point now) {
+    if (frames.empty()) {
+        ++totals_.dropped;
+        return verdict::drop;
+    }
+    const proto::envelope_split split =
+        proto::split_envelope(frames, proto::carrier::client, proto::max_hops - 1);
+    return answer(proto::error{proto::error_code::evicted, 0,
+                               "your key was removed from the relay's allowlist"},
+                  split.identities, now);
+}
+
+verdict forwarding::answer(proto::error refused, std::size_t path, time_point now) {
     if (!answers_.take(now)) {
         ++totals_.dropped;
         return verdict::drop;
     }
-    answer_ = proto::encode(proto::reply{refused});
-    answer_path_ = split.identities;
+    answer_ = proto::encode(proto::reply{std::move(refused)});
+    answer_path_ = path;
     ++totals_.answered_here;
     return verdict::answer;
 }

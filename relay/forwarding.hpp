@@ -90,6 +90,10 @@ public:
     // gives such a message, as it answers an envelope the sender's key may not send.
     verdict from_below(std::span<const std::string_view> frames, time_point now,
                        proto::carrier from = proto::carrier::anyone);
+    // A message from below whose connection's key the relay's allowlist no longer lists (a
+    // reload removed it): refused with E_EVICTED, along its identities.
+    verdict from_unlisted_key(std::span<const std::string_view> frames, time_point now);
+
     // The ERROR for the last message from_below answered, and how many of its first frames to
     // send it after: the sender's identity, and those of a relay's clients below it, so that a
     // client behind a relay below hears why.
@@ -108,6 +112,9 @@ public:
     std::uint32_t sessions(time_point now) { return sessions_.count(now); }
 
 private:
+    // Answers `refused` along the first `path` frames, if the answers' rate allows.
+    verdict answer(proto::error refused, std::size_t path, time_point now);
+
     proto::token_bucket answers_;
     session_watch sessions_;
     std::string path_; // scratch: the path of the message at hand

@@ -42,10 +42,11 @@ constexpr const char* more_help =
     "speaks CurveZMQ above, as a client with its own key (which the broker's allowlist must list\n"
     "as 'relay KEY'), and below, as a server admitting the keys of --allow (the broker's list):\n"
     "clients connect with the relay's public key, and each command goes up with its client's\n"
-    "key, so names bound to keys hold through relays. The allowlist is read once, at the start.\n"
+    "key, so names bound to keys hold through relays.\n"
     "\nConfig file: one `name = value` a line, the names of the long options above (without\n"
     "--), `#` comments; options on the command line override it, and HOST overrides its router\n"
-    "and sub.\n"
+    "and sub. SIGHUP reads it again and applies the allowlist and stats-interval (a key\n"
+    "removed is refused, and every subscriber reconnects); the rest takes a restart.\n"
     "\nEvery --stats-interval it publishes its counters below it, as a RELAY event on sys/relay/\n"
     "(zchat-tap -t relay shows them). The line `Chat relay started: router EP, pub EP` goes\n"
     "to standard output once bound; at the stop (SIGINT or SIGTERM) the counts of commands\n"
@@ -100,7 +101,9 @@ std::optional<refusal> settle(const instructions& told, relay_settings& s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // First of all, so that a signal that comes while the relay starts waits for its loop.
     const int stop_fd = zchat::runtime::stop_signal_descriptor();
+    const int reload_fd = zchat::runtime::reload_signal_descriptor();
     cxxopts::Options cli("zchat-relay", "Carries a zchat broker's traffic for the clients that "
                                         "connect to it: fan-out near them, one broker behind.");
     cli.add_options()("config", "read settings from this file first", cxxopts::value<std::string>(),
@@ -170,9 +173,21 @@ int main(int argc, char** argv) {
         // Under systemd (Type=notify), both endpoints are bound: the service is up. Elsewhere
         // this does nothing.
         sd_notify(0, "READY=1");
-        relay.run(stop_fd, [](const std::string& problem) {
-            std::cerr << "zchat-relay: " << problem << std::endl;
-        });
+        zchat::relay::relay::hooks with;
+        with.say = [](const std::string& line) {
+            std::cerr << "zchat-relay: " << line << std::endl;
+        };
+        // SIGHUP: the same file and flags read again; a configuration that cannot be used
+        // changes nothing, and the relay goes on as it was.
+        with.reread = [&told, &with]() -> std::optional<zchat::relay::relay_options> {
+            relay_settings again;
+            if (auto bad = settle(told, again)) {
+                with.say("reload failed: " + bad->message);
+                return std::nullopt;
+            }
+            return again.relay;
+        };
+        relay.run(stop_fd, reload_fd, with);
         sd_notify(0, "STOPPING=1");
         const auto& t = relay.totals();
         if (verbosity >= 0)
@@ -196,5 +211,6 @@ int main(int argc, char** argv) {
         return exit_failure;
     }
     close(stop_fd);
+    close(reload_fd);
     return exit_ok;
 }

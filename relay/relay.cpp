@@ -17,6 +17,11 @@
 namespace zchat::relay {
 namespace {
 
+// How long the XPUB's endpoint may stay taken after it is unbound (its listening socket closes
+// in libzmq's I/O thread), and how often to try again meanwhile.
+constexpr std::chrono::milliseconds rebind_patience{5000};
+constexpr std::chrono::milliseconds rebind_retry{5};
+
 // Events queued per subscriber below, and from the broker above, before libzmq drops them: as
 // many as the broker queues for each of its subscribers, so that a relay in between loses no
 // more than a direct connection would. What is dropped shows as a gap, which clients fill.
@@ -75,13 +80,14 @@ void read_connection_log(zmq::socket_t& log, connection_count& count) {
 relay::relay(zmq::context_t& ctx, const relay_options& options)
     : options_(options), epoch_(runtime::random_epoch()),
       started_(std::chrono::steady_clock::now()), down_router_(ctx, zmq::socket_type::router),
-      up_dealer_(ctx, zmq::socket_type::dealer), control_(ctx, zmq::socket_type::pair),
-      stats_pub_(ctx, zmq::socket_type::pub), upstream_(ctx, up_dealer_) {
-    zmq::socket_t up_sub(ctx, zmq::socket_type::xsub);
-    zmq::socket_t down_pub(ctx, zmq::socket_type::xpub);
-    zmq::socket_t proxy_control(ctx, zmq::socket_type::pair);
+      up_dealer_(ctx, zmq::socket_type::dealer), up_sub_(ctx, zmq::socket_type::xsub),
+      down_pub_(ctx, zmq::socket_type::xpub), proxy_control_(ctx, zmq::socket_type::pair),
+      control_(ctx, zmq::socket_type::pair), stats_pub_(ctx, zmq::socket_type::pub),
+      upstream_(ctx, up_dealer_) {
+    zmq::socket_t& up_sub = up_sub_;
+    zmq::socket_t& down_pub = down_pub_;
     for (zmq::socket_t* s :
-         {&down_router_, &up_dealer_, &control_, &stats_pub_, &up_sub, &down_pub, &proxy_control})
+         {&down_router_, &up_dealer_, &control_, &stats_pub_, &up_sub, &down_pub, &proxy_control_})
         s->set(zmq::sockopt::linger, 0);
     control_.set(zmq::sockopt::rcvtimeo, statistics_wait_ms);
     down_router_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options.max_frame_bytes));
@@ -110,7 +116,7 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
 
     const std::string control = inproc_endpoint("control");
     control_.bind(control);
-    proxy_control.connect(control);
+    proxy_control_.connect(control);
     // The XSUB reads the broker above and the relay's own counters: a subscription from below
     // reaches both, so RELAY events flow only while someone below wants them.
     const std::string own_events = inproc_endpoint("stats");
@@ -128,15 +134,19 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     router_endpoint_ = runtime::bind_endpoint(down_router_, "router", options.bind_router);
     pub_endpoint_ = runtime::bind_endpoint(down_pub, "pub", options.bind_pub);
 
-    // The proxy thread owns these three sockets from here on.
-    events_ = std::thread([up = std::move(up_sub), down = std::move(down_pub),
-                           steer = std::move(proxy_control)]() mutable {
-        zmq_proxy_steerable(up.handle(), down.handle(), nullptr, steer.handle());
-    });
+    start_events();
 }
 
 relay::~relay() {
     stop_events();
+}
+
+void relay::start_events() {
+    // The thread owns the three sockets until stop_events() has joined it: ZeroMQ lets a socket
+    // move between threads with a full memory barrier, which starting and joining a thread are.
+    events_ = std::thread([this] {
+        zmq_proxy_steerable(up_sub_.handle(), down_pub_.handle(), nullptr, proxy_control_.handle());
+    });
 }
 
 void relay::stop_events() {
@@ -144,6 +154,68 @@ void relay::stop_events() {
         return;
     control_.send(zmq::str_buffer("TERMINATE"), zmq::send_flags::none);
     events_.join();
+}
+
+void relay::reconnect_subscribers() {
+    const auto [subscriptions, events] = proxy_counts();
+    subscriptions_up_before_ += subscriptions;
+    events_down_before_ += events;
+    stop_events();
+    // Unbinding closes the connections the endpoint accepted; libzmq closes the listening
+    // socket in its I/O thread, so the port is free a moment later.
+    down_pub_.unbind(pub_endpoint_);
+    const auto give_up = std::chrono::steady_clock::now() + rebind_patience;
+    for (;;) {
+        if (zmq_bind(down_pub_.handle(), pub_endpoint_.c_str()) == 0)
+            break;
+        const int code = zmq_errno();
+        if (code != EADDRINUSE || std::chrono::steady_clock::now() >= give_up)
+            throw runtime::bind_error("cannot bind pub endpoint '" + pub_endpoint_ +
+                                          "' again: " + zmq_strerror(code),
+                                      code);
+        std::this_thread::sleep_for(rebind_retry);
+    }
+    start_events();
+}
+
+std::string relay::reload(const relay_options& next) {
+    std::vector<std::string> restart;
+    const auto fixed = [&](bool changed, const char* what) {
+        if (changed)
+            restart.push_back(what);
+    };
+    fixed(next.upstream_router != options_.upstream_router, "router");
+    fixed(next.upstream_sub != options_.upstream_sub, "sub");
+    fixed(next.bind_router != options_.bind_router, "bind-router");
+    fixed(next.bind_pub != options_.bind_pub, "bind-pub");
+    fixed(next.max_frame_bytes != options_.max_frame_bytes, "max-frame-bytes");
+    fixed(next.curve_secret_key != options_.curve_secret_key, "curve-secret");
+    fixed(next.upstream_server_key != options_.upstream_server_key, "curve-server-key");
+    fixed(next.allowed.has_value() != options_.allowed.has_value(), "allow (on or off)");
+
+    std::string changed;
+    if (next.stats_interval != options_.stats_interval) {
+        options_.stats_interval = next.stats_interval;
+        changed = "stats-interval";
+    }
+    if (options_.allowed && next.allowed) {
+        const bool removed = !options_.allowed->keys_missing_from(*next.allowed).empty();
+        changed += (changed.empty() ? "" : "; ") + std::string{"allowlist "} +
+                   std::to_string(options_.allowed->size()) + " -> " +
+                   std::to_string(next.allowed->size()) + " key(s)";
+        options_.allowed = next.allowed;
+        if (removed) {
+            reconnect_subscribers();
+            changed += "; subscribers reconnected";
+        }
+    }
+    std::string said = "reloaded: " + (changed.empty() ? std::string{"nothing changed"} : changed);
+    if (!restart.empty()) {
+        said += "; these take a restart, kept as started:";
+        for (const std::string& what : restart)
+            said += " " + what;
+    }
+    return said;
 }
 
 proto::relay_stats relay::stats_now() {
@@ -163,33 +235,41 @@ proto::relay_stats relay::stats_now() {
     s.replies_down = c.replies_down;
     s.answered_here = c.answered_here;
     s.dropped = c.dropped;
+    const auto [subscriptions, events] = proxy_counts();
+    s.subscriptions_up = subscriptions_up_before_ + subscriptions;
+    s.events_down = events_down_before_ + events;
+    return s;
+}
+
+std::pair<std::uint64_t, std::uint64_t> relay::proxy_counts() {
     // The proxy's own counts, in its order: messages and bytes received and sent by the XSUB
     // (frontend), then by the XPUB (backend), each a native u64.
     control_.send(zmq::str_buffer("STATISTICS"), zmq::send_flags::none);
     std::vector<zmq::message_t> parts;
-    if (zmq::recv_multipart(control_, std::back_inserter(parts)) && parts.size() == 8) {
-        const auto count = [&](std::size_t i) {
-            std::uint64_t n = 0;
-            if (parts[i].size() == sizeof n)
-                std::memcpy(&n, parts[i].data(), sizeof n);
-            return n;
-        };
-        s.subscriptions_up = count(2); // sent out the XSUB
-        s.events_down = count(6);      // sent out the XPUB
-    }
-    return s;
+    if (!zmq::recv_multipart(control_, std::back_inserter(parts)) || parts.size() != 8)
+        return {0, 0};
+    const auto count = [&](std::size_t i) {
+        std::uint64_t n = 0;
+        if (parts[i].size() == sizeof n)
+            std::memcpy(&n, parts[i].data(), sizeof n);
+        return n;
+    };
+    return {count(2), count(6)}; // sent out the XSUB, sent out the XPUB
 }
 
-proto::carrier relay::carrier_of(zmq::message_t& message, std::string_view& key) const {
+std::optional<proto::carrier> relay::carrier_of(zmq::message_t& message,
+                                                std::string_view& key) const {
     if (!options_.allowed)
         return proto::carrier::anyone;
     const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
     key = user_id ? std::string_view{user_id} : std::string_view{};
     const runtime::allowlist::entry* listed = options_.allowed->find(key);
-    return listed && listed->relay ? proto::carrier::relay : proto::carrier::client;
+    if (!listed)
+        return std::nullopt;
+    return listed->relay ? proto::carrier::relay : proto::carrier::client;
 }
 
-void relay::run(int stop_fd, const std::function<void(const std::string&)>& warn) {
+void relay::run(int stop_fd, int reload_fd, const hooks& with) {
     std::set<std::string> warned;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
@@ -211,11 +291,12 @@ void relay::run(int stop_fd, const std::function<void(const std::string&)>& warn
     auto next_stats = clock::now() + options_.stats_interval;
     for (;;) {
         // Without CURVE there is no ZAP handler, and its item, last, is left out of the poll.
-        std::array<zmq::pollitem_t, 5> items{{
+        std::array<zmq::pollitem_t, 6> items{{
             {down_router_.handle(), 0, ZMQ_POLLIN, 0},
             {up_dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, stop_fd, ZMQ_POLLIN, 0},
             {upstream_.events().handle(), 0, ZMQ_POLLIN, 0},
+            {nullptr, reload_fd, ZMQ_POLLIN, 0},
             {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
         }};
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_stats - clock::now());
@@ -226,10 +307,18 @@ void relay::run(int stop_fd, const std::function<void(const std::string&)>& warn
         if (items[3].revents & ZMQ_POLLIN) {
             const runtime::connection_news news = upstream_.read();
             if (news.failure && warned.insert(news.failure->reason).second)
-                warn("cannot connect upstream to " + options_.upstream_router + ": " +
-                     news.failure->reason);
+                with.say("cannot connect upstream to " + options_.upstream_router + ": " +
+                         news.failure->reason);
         }
-        for (int i = 0; i < max_batch && zap_ && (items[4].revents & ZMQ_POLLIN); ++i) {
+        if (items[4].revents & ZMQ_POLLIN) {
+            // One read takes a signalfd's siginfo.
+            std::array<char, 128> signal_info{};
+            if (::read(reload_fd, signal_info.data(), signal_info.size()) > 0) {
+                if (const std::optional<relay_options> next = with.reread())
+                    with.say(reload(*next));
+            }
+        }
+        for (int i = 0; i < max_batch && zap_ && (items[5].revents & ZMQ_POLLIN); ++i) {
             const auto answered = zap_->answer_one(*options_.allowed);
             if (!answered)
                 break;
@@ -240,10 +329,14 @@ void relay::run(int stop_fd, const std::function<void(const std::string&)>& warn
             std::string_view key;
             // Under CURVE every message has a key; a message of one frame, whose key there is no
             // frame to read from, is no relay's.
-            const proto::carrier from = parts.size() > 1   ? carrier_of(parts[1], key)
-                                        : options_.allowed ? proto::carrier::client
-                                                           : proto::carrier::anyone;
-            switch (forwarding_.from_below(frames, clock::now(), from)) {
+            std::optional<proto::carrier> from = proto::carrier::anyone;
+            if (parts.size() > 1)
+                from = carrier_of(parts[1], key);
+            else if (options_.allowed)
+                from = proto::carrier::client;
+            const verdict v = from ? forwarding_.from_below(frames, clock::now(), *from)
+                                   : forwarding_.from_unlisted_key(frames, clock::now());
+            switch (v) {
             case verdict::forward:
                 pass(up_dealer_, direction::up);
                 break;

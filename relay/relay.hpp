@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace zchat::relay {
 
@@ -60,20 +61,41 @@ public:
     const std::string& router_endpoint() const { return router_endpoint_; }
     const std::string& pub_endpoint() const { return pub_endpoint_; }
 
+    // What run() tells and asks its caller.
+    struct hooks {
+        // A line for the operator: why a handshake upstream fails (once for each reason, since
+        // the relay's clients would only see silence), what a reload did.
+        std::function<void(const std::string&)> say;
+        // On SIGHUP: the options read again, or nothing if they cannot be used (reread says why).
+        std::function<std::optional<relay_options>()> reread;
+    };
+
     // Carries commands and replies until `stop_fd` becomes readable, then stops the events too.
-    // Publishes its counters every stats interval meanwhile, and tells `warn` why a handshake
-    // upstream fails (once for each reason), since its clients would only see silence.
-    void run(int stop_fd, const std::function<void(const std::string&)>& warn);
+    // Publishes its counters every stats interval meanwhile. When `reload_fd` becomes readable,
+    // takes what may change while it runs from reread (reload()).
+    void run(int stop_fd, int reload_fd, const hooks& with);
+
+    // Takes the allowlist and the stats interval of `next`; the rest takes a restart. Each key
+    // no longer listed is refused from now on, and every subscriber reconnects (through the ZAP
+    // handler, which refuses the removed keys). Returns what changed, worded for the operator.
+    std::string reload(const relay_options& next);
 
     const counters& totals() const { return forwarding_.totals(); }
     // Handshakes the ZAP handler refused (keys not on the allowlist, peers without CURVE).
     std::uint64_t handshakes_refused() const { return handshakes_refused_; }
 
 private:
+    // The proxy runs in a thread of its own, which owns the XSUB and the XPUB while it runs.
+    void start_events();
     void stop_events();
+    // Closes every subscriber's connection (they reconnect by themselves) by binding the XPUB's
+    // endpoint anew, the proxy stopped meanwhile.
+    void reconnect_subscribers();
+    // The proxy's counts since it last started: subscriptions up, events down.
+    std::pair<std::uint64_t, std::uint64_t> proxy_counts();
     // What the key of the connection `message` came on may send (PROTOCOL.md, section 2a), and
-    // the key.
-    proto::carrier carrier_of(zmq::message_t& message, std::string_view& key) const;
+    // the key; nothing if the key is no longer listed.
+    std::optional<proto::carrier> carrier_of(zmq::message_t& message, std::string_view& key) const;
     // The RELAY event: the loop's counters, the proxy's and the connections below now.
     proto::relay_stats stats_now();
 
@@ -84,16 +106,22 @@ private:
     std::chrono::steady_clock::time_point started_;
     zmq::socket_t down_router_;
     zmq::socket_t up_dealer_;
-    zmq::socket_t control_;    // the proxy's steering socket, our end
-    zmq::socket_t stats_pub_;  // where RELAY events enter the stream below (the XSUB reads it)
-    zmq::socket_t router_log_; // connections to the ROUTER (a socket monitor's events)
-    zmq::socket_t pub_log_;    // connections to the XPUB
+    zmq::socket_t up_sub_;        // the proxy's, while it runs
+    zmq::socket_t down_pub_;      // the proxy's, while it runs
+    zmq::socket_t proxy_control_; // the proxy's end of the steering socket
+    zmq::socket_t control_;       // the proxy's steering socket, our end
+    zmq::socket_t stats_pub_;     // where RELAY events enter the stream below (the XSUB reads it)
+    zmq::socket_t router_log_;    // connections to the ROUTER (a socket monitor's events)
+    zmq::socket_t pub_log_;       // connections to the XPUB
     runtime::connection_watch upstream_; // the DEALER's handshakes with what is above
     connection_count clients_;
     connection_count subscribers_;
     std::string router_endpoint_;
     std::string pub_endpoint_;
     forwarding forwarding_;
+    // The proxy's counts from its runs before this one (it starts again at each reconnection).
+    std::uint64_t subscriptions_up_before_ = 0;
+    std::uint64_t events_down_before_ = 0;
     std::thread events_;
 };
 

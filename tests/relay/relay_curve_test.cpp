@@ -180,6 +180,40 @@ TEST_F(RelayCurve, ARelayWhoseKeyIsRemovedHasItsSessionsEnded) {
     EXPECT_EQ(exit_of(again), "exit 1") << transcript(again);
 }
 
+// SIGHUP makes a relay read its allowlist again: a key removed is refused from then on, its
+// subscriber is cut off (every subscriber reconnects, through the ZAP handler), and the others
+// chat on; a list that cannot be read changes nothing.
+TEST_F(RelayCurve, AReloadedRelayRefusesAKeyItNoLongerLists) {
+    running_broker b = broker(allow_);
+    const std::string relay_list = dir_.write("relay-allow", read_file(allow_));
+    running_relay near = relay(b.router(), b.pub(), "near", "broker", relay_list);
+    child_process alice = client("alice", near.router(), near.pub(), "near", "alice");
+    ASSERT_TRUE(prints(alice, stream::out, connected(1)));
+    child_process bob = client("bob", near.router(), near.pub(), "near", "bob");
+    ASSERT_TRUE(prints(bob, stream::out, connected(2)));
+
+    dir_.write("relay-allow", "relay " + keys_[1] + "\n" + keys_[3] + " alice\n");
+    near.process().send_signal(SIGHUP);
+    EXPECT_TRUE(prints(near.process(), stream::err,
+                       "zchat-relay: reloaded: allowlist 4 -> 2 key(s); subscribers reconnected"));
+    EXPECT_TRUE(prints(bob, stream::err,
+                       "! Disconnected: your key was removed from the relay's allowlist "
+                       "(E_EVICTED)"));
+    EXPECT_EQ(exit_of(bob), "exit 1") << transcript(bob);
+    EXPECT_TRUE(prints(alice, stream::out, "< The user bob left (timed out) (1 user online)"));
+    alice.write("still here\n");
+    EXPECT_TRUE(prints(alice, stream::out, "[You] still here"));
+
+    dir_.write("relay-allow", "relay nonsense\n");
+    near.process().send_signal(SIGHUP);
+    EXPECT_TRUE(prints(near.process(), stream::err,
+                       "zchat-relay: reload failed: " + relay_list +
+                           ":1: expected 'relay' and a relay's 40-character Z85 public key, "
+                           "alone; got 'relay nonsense'"));
+    alice.write("and still\n");
+    EXPECT_TRUE(prints(alice, stream::out, "[You] and still"));
+}
+
 // A relay that cannot get through upstream says why, once: its clients would only see silence.
 TEST_F(RelayCurve, ARelayRefusedUpstreamSaysWhy) {
     const std::string without_near = dir_.write("without-near", keys_[3] + " alice\n");

@@ -117,6 +117,20 @@ TEST(RelayEndToEnd, ClientsOnTheBrokerARelayAndAChainedRelaySeeOneConversation) 
     EXPECT_NE(totals[0].find("answered 0 here, dropped 0"), std::string::npos) << totals[0];
 }
 
+// The room's history (FETCH and HISTORY, as gap fill uses them) reaches a client two relays
+// down.
+TEST(RelayEndToEnd, HistoryReachesAClientThroughTwoRelays) {
+    running_broker broker(quick_broker());
+    running_relay near(broker.router(), broker.pub());
+    running_relay far(near.router(), near.pub());
+    child_process alice = client("alice", broker.router(), broker.pub(), {"-m", "before you came"});
+    EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
+    child_process carol = client("carol", far.router(), far.pub(), {"-m", "hello"});
+    EXPECT_EQ(exit_of(carol), "exit 0") << transcript(carol);
+    EXPECT_EQ(carol.lines(stream::out),
+              (lines{connected(1), "~ [alice] before you came", "[You] hello"}));
+}
+
 // A relay's command line: each mistake is one line naming it, exit code 2, and nothing bound.
 TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
     expect_usage_errors({
@@ -261,6 +275,14 @@ TEST(RelayEndToEnd, AConfigFileSetsTheRelayUpAndItsMistakesAreConfigurationError
     child_process alice = client("alice", relay.router(), relay.pub(), {"-m", "configured"});
     EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
     EXPECT_EQ(alice.lines(stream::out), (lines{connected(1), "[You] configured"}));
+    // SIGHUP reads the file again: what can change does, the rest is named.
+    dir.write("relay.conf", "router = " + broker.router() + "\nsub = " + broker.pub() +
+                                "\nbind-router = tcp://127.0.0.1:*\nbind-pub = tcp://127.0.0.1:1\n"
+                                "stats-interval = 2\n");
+    relay.process().send_signal(SIGHUP);
+    EXPECT_TRUE(prints(relay.process(), stream::err,
+                       "zchat-relay: reloaded: stats-interval; these take a restart, kept as "
+                       "started: bind-pub"));
 
     const std::string broken = dir.write("broken.conf", "router = tcp://127.0.0.1:1\nbind = x\n");
     const std::string unbound = dir.write("unbound.conf", "router = tcp://127.0.0.1:1\n");
