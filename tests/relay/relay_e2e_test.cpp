@@ -172,8 +172,9 @@ TEST(RelayEndToEnd, BadInputThroughARelayDrawsTheBrokersErrors) {
     EXPECT_EQ(alice.lines(stream::out), (lines{connected(1), "[You] still here"}));
 }
 
-// A relay restarted on the same ports: its client takes its session over (nobody sees it leave)
-// and chats on. A relay that disappears for good: its client's session expires at the broker.
+// A relay restarted on the same ports: its client takes its session over (nobody sees it leave),
+// fills the gap the restart left from the broker's history, and chats on. A relay that disappears
+// for good: its client's session expires at the broker.
 TEST(RelayEndToEnd, ARestartedRelaysClientsResumeAndAVanishedOnesExpire) {
     running_broker broker(broker_options{.args = {"--heartbeat-ms", "300", "--liveness", "10"}});
     auto relay = std::make_unique<running_relay>(broker.router(), broker.pub());
@@ -185,8 +186,12 @@ TEST(RelayEndToEnd, ARestartedRelaysClientsResumeAndAVanishedOnesExpire) {
     ASSERT_TRUE(prints(alice, stream::out, entered("bob", 2)));
 
     ASSERT_EQ(relay->stop(), 0);
+    // What is said meanwhile bob misses, notices by its sequence number once back, and fetches.
+    alice.write("while you were away\n");
+    ASSERT_TRUE(prints(alice, stream::out, "[You] while you were away"));
     relay = std::make_unique<running_relay>(broker.router(), broker.pub(), same);
     ASSERT_TRUE(prints(bob, stream::out, reconnected(2), 15s));
+    ASSERT_TRUE(prints(bob, stream::out, "[alice] while you were away"));
     bob.write("back again\n");
     ASSERT_TRUE(prints(alice, stream::out, "[bob] back again"));
 
@@ -196,7 +201,8 @@ TEST(RelayEndToEnd, ARestartedRelaysClientsResumeAndAVanishedOnesExpire) {
     alice.close_stdin();
     EXPECT_EQ(exit_of(alice), "exit 0") << transcript(alice);
     EXPECT_EQ(alice.lines(stream::out),
-              (lines{connected(1), entered("bob", 2), "[bob] back again", timed_out("bob", 1)}))
+              (lines{connected(1), entered("bob", 2), "[You] while you were away",
+                     "[bob] back again", timed_out("bob", 1)}))
         << "nobody saw bob leave while his relay restarted";
 }
 

@@ -42,6 +42,10 @@ using zchat::runtime::exit_usage;
 constexpr auto spawn_timeout = milliseconds(10000);
 constexpr auto start_delay = milliseconds(200);
 
+double seconds_since(std::chrono::steady_clock::time_point then) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - then).count();
+}
+
 struct settings {
     std::string router;
     std::string pub;
@@ -278,8 +282,9 @@ int serve_share() {
 // Splits the clients (and publishers) over s.procs worker processes, starts them together,
 // samples CPU at the window's edges, and merges their shares.
 run_result run_split(target& t, const settings& s, const worker_config& base, double& bench_cpu,
-                     std::optional<process_sample>& broker_before,
+                     double& join_seconds, std::optional<process_sample>& broker_before,
                      std::optional<process_sample>& broker_after) {
+    const auto spawned = std::chrono::steady_clock::now();
     const std::uint32_t k = std::min(s.procs, base.clients);
     std::vector<worker_process> workers;
     std::uint32_t first_client = 0;
@@ -327,6 +332,7 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
         }
         w.received.erase(0, w.received.find("joined\n") + 7);
     }
+    join_seconds = seconds_since(spawned);
     const auto start = std::chrono::steady_clock::now() + start_delay;
     const std::int64_t start_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
@@ -400,7 +406,9 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     double bench_before = 0;
     double bench_after = 0;
     worker_hooks hooks;
-    hooks.joined = [] {};
+    const auto joining = std::chrono::steady_clock::now();
+    double join_seconds = 0;
+    hooks.joined = [&] { join_seconds = seconds_since(joining); };
     hooks.start_time = [] {
         return std::optional{std::chrono::steady_clock::now().time_since_epoch() + start_delay};
     };
@@ -421,13 +429,14 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     if (s.procs > 1) {
         progress(label + "running in " + std::to_string(s.procs) + " worker processes");
         double bench_cpu = 0;
-        r = run_split(t, s, wc, bench_cpu, broker_before, broker_after);
+        r = run_split(t, s, wc, bench_cpu, join_seconds, broker_before, broker_after);
         bench_before = 0;
         bench_after = bench_cpu;
     } else {
         r = run_worker(wc, hooks);
     }
     progress("");
+    r.join_seconds = join_seconds;
     r.bench_cpu_seconds = bench_after - bench_before;
     if (broker_before && broker_after) {
         r.broker_cpu_seconds = broker_after->cpu_seconds - broker_before->cpu_seconds;
@@ -490,7 +499,8 @@ int run_idle(target& zchat, std::optional<target>& base, const settings& s) {
             continue;
         const auto before = t->pid > 0 ? sample_process(t->pid) : std::nullopt;
         const run_result r = run_once(*t, s, 0, s.clients, 0);
-        std::printf("idle %s: %u clients joined", t->name.c_str(), s.clients);
+        std::printf("idle %s: %u clients joined in %.2f s", t->name.c_str(), s.clients,
+                    r.join_seconds.value_or(0));
         if (r.broker_cpu_seconds && before && r.broker_rss_kib) {
             std::printf(", broker RSS %.1f MiB (+%.1f KiB per client), CPU %.4f s per s "
                         "(%.2f us per client-second)",

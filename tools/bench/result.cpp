@@ -239,6 +239,7 @@ std::vector<figure> figures(const run_result& r) {
         true);
     add("send_lag_p99_ms", "send lag p99", "ms",
         static_cast<double>(r.send_lag.percentile(99)) / ns_per_ms, true);
+    add("join_s", "all clients joined in", "s", r.join_seconds, true);
     return f;
 }
 

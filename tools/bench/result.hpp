@@ -36,6 +36,10 @@ struct run_result {
     // Each line due x the clients of its room (its sender included): the deliveries expected.
     std::uint64_t deliveries_due = 0;
 
+    // From the first client's connection to the last client's own JOIN seen (the join storm of
+    // the run's start, all workers together): the time until every client was connected.
+    std::optional<double> join_seconds;
+
     // Process figures over the window; nullopt when unknown (an external broker without pid).
     std::optional<double> broker_cpu_seconds;
     std::optional<double> broker_peak_rss_kib;

@@ -97,13 +97,15 @@ void expect_every_figure(const nlohmann::json& run) {
                             "broker_peak_rss_mib",
                             "bench_cpu_s",
                             "bench_cpu_per_delivery_us",
-                            "send_lag_p99_ms"}) {
+                            "send_lag_p99_ms",
+                            "join_s"}) {
         ASSERT_TRUE(run.contains(key)) << key;
         EXPECT_TRUE(run[key].is_number()) << key << " = " << run[key];
     }
     EXPECT_GT(run["e2e_p50_ms"].get<double>(), 0);
     EXPECT_GE(run["e2e_max_ms"].get<double>(), run["e2e_p99_ms"].get<double>());
     EXPECT_GT(run["broker_peak_rss_mib"].get<double>(), 0);
+    EXPECT_GT(run["join_s"].get<double>(), 0);
 }
 
 // Nothing lost: every line due was sent and ACKed, and reached every client.
@@ -227,7 +229,8 @@ TEST_F(BenchEndToEnd, IdleModeReportsMemoryAndCpuPerClient) {
     const auto r = bench("--spawn " + std::string{ZCHAT_BROKER_PATH} +
                          " --mode idle --clients 5 --duration 1 --warmup 0.2");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-    EXPECT_NE(r.out.find("idle zchat: 5 clients joined, broker RSS "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("idle zchat: 5 clients joined in "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" s, broker RSS "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("KiB per client"), std::string::npos) << r.out;
 }
 
