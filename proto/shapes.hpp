@@ -455,8 +455,8 @@ constexpr auto describe(std::type_identity<relay_stats>) {
         value("subscribers", &relay_stats::subscribers, "connections to its event endpoint now"),
         value("sessions", &relay_stats::sessions,
               "sessions it carries now: clients below it (through relays below it too) that the "
-              "broker welcomed, until they leave or stay silent for the liveness their WELCOME "
-              "announced"),
+              "broker welcomed, until they leave, the broker ends their session, or they stay "
+              "silent (no command with their secret) for the liveness their WELCOME announced"),
         value("commands up", &relay_stats::commands_up, "commands passed up"),
         value("replies down", &relay_stats::replies_down, "replies passed down"),
         value("answered here", &relay_stats::answered_here,

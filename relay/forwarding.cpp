@@ -28,14 +28,32 @@ void encode_path(std::span<const std::string_view> identities, std::string& path
 
 } // namespace
 
-void session_watch::welcomed(std::string path, std::chrono::milliseconds silence_allowed,
-                             time_point now) {
-    sessions_.insert_or_assign(std::move(path), session{silence_allowed, now + silence_allowed});
+// The secret a command carries: the first field of every command but HELLO (PROTOCOL.md,
+// section 3); empty if the body is too short to hold one.
+std::string_view secret_of(std::string_view body) {
+    const std::string_view word = proto::word_of(body);
+    const std::size_t at = proto::signature_bytes + 1 + word.size();
+    if (word.empty() || word == "HELLO" || body.size() < at + sizeof(proto::session_secret))
+        return {};
+    return body.substr(at, sizeof(proto::session_secret));
 }
 
-void session_watch::heard(std::string_view path, time_point now) {
+void session_watch::welcomed(std::string path, const proto::session_secret& secret,
+                             std::chrono::milliseconds silence_allowed, time_point now) {
+    if (sessions_.size() >= max_sessions && !sessions_.contains(path)) {
+        count(now);
+        if (sessions_.size() >= max_sessions)
+            return; // the count is a lower bound until some leave
+    }
+    sessions_.insert_or_assign(std::move(path),
+                               session{secret, silence_allowed, now + silence_allowed});
+}
+
+void session_watch::heard(std::string_view path, std::string_view secret, time_point now) {
     const auto it = sessions_.find(path);
-    if (it != sessions_.end())
+    if (it != sessions_.end() && secret.size() == it->second.secret.size() &&
+        std::equal(secret.begin(), secret.end(), it->second.secret.begin(),
+                   [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; }))
         it->second.deadline = now + it->second.silence_allowed;
 }
 
@@ -61,7 +79,7 @@ verdict forwarding::from_below(std::span<const std::string_view> frames, time_po
         if (proto::word_of(frames[split.body]) == "BYE")
             sessions_.left(path_);
         else
-            sessions_.heard(path_, now);
+            sessions_.heard(path_, secret_of(frames[split.body]), now);
         return from == proto::carrier::client ? verdict::forward_with_key : verdict::forward;
     }
     proto::error refused{proto::error_code::malformed, 0, split.refusal ? split.refusal : ""};
@@ -110,14 +128,21 @@ verdict forwarding::from_above(std::span<const std::string_view> frames, time_po
         return verdict::drop;
     }
     const std::size_t identities = proto::envelope_length(frames);
-    if (identities < frames.size() && proto::word_of(frames[identities]) == "WELCOME") {
-        const auto decoded = proto::decode_reply(frames.subspan(identities));
-        const auto* r = std::get_if<proto::reply>(&decoded);
-        if (const auto* w = r ? std::get_if<proto::welcome>(r) : nullptr) {
-            encode_path(frames.first(identities), path_);
-            sessions_.welcomed(path_, std::chrono::milliseconds(w->heartbeat_ms) * w->liveness,
-                               now);
-        }
+    const std::string_view word =
+        identities < frames.size() ? proto::word_of(frames[identities]) : std::string_view{};
+    if (word != "WELCOME" && word != "ERROR")
+        return verdict::forward;
+    const auto decoded = proto::decode_reply(frames.subspan(identities));
+    const auto* r = std::get_if<proto::reply>(&decoded);
+    encode_path(frames.first(identities), path_);
+    if (const auto* w = r ? std::get_if<proto::welcome>(r) : nullptr) {
+        sessions_.welcomed(path_, w->secret,
+                           std::chrono::milliseconds(w->heartbeat_ms) * w->liveness, now);
+    } else if (const auto* e = r ? std::get_if<proto::error>(r) : nullptr) {
+        // The errors after which the path holds no session (PROTOCOL.md, section 10).
+        using enum proto::error_code;
+        if (e->code == session_replaced || e->code == evicted)
+            sessions_.left(path_);
     }
     return verdict::forward;
 }

@@ -37,28 +37,38 @@ public:
     // One event (ZMQ_EVENT_*) of the socket's monitor.
     void note(std::uint16_t event);
     std::uint32_t now() const { return count_; }
+    // Every connection was closed without an event for each (the endpoint was unbound).
+    void reset() { count_ = 0; }
 
 private:
     std::uint32_t count_ = 0;
 };
 
 // The sessions a relay carries now: the paths below it that the broker welcomed (a WELCOME went
-// down to them), until they say BYE or fall silent for as long as the WELCOME allowed (liveness x
-// heartbeat interval), as the broker would expire them. A path is every identity of the envelope
-// at this relay, so the clients of a relay below count one each.
+// down to them), until they say BYE, the broker ends them (an ERROR that ends a session went
+// down to them), or they fall silent for as long as the WELCOME allowed (liveness x heartbeat
+// interval), as the broker would expire them. Only a command with the session's secret counts
+// as hearing from it, and at most max_sessions are kept, so that nothing a client sends makes
+// the watch grow without bound. A path is every identity of the envelope at this relay, so the
+// clients of a relay below count one each.
 class session_watch {
 public:
     using time_point = std::chrono::steady_clock::time_point;
 
-    void welcomed(std::string path, std::chrono::milliseconds silence_allowed, time_point now);
-    // A command from `path`: it is alive (if it is a session).
-    void heard(std::string_view path, time_point now);
+    // More than any broker holds by default (10,000 clients), and about 10 MB at most.
+    static constexpr std::size_t max_sessions = 100'000;
+
+    void welcomed(std::string path, const proto::session_secret& secret,
+                  std::chrono::milliseconds silence_allowed, time_point now);
+    // A command from `path` carrying `secret` (nothing for HELLO): the session is alive.
+    void heard(std::string_view path, std::string_view secret, time_point now);
     void left(std::string_view path);
     // Sessions heard within their allowance at `now`; forgets the others.
     std::uint32_t count(time_point now);
 
 private:
     struct session {
+        proto::session_secret secret;
         std::chrono::milliseconds silence_allowed;
         time_point deadline;
     };

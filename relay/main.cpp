@@ -74,10 +74,24 @@ std::optional<refusal> settle(const instructions& told, relay_settings& s) {
     if (auto bad = zchat::relay::check_settings(s, told.config_file.empty() ? "--" : ""))
         return told.config_file.empty() ? refusal{usage, *bad, true}
                                         : refusal{exit_config, told.config_file + ": " + *bad};
-    for (const std::string& endpoint : {s.relay.upstream_router, s.relay.upstream_sub}) {
-        const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
+    // An endpoint's problem is the file's unless a flag gave it.
+    const auto refused = [&](const char* option, const std::string& reason) {
+        return told.config_file.empty() || told.flags.contains(option)
+                   ? refusal{usage, reason, true}
+                   : refusal{exit_config, told.config_file + ": " + option + ": " + reason};
+    };
+    for (const auto& [option, endpoint] :
+         {std::pair{"router", &s.relay.upstream_router}, std::pair{"sub", &s.relay.upstream_sub},
+          std::pair{"bind-router", &s.relay.bind_router},
+          std::pair{"bind-pub", &s.relay.bind_pub}}) {
+        if (const auto problem = zchat::runtime::transport_problem(*endpoint))
+            return refused(option, *problem);
+    }
+    for (const auto& [option, endpoint] :
+         {std::pair{"router", &s.relay.upstream_router}, std::pair{"sub", &s.relay.upstream_sub}}) {
+        const auto problem = zchat::runtime::check_connect_endpoint(*endpoint);
         if (problem && problem->usage)
-            return refusal{usage, problem->reason, true};
+            return refused(option, problem->reason);
     }
     if (s.allow_path.empty())
         return std::nullopt;

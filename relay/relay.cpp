@@ -19,7 +19,7 @@ namespace {
 
 // How long the XPUB's endpoint may stay taken after it is unbound (its listening socket closes
 // in libzmq's I/O thread), and how often to try again meanwhile.
-constexpr std::chrono::milliseconds rebind_patience{5000};
+constexpr std::chrono::milliseconds rebind_patience{1000};
 constexpr std::chrono::milliseconds rebind_retry{5};
 
 // Events queued per subscriber below, and from the broker above, before libzmq drops them: as
@@ -156,26 +156,40 @@ void relay::stop_events() {
     events_.join();
 }
 
-void relay::reconnect_subscribers() {
+std::optional<std::string> relay::reconnect_subscribers() {
     const auto [subscriptions, events] = proxy_counts();
     subscriptions_up_before_ += subscriptions;
     events_down_before_ += events;
     stop_events();
-    // Unbinding closes the connections the endpoint accepted; libzmq closes the listening
-    // socket in its I/O thread, so the port is free a moment later.
-    down_pub_.unbind(pub_endpoint_);
+    // Unbinding closes the connections the endpoint accepted (without a disconnection event for
+    // each: they are counted afresh as they come back); libzmq closes the listening socket in
+    // its I/O thread, so the port is free a moment later.
+    zmq_unbind(down_pub_.handle(), pub_endpoint_.c_str());
+    read_connection_log(pub_log_, subscribers_);
+    subscribers_.reset();
+    std::optional<std::string> failed;
     const auto give_up = std::chrono::steady_clock::now() + rebind_patience;
-    for (;;) {
-        if (zmq_bind(down_pub_.handle(), pub_endpoint_.c_str()) == 0)
-            break;
-        const int code = zmq_errno();
-        if (code != EADDRINUSE || std::chrono::steady_clock::now() >= give_up)
-            throw runtime::bind_error("cannot bind pub endpoint '" + pub_endpoint_ +
-                                          "' again: " + zmq_strerror(code),
-                                      code);
+    while ((failed = bind_pub_again()) && std::chrono::steady_clock::now() < give_up)
         std::this_thread::sleep_for(rebind_retry);
-    }
+    rebind_pending_ = failed.has_value();
     start_events();
+    return failed;
+}
+
+std::optional<std::string> relay::bind_pub_again() {
+    if (zmq_bind(down_pub_.handle(), pub_endpoint_.c_str()) == 0)
+        return std::nullopt;
+    return "cannot bind pub endpoint '" + pub_endpoint_ + "' again: " + zmq_strerror(zmq_errno());
+}
+
+std::optional<std::string> relay::retry_pub_binding() {
+    stop_events();
+    const std::optional<std::string> failed = bind_pub_again();
+    rebind_pending_ = failed.has_value();
+    start_events();
+    if (failed)
+        return std::nullopt;
+    return "pub endpoint " + pub_endpoint_ + " bound again: subscribers reconnect";
 }
 
 std::string relay::reload(const relay_options& next) {
@@ -198,15 +212,19 @@ std::string relay::reload(const relay_options& next) {
         options_.stats_interval = next.stats_interval;
         changed = "stats-interval";
     }
-    if (options_.allowed && next.allowed) {
+    if (options_.allowed && next.allowed && *options_.allowed != *next.allowed) {
         const bool removed = !options_.allowed->keys_missing_from(*next.allowed).empty();
         changed += (changed.empty() ? "" : "; ") + std::string{"allowlist "} +
                    std::to_string(options_.allowed->size()) + " -> " +
                    std::to_string(next.allowed->size()) + " key(s)";
         options_.allowed = next.allowed;
         if (removed) {
-            reconnect_subscribers();
-            changed += "; subscribers reconnected";
+            if (const auto failed = reconnect_subscribers())
+                changed += "; " + *failed +
+                           ": subscribers cannot reconnect until it is free "
+                           "(tried again every stats interval)";
+            else
+                changed += "; subscribers reconnected";
         }
     }
     std::string said = "reloaded: " + (changed.empty() ? std::string{"nothing changed"} : changed);
@@ -243,9 +261,12 @@ proto::relay_stats relay::stats_now() {
 
 std::pair<std::uint64_t, std::uint64_t> relay::proxy_counts() {
     // The proxy's own counts, in its order: messages and bytes received and sent by the XSUB
-    // (frontend), then by the XPUB (backend), each a native u64.
-    control_.send(zmq::str_buffer("STATISTICS"), zmq::send_flags::none);
+    // (frontend), then by the XPUB (backend), each a native u64. A late answer to an earlier
+    // request is dropped first, so that this one reads its own.
     std::vector<zmq::message_t> parts;
+    while (zmq::recv_multipart(control_, std::back_inserter(parts), zmq::recv_flags::dontwait))
+        parts.clear();
+    control_.send(zmq::str_buffer("STATISTICS"), zmq::send_flags::none);
     if (!zmq::recv_multipart(control_, std::back_inserter(parts)) || parts.size() != 8)
         return {0, 0};
     const auto count = [&](std::size_t i) {
@@ -314,8 +335,10 @@ void relay::run(int stop_fd, int reload_fd, const hooks& with) {
             // One read takes a signalfd's siginfo.
             std::array<char, 128> signal_info{};
             if (::read(reload_fd, signal_info.data(), signal_info.size()) > 0) {
-                if (const std::optional<relay_options> next = with.reread())
+                if (const std::optional<relay_options> next = with.reread()) {
                     with.say(reload(*next));
+                    next_stats = std::min(next_stats, clock::now() + options_.stats_interval);
+                }
             }
         }
         for (int i = 0; i < max_batch && zap_ && (items[5].revents & ZMQ_POLLIN); ++i) {
@@ -366,6 +389,9 @@ void relay::run(int stop_fd, int reload_fd, const hooks& with) {
                 pass(down_router_, direction::down);
         if (clock::now() >= next_stats) {
             next_stats = clock::now() + options_.stats_interval;
+            if (rebind_pending_)
+                if (const std::optional<std::string> bound = retry_pub_binding())
+                    with.say(*bound);
             const proto::frame_list event = proto::encode(proto::event{stats_now()});
             std::vector<zmq::const_buffer> message;
             for (const std::string& frame : event)

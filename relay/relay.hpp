@@ -89,8 +89,12 @@ private:
     void start_events();
     void stop_events();
     // Closes every subscriber's connection (they reconnect by themselves) by binding the XPUB's
-    // endpoint anew, the proxy stopped meanwhile.
-    void reconnect_subscribers();
+    // endpoint anew, the proxy stopped meanwhile; why it could not bind it again, if so (then
+    // run() tries again every stats interval).
+    std::optional<std::string> reconnect_subscribers();
+    std::optional<std::string> bind_pub_again();
+    // The retry: what to tell the operator once the endpoint is bound again.
+    std::optional<std::string> retry_pub_binding();
     // The proxy's counts since it last started: subscriptions up, events down.
     std::pair<std::uint64_t, std::uint64_t> proxy_counts();
     // What the key of the connection `message` came on may send (PROTOCOL.md, section 2a), and
@@ -122,6 +126,7 @@ private:
     // The proxy's counts from its runs before this one (it starts again at each reconnection).
     std::uint64_t subscriptions_up_before_ = 0;
     std::uint64_t events_down_before_ = 0;
+    bool rebind_pending_ = false; // the XPUB's endpoint could not be bound again yet
     std::thread events_;
 };
 

@@ -52,6 +52,7 @@ public:
     std::unordered_set<std::string> keys_missing_from(const allowlist& next) const;
 
     std::size_t size() const { return entries_.size(); }
+    bool operator==(const allowlist&) const = default;
 
 private:
     std::unordered_map<std::string, entry, proto::string_hash, std::equal_to<>> entries_; // by key

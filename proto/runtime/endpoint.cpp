@@ -13,6 +13,14 @@ std::string tcp_endpoint(std::string_view host, std::uint16_t port) {
            std::to_string(port);
 }
 
+std::optional<std::string> transport_problem(std::string_view endpoint) {
+    for (const std::string_view transport : {"tcp://", "ipc://", "inproc://"})
+        if (endpoint.starts_with(transport) && endpoint.size() > transport.size())
+            return std::nullopt;
+    return "'" + std::string{endpoint} +
+           "' is not an endpoint (tcp://HOST:PORT, ipc://PATH or inproc://NAME)";
+}
+
 std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint) {
     constexpr std::string_view tcp = "tcp://";
     if (!endpoint.starts_with(tcp))

@@ -20,6 +20,10 @@ struct endpoint_problem {
 // brackets.
 std::string tcp_endpoint(std::string_view host, std::uint16_t port);
 
+// Whether `endpoint` names a transport a server of ours binds or connects over (tcp://, ipc://,
+// inproc://): checked without a socket, so that a configuration check finds it; why not, if so.
+std::optional<std::string> transport_problem(std::string_view endpoint);
+
 // Checks a tcp:// endpoint we are about to connect to; other transports pass unchecked.
 // Resolving a name may block for as long as the system's resolver takes.
 std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint);

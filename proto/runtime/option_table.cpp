@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +49,9 @@ std::optional<std::string> read_config(const std::string& text, std::string_view
 }
 
 std::optional<std::string> read_config_file(const std::string& path, std::string& text) {
+    // A directory opens as a stream that reads nothing: say so rather than read it as empty.
+    if (std::error_code ec; std::filesystem::is_directory(path, ec))
+        return "cannot read " + path + ": " + std::strerror(EISDIR);
     std::ifstream in(path);
     if (!in)
         return "cannot read " + path + ": " + std::strerror(errno);

@@ -133,6 +133,39 @@ TEST(Forwarding, SessionsAreCarriedFromTheirWelcomeUntilByeOrSilence) {
     EXPECT_EQ(f.sessions(t0 + 400ms), 0u);
 }
 
+// Nothing a client sends keeps a session counted that the broker no longer holds: only a
+// command with the session's secret is heard, and an ERROR that ends the session forgets it.
+TEST(Forwarding, OnlyTheSessionsOwnSecretKeepsItAndTheBrokersEndForgetsIt) {
+    forwarding f;
+    proto::welcome w;
+    w.heartbeat_ms = 100;
+    w.liveness = 3;
+    w.secret.fill(0x5a);
+    const std::string welcome = proto::encode(proto::reply{w}).front();
+    proto::ping own;
+    own.secret = w.secret;
+    const std::string own_ping = proto::encode(proto::command{own}).front();
+    const std::string stranger_ping = proto::encode(proto::command{proto::ping{}}).front();
+    f.from_above(frames{"erin", welcome}, t0);
+    f.from_above(frames{"frank", welcome}, t0);
+    f.from_below(frames{"erin", own_ping}, t0 + 200ms);
+    f.from_below(frames{"frank", stranger_ping}, t0 + 200ms);
+    EXPECT_EQ(f.sessions(t0 + 300ms), 1u) << "frank's PING without his secret kept him";
+    const std::string replaced =
+        proto::encode(proto::reply{proto::error{proto::error_code::session_replaced, 0, "moved"}})
+            .front();
+    f.from_above(frames{"erin", replaced}, t0 + 300ms);
+    EXPECT_EQ(f.sessions(t0 + 300ms), 0u);
+}
+
+TEST(Forwarding, TheSessionWatchKeepsAtMostItsCap) {
+    session_watch watch;
+    const proto::session_secret secret{};
+    for (std::size_t i = 0; i <= session_watch::max_sessions; ++i)
+        watch.welcomed(std::to_string(i), secret, 1h, t0);
+    EXPECT_EQ(watch.count(t0), session_watch::max_sessions);
+}
+
 TEST(ConnectionCount, CountsAcceptedConnectionsUntilTheyDisconnect) {
     connection_count count;
     count.note(ZMQ_EVENT_ACCEPTED);

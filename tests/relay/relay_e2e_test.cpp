@@ -135,12 +135,15 @@ TEST(RelayEndToEnd, HistoryReachesAClientThroughTwoRelays) {
 TEST(RelayEndToEnd, CommandLineMistakesAreUsageErrors) {
     expect_usage_errors({
         {{"--router", "foo"},
-         "zchat-relay: malformed upstream endpoint 'foo': Invalid argument "
+         "zchat-relay: 'foo' is not an endpoint (tcp://HOST:PORT, ipc://PATH or inproc://NAME) "
          "(try --help)"},
         {{"--stats-interval", "0"},
          "zchat-relay: --stats-interval must be from 0.01 to 86400 (try --help)"},
         {{"--bind-pub", "nonsense"},
-         "zchat-relay: cannot bind pub endpoint 'nonsense': Invalid argument"},
+         "zchat-relay: 'nonsense' is not an endpoint (tcp://HOST:PORT, ipc://PATH or "
+         "inproc://NAME) (try --help)"},
+        {{"--bind-pub", "tcp://no such host:1"},
+         "zchat-relay: cannot bind pub endpoint 'tcp://no such host:1': No such device"},
     });
     child_process unbound(ZCHAT_RELAY_PATH, {"--bind-router", "tcp://127.0.0.1:*"});
     EXPECT_EQ(exit_of(unbound), "exit 2") << transcript(unbound);
@@ -292,6 +295,8 @@ TEST(RelayEndToEnd, AConfigFileSetsTheRelayUpAndItsMistakesAreConfigurationError
 
     const std::string broken = dir.write("broken.conf", "router = tcp://127.0.0.1:1\nbind = x\n");
     const std::string unbound = dir.write("unbound.conf", "router = tcp://127.0.0.1:1\n");
+    const std::string garbage = dir.write(
+        "garbage.conf", "router = garbage\nbind-router = tcp://127.0.0.1:*\nbind-pub = x\n");
     const std::string keyless = dir.write(
         "keyless.conf", "bind-router = tcp://127.0.0.1:*\nbind-pub = tcp://127.0.0.1:*\n"
                         "curve-secret = " +
@@ -304,6 +309,13 @@ TEST(RelayEndToEnd, AConfigFileSetsTheRelayUpAndItsMistakesAreConfigurationError
              ": give the endpoints to bind below: bind-router EP bind-pub EP"},
         {{"--config", keyless},
          "zchat-relay: cannot read " + (dir / "none.secret") + ": No such file or directory"},
+        // Found by --test-config too, so that a unit's check before starting catches it.
+        {{"--config", garbage, "--test-config"},
+         "zchat-relay: " + garbage +
+             ": router: 'garbage' is not an endpoint (tcp://HOST:PORT, ipc://PATH or "
+             "inproc://NAME)"},
+        {{"--config", dir.path().string()},
+         "zchat-relay: cannot read " + dir.path().string() + ": Is a directory"},
         {{"--config", dir / "missing.conf"},
          "zchat-relay: cannot read " + (dir / "missing.conf") + ": No such file or directory"},
         // Under --test-config a bad flag is a configuration problem too.
