@@ -47,10 +47,15 @@ protected:
 
     // A relay below `router`/`pub` whose server key is `above`'s, holding the key pair `own`.
     running_relay relay(const std::string& router, const std::string& pub, const std::string& own,
-                        const std::string& above, const std::string& allow) {
-        return running_relay(router, pub, {},
-                             {"--curve-secret", dir_ / (own + ".secret"), "--curve-server-key",
-                              dir_ / (above + ".pub"), "--allow", allow});
+                        const std::string& above, const std::string& allow, lines extra = {}) {
+        lines args{"--curve-secret",
+                   dir_ / (own + ".secret"),
+                   "--curve-server-key",
+                   dir_ / (above + ".pub"),
+                   "--allow",
+                   allow};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return running_relay(router, pub, {}, std::move(args));
     }
 
     // A client of the relay (or broker) at `router`/`pub`, whose key is `server`'s.
@@ -186,7 +191,8 @@ TEST_F(RelayCurve, ARelayWhoseKeyIsRemovedHasItsSessionsEnded) {
 TEST_F(RelayCurve, AReloadedRelayRefusesAKeyItNoLongerLists) {
     running_broker b = broker(allow_);
     const std::string relay_list = dir_.write("relay-allow", read_file(allow_));
-    running_relay near = relay(b.router(), b.pub(), "near", "broker", relay_list);
+    running_relay near =
+        relay(b.router(), b.pub(), "near", "broker", relay_list, {"--stats-interval", "0.1"});
     child_process alice = client("alice", near.router(), near.pub(), "near", "alice");
     ASSERT_TRUE(prints(alice, stream::out, connected(1)));
     child_process bob = client("bob", near.router(), near.pub(), "near", "bob");
@@ -203,6 +209,15 @@ TEST_F(RelayCurve, AReloadedRelayRefusesAKeyItNoLongerLists) {
     EXPECT_TRUE(prints(alice, stream::out, "< The user bob left (timed out) (1 user online)"));
     alice.write("still here\n");
     EXPECT_TRUE(prints(alice, stream::out, "[You] still here"));
+    // The relay counts the subscribers that came back, not those it closed: alice's and the
+    // tap's own.
+    child_process tap(ZCHAT_TAP_PATH, {"--sub", near.pub(), "--curve-server-key", dir_ / "near.pub",
+                                       "--curve-secret", dir_ / "alice.secret", "-t", "relay", "-F",
+                                       "%p", "-C", "3", "-W", "10"});
+    EXPECT_EQ(exit_of(tap), "exit 0") << transcript(tap);
+    ASSERT_FALSE(tap.lines(stream::out).empty());
+    EXPECT_NE(tap.lines(stream::out).back().find(" 2 subscribers, 1 sessions, "), std::string::npos)
+        << tap.lines(stream::out).back();
 
     dir_.write("relay-allow", "relay nonsense\n");
     near.process().send_signal(SIGHUP);
