@@ -20,6 +20,8 @@ namespace {
 // How long the XPUB's endpoint may stay taken after it is unbound (its listening socket closes
 // in libzmq's I/O thread), and how often to try again meanwhile.
 constexpr std::chrono::milliseconds rebind_patience{1000};
+// How long after a refused handshake upstream the relay connects again.
+constexpr std::chrono::milliseconds upstream_retry{2000};
 constexpr std::chrono::milliseconds rebind_retry{5};
 
 // Events queued per subscriber below, and from the broker above, before libzmq drops them: as
@@ -50,16 +52,33 @@ void guard_connections(zmq::socket_t& socket) {
     socket.set(zmq::sockopt::heartbeat_timeout, heartbeat_timeout_ms);
 }
 
-// A PAIR that receives the connection events of `watched` (accepted and disconnected).
-zmq::socket_t connection_log(zmq::context_t& ctx, zmq::socket_t& watched, const char* what) {
+// A PAIR that receives the connection events of `watched` (by default accepted and
+// disconnected).
+zmq::socket_t connection_log(zmq::context_t& ctx, zmq::socket_t& watched, const char* what,
+                             int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) {
     const std::string endpoint = inproc_endpoint(what);
-    if (zmq_socket_monitor(watched.handle(), endpoint.c_str(),
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+    if (zmq_socket_monitor(watched.handle(), endpoint.c_str(), events) != 0)
         throw zmq::error_t();
     zmq::socket_t log(ctx, zmq::socket_type::pair);
     log.set(zmq::sockopt::linger, 0);
     log.connect(endpoint);
     return log;
+}
+
+// Whether a handshake failure that libzmq does not retry (the peer refused our key, or the
+// handshake broke its protocol: the session ends for good) waits on a monitor's PAIR.
+bool final_handshake_failure(zmq::socket_t& log) {
+    bool failed = false;
+    std::vector<zmq::message_t> parts;
+    while (zmq::recv_multipart(log, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+        std::uint16_t event = 0;
+        if (!parts.empty() && parts[0].size() >= sizeof event)
+            std::memcpy(&event, parts[0].data(), sizeof event);
+        failed = failed || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
+                 event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+        parts.clear();
+    }
+    return failed;
 }
 
 // Notes every event waiting on a monitor's PAIR.
@@ -113,6 +132,11 @@ relay::relay(zmq::context_t& ctx, const relay_options& options)
     }
     router_log_ = connection_log(ctx, down_router_, "router-log");
     pub_log_ = connection_log(ctx, down_pub, "pub-log");
+    // The XSUB belongs to the proxy's thread, so its handshakes are read from a monitor of its
+    // own rather than through a connection_watch, which asks the socket itself.
+    sub_log_ =
+        connection_log(ctx, up_sub, "sub-log",
+                       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
 
     const std::string control = inproc_endpoint("control");
     control_.bind(control);
@@ -174,6 +198,25 @@ std::optional<std::string> relay::reconnect_subscribers() {
     rebind_pending_ = failed.has_value();
     start_events();
     return failed;
+}
+
+void relay::reconnect_upstream(bool dealer, bool sub) {
+    if (dealer) {
+        // The DEALER's routing id at the broker changes: sessions through it resume as a
+        // relay's restart lets them.
+        zmq_disconnect(up_dealer_.handle(), options_.upstream_router.c_str());
+        zmq_connect(up_dealer_.handle(), options_.upstream_router.c_str());
+    }
+    if (sub) {
+        const auto [subscriptions, events] = proxy_counts();
+        subscriptions_up_before_ += subscriptions;
+        events_down_before_ += events;
+        stop_events();
+        // A new connection is sent every subscription the XSUB holds.
+        zmq_disconnect(up_sub_.handle(), options_.upstream_sub.c_str());
+        zmq_connect(up_sub_.handle(), options_.upstream_sub.c_str());
+        start_events();
+    }
 }
 
 std::optional<std::string> relay::bind_pub_again() {
@@ -292,6 +335,12 @@ std::optional<proto::carrier> relay::carrier_of(zmq::message_t& message,
 
 void relay::run(int stop_fd, int reload_fd, const hooks& with) {
     std::set<std::string> warned;
+    // When to connect again the upstream sockets whose handshake was refused (never: max), and
+    // which.
+    constexpr auto never = std::chrono::steady_clock::time_point::max();
+    auto reconnect_at = never;
+    bool dealer_refused = false;
+    bool sub_refused = false;
     std::vector<zmq::message_t> parts;
     std::vector<std::string_view> frames;
     const auto read = [&](zmq::socket_t& from) {
@@ -312,15 +361,17 @@ void relay::run(int stop_fd, int reload_fd, const hooks& with) {
     auto next_stats = clock::now() + options_.stats_interval;
     for (;;) {
         // Without CURVE there is no ZAP handler, and its item, last, is left out of the poll.
-        std::array<zmq::pollitem_t, 6> items{{
+        std::array<zmq::pollitem_t, 7> items{{
             {down_router_.handle(), 0, ZMQ_POLLIN, 0},
             {up_dealer_.handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, stop_fd, ZMQ_POLLIN, 0},
             {upstream_.events().handle(), 0, ZMQ_POLLIN, 0},
             {nullptr, reload_fd, ZMQ_POLLIN, 0},
+            {sub_log_.handle(), 0, ZMQ_POLLIN, 0},
             {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
         }};
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_stats - clock::now());
+        const auto next_wake = std::min(next_stats, reconnect_at);
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_wake - clock::now());
         zmq::poll(items.data(), zap_ ? items.size() : items.size() - 1,
                   std::max(wait, std::chrono::milliseconds(0)));
         if (items[2].revents & ZMQ_POLLIN)
@@ -330,6 +381,26 @@ void relay::run(int stop_fd, int reload_fd, const hooks& with) {
             if (news.failure && warned.insert(news.failure->reason).second)
                 with.say("cannot connect upstream to " + options_.upstream_router + ": " +
                          news.failure->reason);
+            // libzmq gives up a connection whose handshake was refused: try again later, as
+            // the key may be listed by then.
+            if (news.failure && news.failure->final) {
+                dealer_refused = true;
+                reconnect_at = std::min(reconnect_at, clock::now() + upstream_retry);
+            }
+        }
+        if ((items[5].revents & ZMQ_POLLIN) && final_handshake_failure(sub_log_)) {
+            if (warned.insert("events").second)
+                with.say("cannot subscribe upstream to " + options_.upstream_sub +
+                         ": the handshake was refused (is this relay's key listed as "
+                         "'relay KEY'?); trying again every " +
+                         std::to_string(upstream_retry.count() / 1000) + " s");
+            sub_refused = true;
+            reconnect_at = std::min(reconnect_at, clock::now() + upstream_retry);
+        }
+        if (reconnect_at != never && clock::now() >= reconnect_at) {
+            reconnect_upstream(dealer_refused, sub_refused);
+            dealer_refused = sub_refused = false;
+            reconnect_at = never;
         }
         if (items[4].revents & ZMQ_POLLIN) {
             // One read takes a signalfd's siginfo.
@@ -341,7 +412,7 @@ void relay::run(int stop_fd, int reload_fd, const hooks& with) {
                 }
             }
         }
-        for (int i = 0; i < max_batch && zap_ && (items[5].revents & ZMQ_POLLIN); ++i) {
+        for (int i = 0; i < max_batch && zap_ && (items[6].revents & ZMQ_POLLIN); ++i) {
             const auto answered = zap_->answer_one(*options_.allowed);
             if (!answered)
                 break;

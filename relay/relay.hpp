@@ -71,8 +71,9 @@ public:
     };
 
     // Carries commands and replies until `stop_fd` becomes readable, then stops the events too.
-    // Publishes its counters every stats interval meanwhile. When `reload_fd` becomes readable,
-    // takes what may change while it runs from reread (reload()).
+    // Publishes its counters every stats interval meanwhile, and connects again upstream 2 s
+    // after a refused handshake (libzmq gives such a connection up). When `reload_fd` becomes
+    // readable, takes what may change while it runs from reread (reload()).
     void run(int stop_fd, int reload_fd, const hooks& with);
 
     // Takes the allowlist and the stats interval of `next`; the rest takes a restart. Each key
@@ -93,6 +94,8 @@ private:
     // run() tries again every stats interval).
     std::optional<std::string> reconnect_subscribers();
     std::optional<std::string> bind_pub_again();
+    // Connects the DEALER and/or the XSUB upstream again (libzmq gives up a refused one).
+    void reconnect_upstream(bool dealer, bool sub);
     // The retry: what to tell the operator once the endpoint is bound again.
     std::optional<std::string> retry_pub_binding();
     // The proxy's counts since it last started: subscriptions up, events down.
@@ -117,6 +120,7 @@ private:
     zmq::socket_t stats_pub_;     // where RELAY events enter the stream below (the XSUB reads it)
     zmq::socket_t router_log_;    // connections to the ROUTER (a socket monitor's events)
     zmq::socket_t pub_log_;       // connections to the XPUB
+    zmq::socket_t sub_log_;       // the XSUB's refused handshakes upstream
     runtime::connection_watch upstream_; // the DEALER's handshakes with what is above
     connection_count clients_;
     connection_count subscribers_;

@@ -24,6 +24,9 @@ struct config_reading {
 // then returns that line's number.
 int on_config_line(void* user, const char* section, const char* key, const char* value) {
     auto& reading = *static_cast<config_reading*>(user);
+    // inih reads on after an error and reports the first one's line: keep that one's reason.
+    if (!reading.error.empty())
+        return 0;
     if (section && *section) {
         reading.error = "sections are not used; put every setting at the top level";
         return 0;

@@ -45,7 +45,7 @@ const option_spec<Settings>* find_option(std::span<const option_spec<Settings>> 
 
 // Reads a config file's text (one `key = value` a line, `#` comments, no sections), handing
 // each line to `apply`, which says what is wrong with it, if anything. Errors are
-// "SOURCE:LINE: what is wrong"; the first one stops the reading.
+// "SOURCE:LINE: what is wrong", for the first wrong line; nothing after it is applied.
 using config_line_reader =
     std::function<std::optional<std::string>(std::string_view key, std::string_view value)>;
 std::optional<std::string> read_config(const std::string& text, std::string_view source,

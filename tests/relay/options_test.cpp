@@ -55,6 +55,9 @@ TEST(RelayOptions, AConfigFileSaysWhereAndWhatIsWrong) {
     };
     EXPECT_EQ(error("router = tcp://b:1\nbind = tcp://*:1\n"),
               "relay.conf:2: unknown setting 'bind'");
+    // The first wrong line is the one named, with its own reason.
+    EXPECT_EQ(error("bogus = 1\n\n\nstats-interval = abc\n"),
+              "relay.conf:1: unknown setting 'bogus'");
     EXPECT_EQ(error("max-frame-bytes = 100\n"),
               "relay.conf:1: max-frame-bytes must be from 1024 to 16777216");
     EXPECT_EQ(error("stats-interval = soon\n"),
