@@ -125,8 +125,9 @@ void session::drain(zmq::socket_t& socket, Handle handle) {
 void session::apply() {
     if (todo_.open_sockets)
         open_sockets();
-    // In order: the rooms' topics go before a probe's, so once a probe arrives every room
-    // subscription is in force (a SUB sends its subscriptions in the order made).
+    // In order: the broker-wide and the rooms' topics go before a probe's, so once a probe
+    // arrives every other subscription is in force (a SUB sends its subscriptions in the order
+    // made).
     for (const std::string& topic : todo_.subscribe)
         sub_.set(zmq::sockopt::subscribe, topic);
     for (const std::string& topic : todo_.unsubscribe)
@@ -154,8 +155,6 @@ void session::open_sockets() {
     }
     dealer_.set(zmq::sockopt::linger, dealer_linger_ms);
     sub_.set(zmq::sockopt::linger, 0);
-    // The broker-wide events; the rooms' topics follow (apply()).
-    sub_.set(zmq::sockopt::subscribe, proto::topic::system);
     dealer_.connect(options_.router_endpoint);
     sub_.connect(options_.sub_endpoint);
 }

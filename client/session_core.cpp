@@ -43,6 +43,8 @@ void session_core::start(clock::time_point now, actions& out) {
 
 void session_core::begin_attempt(clock::time_point now, actions& out) {
     out.open_sockets = true;
+    for (const std::string_view topic : proto::topic::client_system)
+        out.subscribe.emplace_back(topic);
     subscribed_rooms_.clear();
     sync_rooms(out);
     dropped_at_.reset();

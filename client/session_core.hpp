@@ -43,9 +43,9 @@ struct session_settings {
     std::chrono::milliseconds max_retry{5000};
 };
 
-// What the socket thread must do, in this order: replace its sockets (then subscribe to the
-// broker-wide topics), change its subscriptions, send the commands, print the lines, and end the
-// session with the exit code.
+// What the socket thread must do, in this order: replace its sockets, change its subscriptions
+// (on fresh sockets, the broker's heartbeat and shutdown first), send the commands, print the
+// lines, and end the session with the exit code.
 struct actions {
     bool open_sockets = false;
     std::vector<std::string> subscribe;   // topics, on the current SUB, in order

@@ -401,13 +401,13 @@ std::string topic_of(const event& e) {
             else if constexpr (std::is_same_v<T, joined> || std::is_same_v<T, left>)
                 return presence_topic(ev.room);
             else if constexpr (std::is_same_v<T, heartbeat>)
-                return std::string{topic::system} + "heartbeat/";
+                return std::string{topic::heartbeat};
             else if constexpr (std::is_same_v<T, shutdown>)
-                return std::string{topic::system} + "shutdown/";
+                return std::string{topic::shutdown};
             else if constexpr (std::is_same_v<T, stats>)
-                return std::string{topic::system} + "stats/";
+                return std::string{topic::stats};
             else if constexpr (std::is_same_v<T, relay_stats>)
-                return std::string{topic::system} + "relay/";
+                return std::string{topic::relay};
             else
                 return probe_topic(ev.session_id);
         },

@@ -13,6 +13,7 @@
 #include "proto/message.hpp"
 #include "proto/names.hpp" // error_name() for what decoding refuses
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -75,7 +76,15 @@ namespace topic {
 inline constexpr std::string_view chat = "chat/";
 inline constexpr std::string_view presence = "presence/";
 inline constexpr std::string_view system = "sys/";
+inline constexpr std::string_view heartbeat = "sys/heartbeat/";
+inline constexpr std::string_view shutdown = "sys/shutdown/";
+inline constexpr std::string_view stats = "sys/stats/";
+inline constexpr std::string_view relay = "sys/relay/";
 inline constexpr std::string_view probe = "probe/";
+// What a client needs of the broker-wide events: that the broker lives, and when it stops.
+// Not `system`, which adds STATS and RELAY: counters for taps that would cost the broker a
+// send to every client each stats interval.
+inline constexpr std::array<std::string_view, 2> client_system = {heartbeat, shutdown};
 } // namespace topic
 
 // The topic frame an event is published under: built here and nowhere else.

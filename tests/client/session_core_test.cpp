@@ -45,6 +45,16 @@ lines room_topics(const std::string& room) {
     return {proto::chat_topic(room), proto::presence_topic(room)};
 }
 
+// What fresh sockets subscribe to: the broker's heartbeat and shutdown, then the rooms. Not
+// "sys/", which would bring every STATS and RELAY to every client.
+lines fresh_topics(const std::vector<std::string>& rooms) {
+    lines topics{"sys/heartbeat/", "sys/shutdown/"};
+    for (const std::string& room : rooms)
+        for (std::string& topic : room_topics(room))
+            topics.push_back(std::move(topic));
+    return topics;
+}
+
 // The lines a terminal shows by default: all but -v's details.
 lines texts(const actions& a) {
     lines out;
@@ -131,7 +141,7 @@ TEST(SessionCore, JoinsWithHelloThenReadyAndSwapsTheProbeSubscription) {
     script s;
     const actions started = s.start();
     EXPECT_TRUE(started.open_sockets);
-    EXPECT_EQ(started.subscribe, room_topics("lobby"));
+    EXPECT_EQ(started.subscribe, fresh_topics({"lobby"}));
     EXPECT_EQ(commands_of<proto::hello>(started),
               (std::vector{proto::hello{"alice", "lobby", {}}}));
 
@@ -601,10 +611,7 @@ TEST(SessionCore, ANewSessionSubscribesToEveryRoomAndJoinsTheOthersAgain) {
     s.event(proto::heartbeat{epoch, 1, 1000, {}});
     const actions lost = s.tick_at(t0 + 3s);
     ASSERT_TRUE(lost.open_sockets);
-    lines topics = room_topics("lobby");
-    const lines ops = room_topics("ops");
-    topics.insert(topics.end(), ops.begin(), ops.end());
-    EXPECT_EQ(lost.subscribe, topics);
+    EXPECT_EQ(lost.subscribe, fresh_topics({"lobby", "ops"}));
     // The HELLO names the current room; the broker forgot the session, so it starts anew there.
     EXPECT_EQ(commands_of<proto::hello>(lost),
               (std::vector{proto::hello{"alice", "ops", proto::resume_ticket{me, secret}}}));

@@ -174,8 +174,9 @@ private:
         // Subscribed before connecting, as zchat-client does, so that once the probe arrives
         // every other subscription is in force too. Only its own room's topics: a line is due
         // to the clients of its room alone.
-        for (const std::string& topic : {proto::chat_topic(room), proto::presence_topic(room),
-                                         std::string{proto::topic::system}})
+        for (const std::string_view topic : proto::topic::client_system)
+            c.sub.set(zmq::sockopt::subscribe, topic);
+        for (const std::string& topic : {proto::chat_topic(room), proto::presence_topic(room)})
             c.sub.set(zmq::sockopt::subscribe, topic);
         c.sub.connect(cfg_.pub_endpoint);
         c.dealer.connect(cfg_.router_endpoint);

@@ -10,8 +10,6 @@ namespace zchat::tap {
 
 namespace {
 
-constexpr std::string_view heartbeat_topic = "sys/heartbeat/";
-
 bool any_prefix_of(const std::vector<std::string>& prefixes, std::string_view topic) {
     return std::any_of(prefixes.begin(), prefixes.end(),
                        [&](const std::string& p) { return topic.starts_with(p); });
@@ -25,10 +23,10 @@ std::string topic_prefix(std::string_view argument) {
         {"presence", proto::topic::presence},
         {"sys", proto::topic::system},
         {"probe", proto::topic::probe},
-        {"heartbeat", heartbeat_topic},
-        {"stats", "sys/stats/"},
-        {"relay", "sys/relay/"},
-        {"shutdown", "sys/shutdown/"},
+        {"heartbeat", proto::topic::heartbeat},
+        {"stats", proto::topic::stats},
+        {"relay", proto::topic::relay},
+        {"shutdown", proto::topic::shutdown},
         {"line", proto::topic::chat},
         {"join", proto::topic::presence},
         {"leave", proto::topic::presence},
@@ -48,12 +46,12 @@ filter::filter(const std::vector<std::string>& topics, const std::vector<std::st
     for (const auto& e : excludes)
         excludes_.push_back(topic_prefix(e));
     if (hide_heartbeats)
-        excludes_.emplace_back(heartbeat_topic);
+        excludes_.emplace_back(proto::topic::heartbeat);
 }
 
 std::vector<std::string> filter::subscriptions() const {
     std::vector<std::string> all = topics_;
-    all.emplace_back(heartbeat_topic);
+    all.emplace_back(proto::topic::heartbeat);
     // Shortest first, so a prefix covered by an earlier one is dropped.
     std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
         return a.size() != b.size() ? a.size() < b.size() : a < b;
