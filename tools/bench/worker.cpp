@@ -171,9 +171,10 @@ private:
         c.dealer.set(zmq::sockopt::linger, 0);
         c.sub.set(zmq::sockopt::linger, 0);
         c.sub.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
-        // Subscribed before connecting, as zchat-client does, so that once the probe arrives
-        // every other subscription is in force too. Only its own room's topics: a line is due
-        // to the clients of its room alone.
+        // Subscribed before connecting, so that once the probe arrives every other subscription
+        // is in force too (zchat-client subscribes just after connecting, before its HELLO: the
+        // same order on the wire). The broker's heartbeat and shutdown, as zchat-client takes
+        // them, and only its own room's topics: a line is due to the clients of its room alone.
         for (const std::string_view topic : proto::topic::client_system)
             c.sub.set(zmq::sockopt::subscribe, topic);
         for (const std::string& topic : {proto::chat_topic(room), proto::presence_topic(room)})
