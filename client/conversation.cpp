@@ -228,6 +228,11 @@ void conversation::entered(room_view& r, std::uint64_t epoch, std::uint64_t rost
     // to it are the room's history, if this is a room we were not following.
     using verdict = proto::sequence_verdict::kind;
     const verdict v = track(r, r.chat, epoch, chat_seq, false, out).what;
+    // Ranges a lost session was fetching are asked again, unless the room's numbering began
+    // again since: then what they name is gone.
+    const bool numbering_began_again = v == verdict::restart || v == verdict::reopened;
+    if (numbering_began_again)
+        settle_fetches(r);
     const std::uint64_t generation_start = proto::room_generation(chat_seq)
                                            << proto::room_generation_shift;
     if (catch_up_.history_lines > 0 && chat_seq > generation_start &&
@@ -240,6 +245,8 @@ void conversation::entered(room_view& r, std::uint64_t epoch, std::uint64_t rost
         joined_now(online, out);
     else if (state_ == link::joined)
         tell(out, style::presence, [&] { return proto::joined_room_line(r.name, online); });
+    if (numbering_began_again)
+        show_waiting(r, out);
 }
 
 void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
@@ -251,7 +258,7 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
             using T = std::decay_t<decltype(ev)>;
             if constexpr (std::is_same_v<T, proto::heartbeat>) {
                 if (state_ == link::joined && ev.epoch != session_->epoch) {
-                    lose("The chat server restarted", out);
+                    lose("The chat server restarted", out, history::gone);
                     return;
                 }
                 // A room's latest numbers: anything up to them that did not come was lost.
@@ -262,7 +269,7 @@ void conversation::on_event(const proto::event& e, std::vector<printed>& out) {
                     }
             } else if constexpr (std::is_same_v<T, proto::shutdown>) {
                 if (state_ != link::lost && state_ != link::ended)
-                    lose("The chat server shut down", out);
+                    lose("The chat server shut down", out, history::gone);
             } else if constexpr (std::is_same_v<T, proto::joined>) {
                 room_view* r = find(ev.room);
                 if (!r)
@@ -416,11 +423,19 @@ void conversation::joined_now(std::size_t online, std::vector<printed>& out) {
     ever_joined_ = true;
 }
 
-void conversation::lose(std::string why, std::vector<printed>& out) {
+void conversation::lose(std::string why, std::vector<printed>& out, history h) {
     if (state_ == link::lost || state_ == link::ended)
         return;
-    // What the old session was waiting for will not come: show what did, in order.
-    give_up_fetches(out);
+    if (h == history::gone)
+        // What the old session was waiting for will not come: show what did, in order.
+        give_up_fetches(out);
+    else
+        // The broker still holds the rooms' history: the next session asks again for what this
+        // one was waiting for (an answer sent to the old connection is lost with it).
+        for (room_view& r : rooms_)
+            for (queued& q : r.waiting)
+                if (auto* a = std::get_if<awaited_range>(&q); a && !a->answered)
+                    a->sent = false;
     state_ = link::lost;
     welcomed_ = false;
     tell(out, style::error, [&] { return "! " + why + "; reconnecting..."; });
@@ -506,9 +521,10 @@ std::size_t conversation::fetches_due() const {
     std::size_t due = 0;
     if (welcomed_)
         for (const room_view& r : rooms_)
-            for (const queued& q : r.waiting)
-                if (const auto* a = std::get_if<awaited_range>(&q); a && !a->sent)
-                    ++due;
+            if (r.entered)
+                for (const queued& q : r.waiting)
+                    if (const auto* a = std::get_if<awaited_range>(&q); a && !a->sent)
+                        ++due;
     return due;
 }
 
@@ -516,7 +532,7 @@ proto::fetch conversation::next_fetch(clock::time_point now) {
     assert(welcomed_);
     for (room_view& r : rooms_)
         for (queued& q : r.waiting)
-            if (auto* a = std::get_if<awaited_range>(&q); a && !a->sent) {
+            if (auto* a = std::get_if<awaited_range>(&q); a && !a->sent && r.entered) {
                 a->sent = true;
                 a->sent_at = now;
                 return proto::fetch{session_->secret, r.name, a->first, a->last};
@@ -550,11 +566,15 @@ void conversation::expire_fetches(clock::time_point now, std::vector<printed>& o
     }
 }
 
+void conversation::settle_fetches(room_view& r) {
+    for (queued& q : r.waiting)
+        if (auto* a = std::get_if<awaited_range>(&q))
+            a->answered = true;
+}
+
 void conversation::give_up_fetches(std::vector<printed>& out) {
     for (room_view& r : rooms_) {
-        for (queued& q : r.waiting)
-            if (auto* a = std::get_if<awaited_range>(&q))
-                a->answered = true;
+        settle_fetches(r);
         show_waiting(r, out);
     }
 }

@@ -216,8 +216,11 @@ private:
     void entered(room_view& r, std::uint64_t epoch, std::uint64_t roster_version,
                  std::uint64_t chat_seq, std::uint32_t online, std::vector<printed>& out);
     void joined_now(std::size_t online, std::vector<printed>& out);
+    // Whether the broker still holds the history a lost session was fetching from: not once it
+    // restarts (its history and numbering begin again).
+    enum class history { kept, gone };
     // Ends the current session: reports what it leaves unconfirmed, then waits for a rejoin.
-    void lose(std::string why, std::vector<printed>& out);
+    void lose(std::string why, std::vector<printed>& out, history h = history::kept);
     // Follows one of a room's sequences, reporting missed events once per gap, or, for a gap in
     // the chat with fill_gaps, fetching it.
     proto::sequence_verdict track(room_view& r, proto::sequence_tracker& sequence,
@@ -233,6 +236,8 @@ private:
     // Shows a line as it arrived live, or a fetched range's lines and what it lacks.
     void show_live(const room_view& r, const proto::line& l, std::vector<printed>& out);
     void show_range(const room_view& r, const awaited_range& a, std::vector<printed>& out);
+    // Gives up waiting for the ranges a room awaits: they show with what they got.
+    void settle_fetches(room_view& r);
     // Gives up waiting for every range of every room, showing what came and what waited.
     void give_up_fetches(std::vector<printed>& out);
     void on_history(const proto::history& h, std::vector<printed>& out);

@@ -890,18 +890,71 @@ TEST(ConversationGapFill, LinesOutsideTheRangeOrOutOfOrderAreNotShown) {
                                          {style::chat, "[bob] four", std::nullopt, "bob"}}));
 }
 
-TEST(ConversationGapFill, LosingTheSessionShowsWhatWasHeldAndReportsTheGap) {
-    std::vector<printed> out;
+// In #lobby, fetching line 1, with line 2 held behind it.
+conversation fetching_a_gap(std::vector<printed>& out) {
     conversation c = catching_up(0);
     c.on_event(own_join("lobby", 1, 2, 0), out);
     c.on_event(line_in("lobby", 2, "two"), out);
     c.next_fetch(fetched_at);
+    return c;
+}
+
+// A session lost while a gap is being fetched (its answer would go to the old connection): the
+// resumed session asks again, and what was held shows once the answer comes.
+TEST(ConversationGapFill, AGapBeingFetchedWhenTheSessionIsLostIsAskedForAgainOnceResumed) {
+    std::vector<printed> out;
+    conversation c = fetching_a_gap(out);
     out.clear();
     c.connection_lost(out);
     EXPECT_EQ(out, (std::vector<printed>{
+                       {style::error, "! Connection to the chat server lost; reconnecting..."}}));
+    EXPECT_EQ(c.fetches_due(), 0u) << "nothing is asked while no session is welcomed";
+
+    out.clear();
+    c.start_attempt();
+    ASSERT_TRUE(c.welcome(welcome_for_me()));
+    ASSERT_TRUE(c.answer(proto::probe{epoch, me}, out));
+    ASSERT_EQ(c.fetches_due(), 1u);
+    EXPECT_EQ(c.next_fetch(fetched_at), (proto::fetch{secret, "lobby", 1, 1}));
+    c.on_reply(proto::history{"lobby", 1, 1, 0, {kept(1, "one")}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Reconnected to the chat server (1 user online)"},
+                       {style::chat, "[bob] one", said_a_second_before, "bob"},
+                       {style::chat, "[bob] two", std::nullopt, "bob"}}));
+    EXPECT_EQ(c.missed(), 0u);
+}
+
+// A broker that restarted has no history of its last run: the gap is reported, and what was held
+// shows at once.
+TEST(ConversationGapFill, AGapBeingFetchedWhenTheBrokerRestartsIsGivenUp) {
+    std::vector<printed> out;
+    conversation c = fetching_a_gap(out);
+    out.clear();
+    c.on_event(proto::heartbeat{epoch + 1, 0, 1000, {}}, out);
+    EXPECT_EQ(out, (std::vector<printed>{
                        {style::error, "! Missed 1 event from the chat server"},
                        {style::chat, "[bob] two", std::nullopt, "bob"},
-                       {style::error, "! Connection to the chat server lost; reconnecting..."}}));
+                       {style::error, "! The chat server restarted; reconnecting..."}}));
+    EXPECT_EQ(c.unanswered(), 0u);
+}
+
+// The same when the restart is only seen on entering again: the new run numbers its rooms anew.
+TEST(ConversationGapFill, AGapKeptAcrossALossIsGivenUpWhenTheRoomIsEnteredInANewRun) {
+    std::vector<printed> out;
+    conversation c = fetching_a_gap(out);
+    c.connection_lost(out);
+    out.clear();
+    c.start_attempt();
+    proto::welcome restarted = welcome_for_me();
+    restarted.epoch = epoch + 1;
+    restarted.session_id = me + 1;
+    ASSERT_TRUE(c.welcome(restarted));
+    c.on_event(proto::joined{epoch + 1, 1, "lobby", "alice", me + 1, 1, 0}, out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Reconnected to the chat server (1 user online)"},
+                       {style::error, "! Missed 1 event from the chat server"},
+                       {style::chat, "[bob] two", std::nullopt, "bob"}}));
+    EXPECT_EQ(c.fetches_due(), 0u);
     EXPECT_EQ(c.unanswered(), 0u);
 }
 
