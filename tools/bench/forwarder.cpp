@@ -4,6 +4,7 @@
 #include "proto/defaults.hpp"
 #include "proto/message.hpp"
 #include "proto/runtime/started_line.hpp"
+#include "tools/bench/one_hop_source.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -11,6 +12,7 @@
 #include <array>
 #include <iostream>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -100,20 +102,45 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
     }};
     const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, heartbeat_ms, {}}});
     auto next_heartbeat = std::chrono::steady_clock::now();
+    // The one-hop limit's lines of the run being measured, if it is one.
+    std::optional<one_hop_source> source;
     for (;;) {
-        const auto now = std::chrono::steady_clock::now();
+        auto now = std::chrono::steady_clock::now();
         if (now >= next_heartbeat) {
             send_frames(pub, heartbeat);
             next_heartbeat = now + heartbeat_interval;
         }
+        auto wake = next_heartbeat;
+        if (const auto due = source ? source->next_due() : std::nullopt)
+            wake = std::min(wake, std::chrono::steady_clock::time_point(*due));
+        // poll counts whole milliseconds: a line due sooner is waited for by sleeping, so that
+        // it leaves on time rather than up to a millisecond late.
+        if (wake - now < std::chrono::milliseconds(1))
+            std::this_thread::sleep_until(wake);
         zmq::poll(items.data(), items.size(),
-                  std::chrono::ceil<std::chrono::milliseconds>(next_heartbeat - now));
+                  std::chrono::floor<std::chrono::milliseconds>(
+                      std::max(wake - std::chrono::steady_clock::now(),
+                               std::chrono::steady_clock::duration::zero())));
         if (items[1].revents & ZMQ_POLLIN)
             return;
+        now = std::chrono::steady_clock::now();
+        for (int sent = 0; source && sent < max_messages_per_wakeup; ++sent) {
+            const auto due = source->next(now.time_since_epoch());
+            if (!due)
+                break;
+            send_frames(pub, proto::encode(proto::event{*due}));
+        }
         for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
             parts.clear();
             if (!zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait))
                 break;
+            // The bench's own message: the schedule of a one-hop run.
+            if (parts.size() == 3 && parts[1].to_string_view() == one_hop_schedule) {
+                if (const auto run = parse_worker_config(parts[2].to_string());
+                    run && run->rate > 0 && run->publishers > 0)
+                    source.emplace(*run);
+                continue;
+            }
             // routing id, body
             if (parts.size() != 2)
                 continue;

@@ -17,11 +17,18 @@
 // pipe at one 16 KiB chunk of messages until 256 have passed through it, and at two after.
 //
 // The PUB's send high-water mark is the broker's (10000), so both drop the same way.
+//
+// The same process is the source of the one-hop limit (one_hop_source.hpp): told a run's
+// schedule by a message of two frames on its ROUTER, one_hop_schedule and the run's
+// worker_config in text form, it publishes that run's lines itself when they are due.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace zchat::bench {
+
+inline constexpr std::string_view one_hop_schedule = "zchat-bench one-hop schedule";
 
 // Binds both endpoints, prints "Forwarder started: router <ep>, pub <ep>" on stdout, and
 // forwards until stop_fd becomes readable. Throws zmq::error_t if it cannot bind.

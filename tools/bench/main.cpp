@@ -15,6 +15,7 @@
 
 #include <cxxopts.hpp>
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -23,10 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -81,7 +84,18 @@ struct target {
     int runs = 0;
     // Relays in front of it: the clients connect to these instead, worker i to relay i % n.
     std::vector<std::unique_ptr<child_process>> relays;
+    // The one-hop limit's forwarder is told each run's schedule (start time included) as soon
+    // as it is known, since it sends the lines itself.
+    std::function<void(const worker_config&)> announce;
 };
+
+// Tells t the schedule of a run starting at start_ns, if it needs it.
+void announce_start(const target& t, worker_config run, std::int64_t start_ns) {
+    if (!t.announce)
+        return;
+    run.start_ns = start_ns;
+    t.announce(run);
+}
 
 // Where the clients of worker `i` connect: the target itself, or one of its relays.
 zchat::runtime::bound_endpoints entry_for(const target& t, std::uint32_t i) {
@@ -336,6 +350,7 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
     const auto start = std::chrono::steady_clock::now() + start_delay;
     const std::int64_t start_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+    announce_start(t, base, start_ns);
     for (auto& w : workers)
         if (write(w.to, &start_ns, sizeof start_ns) != sizeof start_ns)
             throw std::runtime_error("lost a worker");
@@ -356,7 +371,7 @@ run_result run_split(target& t, const settings& s, const worker_config& base, do
         broker_after = sample_process(t.pid);
 
     run_result whole;
-    whole.target = base.baseline ? "baseline" : "zchat";
+    whole.target = t.name;
     whole.offered_rate = base.rate;
     whole.publishers = base.publishers;
     whole.rooms = base.rooms;
@@ -387,7 +402,8 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     const zchat::runtime::bound_endpoints entry = entry_for(t, 0);
     wc.router_endpoint = entry.router;
     wc.pub_endpoint = entry.pub;
-    wc.baseline = t.name == "baseline";
+    wc.baseline = t.name != "zchat";
+    wc.one_hop = t.name == "one-hop";
     wc.clients = clients;
     wc.all_clients = clients;
     wc.name_prefix = "b" + std::to_string(getpid() % 100000) + "r" + std::to_string(t.runs++) + "c";
@@ -409,8 +425,10 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     const auto joining = std::chrono::steady_clock::now();
     double join_seconds = 0;
     hooks.joined = [&] { join_seconds = seconds_since(joining); };
-    hooks.start_time = [] {
-        return std::optional{std::chrono::steady_clock::now().time_since_epoch() + start_delay};
+    hooks.start_time = [&] {
+        const auto start = std::chrono::steady_clock::now().time_since_epoch() + start_delay;
+        announce_start(t, wc, std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());
+        return std::optional{start};
     };
     hooks.window = [&](bool starting) {
         if (starting) {
@@ -599,11 +617,30 @@ int run(const settings& s) {
         zchat.pid = s.broker_pid;
     }
     std::optional<target> base;
+    // The one-hop limit runs the lines' workloads only: idle and churn send none.
+    std::optional<target> one_hop;
+    zmq::context_t schedule_context;
+    zmq::socket_t schedule_out(schedule_context, zmq::socket_type::dealer);
+    schedule_out.set(zmq::sockopt::linger, 0);
     if (s.baseline) {
+        const std::vector<std::string> forwarder{self_executable(), "--forwarder",
+                                                 "--router",        "tcp://127.0.0.1:*",
+                                                 "--pub",           "tcp://127.0.0.1:*"};
         base.emplace();
         base->name = "baseline";
-        start(*base, {self_executable(), "--forwarder", "--router", "tcp://127.0.0.1:*", "--pub",
-                      "tcp://127.0.0.1:*"});
+        start(*base, forwarder);
+        if (s.mode == "fixed" || s.mode == "capacity") {
+            one_hop.emplace();
+            one_hop->name = "one-hop";
+            start(*one_hop, forwarder);
+            schedule_out.connect(one_hop->router);
+            one_hop->announce = [&schedule_out](const worker_config& run) {
+                const std::string text = serialize(run);
+                const std::array<zmq::const_buffer, 2> message{zmq::buffer(one_hop_schedule),
+                                                               zmq::buffer(text)};
+                zmq::send_multipart(schedule_out, message);
+            };
+        }
     }
     if (!s.json && s.mode == "churn")
         std::cout << "zchat-bench churn: " << s.clients << " clients, " << s.rate
@@ -649,16 +686,21 @@ int run(const settings& s) {
             best = steps.front();
         }
         result.zchat = *best;
-        if (base) {
-            auto base_steps = capacity_search(*base, s);
-            auto base_best = best_passing(base_steps);
-            result.baseline = base_best ? *base_best : base_steps.front();
-            steps.insert(steps.end(), base_steps.begin(), base_steps.end());
+        for (auto [t, into] :
+             {std::pair{&base, &result.baseline}, std::pair{&one_hop, &result.one_hop}}) {
+            if (!*t)
+                continue;
+            auto t_steps = capacity_search(**t, s);
+            auto t_best = best_passing(t_steps);
+            *into = t_best ? *t_best : t_steps.front();
+            steps.insert(steps.end(), t_steps.begin(), t_steps.end());
         }
     } else {
         result.zchat = run_once(zchat, s, s.rate, s.clients, s.publishers);
         if (base)
             result.baseline = run_once(*base, s, s.rate, s.clients, s.publishers);
+        if (one_hop)
+            result.one_hop = run_once(*one_hop, s, s.rate, s.clients, s.publishers);
     }
 
     const std::string equal = equal_load_lines(steps);
@@ -676,6 +718,8 @@ int run(const settings& s) {
         write_file(s.hgrm, result.zchat.e2e_latency.spectrum(1e6));
         if (result.baseline)
             write_file(s.hgrm + ".baseline", result.baseline->e2e_latency.spectrum(1e6));
+        if (result.one_hop)
+            write_file(s.hgrm + ".one-hop", result.one_hop->e2e_latency.spectrum(1e6));
     }
     return exit_ok;
 }
@@ -723,7 +767,8 @@ int main(int argc, char** argv) {
     add("duration", "seconds measured", cxxopts::value(s.duration)->default_value("5"), "T");
     add("warmup", "seconds of sending before measuring",
         cxxopts::value(s.warmup)->default_value("1"), "T");
-    add("baseline", "also run the same workload against the built-in forwarder");
+    add("baseline", "also run the same workload against the built-in forwarder, and (fixed, "
+                    "capacity) at the one-hop limit: the forwarder publishing the lines itself");
     add("json", "print one JSON document instead of the table");
     add("csv", "write the figures as CSV to FILE", cxxopts::value(s.csv), "FILE");
     add("hgrm", "write the end-to-end latency spectrum (.hgrm layout) to FILE",

@@ -101,27 +101,48 @@ std::string thousands(double value) {
     return negative ? "-" + out : out;
 }
 
+namespace {
+
+// The runs zchat is compared with, in the order they are shown.
+std::vector<const run_result*> references(const comparison& c) {
+    std::vector<const run_result*> runs;
+    for (const auto& r : {&c.baseline, &c.one_hop})
+        if (*r)
+            runs.push_back(&**r);
+    return runs;
+}
+
+// zchat's run, then those it is compared with.
+std::vector<const run_result*> every_run(const comparison& c) {
+    std::vector<const run_result*> runs{&c.zchat};
+    for (const run_result* r : references(c))
+        runs.push_back(r);
+    return runs;
+}
+
+} // namespace
+
 std::string human_table(const comparison& c) {
     const auto z = figures(c.zchat);
-    const auto b = c.baseline ? figures(*c.baseline) : std::vector<figure>{};
+    std::vector<std::vector<figure>> others;
+    for (const run_result* r : references(c))
+        others.push_back(figures(*r));
     std::ostringstream out;
     constexpr std::size_t label_width = 46;
     constexpr std::size_t value_width = 12;
     out << pad("figure", label_width, false) << pad("zchat", value_width, true);
-    if (c.baseline)
-        out << pad("baseline", value_width, true) << pad("ratio", 8, true);
+    for (const run_result* r : references(c))
+        out << pad(r->target, value_width, true) << pad("ratio", 8, true);
     out << '\n';
     for (std::size_t i = 0; i < z.size(); ++i) {
         out << pad(z[i].label + " (" + z[i].unit + ")", label_width, false)
             << pad(number(z[i].value), value_width, true);
-        if (c.baseline)
-            out << pad(number(b[i].value), value_width, true)
-                << pad(ratio_text(ratio(z[i].value, b[i].value)), 8, true);
+        for (const auto& o : others)
+            out << pad(number(o[i].value), value_width, true)
+                << pad(ratio_text(ratio(z[i].value, o[i].value)), 8, true);
         out << '\n';
     }
-    for (const run_result* r : {&c.zchat, c.baseline ? &*c.baseline : nullptr}) {
-        if (!r)
-            continue;
+    for (const run_result* r : every_run(c)) {
         if (const auto note = generator_note(*r); !note.empty())
             out << "note: the generator, not the " << r->target << ", limited this run: " << note
                 << '\n';
@@ -133,32 +154,35 @@ std::string human_table(const comparison& c) {
 
 std::string ratio_line(const std::string& mode, const comparison& c) {
     const run_result& z = c.zchat;
-    std::string text;
-    std::optional<double> r;
     // Over several rooms a line goes to its room's clients only, so say how many rooms.
     const std::string clients = std::to_string(z.clients) + " clients" +
                                 (z.rooms > 1 ? " in " + std::to_string(z.rooms) + " rooms" : "");
-    if (mode == "capacity") {
+    std::string text;
+    if (mode == "capacity")
         text = "capacity " + thousands(z.offered_rate) + " lines/s x " + clients + " (" +
                thousands(delivery_rate(z)) + " deliveries/s)";
-        if (c.baseline)
-            r = ratio(z.offered_rate, c.baseline->offered_rate);
-    } else {
+    else
         text = mode + " " + thousands(z.offered_rate) + " lines/s x " + clients + ": " +
                thousands(delivery_rate(z)) + " deliveries/s, e2e p99 " +
                number(static_cast<double>(z.e2e_latency.percentile(99)) / 1e6) + " ms";
-        if (c.baseline) {
+    const auto against = references(c);
+    if (against.empty())
+        return text + " (no baseline)";
+    for (std::size_t i = 0; i < against.size(); ++i) {
+        const run_result& o = *against[i];
+        text += i == 0 ? " = " : (mode == "capacity" ? ", " : "; ");
+        if (mode == "capacity")
+            text += ratio_text(ratio(z.offered_rate, o.offered_rate)) + " " + o.target;
+        else
             // The throughput figure is fixed by the offered rate, so compare what differs: the
             // deliveries, and the p99 latency.
-            r = ratio(delivery_rate(z), delivery_rate(*c.baseline));
-            text += " = " + ratio_text(r) + " baseline deliveries, p99 " +
-                    ratio_text(ratio(figure_value(z, "e2e_p99_ms"),
-                                     figure_value(*c.baseline, "e2e_p99_ms"))) +
-                    " baseline";
-            return text;
-        }
+            text +=
+                ratio_text(ratio(delivery_rate(z), delivery_rate(o))) + " " + o.target +
+                " deliveries, p99 " +
+                ratio_text(ratio(figure_value(z, "e2e_p99_ms"), figure_value(o, "e2e_p99_ms"))) +
+                " " + o.target;
     }
-    return text + (c.baseline ? " = " + ratio_text(r) + " baseline" : " (no baseline)");
+    return text;
 }
 
 std::string equal_load_lines(const std::vector<run_result>& steps) {
@@ -196,20 +220,27 @@ std::string json_report(const std::string& mode, const comparison& result,
     std::ostringstream out;
     out << "{\"mode\":\"" << mode << "\",\"zchat\":";
     json_run(out, result.zchat);
-    out << ",\"baseline\":";
-    if (result.baseline)
-        json_run(out, *result.baseline);
-    else
-        out << "null";
-    out << ",\"ratios\":{";
-    if (result.baseline) {
-        const auto z = figures(result.zchat);
-        const auto b = figures(*result.baseline);
-        for (std::size_t k = 0; k < z.size(); ++k)
-            out << (k ? "," : "") << '"' << z[k].key
-                << "\":" << json_number(ratio(z[k].value, b[k].value));
+    const auto z = figures(result.zchat);
+    for (const auto& [name, run] :
+         {std::pair{"baseline", &result.baseline}, std::pair{"one_hop", &result.one_hop}}) {
+        out << ",\"" << name << "\":";
+        if (*run)
+            json_run(out, **run);
+        else
+            out << "null";
     }
-    out << "},\"steps\":[";
+    for (const auto& [name, run] :
+         {std::pair{"ratios", &result.baseline}, std::pair{"ratios_one_hop", &result.one_hop}}) {
+        out << ",\"" << name << "\":{";
+        if (*run) {
+            const auto o = figures(**run);
+            for (std::size_t k = 0; k < z.size(); ++k)
+                out << (k ? "," : "") << '"' << z[k].key
+                    << "\":" << json_number(ratio(z[k].value, o[k].value));
+        }
+        out << '}';
+    }
+    out << ",\"steps\":[";
     for (std::size_t i = 0; i < steps.size(); ++i) {
         out << (i ? "," : "") << "{\"passed\":" << (passes(steps[i]) ? "true" : "false")
             << ",\"failure\":" << json_string(failure_reason(steps[i])) << ",\"run\":";
@@ -229,9 +260,7 @@ std::string csv_header() {
 
 std::string csv_rows(const std::string& mode, const comparison& c) {
     std::ostringstream out;
-    for (const run_result* r : {&c.zchat, c.baseline ? &*c.baseline : nullptr}) {
-        if (!r)
-            continue;
+    for (const run_result* r : every_run(c)) {
         out << mode << ',' << r->target << ',' << r->clients << ',' << r->publishers << ','
             << r->rooms << ',' << r->payload_bytes;
         for (const auto& f : figures(*r))

@@ -14,7 +14,8 @@
 // 100 ms until the forwarder's echo of it (a PROBE under that topic) arrives, which proves its
 // SUB path just as the real probe does, and answers it with READY, which the forwarder
 // announces to everyone as zchat announces a JOIN. Everything measured afterwards goes through
-// the same code.
+// the same code. For the one-hop limit (worker_config::one_hop) the forwarder publishes the
+// lines itself, and the publishers here only count them.
 //
 // With churn, clients take turns to say BYE and join again on new sockets under a new name, and
 // one more SUB (the monitor) checks the online count of every JOIN and LEAVE, room by room.

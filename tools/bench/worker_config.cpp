@@ -32,14 +32,15 @@ std::string serialize(const worker_config& c) {
     std::ostringstream out;
     out.precision(17);
     out << "router " << c.router_endpoint << "\nsub " << c.pub_endpoint << "\nbaseline "
-        << c.baseline << "\nclients " << c.clients << "\nall_clients " << c.all_clients
-        << "\nname_prefix " << c.name_prefix << "\nfirst_client " << c.first_client
-        << "\npublishers " << c.publishers << "\nlocal_publishers " << c.local_publishers
-        << "\nfirst_publisher " << c.first_publisher << "\nrooms " << c.rooms << "\nrate " << c.rate
-        << "\nchurn_rate " << c.churn_rate << "\npayload_bytes " << c.payload_bytes
-        << "\nwarmup_ms " << c.warmup.count() << "\nduration_ms " << c.duration.count()
-        << "\ndrain_timeout_ms " << c.drain_timeout.count() << "\njoin_timeout_ms "
-        << c.join_timeout.count() << "\nsub_rcvhwm " << c.sub_rcvhwm << "\nend\n";
+        << c.baseline << "\none_hop " << c.one_hop << "\nstart_ns " << c.start_ns << "\nclients "
+        << c.clients << "\nall_clients " << c.all_clients << "\nname_prefix " << c.name_prefix
+        << "\nfirst_client " << c.first_client << "\npublishers " << c.publishers
+        << "\nlocal_publishers " << c.local_publishers << "\nfirst_publisher " << c.first_publisher
+        << "\nrooms " << c.rooms << "\nrate " << c.rate << "\nchurn_rate " << c.churn_rate
+        << "\npayload_bytes " << c.payload_bytes << "\nwarmup_ms " << c.warmup.count()
+        << "\nduration_ms " << c.duration.count() << "\ndrain_timeout_ms "
+        << c.drain_timeout.count() << "\njoin_timeout_ms " << c.join_timeout.count()
+        << "\nsub_rcvhwm " << c.sub_rcvhwm << "\nend\n";
     return out.str();
 }
 
@@ -62,6 +63,10 @@ std::optional<worker_config> parse_worker_config(const std::string& text) {
             c.name_prefix = value;
         else if (key == "baseline")
             ok = read_number(value, c.baseline);
+        else if (key == "one_hop")
+            ok = read_number(value, c.one_hop);
+        else if (key == "start_ns")
+            ok = read_number(value, c.start_ns);
         else if (key == "clients")
             ok = read_number(value, c.clients);
         else if (key == "all_clients")

@@ -15,7 +15,14 @@ namespace zchat::bench {
 struct worker_config {
     std::string router_endpoint;
     std::string pub_endpoint;
-    bool baseline = false;     // talk to the forwarder (mimicked join) instead of zchat
+    bool baseline = false; // talk to the forwarder (mimicked join) instead of zchat
+    // The one-hop limit: the forwarder itself publishes the publishers' lines on the schedule
+    // (one_hop_source), so they cross one hop, PUB to SUB; the publishers here send nothing and
+    // count every line due as sent and ACKed. Implies baseline.
+    bool one_hop = false;
+    // When the schedule starts (steady_clock nanoseconds): for the one-hop source, told it with
+    // the rest of the run; the workers learn it once they have all joined.
+    std::int64_t start_ns = 0;
     std::uint32_t clients = 0; // in this worker
     std::string name_prefix;   // client names are prefix + index; unique per broker run
     std::uint32_t first_client = 0;

@@ -100,7 +100,7 @@ TEST(Report, ThousandsAreGrouped) {
 }
 
 TEST(Report, TheCapacityLineEndsWithTheRatioToTheBaseline) {
-    comparison c{sample_run("zchat", 412345), sample_run("baseline", 443382)};
+    comparison c{sample_run("zchat", 412345), sample_run("baseline", 443382), std::nullopt};
     EXPECT_EQ(ratio_line("capacity", c),
               "capacity 412,345 lines/s x 10 clients (4,123,450 deliveries/s) = 0.93x baseline");
     c.baseline.reset();
@@ -108,8 +108,22 @@ TEST(Report, TheCapacityLineEndsWithTheRatioToTheBaseline) {
               "capacity 412,345 lines/s x 10 clients (4,123,450 deliveries/s) (no baseline)");
 }
 
+TEST(Report, TheClosingLineGivesTheRatioToTheOneHopLimitAfterTheBaseline) {
+    comparison c{sample_run("zchat", 412345), sample_run("baseline", 443382),
+                 sample_run("one-hop", 1030862)};
+    EXPECT_EQ(ratio_line("capacity", c), "capacity 412,345 lines/s x 10 clients (4,123,450 "
+                                         "deliveries/s) = 0.93x baseline, 0.40x one-hop");
+    c = comparison{sample_run("zchat", 1000), sample_run("baseline", 1000),
+                   sample_run("one-hop", 1000)};
+    c.one_hop->deliveries /= 2;
+    const std::string line = ratio_line("fixed", c);
+    EXPECT_TRUE(line.ends_with("= 1.00x baseline deliveries, p99 1.00x baseline; 2.00x one-hop "
+                               "deliveries, p99 1.00x one-hop"))
+        << line;
+}
+
 TEST(Report, TheClosingLineSaysHowManyRoomsTheClientsAreIn) {
-    comparison c{sample_run("zchat", 1000), std::nullopt};
+    comparison c{sample_run("zchat", 1000), std::nullopt, std::nullopt};
     c.zchat.rooms = 3;
     const std::string line = ratio_line("fixed", c);
     EXPECT_TRUE(line.starts_with("fixed 1,000 lines/s x 10 clients in 3 rooms: 10,000 "
@@ -131,16 +145,21 @@ TEST(Report, LatencyIsComparedAtEachRateBothPassed) {
 }
 
 TEST(Report, TheTableHasEveryFigureAndARatioColumn) {
-    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000)};
+    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000), std::nullopt};
     const std::string table = human_table(c);
     for (const auto& f : figures(c.zchat))
         EXPECT_NE(table.find(f.label), std::string::npos) << f.label;
     EXPECT_NE(table.find("ratio"), std::string::npos);
     EXPECT_NE(table.find("1.00x"), std::string::npos);
+    const std::string three = human_table(
+        {sample_run("zchat", 1000), sample_run("baseline", 1000), sample_run("one-hop", 500)});
+    const std::string header = three.substr(0, three.find('\n'));
+    EXPECT_NE(header.find("baseline"), std::string::npos) << header;
+    EXPECT_NE(header.find("one-hop"), std::string::npos) << header;
 }
 
 TEST(Report, CsvRowsHaveAsManyColumnsAsTheHeader) {
-    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000)};
+    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000), std::nullopt};
     const auto columns = [](const std::string& line) {
         return std::count(line.begin(), line.end(), ',');
     };
@@ -149,15 +168,29 @@ TEST(Report, CsvRowsHaveAsManyColumnsAsTheHeader) {
     const auto first_end = rows.find('\n');
     EXPECT_EQ(columns(header), columns(rows.substr(0, first_end)));
     EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 2);
+    const std::string three =
+        csv_rows("fixed", {sample_run("zchat", 1000), sample_run("baseline", 1000),
+                           sample_run("one-hop", 1000)});
+    EXPECT_EQ(std::count(three.begin(), three.end(), '\n'), 3);
+    EXPECT_NE(three.find("fixed,one-hop,"), std::string::npos) << three;
 }
 
 TEST(Report, JsonHasBothRunsAndTheRatios) {
-    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000)};
+    const comparison c{sample_run("zchat", 1000), sample_run("baseline", 1000), std::nullopt};
     const std::string json = json_report("fixed", c, {});
     EXPECT_NE(json.find("\"mode\":\"fixed\""), std::string::npos);
     EXPECT_NE(json.find("\"target\":\"baseline\""), std::string::npos);
     EXPECT_NE(json.find("\"ratios\":{\"offered_lines_per_s\":1,"), std::string::npos) << json;
     EXPECT_NE(json.find("\"e2e_p999_ms\":"), std::string::npos);
+    EXPECT_NE(json.find("\"one_hop\":null"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"ratios_one_hop\":{}"), std::string::npos) << json;
+    const std::string with_one_hop = json_report(
+        "fixed", {sample_run("zchat", 1000), std::nullopt, sample_run("one-hop", 2000)}, {});
+    EXPECT_NE(with_one_hop.find("\"baseline\":null"), std::string::npos) << with_one_hop;
+    EXPECT_NE(with_one_hop.find("\"target\":\"one-hop\""), std::string::npos);
+    EXPECT_NE(with_one_hop.find("\"ratios_one_hop\":{\"offered_lines_per_s\":0.5,"),
+              std::string::npos)
+        << with_one_hop;
 }
 
 } // namespace

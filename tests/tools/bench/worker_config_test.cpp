@@ -12,6 +12,8 @@ worker_config sample_config() {
     c.router_endpoint = "tcp://127.0.0.1:40001";
     c.pub_endpoint = "tcp://127.0.0.1:40002";
     c.baseline = true;
+    c.one_hop = true;
+    c.start_ns = 1234567890123456789;
     c.clients = 250;
     c.all_clients = 1000;
     c.name_prefix = "b123r4c";
@@ -38,6 +40,8 @@ TEST(WorkerConfig, ItsTextFormReadsBackFieldForField) {
     EXPECT_EQ(back->router_endpoint, c.router_endpoint);
     EXPECT_EQ(back->pub_endpoint, c.pub_endpoint);
     EXPECT_EQ(back->baseline, c.baseline);
+    EXPECT_EQ(back->one_hop, c.one_hop);
+    EXPECT_EQ(back->start_ns, c.start_ns);
     EXPECT_EQ(back->clients, c.clients);
     EXPECT_EQ(back->all_clients, c.all_clients);
     EXPECT_EQ(back->name_prefix, c.name_prefix);
