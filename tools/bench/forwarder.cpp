@@ -21,6 +21,7 @@ namespace {
 
 constexpr int pub_sndhwm = 10000;
 constexpr int max_messages_per_wakeup = 256;
+constexpr auto one_hop_quantum = std::chrono::milliseconds(1);
 // zchat-broker's default heartbeat interval: the forwarder publishes a HEARTBEAT as often.
 constexpr auto heartbeat_interval = zchat::proto::default_heartbeat_interval;
 constexpr auto heartbeat_ms = static_cast<std::uint32_t>(heartbeat_interval.count());
@@ -102,20 +103,28 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
     }};
     const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, heartbeat_ms, {}}});
     auto next_heartbeat = std::chrono::steady_clock::now();
-    // The one-hop limit's lines of the run being measured, if it is one.
+    // The one-hop limit's lines of the run being measured, if it is one, and when the first line
+    // of its last burst was due.
     std::optional<one_hop_source> source;
+    std::chrono::nanoseconds burst_due{};
     for (;;) {
         auto now = std::chrono::steady_clock::now();
         if (now >= next_heartbeat) {
             send_frames(pub, heartbeat);
             next_heartbeat = now + heartbeat_interval;
         }
+        // Lines due less than a quantum after the first of a burst leave with it, as a broker's
+        // arrive in bursts under load: sent one by one, each woke the I/O thread for its own
+        // write to every subscriber (100 subscribers: 1.30 us of CPU per delivery with a 100 us
+        // quantum, 0.85 us with 1 ms, the forwarder's 0.55-0.84). Counted from when lines were
+        // due, not sent, so that lateness does not add up from burst to burst.
         auto wake = next_heartbeat;
         if (const auto due = source ? source->next_due() : std::nullopt)
-            wake = std::min(wake, std::chrono::steady_clock::time_point(*due));
-        // poll counts whole milliseconds: a line due sooner is waited for by sleeping, so that
+            wake = std::min(wake, std::chrono::steady_clock::time_point(
+                                      std::max(*due, burst_due + one_hop_quantum)));
+        // poll counts whole milliseconds: what is due sooner is waited for by sleeping, so that
         // it leaves on time rather than up to a millisecond late.
-        if (wake - now < std::chrono::milliseconds(1))
+        if (wake > now && wake - now < std::chrono::milliseconds(1))
             std::this_thread::sleep_until(wake);
         zmq::poll(items.data(), items.size(),
                   std::chrono::floor<std::chrono::milliseconds>(
@@ -124,11 +133,16 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
         if (items[1].revents & ZMQ_POLLIN)
             return;
         now = std::chrono::steady_clock::now();
-        for (int sent = 0; source && sent < max_messages_per_wakeup; ++sent) {
-            const auto due = source->next(now.time_since_epoch());
-            if (!due)
-                break;
-            send_frames(pub, proto::encode(proto::event{*due}));
+        if (const auto due = source ? source->next_due() : std::nullopt;
+            due && *due <= now.time_since_epoch() &&
+            now.time_since_epoch() >= burst_due + one_hop_quantum) {
+            burst_due = *due;
+            for (int sent = 0; sent < max_messages_per_wakeup; ++sent) {
+                const auto due_line = source->next(now.time_since_epoch());
+                if (!due_line)
+                    break;
+                send_frames(pub, proto::encode(proto::event{*due_line}));
+            }
         }
         for (int handled = 0; handled < max_messages_per_wakeup; ++handled) {
             parts.clear();
