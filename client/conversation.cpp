@@ -227,19 +227,18 @@ void conversation::entered(room_view& r, std::uint64_t epoch, std::uint64_t rost
     // LINEs numbered above chat_seq came after the entry: follow the chat from there. Those up
     // to it are the room's history, if this is a room we were not following.
     using verdict = proto::sequence_verdict::kind;
+    // Ranges a lost session was fetching are asked again, unless the broker or the room began
+    // numbering again since: then what they name is gone. Checked by their own numbers, since
+    // a LINE of the new run may have reached the room's tracker before the session was lost.
+    const bool numbering_began_again = settle_stale_fetches(r, epoch, chat_seq);
     const verdict v = track(r, r.chat, epoch, chat_seq, false, out).what;
-    // Ranges a lost session was fetching are asked again, unless the room's numbering began
-    // again since: then what they name is gone.
-    const bool numbering_began_again = v == verdict::restart || v == verdict::reopened;
-    if (numbering_began_again)
-        settle_fetches(r);
     const std::uint64_t generation_start = proto::room_generation(chat_seq)
                                            << proto::room_generation_shift;
     if (catch_up_.history_lines > 0 && chat_seq > generation_start &&
         (v == verdict::first || v == verdict::restart || v == verdict::reopened)) {
         const std::uint64_t count =
             std::min<std::uint64_t>(chat_seq - generation_start, catch_up_.history_lines);
-        await(r, chat_seq - count + 1, chat_seq, true);
+        await(r, epoch, chat_seq - count + 1, chat_seq, true);
     }
     if (state_ == link::joining && !resumed_ && r.name == session_->room)
         joined_now(online, out);
@@ -498,7 +497,7 @@ proto::sequence_verdict conversation::track(room_view& r, proto::sequence_tracke
         return verdict;
     // Lost lines may still be in the room's history; lost JOINs and LEAVEs are not.
     if (&sequence == &r.chat && catch_up_.fill_gaps && welcomed_)
-        await(r, verdict.first_missed, verdict.last_missed, false);
+        await(r, epoch, verdict.first_missed, verdict.last_missed, false);
     else
         report_missed(r, verdict.missed(), out);
     return verdict;
@@ -513,8 +512,9 @@ void conversation::report_missed(const room_view& r, std::uint64_t missed,
     });
 }
 
-void conversation::await(room_view& r, std::uint64_t first, std::uint64_t last, bool earlier) {
-    r.waiting.emplace_back(awaited_range{first, last, earlier, false, false, {}, {}});
+void conversation::await(room_view& r, std::uint64_t epoch, std::uint64_t first, std::uint64_t last,
+                         bool earlier) {
+    r.waiting.emplace_back(awaited_range{epoch, first, last, earlier, false, false, {}, {}});
 }
 
 std::size_t conversation::fetches_due() const {
@@ -570,6 +570,19 @@ void conversation::settle_fetches(room_view& r) {
     for (queued& q : r.waiting)
         if (auto* a = std::get_if<awaited_range>(&q))
             a->answered = true;
+}
+
+bool conversation::settle_stale_fetches(room_view& r, std::uint64_t epoch, std::uint64_t chat_seq) {
+    bool settled = false;
+    for (queued& q : r.waiting)
+        if (auto* a = std::get_if<awaited_range>(&q);
+            a && !a->answered &&
+            (a->epoch != epoch ||
+             proto::room_generation(a->first) != proto::room_generation(chat_seq))) {
+            a->answered = true;
+            settled = true;
+        }
+    return settled;
 }
 
 void conversation::give_up_fetches(std::vector<printed>& out) {

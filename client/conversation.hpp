@@ -183,6 +183,7 @@ private:
     // A range of a room's chat asked for with FETCH: what the history holds comes in HISTORY
     // replies, and the room's later lines wait behind it so that everything shows in order.
     struct awaited_range {
+        std::uint64_t epoch = 0; // the broker run whose numbers first and last are
         std::uint64_t first = 0;
         std::uint64_t last = 0;
         bool earlier = false;  // said before we entered (history), rather than a gap
@@ -228,7 +229,8 @@ private:
                                   std::vector<printed>& out);
     void report_missed(const room_view& r, std::uint64_t missed, std::vector<printed>& out);
     // Asks for a range of a room's chat, whose lines (and the room's later ones) wait for it.
-    void await(room_view& r, std::uint64_t first, std::uint64_t last, bool earlier);
+    void await(room_view& r, std::uint64_t epoch, std::uint64_t first, std::uint64_t last,
+               bool earlier);
     // Shows a live line of a room now, or after what it waits for.
     void show_line(room_view& r, const proto::line& l, std::vector<printed>& out);
     // Shows what waits in a room, from the front, up to the first range still awaited.
@@ -238,6 +240,9 @@ private:
     void show_range(const room_view& r, const awaited_range& a, std::vector<printed>& out);
     // Gives up waiting for the ranges a room awaits: they show with what they got.
     void settle_fetches(room_view& r);
+    // Gives up the ranges a room awaits that name lines of another broker run or room
+    // generation than `chat_seq` of `epoch`; returns whether there were any.
+    bool settle_stale_fetches(room_view& r, std::uint64_t epoch, std::uint64_t chat_seq);
     // Gives up waiting for every range of every room, showing what came and what waited.
     void give_up_fetches(std::vector<printed>& out);
     void on_history(const proto::history& h, std::vector<printed>& out);

@@ -938,22 +938,49 @@ TEST(ConversationGapFill, AGapBeingFetchedWhenTheBrokerRestartsIsGivenUp) {
     EXPECT_EQ(c.unanswered(), 0u);
 }
 
+// A lost conversation joins afresh a broker that restarted (epoch + 1) and enters #lobby, whose
+// chat there stands at chat_seq.
+void enter_in_a_new_run(conversation& c, std::uint64_t chat_seq, std::vector<printed>& out) {
+    c.start_attempt();
+    proto::welcome restarted = welcome_for_me();
+    restarted.epoch = epoch + 1;
+    restarted.session_id = me + 1;
+    ASSERT_TRUE(c.welcome(restarted));
+    c.on_event(proto::joined{epoch + 1, 1, "lobby", "alice", me + 1, 1, chat_seq}, out);
+}
+
 // The same when the restart is only seen on entering again: the new run numbers its rooms anew.
 TEST(ConversationGapFill, AGapKeptAcrossALossIsGivenUpWhenTheRoomIsEnteredInANewRun) {
     std::vector<printed> out;
     conversation c = fetching_a_gap(out);
     c.connection_lost(out);
     out.clear();
-    c.start_attempt();
-    proto::welcome restarted = welcome_for_me();
-    restarted.epoch = epoch + 1;
-    restarted.session_id = me + 1;
-    ASSERT_TRUE(c.welcome(restarted));
-    c.on_event(proto::joined{epoch + 1, 1, "lobby", "alice", me + 1, 1, 0}, out);
+    enter_in_a_new_run(c, 0, out);
     EXPECT_EQ(out, (std::vector<printed>{
                        {style::presence, "> Reconnected to the chat server (1 user online)"},
                        {style::error, "! Missed 1 event from the chat server"},
                        {style::chat, "[bob] two", std::nullopt, "bob"}}));
+    EXPECT_EQ(c.fetches_due(), 0u);
+    EXPECT_EQ(c.unanswered(), 0u);
+}
+
+// A LINE of the broker's new run may reach the room before the loss is noticed, so the room
+// follows the new numbers already when it is entered again: the kept range is still the old
+// run's, and is given up rather than asked of the new broker.
+TEST(ConversationGapFill, AGapOfAnEarlierRunIsGivenUpEvenWhenTheRoomHeardTheNewRunFirst) {
+    std::vector<printed> out;
+    conversation c = fetching_a_gap(out);
+    proto::line first_of_new_run = line_in("lobby", 1, "new run");
+    first_of_new_run.epoch = epoch + 1;
+    c.on_event(first_of_new_run, out);
+    c.on_reply(proto::error{proto::error_code::not_joined, 0, "you have not joined the chat"}, out);
+    out.clear();
+    enter_in_a_new_run(c, 1, out);
+    EXPECT_EQ(out, (std::vector<printed>{
+                       {style::presence, "> Reconnected to the chat server (1 user online)"},
+                       {style::error, "! Missed 1 event from the chat server"},
+                       {style::chat, "[bob] two", std::nullopt, "bob"},
+                       {style::chat, "[bob] new run", std::nullopt, "bob"}}));
     EXPECT_EQ(c.fetches_due(), 0u);
     EXPECT_EQ(c.unanswered(), 0u);
 }

@@ -20,7 +20,8 @@
 //
 // The same process is the source of the one-hop limit (one_hop_source.hpp): told a run's
 // schedule by a message of two frames on its ROUTER, one_hop_schedule and the run's
-// worker_config in text form, it publishes that run's lines itself when they are due.
+// worker_config in text form, it publishes that run's lines itself when they are due, until
+// told a schedule of rate 0, which ends it.
 #pragma once
 
 #include <string>

@@ -97,6 +97,12 @@ void announce_start(const target& t, worker_config run, std::int64_t start_ns) {
     t.announce(run);
 }
 
+// Tells t that the run is over: a schedule without lines.
+void announce_end(const target& t) {
+    if (t.announce)
+        t.announce(worker_config{});
+}
+
 // Where the clients of worker `i` connect: the target itself, or one of its relays.
 zchat::runtime::bound_endpoints entry_for(const target& t, std::uint32_t i) {
     if (t.relays.empty())
@@ -453,6 +459,7 @@ run_result run_once(target& t, const settings& s, double rate, std::uint32_t cli
     } else {
         r = run_worker(wc, hooks);
     }
+    announce_end(t);
     progress("");
     r.join_seconds = join_seconds;
     r.bench_cpu_seconds = bench_after - bench_before;

@@ -299,7 +299,8 @@ private:
                     if (!c.publisher)
                         continue;
                     send_due(c, now, last_line[i]);
-                    if (c.next_line < last_line[i])
+                    // A one-hop publisher only counts its lines: no need to wake for each.
+                    if (c.next_line < last_line[i] && !cfg_.one_hop)
                         next_due =
                             std::min(next_due, schedule_->intended(*c.publisher, c.next_line));
                 }
