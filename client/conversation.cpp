@@ -566,12 +566,6 @@ void conversation::expire_fetches(clock::time_point now, std::vector<printed>& o
     }
 }
 
-void conversation::settle_fetches(room_view& r) {
-    for (queued& q : r.waiting)
-        if (auto* a = std::get_if<awaited_range>(&q))
-            a->answered = true;
-}
-
 bool conversation::settle_stale_fetches(room_view& r, std::uint64_t epoch, std::uint64_t chat_seq) {
     bool settled = false;
     for (queued& q : r.waiting)
@@ -587,7 +581,9 @@ bool conversation::settle_stale_fetches(room_view& r, std::uint64_t epoch, std::
 
 void conversation::give_up_fetches(std::vector<printed>& out) {
     for (room_view& r : rooms_) {
-        settle_fetches(r);
+        for (queued& q : r.waiting)
+            if (auto* a = std::get_if<awaited_range>(&q))
+                a->answered = true;
         show_waiting(r, out);
     }
 }

@@ -238,8 +238,6 @@ private:
     // Shows a line as it arrived live, or a fetched range's lines and what it lacks.
     void show_live(const room_view& r, const proto::line& l, std::vector<printed>& out);
     void show_range(const room_view& r, const awaited_range& a, std::vector<printed>& out);
-    // Gives up waiting for the ranges a room awaits: they show with what they got.
-    void settle_fetches(room_view& r);
     // Gives up the ranges a room awaits that name lines of another broker run or room
     // generation than `chat_seq` of `epoch`; returns whether there were any.
     bool settle_stale_fetches(room_view& r, std::uint64_t epoch, std::uint64_t chat_seq);

@@ -153,9 +153,8 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             if (parts.size() == 3 && parts[1].to_string_view() == one_hop_schedule) {
                 // A run without lines (rate 0) ends the last one's: what it has not sent by then
                 // would reach the next run's subscribers, in the same rooms.
-                if (const auto run = parse_worker_config(parts[2].to_string()); !run)
-                    continue;
-                else if (run->rate > 0 && run->publishers > 0)
+                const auto run = parse_worker_config(parts[2].to_string());
+                if (run && run->rate > 0 && run->publishers > 0)
                     source.emplace(*run);
                 else
                     source.reset();

@@ -626,9 +626,6 @@ int run(const settings& s) {
     std::optional<target> base;
     // The one-hop limit runs the lines' workloads only: idle and churn send none.
     std::optional<target> one_hop;
-    zmq::context_t schedule_context;
-    zmq::socket_t schedule_out(schedule_context, zmq::socket_type::dealer);
-    schedule_out.set(zmq::sockopt::linger, 0);
     if (s.baseline) {
         const std::vector<std::string> forwarder{self_executable(), "--forwarder",
                                                  "--router",        "tcp://127.0.0.1:*",
@@ -640,12 +637,19 @@ int run(const settings& s) {
             one_hop.emplace();
             one_hop->name = "one-hop";
             start(*one_hop, forwarder);
-            schedule_out.connect(one_hop->router);
-            one_hop->announce = [&schedule_out](const worker_config& run) {
+            // The DEALER the schedules go out on, owned by the one function that uses it.
+            struct schedule_channel {
+                zmq::context_t context{1};
+                zmq::socket_t out{context, zmq::socket_type::dealer};
+            };
+            auto channel = std::make_shared<schedule_channel>();
+            channel->out.set(zmq::sockopt::linger, 0);
+            channel->out.connect(one_hop->router);
+            one_hop->announce = [channel](const worker_config& run) {
                 const std::string text = serialize(run);
                 const std::array<zmq::const_buffer, 2> message{zmq::buffer(one_hop_schedule),
                                                                zmq::buffer(text)};
-                zmq::send_multipart(schedule_out, message);
+                zmq::send_multipart(channel->out, message);
             };
         }
     }
