@@ -5,6 +5,7 @@
 #include "proto/message.hpp"
 #include "proto/runtime/started_line.hpp"
 #include "tools/bench/one_hop_source.hpp"
+#include "tools/bench/pacing.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -103,26 +104,22 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
     }};
     const auto heartbeat = proto::encode(proto::event{proto::heartbeat{0, 0, heartbeat_ms, {}}});
     auto next_heartbeat = std::chrono::steady_clock::now();
-    // The one-hop limit's lines of the run being measured, if it is one, and when the first line
-    // of its last burst was due.
+    // The one-hop limit's lines of the run being measured, if it is one, and their bursts.
     std::optional<one_hop_source> source;
-    std::chrono::nanoseconds burst_due{};
+    bursts one_hop_bursts(one_hop_quantum);
     for (;;) {
         auto now = std::chrono::steady_clock::now();
         if (now >= next_heartbeat) {
             send_frames(pub, heartbeat);
             next_heartbeat = now + heartbeat_interval;
         }
-        // A burst leaves no sooner than a quantum after the last one was due, with every line
-        // due by then (so a line waits up to a quantum), as lines reach a loaded broker in
-        // bursts: sent one by one, each woke the I/O thread for its own write to every
-        // subscriber (100 subscribers: 1.30 us of CPU per delivery with a 100 us quantum, 0.85
-        // us with 1 ms, the forwarder's 0.55-0.84). Counted from when lines were due, not sent,
-        // so that lateness does not add up from burst to burst.
+        // Lines leave in bursts (pacing.hpp): sent one by one, each woke the I/O thread for its
+        // own write to every subscriber (100 subscribers: 1.30 us of CPU per delivery with a
+        // 100 us quantum, 0.85 us with 1 ms, the forwarder's 0.55-0.84).
         auto wake = next_heartbeat;
         if (const auto due = source ? source->next_due() : std::nullopt)
-            wake = std::min(wake, std::chrono::steady_clock::time_point(
-                                      std::max(*due, burst_due + one_hop_quantum)));
+            wake =
+                std::min(wake, std::chrono::steady_clock::time_point(one_hop_bursts.leaves(*due)));
         // poll counts whole milliseconds: what is due sooner is waited for by sleeping, so that
         // it leaves on time rather than up to a millisecond late.
         if (wake > now && wake - now < std::chrono::milliseconds(1))
@@ -135,9 +132,7 @@ void run_forwarder(const std::string& router_endpoint, const std::string& pub_en
             return;
         now = std::chrono::steady_clock::now();
         if (const auto due = source ? source->next_due() : std::nullopt;
-            due && *due <= now.time_since_epoch() &&
-            now.time_since_epoch() >= burst_due + one_hop_quantum) {
-            burst_due = *due;
+            due && one_hop_bursts.take(now.time_since_epoch(), *due)) {
             for (int sent = 0; sent < max_messages_per_wakeup; ++sent) {
                 const auto due_line = source->next(now.time_since_epoch());
                 if (!due_line)

@@ -4,7 +4,6 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -32,7 +31,6 @@ void ready_set::add(int fd, std::uint64_t key) {
     event.data.u64 = key;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0)
         fail("epoll_ctl add");
-    used(key);
 }
 
 void ready_set::remove(int fd) {
@@ -41,9 +39,8 @@ void ready_set::remove(int fd) {
 }
 
 const std::vector<std::uint64_t>& ready_set::wait(std::chrono::nanoseconds timeout) {
-    due_.swap(used_);
-    used_.clear();
-    if (due_.empty() && timeout.count() > 0) {
+    due_.clear();
+    if (timeout.count() > 0) {
         // ppoll on the epoll descriptor itself: epoll_wait counts in whole milliseconds, which
         // would send paced lines up to 1 ms late.
         pollfd set{epoll_fd_, POLLIN, 0};
@@ -59,9 +56,6 @@ const std::vector<std::uint64_t>& ready_set::wait(std::chrono::nanoseconds timeo
         fail("epoll_wait");
     for (int i = 0; i < n; ++i)
         due_.push_back(fired_[static_cast<std::size_t>(i)].data.u64);
-    // A publisher's DEALER is used for every line it sends, and each check costs a syscall.
-    std::sort(due_.begin(), due_.end());
-    due_.erase(std::unique(due_.begin(), due_.end()), due_.end());
     return due_;
 }
 

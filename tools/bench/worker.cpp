@@ -4,12 +4,10 @@
 #include "tools/bench/pacing.hpp"
 #include "tools/bench/payload.hpp"
 #include "tools/bench/ready_set.hpp"
+#include "tools/bench/zmtp_connection.hpp"
 
 #include "client/conversation.hpp"
 #include "proto/codec.hpp"
-
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include <time.h>
 
@@ -27,7 +25,10 @@ using std::chrono::nanoseconds;
 // How often idle clients are checked for a due PING, and the longest poll.
 constexpr auto sweep_interval = std::chrono::milliseconds(20);
 constexpr auto baseline_hello_interval = std::chrono::milliseconds(100);
-constexpr int bye_linger_ms = 500;
+constexpr auto bye_linger = std::chrono::milliseconds(500);
+// Publishers' lines due within this long of a burst's first line leave with it (pacing.hpp):
+// short beside the latencies measured, long enough that a publisher does not wake for every line.
+constexpr auto send_quantum = std::chrono::microseconds(100);
 // Clients of one worker that may be joining at once. Each join is announced to every client,
 // so thousands joining in the same instant queue thousands of JOINs ahead of each probe, and
 // zchat-broker gives up on a join its probe does not confirm within 5 s; people do not all
@@ -59,8 +60,10 @@ client::conversation::clock::time_point at(nanoseconds t) {
 }
 
 struct sim_client {
-    zmq::socket_t dealer;
-    zmq::socket_t sub;
+    // Its DEALER and SUB, spoken directly: libzmq's would cost the bench about what the broker's
+    // ROUTER and PUB cost the broker (tools/bench/zmtp.hpp).
+    zmtp_connection dealer;
+    zmtp_connection sub;
     std::string name;
     std::optional<std::uint32_t> publisher; // global publisher index
     std::uint32_t room_index = 0;           // the one room it joins (room_of_client)
@@ -82,11 +85,7 @@ struct sim_client {
 
 class swarm {
 public:
-    swarm(const worker_config& config, const worker_hooks& hooks)
-        : cfg_(config), hooks_(hooks), ctx_(1) {
-        // Two sockets a client, and as many again for those being replaced (churn, join
-        // retries): a closed socket counts until libzmq's reaper has finished with it.
-        ctx_.set(zmq::ctxopt::max_sockets, static_cast<int>(4 * config.clients + 16));
+    swarm(const worker_config& config, const worker_hooks& hooks) : cfg_(config), hooks_(hooks) {
         result_.target = config.one_hop ? "one-hop" : config.baseline ? "baseline" : "zchat";
         result_.offered_rate = config.rate;
         result_.clients = config.clients;
@@ -115,13 +114,9 @@ private:
         if (cfg_.churn_rate > 0) {
             // Watches every JOIN and LEAVE in the rooms the bench's clients join, to check the
             // online count each one announces (another room's count is another count).
-            monitor_ = zmq::socket_t(ctx_, zmq::socket_type::sub);
-            monitor_.set(zmq::sockopt::linger, 0);
-            monitor_.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
+            monitor_ = zmtp_connection(cfg_.pub_endpoint, "SUB");
             for (std::uint32_t r = 0; r < cfg_.rooms; ++r)
-                monitor_.set(zmq::sockopt::subscribe,
-                             proto::presence_topic(room_name(r, cfg_.rooms)));
-            monitor_.connect(cfg_.pub_endpoint);
+                monitor_.subscribe(proto::presence_topic(room_name(r, cfg_.rooms)));
         }
         for (std::uint32_t i = 0; i < cfg_.clients; ++i) {
             sim_client c;
@@ -132,7 +127,7 @@ private:
             connect(i, cfg_.name_prefix + std::to_string(cfg_.first_client + i));
         }
         if (monitor_)
-            ready_.add(monitor_.get(zmq::sockopt::fd), monitor_key());
+            ready_.add(monitor_.fd(), monitor_key());
     }
 
     // Keys of the sockets in ready_: client i's DEALER is 2i, its SUB 2i + 1, the monitor last.
@@ -147,11 +142,11 @@ private:
     void connect(std::size_t i, std::string name) {
         sim_client& c = clients_[i];
         if (c.dealer) {
-            ready_.remove(c.dealer.get(zmq::sockopt::fd));
-            ready_.remove(c.sub.get(zmq::sockopt::fd));
+            ready_.remove(c.dealer.fd());
+            ready_.remove(c.sub.fd());
         }
-        c.dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
-        c.sub = zmq::socket_t(ctx_, zmq::socket_type::sub);
+        c.sub = zmtp_connection(cfg_.pub_endpoint, "SUB");
+        c.dealer = zmtp_connection(cfg_.router_endpoint, "DEALER");
         c.name = std::move(name);
         const std::string room = room_name(c.room_index, cfg_.rooms);
         c.room = client::conversation(room, client::narration::off);
@@ -166,23 +161,18 @@ private:
             // client takes it as given from the start.
             c.room.welcome(proto::welcome{.name = c.name, .room = room});
             c.probe_topic = std::string{proto::topic::probe} + c.name + "/";
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            c.sub.subscribe(c.probe_topic);
         }
-        c.dealer.set(zmq::sockopt::linger, 0);
-        c.sub.set(zmq::sockopt::linger, 0);
-        c.sub.set(zmq::sockopt::rcvhwm, cfg_.sub_rcvhwm);
-        // Subscribed before connecting, so that once the probe arrives every other subscription
+        // Subscribed before the HELLO, so that once the probe arrives every other subscription
         // is in force too (zchat-client subscribes just after connecting, before its HELLO: the
         // same order on the wire). The broker's heartbeat and shutdown, as zchat-client takes
         // them, and only its own room's topics: a line is due to the clients of its room alone.
         for (const std::string_view topic : proto::topic::client_system)
-            c.sub.set(zmq::sockopt::subscribe, topic);
+            c.sub.subscribe(topic);
         for (const std::string& topic : {proto::chat_topic(room), proto::presence_topic(room)})
-            c.sub.set(zmq::sockopt::subscribe, topic);
-        c.sub.connect(cfg_.pub_endpoint);
-        c.dealer.connect(cfg_.router_endpoint);
-        ready_.add(c.dealer.get(zmq::sockopt::fd), dealer_key(c));
-        ready_.add(c.sub.get(zmq::sockopt::fd), sub_key(c));
+            c.sub.subscribe(topic);
+        ready_.add(c.dealer.fd(), dealer_key(c));
+        ready_.add(c.sub.fd(), sub_key(c));
     }
 
     // Churn: client i leaves (BYE) and joins again at once on new connections under a new
@@ -190,7 +180,7 @@ private:
     void churn(std::size_t i, nanoseconds due) {
         sim_client& c = clients_[i];
         send(c, proto::bye{c.room.secret()});
-        c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
+        c.dealer.finish(bye_linger);
         connect(i, cfg_.name_prefix + "x" + std::to_string(churned_));
         c.rejoin_due = due;
         if (in_window(due))
@@ -198,17 +188,21 @@ private:
         send_hello(c);
     }
 
-    bool send(sim_client& c, const proto::command& command) {
-        // Even a send that finds the DEALER full has processed its mailbox.
-        ready_.used(dealer_key(c));
+    // Queues a command on the client's DEALER, to go with its next flush; false when the
+    // broker is not taking what was queued before.
+    bool queue(sim_client& c, const proto::command& command) {
         const auto frames = proto::encode(command);
-        buffers_.clear();
-        for (const auto& f : frames)
-            buffers_.push_back(zmq::buffer(f));
-        // A DEALER queues whole messages: either all frames go or, when it is full, none.
-        if (!zmq::send_multipart(c.dealer, buffers_, zmq::send_flags::dontwait))
+        out_frames_.assign(frames.begin(), frames.end());
+        if (!c.dealer.queue(out_frames_))
             return false;
         c.room.sent(at(now_ns()));
+        return true;
+    }
+
+    bool send(sim_client& c, const proto::command& command) {
+        if (!queue(c, command))
+            return false;
+        c.dealer.flush();
         return true;
     }
 
@@ -293,17 +287,15 @@ private:
             if (drain_deadline && (now >= *drain_deadline || complete(last_line)))
                 break;
             nanoseconds next_due = now + sweep_interval;
-            if (schedule_)
-                for (std::size_t i = 0; i < clients_.size(); ++i) {
-                    auto& c = clients_[i];
-                    if (!c.publisher)
-                        continue;
-                    send_due(c, now, last_line[i]);
-                    // A one-hop publisher only counts its lines: no need to wake for each.
-                    if (c.next_line < last_line[i] && !cfg_.one_hop)
-                        next_due =
-                            std::min(next_due, schedule_->intended(*c.publisher, c.next_line));
-                }
+            if (schedule_) {
+                if (const auto first = first_unsent(last_line); first && bursts_.take(now, *first))
+                    for (std::size_t i = 0; i < clients_.size(); ++i)
+                        if (clients_[i].publisher)
+                            send_due(clients_[i], now, last_line[i]);
+                // A one-hop publisher only counts its lines: no need to wake for them.
+                if (const auto first = first_unsent(last_line); first && !cfg_.one_hop)
+                    next_due = std::min(next_due, bursts_.leaves(*first));
+            }
             if (churn_schedule_ && !drain_deadline) {
                 const std::uint64_t due =
                     std::min(churn_schedule_->due(0, now),
@@ -350,6 +342,20 @@ private:
         return intended >= window_start_ && intended < window_end_;
     }
 
+    // When the earliest line not yet sent by this worker's publishers is due; nothing once all
+    // (up to their last_line) have gone.
+    std::optional<nanoseconds> first_unsent(const std::vector<std::uint64_t>& last_line) const {
+        std::optional<nanoseconds> first;
+        for (std::size_t i = 0; i < clients_.size(); ++i) {
+            const auto& c = clients_[i];
+            if (c.publisher && c.next_line < last_line[i]) {
+                const nanoseconds due = schedule_->intended(*c.publisher, c.next_line);
+                first = first ? std::min(*first, due) : due;
+            }
+        }
+        return first;
+    }
+
     void send_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
         const std::uint64_t due = std::min(schedule_->due(*c.publisher, now), last_line);
         if (cfg_.one_hop) {
@@ -366,7 +372,7 @@ private:
             const nanoseconds intended = schedule_->intended(*c.publisher, c.next_line);
             if (!c.unsent) {
                 if (!c.room.welcomed())
-                    return; // the session is lost: the line is never sent
+                    break; // the session is lost: the line is never sent
                 const std::uint64_t id = c.next_line + 1;
                 c.unsent = c.room.compose(
                     c.room.current_room(),
@@ -374,8 +380,8 @@ private:
                 // The payload names the line by the id the conversation gives it.
                 assert(c.unsent->message_id == id);
             }
-            if (!send(c, *c.unsent))
-                return; // the DEALER is full: the line waits, and its latency grows
+            if (!queue(c, *c.unsent))
+                break; // the broker is not taking them: the line waits, and its latency grows
             c.unsent.reset();
             if (in_window(intended)) {
                 ++result_.lines_sent;
@@ -383,6 +389,8 @@ private:
             }
             ++c.next_line;
         }
+        // All that fell due since the last turn, in one write.
+        c.dealer.flush();
     }
 
     // Every line of this worker's publishers is sent and ACKed, and every subscriber here has
@@ -426,35 +434,21 @@ private:
             check(key);
     }
 
-    // Reads everything the socket under `key` holds. Reading ZMQ_EVENTS also re-arms its ZMQ_FD.
+    // Reads everything the connection under `key` holds.
     void check(std::uint64_t key) {
         if (key == monitor_key()) {
-            if (monitor_.get(zmq::sockopt::events) & ZMQ_POLLIN)
-                drain_monitor();
+            drain_monitor();
             return;
         }
         sim_client& c = clients_[key / 2];
-        if (key % 2 == 0 && (c.dealer.get(zmq::sockopt::events) & ZMQ_POLLIN))
-            drain_dealer(c);
-        else if (key % 2 == 1 && (c.sub.get(zmq::sockopt::events) & ZMQ_POLLIN))
+        if (key % 2 == 1)
             drain_sub(c);
-    }
-
-    // Reads one waiting message into frames_ (viewing parts_), or returns false if none waits.
-    bool receive(zmq::socket_t& socket) {
-        parts_.clear();
-        if (!zmq::recv_multipart(socket, std::back_inserter(parts_), zmq::recv_flags::dontwait))
-            return false;
-        frames_.clear();
-        for (const auto& p : parts_)
-            frames_.push_back(p.to_string_view());
-        return true;
+        else
+            drain_dealer(c);
     }
 
     void drain_dealer(sim_client& c) {
-        for (;;) {
-            if (!receive(c.dealer))
-                return;
+        while (c.dealer.receive(frames_)) {
             auto decoded = proto::decode_reply(frames_);
             if (auto* r = std::get_if<proto::reply>(&decoded))
                 on_reply(c, *r);
@@ -468,7 +462,7 @@ private:
             if (!c.room.welcome(*w))
                 return;
             c.probe_topic = proto::probe_topic(w->session_id);
-            c.sub.set(zmq::sockopt::subscribe, c.probe_topic);
+            c.sub.subscribe(c.probe_topic);
             return;
         }
         const auto* e = std::get_if<proto::error>(&r);
@@ -512,9 +506,7 @@ private:
     }
 
     void drain_sub(sim_client& c) {
-        for (;;) {
-            if (!receive(c.sub))
-                return;
+        while (c.sub.receive(frames_)) {
             // Most messages hold LINEs only (a batch shares one topic), for which the headers say
             // all the bench checks.
             if (proto::decode_event_headers(frames_, min_payload_bytes, headers_) &&
@@ -538,9 +530,7 @@ private:
     // each LEAVE one fewer: a room's presence events are sequenced, so its count is checked
     // event by event.
     void drain_monitor() {
-        for (;;) {
-            if (!receive(monitor_))
-                return;
+        while (monitor_.receive(frames_)) {
             auto decoded = proto::decode_events(frames_);
             if (auto* events = std::get_if<std::vector<proto::event>>(&decoded))
                 for (const proto::event& e : *events)
@@ -605,7 +595,7 @@ private:
             if (!ready)
                 return;
             send(c, *ready);
-            c.sub.set(zmq::sockopt::unsubscribe, c.probe_topic);
+            c.sub.unsubscribe(c.probe_topic);
             c.ready_sent = true;
             if (cfg_.baseline)
                 ++joined_;
@@ -653,11 +643,14 @@ private:
 
     void leave() {
         for (auto& c : clients_) {
-            if (!c.room.welcomed() || cfg_.baseline)
-                continue;
-            c.dealer.set(zmq::sockopt::linger, bye_linger_ms);
-            send(c, proto::bye{c.room.secret()});
+            if (c.room.welcomed() && !cfg_.baseline)
+                send(c, proto::bye{c.room.secret()});
         }
+        // What the kernel did not take at once goes before the connections close.
+        const auto linger_end = now_ns() + bye_linger;
+        for (auto& c : clients_)
+            c.dealer.finish(std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::max(linger_end - now_ns(), nanoseconds(0))));
         // With churn, the monitor waits (boundedly) for every LEAVE, so each room's final online
         // count can be compared with the one before the bench's clients came.
         const auto deadline = now_ns() + std::chrono::seconds(3);
@@ -668,26 +661,25 @@ private:
 
     worker_config cfg_;
     worker_hooks hooks_;
-    zmq::context_t ctx_;
     std::vector<sim_client> clients_;
     ready_set ready_;
     std::size_t joined_ = 0;
     std::size_t join_retries_ = 0; // joins started again after their probe never came
     std::optional<pacing> schedule_;
+    bursts bursts_{send_quantum};
     std::optional<pacing> churn_schedule_;
     std::uint64_t churned_ = 0;
-    zmq::socket_t monitor_;
+    zmtp_connection monitor_;
     online_counts online_; // what the monitor has seen, room by room
     nanoseconds window_start_{};
     nanoseconds window_end_{};
     nanoseconds last_sweep_{};
     run_result result_;
     std::optional<std::string> first_error_;
-    std::vector<zmq::message_t> parts_;
-    std::vector<std::string_view> frames_;
+    std::vector<std::string_view> frames_;     // of the message received last
     std::vector<proto::event_header> headers_; // of the message in frames_
-    std::vector<zmq::const_buffer> buffers_;
-    std::vector<client::printed> unread_; // stays empty: the conversations do not narrate
+    std::vector<std::string_view> out_frames_; // of the command being queued
+    std::vector<client::printed> unread_;      // stays empty: the conversations do not narrate
 };
 
 } // namespace

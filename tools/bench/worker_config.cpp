@@ -39,8 +39,7 @@ std::string serialize(const worker_config& c) {
         << "\nrooms " << c.rooms << "\nrate " << c.rate << "\nchurn_rate " << c.churn_rate
         << "\npayload_bytes " << c.payload_bytes << "\nwarmup_ms " << c.warmup.count()
         << "\nduration_ms " << c.duration.count() << "\ndrain_timeout_ms "
-        << c.drain_timeout.count() << "\njoin_timeout_ms " << c.join_timeout.count()
-        << "\nsub_rcvhwm " << c.sub_rcvhwm << "\nend\n";
+        << c.drain_timeout.count() << "\njoin_timeout_ms " << c.join_timeout.count() << "\nend\n";
     return out.str();
 }
 
@@ -95,8 +94,6 @@ std::optional<worker_config> parse_worker_config(const std::string& text) {
             ok = read_ms(value, c.drain_timeout);
         else if (key == "join_timeout_ms")
             ok = read_ms(value, c.join_timeout);
-        else if (key == "sub_rcvhwm")
-            ok = read_number(value, c.sub_rcvhwm);
         else
             ok = false;
         if (!ok)

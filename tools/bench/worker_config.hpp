@@ -44,8 +44,6 @@ struct worker_config {
     // Longest wait for outstanding lines and ACKs after the last line is sent.
     std::chrono::milliseconds drain_timeout{5000};
     std::chrono::milliseconds join_timeout{30000};
-    // The SUB's receive high-water mark: large, so a busy generator shows as latency, not loss.
-    int sub_rcvhwm = 100000;
 };
 
 // One "key value" line per field, then "end"; parse_worker_config returns nothing on bad input

@@ -8,6 +8,7 @@
 namespace zchat::bench {
 namespace {
 
+using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
@@ -69,6 +70,26 @@ TEST(Pacing, LongRunsDoNotDrift) {
     const pacing p(seconds(0), 3, 1);
     EXPECT_EQ(p.intended(0, 3'000'000), seconds(1'000'000));
     EXPECT_EQ(p.due(0, seconds(1'000'000)), 3'000'001u);
+}
+
+TEST(Bursts, LinesFurtherApartThanAQuantumEachLeaveWhenDue) {
+    bursts b(microseconds(100));
+    EXPECT_EQ(b.leaves(milliseconds(1)), milliseconds(1));
+    EXPECT_FALSE(b.take(microseconds(999), milliseconds(1)));
+    EXPECT_TRUE(b.take(milliseconds(1), milliseconds(1)));
+    EXPECT_EQ(b.leaves(milliseconds(2)), milliseconds(2));
+    EXPECT_TRUE(b.take(milliseconds(2), milliseconds(2)));
+}
+
+TEST(Bursts, LinesDueWithinAQuantumOfTheLastBurstWaitForTheNext) {
+    bursts b(microseconds(100));
+    ASSERT_TRUE(b.take(microseconds(1000), microseconds(1000)));
+    // Due 10 us later: leaves a quantum after the last burst's first line was due.
+    EXPECT_EQ(b.leaves(microseconds(1010)), microseconds(1100));
+    EXPECT_FALSE(b.take(microseconds(1050), microseconds(1010)));
+    EXPECT_TRUE(b.take(microseconds(1100), microseconds(1010)));
+    // Counted from due times: a burst that left late does not push the next one back.
+    EXPECT_EQ(b.leaves(microseconds(1020)), microseconds(1110));
 }
 
 } // namespace

@@ -29,7 +29,6 @@ worker_config sample_config() {
     c.duration = std::chrono::milliseconds(2500);
     c.drain_timeout = std::chrono::milliseconds(4000);
     c.join_timeout = std::chrono::milliseconds(35000);
-    c.sub_rcvhwm = 5000;
     return c;
 }
 
@@ -57,7 +56,6 @@ TEST(WorkerConfig, ItsTextFormReadsBackFieldForField) {
     EXPECT_EQ(back->duration, c.duration);
     EXPECT_EQ(back->drain_timeout, c.drain_timeout);
     EXPECT_EQ(back->join_timeout, c.join_timeout);
-    EXPECT_EQ(back->sub_rcvhwm, c.sub_rcvhwm);
 }
 
 TEST(WorkerConfig, TextThatIsCutShortOrWrongIsRefused) {
