@@ -1,6 +1,7 @@
-// A swarm of simulated zchat clients in one thread: each holds a DEALER and a SUB, joins through
-// the real handshake (HELLO -> WELCOME -> probe subscription -> PROBE -> READY -> own JOIN),
-// PINGs when it has sent nothing for the heartbeat interval, and the publishers among them send
+// A swarm of simulated zchat clients in one thread: each holds a DEALER and a SUB connection,
+// spoken directly (tools/bench/zmtp.hpp says why), joins through the real handshake (HELLO ->
+// WELCOME -> probe subscription -> PROBE -> READY -> own JOIN), PINGs when it has sent nothing
+// for the heartbeat interval, and the publishers among them send
 // chat lines on the pacing schedule. Each client joins one room (the default room, or one of
 // worker_config::rooms dealt round-robin: room_of_client), subscribes to that room's topics only
 // and receives every line said there, its own included. What a client decides (the join, the
@@ -20,8 +21,8 @@
 // With churn, clients take turns to say BYE and join again on new sockets under a new name, and
 // one more SUB (the monitor) checks the online count of every JOIN and LEAVE, room by room.
 //
-// Owns its own ZeroMQ context and sockets; call run() from one thread. Throws worker_error when
-// the clients cannot join, zmq::error_t on socket failure.
+// Owns its connections; call run() from one thread. Throws worker_error when the clients cannot
+// join, std::runtime_error when a connection fails.
 #pragma once
 
 #include "tools/bench/result.hpp"
