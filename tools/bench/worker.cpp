@@ -76,7 +76,7 @@ struct sim_client {
     nanoseconds last_hello{};
     // Next line to send (publishers), and the highest message id seen from each publisher.
     std::uint64_t next_line = 0;
-    // A line composed but not yet taken by the full DEALER: it goes first, unchanged.
+    // A line composed but refused by its connection's full queue: it goes first, unchanged.
     std::optional<proto::say> unsent;
     std::vector<std::uint64_t> last_id_from;
     // Churn: when this client's current join was due.
@@ -288,13 +288,24 @@ private:
                 break;
             nanoseconds next_due = now + sweep_interval;
             if (schedule_) {
-                if (const auto first = first_unsent(last_line); first && bursts_.take(now, *first))
+                bool stuck = false; // a burst left, but no line in it
+                if (const auto first = first_unsent(last_line);
+                    first && bursts_.take(now, *first)) {
+                    std::uint64_t sent = 0;
                     for (std::size_t i = 0; i < clients_.size(); ++i)
                         if (clients_[i].publisher)
-                            send_due(clients_[i], now, last_line[i]);
-                // A one-hop publisher only counts its lines: no need to wake for them.
+                            sent += send_due(clients_[i], now, last_line[i]);
+                    stuck = sent == 0;
+                }
+                // What the kernel did not take in an earlier turn (the last burst's included).
+                for (auto& c : clients_)
+                    if (c.publisher && c.dealer.pending())
+                        c.dealer.flush();
+                // A one-hop publisher only counts its lines: no need to wake for them. Lines the
+                // broker takes none of are tried again a quantum later, not at once.
                 if (const auto first = first_unsent(last_line); first && !cfg_.one_hop)
-                    next_due = std::min(next_due, bursts_.leaves(*first));
+                    next_due = std::min(next_due, std::max(bursts_.leaves(*first),
+                                                           stuck ? now + send_quantum : now));
             }
             if (churn_schedule_ && !drain_deadline) {
                 const std::uint64_t due =
@@ -343,12 +354,12 @@ private:
     }
 
     // When the earliest line not yet sent by this worker's publishers is due; nothing once all
-    // (up to their last_line) have gone.
+    // (up to their last_line) have gone or can never go (a publisher whose session was lost).
     std::optional<nanoseconds> first_unsent(const std::vector<std::uint64_t>& last_line) const {
         std::optional<nanoseconds> first;
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             const auto& c = clients_[i];
-            if (c.publisher && c.next_line < last_line[i]) {
+            if (c.publisher && c.next_line < last_line[i] && (cfg_.one_hop || c.room.welcomed())) {
                 const nanoseconds due = schedule_->intended(*c.publisher, c.next_line);
                 first = first ? std::min(*first, due) : due;
             }
@@ -356,8 +367,11 @@ private:
         return first;
     }
 
-    void send_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
+    // Sends (queues, then writes at once) the publisher's lines due by `now`; returns how many
+    // left.
+    std::uint64_t send_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
         const std::uint64_t due = std::min(schedule_->due(*c.publisher, now), last_line);
+        const std::uint64_t first = c.next_line;
         if (cfg_.one_hop) {
             // The forwarder publishes this publisher's lines itself: there is no SAY to send and
             // no ACK to wait for, and every line due counts as sent and acknowledged.
@@ -366,7 +380,7 @@ private:
                     ++result_.lines_sent;
                     ++result_.lines_acked;
                 }
-            return;
+            return c.next_line - first;
         }
         while (c.next_line < due) {
             const nanoseconds intended = schedule_->intended(*c.publisher, c.next_line);
@@ -391,6 +405,7 @@ private:
         }
         // All that fell due since the last turn, in one write.
         c.dealer.flush();
+        return c.next_line - first;
     }
 
     // Every line of this worker's publishers is sent and ACKed, and every subscriber here has

@@ -1,6 +1,7 @@
 #include "tools/bench/zmtp.hpp"
 
 #include <cstdint>
+#include <utility>
 
 namespace zchat::bench::zmtp {
 namespace {

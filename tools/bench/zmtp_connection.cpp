@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -51,7 +52,7 @@ int try_connect(const std::string& endpoint) {
         return -1;
     }
     if (!endpoint.starts_with("tcp://"))
-        fail(endpoint + ": the bench's subscribers connect to tcp:// or ipc:// endpoints only");
+        fail(endpoint + ": the bench's clients connect to tcp:// or ipc:// endpoints only");
     const std::string rest = endpoint.substr(6);
     const auto colon = rest.rfind(':');
     if (colon == std::string::npos || colon == 0)
@@ -108,9 +109,10 @@ int connect_to(const std::string& endpoint) {
 
 } // namespace
 
-zmtp_connection::owned_fd::~owned_fd() {
+void zmtp_connection::owned_fd::reset() noexcept {
     if (fd_ >= 0)
         close(fd_);
+    fd_ = -1;
 }
 
 zmtp_connection::zmtp_connection(const std::string& endpoint, std::string_view socket_type)
@@ -194,6 +196,9 @@ void zmtp_connection::finish(std::chrono::milliseconds limit) {
         poll(&writable, 1, static_cast<int>(left.count()));
         flush();
     }
+    char unread[4096];
+    while (::read(fd_.get(), unread, sizeof(unread)) > 0) {
+    }
 }
 
 bool zmtp_connection::fill() {
@@ -212,7 +217,7 @@ bool zmtp_connection::fill() {
             return true;
         }
         if (n == 0)
-            fail(endpoint_ + ": the publisher closed the connection");
+            fail(endpoint_ + ": the peer closed the connection");
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return false;
         if (errno != EINTR)

@@ -34,11 +34,15 @@ public:
     bool queue(std::span<const std::string_view> frames);
     // Writes what is queued, as much as the kernel takes now.
     void flush();
-    // Writes what is queued, waiting up to `limit` for the kernel to take it: before closing a
-    // connection whose last words matter, as ZMQ_LINGER would.
+    // Whether queued bytes wait for the kernel to take them: flush() again.
+    bool pending() const { return !out_.empty(); }
+    // Before closing a connection whose last words matter, as ZMQ_LINGER would: writes what is
+    // queued, waiting up to `limit` for the kernel to take it, then reads away what arrived
+    // unread, since closing with unread bytes sends RST, which may drop those last words at the
+    // peer, instead of FIN.
     void finish(std::chrono::milliseconds limit);
 
-    // A SUB's subscriptions; written at once.
+    // A SUB's subscriptions; written at once, or as soon as the handshake is over.
     void subscribe(std::string_view topic);
     void unsubscribe(std::string_view topic);
 
@@ -60,15 +64,19 @@ private:
     public:
         owned_fd() = default;
         explicit owned_fd(int fd) : fd_(fd) {}
-        ~owned_fd();
+        ~owned_fd() { reset(); }
         owned_fd(owned_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
         owned_fd& operator=(owned_fd&& other) noexcept {
-            std::swap(fd_, other.fd_);
+            if (this != &other) {
+                reset();
+                fd_ = std::exchange(other.fd_, -1);
+            }
             return *this;
         }
         int get() const { return fd_; }
 
     private:
+        void reset() noexcept;
         int fd_ = -1;
     };
 
