@@ -21,27 +21,35 @@ std::optional<std::string> transport_problem(std::string_view endpoint) {
            "' is not an endpoint (tcp://HOST:PORT, ipc://PATH or inproc://NAME)";
 }
 
-std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint) {
+std::optional<tcp_address> split_tcp_endpoint(std::string_view endpoint) {
     constexpr std::string_view tcp = "tcp://";
     if (!endpoint.starts_with(tcp))
         return std::nullopt;
     const std::string_view address = endpoint.substr(tcp.size());
     const auto colon = address.rfind(':');
     if (colon == std::string_view::npos)
+        return std::nullopt;
+    tcp_address split{address.substr(0, colon), address.substr(colon + 1)};
+    if (const auto semicolon = split.host.rfind(';'); semicolon != std::string_view::npos)
+        split.host.remove_prefix(semicolon + 1);
+    if (split.host.size() >= 2 && split.host.front() == '[' && split.host.back() == ']')
+        split.host = split.host.substr(1, split.host.size() - 2);
+    return split;
+}
+
+std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint) {
+    if (!endpoint.starts_with("tcp://"))
+        return std::nullopt;
+    const auto address = split_tcp_endpoint(endpoint);
+    if (!address)
         return endpoint_problem{true, "'" + std::string{endpoint} + "' has no port"};
-    std::string_view host = address.substr(0, colon);
-    const std::string_view port = address.substr(colon + 1);
+    const auto [host, port] = *address;
     unsigned number = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
     if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || number < 1 ||
         number > 65535)
         return endpoint_problem{true,
                                 "'" + std::string{endpoint} + "' has no valid port (1 to 65535)"};
-    // libzmq's own syntax: [v6 address], and "source;destination" (the destination is last).
-    if (const auto semicolon = host.rfind(';'); semicolon != std::string_view::npos)
-        host.remove_prefix(semicolon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
     if (host.empty() || host == "*")
         return std::nullopt;
     addrinfo hints{};

@@ -24,6 +24,15 @@ std::string tcp_endpoint(std::string_view host, std::uint16_t port);
 // inproc://): checked without a socket, so that a configuration check finds it; why not, if so.
 std::optional<std::string> transport_problem(std::string_view endpoint);
 
+// The host and port of a "tcp://HOST:PORT" endpoint, as libzmq reads one it connects to: an IPv6
+// address in brackets (given without them), and "SOURCE;HOST" (the host is the destination). The
+// port is not checked. Nothing when `endpoint` is not tcp:// or has no ':'.
+struct tcp_address {
+    std::string_view host;
+    std::string_view port;
+};
+std::optional<tcp_address> split_tcp_endpoint(std::string_view endpoint);
+
 // Checks a tcp:// endpoint we are about to connect to; other transports pass unchecked.
 // Resolving a name may block for as long as the system's resolver takes.
 std::optional<endpoint_problem> check_connect_endpoint(std::string_view endpoint);

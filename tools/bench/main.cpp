@@ -872,6 +872,18 @@ int main(int argc, char** argv) {
                     "clients");
             if (s.relays > 0 && s.mode == "churn")
                 throw cxxopts::exceptions::exception("--relays does not go with --mode churn");
+            // The simulated clients speak ZMTP over TCP or IPC themselves (tools/bench/zmtp.hpp).
+            for (const std::string& endpoint : {s.router, s.pub}) {
+                if (endpoint.empty())
+                    continue;
+                if (!endpoint.starts_with("tcp://") && !endpoint.starts_with("ipc://"))
+                    throw cxxopts::exceptions::exception(
+                        "'" + endpoint +
+                        "': the bench's clients connect to tcp://HOST:PORT or ipc://PATH only");
+                if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
+                    problem && problem->usage)
+                    throw cxxopts::exceptions::exception(problem->reason);
+            }
         }
     } catch (const cxxopts::exceptions::exception& e) {
         std::cerr << "zchat-bench: " << e.what() << " (try --help)\n";
@@ -886,6 +898,13 @@ int main(int argc, char** argv) {
             close(stop_fd);
             return exit_ok;
         }
+        // A name that does not resolve is known at once, before any broker is started.
+        for (const std::string& endpoint : {s.router, s.pub})
+            if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint)) {
+                std::cerr << "zchat-bench: cannot reach " << endpoint << ": " << problem->reason
+                          << '\n';
+                return exit_failure;
+            }
         return run(s);
     } catch (const zmq::error_t& e) {
         progress("");

@@ -294,10 +294,11 @@ private:
                     std::uint64_t sent = 0;
                     for (std::size_t i = 0; i < clients_.size(); ++i)
                         if (clients_[i].publisher)
-                            sent += send_due(clients_[i], now, last_line[i]);
+                            sent += queue_due(clients_[i], now, last_line[i]);
                     stuck = sent == 0;
                 }
-                // What the kernel did not take in an earlier turn (the last burst's included).
+                // What each publisher queued, in one write, with what the kernel did not take in
+                // an earlier turn.
                 for (auto& c : clients_)
                     if (c.publisher && c.dealer.pending())
                         c.dealer.flush();
@@ -367,9 +368,9 @@ private:
         return first;
     }
 
-    // Sends (queues, then writes at once) the publisher's lines due by `now`; returns how many
-    // left.
-    std::uint64_t send_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
+    // Queues the publisher's lines due by `now`, for the turn's one write (measure); returns how
+    // many went.
+    std::uint64_t queue_due(sim_client& c, nanoseconds now, std::uint64_t last_line) {
         const std::uint64_t due = std::min(schedule_->due(*c.publisher, now), last_line);
         const std::uint64_t first = c.next_line;
         if (cfg_.one_hop) {
@@ -403,8 +404,6 @@ private:
             }
             ++c.next_line;
         }
-        // All that fell due since the last turn, in one write.
-        c.dealer.flush();
         return c.next_line - first;
     }
 

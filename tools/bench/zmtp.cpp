@@ -98,8 +98,9 @@ void append_message(std::string& out, std::span<const std::string_view> frames) 
 std::string subscription(std::string_view topic, bool subscribe) {
     std::string body(1, subscribe ? '\1' : '\0');
     body += topic;
+    const std::string_view frame = body;
     std::string out;
-    put_frame(out, 0, body);
+    append_message(out, {&frame, 1});
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "tools/bench/zmtp_connection.hpp"
 
+#include "proto/runtime/endpoint.hpp"
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -51,16 +53,11 @@ int try_connect(const std::string& endpoint) {
         errno = error;
         return -1;
     }
-    if (!endpoint.starts_with("tcp://"))
-        fail(endpoint + ": the bench's clients connect to tcp:// or ipc:// endpoints only");
-    const std::string rest = endpoint.substr(6);
-    const auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        fail(endpoint + ": no host:port");
-    std::string host = rest.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    const std::string port = rest.substr(colon + 1);
+    const auto address = runtime::split_tcp_endpoint(endpoint);
+    if (!address || address->host.empty())
+        fail(endpoint + ": the bench's clients connect to tcp://HOST:PORT or ipc://PATH only");
+    const std::string host{address->host};
+    const std::string port{address->port};
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -123,21 +120,24 @@ zmtp_connection::zmtp_connection(const std::string& endpoint, std::string_view s
     flush();
 }
 
+std::string& zmtp_connection::outgoing() {
+    return reader_.ready() ? out_ : held_;
+}
+
 bool zmtp_connection::queue(std::span<const std::string_view> frames) {
-    std::string& into = reader_.ready() ? out_ : held_;
-    if (into.size() >= max_queued_bytes)
+    if (outgoing().size() >= max_queued_bytes)
         return false;
-    zmtp::append_message(into, frames);
+    zmtp::append_message(outgoing(), frames);
     return true;
 }
 
 void zmtp_connection::subscribe(std::string_view topic) {
-    (reader_.ready() ? out_ : held_) += zmtp::subscription(topic, true);
+    outgoing() += zmtp::subscription(topic, true);
     flush();
 }
 
 void zmtp_connection::unsubscribe(std::string_view topic) {
-    (reader_.ready() ? out_ : held_) += zmtp::subscription(topic, false);
+    outgoing() += zmtp::subscription(topic, false);
     flush();
 }
 

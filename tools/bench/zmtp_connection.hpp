@@ -55,6 +55,8 @@ public:
     static constexpr std::size_t max_queued_bytes = 1024 * 1024;
 
 private:
+    // Where what is sent now goes: out_, or held_ until the handshake is over.
+    std::string& outgoing();
     // Appends what the descriptor holds (up to the buffer's room) to in_; false when nothing
     // was there.
     bool fill();

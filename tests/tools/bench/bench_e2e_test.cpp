@@ -309,6 +309,28 @@ TEST_F(BenchEndToEnd, BadOptionsAreUsageErrors) {
               std::string::npos)
         << no_rooms.err;
     EXPECT_EQ(bench("--spawn x --clients 4 --publishers 4 --rooms 5").exit_code, 2);
+    // The bench's clients speak ZMTP over TCP or IPC only, to a port that can exist.
+    const auto udp = bench("--router udp://127.0.0.1:1 --sub tcp://127.0.0.1:1");
+    EXPECT_EQ(udp.exit_code, 2);
+    EXPECT_NE(udp.err.find("'udp://127.0.0.1:1': the bench's clients connect to tcp://HOST:PORT "
+                           "or ipc://PATH only"),
+              std::string::npos)
+        << udp.err;
+    EXPECT_EQ(bench("--router tcp://127.0.0.1:1 --sub inproc://events").exit_code, 2);
+    const auto port = bench("--router tcp://127.0.0.1:99999 --sub tcp://127.0.0.1:1");
+    EXPECT_EQ(port.exit_code, 2);
+    EXPECT_NE(port.err.find("has no valid port (1 to 65535)"), std::string::npos) << port.err;
+}
+
+TEST_F(BenchEndToEnd, AHostThatDoesNotResolveIsReportedBeforeAnythingRuns) {
+    const auto r =
+        bench("--router tcp://nosuchhost.invalid:5555 --sub tcp://nosuchhost.invalid:5556");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("zchat-bench: cannot reach tcp://nosuchhost.invalid:5555: cannot resolve "
+                         "the host 'nosuchhost.invalid'"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.out, "");
 }
 
 // --sub names the broker's PUB endpoint as in every connecting tool; the old --pub still works
