@@ -103,8 +103,8 @@ TEST(FoldAcks, AcksInARowToOnePeerBecomeOneNamingTheLast) {
                                          to("a", proto::ack{3, 12, 1})};
     fold_acks(replies);
     ASSERT_EQ(replies.size(), 1u);
-    EXPECT_EQ(replied(replies[0]), proto::reply{proto::ack(3, 12, 3)});
-    EXPECT_EQ(replies[0].ack, proto::ack(3, 12, 3));
+    EXPECT_EQ(replied(replies[0]), (proto::reply{proto::ack{3, 12, 3}}));
+    EXPECT_EQ(replies[0].ack, (proto::ack{3, 12, 3}));
 }
 
 TEST(FoldAcks, EachPeerFoldsApartAndOtherPeersBetweenDoNotMatter) {
@@ -114,9 +114,9 @@ TEST(FoldAcks, EachPeerFoldsApartAndOtherPeersBetweenDoNotMatter) {
     fold_acks(replies);
     ASSERT_EQ(replies.size(), 2u);
     EXPECT_EQ(replies[0].peer, "a");
-    EXPECT_EQ(replied(replies[0]), proto::reply{proto::ack(2, 3, 2)});
+    EXPECT_EQ(replied(replies[0]), (proto::reply{proto::ack{2, 3, 2}}));
     EXPECT_EQ(replies[1].peer, "b");
-    EXPECT_EQ(replied(replies[1]), proto::reply{proto::ack(6, 4, 2)});
+    EXPECT_EQ(replied(replies[1]), (proto::reply{proto::ack{6, 4, 2}}));
 }
 
 TEST(FoldAcks, AnotherReplyToThePeerBetweenKeepsTheOrder) {
@@ -127,9 +127,9 @@ TEST(FoldAcks, AnotherReplyToThePeerBetweenKeepsTheOrder) {
                                          to("a", proto::ack{4, 3, 1})};
     fold_acks(replies);
     ASSERT_EQ(replies.size(), 3u);
-    EXPECT_EQ(replied(replies[0]), proto::reply{proto::ack(1, 1, 1)});
+    EXPECT_EQ(replied(replies[0]), (proto::reply{proto::ack{1, 1, 1}}));
     EXPECT_EQ(replied(replies[1]), proto::reply{refused});
-    EXPECT_EQ(replied(replies[2]), proto::reply{proto::ack(4, 3, 2)});
+    EXPECT_EQ(replied(replies[2]), (proto::reply{proto::ack{4, 3, 2}}));
 }
 
 } // namespace

@@ -320,8 +320,9 @@ TEST(GoldenVectors, EveryValidEventsHeadersAreItsKindEpochSeqAndRoom) {
         else
             continue;
         SCOPED_TRACE(name);
-        const auto it = std::find_if(vectors().begin(), vectors().end(),
-                                     [&](const vector_block& v) { return v.name == name; });
+        const auto it =
+            std::find_if(vectors().begin(), vectors().end(),
+                         [&wanted = name](const vector_block& v) { return v.name == wanted; });
         ASSERT_NE(it, vectors().end());
         std::vector<event_header> headers;
         ASSERT_TRUE(decode_event_headers(views(it->frames), 4, headers));

@@ -54,8 +54,10 @@ const std::vector<std::uint64_t>& ready_set::wait(std::chrono::nanoseconds timeo
     const int n = epoll_wait(epoll_fd_, fired_.data(), static_cast<int>(fired_.size()), 0);
     if (n < 0 && errno != EINTR)
         fail("epoll_wait");
+    // epoll_event is packed on x86-64, so its data is copied out before push_back binds a
+    // reference to it: a reference to the misaligned member itself is undefined.
     for (int i = 0; i < n; ++i)
-        due_.push_back(fired_[static_cast<std::size_t>(i)].data.u64);
+        due_.push_back(std::uint64_t{fired_[static_cast<std::size_t>(i)].data.u64});
     return due_;
 }
 
