@@ -394,7 +394,7 @@ bool conversation::wait_presence(std::size_t joins, std::size_t leaves,
 }
 
 void conversation::run() {
-    constexpr milliseconds interval{50};
+    constexpr milliseconds interval{25};
     int turn = 0;
     auto next_send = clock::now();
     while (talking_.load()) {
@@ -659,7 +659,7 @@ constexpr milliseconds probe_welcome_within = built_with_address_sanitizer ? 250
 // At debug the log holds every chat line too, so the check that it holds no terminal control
 // covers what the attackers said as well as their names.
 test::broker_options broker_options(std::vector<std::string> case_args) {
-    std::vector<std::string> args{"--stats-interval", "0.1", "--log-level", "debug"};
+    std::vector<std::string> args{"--stats-interval", "0.05", "--log-level", "debug"};
     args.insert(args.end(), case_args.begin(), case_args.end());
     return {.args = std::move(args), .drain = true};
 }
@@ -715,7 +715,7 @@ std::optional<totals> scene::finish_uncounted(milliseconds fd_timeout,
 
 std::optional<totals> scene::count_and_stop() {
     // The bystanders and the probe are done and every attacker is gone, so STATS settles on the
-    // whole case. One comes every tenth of a second; allow for a loaded machine.
+    // whole case. One comes every twentieth of a second; allow for a loaded machine.
     const std::optional<proto::stats> st = settled_stats(ctx, broker.pub(), 5s);
     const std::optional<std::uint64_t> relay_answered =
         relay ? stop_relay() : std::optional<std::uint64_t>{0};

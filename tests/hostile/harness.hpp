@@ -314,8 +314,8 @@ enum class route { direct, through_relay };
 // broker.process() after it.
 class scene {
 public:
-    // The broker runs with `broker_args` after --stats-interval 0.1 (so that O4's STATS comes
-    // within a tenth of a second), and its output is drained while it runs.
+    // The broker runs with `broker_args` after --stats-interval 0.05 (so that O4's STATS comes
+    // within a twentieth of a second), and its output is drained while it runs.
     explicit scene(std::vector<std::string> broker_args = {}, route way = route::direct);
 
     zmq::context_t ctx;
