@@ -6,6 +6,7 @@
 #   ./dev.sh test                      build, then run the whole test suite
 #   ./dev.sh build                     build only
 #   ./dev.sh package                   build, then make the Debian package (in the build folder)
+#   ./dev.sh deps                      install the missing Debian packages only
 #
 # BUILD_DIR (default: build), ZCHAT_CMAKE_ARGS (extra cmake arguments) and ZCHAT_TEST_JOBS (tests
 # run at once, default: the number of cores) can be set.
@@ -56,6 +57,9 @@ build)
     configure
     cmake --build "$build_dir" -j"$(nproc)"
     ;;
+deps)
+    install_missing
+    ;;
 package)
     install_missing
     # The package installs under /usr, with its configuration in /etc.
@@ -64,7 +68,7 @@ package)
     (cd "$build_dir" && cpack -G DEB)
     ;;
 *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
