@@ -394,7 +394,7 @@ bool conversation::wait_presence(std::size_t joins, std::size_t leaves,
 }
 
 void conversation::run() {
-    constexpr milliseconds interval{25};
+    constexpr milliseconds interval{50};
     int turn = 0;
     auto next_send = clock::now();
     while (talking_.load()) {
