@@ -32,6 +32,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace {
@@ -746,6 +747,9 @@ int main(int argc, char** argv) {
                          "heartbeat like zchat-client, against a minimal forwarder baseline.");
     settings s;
     bool forwarder = false;
+    // Why an endpoint cannot be reached (a name that does not resolve): found while the options
+    // are checked, reported as a runtime failure before any broker is started.
+    std::optional<std::string> unreachable;
     std::string host;
     auto add = cli.add_options();
     add("router", "broker ROUTER endpoint (with --sub), instead of --spawn",
@@ -880,9 +884,12 @@ int main(int argc, char** argv) {
                     throw cxxopts::exceptions::exception(
                         "'" + endpoint +
                         "': the bench's clients connect to tcp://HOST:PORT or ipc://PATH only");
-                if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint);
-                    problem && problem->usage)
-                    throw cxxopts::exceptions::exception(problem->reason);
+                if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint)) {
+                    if (problem->usage)
+                        throw cxxopts::exceptions::exception(problem->reason);
+                    if (!unreachable)
+                        unreachable = "cannot reach " + endpoint + ": " + problem->reason;
+                }
             }
         }
     } catch (const cxxopts::exceptions::exception& e) {
@@ -898,13 +905,10 @@ int main(int argc, char** argv) {
             close(stop_fd);
             return exit_ok;
         }
-        // A name that does not resolve is known at once, before any broker is started.
-        for (const std::string& endpoint : {s.router, s.pub})
-            if (const auto problem = zchat::runtime::check_connect_endpoint(endpoint)) {
-                std::cerr << "zchat-bench: cannot reach " << endpoint << ": " << problem->reason
-                          << '\n';
-                return exit_failure;
-            }
+        if (unreachable) {
+            std::cerr << "zchat-bench: " << *unreachable << '\n';
+            return exit_failure;
+        }
         return run(s);
     } catch (const zmq::error_t& e) {
         progress("");
