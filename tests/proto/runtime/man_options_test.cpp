@@ -1,5 +1,4 @@
-// The man page's OPTIONS section: what --help lists, in scdoc, and nothing --help leaves out;
-// and the option syntax every executable's command line shares (cxxopts without std::regex).
+// The man page's OPTIONS section: what --help lists, in scdoc, and nothing --help leaves out.
 #include "proto/runtime/man_options.hpp"
 
 #include <gtest/gtest.h>
@@ -96,21 +95,6 @@ TEST(ManOptions, AGroupTheOptionsDoNotHaveIsOurBug) {
     cxxopts::Options cli("zchat-test", "");
     cli.add_options()("shown", "listed");
     EXPECT_THROW(man_options(cli, {"", "missing"}, {}), std::out_of_range);
-}
-
-// CXXOPTS_NO_REGEX (the top CMakeLists.txt): a value goes after its option, glued on only when
-// alphanumeric; anything else glued on is refused, not taken for something else.
-TEST(OptionSyntax, AValueIsTheNextArgumentOrGluedOnWhenAlphanumeric) {
-    const auto endpoint_given = [](std::vector<const char*> argv) {
-        cxxopts::Options cli("zchat-test", "");
-        cli.add_options()("e,endpoint", "where", cxxopts::value<std::string>());
-        return cli.parse(static_cast<int>(argv.size()), argv.data())["endpoint"].as<std::string>();
-    };
-    EXPECT_EQ(endpoint_given({"zchat-test", "-e", "tcp://127.0.0.1:1"}), "tcp://127.0.0.1:1");
-    EXPECT_EQ(endpoint_given({"zchat-test", "--endpoint=ipc:///x"}), "ipc:///x");
-    EXPECT_EQ(endpoint_given({"zchat-test", "-elocalhost"}), "localhost");
-    EXPECT_THROW(endpoint_given({"zchat-test", "-eipc:///x"}),
-                 cxxopts::exceptions::invalid_option_syntax);
 }
 
 } // namespace
