@@ -438,11 +438,11 @@ void conversation::lose(std::string why, std::vector<printed>& out, history h) {
     state_ = link::lost;
     welcomed_ = false;
     tell(out, style::error, [&] { return "! " + why + "; reconnecting..."; });
-    for (const auto& entry : unacknowledged_)
-        tell(out, style::error, [&] {
+    for (const auto& [id, line] : unacknowledged_)
+        tell(out, style::error, [&text = line.text] {
             return "! Not confirmed before the connection was lost, so it may not have been "
                    "delivered: " +
-                   proto::printable(entry.second.text);
+                   proto::printable(text);
         });
     undelivered_ += unacknowledged_.size();
     for (auto it = unacknowledged_.begin(); it != unacknowledged_.end();)
